@@ -1,0 +1,16 @@
+// The headless subcommands of the maillab executable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace maillab::cli {
+
+using Args = std::vector<std::string>;
+
+int runScenario(const Args& args);  // maillab run FILE.json
+int runConsole(const Args& args);   // maillab console pop3|imap
+int runDefault();                   // maillab with no arguments
+void printUsage();
+
+} // namespace maillab::cli

@@ -1,0 +1,26 @@
+// maillab: no arguments opens the dashboard; subcommands run headless.
+#include "cli.hpp"
+
+#include <cstring>
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) return maillab::cli::runDefault();
+    const std::string command = args.front();
+    args.erase(args.begin());
+    if (command == "run") return maillab::cli::runScenario(args);
+    if (command == "console") return maillab::cli::runConsole(args);
+    if (command == "help" || command == "--help" || command == "-h") {
+        maillab::cli::printUsage();
+        return 0;
+    }
+    if (command == "--version" || command == "version") {
+        std::cout << "maillab 0.1.0\n";
+        return 0;
+    }
+    std::cerr << "maillab: unknown command \"" << command << "\"\n";
+    maillab::cli::printUsage();
+    return 2;
+}

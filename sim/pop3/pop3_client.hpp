@@ -1,0 +1,73 @@
+// A device's POP3 mail program: "check mail" in delete mode or keep mode, as real mail programs do it.
+#pragma once
+
+#include "store/device_store.hpp"
+#include "wire/client.hpp"
+#include "wire/clock.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maillab::pop3 {
+
+enum class Mode {
+    Delete, // download every message, DELE each, QUIT: the server keeps nothing
+    Keep,   // "leave a copy on the server": remember UIDL ids, download only new ones
+};
+const char* modeName(Mode mode);
+
+enum class AuthMethod { UserPass, Apop, SaslPlain };
+
+struct ClientOptions {
+    std::string user;
+    std::string password;
+    Mode mode = Mode::Delete;
+    AuthMethod auth = AuthMethod::UserPass;
+    int removeAfterDays = 0; // keep mode: DELE a message this many days after it was first downloaded (0: never)
+};
+
+// Frames POP3 replies: one status line, or a status line plus a dot-terminated block after +OK.
+size_t frameSingleLine(std::string_view buffer);
+size_t frameMultiLine(std::string_view buffer);
+bool isOk(std::string_view reply);
+
+class Pop3Client : public wire::ClientEngine {
+public:
+    Pop3Client(store::DeviceStore& local, const wire::Clock& clock, ClientOptions options);
+
+    // User actions. Each runs until the session ends.
+    void checkMail();
+    // A raw line typed by the user (telnet-like); connects first when needed and stays connected.
+    void sendRaw(std::string line);
+    void quit();
+
+    const ClientOptions& options() const { return m_options; }
+    ClientOptions& options() { return m_options; }
+    // The UIDL ids this device already downloaded, with when (keep mode's memory).
+    const std::map<std::string, int64_t>& knownIds() const { return m_known; }
+    // The device was lost: its memory of what it downloaded goes with it.
+    void forget() { m_known.clear(); }
+
+    struct Stats {
+        int messagesDownloaded = 0;
+        int messagesDeleted = 0;
+    };
+    const Stats& lastCheck() const { return m_lastCheck; }
+
+private:
+    Task runCheckMail();
+    Task runRaw(std::string line);
+    Task runQuit();
+    // Connects and logs in; false (with the status set) when that failed and the connection was closed.
+    bool loginSucceeded(const wire::Reply& reply);
+    void storeMessage(const std::string& wireReply, const std::string& serverId, size_t size);
+
+    store::DeviceStore& m_local;
+    const wire::Clock& m_clock;
+    ClientOptions m_options;
+    std::map<std::string, int64_t> m_known;
+    Stats m_lastCheck;
+};
+
+} // namespace maillab::pop3

@@ -1,0 +1,364 @@
+#include "pop3/pop3_session.hpp"
+
+#include "util/text.hpp"
+
+#include <cstring>
+
+namespace maillab::pop3 {
+
+namespace {
+
+std::string ok(std::string_view text) { return "+OK " + std::string(text) + "\r\n"; }
+std::string err(std::string_view text) { return "-ERR " + std::string(text) + "\r\n"; }
+
+std::string octets(size_t count, size_t total)
+{
+    return std::to_string(count) + (count == 1 ? " message (" : " messages (") + std::to_string(total) + " octets)";
+}
+
+} // namespace
+
+Pop3Session::Pop3Session(store::Store& store, const wire::Clock& clock, int sessionId, SessionOptions options)
+    : m_store(store), m_clock(clock), m_sessionId(sessionId), m_options(std::move(options))
+{
+}
+
+Pop3Session::~Pop3Session() { releaseLock(); }
+
+std::string Pop3Session::uniqueId(uint32_t uidValidity, uint32_t uid)
+{
+    return std::to_string(uidValidity) + "." + std::to_string(uid);
+}
+
+std::string Pop3Session::greeting()
+{
+    // RFC 1939 section 7: the timestamp is a msg-id, unique per greeting; APOP digests it.
+    m_timestamp = "<" + std::to_string(m_sessionId) + "." + std::to_string(m_clock.nowMs()) + "@" +
+                  m_options.hostname + ">";
+    return ok(m_options.hostname + " POP3 server ready " + m_timestamp);
+}
+
+std::string Pop3Session::receive(std::string_view bytes)
+{
+    std::string out;
+    size_t pos = 0;
+    while (pos < bytes.size() && !m_closed) {
+        const void* found = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
+        size_t lf = found ? static_cast<size_t>(static_cast<const char*>(found) - bytes.data()) : bytes.size();
+        size_t limit = m_saslPending ? kMaxSaslLine : m_options.maxLineLength;
+        if (m_discardingLongLine) {
+            // The rest of an over-long line: drop it up to its line end, then listen again.
+            if (found) m_discardingLongLine = false;
+            pos = found ? lf + 1 : bytes.size();
+            continue;
+        }
+        m_input.append(bytes.data() + pos, lf - pos);
+        pos = found ? lf + 1 : bytes.size();
+        if (m_input.size() + 1 > limit) {
+            out += err("line too long: a command line may be at most " + std::to_string(limit) +
+                       " octets with its CRLF (RFC 2449 section 4)");
+            m_input.clear();
+            m_discardingLongLine = !found;
+            continue;
+        }
+        if (!found) break; // wait for the rest of the line
+        std::string line = std::move(m_input);
+        m_input.clear();
+        if (line.empty() || line.back() != '\r') {
+            out += err("lines must end with CRLF, not a bare LF (RFC 1939 section 3)");
+            continue;
+        }
+        line.pop_back();
+        out += handleLine(line);
+    }
+    return out;
+}
+
+std::string Pop3Session::handleLine(std::string_view line)
+{
+    if (m_saslPending) return handleSaslResponse(line);
+    auto parsed = parseCommand(line);
+    if (auto* error = std::get_if<ParseError>(&parsed)) return err(error->message);
+    return dispatch(std::get<Command>(parsed));
+}
+
+std::string Pop3Session::dispatch(const Command& c)
+{
+    // The one state guard: every command's allowed states come from the command table.
+    if ((c.info->allowedStates & static_cast<uint8_t>(m_state)) == 0) {
+        if (m_state == State::Authorization)
+            return err(std::string(c.info->name) + " is only allowed after logging in (TRANSACTION state, " +
+                       c.info->rfc + ")");
+        return err(std::string(c.info->name) + " is only allowed before logging in (AUTHORIZATION state, " +
+                   c.info->rfc + ")");
+    }
+    switch (c.info->verb) {
+    case Verb::User: return cmdUser(c);
+    case Verb::Pass: return cmdPass(c);
+    case Verb::Apop: return cmdApop(c);
+    case Verb::Auth: return cmdAuth(c);
+    case Verb::Capa: return cmdCapa(c);
+    case Verb::Quit: return cmdQuit(c);
+    case Verb::Stat: return cmdStat(c);
+    case Verb::List: return cmdList(c);
+    case Verb::Retr: return cmdRetr(c);
+    case Verb::Dele: return cmdDele(c);
+    case Verb::Noop: return cmdNoop(c);
+    case Verb::Rset: return cmdRset(c);
+    case Verb::Top: return cmdTop(c);
+    case Verb::Uidl: return cmdUidl(c);
+    }
+    return err("unknown command");
+}
+
+void Pop3Session::disconnected()
+{
+    // No QUIT, so no UPDATE state: marked messages stay (RFC 1939 section 6).
+    releaseLock();
+    m_closed = true;
+}
+
+void Pop3Session::releaseLock()
+{
+    if (m_locked) m_store.unlockMaildrop(m_user, m_sessionId);
+    m_locked = false;
+}
+
+uint32_t Pop3Session::uidValidity() const
+{
+    const store::Mailbox* inbox = m_store.mailbox(m_user, "INBOX");
+    return inbox ? inbox->uidValidity : 0;
+}
+
+// [SECTION] AUTHORIZATION
+
+std::string Pop3Session::cmdUser(const Command& c)
+{
+    m_pendingUser = c.args[0];
+    // Same answer for every name, so the reply does not tell an attacker which mailboxes exist.
+    return ok("send PASS");
+}
+
+std::string Pop3Session::cmdPass(const Command& c)
+{
+    if (m_pendingUser.empty()) return err("send USER first (RFC 1939 section 7)");
+    std::string user = std::move(m_pendingUser);
+    m_pendingUser.clear();
+    return login(user, m_store.checkPassword(user, c.args[0]));
+}
+
+std::string Pop3Session::cmdApop(const Command& c)
+{
+    const store::Account* account = m_store.account(c.args[0]);
+    bool good = account && util::iequals(util::md5Hex(m_timestamp + account->password), c.args[1]);
+    return login(c.args[0], good);
+}
+
+std::string Pop3Session::cmdAuth(const Command& c)
+{
+    if (c.args.empty()) return "+OK SASL mechanisms follow\r\nPLAIN\r\n.\r\n";
+    if (!util::iequals(c.args[0], "PLAIN")) return err("unsupported SASL mechanism; this server offers PLAIN");
+    if (c.args.size() == 2) {
+        // "=" is an empty initial response (RFC 5034 section 4).
+        return authPlain(c.args[1] == "=" ? std::string_view() : std::string_view(c.args[1]));
+    }
+    m_saslPending = true;
+    return "+ \r\n"; // an empty challenge: send the PLAIN response
+}
+
+std::string Pop3Session::handleSaslResponse(std::string_view line)
+{
+    m_saslPending = false;
+    if (line == "*") return err("AUTH cancelled by the client (RFC 5034 section 4)");
+    return authPlain(line);
+}
+
+std::string Pop3Session::authPlain(std::string_view base64)
+{
+    auto decoded = util::base64Decode(base64);
+    if (!decoded) return err("[AUTH] the PLAIN response is not valid base64");
+    // authzid NUL authcid NUL passwd (RFC 4616 section 2).
+    size_t first = decoded->find('\0');
+    size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+    if (second == std::string::npos) return err("[AUTH] the PLAIN response needs authzid NUL user NUL password");
+    std::string authzid = decoded->substr(0, first);
+    std::string user = decoded->substr(first + 1, second - first - 1);
+    std::string password = decoded->substr(second + 1);
+    if (!authzid.empty() && authzid != user) return err("[AUTH] you may not act as another user");
+    return login(user, m_store.checkPassword(user, password));
+}
+
+std::string Pop3Session::login(const std::string& user, bool credentialsOk)
+{
+    if (!credentialsOk) return err("[AUTH] wrong user name or password");
+    if (!m_store.tryLockMaildrop(user, m_sessionId))
+        return err("[IN-USE] another session has this maildrop open; POP3 allows one at a time (RFC 1939 section 8)");
+    m_locked = true;
+    m_user = user;
+    m_state = State::Transaction;
+    m_maildrop.clear();
+    size_t total = 0;
+    if (const store::Mailbox* inbox = m_store.mailbox(user, "INBOX")) {
+        m_maildrop.reserve(inbox->messages.size());
+        for (const store::StoredMessage& m : inbox->messages) {
+            m_maildrop.push_back({m.uid, m.size(), false});
+            total += m.size();
+        }
+    }
+    return ok(user + "'s maildrop has " + octets(m_maildrop.size(), total));
+}
+
+std::string Pop3Session::cmdCapa(const Command&)
+{
+    std::string out = "+OK capability list follows\r\n";
+    out += "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nSASL PLAIN\r\n";
+    out += "EXPIRE NEVER\r\nIMPLEMENTATION maillab\r\n.\r\n";
+    return out;
+}
+
+std::string Pop3Session::cmdQuit(const Command&)
+{
+    m_closed = true;
+    if (m_state == State::Authorization) return ok(m_options.hostname + " POP3 server signing off");
+    // UPDATE state: only now do the messages marked with DELE go (RFC 1939 section 6).
+    m_state = State::Update;
+    std::vector<uint32_t> doomed;
+    for (const MaildropEntry& e : m_maildrop)
+        if (e.markedDeleted) doomed.push_back(e.uid);
+    size_t removed = m_store.expunge(m_user, "INBOX", doomed, m_sessionId);
+    size_t left = 0;
+    if (const store::Mailbox* inbox = m_store.mailbox(m_user, "INBOX")) left = inbox->messages.size();
+    releaseLock();
+    return ok(m_options.hostname + " POP3 server signing off (" + std::to_string(removed) + " deleted, " +
+              std::to_string(left) + " left)");
+}
+
+// [SECTION] TRANSACTION
+
+Pop3Session::MaildropEntry* Pop3Session::messageArg(const std::string& arg, std::string& error)
+{
+    auto number = util::parseNumber(arg);
+    if (!number || *number == 0) {
+        error = err("\"" + util::escapeForDisplay(arg) + "\" is not a message number (1, 2, ...)");
+        return nullptr;
+    }
+    if (*number > m_maildrop.size()) {
+        error = err("no such message, only " + std::to_string(m_maildrop.size()) + " in maildrop");
+        return nullptr;
+    }
+    MaildropEntry& entry = m_maildrop[*number - 1];
+    if (entry.markedDeleted) {
+        error = err("message " + arg + " already deleted");
+        return nullptr;
+    }
+    return &entry;
+}
+
+const store::StoredMessage* Pop3Session::storedMessage(const MaildropEntry& entry) const
+{
+    const store::Mailbox* inbox = m_store.mailbox(m_user, "INBOX");
+    return inbox ? inbox->find(entry.uid) : nullptr;
+}
+
+std::string Pop3Session::cmdStat(const Command&)
+{
+    size_t count = 0, total = 0;
+    for (const MaildropEntry& e : m_maildrop) {
+        if (e.markedDeleted) continue;
+        ++count;
+        total += e.size;
+    }
+    return ok(std::to_string(count) + " " + std::to_string(total));
+}
+
+std::string Pop3Session::cmdList(const Command& c)
+{
+    if (!c.args.empty()) {
+        std::string error;
+        const MaildropEntry* entry = messageArg(c.args[0], error);
+        if (!entry) return error;
+        return ok(c.args[0] + " " + std::to_string(entry->size));
+    }
+    size_t count = 0, total = 0;
+    std::string lines;
+    lines.reserve(m_maildrop.size() * 12);
+    for (size_t i = 0; i < m_maildrop.size(); ++i) {
+        const MaildropEntry& e = m_maildrop[i];
+        if (e.markedDeleted) continue;
+        ++count;
+        total += e.size;
+        lines += std::to_string(i + 1);
+        lines += ' ';
+        lines += std::to_string(e.size);
+        lines += "\r\n";
+    }
+    return ok(octets(count, total)) + lines + ".\r\n";
+}
+
+std::string Pop3Session::cmdRetr(const Command& c)
+{
+    std::string error;
+    const MaildropEntry* entry = messageArg(c.args[0], error);
+    if (!entry) return error;
+    const store::StoredMessage* message = storedMessage(*entry);
+    if (!message) return err("message " + c.args[0] + " is no longer on the server");
+    return ok(std::to_string(entry->size) + " octets") + dotStuff(message->bytes());
+}
+
+std::string Pop3Session::cmdDele(const Command& c)
+{
+    std::string error;
+    MaildropEntry* entry = messageArg(c.args[0], error);
+    if (!entry) return error;
+    entry->markedDeleted = true;
+    return ok("message " + c.args[0] + " marked for deletion (removed at QUIT)");
+}
+
+std::string Pop3Session::cmdNoop(const Command&) { return ok("nothing to do"); }
+
+std::string Pop3Session::cmdRset(const Command&)
+{
+    size_t total = 0;
+    for (MaildropEntry& e : m_maildrop) {
+        e.markedDeleted = false;
+        total += e.size;
+    }
+    return ok("maildrop has " + octets(m_maildrop.size(), total));
+}
+
+std::string Pop3Session::cmdTop(const Command& c)
+{
+    std::string error;
+    const MaildropEntry* entry = messageArg(c.args[0], error);
+    if (!entry) return error;
+    auto lines = util::parseNumber(c.args[1]);
+    if (!lines) return err("\"" + util::escapeForDisplay(c.args[1]) + "\" is not a line count (0, 1, ...)");
+    const store::StoredMessage* message = storedMessage(*entry);
+    if (!message) return err("message " + c.args[0] + " is no longer on the server");
+    std::string_view bytes = message->bytes();
+    size_t end = mail::findBodyOffset(bytes);
+    for (uint64_t n = 0; n < *lines && end < bytes.size(); ++n) {
+        size_t lf = bytes.find('\n', end);
+        end = lf == std::string_view::npos ? bytes.size() : lf + 1;
+    }
+    return ok("top of message follows") + dotStuff(bytes.substr(0, end));
+}
+
+std::string Pop3Session::cmdUidl(const Command& c)
+{
+    const uint32_t validity = uidValidity();
+    if (!c.args.empty()) {
+        std::string error;
+        const MaildropEntry* entry = messageArg(c.args[0], error);
+        if (!entry) return error;
+        return ok(c.args[0] + " " + uniqueId(validity, entry->uid));
+    }
+    std::string out = ok("unique-id listing follows");
+    for (size_t i = 0; i < m_maildrop.size(); ++i) {
+        if (m_maildrop[i].markedDeleted) continue;
+        out += std::to_string(i + 1) + " " + uniqueId(validity, m_maildrop[i].uid) + "\r\n";
+    }
+    return out + ".\r\n";
+}
+
+} // namespace maillab::pop3

@@ -1,0 +1,54 @@
+// POP3 commands, states and the command table (RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace maillab::pop3 {
+
+// RFC 1939 section 3: a session passes through these states in order.
+enum class State : uint8_t { Authorization = 1, Transaction = 2, Update = 4 };
+const char* stateName(State state); // "AUTHORIZATION"
+
+enum class Verb { User, Pass, Apop, Auth, Capa, Quit, Stat, List, Retr, Dele, Noop, Rset, Top, Uidl };
+
+struct CommandInfo {
+    Verb verb;
+    const char* name;
+    uint8_t allowedStates; // bits of State
+    int minArgs;
+    int maxArgs;
+    const char* syntax;  // "TOP msg n"
+    const char* summary; // one or two sentences for a student
+    const char* rfc;     // "RFC 1939 section 7"
+};
+const std::vector<CommandInfo>& commandTable();
+const CommandInfo* findCommand(std::string_view name); // case-insensitive
+
+struct Command {
+    const CommandInfo* info = nullptr;
+    std::vector<std::string> args;
+};
+
+struct ParseError {
+    std::string message; // the text after "-ERR "
+};
+
+// One command line without its CRLF (RFC 1939 section 3: keyword, then arguments separated by single spaces).
+std::variant<Command, ParseError> parseCommand(std::string_view line);
+
+// RFC 1939 section 3: a multi-line response ends with "." CRLF, and lines starting with "." get one more.
+std::string dotStuff(std::string_view text);
+// The inverse, for a client: takes the lines between the status line and the terminating ".".
+std::string dotUnstuff(std::string_view text);
+
+// Whether a successful reply to this command line is multi-line (LIST, UIDL without argument; RETR, TOP, CAPA).
+bool expectsMultiLine(std::string_view commandLine);
+
+constexpr size_t kMaxCommandLine = 255; // RFC 2449 section 4, including CRLF
+constexpr size_t kMaxSaslLine = 8192;   // RFC 5034 section 4 lets SASL responses be longer than commands
+
+} // namespace maillab::pop3

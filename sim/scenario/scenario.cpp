@@ -1,0 +1,239 @@
+#include "scenario/scenario.hpp"
+
+#include "util/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace maillab::scenario {
+
+using nlohmann::json;
+
+namespace {
+
+struct ActionName {
+    ActionKind kind;
+    const char* name;
+};
+const ActionName kActionNames[] = {
+    {ActionKind::CheckMail, "check mail"}, {ActionKind::Raw, "raw"},       {ActionKind::Quit, "quit"},
+    {ActionKind::Drop, "drop"},            {ActionKind::LoseDevice, "lose device"},
+    {ActionKind::Deliver, "deliver"},      {ActionKind::Wait, "wait"},
+    {ActionKind::ResetUidValidity, "reset uidvalidity"}, {ActionKind::Note, "note"},
+};
+
+// A failure inside the document, with where it was found.
+struct Problem {
+    std::string where;
+    std::string what;
+};
+
+std::string stringField(const json& object, const char* key, const std::string& where, bool required,
+                        std::string fallback = {})
+{
+    auto it = object.find(key);
+    if (it == object.end()) {
+        if (required) throw Problem{where, std::string("missing \"") + key + "\""};
+        return fallback;
+    }
+    if (!it->is_string()) throw Problem{where, std::string("\"") + key + "\" must be a string"};
+    return it->get<std::string>();
+}
+
+void requireObject(const json& value, const std::string& where)
+{
+    if (!value.is_object()) throw Problem{where, "expected an object { ... }"};
+}
+
+AccountSpec parseAccount(const json& value, const std::string& where)
+{
+    requireObject(value, where);
+    AccountSpec account;
+    account.user = stringField(value, "user", where, true);
+    account.password = stringField(value, "password", where, true);
+    auto mail = value.find("mail");
+    if (mail == value.end() || (mail->is_string() && *mail == "demo")) {
+        account.allDemoMail = true;
+    } else if (mail->is_string() && *mail == "none") {
+        account.allDemoMail = false;
+    } else if (mail->is_array()) {
+        account.allDemoMail = false;
+        for (const json& file : *mail) {
+            if (!file.is_string()) throw Problem{where + ".mail", "expected file names like \"INBOX/01-x.eml\""};
+            account.files.push_back(file.get<std::string>());
+        }
+    } else {
+        throw Problem{where + ".mail", "expected \"demo\", \"none\" or a list of files"};
+    }
+    return account;
+}
+
+DeviceSpec parseDevice(const json& value, const std::string& where)
+{
+    requireObject(value, where);
+    DeviceSpec device;
+    device.name = stringField(value, "name", where, true);
+    std::string protocol = util::toLower(stringField(value, "protocol", where, true));
+    if (protocol == "pop3") device.protocol = wire::Protocol::Pop3;
+    else if (protocol == "imap") device.protocol = wire::Protocol::Imap;
+    else throw Problem{where + ".protocol", "unknown protocol \"" + protocol + "\"; expected \"pop3\" or \"imap\""};
+    device.mode = util::toLower(stringField(value, "mode", where, false,
+                                            device.protocol == wire::Protocol::Pop3 ? "delete" : "online"));
+    if (device.protocol == wire::Protocol::Pop3 && device.mode != "delete" && device.mode != "keep")
+        throw Problem{where + ".mode", "unknown POP3 mode \"" + device.mode + "\"; expected \"delete\" or \"keep\""};
+    if (device.protocol == wire::Protocol::Imap && device.mode != "online")
+        throw Problem{where + ".mode", "unknown IMAP mode \"" + device.mode + "\"; expected \"online\""};
+    device.user = stringField(value, "user", where, true);
+    device.password = stringField(value, "password", where, true);
+    device.auth = util::toLower(stringField(value, "auth", where, false, "user"));
+    if (device.auth != "user" && device.auth != "apop" && device.auth != "plain")
+        throw Problem{where + ".auth", "unknown auth \"" + device.auth + "\"; expected \"user\", \"apop\" or \"plain\""};
+    if (auto days = value.find("remove_after_days"); days != value.end()) {
+        if (!days->is_number_integer() || days->get<int>() < 0)
+            throw Problem{where + ".remove_after_days", "expected a whole number of days (0 or more)"};
+        device.removeAfterDays = days->get<int>();
+    }
+    return device;
+}
+
+Action parseAction(const json& value, const std::string& where, const std::vector<DeviceSpec>& devices)
+{
+    requireObject(value, where);
+    Action action;
+    std::string name = util::toLower(stringField(value, "action", where, true));
+    for (char& c : name)
+        if (c == '_') c = ' ';
+    bool known = false;
+    for (const ActionName& n : kActionNames)
+        if (name == n.name) {
+            action.kind = n.kind;
+            known = true;
+        }
+    if (!known) {
+        std::string expected;
+        for (const ActionName& n : kActionNames) expected += std::string(expected.empty() ? "" : ", ") + n.name;
+        throw Problem{where + ".action", "unknown action \"" + name + "\"; expected one of: " + expected};
+    }
+    action.narration = stringField(value, "narration", where, false);
+    const bool needsDevice = action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
+                             action.kind == ActionKind::Quit || action.kind == ActionKind::Drop ||
+                             action.kind == ActionKind::LoseDevice;
+    if (needsDevice) {
+        action.device = stringField(value, "device", where, true);
+        bool found = false;
+        for (const DeviceSpec& d : devices) found = found || d.name == action.device;
+        if (!found) throw Problem{where + ".device", "no device named \"" + action.device + "\" in \"devices\""};
+    }
+    switch (action.kind) {
+    case ActionKind::Raw:
+        action.line = stringField(value, "line", where, true);
+        if (action.line.find_first_of("\r\n") != std::string::npos)
+            throw Problem{where + ".line", "one line without CR or LF (the simulator adds CRLF)"};
+        break;
+    case ActionKind::CheckMail:
+        if (auto fault = value.find("fault"); fault != value.end()) {
+            requireObject(*fault, where + ".fault");
+            action.dropBefore = util::toUpper(stringField(*fault, "drop_before", where + ".fault", true));
+        }
+        break;
+    case ActionKind::Deliver:
+        action.to = stringField(value, "to", where, true);
+        action.folder = stringField(value, "folder", where, false, "INBOX");
+        action.messageFile = stringField(value, "message", where, false);
+        if (action.messageFile.empty()) {
+            action.from = stringField(value, "from", where, true);
+            action.subject = stringField(value, "subject", where, true);
+            action.body = stringField(value, "body", where, false, "");
+        }
+        break;
+    case ActionKind::Wait: {
+        static const std::pair<const char*, int64_t> units[] = {
+            {"days", 86400000}, {"hours", 3600000}, {"minutes", 60000}, {"seconds", 1000}};
+        for (auto [unit, ms] : units)
+            if (auto it = value.find(unit); it != value.end()) {
+                if (!it->is_number() || it->get<double>() < 0)
+                    throw Problem{where + "." + unit, "expected a number of " + std::string(unit)};
+                action.waitMs += static_cast<int64_t>(it->get<double>() * static_cast<double>(ms));
+            }
+        if (action.waitMs == 0) throw Problem{where, "\"wait\" needs \"days\", \"hours\", \"minutes\" or \"seconds\""};
+        break;
+    }
+    case ActionKind::ResetUidValidity:
+        action.to = stringField(value, "user", where, true);
+        action.folder = stringField(value, "folder", where, false, "INBOX");
+        break;
+    default: break;
+    }
+    return action;
+}
+
+} // namespace
+
+const char* actionName(ActionKind kind)
+{
+    for (const ActionName& n : kActionNames)
+        if (n.kind == kind) return n.name;
+    return "";
+}
+
+std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std::string& sourceName)
+{
+    json document;
+    try {
+        document = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // nlohmann's message already names line and column; keep only that part.
+        std::string what = e.what();
+        size_t at = what.find("parse error");
+        return LoadError{sourceName + ": " + (at == std::string::npos ? what : what.substr(at))};
+    }
+    try {
+        requireObject(document, "top level");
+        Scenario scenario;
+        scenario.title = stringField(document, "title", "top level", true);
+        scenario.description = stringField(document, "description", "top level", false);
+        auto accounts = document.find("accounts");
+        if (accounts == document.end()) {
+            scenario.accounts = {{"alice", "wonderland", true, {}}, {"bob", "builder", true, {}}};
+        } else {
+            if (!accounts->is_array()) throw Problem{"accounts", "expected a list of accounts"};
+            for (size_t i = 0; i < accounts->size(); ++i)
+                scenario.accounts.push_back(parseAccount((*accounts)[i], "accounts[" + std::to_string(i) + "]"));
+        }
+        auto devices = document.find("devices");
+        if (devices == document.end() || !devices->is_array() || devices->empty())
+            throw Problem{"devices", "expected a list with at least one device"};
+        for (size_t i = 0; i < devices->size(); ++i) {
+            DeviceSpec device = parseDevice((*devices)[i], "devices[" + std::to_string(i) + "]");
+            for (const DeviceSpec& other : scenario.devices)
+                if (other.name == device.name)
+                    throw Problem{"devices[" + std::to_string(i) + "]", "a second device named \"" + device.name + "\""};
+            scenario.devices.push_back(device);
+        }
+        auto steps = document.find("steps");
+        if (steps == document.end() || !steps->is_array()) throw Problem{"steps", "expected a list of steps"};
+        for (size_t i = 0; i < steps->size(); ++i)
+            scenario.actions.push_back(
+                parseAction((*steps)[i], "step " + std::to_string(i + 1), scenario.devices));
+        return scenario;
+    } catch (const Problem& p) {
+        return LoadError{sourceName + ": " + p.where + ": " + p.what};
+    } catch (const json::exception& e) {
+        return LoadError{sourceName + ": " + e.what()};
+    }
+}
+
+std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return LoadError{file.string() + ": cannot open the file"};
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto result = parseScenario(text.str(), file.string());
+    if (auto* scenario = std::get_if<Scenario>(&result)) scenario->source = file;
+    return result;
+}
+
+} // namespace maillab::scenario

@@ -1,0 +1,76 @@
+// A scenario: the accounts and mail to start from, the devices, and the steps (user actions and world events).
+#pragma once
+
+#include "wire/session.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace maillab::scenario {
+
+struct AccountSpec {
+    std::string user;
+    std::string password;
+    // Mail to load: every demo file of that user ("demo"), none, or listed files ("INBOX/01-x.eml").
+    bool allDemoMail = true;
+    std::vector<std::string> files;
+};
+
+struct DeviceSpec {
+    std::string name;
+    wire::Protocol protocol = wire::Protocol::Pop3;
+    std::string mode = "delete"; // POP3: "delete" or "keep"; IMAP: "online"
+    std::string user;
+    std::string password;
+    std::string auth = "user"; // POP3: "user", "apop", "plain"
+    int removeAfterDays = 0;
+};
+
+enum class ActionKind {
+    CheckMail,  // POP3: a whole check; IMAP: connect, list, select, fetch headers
+    Raw,        // one raw protocol line from the device
+    Quit,       // end the session politely (QUIT / LOGOUT)
+    Drop,       // the connection vanishes (no QUIT)
+    LoseDevice, // the device and everything on it is gone
+    Deliver,    // new mail arrives at the server
+    Wait,       // virtual time passes
+    ResetUidValidity, // the server's mailbox is restored from backup: new UIDVALIDITY
+    Note,       // narration only
+};
+const char* actionName(ActionKind kind);
+
+struct Action {
+    ActionKind kind = ActionKind::Note;
+    std::string device;
+    std::string narration;
+    std::string line;        // Raw
+    std::string dropBefore;  // CheckMail fault: the connection drops just before this command is sent
+    // Deliver
+    std::string to;
+    std::string folder = "INBOX";
+    std::string messageFile; // relative to assets/mail/
+    std::string from, subject, body;
+    // Wait
+    int64_t waitMs = 0;
+};
+
+struct Scenario {
+    std::string title;
+    std::string description;
+    std::filesystem::path source;
+    std::vector<AccountSpec> accounts;
+    std::vector<DeviceSpec> devices;
+    std::vector<Action> actions;
+};
+
+struct LoadError {
+    std::string message; // "file: position: what was expected"
+};
+
+std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file);
+std::variant<Scenario, LoadError> parseScenario(std::string_view json, const std::string& sourceName);
+
+} // namespace maillab::scenario

@@ -1,0 +1,297 @@
+#include "scenario/simulation.hpp"
+
+#include "mail/date.hpp"
+#include "pop3/pop3_client.hpp"
+#include "pop3/pop3_session.hpp"
+#include "store/demo_mail.hpp"
+#include "util/paths.hpp"
+#include "util/text.hpp"
+
+#include <stdexcept>
+
+namespace maillab::scenario {
+
+std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
+                                                       const wire::Clock& clock, int sessionId)
+{
+    if (protocol == wire::Protocol::Pop3) return std::make_unique<pop3::Pop3Session>(store, clock, sessionId);
+    return nullptr;
+}
+
+namespace {
+
+std::unique_ptr<wire::ClientEngine> makeClient(const DeviceSpec& spec, store::DeviceStore& local,
+                                               const wire::Clock& clock)
+{
+    if (spec.protocol == wire::Protocol::Pop3) {
+        pop3::ClientOptions options;
+        options.user = spec.user;
+        options.password = spec.password;
+        options.mode = spec.mode == "keep" ? pop3::Mode::Keep : pop3::Mode::Delete;
+        options.auth = spec.auth == "apop"    ? pop3::AuthMethod::Apop
+                       : spec.auth == "plain" ? pop3::AuthMethod::SaslPlain
+                                              : pop3::AuthMethod::UserPass;
+        options.removeAfterDays = spec.removeAfterDays;
+        return std::make_unique<pop3::Pop3Client>(local, clock, options);
+    }
+    return nullptr;
+}
+
+} // namespace
+
+Simulation::Simulation(Scenario scenario, std::filesystem::path mailDir)
+    : m_scenario(std::move(scenario)), m_mailDir(mailDir.empty() ? util::assetsDir() / "mail" : std::move(mailDir))
+{
+    // UIDVALIDITY starts from the virtual clock, as servers that use the time do, so runs repeat exactly.
+    m_store = std::make_unique<store::Store>(static_cast<uint32_t>(m_clock.nowSeconds()));
+    for (const AccountSpec& account : m_scenario.accounts) {
+        m_store->addAccount(account.user, account.password);
+        store::addStandardMailboxes(*m_store, account.user);
+        if (account.allDemoMail || !account.files.empty())
+            store::loadUserMail(*m_store, m_mailDir, account.user, account.files, m_setupErrors);
+    }
+    for (const DeviceSpec& spec : m_scenario.devices) {
+        auto device = std::make_unique<Device>();
+        device->spec = spec;
+        device->client = makeClient(spec, device->local, m_clock);
+        if (!device->client) m_setupErrors.push_back("device " + spec.name + ": this protocol has no client yet");
+        m_devices.push_back(std::move(device));
+    }
+}
+
+Simulation::~Simulation() = default;
+
+Device* Simulation::device(const std::string& name)
+{
+    for (auto& d : m_devices)
+        if (d->spec.name == name) return d.get();
+    return nullptr;
+}
+
+bool Simulation::finished() const
+{
+    return m_activeDevice == nullptr && m_actionIndex >= m_scenario.actions.size();
+}
+
+int Simulation::run(int maxSteps)
+{
+    int steps = 0;
+    while (steps < maxSteps && step()) ++steps;
+    return steps;
+}
+
+bool Simulation::step()
+{
+    ++m_step;
+    for (;;) {
+        if (m_activeDevice) {
+            Device& device = *m_activeDevice;
+            if (device.client->busy()) {
+                Progress progress = serveRequest(device);
+                if (progress == Progress::Visible) {
+                    deliverUnsolicited();
+                    return true;
+                }
+                if (progress == Progress::Silent) continue;
+            }
+            // Done, or waiting for something only another device can cause: the next action runs.
+            m_activeDevice = nullptr;
+            m_activeAction = nullptr;
+        }
+        if (m_actionIndex >= m_scenario.actions.size()) {
+            --m_step;
+            return false;
+        }
+        const Action& action = m_scenario.actions[m_actionIndex++];
+        startAction(action);
+        if (!m_activeDevice) {
+            deliverUnsolicited();
+            return true; // a world event is a step of its own
+        }
+    }
+}
+
+void Simulation::startAction(const Action& action)
+{
+    Device* device = action.device.empty() ? nullptr : this->device(action.device);
+    auto* pop3Client = device ? dynamic_cast<pop3::Pop3Client*>(device->client.get()) : nullptr;
+    switch (action.kind) {
+    case ActionKind::CheckMail:
+    case ActionKind::Raw:
+    case ActionKind::Quit:
+        if (!device || !device->client) {
+            note("device " + action.device + " cannot act: it has no mail program for its protocol");
+            return;
+        }
+        if (pop3Client) {
+            if (action.kind == ActionKind::CheckMail) pop3Client->checkMail();
+            else if (action.kind == ActionKind::Raw) pop3Client->sendRaw(action.line);
+            else pop3Client->quit();
+        }
+        if (device->client->busy()) {
+            m_activeDevice = device;
+            m_activeAction = &action;
+        } else {
+            note(action.device + " has nothing to do (" + std::string(actionName(action.kind)) + ")", action.device);
+        }
+        return;
+    case ActionKind::Drop:
+        if (device->session) dropConnection(*device, "the connection drops");
+        else note(action.device + " has no open connection to drop", action.device);
+        return;
+    case ActionKind::LoseDevice:
+        if (device->session) dropConnection(*device, "the connection drops with the device");
+        device->local.wipe();
+        if (pop3Client) pop3Client->forget();
+        note(action.device + " is lost: everything stored on it is gone", action.device);
+        return;
+    case ActionKind::Deliver: {
+        std::string bytes = composeMessage(action);
+        if (bytes.empty()) return;
+        mail::Summary summary = mail::summarize(bytes);
+        mail::DateTime now{m_clock.nowSeconds(), 0};
+        uint32_t uid = m_store->deliver(action.to, action.folder, std::move(bytes), now);
+        if (uid == 0) note("delivery failed: no mailbox " + action.folder + " for " + action.to);
+        else note("new mail for " + action.to + " in " + action.folder + ": \"" + summary.subject + "\"");
+        return;
+    }
+    case ActionKind::Wait: {
+        m_clock.advance(action.waitMs);
+        int64_t hours = action.waitMs / 3600000;
+        std::string span = hours >= 24 ? std::to_string(hours / 24) + " day(s)"
+                           : hours > 0 ? std::to_string(hours) + " hour(s)"
+                                       : std::to_string(action.waitMs / 1000) + " second(s)";
+        note(span + " pass");
+        return;
+    }
+    case ActionKind::ResetUidValidity:
+        m_store->resetUidValidity(action.to, action.folder);
+        note("the server restored " + action.to + "'s " + action.folder + " from a backup: new UIDVALIDITY");
+        return;
+    case ActionKind::Note: note(action.narration.empty() ? "..." : action.narration); return;
+    }
+}
+
+Simulation::Progress Simulation::serveRequest(Device& device)
+{
+    wire::ClientEngine& client = *device.client;
+    const wire::ClientEngine::Request& request = client.request();
+    switch (request.kind) {
+    case wire::ClientEngine::Request::Kind::Connect: {
+        device.sessionId = m_nextSessionId++;
+        device.session = makeServerSession(device.spec.protocol, *m_store, m_clock, device.sessionId);
+        const uint16_t port = device.spec.protocol == wire::Protocol::Pop3 ? kPop3Port : kImapPort;
+        m_transcript.record({wire::TranscriptEntry::Kind::Connected, device.sessionId, device.spec.name,
+                             device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
+                             device.spec.name + " connects to the server's " +
+                                 wire::protocolName(device.spec.protocol) + " port " + std::to_string(port),
+                             m_step, port});
+        client.onConnected();
+        m_clock.advance(2 * kOneWayLatencyMs); // the TCP handshake
+        std::string greeting = device.session->greeting();
+        recordData(device, wire::Direction::ServerToClient, greeting);
+        m_clock.advance(kOneWayLatencyMs);
+        client.onBytes(greeting);
+        return Progress::Visible;
+    }
+    case wire::ClientEngine::Request::Kind::Send: {
+        std::string bytes = request.bytes;
+        if (m_activeAction && !m_activeAction->dropBefore.empty() &&
+            util::istartsWith(bytes, m_activeAction->dropBefore) && device.session) {
+            dropConnection(device, "the connection drops before " + m_activeAction->dropBefore + " is sent");
+            return Progress::Visible;
+        }
+        if (!device.session) {
+            client.onClosed();
+            return Progress::Silent;
+        }
+        recordData(device, wire::Direction::ClientToServer, bytes);
+        client.onSent();
+        m_clock.advance(kOneWayLatencyMs);
+        std::string reply = device.session->receive(bytes);
+        if (!reply.empty()) recordData(device, wire::Direction::ServerToClient, reply);
+        m_clock.advance(kOneWayLatencyMs);
+        const bool closedByServer = device.session->closed();
+        if (closedByServer) {
+            m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
+                                 device.spec.protocol, wire::Direction::ServerToClient, m_clock.nowMs(),
+                                 "the server closes the connection", m_step, 0});
+            device.session.reset();
+        }
+        client.onBytes(reply);
+        if (closedByServer) client.onClosed();
+        return Progress::Visible;
+    }
+    case wire::ClientEngine::Request::Kind::Close:
+        if (device.session) {
+            device.session->disconnected();
+            device.session.reset();
+            m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
+                                 device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
+                                 device.spec.name + " closes the connection", m_step, 0});
+            client.onClosed();
+            return Progress::Visible;
+        }
+        client.onClosed();
+        return Progress::Silent;
+    case wire::ClientEngine::Request::Kind::Wait:
+    case wire::ClientEngine::Request::Kind::Idle: return Progress::Stuck;
+    }
+    return Progress::Stuck;
+}
+
+void Simulation::dropConnection(Device& device, const std::string& why)
+{
+    if (!device.session) return;
+    device.session->disconnected();
+    device.session.reset();
+    m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
+                         device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
+                         why + " (no QUIT/LOGOUT)", m_step, 0});
+    device.client->onClosed();
+}
+
+void Simulation::deliverUnsolicited()
+{
+    for (auto& device : m_devices) {
+        if (!device->session) continue;
+        std::string bytes = device->session->takeUnsolicited();
+        if (bytes.empty()) continue;
+        recordData(*device, wire::Direction::ServerToClient, bytes);
+        device->client->onBytes(bytes);
+    }
+}
+
+void Simulation::note(const std::string& text, const std::string& device)
+{
+    m_transcript.record({wire::TranscriptEntry::Kind::Note, 0, device, wire::Protocol::Pop3,
+                         wire::Direction::ServerToClient, m_clock.nowMs(), text, m_step, 0});
+}
+
+void Simulation::recordData(Device& device, wire::Direction direction, std::string bytes)
+{
+    const uint16_t port = device.spec.protocol == wire::Protocol::Pop3 ? kPop3Port : kImapPort;
+    m_transcript.record({wire::TranscriptEntry::Kind::Data, device.sessionId, device.spec.name, device.spec.protocol,
+                         direction, m_clock.nowMs(), std::move(bytes), m_step, port});
+}
+
+std::string Simulation::composeMessage(const Action& action)
+{
+    if (!action.messageFile.empty()) {
+        std::string error;
+        std::string bytes = store::readMessageFile(m_mailDir / action.messageFile, error);
+        if (!error.empty()) note("delivery failed: " + error);
+        return bytes;
+    }
+    ++m_composed;
+    mail::DateTime now{m_clock.nowSeconds(), 0};
+    std::string text = "Date: " + mail::formatRfc5322Date(now) + "\r\n" + "From: " + action.from + "\r\n" +
+                       "To: " + action.to + "@maillab.example\r\n" + "Subject: " + action.subject + "\r\n" +
+                       "Message-ID: <sim." + std::to_string(m_composed) + "." + std::to_string(now.epochSeconds) +
+                       "@maillab.example>\r\n" + "MIME-Version: 1.0\r\n" +
+                       "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + util::toCrlf(action.body);
+    if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
+    return text;
+}
+
+} // namespace maillab::scenario

@@ -1,0 +1,87 @@
+// Runs a scenario one exchange at a time: devices' client engines joined to server sessions in-process.
+#pragma once
+
+#include "scenario/scenario.hpp"
+#include "store/device_store.hpp"
+#include "store/store.hpp"
+#include "wire/client.hpp"
+#include "wire/clock.hpp"
+#include "wire/transcript.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace maillab::scenario {
+
+// Well-known ports (RFC 1939 section 3, RFC 3501 section 2.1), shown in the transcript and used in exports.
+constexpr uint16_t kPop3Port = 110;
+constexpr uint16_t kImapPort = 143;
+
+// Makes the server side of a new connection; the network adapter and the simulator share it.
+std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
+                                                       const wire::Clock& clock, int sessionId);
+
+struct Device {
+    DeviceSpec spec;
+    store::DeviceStore local;
+    std::unique_ptr<wire::ClientEngine> client;
+    std::unique_ptr<wire::ServerSession> session; // the open connection's server side, or null
+    int sessionId = 0;
+};
+
+class Simulation {
+public:
+    // One way through the in-process link: what a LAN round trip of 50 ms looks like.
+    static constexpr int64_t kOneWayLatencyMs = 25;
+
+    explicit Simulation(Scenario scenario, std::filesystem::path mailDir = {});
+    ~Simulation();
+
+    // One exchange (a command and its complete reply, or a connect and its greeting) or one world event.
+    // Returns false when the scenario has nothing left to do.
+    bool step();
+    // Runs to the end (or maxSteps); returns the number of steps taken.
+    int run(int maxSteps = 1000000);
+    bool finished() const;
+
+    int stepNumber() const { return m_step; }
+    // The index of the action in progress, or of the next one.
+    size_t actionIndex() const { return m_actionIndex; }
+    const Scenario& scenario() const { return m_scenario; }
+    const wire::Transcript& transcript() const { return m_transcript; }
+    store::Store& store() { return *m_store; }
+    const store::Store& store() const { return *m_store; }
+    const wire::VirtualClock& clock() const { return m_clock; }
+    std::vector<std::unique_ptr<Device>>& devices() { return m_devices; }
+    Device* device(const std::string& name);
+    // Problems found while setting up (a listed message file that does not exist, ...).
+    const std::vector<std::string>& setupErrors() const { return m_setupErrors; }
+
+private:
+    enum class Progress { Visible, Silent, Stuck };
+    Progress serveRequest(Device& device);
+    void startAction(const Action& action);
+    void dropConnection(Device& device, const std::string& why);
+    void deliverUnsolicited();
+    void note(const std::string& text, const std::string& device = "server");
+    void recordData(Device& device, wire::Direction direction, std::string bytes);
+    std::string composeMessage(const Action& action);
+
+    Scenario m_scenario;
+    std::filesystem::path m_mailDir;
+    wire::VirtualClock m_clock;
+    std::unique_ptr<store::Store> m_store;
+    wire::Transcript m_transcript;
+    std::vector<std::unique_ptr<Device>> m_devices;
+    std::vector<std::string> m_setupErrors;
+    size_t m_actionIndex = 0;
+    Device* m_activeDevice = nullptr;
+    const Action* m_activeAction = nullptr;
+    int m_step = 0;
+    int m_nextSessionId = 1;
+    int m_composed = 0;
+};
+
+} // namespace maillab::scenario

@@ -1,0 +1,323 @@
+#include "store/store.hpp"
+
+#include "util/text.hpp"
+
+#include <algorithm>
+
+namespace maillab::store {
+
+const char* flagName(Flag flag)
+{
+    switch (flag) {
+    case kSeen: return "\\Seen";
+    case kAnswered: return "\\Answered";
+    case kFlagged: return "\\Flagged";
+    case kDeleted: return "\\Deleted";
+    case kDraft: return "\\Draft";
+    case kRecent: return "\\Recent";
+    }
+    return "";
+}
+
+std::optional<Flag> flagFromName(std::string_view name)
+{
+    for (Flag flag : kAllFlags)
+        if (util::iequals(name, flagName(flag))) return flag;
+    return std::nullopt;
+}
+
+const mail::MimePart& MessageData::mime() const
+{
+    if (!m_mime) m_mime = std::make_unique<mail::MimePart>(mail::parseMime(m_bytes));
+    return *m_mime;
+}
+
+const StoredMessage* Mailbox::find(uint32_t uid) const
+{
+    size_t index = indexOf(uid);
+    return index < messages.size() ? &messages[index] : nullptr;
+}
+
+StoredMessage* Mailbox::find(uint32_t uid)
+{
+    size_t index = indexOf(uid);
+    return index < messages.size() ? &messages[index] : nullptr;
+}
+
+size_t Mailbox::indexOf(uint32_t uid) const
+{
+    auto it = std::lower_bound(messages.begin(), messages.end(), uid,
+                               [](const StoredMessage& m, uint32_t u) { return m.uid < u; });
+    if (it == messages.end() || it->uid != uid) return messages.size();
+    return static_cast<size_t>(it - messages.begin());
+}
+
+Store::Store(uint32_t uidValidityBase) : m_nextUidValidity(uidValidityBase) {}
+
+Account& Store::addAccount(std::string user, std::string password)
+{
+    Account& account = m_accounts[user];
+    account.user = user;
+    account.password = std::move(password);
+    if (!account.mailboxes.count("INBOX")) {
+        Mailbox inbox;
+        inbox.name = "INBOX";
+        inbox.uidValidity = m_nextUidValidity++;
+        account.mailboxes.emplace("INBOX", std::move(inbox));
+    }
+    return account;
+}
+
+Account* Store::account(std::string_view user)
+{
+    auto it = m_accounts.find(std::string(user));
+    return it == m_accounts.end() ? nullptr : &it->second;
+}
+
+const Account* Store::account(std::string_view user) const
+{
+    auto it = m_accounts.find(std::string(user));
+    return it == m_accounts.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Store::users() const
+{
+    std::vector<std::string> out;
+    for (const auto& [name, account] : m_accounts) out.push_back(name);
+    return out;
+}
+
+bool Store::checkPassword(std::string_view user, std::string_view password) const
+{
+    const Account* a = account(user);
+    return a && a->password == password;
+}
+
+std::string Store::canonicalName(std::string_view name)
+{
+    if (util::iequals(name, "INBOX")) return "INBOX";
+    if (util::istartsWith(name, "INBOX/")) return "INBOX" + std::string(name.substr(5));
+    return std::string(name);
+}
+
+Mailbox* Store::mailbox(std::string_view user, std::string_view name)
+{
+    Account* a = account(user);
+    if (!a) return nullptr;
+    auto it = a->mailboxes.find(canonicalName(name));
+    return it == a->mailboxes.end() ? nullptr : &it->second;
+}
+
+const Mailbox* Store::mailbox(std::string_view user, std::string_view name) const
+{
+    const Account* a = account(user);
+    if (!a) return nullptr;
+    auto it = a->mailboxes.find(canonicalName(name));
+    return it == a->mailboxes.end() ? nullptr : &it->second;
+}
+
+Store::Result Store::createMailbox(std::string_view user, std::string_view name, std::string specialUse)
+{
+    Account* a = account(user);
+    if (!a) return Result::NoSuchAccount;
+    std::string canonical = canonicalName(name);
+    while (!canonical.empty() && canonical.back() == '/') canonical.pop_back(); // RFC 3501 section 6.3.3
+    if (canonical.empty() || canonical.find("//") != std::string::npos || canonical.front() == '/')
+        return Result::Invalid;
+    if (a->mailboxes.count(canonical)) return Result::AlreadyExists;
+    // Create missing superiors too, as RFC 3501 section 6.3.3 suggests.
+    for (size_t slash = canonical.find('/'); slash != std::string::npos; slash = canonical.find('/', slash + 1)) {
+        std::string parent = canonical.substr(0, slash);
+        if (!a->mailboxes.count(parent)) createMailbox(user, parent);
+    }
+    Mailbox mailbox;
+    mailbox.name = canonical;
+    mailbox.uidValidity = m_nextUidValidity++;
+    mailbox.specialUse = std::move(specialUse);
+    a->mailboxes.emplace(canonical, std::move(mailbox));
+    emit({StoreEvent::Kind::MailboxCreated, std::string(user), canonical, 0, {}, 0});
+    return Result::Ok;
+}
+
+Store::Result Store::deleteMailbox(std::string_view user, std::string_view name, int origin)
+{
+    Account* a = account(user);
+    if (!a) return Result::NoSuchAccount;
+    std::string canonical = canonicalName(name);
+    if (canonical == "INBOX") return Result::Invalid; // RFC 3501 section 6.3.4
+    auto it = a->mailboxes.find(canonical);
+    if (it == a->mailboxes.end()) return Result::NoSuchMailbox;
+    auto next = std::next(it);
+    if (next != a->mailboxes.end() && next->first.rfind(canonical + "/", 0) == 0) return Result::HasChildren;
+    a->mailboxes.erase(it);
+    emit({StoreEvent::Kind::MailboxDeleted, std::string(user), canonical, 0, {}, origin});
+    return Result::Ok;
+}
+
+Store::Result Store::renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin)
+{
+    Account* a = account(user);
+    if (!a) return Result::NoSuchAccount;
+    std::string source = canonicalName(from);
+    std::string target = canonicalName(to);
+    if (!a->mailboxes.count(source)) return Result::NoSuchMailbox;
+    if (a->mailboxes.count(target)) return Result::AlreadyExists;
+    if (target.empty() || target.rfind(source + "/", 0) == 0) return Result::Invalid;
+    if (source == "INBOX") {
+        // Renaming INBOX moves its messages to the new mailbox and leaves INBOX empty (RFC 3501 section 6.3.5).
+        Result created = createMailbox(user, target);
+        if (created != Result::Ok) return created;
+        Mailbox& inbox = a->mailboxes.at("INBOX");
+        std::vector<uint32_t> uids;
+        for (const StoredMessage& m : inbox.messages) {
+            deliverShared(user, target, m.data, m.internalDate, m.flags, m.keywords, origin);
+            uids.push_back(m.uid);
+        }
+        expunge(user, "INBOX", uids, origin);
+        return Result::Ok;
+    }
+    for (size_t slash = target.find('/'); slash != std::string::npos; slash = target.find('/', slash + 1)) {
+        std::string parent = target.substr(0, slash);
+        if (!a->mailboxes.count(parent)) createMailbox(user, parent);
+    }
+    std::vector<std::string> moving;
+    for (const auto& [name, box] : a->mailboxes)
+        if (name == source || name.rfind(source + "/", 0) == 0) moving.push_back(name);
+    for (const std::string& name : moving) {
+        auto node = a->mailboxes.extract(name);
+        std::string renamed = target + name.substr(source.size());
+        node.key() = renamed;
+        node.mapped().name = renamed;
+        a->mailboxes.insert(std::move(node));
+        emit({StoreEvent::Kind::MailboxRenamed, std::string(user), name, 0, renamed, origin});
+    }
+    return Result::Ok;
+}
+
+uint32_t Store::deliver(std::string_view user, std::string_view mailbox, std::string bytes,
+                        mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords, int origin)
+{
+    return deliverShared(user, mailbox, std::make_shared<const MessageData>(std::move(bytes)), internalDate, flags,
+                         std::move(keywords), origin);
+}
+
+uint32_t Store::deliverShared(std::string_view user, std::string_view mailboxName,
+                              std::shared_ptr<const MessageData> data, mail::DateTime internalDate, uint8_t flags,
+                              std::vector<std::string> keywords, int origin)
+{
+    Mailbox* box = mailbox(user, mailboxName);
+    if (!box) return 0;
+    StoredMessage message;
+    message.uid = box->uidNext++;
+    message.flags = flags;
+    message.keywords = std::move(keywords);
+    message.internalDate = internalDate;
+    message.data = std::move(data);
+    box->messages.push_back(std::move(message));
+    uint32_t uid = box->messages.back().uid;
+    emit({StoreEvent::Kind::MessageAdded, std::string(user), box->name, uid, {}, origin});
+    return uid;
+}
+
+bool Store::setFlags(std::string_view user, std::string_view mailboxName, uint32_t uid, uint8_t flags,
+                     std::vector<std::string> keywords, int origin)
+{
+    Mailbox* box = mailbox(user, mailboxName);
+    StoredMessage* message = box ? box->find(uid) : nullptr;
+    if (!message) return false;
+    if (message->flags == flags && message->keywords == keywords) return true;
+    message->flags = flags;
+    message->keywords = std::move(keywords);
+    emit({StoreEvent::Kind::FlagsChanged, std::string(user), box->name, uid, {}, origin});
+    return true;
+}
+
+size_t Store::expunge(std::string_view user, std::string_view mailboxName, const std::vector<uint32_t>& uids,
+                      int origin)
+{
+    Mailbox* box = mailbox(user, mailboxName);
+    if (!box) return 0;
+    std::vector<uint32_t> sorted(uids);
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<uint32_t> removedUids;
+    // One pass, so removing most of a large mailbox stays linear.
+    auto gone = std::remove_if(box->messages.begin(), box->messages.end(), [&](const StoredMessage& m) {
+        if (!std::binary_search(sorted.begin(), sorted.end(), m.uid)) return false;
+        removedUids.push_back(m.uid);
+        return true;
+    });
+    box->messages.erase(gone, box->messages.end());
+    for (uint32_t uid : removedUids)
+        emit({StoreEvent::Kind::MessageExpunged, std::string(user), box->name, uid, {}, origin});
+    size_t removed = removedUids.size();
+    return removed;
+}
+
+void Store::resetUidValidity(std::string_view user, std::string_view mailboxName)
+{
+    Mailbox* box = mailbox(user, mailboxName);
+    if (!box) return;
+    box->uidValidity = m_nextUidValidity++;
+    box->uidNext = 1;
+    for (StoredMessage& message : box->messages) message.uid = box->uidNext++;
+    emit({StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0});
+}
+
+bool Store::tryLockMaildrop(std::string_view user, int session)
+{
+    Account* a = account(user);
+    if (!a) return false;
+    if (a->pop3LockHolder != 0 && a->pop3LockHolder != session) return false;
+    a->pop3LockHolder = session;
+    emit({StoreEvent::Kind::LockChanged, std::string(user), "INBOX", 0, {}, session});
+    return true;
+}
+
+void Store::unlockMaildrop(std::string_view user, int session)
+{
+    Account* a = account(user);
+    if (!a || a->pop3LockHolder != session) return;
+    a->pop3LockHolder = 0;
+    emit({StoreEvent::Kind::LockChanged, std::string(user), "INBOX", 0, {}, session});
+}
+
+int Store::subscribe(Listener listener)
+{
+    int id = m_nextListener++;
+    m_listeners.emplace(id, std::move(listener));
+    return id;
+}
+
+void Store::unsubscribe(int id) { m_listeners.erase(id); }
+
+void Store::emit(const StoreEvent& event)
+{
+    if (m_listeners.empty()) return;
+    // A listener may unsubscribe (or subscribe) while we notify: walk by id, not by iterator.
+    std::vector<int> ids;
+    ids.reserve(m_listeners.size());
+    for (const auto& [id, listener] : m_listeners) ids.push_back(id);
+    for (int id : ids) {
+        auto it = m_listeners.find(id);
+        if (it != m_listeners.end()) it->second(event);
+    }
+}
+
+size_t Store::messageBytes() const
+{
+    size_t total = 0;
+    for (const auto& [user, account] : m_accounts)
+        for (const auto& [name, box] : account.mailboxes)
+            for (const StoredMessage& m : box.messages) total += m.size();
+    return total;
+}
+
+void addStandardMailboxes(Store& store, std::string_view user)
+{
+    static const std::pair<const char*, const char*> standard[] = {
+        {"Archive", "\\Archive"}, {"Drafts", "\\Drafts"}, {"Junk", "\\Junk"}, {"Sent", "\\Sent"}, {"Trash", "\\Trash"}};
+    for (auto [name, use] : standard)
+        if (!store.mailbox(user, name)) store.createMailbox(user, name, use);
+}
+
+} // namespace maillab::store

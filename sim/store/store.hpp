@@ -1,0 +1,147 @@
+// Accounts, mailboxes and stored messages: the server's single truth, with change events.
+#pragma once
+
+#include "mail/date.hpp"
+#include "mail/message.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maillab::store {
+
+// System flags (RFC 3501 section 2.3.2) as bits; keywords are kept as strings beside them.
+enum Flag : uint8_t {
+    kSeen = 1 << 0,
+    kAnswered = 1 << 1,
+    kFlagged = 1 << 2,
+    kDeleted = 1 << 3,
+    kDraft = 1 << 4,
+    kRecent = 1 << 5,
+};
+const char* flagName(Flag flag); // "\\Seen"
+std::optional<Flag> flagFromName(std::string_view name);
+inline constexpr Flag kAllFlags[] = {kSeen, kAnswered, kFlagged, kDeleted, kDraft, kRecent};
+
+// The immutable bytes of one message and its MIME tree, parsed on first use and shared by every copy.
+class MessageData {
+public:
+    explicit MessageData(std::string bytes) : m_bytes(std::move(bytes)) {}
+    const std::string& bytes() const { return m_bytes; }
+    const mail::MimePart& mime() const;
+
+private:
+    std::string m_bytes;
+    mutable std::unique_ptr<mail::MimePart> m_mime;
+};
+
+struct StoredMessage {
+    uint32_t uid = 0;
+    uint8_t flags = 0;
+    std::vector<std::string> keywords;
+    mail::DateTime internalDate;
+    std::shared_ptr<const MessageData> data;
+
+    const std::string& bytes() const { return data->bytes(); }
+    size_t size() const { return data->bytes().size(); }
+    bool has(Flag flag) const { return (flags & flag) != 0; }
+};
+
+struct Mailbox {
+    std::string name; // full path with '/' separators; "INBOX" for the inbox
+    uint32_t uidValidity = 1;
+    uint32_t uidNext = 1;
+    std::string specialUse; // "\\Sent", "\\Trash", ... (RFC 6154) or empty
+    bool subscribed = true;
+    std::vector<StoredMessage> messages; // ascending UID: sequence number n is messages[n-1]
+
+    const StoredMessage* find(uint32_t uid) const;
+    StoredMessage* find(uint32_t uid);
+    size_t indexOf(uint32_t uid) const; // npos-like: messages.size() when absent
+};
+
+struct Account {
+    std::string user;
+    std::string password;
+    std::map<std::string, Mailbox> mailboxes; // keyed by name; INBOX is always "INBOX"
+    int pop3LockHolder = 0;                    // session id holding the maildrop lock, 0 when free
+};
+
+// What changed, for the sessions that watch a mailbox.
+struct StoreEvent {
+    enum class Kind { MessageAdded, MessageExpunged, FlagsChanged, MailboxCreated, MailboxDeleted, MailboxRenamed,
+                      UidValidityChanged, LockChanged };
+    Kind kind;
+    std::string user;
+    std::string mailbox;
+    uint32_t uid = 0;
+    std::string newName; // for MailboxRenamed
+    int originSession = 0; // the session that caused it (0: delivery or the simulator)
+};
+
+class Store {
+public:
+    using Listener = std::function<void(const StoreEvent&)>;
+
+    explicit Store(uint32_t uidValidityBase = 1);
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    Account& addAccount(std::string user, std::string password);
+    Account* account(std::string_view user);
+    const Account* account(std::string_view user) const;
+    std::vector<std::string> users() const;
+    bool checkPassword(std::string_view user, std::string_view password) const;
+
+    // Mailbox names: INBOX in any case means the inbox (RFC 3501 section 5.1); the rest are case-sensitive.
+    static std::string canonicalName(std::string_view name);
+    Mailbox* mailbox(std::string_view user, std::string_view name);
+    const Mailbox* mailbox(std::string_view user, std::string_view name) const;
+
+    enum class Result { Ok, NoSuchAccount, NoSuchMailbox, AlreadyExists, HasChildren, Invalid };
+    Result createMailbox(std::string_view user, std::string_view name, std::string specialUse = {});
+    Result deleteMailbox(std::string_view user, std::string_view name, int origin = 0);
+    Result renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin = 0);
+
+    // Appends a message and returns its UID (0 when the mailbox does not exist).
+    uint32_t deliver(std::string_view user, std::string_view mailbox, std::string bytes, mail::DateTime internalDate,
+                     uint8_t flags = kRecent, std::vector<std::string> keywords = {}, int origin = 0);
+    // Same, sharing the bytes of a message that is already stored (COPY, MOVE).
+    uint32_t deliverShared(std::string_view user, std::string_view mailbox, std::shared_ptr<const MessageData> data,
+                           mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords,
+                           int origin = 0);
+    bool setFlags(std::string_view user, std::string_view mailbox, uint32_t uid, uint8_t flags,
+                  std::vector<std::string> keywords, int origin = 0);
+    // Removes messages for good (POP3 UPDATE, IMAP EXPUNGE); returns how many went.
+    size_t expunge(std::string_view user, std::string_view mailbox, const std::vector<uint32_t>& uids, int origin = 0);
+    // Gives a mailbox a new UIDVALIDITY and renumbers its messages, as after a server restore.
+    void resetUidValidity(std::string_view user, std::string_view mailbox);
+
+    // The exclusive POP3 maildrop lock (RFC 1939 section 8).
+    bool tryLockMaildrop(std::string_view user, int session);
+    void unlockMaildrop(std::string_view user, int session);
+
+    int subscribe(Listener listener);
+    void unsubscribe(int id);
+
+    // Bytes held by message data, counted once per shared copy (for the memory budget).
+    size_t messageBytes() const;
+
+private:
+    void emit(const StoreEvent& event);
+
+    std::map<std::string, Account> m_accounts;
+    std::map<int, Listener> m_listeners;
+    int m_nextListener = 1;
+    uint32_t m_nextUidValidity;
+};
+
+// The special-use folders every account gets (RFC 6154), besides INBOX.
+void addStandardMailboxes(Store& store, std::string_view user);
+
+} // namespace maillab::store

@@ -1,0 +1,30 @@
+// The contract between a transport (in-process link or socket) and a protocol's server side.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace maillab::wire {
+
+enum class Protocol { Pop3, Imap };
+const char* protocolName(Protocol protocol); // "POP3", "IMAP"
+
+// One connection's server side: bytes in, bytes out, no I/O, no clock of its own.
+class ServerSession {
+public:
+    virtual ~ServerSession() = default;
+    virtual Protocol protocol() const = 0;
+    virtual std::string greeting() = 0;
+    // Client bytes in (any split: a partial line is kept until its CRLF), reply bytes out (may be empty).
+    virtual std::string receive(std::string_view bytes) = 0;
+    // Bytes the server sends on its own (IMAP IDLE updates); empty for POP3.
+    virtual std::string takeUnsolicited() { return {}; }
+    // The server ended the session (QUIT, LOGOUT, a fatal limit): the transport closes the connection.
+    virtual bool closed() const = 0;
+    // The peer vanished without saying goodbye: no POP3 UPDATE state.
+    virtual void disconnected() = 0;
+    // The state's name as the RFC writes it, for the dashboard's state diagram.
+    virtual std::string stateName() const = 0;
+};
+
+} // namespace maillab::wire

@@ -1,0 +1,53 @@
+#include "wire/transcript.hpp"
+
+#include <set>
+
+namespace maillab::wire {
+
+const char* protocolName(Protocol protocol) { return protocol == Protocol::Pop3 ? "POP3" : "IMAP"; }
+
+void Transcript::record(TranscriptEntry entry) { m_entries.push_back(std::move(entry)); }
+
+uint64_t Transcript::byteCount(Direction direction) const
+{
+    uint64_t total = 0;
+    for (const TranscriptEntry& e : m_entries)
+        if (e.kind == TranscriptEntry::Kind::Data && e.direction == direction) total += e.bytes.size();
+    return total;
+}
+
+std::string formatEntry(const TranscriptEntry& entry, bool withSessionTag)
+{
+    std::string tag;
+    if (withSessionTag) tag = "[" + entry.device + "#" + std::to_string(entry.sessionId) + "] ";
+    if (entry.kind != TranscriptEntry::Kind::Data) return tag + "-- " + entry.bytes + " --\n";
+    const char* who = entry.direction == Direction::ClientToServer ? "C: " : "S: ";
+    std::string out;
+    size_t pos = 0;
+    const std::string& b = entry.bytes;
+    while (pos < b.size()) {
+        size_t lf = b.find('\n', pos);
+        size_t end = lf == std::string::npos ? b.size() : lf;
+        size_t stop = end > pos && b[end - 1] == '\r' ? end - 1 : end;
+        out += tag;
+        out += who;
+        out.append(b, pos, stop - pos);
+        out += '\n';
+        if (lf == std::string::npos) break;
+        pos = lf + 1;
+    }
+    return out;
+}
+
+std::string Transcript::toText() const
+{
+    std::set<int> sessions;
+    for (const TranscriptEntry& e : m_entries)
+        if (e.sessionId != 0) sessions.insert(e.sessionId);
+    const bool tagged = sessions.size() > 1;
+    std::string out;
+    for (const TranscriptEntry& e : m_entries) out += formatEntry(e, tagged);
+    return out;
+}
+
+} // namespace maillab::wire

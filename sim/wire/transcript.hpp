@@ -1,0 +1,48 @@
+// Every byte that crossed a link, with who sent it and when: the one record that the GUI and exporters read.
+#pragma once
+
+#include "wire/session.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace maillab::wire {
+
+enum class Direction { ClientToServer, ServerToClient };
+
+struct TranscriptEntry {
+    enum class Kind { Data, Connected, Closed, Note };
+    Kind kind = Kind::Data;
+    int sessionId = 0;
+    std::string device;
+    Protocol protocol = Protocol::Pop3;
+    Direction direction = Direction::ClientToServer;
+    int64_t timeMs = 0;
+    std::string bytes; // exact wire bytes for Data; a human sentence for the other kinds
+    int step = 0;      // the simulation step that produced it
+    uint16_t serverPort = 0; // the port the session connected to (110, 143, ...), for exports
+};
+
+class Transcript {
+public:
+    void record(TranscriptEntry entry);
+    const std::vector<TranscriptEntry>& entries() const { return m_entries; }
+    size_t size() const { return m_entries.size(); }
+    void clear() { m_entries.clear(); }
+
+    // Data bytes sent in one direction, for the comparison plots.
+    uint64_t byteCount(Direction direction) const;
+
+    // RFC-style text: "C: " and "S: " before each line; with several sessions, the device and session too.
+    std::string toText() const;
+
+private:
+    std::vector<TranscriptEntry> m_entries;
+};
+
+// One entry as C:/S: lines (no trailing newline handling surprises: every line ends with '\n').
+std::string formatEntry(const TranscriptEntry& entry, bool withSessionTag);
+
+} // namespace maillab::wire
