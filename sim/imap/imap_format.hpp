@@ -1,0 +1,27 @@
+// Writing IMAP data items (RFC 3501 section 9): strings, ENVELOPE and BODYSTRUCTURE from the message model.
+#pragma once
+
+#include "mail/message.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace maillab::imap {
+
+// A string as IMAP sends it: a quoted string when it can be one, else a literal "{n}\r\n<bytes>"
+// (quoted strings cannot hold CR, LF, NUL or 8-bit bytes; RFC 3501 section 4.3).
+std::string imapString(std::string_view text);
+// NIL for an absent value (nullptr), else imapString.
+std::string nstring(const std::string* text);
+// An astring for mailbox names in LIST/LSUB/STATUS: an atom when it is one, else imapString.
+std::string astring(std::string_view text);
+
+// The ENVELOPE of a message whose header block is `header` (RFC 3501 section 7.4.2, "envelope"):
+// (date subject from sender reply-to to cc bcc in-reply-to message-id); sender and reply-to default to from.
+std::string envelope(std::string_view header);
+
+// BODYSTRUCTURE (extensible = true) or BODY (extensible = false) of an entity (RFC 3501 section 7.4.2).
+// `message` holds the bytes the part's offsets point into.
+std::string bodyStructure(std::string_view message, const mail::MimePart& part, bool extensible);
+
+} // namespace maillab::imap

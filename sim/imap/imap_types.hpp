@@ -1,0 +1,160 @@
+// IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
+// ENABLE, ID, LITERAL+). The parser (imap_parse.cpp) turns one complete command — its line or lines with
+// every literal's bytes already in place — into a Command; the session executes it.
+#pragma once
+
+#include "mail/date.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace maillab::imap {
+
+// [SECTION] sequence sets (RFC 3501 section 9, sequence-set)
+
+// One range "a:b"; 0 stands for "*" (the largest number in use). Ranges may be written in either order.
+struct SeqRange {
+    uint32_t first = 0;
+    uint32_t last = 0;
+};
+
+struct SequenceSet {
+    std::vector<SeqRange> ranges;
+    // Whether n is in the set, where "*" means `largest` (RFC 3501 section 9: "*" is the largest number in use).
+    bool contains(uint32_t n, uint32_t largest) const;
+    bool empty() const { return ranges.empty(); }
+};
+
+// [SECTION] FETCH (RFC 3501 section 6.4.5)
+
+enum class SectionText { None, Header, HeaderFields, HeaderFieldsNot, Text, Mime };
+
+struct Section {
+    std::vector<unsigned> part; // "1.2" -> {1, 2}; empty for the whole message
+    SectionText text = SectionText::None;
+    std::vector<std::string> fields; // HEADER.FIELDS (...) names, as written (compare case-insensitively)
+};
+
+enum class FetchAttribute {
+    Envelope,
+    Flags,
+    InternalDate,
+    Rfc822,       // equivalent to BODY[]
+    Rfc822Header, // equivalent to BODY.PEEK[HEADER]
+    Rfc822Size,
+    Rfc822Text,   // equivalent to BODY[TEXT]
+    Body,         // BODY without a section: the non-extensible BODYSTRUCTURE
+    BodyStructure,
+    Uid,
+    BodySection, // BODY[section]<partial> or BODY.PEEK[section]<partial>
+};
+
+struct FetchItem {
+    FetchAttribute attribute = FetchAttribute::Flags;
+    bool peek = false;   // BODY.PEEK: does not set \Seen
+    Section section;     // for BodySection
+    std::optional<uint32_t> partialOffset; // <offset.length>
+    std::optional<uint32_t> partialLength;
+};
+
+// [SECTION] SEARCH (RFC 3501 section 6.4.4)
+
+struct SearchKey {
+    enum class Kind {
+        All, Answered, Bcc, Before, Body, Cc, Deleted, Draft, Flagged, From, Header, Keyword, Larger, New, Not, Old,
+        On, Or, Recent, Seen, SentBefore, SentOn, SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered,
+        Undeleted, Undraft, Unflagged, Unkeyword, Unseen,
+        SequenceSet, // a bare sequence set
+        And,         // a parenthesised list, or the top-level list: all children must match
+    };
+    Kind kind = Kind::All;
+    std::string text;   // string argument (FROM, SUBJECT, BODY, TEXT, KEYWORD, HEADER's value, ...)
+    std::string header; // HEADER field-name
+    int64_t day = 0;    // BEFORE/ON/SINCE/SENT*: days since 1970-01-01
+    uint64_t number = 0; // LARGER/SMALLER
+    SequenceSet set;     // UID or SequenceSet
+    std::vector<SearchKey> children; // NOT: 1, OR: 2, And: any
+};
+
+// [SECTION] STORE (RFC 3501 section 6.4.6)
+
+struct StoreAction {
+    enum class Mode { Replace, Add, Remove }; // FLAGS, +FLAGS, -FLAGS
+    Mode mode = Mode::Replace;
+    bool silent = false; // .SILENT
+    std::vector<std::string> flags; // as written, e.g. "\\Seen", "$Important"
+};
+
+// [SECTION] commands
+
+enum class CommandName {
+    Capability, Noop, Logout,                         // any state (6.1)
+    Starttls, Authenticate, Login,                    // not authenticated (6.2)
+    Select, Examine, Create, Delete, Rename, Subscribe, Unsubscribe, List, Lsub, Status, Append,
+    Namespace, Enable, Id, Idle,                      // authenticated (6.3 and extensions)
+    Check, Close, Expunge, Search, Fetch, Store, Copy, Move, Unselect, // selected (6.4 and extensions)
+};
+
+struct Command {
+    std::string tag;
+    CommandName name = CommandName::Noop;
+    bool uid = false; // UID FETCH / STORE / COPY / MOVE / SEARCH / EXPUNGE (RFC 3501 section 6.4.8, RFC 4315)
+
+    // Mailbox names (decoded from atom, quoted string or literal; not modified-UTF-7 decoded):
+    // SELECT/EXAMINE/CREATE/DELETE/SUBSCRIBE/UNSUBSCRIBE/STATUS/APPEND: mailbox; RENAME: mailbox, newName;
+    // COPY/MOVE: mailbox is the destination; LIST/LSUB: mailbox is the reference, pattern is the pattern.
+    std::string mailbox;
+    std::string newName;
+    std::string pattern;
+
+    // LOGIN user password; AUTHENTICATE mechanism [initial-response] (RFC 4959 SASL-IR).
+    std::string user;
+    std::string password;
+    std::string mechanism;
+    std::optional<std::string> initialResponse;
+
+    SequenceSet sequence; // FETCH/STORE/COPY/MOVE, and UID EXPUNGE's uid set
+
+    // FETCH: the items, after macros (ALL, FAST, FULL) are expanded (RFC 3501 section 6.4.5).
+    std::vector<FetchItem> fetchItems;
+
+    // SEARCH [CHARSET x] keys: one And node holding the keys.
+    SearchKey search;
+    std::string charset;
+
+    StoreAction store;
+
+    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11)
+    std::vector<std::string> flags;
+    std::optional<mail::DateTime> internalDate;
+    std::string message;
+
+    // STATUS mailbox (items), uppercased: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN
+    std::vector<std::string> statusItems;
+
+    // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
+    std::vector<std::string> capabilities;
+    std::vector<std::pair<std::string, std::string>> idFields;
+};
+
+struct ParseError {
+    std::string tag;     // the tag when one could be read, else empty (answer with an untagged BAD)
+    std::string message; // what was wrong, for "tag BAD <message>"
+};
+
+// Parses one complete command. Literals appear as "{n}\r\n" or "{n+}\r\n" followed by exactly n bytes;
+// the framing layer has already collected them. A trailing CRLF is optional.
+std::variant<Command, ParseError> parseCommand(std::string_view bytes);
+
+// The command's name as written on the wire ("UID FETCH"), for messages and the dashboard.
+std::string commandWireName(const Command& command);
+
+// Limits that keep the parser bounded whatever the input.
+constexpr size_t kMaxNesting = 32;          // parentheses in SEARCH keys and lists
+constexpr size_t kMaxSequenceRanges = 10000;
+
+} // namespace maillab::imap
