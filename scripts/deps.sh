@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages maillab needs, skipping what is already there.
+#   scripts/deps.sh          to build and run maillab
+#   scripts/deps.sh --test   also what the test suite uses (real clients, sanitizers, ...)
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev libsdl2-net-dev nlohmann-json3-dev
+          libssl-dev libstb-dev libgtest-dev libbenchmark-dev fonts-dejavu-core)
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(python3 curl)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
