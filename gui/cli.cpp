@@ -4,6 +4,9 @@
 #include "scenario/simulation.hpp"
 #include "store/demo_mail.hpp"
 #include "util/paths.hpp"
+#include "util/text.hpp"
+
+#include <optional>
 
 #include <cstdlib>
 #include <iostream>
@@ -19,8 +22,8 @@ void printUsage()
                  "                          default lesson headless and print its transcript)\n"
                  "  run FILE.json           run a scenario and print its transcript as C:/S: lines\n"
                  "        --quiet           print only the transcript, without narration\n"
-                 "  console pop3            talk POP3 to the built-in server on stdin/stdout, like telnet\n"
-                 "                          (accounts alice/wonderland and bob/builder)\n"
+                 "  console pop3|imap       talk POP3 or IMAP to the built-in server on stdin/stdout, like\n"
+                 "                          telnet (accounts alice/wonderland and bob/builder)\n"
                  "  help                    this text\n";
 }
 
@@ -83,27 +86,82 @@ int runDefault()
     return printScenario(lesson, true);
 }
 
+namespace {
+
+// The announced literal at the end of a command line ("{12}" or "{12+}" before the CRLF), if any.
+std::optional<std::pair<size_t, bool>> literalAtEnd(std::string_view line)
+{
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.empty() || line.back() != '}') return std::nullopt;
+    size_t open = line.rfind('{');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string_view digits = line.substr(open + 1, line.size() - open - 2);
+    bool nonSync = !digits.empty() && digits.back() == '+';
+    if (nonSync) digits.remove_suffix(1);
+    auto n = util::parseNumber(digits);
+    if (!n) return std::nullopt;
+    return std::make_pair(static_cast<size_t>(*n), nonSync);
+}
+
+} // namespace
+
 int runConsole(const Args& args)
 {
-    if (args.empty() || (args[0] != "pop3")) {
-        std::cerr << "usage: maillab console pop3\n";
+    if (args.empty() || (args[0] != "pop3" && args[0] != "imap")) {
+        std::cerr << "usage: maillab console pop3|imap\n";
         return 2;
     }
+    const bool imap = args[0] == "imap";
     wire::VirtualClock clock;
     store::Store store(static_cast<uint32_t>(clock.nowSeconds()));
     store::loadDemoAccounts(store, util::assetsDir() / "mail");
-    pop3::Pop3Session session(store, clock, 1);
-    if (isatty(STDIN_FILENO))
-        std::cerr << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, QUIT).\n";
-    std::cout << session.greeting() << std::flush;
-    std::string line;
-    while (!session.closed() && std::getline(std::cin, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        std::cout << session.receive(line + "\r\n") << std::flush;
-        clock.advance(1000);
+    std::unique_ptr<wire::ServerSession> session =
+        scenario::makeServerSession(imap ? wire::Protocol::Imap : wire::Protocol::Pop3, store, clock, 1);
+    if (isatty(STDIN_FILENO)) {
+        if (imap)
+            std::cerr << "maillab IMAP console: type tagged commands (a1 LOGIN alice wonderland, a2 SELECT INBOX, "
+                         "a3 FETCH 1:3 (FLAGS ENVELOPE), a4 LOGOUT).\n";
+        else
+            std::cerr << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, QUIT).\n";
     }
-    // End of input without QUIT is a dropped connection: the server deletes nothing.
-    if (!session.closed()) session.disconnected();
+    std::cout << session->greeting() << std::flush;
+    // Input is read as a byte stream whose line ends become CRLF, so a literal's size counts them as the
+    // server will.
+    std::string pending;
+    bool endOfInput = false;
+    auto fill = [&](size_t wanted, bool wholeLine) {
+        std::string line;
+        while (!endOfInput && (wholeLine ? pending.find("\r\n") == std::string::npos : pending.size() < wanted)) {
+            if (!std::getline(std::cin, line)) {
+                endOfInput = true;
+                break;
+            }
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            pending += line + "\r\n";
+        }
+    };
+    while (!session->closed()) {
+        fill(0, true);
+        size_t end = pending.find("\r\n");
+        if (end == std::string::npos) break;
+        std::string line = pending.substr(0, end + 2);
+        pending.erase(0, end + 2);
+        std::string reply = session->receive(line);
+        std::cout << reply << std::flush;
+        clock.advance(1000);
+        if (!imap || session->closed()) continue;
+        if (auto literal = literalAtEnd(line)) {
+            // A synchronizing literal goes only after the server's "+" (RFC 3501 section 4.3); {n+} at once.
+            const bool go = literal->second || reply.rfind("+", 0) == 0;
+            fill(literal->first, false);
+            std::string data = pending.substr(0, literal->first);
+            pending.erase(0, std::min(pending.size(), literal->first));
+            if (go) std::cout << session->receive(data) << std::flush;
+            else std::cerr << "maillab: the server refused the literal; its " << data.size() << " octets were not sent\n";
+        }
+    }
+    // End of input without QUIT or LOGOUT is a dropped connection: a POP3 server deletes nothing.
+    if (!session->closed()) session->disconnected();
     return 0;
 }
 

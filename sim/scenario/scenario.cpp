@@ -22,6 +22,11 @@ const ActionName kActionNames[] = {
     {ActionKind::Drop, "drop"},            {ActionKind::LoseDevice, "lose device"},
     {ActionKind::Deliver, "deliver"},      {ActionKind::Wait, "wait"},
     {ActionKind::ResetUidValidity, "reset uidvalidity"}, {ActionKind::Note, "note"},
+    {ActionKind::OpenFolder, "open folder"}, {ActionKind::OpenMessage, "open message"},
+    {ActionKind::Flag, "flag"}, {ActionKind::Unflag, "unflag"}, {ActionKind::Move, "move"},
+    {ActionKind::Copy, "copy"}, {ActionKind::Delete, "delete"}, {ActionKind::CreateFolder, "create folder"},
+    {ActionKind::RenameFolder, "rename folder"}, {ActionKind::DeleteFolder, "delete folder"},
+    {ActionKind::Search, "search"}, {ActionKind::SaveDraft, "save draft"}, {ActionKind::Idle, "idle"},
 };
 
 // A failure inside the document, with where it was found.
@@ -119,12 +124,47 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
     action.narration = stringField(value, "narration", where, false);
     const bool needsDevice = action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
                              action.kind == ActionKind::Quit || action.kind == ActionKind::Drop ||
-                             action.kind == ActionKind::LoseDevice;
+                             action.kind == ActionKind::LoseDevice || isImapOnly(action.kind);
     if (needsDevice) {
         action.device = stringField(value, "device", where, true);
-        bool found = false;
-        for (const DeviceSpec& d : devices) found = found || d.name == action.device;
-        if (!found) throw Problem{where + ".device", "no device named \"" + action.device + "\" in \"devices\""};
+        const DeviceSpec* device = nullptr;
+        for (const DeviceSpec& d : devices)
+            if (d.name == action.device) device = &d;
+        if (!device) throw Problem{where + ".device", "no device named \"" + action.device + "\" in \"devices\""};
+        if (isImapOnly(action.kind) && device->protocol != wire::Protocol::Imap)
+            throw Problem{where + ".action", "\"" + name + "\" needs an IMAP device, and " + action.device +
+                                                 " speaks POP3 (to show what a POP3 server answers, use \"raw\")"};
+    }
+    if (isImapOnly(action.kind)) {
+        if (auto message = value.find("message"); message != value.end()) {
+            if (!message->is_number_integer() || message->get<int64_t>() < 1)
+                throw Problem{where + ".message", "expected a message number (1, 2, ...)"};
+            action.messageNumber = message->get<uint32_t>();
+        }
+        action.subjectMatch = stringField(value, "subject", where, false);
+        const bool needsMessage = action.kind == ActionKind::OpenMessage || action.kind == ActionKind::Flag ||
+                                  action.kind == ActionKind::Unflag || action.kind == ActionKind::Move ||
+                                  action.kind == ActionKind::Copy || action.kind == ActionKind::Delete;
+        if (needsMessage && action.messageNumber == 0 && action.subjectMatch.empty())
+            throw Problem{where, "\"" + name + "\" needs \"message\" (a number) or \"subject\" (part of one)"};
+        const bool needsFolder = action.kind == ActionKind::Move || action.kind == ActionKind::Copy ||
+                                 action.kind == ActionKind::OpenFolder || action.kind == ActionKind::CreateFolder ||
+                                 action.kind == ActionKind::RenameFolder || action.kind == ActionKind::DeleteFolder;
+        action.targetFolder = stringField(value, "folder", where, needsFolder);
+        if (action.kind == ActionKind::RenameFolder) action.newName = stringField(value, "new_name", where, true);
+        action.flag = stringField(value, "flag", where, false, "\\Flagged");
+        if (action.kind == ActionKind::Search) {
+            action.query = stringField(value, "query", where, true);
+            action.searchKey = util::toUpper(stringField(value, "key", where, false, "TEXT"));
+        }
+        if (action.kind == ActionKind::SaveDraft) {
+            action.subject = stringField(value, "subject", where, true);
+            action.body = stringField(value, "body", where, false);
+        }
+        if (auto expunge = value.find("expunge"); expunge != value.end()) {
+            if (!expunge->is_boolean()) throw Problem{where + ".expunge", "expected true or false"};
+            action.expunge = expunge->get<bool>();
+        }
     }
     switch (action.kind) {
     case ActionKind::Raw:
@@ -170,6 +210,8 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
 }
 
 } // namespace
+
+bool isImapOnly(ActionKind kind) { return kind >= ActionKind::OpenFolder; }
 
 const char* actionName(ActionKind kind)
 {

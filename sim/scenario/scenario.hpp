@@ -39,7 +39,22 @@ enum class ActionKind {
     Wait,       // virtual time passes
     ResetUidValidity, // the server's mailbox is restored from backup: new UIDVALIDITY
     Note,       // narration only
+    // IMAP devices only: organising and reading on the server.
+    OpenFolder,   // SELECT another folder, fetch its headers
+    OpenMessage,  // BODYSTRUCTURE, then only the text part
+    Flag,
+    Unflag,
+    Move,
+    Copy,
+    Delete,       // to Trash, or with "expunge": \Deleted + EXPUNGE
+    CreateFolder,
+    RenameFolder,
+    DeleteFolder,
+    Search,
+    SaveDraft,
+    Idle,
 };
+bool isImapOnly(ActionKind kind);
 const char* actionName(ActionKind kind);
 
 struct Action {
@@ -55,6 +70,15 @@ struct Action {
     std::string from, subject, body;
     // Wait
     int64_t waitMs = 0;
+    // IMAP actions: which message (its number in the device's view of the folder, or part of its subject)
+    uint32_t messageNumber = 0;
+    std::string subjectMatch;
+    std::string targetFolder; // move/copy target, open/create/delete folder
+    std::string newName;      // rename folder
+    std::string flag = "\\Flagged";
+    std::string query;        // search text
+    std::string searchKey = "TEXT";
+    bool expunge = false;
 };
 
 struct Scenario {

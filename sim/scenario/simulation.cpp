@@ -1,6 +1,8 @@
 #include "scenario/simulation.hpp"
 
 #include "mail/date.hpp"
+#include "imap/imap_client.hpp"
+#include "imap/imap_session.hpp"
 #include "pop3/pop3_client.hpp"
 #include "pop3/pop3_session.hpp"
 #include "store/demo_mail.hpp"
@@ -15,7 +17,7 @@ std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, 
                                                        const wire::Clock& clock, int sessionId)
 {
     if (protocol == wire::Protocol::Pop3) return std::make_unique<pop3::Pop3Session>(store, clock, sessionId);
-    return nullptr;
+    return std::make_unique<imap::ImapSession>(store, clock, sessionId);
 }
 
 namespace {
@@ -34,7 +36,47 @@ std::unique_ptr<wire::ClientEngine> makeClient(const DeviceSpec& spec, store::De
         options.removeAfterDays = spec.removeAfterDays;
         return std::make_unique<pop3::Pop3Client>(local, clock, options);
     }
-    return nullptr;
+    imap::ClientOptions options;
+    options.user = spec.user;
+    options.password = spec.password;
+    return std::make_unique<imap::ImapClient>(local, clock, options);
+}
+
+imap::ClientAction imapAction(const Action& action)
+{
+    using Kind = imap::ClientAction::Kind;
+    imap::ClientAction out;
+    switch (action.kind) {
+    case ActionKind::CheckMail: out.kind = Kind::CheckMail; break;
+    case ActionKind::Raw: out.kind = Kind::Raw; break;
+    case ActionKind::Quit: out.kind = Kind::Logout; break;
+    case ActionKind::OpenFolder: out.kind = Kind::SelectFolder; break;
+    case ActionKind::OpenMessage: out.kind = Kind::OpenMessage; break;
+    case ActionKind::Flag: out.kind = Kind::Flag; break;
+    case ActionKind::Unflag: out.kind = Kind::Unflag; break;
+    case ActionKind::Move: out.kind = Kind::Move; break;
+    case ActionKind::Copy: out.kind = Kind::Copy; break;
+    case ActionKind::Delete: out.kind = Kind::Delete; break;
+    case ActionKind::CreateFolder: out.kind = Kind::CreateFolder; break;
+    case ActionKind::RenameFolder: out.kind = Kind::RenameFolder; break;
+    case ActionKind::DeleteFolder: out.kind = Kind::DeleteFolder; break;
+    case ActionKind::Search: out.kind = Kind::Search; break;
+    case ActionKind::SaveDraft: out.kind = Kind::SaveDraft; break;
+    case ActionKind::Idle: out.kind = Kind::Idle; break;
+    default: break;
+    }
+    out.message = action.messageNumber;
+    out.subject = action.subjectMatch;
+    out.folder = action.targetFolder;
+    out.newName = action.newName;
+    out.flag = action.flag;
+    out.query = action.query;
+    out.searchKey = action.searchKey;
+    out.expunge = action.expunge;
+    out.line = action.line;
+    out.draftSubject = action.subject;
+    out.draftBody = action.body;
+    return out;
 }
 
 } // namespace
@@ -115,10 +157,9 @@ void Simulation::startAction(const Action& action)
 {
     Device* device = action.device.empty() ? nullptr : this->device(action.device);
     auto* pop3Client = device ? dynamic_cast<pop3::Pop3Client*>(device->client.get()) : nullptr;
-    switch (action.kind) {
-    case ActionKind::CheckMail:
-    case ActionKind::Raw:
-    case ActionKind::Quit:
+    auto* imapClient = device ? dynamic_cast<imap::ImapClient*>(device->client.get()) : nullptr;
+    if (isImapOnly(action.kind) || action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
+        action.kind == ActionKind::Quit) {
         if (!device || !device->client) {
             note("device " + action.device + " cannot act: it has no mail program for its protocol");
             return;
@@ -127,14 +168,21 @@ void Simulation::startAction(const Action& action)
             if (action.kind == ActionKind::CheckMail) pop3Client->checkMail();
             else if (action.kind == ActionKind::Raw) pop3Client->sendRaw(action.line);
             else pop3Client->quit();
+        } else if (imapClient) {
+            imapClient->start(imapAction(action));
         }
         if (device->client->busy()) {
             m_activeDevice = device;
             m_activeAction = &action;
         } else {
-            note(action.device + " has nothing to do (" + std::string(actionName(action.kind)) + ")", action.device);
+            // The device decided without asking the server (no such message on it, nothing to quit).
+            const std::string& why = device->client->status();
+            note(action.device + ": " + (why.empty() ? "nothing to do" : why) + " (" + actionName(action.kind) + ")",
+                 action.device);
         }
         return;
+    }
+    switch (action.kind) {
     case ActionKind::Drop:
         if (device->session) dropConnection(*device, "the connection drops");
         else note(action.device + " has no open connection to drop", action.device);
@@ -143,6 +191,7 @@ void Simulation::startAction(const Action& action)
         if (device->session) dropConnection(*device, "the connection drops with the device");
         device->local.wipe();
         if (pop3Client) pop3Client->forget();
+        if (imapClient) imapClient->forget();
         note(action.device + " is lost: everything stored on it is gone", action.device);
         return;
     case ActionKind::Deliver: {
@@ -169,6 +218,7 @@ void Simulation::startAction(const Action& action)
         note("the server restored " + action.to + "'s " + action.folder + " from a backup: new UIDVALIDITY");
         return;
     case ActionKind::Note: note(action.narration.empty() ? "..." : action.narration); return;
+    default: return;
     }
 }
 

@@ -253,6 +253,15 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
     return removed;
 }
 
+bool Store::claimRecent(std::string_view user, std::string_view mailboxName, uint32_t uid)
+{
+    Mailbox* box = mailbox(user, mailboxName);
+    StoredMessage* message = box ? box->find(uid) : nullptr;
+    if (!message || !message->has(kRecent)) return false;
+    message->flags &= static_cast<uint8_t>(~kRecent);
+    return true;
+}
+
 void Store::resetUidValidity(std::string_view user, std::string_view mailboxName)
 {
     Mailbox* box = mailbox(user, mailboxName);

@@ -119,6 +119,9 @@ public:
                   std::vector<std::string> keywords, int origin = 0);
     // Removes messages for good (POP3 UPDATE, IMAP EXPUNGE); returns how many went.
     size_t expunge(std::string_view user, std::string_view mailbox, const std::vector<uint32_t>& uids, int origin = 0);
+    // \Recent belongs to the first session that sees a message (RFC 3501 section 2.3.2); taking it is not a
+    // change other sessions hear about. Returns whether the message was still \Recent.
+    bool claimRecent(std::string_view user, std::string_view mailbox, uint32_t uid);
     // Gives a mailbox a new UIDVALIDITY and renumbers its messages, as after a server restore.
     void resetUidValidity(std::string_view user, std::string_view mailbox);
 

@@ -30,6 +30,7 @@ void ClientEngine::startTask(Task task)
     if (busy()) throw std::logic_error("a device runs one action at a time");
     m_task = std::move(task);
     m_request = {};
+    m_status.clear();
     m_task.resume();
     if (m_task.done()) m_request = {};
 }
@@ -71,6 +72,7 @@ void ClientEngine::onBytes(std::string_view bytes)
 {
     m_buffer.append(bytes);
     tryComplete();
+    if (!m_awaitingBytes && !m_buffer.empty()) m_buffer.erase(0, consumeUnsolicited(m_buffer));
 }
 
 void ClientEngine::tryComplete()

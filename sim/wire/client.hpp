@@ -94,6 +94,8 @@ protected:
 
     // Called when the connection ends unexpectedly while no action is running.
     virtual void connectionLost() {}
+    // Bytes the server sent while no action waits for them (IMAP IDLE news): returns how many were used.
+    virtual size_t consumeUnsolicited(std::string_view) { return 0; }
 
 private:
     void arm(Request request, ReplyFramer framer);

@@ -1,0 +1,360 @@
+// One small handler per IMAP command, except FETCH, STORE and SEARCH (imap_fetch.cpp).
+#include "imap/imap_format.hpp"
+#include "imap/imap_session.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+
+namespace maillab::imap {
+
+namespace {
+
+std::string tagged(const Command& c, std::string_view status, std::string_view text)
+{
+    return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
+}
+
+std::string done(const Command& c) { return tagged(c, "OK", commandWireName(c) + " completed"); }
+
+// LIST patterns: "*" matches anything, "%" anything but the hierarchy delimiter (RFC 3501 section 6.3.8).
+bool matchPattern(std::string_view name, std::string_view pattern)
+{
+    if (pattern.empty()) return name.empty();
+    if (pattern[0] == '*') {
+        for (size_t i = 0; i <= name.size(); ++i)
+            if (matchPattern(name.substr(i), pattern.substr(1))) return true;
+        return false;
+    }
+    if (pattern[0] == '%') {
+        for (size_t i = 0; i <= name.size(); ++i) {
+            if (matchPattern(name.substr(i), pattern.substr(1))) return true;
+            if (i < name.size() && name[i] == '/') return false;
+        }
+        return false;
+    }
+    return !name.empty() && name[0] == pattern[0] && matchPattern(name.substr(1), pattern.substr(1));
+}
+
+std::string storeProblem(store::Store::Result result, const std::string& name)
+{
+    switch (result) {
+    case store::Store::Result::Ok: return {};
+    case store::Store::Result::NoSuchAccount: return "no such account";
+    case store::Store::Result::NoSuchMailbox: return "[NONEXISTENT] no mailbox named " + name;
+    case store::Store::Result::AlreadyExists: return "[ALREADYEXISTS] " + name + " already exists";
+    case store::Store::Result::HasChildren:
+        return "[INUSE] " + name + " has folders inside it: delete those first";
+    case store::Store::Result::Invalid: return "[CANNOT] that cannot be done to " + name;
+    }
+    return "failed";
+}
+
+} // namespace
+
+// Turns IMAP flag names into the store's bits and keywords; false (with `bad`) for an unknown system flag.
+bool parseFlagNames(const std::vector<std::string>& names, uint8_t& bits, std::vector<std::string>& keywords,
+                    std::string& bad)
+{
+    for (const std::string& name : names) {
+        if (!name.empty() && name[0] == '\\') {
+            auto flag = store::flagFromName(name);
+            if (!flag) {
+                bad = name;
+                return false;
+            }
+            if (*flag != store::kRecent) bits |= *flag; // \Recent cannot be set by a client (RFC 3501 2.3.2)
+        } else if (std::find(keywords.begin(), keywords.end(), name) == keywords.end()) {
+            keywords.push_back(name);
+        }
+    }
+    return true;
+}
+
+// "1:3,5" from a sorted list of numbers, as COPYUID and APPENDUID write UID sets (RFC 4315 section 3).
+std::string compactSet(const std::vector<uint32_t>& numbers)
+{
+    std::string out;
+    for (size_t i = 0; i < numbers.size();) {
+        size_t j = i;
+        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(numbers[i]);
+        if (j > i) out += ":" + std::to_string(numbers[j]);
+        i = j + 1;
+    }
+    return out;
+}
+
+std::string ImapSession::cmdCapability(const Command& c) { return "* CAPABILITY " + capabilities() + "\r\n" + done(c); }
+
+std::string ImapSession::cmdNoop(const Command& c) { return done(c); }
+
+std::string ImapSession::cmdLogout(const Command& c)
+{
+    m_state = State::Logout;
+    m_closed = true;
+    return "* BYE " + m_options.hostname + " IMAP4rev1 server logging out\r\n" + done(c);
+}
+
+std::string ImapSession::login(const std::string& tag, const std::string& user, const std::string& password)
+{
+    if (!m_store.checkPassword(user, password))
+        return tag + " NO [AUTHENTICATIONFAILED] wrong user name or password\r\n";
+    m_user = user;
+    m_state = State::Authenticated;
+    return tag + " OK [CAPABILITY " + capabilities() + "] logged in\r\n";
+}
+
+std::string ImapSession::cmdLogin(const Command& c) { return login(c.tag, c.user, c.password); }
+
+std::string ImapSession::cmdAuthenticate(const Command& c)
+{
+    if (!util::iequals(c.mechanism, "PLAIN"))
+        return tagged(c, "NO", "unsupported SASL mechanism; this server offers PLAIN");
+    if (c.initialResponse) { // SASL-IR (RFC 4959): "=" is an empty response
+        m_saslTag = c.tag;
+        return onSaslResponse(*c.initialResponse == "=" ? std::string() : *c.initialResponse);
+    }
+    m_saslTag = c.tag;
+    return "+ \r\n";
+}
+
+std::string ImapSession::onSaslResponse(const std::string& line)
+{
+    std::string tag = std::move(m_saslTag);
+    m_saslTag.clear();
+    std::string_view text = util::trim(line);
+    if (text == "*") return tag + " BAD AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)\r\n";
+    auto decoded = util::base64Decode(text);
+    if (!decoded) return tag + " BAD the PLAIN response is not valid base64\r\n";
+    // authzid NUL authcid NUL passwd (RFC 4616 section 2).
+    size_t first = decoded->find('\0');
+    size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+    if (second == std::string::npos) return tag + " BAD the PLAIN response needs authzid NUL user NUL password\r\n";
+    std::string authzid = decoded->substr(0, first);
+    std::string user = decoded->substr(first + 1, second - first - 1);
+    if (!authzid.empty() && authzid != user) return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
+    return login(tag, user, decoded->substr(second + 1));
+}
+
+std::string ImapSession::cmdSelect(const Command& c)
+{
+    const bool examine = c.name == CommandName::Examine;
+    // A SELECT that fails still leaves the previously selected mailbox (RFC 3501 section 6.3.1).
+    if (m_state == State::Selected) deselect();
+    const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
+    if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    m_state = State::Selected;
+    m_selected = box->name;
+    m_readOnly = examine;
+    uint32_t firstUnseen = 0;
+    std::vector<std::string> keywords;
+    for (const store::StoredMessage& m : box->messages) {
+        m_uids.push_back(m.uid);
+        if (!examine && m_store.claimRecent(m_user, m_selected, m.uid)) m_recent.insert(m.uid);
+        else if (examine && m.has(store::kRecent)) m_recent.insert(m.uid);
+        if (!firstUnseen && !m.has(store::kSeen)) firstUnseen = static_cast<uint32_t>(m_uids.size());
+        for (const std::string& k : m.keywords)
+            if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
+    }
+    std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const std::string& k : keywords) flags += " " + k;
+    std::string out = "* FLAGS (" + flags + ")\r\n";
+    out += examine ? "* OK [PERMANENTFLAGS ()] read-only: no flags can be changed\r\n"
+                   : "* OK [PERMANENTFLAGS (" + flags + " \\*)] flags and new keywords are kept\r\n";
+    out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
+    out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
+    if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
+    out += "* OK [UIDVALIDITY " + std::to_string(box->uidValidity) + "] UIDs valid\r\n";
+    out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
+    return out + tagged(c, "OK", std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
+                                     " completed");
+}
+
+std::string ImapSession::cmdCreate(const Command& c)
+{
+    if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
+    std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox), c.mailbox);
+    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+}
+
+std::string ImapSession::cmdDelete(const Command& c)
+{
+    if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[CANNOT] INBOX cannot be deleted (RFC 3501 6.3.4)");
+    std::string problem = storeProblem(m_store.deleteMailbox(m_user, c.mailbox, m_sessionId), c.mailbox);
+    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+}
+
+std::string ImapSession::cmdRename(const Command& c)
+{
+    if (util::iequals(c.newName, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
+    std::string problem = storeProblem(m_store.renameMailbox(m_user, c.mailbox, c.newName, m_sessionId), c.mailbox);
+    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+}
+
+std::string ImapSession::cmdSubscribe(const Command& c)
+{
+    store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
+    if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    box->subscribed = c.name == CommandName::Subscribe;
+    return done(c);
+}
+
+std::string ImapSession::cmdList(const Command& c)
+{
+    const bool lsub = c.name == CommandName::Lsub;
+    const char* word = lsub ? "LSUB" : "LIST";
+    if (c.pattern.empty()) // the hierarchy delimiter and root (RFC 3501 section 6.3.8)
+        return std::string("* ") + word + " (\\Noselect) \"/\" \"\"\r\n" + done(c);
+    // The reference is a prefix for the pattern (RFC 3501 section 6.3.8).
+    std::string pattern = c.mailbox + c.pattern;
+    const store::Account* account = m_store.account(m_user);
+    std::vector<const store::Mailbox*> boxes;
+    for (const auto& [name, box] : account->mailboxes)
+        if (name == "INBOX") boxes.insert(boxes.begin(), &box); // INBOX first, as mail programs show it
+        else boxes.push_back(&box);
+    std::string out;
+    for (const store::Mailbox* box : boxes) {
+        if (lsub && !box->subscribed) continue;
+        std::string matchable = pattern;
+        if (box->name == "INBOX" && util::istartsWith(matchable, "INBOX")) matchable.replace(0, 5, "INBOX");
+        if (!matchPattern(box->name, matchable)) continue;
+        bool children = false;
+        for (const auto& [name, other] : account->mailboxes)
+            children = children || name.rfind(box->name + "/", 0) == 0;
+        std::string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
+        if (!box->specialUse.empty()) attributes += " " + box->specialUse; // RFC 6154 section 2
+        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(box->name) + "\r\n";
+    }
+    return out + done(c);
+}
+
+std::string ImapSession::cmdStatus(const Command& c)
+{
+    const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
+    if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    std::string items;
+    for (const std::string& item : c.statusItems) {
+        uint64_t value = 0;
+        if (item == "MESSAGES") value = box->messages.size();
+        else if (item == "UIDNEXT") value = box->uidNext;
+        else if (item == "UIDVALIDITY") value = box->uidValidity;
+        else if (item == "RECENT")
+            value = std::count_if(box->messages.begin(), box->messages.end(),
+                                  [](const store::StoredMessage& m) { return m.has(store::kRecent); });
+        else if (item == "UNSEEN")
+            value = std::count_if(box->messages.begin(), box->messages.end(),
+                                  [](const store::StoredMessage& m) { return !m.has(store::kSeen); });
+        if (!items.empty()) items += ' ';
+        items += item + " " + std::to_string(value);
+    }
+    return "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
+}
+
+std::string ImapSession::cmdAppend(const Command& c)
+{
+    const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
+    if (!box) return tagged(c, "NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");
+    uint8_t bits = 0;
+    std::vector<std::string> keywords;
+    std::string bad;
+    if (!parseFlagNames(c.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
+    mail::DateTime date = c.internalDate.value_or(mail::DateTime{m_clock.nowSeconds(), 0});
+    // An appended message is \Recent for whoever selects it next (RFC 3501 section 6.3.11).
+    uint32_t uid = m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
+    const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
+    return tagged(c, "OK", "[APPENDUID " + std::to_string(validity) + " " + std::to_string(uid) + "] APPEND completed");
+}
+
+std::string ImapSession::cmdNamespace(const Command& c)
+{
+    // One personal namespace with no prefix; no other users' or shared folders (RFC 2342 section 5).
+    return "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n" + done(c);
+}
+
+std::string ImapSession::cmdEnable(const Command& c)
+{
+    // None of the ENABLE-able extensions (CONDSTORE, QRESYNC, UTF8=ACCEPT) is offered (RFC 5161 section 3.1).
+    return "* ENABLED\r\n" + done(c);
+}
+
+std::string ImapSession::cmdId(const Command& c)
+{
+    return "* ID (\"name\" \"maillab\" \"version\" \"0.1\" \"vendor\" \"maillab teaching server\")\r\n" + done(c);
+}
+
+std::string ImapSession::cmdIdle(const Command& c)
+{
+    m_idling = true;
+    m_idleTag = c.tag;
+    return "+ idling\r\n";
+}
+
+std::string ImapSession::cmdCheck(const Command& c) { return done(c); }
+
+std::string ImapSession::cmdClose(const Command& c)
+{
+    if (!m_readOnly) {
+        // CLOSE removes \Deleted messages without sending EXPUNGE responses (RFC 3501 section 6.4.2).
+        std::vector<uint32_t> doomed;
+        for (size_t i = 0; i < m_uids.size(); ++i)
+            if (const store::StoredMessage* m = messageAt(i); m && m->has(store::kDeleted)) doomed.push_back(m->uid);
+        m_store.expunge(m_user, m_selected, doomed, m_sessionId);
+    }
+    deselect();
+    return done(c);
+}
+
+std::string ImapSession::cmdUnselect(const Command& c)
+{
+    deselect();
+    return done(c);
+}
+
+std::string ImapSession::cmdExpunge(const Command& c)
+{
+    if (m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
+    std::vector<uint32_t> doomed;
+    const uint32_t largest = m_uids.empty() ? 0 : m_uids.back();
+    for (size_t i = 0; i < m_uids.size(); ++i) {
+        const store::StoredMessage* m = messageAt(i);
+        if (!m || !m->has(store::kDeleted)) continue;
+        if (c.uid && !c.sequence.contains(m->uid, largest)) continue; // UID EXPUNGE (RFC 4315 section 2.1)
+        doomed.push_back(m->uid);
+    }
+    // The store tells every session, this one included; the EXPUNGE responses go out before the tagged OK.
+    m_store.expunge(m_user, m_selected, doomed, m_sessionId);
+    return done(c);
+}
+
+std::string ImapSession::cmdCopy(const Command& c)
+{
+    const bool move = c.name == CommandName::Move;
+    if (move && m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
+    const store::Mailbox* target = m_store.mailbox(m_user, c.mailbox);
+    if (!target) return tagged(c, "NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");
+    const std::string targetName = target->name;
+    if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
+    std::vector<size_t> indices = resolve(c.sequence, c.uid);
+    std::vector<uint32_t> sourceUids, targetUids;
+    for (size_t index : indices) {
+        const store::StoredMessage* m = messageAt(index);
+        if (!m) continue;
+        uint8_t flags = static_cast<uint8_t>((m->flags & ~store::kRecent) | store::kRecent);
+        uint32_t uid = m_store.deliverShared(m_user, targetName, m->data, m->internalDate, flags, m->keywords,
+                                             m_sessionId);
+        sourceUids.push_back(m->uid);
+        targetUids.push_back(uid);
+    }
+    const uint32_t validity = m_store.mailbox(m_user, targetName)->uidValidity;
+    std::string code = sourceUids.empty() ? std::string()
+                                          : "[COPYUID " + std::to_string(validity) + " " + compactSet(sourceUids) +
+                                                " " + compactSet(targetUids) + "] ";
+    if (!move) return tagged(c, "OK", code + commandWireName(c) + " completed");
+    // MOVE: COPYUID comes untagged, then the EXPUNGEs, then the tagged OK (RFC 6851 section 4.3).
+    m_store.expunge(m_user, m_selected, sourceUids, m_sessionId);
+    std::string out = code.empty() ? std::string() : "* OK " + code + "moved\r\n";
+    return out + done(c);
+}
+
+} // namespace maillab::imap

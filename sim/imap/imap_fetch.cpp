@@ -1,0 +1,392 @@
+// FETCH, STORE and SEARCH: the commands that read and change messages by number.
+#include "imap/imap_format.hpp"
+#include "imap/imap_session.hpp"
+#include "mail/message.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace maillab::imap {
+
+bool parseFlagNames(const std::vector<std::string>& names, uint8_t& bits, std::vector<std::string>& keywords,
+                    std::string& bad);
+
+namespace {
+
+std::string tagged(const Command& c, std::string_view status, std::string_view text)
+{
+    return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
+}
+
+std::string literal(std::string_view data) { return "{" + std::to_string(data.size()) + "}\r\n" + std::string(data); }
+
+const std::array<unsigned char, 256>& lowerTable()
+{
+    static const std::array<unsigned char, 256> table = [] {
+        std::array<unsigned char, 256> t{};
+        for (int i = 0; i < 256; ++i) t[i] = static_cast<unsigned char>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+        return t;
+    }();
+    return table;
+}
+
+// Case-insensitive substring test (RFC 3501 section 6.4.4: searching is case-insensitive).
+bool icontains(std::string_view haystack, std::string_view needle)
+{
+    if (needle.empty()) return true;
+    if (needle.size() > haystack.size()) return false;
+    const auto& lower = lowerTable();
+    const unsigned char first = lower[static_cast<unsigned char>(needle[0])];
+    const size_t last = haystack.size() - needle.size();
+    for (size_t i = 0; i <= last; ++i) {
+        if (lower[static_cast<unsigned char>(haystack[i])] != first) continue;
+        size_t k = 1;
+        while (k < needle.size() &&
+               lower[static_cast<unsigned char>(haystack[i + k])] == lower[static_cast<unsigned char>(needle[k])])
+            ++k;
+        if (k == needle.size()) return true;
+    }
+    return false;
+}
+
+// The header lines whose field names are (or, with `exclude`, are not) in `names`, then the empty line.
+std::string filterHeader(std::string_view header, const std::vector<std::string>& names, bool exclude)
+{
+    std::string out;
+    size_t pos = 0;
+    bool keep = false;
+    while (pos < header.size()) {
+        size_t lf = header.find('\n', pos);
+        size_t end = lf == std::string_view::npos ? header.size() : lf + 1;
+        std::string_view line = header.substr(pos, end - pos);
+        pos = end;
+        if (line == "\r\n" || line == "\n") break;
+        if (line[0] != ' ' && line[0] != '\t') {
+            size_t colon = line.find(':');
+            std::string_view name = util::trim(line.substr(0, colon));
+            bool listed = std::any_of(names.begin(), names.end(),
+                                      [&](const std::string& n) { return util::iequals(n, name); });
+            keep = colon != std::string_view::npos && listed != exclude;
+        }
+        if (keep) out.append(line);
+    }
+    return out + "\r\n";
+}
+
+std::string sectionName(const Section& s)
+{
+    std::string out;
+    for (size_t i = 0; i < s.part.size(); ++i) out += (i ? "." : "") + std::to_string(s.part[i]);
+    auto fieldList = [&] {
+        std::string list = " (";
+        for (size_t i = 0; i < s.fields.size(); ++i) list += (i ? " " : "") + util::toUpper(s.fields[i]);
+        return list + ")";
+    };
+    const char* sep = s.part.empty() ? "" : ".";
+    switch (s.text) {
+    case SectionText::None: break;
+    case SectionText::Header: out += std::string(sep) + "HEADER"; break;
+    case SectionText::HeaderFields: out += std::string(sep) + "HEADER.FIELDS" + fieldList(); break;
+    case SectionText::HeaderFieldsNot: out += std::string(sep) + "HEADER.FIELDS.NOT" + fieldList(); break;
+    case SectionText::Text: out += std::string(sep) + "TEXT"; break;
+    case SectionText::Mime: out += std::string(sep) + "MIME"; break;
+    }
+    return out;
+}
+
+// The bytes a section names (RFC 3501 section 6.4.5), or false when the message has no such part.
+bool sectionBytes(const store::StoredMessage& m, const Section& s, std::string& out)
+{
+    const std::string& bytes = m.bytes();
+    if (s.part.empty() && s.text == SectionText::None) {
+        out = bytes;
+        return true;
+    }
+    const mail::MimePart& root = m.data->mime();
+    const mail::MimePart* part = s.part.empty() ? &root : mail::findPart(root, s.part);
+    if (!part) return false;
+    if (s.text == SectionText::None) {
+        out.assign(bytes, part->bodyOffset, part->bodySize);
+        return true;
+    }
+    if (s.text == SectionText::Mime) {
+        out.assign(bytes, part->headerOffset, part->headerSize);
+        return true;
+    }
+    // HEADER, HEADER.FIELDS and TEXT of a part mean those of the message inside a message/rfc822 part.
+    const mail::MimePart* message = part;
+    if (!s.part.empty()) {
+        if (!part->isMessageRfc822() || part->children.empty()) return false;
+        message = &part->children[0];
+    }
+    std::string_view header(bytes.data() + message->headerOffset, message->headerSize);
+    switch (s.text) {
+    case SectionText::Header: out.assign(header); return true;
+    case SectionText::HeaderFields: out = filterHeader(header, s.fields, false); return true;
+    case SectionText::HeaderFieldsNot: out = filterHeader(header, s.fields, true); return true;
+    case SectionText::Text: out.assign(bytes, message->bodyOffset, message->bodySize); return true;
+    default: return false;
+    }
+}
+
+bool fetchSetsSeen(const FetchItem& item)
+{
+    return (item.attribute == FetchAttribute::BodySection && !item.peek) || item.attribute == FetchAttribute::Rfc822 ||
+           item.attribute == FetchAttribute::Rfc822Text;
+}
+
+std::string_view headerOf(const store::StoredMessage& m)
+{
+    return std::string_view(m.bytes()).substr(0, mail::findBodyOffset(m.bytes()));
+}
+
+bool headerContains(const store::StoredMessage& m, std::string_view field, std::string_view text)
+{
+    mail::Headers headers = mail::parseHeaders(headerOf(m));
+    for (const mail::HeaderField& f : headers.fields) {
+        if (!util::iequals(f.name, field)) continue;
+        if (icontains(f.value, text) || icontains(mail::decodeEncodedWords(f.value), text)) return true;
+    }
+    return false;
+}
+
+// Text in the body, raw or with base64 / quoted-printable undone.
+bool bodyContains(const store::StoredMessage& m, std::string_view text)
+{
+    std::string_view bytes = m.bytes();
+    std::string_view body = bytes.substr(mail::findBodyOffset(bytes));
+    if (icontains(body, text)) return true;
+    if (!icontains(bytes, "base64") && !icontains(bytes, "quoted-printable")) return false;
+    std::vector<const mail::MimePart*> stack{&m.data->mime()};
+    while (!stack.empty()) {
+        const mail::MimePart* part = stack.back();
+        stack.pop_back();
+        for (const mail::MimePart& child : part->children) stack.push_back(&child);
+        if (part->children.empty() && part->type == "text" && part->encoding != "7bit" && part->encoding != "8bit" &&
+            icontains(mail::decodeBody(bytes, *part), text))
+            return true;
+    }
+    return false;
+}
+
+std::optional<int64_t> sentDay(const store::StoredMessage& m)
+{
+    mail::Headers headers = mail::parseHeaders(headerOf(m));
+    const std::string* date = headers.find("Date");
+    if (!date) return std::nullopt;
+    auto parsed = mail::parseRfc5322Date(*date);
+    if (!parsed) return std::nullopt;
+    return mail::localDay(*parsed);
+}
+
+} // namespace
+
+std::string ImapSession::fetchItems(size_t index, const Command& c, bool& missing)
+{
+    const store::StoredMessage* m = messageAt(index);
+    if (!m) {
+        missing = true;
+        return {};
+    }
+    bool flagsChanged = false;
+    if (!m_readOnly && !m->has(store::kSeen) && std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
+        // Reading a body sets \Seen; BODY.PEEK does not (RFC 3501 section 6.4.5).
+        m_store.setFlags(m_user, m_selected, m->uid, m->flags | store::kSeen, m->keywords, m_sessionId);
+        m = messageAt(index);
+        flagsChanged = true;
+    }
+    std::string items;
+    auto add = [&](std::string_view item) {
+        if (!items.empty()) items += ' ';
+        items += item;
+    };
+    bool sentUid = false, sentFlags = false;
+    // UID FETCH always reports the UID (RFC 3501 section 6.4.8).
+    if (c.uid && std::none_of(c.fetchItems.begin(), c.fetchItems.end(),
+                              [](const FetchItem& i) { return i.attribute == FetchAttribute::Uid; })) {
+        add("UID " + std::to_string(m->uid));
+        sentUid = true;
+    }
+    for (const FetchItem& item : c.fetchItems) {
+        switch (item.attribute) {
+        case FetchAttribute::Uid:
+            if (!sentUid) add("UID " + std::to_string(m->uid));
+            sentUid = true;
+            break;
+        case FetchAttribute::Flags:
+            add("FLAGS " + flagList(*m));
+            sentFlags = true;
+            break;
+        case FetchAttribute::InternalDate:
+            add("INTERNALDATE \"" + mail::formatImapDateTime(m->internalDate) + "\"");
+            break;
+        case FetchAttribute::Rfc822Size: add("RFC822.SIZE " + std::to_string(m->size())); break;
+        case FetchAttribute::Envelope: add("ENVELOPE " + envelope(headerOf(*m))); break;
+        case FetchAttribute::Body: add("BODY " + bodyStructure(m->bytes(), m->data->mime(), false)); break;
+        case FetchAttribute::BodyStructure:
+            add("BODYSTRUCTURE " + bodyStructure(m->bytes(), m->data->mime(), true));
+            break;
+        case FetchAttribute::Rfc822: add("RFC822 " + literal(m->bytes())); break;
+        case FetchAttribute::Rfc822Header: add("RFC822.HEADER " + literal(headerOf(*m))); break;
+        case FetchAttribute::Rfc822Text:
+            add("RFC822.TEXT " + literal(std::string_view(m->bytes()).substr(mail::findBodyOffset(m->bytes()))));
+            break;
+        case FetchAttribute::BodySection: {
+            std::string data;
+            bool exists = sectionBytes(*m, item.section, data);
+            std::string name = "BODY[" + sectionName(item.section) + "]";
+            if (item.partialOffset) {
+                // Only the origin is echoed back (RFC 3501 section 7.4.2, BODY[<section>]<<origin octet>>).
+                name += "<" + std::to_string(*item.partialOffset) + ">";
+                size_t offset = std::min<size_t>(*item.partialOffset, data.size());
+                data = data.substr(offset, item.partialLength.value_or(UINT32_MAX));
+            }
+            add(name + " " + (exists ? literal(data) : std::string("NIL")));
+            break;
+        }
+        }
+    }
+    if (flagsChanged && !sentFlags) add("FLAGS " + flagList(*m));
+    return "* " + std::to_string(index + 1) + " FETCH (" + items + ")\r\n";
+}
+
+std::string ImapSession::cmdFetch(const Command& c)
+{
+    if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
+    std::string out;
+    bool missing = false;
+    for (size_t index : resolve(c.sequence, c.uid)) out += fetchItems(index, c, missing);
+    if (missing)
+        return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+    return out + tagged(c, "OK", commandWireName(c) + " completed");
+}
+
+std::string ImapSession::cmdStore(const Command& c)
+{
+    if (m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
+    if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
+    uint8_t bits = 0;
+    std::vector<std::string> keywords;
+    std::string bad;
+    if (!parseFlagNames(c.store.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
+    std::string out;
+    bool missing = false;
+    for (size_t index : resolve(c.sequence, c.uid)) {
+        const store::StoredMessage* m = messageAt(index);
+        if (!m) {
+            missing = true;
+            continue;
+        }
+        uint8_t flags = m->flags;
+        std::vector<std::string> words = m->keywords;
+        auto hasWord = [&](const std::string& k) {
+            return std::any_of(words.begin(), words.end(), [&](const std::string& w) { return util::iequals(w, k); });
+        };
+        switch (c.store.mode) {
+        case StoreAction::Mode::Replace:
+            flags = static_cast<uint8_t>((flags & store::kRecent) | bits);
+            words = keywords;
+            break;
+        case StoreAction::Mode::Add:
+            flags |= bits;
+            for (const std::string& k : keywords)
+                if (!hasWord(k)) words.push_back(k);
+            break;
+        case StoreAction::Mode::Remove:
+            flags = static_cast<uint8_t>(flags & ~bits);
+            words.erase(std::remove_if(words.begin(), words.end(),
+                                       [&](const std::string& w) {
+                                           return std::any_of(keywords.begin(), keywords.end(), [&](const std::string& k) {
+                                               return util::iequals(w, k);
+                                           });
+                                       }),
+                        words.end());
+            break;
+        }
+        m_store.setFlags(m_user, m_selected, m->uid, flags, words, m_sessionId);
+        if (c.store.silent) continue;
+        m = messageAt(index);
+        out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
+               (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
+    }
+    if (missing)
+        return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+    return out + tagged(c, "OK", commandWireName(c) + " completed");
+}
+
+bool ImapSession::matches(const SearchKey& key, size_t index, const store::StoredMessage& m) const
+{
+    using Kind = SearchKey::Kind;
+    const bool recent = m_recent.count(m.uid) > 0;
+    switch (key.kind) {
+    case Kind::All: return true;
+    case Kind::And:
+        return std::all_of(key.children.begin(), key.children.end(),
+                           [&](const SearchKey& k) { return matches(k, index, m); });
+    case Kind::Or:
+        return key.children.size() == 2 && (matches(key.children[0], index, m) || matches(key.children[1], index, m));
+    case Kind::Not: return key.children.size() == 1 && !matches(key.children[0], index, m);
+    case Kind::Answered: return m.has(store::kAnswered);
+    case Kind::Deleted: return m.has(store::kDeleted);
+    case Kind::Draft: return m.has(store::kDraft);
+    case Kind::Flagged: return m.has(store::kFlagged);
+    case Kind::Seen: return m.has(store::kSeen);
+    case Kind::Unanswered: return !m.has(store::kAnswered);
+    case Kind::Undeleted: return !m.has(store::kDeleted);
+    case Kind::Undraft: return !m.has(store::kDraft);
+    case Kind::Unflagged: return !m.has(store::kFlagged);
+    case Kind::Unseen: return !m.has(store::kSeen);
+    case Kind::Recent: return recent;
+    case Kind::New: return recent && !m.has(store::kSeen);
+    case Kind::Old: return !recent;
+    case Kind::Keyword:
+    case Kind::Unkeyword: {
+        bool has = std::any_of(m.keywords.begin(), m.keywords.end(),
+                               [&](const std::string& k) { return util::iequals(k, key.text); });
+        return key.kind == Kind::Keyword ? has : !has;
+    }
+    case Kind::Larger: return m.size() > key.number;
+    case Kind::Smaller: return m.size() < key.number;
+    // Internal-date comparisons ignore the time of day (RFC 3501 section 6.4.4).
+    case Kind::Before: return mail::localDay(m.internalDate) < key.day;
+    case Kind::On: return mail::localDay(m.internalDate) == key.day;
+    case Kind::Since: return mail::localDay(m.internalDate) >= key.day;
+    case Kind::SentBefore:
+    case Kind::SentOn:
+    case Kind::SentSince: {
+        auto day = sentDay(m);
+        if (!day) return false;
+        return key.kind == Kind::SentBefore ? *day < key.day : key.kind == Kind::SentOn ? *day == key.day
+                                                                                       : *day >= key.day;
+    }
+    case Kind::From: return headerContains(m, "From", key.text);
+    case Kind::To: return headerContains(m, "To", key.text);
+    case Kind::Cc: return headerContains(m, "Cc", key.text);
+    case Kind::Bcc: return headerContains(m, "Bcc", key.text);
+    case Kind::Subject: return headerContains(m, "Subject", key.text);
+    case Kind::Header: return headerContains(m, key.header, key.text);
+    case Kind::Body: return bodyContains(m, key.text);
+    case Kind::Text: return icontains(headerOf(m), key.text) || bodyContains(m, key.text);
+    case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
+    case Kind::SequenceSet:
+        return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));
+    }
+    return false;
+}
+
+std::string ImapSession::cmdSearch(const Command& c)
+{
+    if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
+        return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);
+    std::string out = "* SEARCH";
+    for (size_t i = 0; i < m_uids.size(); ++i) {
+        const store::StoredMessage* m = messageAt(i);
+        if (!m || !matches(c.search, i, *m)) continue;
+        out += ' ';
+        out += std::to_string(c.uid ? m->uid : i + 1);
+    }
+    return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
+}
+
+} // namespace maillab::imap
