@@ -19,6 +19,8 @@ std::string astring(std::string_view text);
 // The ENVELOPE of a message whose header block is `header` (RFC 3501 section 7.4.2, "envelope"):
 // (date subject from sender reply-to to cc bcc in-reply-to message-id); sender and reply-to default to from.
 std::string envelope(std::string_view header);
+// The same from header fields already parsed (a MimePart's `headers`).
+std::string envelope(const mail::Headers& headers);
 
 // BODYSTRUCTURE (extensible = true) or BODY (extensible = false) of an entity (RFC 3501 section 7.4.2).
 // `message` holds the bytes the part's offsets point into.

@@ -211,7 +211,14 @@ MimePart parseEntity(std::string_view message, size_t offset, size_t size, bool 
     if (const std::string* cte = part.headers.find("Content-Transfer-Encoding"))
         part.encoding = util::toLower(util::trim(*cte));
 
-    if (depth >= kMaxMimeDepth) return part;
+    if (depth >= kMaxMimeDepth) {
+        if (part.isMultipart() || part.isMessageRfc822()) { // not split any further: opaque text, not a
+            part.type = "text";                             // container without children
+            part.subtype = "plain";
+            part.params = {{"charset", "us-ascii"}};
+        }
+        return part;
+    }
     if (part.isMultipart()) {
         splitMultipart(message, part, depth);
         if (part.children.empty()) { // a multipart without parts is shown as text, not dropped

@@ -11,6 +11,28 @@ namespace {
 std::string ok(std::string_view text) { return "+OK " + std::string(text) + "\r\n"; }
 std::string err(std::string_view text) { return "-ERR " + std::string(text) + "\r\n"; }
 
+// Replies go out in command order; the first one is moved, not copied (a RETR reply can be large).
+void appendReply(std::string& out, std::string reply)
+{
+    if (out.empty()) out = std::move(reply);
+    else out += reply;
+}
+
+// RFC 5034 section 4: a SASL response is strict base64; any other character, or "=" anywhere but in the
+// final padding, is an error. (util::base64Decode is lenient, as MIME bodies need.)
+bool isStrictBase64(std::string_view text)
+{
+    if (text.size() % 4 != 0) return false;
+    size_t padding = 0;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+    for (char c : text.substr(0, text.size() - padding)) {
+        const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                              c == '+' || c == '/';
+        if (!alphabet) return false;
+    }
+    return true;
+}
+
 std::string octets(size_t count, size_t total)
 {
     return std::to_string(count) + (count == 1 ? " message (" : " messages (") + std::to_string(total) + " octets)";
@@ -45,31 +67,42 @@ std::string Pop3Session::receive(std::string_view bytes)
     while (pos < bytes.size() && !m_closed) {
         const void* found = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
         size_t lf = found ? static_cast<size_t>(static_cast<const char*>(found) - bytes.data()) : bytes.size();
-        size_t limit = m_saslPending ? kMaxSaslLine : m_options.maxLineLength;
+        std::string_view piece = bytes.substr(pos, lf - pos);
+        pos = found ? lf + 1 : bytes.size();
         if (m_discardingLongLine) {
             // The rest of an over-long line: drop it up to its line end, then listen again.
             if (found) m_discardingLongLine = false;
-            pos = found ? lf + 1 : bytes.size();
             continue;
         }
-        m_input.append(bytes.data() + pos, lf - pos);
-        pos = found ? lf + 1 : bytes.size();
-        if (m_input.size() + 1 > limit) {
-            out += err("line too long: a command line may be at most " + std::to_string(limit) +
-                       " octets with its CRLF (RFC 2449 section 4)");
+        size_t limit = m_saslPending ? kMaxSaslLine : m_options.maxLineLength;
+        // Checked before buffering, so an endless line costs no more memory than the limit.
+        if (m_input.size() + piece.size() + 1 > limit) {
+            appendReply(out, err("line too long: a command line may be at most " + std::to_string(limit) +
+                                 " octets with its CRLF (RFC 2449 section 4)"));
             m_input.clear();
+            m_saslPending = false; // the -ERR ends an AUTH exchange too (RFC 5034 section 4)
             m_discardingLongLine = !found;
             continue;
         }
-        if (!found) break; // wait for the rest of the line
-        std::string line = std::move(m_input);
-        m_input.clear();
+        if (!found) {
+            m_input.append(piece); // wait for the rest of the line
+            break;
+        }
+        std::string_view line = piece;
+        if (!m_input.empty()) {
+            m_input.append(piece);
+            line = m_input;
+        }
         if (line.empty() || line.back() != '\r') {
-            out += err("lines must end with CRLF, not a bare LF (RFC 1939 section 3)");
+            m_input.clear();
+            m_saslPending = false;
+            appendReply(out, err("lines must end with CRLF, not a bare LF (RFC 1939 section 3)"));
             continue;
         }
-        line.pop_back();
-        out += handleLine(line);
+        line.remove_suffix(1);
+        std::string reply = handleLine(line);
+        m_input.clear();
+        appendReply(out, std::move(reply));
     }
     return out;
 }
@@ -175,7 +208,7 @@ std::string Pop3Session::handleSaslResponse(std::string_view line)
 
 std::string Pop3Session::authPlain(std::string_view base64)
 {
-    auto decoded = util::base64Decode(base64);
+    auto decoded = isStrictBase64(base64) ? util::base64Decode(base64) : std::nullopt;
     if (!decoded) return err("[AUTH] the PLAIN response is not valid base64");
     // authzid NUL authcid NUL passwd (RFC 4616 section 2).
     size_t first = decoded->find('\0');
@@ -254,6 +287,12 @@ Pop3Session::MaildropEntry* Pop3Session::messageArg(const std::string& arg, std:
     return &entry;
 }
 
+size_t Pop3Session::messageNumber(const MaildropEntry& entry) const
+{
+    // Listings name the message number in decimal (RFC 1939 section 5), not as the client spelled it ("02").
+    return static_cast<size_t>(&entry - m_maildrop.data()) + 1;
+}
+
 const store::StoredMessage* Pop3Session::storedMessage(const MaildropEntry& entry) const
 {
     const store::Mailbox* inbox = m_store.mailbox(m_user, "INBOX");
@@ -277,7 +316,7 @@ std::string Pop3Session::cmdList(const Command& c)
         std::string error;
         const MaildropEntry* entry = messageArg(c.args[0], error);
         if (!entry) return error;
-        return ok(c.args[0] + " " + std::to_string(entry->size));
+        return ok(std::to_string(messageNumber(*entry)) + " " + std::to_string(entry->size));
     }
     size_t count = 0, total = 0;
     std::string lines;
@@ -351,7 +390,7 @@ std::string Pop3Session::cmdUidl(const Command& c)
         std::string error;
         const MaildropEntry* entry = messageArg(c.args[0], error);
         if (!entry) return error;
-        return ok(c.args[0] + " " + uniqueId(validity, entry->uid));
+        return ok(std::to_string(messageNumber(*entry)) + " " + uniqueId(validity, entry->uid));
     }
     std::string out = ok("unique-id listing follows");
     for (size_t i = 0; i < m_maildrop.size(); ++i) {

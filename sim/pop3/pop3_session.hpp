@@ -66,6 +66,7 @@ private:
     std::string authPlain(std::string_view base64);
     // Resolves a message-number argument, or sets the -ERR reply and returns nullptr.
     MaildropEntry* messageArg(const std::string& arg, std::string& error);
+    size_t messageNumber(const MaildropEntry& entry) const;
     const store::StoredMessage* storedMessage(const MaildropEntry& entry) const;
     uint32_t uidValidity() const;
     void releaseLock();

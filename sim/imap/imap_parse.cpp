@@ -1,0 +1,1164 @@
+// The IMAP command parser: one complete command (its literals already in place) to a Command or a
+// ParseError. Recursive descent over RFC 3501 section 9's grammar plus the extensions in imap_types.hpp.
+// Pure and bounded: every loop consumes input or stops, recursion stops at kMaxNesting, and nothing is
+// allocated beyond a constant factor of the input (a literal's announced size is checked before use).
+#include "imap/imap_types.hpp"
+
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace maillab::imap {
+
+// [SECTION] sequence sets
+
+bool SequenceSet::contains(uint32_t n, uint32_t largest) const
+{
+    for (const SeqRange& range : ranges) {
+        uint32_t a = range.first == 0 ? largest : range.first;
+        uint32_t b = range.last == 0 ? largest : range.last;
+        if (a > b) std::swap(a, b); // "4:2" is the same range as "2:4" (RFC 3501 section 9, seq-range)
+        if (n >= a && n <= b) return true;
+    }
+    return false;
+}
+
+namespace {
+
+// [SECTION] the command table
+
+struct CommandSpec {
+    CommandName name;
+    std::string_view wire;
+    // Shown when an argument is missing: what the command needs, an example, and where it is defined.
+    const char* usage;
+};
+
+constexpr CommandSpec kCommands[] = {
+    {CommandName::Capability, "CAPABILITY", "CAPABILITY takes no arguments (RFC 3501 section 6.1.1)"},
+    {CommandName::Noop, "NOOP", "NOOP takes no arguments (RFC 3501 section 6.1.2)"},
+    {CommandName::Logout, "LOGOUT", "LOGOUT takes no arguments (RFC 3501 section 6.1.3)"},
+    {CommandName::Starttls, "STARTTLS", "STARTTLS takes no arguments (RFC 3501 section 6.2.1)"},
+    {CommandName::Authenticate, "AUTHENTICATE",
+     "AUTHENTICATE needs a SASL mechanism and may add a base64 initial response, e.g. AUTHENTICATE PLAIN "
+     "(RFC 3501 section 6.2.2, RFC 4959)"},
+    {CommandName::Login, "LOGIN",
+     "LOGIN needs a user name and a password, e.g. LOGIN alice secret (RFC 3501 section 6.2.3)"},
+    {CommandName::Select, "SELECT", "SELECT needs a mailbox name, e.g. SELECT INBOX (RFC 3501 section 6.3.1)"},
+    {CommandName::Examine, "EXAMINE",
+     "EXAMINE needs a mailbox name, e.g. EXAMINE INBOX (RFC 3501 section 6.3.2)"},
+    {CommandName::Create, "CREATE", "CREATE needs a mailbox name, e.g. CREATE Work (RFC 3501 section 6.3.3)"},
+    {CommandName::Delete, "DELETE", "DELETE needs a mailbox name, e.g. DELETE Work (RFC 3501 section 6.3.4)"},
+    {CommandName::Rename, "RENAME",
+     "RENAME needs the old and the new mailbox name, e.g. RENAME Work Archive (RFC 3501 section 6.3.5)"},
+    {CommandName::Subscribe, "SUBSCRIBE",
+     "SUBSCRIBE needs a mailbox name, e.g. SUBSCRIBE Work (RFC 3501 section 6.3.6)"},
+    {CommandName::Unsubscribe, "UNSUBSCRIBE",
+     "UNSUBSCRIBE needs a mailbox name, e.g. UNSUBSCRIBE Work (RFC 3501 section 6.3.7)"},
+    {CommandName::List, "LIST",
+     "LIST needs a reference and a mailbox pattern, e.g. LIST \"\" \"*\" (RFC 3501 section 6.3.8)"},
+    {CommandName::Lsub, "LSUB",
+     "LSUB needs a reference and a mailbox pattern, e.g. LSUB \"\" \"*\" (RFC 3501 section 6.3.9)"},
+    {CommandName::Status, "STATUS",
+     "STATUS needs a mailbox and a list of items, e.g. STATUS INBOX (MESSAGES UNSEEN) (RFC 3501 section 6.3.10)"},
+    {CommandName::Append, "APPEND",
+     "APPEND needs a mailbox and the message as a literal, optionally with flags and a date between them, "
+     "e.g. APPEND INBOX (\\Seen) {310} (RFC 3501 section 6.3.11)"},
+    {CommandName::Namespace, "NAMESPACE", "NAMESPACE takes no arguments (RFC 2342 section 5)"},
+    {CommandName::Enable, "ENABLE",
+     "ENABLE needs at least one capability, e.g. ENABLE UTF8=ACCEPT (RFC 5161 section 3.1)"},
+    {CommandName::Id, "ID",
+     "ID needs NIL or a list of field/value pairs, e.g. ID (\"name\" \"mutt\") (RFC 2971 section 3.1)"},
+    {CommandName::Idle, "IDLE", "IDLE takes no arguments (RFC 2177 section 3)"},
+    {CommandName::Check, "CHECK", "CHECK takes no arguments (RFC 3501 section 6.4.1)"},
+    {CommandName::Close, "CLOSE", "CLOSE takes no arguments (RFC 3501 section 6.4.2)"},
+    {CommandName::Expunge, "EXPUNGE",
+     "EXPUNGE takes no arguments (RFC 3501 section 6.4.3); to expunge some messages only, use UID EXPUNGE "
+     "with a UID set (RFC 4315 section 2.1)"},
+    {CommandName::Search, "SEARCH",
+     "SEARCH needs at least one search key, e.g. SEARCH UNSEEN FROM \"alice\" (RFC 3501 section 6.4.4)"},
+    {CommandName::Fetch, "FETCH",
+     "FETCH needs a sequence set and items, e.g. FETCH 1:3 (FLAGS) (RFC 3501 section 6.4.5)"},
+    {CommandName::Store, "STORE",
+     "STORE needs a sequence set, an action and flags, e.g. STORE 1:3 +FLAGS (\\Seen) (RFC 3501 section 6.4.6)"},
+    {CommandName::Copy, "COPY",
+     "COPY needs a sequence set and a mailbox, e.g. COPY 1:3 Archive (RFC 3501 section 6.4.7)"},
+    {CommandName::Move, "MOVE",
+     "MOVE needs a sequence set and a mailbox, e.g. MOVE 1:3 Archive (RFC 6851 section 3.1)"},
+    {CommandName::Unselect, "UNSELECT", "UNSELECT takes no arguments (RFC 3691 section 2)"},
+};
+
+// The commands UID may prefix, with their usage when the arguments are missing (RFC 3501 section 6.4.8).
+struct UidSpec {
+    CommandName name;
+    const char* usage;
+};
+
+constexpr UidSpec kUidCommands[] = {
+    {CommandName::Fetch, "UID FETCH needs a UID set and items, e.g. UID FETCH 1:* (FLAGS) (RFC 3501 section 6.4.8)"},
+    {CommandName::Store, "UID STORE needs a UID set, an action and flags, e.g. UID STORE 7 +FLAGS (\\Seen) "
+                         "(RFC 3501 section 6.4.8)"},
+    {CommandName::Copy, "UID COPY needs a UID set and a mailbox, e.g. UID COPY 7:9 Archive (RFC 3501 section 6.4.8)"},
+    {CommandName::Move, "UID MOVE needs a UID set and a mailbox, e.g. UID MOVE 7:9 Archive (RFC 6851 section 3.2)"},
+    {CommandName::Search, "UID SEARCH needs at least one search key, e.g. UID SEARCH UNSEEN (RFC 3501 section 6.4.8)"},
+    {CommandName::Expunge, "UID EXPUNGE needs a UID set, e.g. UID EXPUNGE 3:5 (RFC 4315 section 2.1)"},
+};
+
+constexpr const char* kUidUsage =
+    "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH or EXPUNGE, e.g. UID FETCH 1:* (FLAGS) "
+    "(RFC 3501 section 6.4.8)";
+
+const CommandSpec* findCommand(std::string_view wire)
+{
+    for (const CommandSpec& spec : kCommands)
+        if (util::iequals(wire, spec.wire)) return &spec;
+    return nullptr;
+}
+
+const CommandSpec& specOf(CommandName name)
+{
+    for (const CommandSpec& spec : kCommands)
+        if (spec.name == name) return spec;
+    return kCommands[1]; // unreachable: every CommandName has a row
+}
+
+// [SECTION] SEARCH keys (RFC 3501 section 6.4.4)
+
+enum class KeyArg { None, String, Date, Number, Keyword, Header, Not, Or, Uid };
+
+struct SearchKeySpec {
+    std::string_view name;
+    SearchKey::Kind kind;
+    KeyArg arg;
+    const char* example;
+};
+
+using K = SearchKey::Kind;
+constexpr SearchKeySpec kSearchKeys[] = {
+    {"ALL", K::All, KeyArg::None, "ALL"},
+    {"ANSWERED", K::Answered, KeyArg::None, "ANSWERED"},
+    {"BCC", K::Bcc, KeyArg::String, "BCC \"bob\""},
+    {"BEFORE", K::Before, KeyArg::Date, "BEFORE 1-Feb-2026"},
+    {"BODY", K::Body, KeyArg::String, "BODY \"lab report\""},
+    {"CC", K::Cc, KeyArg::String, "CC \"bob\""},
+    {"DELETED", K::Deleted, KeyArg::None, "DELETED"},
+    {"DRAFT", K::Draft, KeyArg::None, "DRAFT"},
+    {"FLAGGED", K::Flagged, KeyArg::None, "FLAGGED"},
+    {"FROM", K::From, KeyArg::String, "FROM \"alice\""},
+    {"HEADER", K::Header, KeyArg::Header, "HEADER Message-ID \"<1@example.org>\""},
+    {"KEYWORD", K::Keyword, KeyArg::Keyword, "KEYWORD $Important"},
+    {"LARGER", K::Larger, KeyArg::Number, "LARGER 10000"},
+    {"NEW", K::New, KeyArg::None, "NEW"},
+    {"NOT", K::Not, KeyArg::Not, "NOT SEEN"},
+    {"OLD", K::Old, KeyArg::None, "OLD"},
+    {"ON", K::On, KeyArg::Date, "ON 26-Nov-2026"},
+    {"OR", K::Or, KeyArg::Or, "OR FROM alice FROM bob"},
+    {"RECENT", K::Recent, KeyArg::None, "RECENT"},
+    {"SEEN", K::Seen, KeyArg::None, "SEEN"},
+    {"SENTBEFORE", K::SentBefore, KeyArg::Date, "SENTBEFORE 1-Feb-2026"},
+    {"SENTON", K::SentOn, KeyArg::Date, "SENTON 26-Nov-2026"},
+    {"SENTSINCE", K::SentSince, KeyArg::Date, "SENTSINCE 1-Feb-2026"},
+    {"SINCE", K::Since, KeyArg::Date, "SINCE 1-Feb-2026"},
+    {"SMALLER", K::Smaller, KeyArg::Number, "SMALLER 10000"},
+    {"SUBJECT", K::Subject, KeyArg::String, "SUBJECT \"lab\""},
+    {"TEXT", K::Text, KeyArg::String, "TEXT \"hiking\""},
+    {"TO", K::To, KeyArg::String, "TO \"bob\""},
+    {"UID", K::Uid, KeyArg::Uid, "UID 100:200"},
+    {"UNANSWERED", K::Unanswered, KeyArg::None, "UNANSWERED"},
+    {"UNDELETED", K::Undeleted, KeyArg::None, "UNDELETED"},
+    {"UNDRAFT", K::Undraft, KeyArg::None, "UNDRAFT"},
+    {"UNFLAGGED", K::Unflagged, KeyArg::None, "UNFLAGGED"},
+    {"UNKEYWORD", K::Unkeyword, KeyArg::Keyword, "UNKEYWORD $Important"},
+    {"UNSEEN", K::Unseen, KeyArg::None, "UNSEEN"},
+};
+
+// [SECTION] FETCH attributes (RFC 3501 section 6.4.5)
+
+struct FetchSpec {
+    std::string_view name;
+    FetchAttribute attribute;
+};
+
+constexpr FetchSpec kFetchAttributes[] = {
+    {"ENVELOPE", FetchAttribute::Envelope},
+    {"FLAGS", FetchAttribute::Flags},
+    {"INTERNALDATE", FetchAttribute::InternalDate},
+    {"RFC822", FetchAttribute::Rfc822},
+    {"RFC822.HEADER", FetchAttribute::Rfc822Header},
+    {"RFC822.SIZE", FetchAttribute::Rfc822Size},
+    {"RFC822.TEXT", FetchAttribute::Rfc822Text},
+    {"BODY", FetchAttribute::Body},
+    {"BODYSTRUCTURE", FetchAttribute::BodyStructure},
+    {"UID", FetchAttribute::Uid},
+};
+
+// [SECTION] characters (RFC 3501 section 9)
+
+bool isDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool isAlpha(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// ATOM-CHAR: any 7-bit CHAR except atom-specials: ( ) { SP CTL % * " \ ]
+bool isAtomChar(unsigned char c)
+{
+    if (c <= 0x20 || c >= 0x7f) return false;
+    return std::strchr("(){%*\"\\]", c) == nullptr;
+}
+bool isAstringChar(unsigned char c) { return isAtomChar(c) || c == ']'; }
+bool isListChar(unsigned char c) { return isAtomChar(c) || c == '%' || c == '*' || c == ']'; }
+bool isTagChar(unsigned char c) { return isAstringChar(c) && c != '+'; }
+bool isBase64Char(unsigned char c) { return isAlpha(c) || isDigit(c) || c == '+' || c == '/'; }
+// The letters, digits and dots of names such as BODY.PEEK, RFC822.SIZE, HEADER.FIELDS.NOT, FLAGS.SILENT.
+bool isNameChar(unsigned char c) { return isAlpha(c) || isDigit(c) || c == '.'; }
+
+// Bytes from the input shown inside an error message: one line, 7-bit, and short.
+std::string quoteForMessage(std::string_view bytes, size_t limit = 24)
+{
+    std::string out = "\"";
+    for (size_t i = 0; i < bytes.size() && i < limit; ++i) {
+        unsigned char c = static_cast<unsigned char>(bytes[i]);
+        if (c >= 0x80) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += util::escapeForDisplay(bytes.substr(i, 1));
+        }
+    }
+    if (bytes.size() > limit) out += "...";
+    return out + "\"";
+}
+
+// [SECTION] dates (RFC 3501 section 9, date and date-time)
+
+constexpr std::string_view kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+unsigned digitsValue(std::string_view text)
+{
+    unsigned value = 0;
+    for (char c : text) value = value * 10 + static_cast<unsigned>(c - '0');
+    return value;
+}
+
+bool allDigits(std::string_view text)
+{
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return isDigit(c); });
+}
+
+// Whether day-month-year names a real calendar day; mail::parseImapDate itself would roll 30-Feb over.
+bool isCalendarDay(std::string_view day, std::string_view month, std::string_view year)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < 12; ++i)
+        if (util::iequals(month, kMonthNames[i])) m = i + 1;
+    if (m == 0) return false;
+    unsigned y = digitsValue(year);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned d = digitsValue(day);
+    return d >= 1 && d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+// date-text = date-day "-" date-month "-" date-year, e.g. "1-Feb-2026" or "01-Feb-2026".
+std::optional<int64_t> parseDateText(std::string_view text)
+{
+    size_t dash1 = text.find('-');
+    if (dash1 == std::string_view::npos || dash1 == 0 || dash1 > 2) return std::nullopt;
+    std::string_view day = text.substr(0, dash1);
+    std::string_view rest = text.substr(dash1 + 1);
+    if (rest.size() != 8 || rest[3] != '-') return std::nullopt;
+    std::string_view month = rest.substr(0, 3);
+    std::string_view year = rest.substr(4);
+    if (!allDigits(day) || !allDigits(year) || !isCalendarDay(day, month, year)) return std::nullopt;
+    return mail::parseImapDate(text);
+}
+
+// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE (quotes removed),
+// e.g. " 5-Nov-2026 09:00:00 +0100".
+std::optional<mail::DateTime> parseDateTimeText(std::string_view text)
+{
+    if (text.size() != 26 || text[2] != '-' || text[6] != '-' || text[11] != ' ' || text[14] != ':' ||
+        text[17] != ':' || text[20] != ' ' || (text[21] != '+' && text[21] != '-'))
+        return std::nullopt;
+    std::string_view day = text[0] == ' ' ? text.substr(1, 1) : text.substr(0, 2);
+    std::string_view year = text.substr(7, 4);
+    std::string_view hour = text.substr(12, 2), minute = text.substr(15, 2), second = text.substr(18, 2);
+    std::string_view zone = text.substr(22, 4);
+    if (!allDigits(day) || !allDigits(year) || !allDigits(hour) || !allDigits(minute) || !allDigits(second) ||
+        !allDigits(zone))
+        return std::nullopt;
+    if (!isCalendarDay(day, text.substr(3, 3), year)) return std::nullopt;
+    if (digitsValue(hour) > 23 || digitsValue(minute) > 59 || digitsValue(second) > 60 ||
+        digitsValue(zone.substr(2)) > 59)
+        return std::nullopt;
+    return mail::parseImapDateTime(text);
+}
+
+// [SECTION] the parser
+
+// Thrown only inside this file; parseCommand turns it into a ParseError that carries the tag.
+struct Failure {
+    std::string message;
+};
+
+[[noreturn]] void fail(std::string message) { throw Failure{std::move(message)}; }
+
+constexpr uint64_t kMaxNumber = 4294967295u; // number and nz-number are 32-bit (RFC 3501 section 9)
+
+class Parser {
+public:
+    explicit Parser(std::string_view input) : m_in(input) {}
+
+    // tag SP: on failure the message for a ParseError with an empty tag.
+    std::optional<std::string> readTag(std::string& tag);
+    void parseCommand(Command& command);
+
+private:
+    // [SECTION] the cursor
+
+    // Only an optional CRLF (or LF) is left: the end of the command.
+    bool atEnd() const
+    {
+        std::string_view rest = m_in.substr(m_pos);
+        return rest.empty() || rest == "\r\n" || rest == "\n";
+    }
+    unsigned char peek(size_t ahead = 0) const
+    {
+        return m_pos + ahead < m_in.size() ? static_cast<unsigned char>(m_in[m_pos + ahead]) : 0;
+    }
+    bool take(char c)
+    {
+        if (m_pos < m_in.size() && m_in[m_pos] == c) {
+            ++m_pos;
+            return true;
+        }
+        return false;
+    }
+    template <class Predicate> std::string_view takeWhile(Predicate predicate)
+    {
+        size_t start = m_pos;
+        while (m_pos < m_in.size() && predicate(static_cast<unsigned char>(m_in[m_pos]))) ++m_pos;
+        return m_in.substr(start, m_pos - start);
+    }
+    std::string next() const { return atEnd() ? "the end of the command" : quoteForMessage(m_in.substr(m_pos)); }
+
+    // An argument must start here: at the end of the command, say what the command needs.
+    void needArgument()
+    {
+        if (!atEnd()) return;
+        if (m_pos > 0 && m_in[m_pos - 1] == ' ')
+            fail(std::string("the command ends with a space where an argument should follow; ") + m_usage);
+        fail(m_usage);
+    }
+    // SP before an argument; `missing` replaces the command's usage when the command ends here.
+    void space(const char* what, const char* missing = nullptr)
+    {
+        if (atEnd()) fail(missing ? missing : m_usage);
+        if (!take(' ')) fail("expected a space and then " + std::string(what) + ", found " + next());
+        if (peek() == ' ') fail("expected " + std::string(what) + " after a single space, found a second space");
+    }
+    void expectEnd()
+    {
+        if (atEnd()) return;
+        fail("unexpected " + next() + " after the end of the " + wireName() + " command; " + m_usage);
+    }
+    std::string wireName() const { return (m_uid ? "UID " : "") + std::string(m_spec->wire); }
+
+    // [SECTION] strings (RFC 3501 section 4.3 and 9)
+
+    std::string readQuoted();
+    std::string_view readLiteral();
+    std::string readString(const std::string& what);
+    std::string readAstring(const std::string& what);
+    std::optional<std::string> readNstring(const std::string& what);
+    std::string readMailbox(const std::string& what);
+    std::string readListMailbox();
+    std::string readFlag();
+    std::vector<std::string> readFlagList();
+    void skipParenthesised(size_t depth);
+
+    // [SECTION] numbers and sequence sets
+
+    uint32_t readNumber(const std::string& what, bool nonZero);
+    uint32_t readSeqNumber(const std::string& what);
+    SequenceSet readSequenceSet(const std::string& what);
+
+    // [SECTION] commands
+
+    void parseArguments(Command& command);
+    void parseAuthenticate(Command& command);
+    void parseList(Command& command);
+    void parseStatus(Command& command);
+    void parseAppend(Command& command);
+    void parseSelect(Command& command);
+    void parseEnable(Command& command);
+    void parseId(Command& command);
+    void parseSearch(Command& command);
+    SearchKey readSearchKey(size_t depth);
+    int64_t readSearchDate(std::string_view key);
+    void parseFetch(Command& command);
+    void readFetchAttribute(std::vector<FetchItem>& items, bool inList);
+    Section readSection();
+    void parseStore(Command& command);
+
+    std::string_view m_in;
+    size_t m_pos = 0;
+    const CommandSpec* m_spec = nullptr;
+    bool m_uid = false;
+    const char* m_usage = "";
+};
+
+std::optional<std::string> Parser::readTag(std::string& tag)
+{
+    if (atEnd()) return std::string("empty command: a command starts with a tag and a name, e.g. a1 NOOP");
+    // The tag is everything up to the first space: if any of it is not allowed, there is no tag to answer.
+    std::string_view token = m_in.substr(0, std::min(m_in.find_first_of(" \r\n"), m_in.size()));
+    auto bad = std::find_if(token.begin(), token.end(), [](char c) { return !isTagChar(c); });
+    if (token.empty() || bad != token.end()) {
+        std::string shown = token.empty() ? next() : quoteForMessage(token);
+        std::string why = token.empty() ? "" : " (it contains " + quoteForMessage(std::string_view(&*bad, 1)) + ")";
+        return "the command must start with a tag, found " + shown + why +
+               "; a tag is made of letters, digits and punctuation except ( ) { % * \" \\ ] + and space, "
+               "e.g. a1 NOOP (RFC 3501 section 9, tag)";
+    }
+    m_pos = token.size();
+    tag = std::string(token);
+    return std::nullopt;
+}
+
+void Parser::parseCommand(Command& command)
+{
+    m_usage = "a command name must follow the tag, e.g. a1 NOOP (RFC 3501 section 2.2.1)";
+    if (atEnd()) fail(m_usage);
+    if (!take(' ')) fail("expected a space after the tag, found " + next());
+    std::string_view name = takeWhile(isAtomChar);
+    if (name.empty()) fail("expected a command name after the tag, found " + next());
+    const CommandSpec* spec = findCommand(name);
+    if (!spec && util::iequals(name, "UID")) {
+        m_usage = kUidUsage;
+        if (atEnd()) fail(kUidUsage);
+        if (!take(' ')) fail(std::string("expected a space after UID; ") + kUidUsage);
+        std::string_view sub = takeWhile(isAtomChar);
+        spec = findCommand(sub);
+        const UidSpec* uidSpec = nullptr;
+        for (const UidSpec& candidate : kUidCommands)
+            if (spec && candidate.name == spec->name) uidSpec = &candidate;
+        if (!uidSpec) fail("UID cannot prefix " + (sub.empty() ? next() : quoteForMessage(sub)) + "; " + kUidUsage);
+        m_uid = true;
+        m_usage = uidSpec->usage;
+    } else if (!spec) {
+        fail("unknown command " + quoteForMessage(name) + "; CAPABILITY lists what this server supports");
+    } else {
+        m_usage = spec->usage;
+    }
+    m_spec = spec;
+    command.name = spec->name;
+    command.uid = m_uid;
+    parseArguments(command);
+}
+
+// [SECTION] strings
+
+std::string Parser::readQuoted()
+{
+    // quoted = DQUOTE *QUOTED-CHAR DQUOTE; QUOTED-CHAR = any TEXT-CHAR except " and \, or \" or \\ .
+    take('"');
+    std::string out;
+    while (true) {
+        if (m_pos >= m_in.size())
+            fail("a quoted string is missing its closing \" (RFC 3501 section 4.3)");
+        unsigned char c = static_cast<unsigned char>(m_in[m_pos++]);
+        if (c == '"') return out;
+        if (c == '\\') {
+            unsigned char escaped = peek();
+            if (escaped != '"' && escaped != '\\')
+                fail("in a quoted string a backslash may only escape \" or \\, found \\" +
+                     (m_pos < m_in.size() ? quoteForMessage(m_in.substr(m_pos, 1)) : std::string("at the end")) +
+                     " (RFC 3501 section 9, QUOTED-CHAR)");
+            out += static_cast<char>(escaped);
+            ++m_pos;
+        } else if (c == '\r' || c == '\n') {
+            fail("a quoted string cannot hold a line break; send such text as a literal {n} (RFC 3501 section 4.3)");
+        } else if (c == 0) {
+            fail("a quoted string cannot hold a NUL byte (RFC 3501 section 4.3)");
+        } else if (c >= 0x80) {
+            fail("a quoted string holds only 7-bit characters; send 8-bit text as a literal {n} "
+                 "(RFC 3501 section 4.3)");
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+}
+
+std::string_view Parser::readLiteral()
+{
+    // literal = "{" number ["+"] "}" CRLF *CHAR8 (RFC 3501 section 9; "+" is LITERAL+, RFC 7888 section 3)
+    take('{');
+    std::string_view digits = takeWhile(isDigit);
+    if (digits.empty()) fail("a literal starts with {n} where n is its size in bytes, found {" + next());
+    uint64_t size = 0;
+    for (char c : digits) {
+        size = size * 10 + static_cast<uint64_t>(c - '0');
+        if (size > kMaxNumber) fail("a literal's size must be at most 4294967295 bytes (RFC 3501 section 9, number)");
+    }
+    take('+');
+    if (!take('}')) fail("a literal's size must be closed with \"}\", e.g. {5}, found " + next());
+    if (!take('\n') && !(take('\r') && take('\n')))
+        fail("a literal {n} must be followed by CRLF and then its n bytes (RFC 3501 section 4.3)");
+    size_t available = m_in.size() - m_pos;
+    if (size > available)
+        fail("the literal announced " + std::to_string(size) + " bytes but only " + std::to_string(available) +
+             " follow (RFC 3501 section 4.3)");
+    std::string_view bytes = m_in.substr(m_pos, static_cast<size_t>(size));
+    if (bytes.find('\0') != std::string_view::npos)
+        fail("a literal cannot hold NUL bytes (RFC 3501 section 9, CHAR8)");
+    m_pos += static_cast<size_t>(size);
+    return bytes;
+}
+
+std::string Parser::readString(const std::string& what)
+{
+    needArgument();
+    if (peek() == '"') return readQuoted();
+    if (peek() == '{') return std::string(readLiteral());
+    fail("expected " + what + " as a quoted string or a literal, found " + next() + " (RFC 3501 section 4.3)");
+}
+
+std::string Parser::readAstring(const std::string& what)
+{
+    needArgument();
+    if (peek() == '"') return readQuoted();
+    if (peek() == '{') return std::string(readLiteral());
+    std::string_view atom = takeWhile(isAstringChar);
+    if (atom.empty())
+        fail("expected " + what + " (an atom, a quoted string or a literal), found " + next() +
+             " (RFC 3501 section 9, astring)");
+    return std::string(atom);
+}
+
+std::optional<std::string> Parser::readNstring(const std::string& what)
+{
+    needArgument();
+    if ((peek() == 'N' || peek() == 'n') && util::iequals(m_in.substr(m_pos, 3), "NIL") && !isAtomChar(peek(3))) {
+        m_pos += 3;
+        return std::nullopt;
+    }
+    return readString(what);
+}
+
+std::string Parser::readMailbox(const std::string& what)
+{
+    std::string name = readAstring(what);
+    if (util::iequals(name, "INBOX")) name = "INBOX"; // INBOX is case-insensitive (RFC 3501 section 5.1)
+    return name;
+}
+
+std::string Parser::readListMailbox()
+{
+    // list-mailbox = 1*list-char / string: % and * may appear unquoted (RFC 3501 section 9)
+    needArgument();
+    if (peek() == '"') return readQuoted();
+    if (peek() == '{') return std::string(readLiteral());
+    std::string_view pattern = takeWhile(isListChar);
+    if (pattern.empty())
+        fail("expected a mailbox pattern such as \"*\" or Work/%, found " + next() + " (RFC 3501 section 6.3.8)");
+    return std::string(pattern);
+}
+
+std::string Parser::readFlag()
+{
+    // flag = "\" atom / atom (system flags, flag-extension, flag-keyword; RFC 3501 section 9)
+    needArgument();
+    if (take('\\')) {
+        std::string_view name = takeWhile(isAtomChar);
+        if (name.empty()) {
+            if (peek() == '*') fail("\\* only appears in PERMANENTFLAGS responses; it cannot be stored");
+            fail("a backslash must be followed by a flag name, e.g. \\Seen (RFC 3501 section 2.3.2)");
+        }
+        return "\\" + std::string(name);
+    }
+    std::string_view keyword = takeWhile(isAtomChar);
+    if (keyword.empty())
+        fail("expected a flag such as \\Seen or $Important, found " + next() + " (RFC 3501 section 2.3.2)");
+    return std::string(keyword);
+}
+
+std::vector<std::string> Parser::readFlagList()
+{
+    // flag-list = "(" [flag *(SP flag)] ")"
+    take('(');
+    std::vector<std::string> flags;
+    if (take(')')) return flags;
+    while (true) {
+        if (atEnd()) fail("a flag list is missing its closing \")\", e.g. (\\Seen \\Flagged)");
+        flags.push_back(readFlag());
+        if (take(')')) return flags;
+        if (!take(' ')) fail("expected a space or \")\" after a flag, found " + next());
+    }
+}
+
+// Skips a parenthesised list of parameters we accept but ignore (RFC 4466 section 2.1 select-params).
+void Parser::skipParenthesised(size_t depth)
+{
+    if (depth > kMaxNesting)
+        fail("parameters are nested more than " + std::to_string(kMaxNesting) + " levels deep");
+    take('(');
+    if (take(')')) return;
+    while (true) {
+        if (atEnd()) fail("a parenthesised list is missing its closing \")\"");
+        unsigned char c = peek();
+        if (c == '(') skipParenthesised(depth + 1);
+        else if (c == '"') readQuoted();
+        else if (c == '{') readLiteral();
+        else if (takeWhile([](unsigned char b) { return isListChar(b) || b == '\\'; }).empty())
+            fail("unexpected " + next() + " inside a parenthesised list");
+        if (take(')')) return;
+        if (!take(' ')) fail("expected a space or \")\" inside a parenthesised list, found " + next());
+    }
+}
+
+// [SECTION] numbers and sequence sets
+
+uint32_t Parser::readNumber(const std::string& what, bool nonZero)
+{
+    needArgument();
+    std::string_view digits = takeWhile(isDigit);
+    if (digits.empty()) fail("expected " + what + " (a number), found " + next());
+    uint64_t value = 0;
+    for (char c : digits) {
+        value = value * 10 + static_cast<uint64_t>(c - '0');
+        if (value > kMaxNumber)
+            fail(what + " is too large: IMAP numbers are at most 4294967295 (RFC 3501 section 9, number)");
+    }
+    if (nonZero && value == 0) fail(what + " must not be 0 (RFC 3501 section 9, nz-number)");
+    return static_cast<uint32_t>(value);
+}
+
+uint32_t Parser::readSeqNumber(const std::string& what)
+{
+    // seq-number = nz-number / "*"; nz-number = digit-nz *DIGIT
+    if (take('*')) return 0;
+    if (!isDigit(peek()))
+        fail("expected a message number or \"*\" in " + what + ", found " + next() +
+             "; a sequence set looks like 1:3,5,7:* (RFC 3501 section 9, sequence-set)");
+    if (peek() == '0') {
+        if (!isDigit(peek(1)))
+            fail("0 is not a valid message number in " + what +
+                 ": sequence numbers and UIDs start at 1 (RFC 3501 section 9, nz-number)");
+        fail("a message number cannot start with 0 (RFC 3501 section 9, nz-number)");
+    }
+    return readNumber("a message number", true);
+}
+
+SequenceSet Parser::readSequenceSet(const std::string& what)
+{
+    needArgument();
+    SequenceSet set;
+    while (true) {
+        SeqRange range;
+        range.first = readSeqNumber(what);
+        range.last = take(':') ? readSeqNumber(what) : range.first;
+        if (set.ranges.size() >= kMaxSequenceRanges)
+            fail(what + " has more than " + std::to_string(kMaxSequenceRanges) + " ranges");
+        set.ranges.push_back(range);
+        if (!take(',')) break;
+    }
+    unsigned char c = peek();
+    if (!atEnd() && c != ' ' && c != ')')
+        fail("unexpected " + next() + " in " + what +
+             "; a sequence set is numbers, \"*\", ranges a:b and commas, e.g. 1:3,5,7:* (RFC 3501 section 9)");
+    return set;
+}
+
+// [SECTION] commands
+
+void Parser::parseArguments(Command& command)
+{
+    switch (command.name) {
+    case CommandName::Capability:
+    case CommandName::Noop:
+    case CommandName::Logout:
+    case CommandName::Starttls:
+    case CommandName::Namespace:
+    case CommandName::Idle:
+    case CommandName::Check:
+    case CommandName::Close:
+    case CommandName::Unselect:
+        if (!atEnd()) fail(m_usage);
+        break;
+    case CommandName::Expunge:
+        if (!command.uid && !atEnd()) fail(m_usage);
+        if (command.uid) { // UID EXPUNGE sequence-set (RFC 4315 section 2.1)
+            space("a UID set");
+            command.sequence = readSequenceSet("the UID set");
+        }
+        break;
+    case CommandName::Authenticate: parseAuthenticate(command); break;
+    case CommandName::Login:
+        space("the user name");
+        command.user = readAstring("the user name");
+        space("the password");
+        command.password = readAstring("the password");
+        break;
+    case CommandName::Select:
+    case CommandName::Examine: parseSelect(command); break;
+    case CommandName::Create:
+    case CommandName::Delete:
+    case CommandName::Subscribe:
+    case CommandName::Unsubscribe:
+        space("a mailbox name");
+        command.mailbox = readMailbox("the mailbox name");
+        break;
+    case CommandName::Rename:
+        space("the mailbox to rename");
+        command.mailbox = readMailbox("the mailbox to rename");
+        space("the new mailbox name");
+        command.newName = readMailbox("the new mailbox name");
+        break;
+    case CommandName::List:
+    case CommandName::Lsub: parseList(command); break;
+    case CommandName::Status: parseStatus(command); break;
+    case CommandName::Append: parseAppend(command); break;
+    case CommandName::Enable: parseEnable(command); break;
+    case CommandName::Id: parseId(command); break;
+    case CommandName::Search: parseSearch(command); break;
+    case CommandName::Fetch: parseFetch(command); break;
+    case CommandName::Store: parseStore(command); break;
+    case CommandName::Copy:
+    case CommandName::Move:
+        space(command.uid ? "a UID set" : "a sequence set");
+        command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
+        space("the destination mailbox");
+        command.mailbox = readMailbox("the destination mailbox");
+        break;
+    }
+    expectEnd();
+}
+
+void Parser::parseAuthenticate(Command& command)
+{
+    // "AUTHENTICATE" SP auth-type [SP (base64 / "=")] (RFC 3501 section 6.2.2, RFC 4959 section 7)
+    space("a SASL mechanism");
+    needArgument();
+    std::string_view mechanism = takeWhile(isAtomChar);
+    if (mechanism.empty()) fail("expected a SASL mechanism such as PLAIN, found " + next());
+    command.mechanism = util::toUpper(mechanism); // SASL mechanism names are upper case (RFC 4422 section 3.1)
+    if (atEnd()) return;
+    space("a base64 initial response");
+    needArgument();
+    std::string_view response = takeWhile([](unsigned char c) { return isBase64Char(c) || c == '='; });
+    if (response == "=") { // an empty initial response, kept as written (RFC 4959 section 3)
+        command.initialResponse = std::string(response);
+        return;
+    }
+    size_t padding = response.size() - std::min(response.find('='), response.size());
+    bool padAtEnd = response.find_first_not_of('=', response.size() - padding) == std::string_view::npos;
+    if (response.empty() || response.size() % 4 != 0 || padding > 2 || !padAtEnd)
+        fail("the initial response must be base64 (or \"=\" for an empty one), found " +
+             (response.empty() ? next() : quoteForMessage(response)) + " (RFC 4959 section 3)");
+    command.initialResponse = std::string(response);
+}
+
+void Parser::parseSelect(Command& command)
+{
+    space("a mailbox name");
+    command.mailbox = readMailbox("the mailbox name");
+    if (atEnd()) return;
+    // select-params such as (CONDSTORE) are accepted and ignored (RFC 4466 section 2.1, RFC 7162).
+    space("a parenthesised list of parameters");
+    if (peek() != '(')
+        fail("after the mailbox name only a parenthesised list of parameters may follow, e.g. (CONDSTORE), "
+             "found " + next() + " (RFC 4466 section 2.1)");
+    skipParenthesised(1);
+}
+
+void Parser::parseList(Command& command)
+{
+    space("the reference name");
+    command.mailbox = readAstring("the reference name (often \"\")");
+    space("the mailbox pattern");
+    command.pattern = readListMailbox();
+}
+
+void Parser::parseStatus(Command& command)
+{
+    space("a mailbox name");
+    command.mailbox = readMailbox("the mailbox name");
+    space("a list of status items");
+    needArgument();
+    if (!take('('))
+        fail("STATUS items must be in parentheses, e.g. STATUS INBOX (MESSAGES UNSEEN), found " + next() +
+             " (RFC 3501 section 6.3.10)");
+    while (true) {
+        std::string item = util::toUpper(takeWhile(isAtomChar));
+        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"};
+        if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
+            fail((item.empty() ? "expected a status item, found " + next()
+                               : "unknown status item " + quoteForMessage(item)) +
+                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section 6.3.10)");
+        command.statusItems.push_back(std::move(item));
+        if (take(')')) return;
+        if (!take(' ')) fail("expected a space or \")\" after a status item, found " + next());
+    }
+}
+
+void Parser::parseAppend(Command& command)
+{
+    // "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal (RFC 3501 section 6.3.11)
+    space("a mailbox name");
+    command.mailbox = readMailbox("the mailbox name");
+    space("the message as a literal");
+    needArgument();
+    if (peek() == '(') {
+        command.flags = readFlagList();
+        space("the message as a literal");
+        needArgument();
+    }
+    if (peek() == '"') {
+        std::string text = readQuoted();
+        command.internalDate = parseDateTimeText(text);
+        if (!command.internalDate)
+            fail("the date " + quoteForMessage(text) +
+                 " is not an IMAP date-time; write it as \"dd-Mon-yyyy hh:mm:ss +zzzz\", "
+                 "e.g. \"26-Nov-2026 09:00:00 +0100\" (RFC 3501 section 9, date-time)");
+        space("the message as a literal");
+        needArgument();
+    }
+    if (peek() != '{')
+        fail("APPEND's message must be sent as a literal: {n}, CRLF, then the n bytes of the message; found " +
+             next() + " (RFC 3501 section 6.3.11)");
+    command.message = std::string(readLiteral());
+}
+
+void Parser::parseEnable(Command& command)
+{
+    // "ENABLE" 1*(SP capability), capability = atom (RFC 5161 section 4)
+    do {
+        space("a capability name");
+        needArgument();
+        std::string_view capability = takeWhile(isAtomChar);
+        if (capability.empty()) fail("expected a capability name such as CONDSTORE, found " + next());
+        command.capabilities.push_back(util::toUpper(capability));
+    } while (!atEnd() && peek() == ' ');
+}
+
+void Parser::parseId(Command& command)
+{
+    // "ID" SP ( "(" #(string SP nstring) ")" / "NIL" ) (RFC 2971 section 4)
+    space("NIL or a list of field/value pairs");
+    needArgument();
+    if (!take('(')) {
+        if (util::iequals(takeWhile(isAtomChar), "NIL")) return;
+        fail("ID takes NIL or a parenthesised list of field/value pairs, e.g. ID (\"name\" \"mutt\") "
+             "(RFC 2971 section 3.1)");
+    }
+    if (take(')')) return;
+    while (true) {
+        if (atEnd()) fail("the ID list is missing its closing \")\"");
+        std::string field = readString("an ID field name");
+        space("the field's value", "each ID field needs a value (a string or NIL), e.g. ID (\"name\" \"mutt\")");
+        std::optional<std::string> value = readNstring("the field's value (or NIL)");
+        command.idFields.emplace_back(std::move(field), value.value_or(std::string()));
+        if (take(')')) return;
+        if (!take(' ')) fail("expected a space or \")\" after an ID value, found " + next());
+    }
+}
+
+// [SECTION] SEARCH (RFC 3501 section 6.4.4)
+
+void Parser::parseSearch(Command& command)
+{
+    // "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)
+    space("a search key");
+    needArgument();
+    size_t save = m_pos;
+    if (util::iequals(takeWhile(isAtomChar), "CHARSET")) {
+        space("a charset name", "CHARSET needs a charset name, e.g. SEARCH CHARSET UTF-8 TEXT \"café\"");
+        command.charset = util::toUpper(readAstring("a charset name"));
+        space("a search key");
+    } else {
+        m_pos = save;
+    }
+    command.search = SearchKey{};
+    command.search.kind = SearchKey::Kind::And;
+    while (true) {
+        command.search.children.push_back(readSearchKey(0));
+        if (atEnd() || peek() != ' ') break;
+        space("a search key");
+    }
+}
+
+int64_t Parser::readSearchDate(std::string_view key)
+{
+    // date = date-text / DQUOTE date-text DQUOTE
+    needArgument();
+    std::string text;
+    if (peek() == '"') text = readQuoted();
+    else text = std::string(takeWhile(isAtomChar));
+    std::optional<int64_t> day = parseDateText(text);
+    if (!day)
+        fail(std::string(key) + " needs a date like 1-Feb-2026, found " +
+             (text.empty() ? next() : quoteForMessage(text)) + " (RFC 3501 section 9, date)");
+    return *day;
+}
+
+SearchKey Parser::readSearchKey(size_t depth)
+{
+    if (depth > kMaxNesting)
+        fail("search keys are nested more than " + std::to_string(kMaxNesting) +
+             " levels deep (parentheses, NOT and OR)");
+    needArgument();
+    SearchKey key;
+    if (take('(')) {
+        key.kind = SearchKey::Kind::And;
+        while (true) {
+            if (atEnd()) fail("a parenthesised search key list is missing its closing \")\"");
+            key.children.push_back(readSearchKey(depth + 1));
+            if (take(')')) return key;
+            if (!take(' ')) fail("expected a space or \")\" after a search key, found " + next());
+        }
+    }
+    if (isDigit(peek()) || peek() == '*') {
+        key.kind = SearchKey::Kind::SequenceSet;
+        key.set = readSequenceSet("the sequence set");
+        return key;
+    }
+    std::string_view name = takeWhile(isAtomChar);
+    const SearchKeySpec* spec = nullptr;
+    for (const SearchKeySpec& candidate : kSearchKeys)
+        if (util::iequals(name, candidate.name)) spec = &candidate;
+    if (!spec)
+        fail((name.empty() ? "expected a search key, found " + next()
+                           : "unknown search key " + quoteForMessage(name)) +
+             "; keys look like ALL, UNSEEN, FROM \"alice\", SINCE 1-Feb-2026 or 1:5 (RFC 3501 section 6.4.4)");
+    key.kind = spec->kind;
+    std::string missing = "the search key " + std::string(spec->name) + " needs an argument, e.g. " +
+                          spec->example + " (RFC 3501 section 6.4.4)";
+    std::string keyName(spec->name);
+    switch (spec->arg) {
+    case KeyArg::None: break;
+    case KeyArg::String:
+        space("the text to search for", missing.c_str());
+        key.text = readAstring(keyName + "'s text");
+        break;
+    case KeyArg::Date:
+        space("a date", missing.c_str());
+        key.day = readSearchDate(keyName);
+        break;
+    case KeyArg::Number:
+        space("a size in bytes", missing.c_str());
+        key.number = readNumber(keyName + "'s size", false);
+        break;
+    case KeyArg::Keyword: {
+        space("a keyword", missing.c_str());
+        needArgument();
+        std::string_view keyword = takeWhile(isAtomChar);
+        if (keyword.empty())
+            fail(keyName + " needs a keyword such as $Important, found " + next() +
+                 "; system flags have their own keys such as SEEN or ANSWERED (RFC 3501 section 6.4.4)");
+        key.text = std::string(keyword);
+        break;
+    }
+    case KeyArg::Header:
+        space("a header field name", missing.c_str());
+        key.header = readAstring("the header field name");
+        space("the text to search for", missing.c_str());
+        key.text = readAstring("the header text");
+        break;
+    case KeyArg::Not:
+        space("a search key", missing.c_str());
+        key.children.push_back(readSearchKey(depth + 1));
+        break;
+    case KeyArg::Or:
+        space("two search keys", missing.c_str());
+        key.children.push_back(readSearchKey(depth + 1));
+        space("a second search key", missing.c_str());
+        key.children.push_back(readSearchKey(depth + 1));
+        break;
+    case KeyArg::Uid:
+        space("a UID set", missing.c_str());
+        key.set = readSequenceSet("the UID set");
+        break;
+    }
+    return key;
+}
+
+// [SECTION] FETCH (RFC 3501 section 6.4.5)
+
+void Parser::parseFetch(Command& command)
+{
+    // "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")")
+    space(command.uid ? "a UID set" : "a sequence set");
+    command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
+    space("the items to fetch");
+    needArgument();
+    if (!take('(')) {
+        readFetchAttribute(command.fetchItems, false);
+        return;
+    }
+    while (true) {
+        if (atEnd()) fail("the list of FETCH items is missing its closing \")\"");
+        readFetchAttribute(command.fetchItems, true);
+        if (take(')')) return;
+        if (!take(' ')) fail("expected a space or \")\" after a FETCH item, found " + next());
+    }
+}
+
+void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
+{
+    needArgument();
+    std::string name = util::toUpper(takeWhile(isNameChar));
+    auto add = [&items](FetchAttribute attribute) {
+        FetchItem item;
+        item.attribute = attribute;
+        items.push_back(std::move(item));
+    };
+    if (name == "ALL" || name == "FAST" || name == "FULL") {
+        if (inList)
+            fail("the macro " + name +
+                 " stands alone, not inside a list: write FETCH 1 " + name + " (RFC 3501 section 6.4.5)");
+        add(FetchAttribute::Flags);
+        add(FetchAttribute::InternalDate);
+        add(FetchAttribute::Rfc822Size);
+        if (name != "FAST") add(FetchAttribute::Envelope);
+        if (name == "FULL") add(FetchAttribute::Body);
+        return;
+    }
+    if (name == "BODY.PEEK" || (name == "BODY" && peek() == '[')) {
+        FetchItem item;
+        item.attribute = FetchAttribute::BodySection;
+        item.peek = name == "BODY.PEEK";
+        if (!take('['))
+            fail("BODY.PEEK needs a section in brackets, e.g. BODY.PEEK[HEADER] or BODY.PEEK[] "
+                 "(RFC 3501 section 6.4.5)");
+        item.section = readSection();
+        if (take('<')) { // "<" number "." nz-number ">"
+            item.partialOffset = readNumber("the partial offset", false);
+            if (!take('.'))
+                fail("a partial fetch needs an offset and a length, <offset.length>, e.g. <0.1024>; found " +
+                     next() + " (RFC 3501 section 6.4.5)");
+            item.partialLength = readNumber("the partial length", true);
+            if (!take('>')) fail("a partial fetch <offset.length> must end with \">\", found " + next());
+        }
+        items.push_back(std::move(item));
+        return;
+    }
+    for (const FetchSpec& spec : kFetchAttributes) {
+        if (name == spec.name) {
+            add(spec.attribute);
+            return;
+        }
+    }
+    fail((name.empty() ? "expected a FETCH item, found " + next() : "unknown FETCH item " + quoteForMessage(name)) +
+         "; items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY, BODY[section], "
+         "BODY.PEEK[section], RFC822, RFC822.HEADER, RFC822.TEXT or the macros ALL, FAST, FULL "
+         "(RFC 3501 section 6.4.5)");
+}
+
+Section Parser::readSection()
+{
+    // section = "[" [section-spec] "]"; "[" already taken.
+    // section-spec = section-msgtext / (section-part ["." section-text]); section-part = nz-number *("." nz-number)
+    Section section;
+    if (take(']')) return section;
+    std::string text;
+    if (isDigit(peek())) {
+        while (true) {
+            if (peek() == '0')
+                fail("section part numbers start at 1, found " + next() + " (RFC 3501 section 6.4.5)");
+            section.part.push_back(readNumber("a section part number", true));
+            if (peek() != '.' || !isDigit(peek(1))) break;
+            take('.');
+        }
+        if (take('.')) {
+            text = util::toUpper(takeWhile(isNameChar));
+            if (text.empty())
+                fail("after a part number and a dot comes HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT or MIME, "
+                     "e.g. BODY[1.MIME]; found " + next() + " (RFC 3501 section 6.4.5)");
+        }
+    } else {
+        text = util::toUpper(takeWhile(isNameChar));
+        if (text == "MIME")
+            fail("MIME needs a part number in front of it, e.g. BODY[1.MIME] (RFC 3501 section 6.4.5)");
+    }
+    if (text == "HEADER") section.text = SectionText::Header;
+    else if (text == "HEADER.FIELDS") section.text = SectionText::HeaderFields;
+    else if (text == "HEADER.FIELDS.NOT") section.text = SectionText::HeaderFieldsNot;
+    else if (text == "TEXT") section.text = SectionText::Text;
+    else if (text == "MIME") section.text = SectionText::Mime;
+    else if (!text.empty() || section.part.empty())
+        fail("unknown section " + (text.empty() ? next() : quoteForMessage(text)) +
+             "; sections are empty, HEADER, HEADER.FIELDS (...), HEADER.FIELDS.NOT (...), TEXT, or part numbers "
+             "like 1.2 optionally followed by .HEADER, .TEXT or .MIME (RFC 3501 section 6.4.5)");
+    if (section.text == SectionText::HeaderFields || section.text == SectionText::HeaderFieldsNot) {
+        const char* missing = "HEADER.FIELDS needs a list of field names, e.g. BODY[HEADER.FIELDS (FROM SUBJECT)] "
+                              "(RFC 3501 section 6.4.5)";
+        if (atEnd() || peek() != ' ') fail(missing);
+        take(' ');
+        if (!take('(')) fail(missing);
+        while (true) {
+            if (atEnd()) fail("the list of header field names is missing its closing \")\"");
+            section.fields.push_back(readAstring("a header field name"));
+            if (take(')')) break;
+            if (!take(' ')) fail("expected a space or \")\" after a header field name, found " + next());
+        }
+    }
+    if (!take(']')) fail("expected \"]\" to close the section, found " + next() + " (RFC 3501 section 6.4.5)");
+    return section;
+}
+
+// [SECTION] STORE (RFC 3501 section 6.4.6)
+
+void Parser::parseStore(Command& command)
+{
+    // "STORE" SP sequence-set SP ["+" / "-"] "FLAGS" [".SILENT"] SP (flag-list / (flag *(SP flag)))
+    space(command.uid ? "a UID set" : "a sequence set");
+    command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
+    space("FLAGS, +FLAGS or -FLAGS");
+    needArgument();
+    if (take('+')) command.store.mode = StoreAction::Mode::Add;
+    else if (take('-')) command.store.mode = StoreAction::Mode::Remove;
+    std::string action = util::toUpper(takeWhile(isNameChar));
+    if (action != "FLAGS" && action != "FLAGS.SILENT")
+        fail("STORE's action must be FLAGS, +FLAGS or -FLAGS, optionally followed by .SILENT, found " +
+             (action.empty() ? next() : quoteForMessage(action)) + " (RFC 3501 section 6.4.6)");
+    command.store.silent = action == "FLAGS.SILENT";
+    space("the flags", "STORE needs flags after the action, e.g. STORE 1 +FLAGS (\\Seen) (RFC 3501 section 6.4.6)");
+    needArgument();
+    if (peek() == '(') {
+        command.store.flags = readFlagList();
+        return;
+    }
+    while (true) {
+        command.store.flags.push_back(readFlag());
+        if (atEnd() || peek() != ' ') return;
+        space("a flag");
+    }
+}
+
+} // namespace
+
+// [SECTION] entry points
+
+std::variant<Command, ParseError> parseCommand(std::string_view bytes)
+{
+    Parser parser(bytes);
+    Command command;
+    if (std::optional<std::string> error = parser.readTag(command.tag)) return ParseError{std::string(), *error};
+    try {
+        parser.parseCommand(command);
+    } catch (const Failure& failure) {
+        return ParseError{command.tag, failure.message};
+    }
+    return command;
+}
+
+std::string commandWireName(const Command& command)
+{
+    std::string name(specOf(command.name).wire);
+    return command.uid ? "UID " + name : name;
+}
+
+} // namespace maillab::imap
