@@ -119,9 +119,9 @@ std::string dispositionLanguageLocation(const mail::Headers& headers)
     return disposition(headers) + " " + language(headers) + " " + headerNstring(headers, "Content-Location");
 }
 
-// A multipart part or a message/rfc822 part that the parser left without children (it stops at a depth
-// limit) cannot be written as either: RFC 3501 needs 1*body or an envelope and body. It is sent as the
-// opaque text the parser treats it as.
+// A multipart without parts or a message/rfc822 without its message cannot be written as either (RFC 3501
+// needs 1*body, or an envelope and a body). parseMime never leaves one (it degrades such parts to text); a
+// part built any other way is sent as opaque text too, so a client never sees an unparsable BODYSTRUCTURE.
 bool isOpaque(const mail::MimePart& part)
 {
     return (part.isMultipart() || part.isMessageRfc822()) && part.children.empty();
@@ -142,7 +142,7 @@ std::string writeBody(std::string_view message, const mail::MimePart& part, bool
     if (part.isMultipart() && !part.children.empty()) {
         // body-type-mpart: 1*body SP media-subtype [SP body-ext-mpart]
         for (const mail::MimePart& child : part.children)
-            out += writeBody(message, child, extensible) + (&child == &part.children.back() ? "" : " ");
+            out += writeBody(message, child, extensible);
         out += " " + imapString(util::toUpper(part.subtype));
         if (extensible) out += " " + paramList(part.params) + " " + dispositionLanguageLocation(part.headers);
         return out + ")";

@@ -212,8 +212,10 @@ MimePart parseEntity(std::string_view message, size_t offset, size_t size, bool 
         part.encoding = util::toLower(util::trim(*cte));
 
     if (depth >= kMaxMimeDepth) {
-        if (part.isMultipart() || part.isMessageRfc822()) { // not split any further: opaque text, not a
-            part.type = "text";                             // container without children
+        // A container left unsplit is opaque text: a multipart without parts or a message/rfc822 without its
+        // message has no IMAP BODYSTRUCTURE (RFC 3501 section 9, body-type-mpart and body-type-msg).
+        if (part.isMultipart() || part.isMessageRfc822()) {
+            part.type = "text";
             part.subtype = "plain";
             part.params = {{"charset", "us-ascii"}};
         }
