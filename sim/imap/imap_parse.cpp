@@ -3,7 +3,6 @@
 // Pure and bounded: every loop consumes input or stops, recursion stops at kMaxNesting, and nothing is
 // allocated beyond a constant factor of the input (a literal's announced size is checked before use).
 #include "imap/imap_types.hpp"
-
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -46,7 +45,8 @@ constexpr CommandSpec kCommands[] = {
      "(RFC 3501 section 6.2.2, RFC 4959)"},
     {CommandName::Login, "LOGIN",
      "LOGIN needs a user name and a password, e.g. LOGIN alice secret (RFC 3501 section 6.2.3)"},
-    {CommandName::Select, "SELECT", "SELECT needs a mailbox name, e.g. SELECT INBOX (RFC 3501 section 6.3.1)"},
+    {CommandName::Select, "SELECT",
+     "SELECT needs a mailbox name, e.g. SELECT INBOX (RFC 3501 section 6.3.1)"},
     {CommandName::Examine, "EXAMINE",
      "EXAMINE needs a mailbox name, e.g. EXAMINE INBOX (RFC 3501 section 6.3.2)"},
     {CommandName::Create, "CREATE", "CREATE needs a mailbox name, e.g. CREATE Work (RFC 3501 section 6.3.3)"},
@@ -62,7 +62,8 @@ constexpr CommandSpec kCommands[] = {
     {CommandName::Lsub, "LSUB",
      "LSUB needs a reference and a mailbox pattern, e.g. LSUB \"\" \"*\" (RFC 3501 section 6.3.9)"},
     {CommandName::Status, "STATUS",
-     "STATUS needs a mailbox and a list of items, e.g. STATUS INBOX (MESSAGES UNSEEN) (RFC 3501 section 6.3.10)"},
+     "STATUS needs a mailbox and a list of items, e.g. STATUS INBOX (MESSAGES UNSEEN) (RFC 3501 section "
+     "6.3.10)"},
     {CommandName::Append, "APPEND",
      "APPEND needs a mailbox and the message as a literal, optionally with flags and a date between them, "
      "e.g. APPEND INBOX (\\Seen) {310} (RFC 3501 section 6.3.11)"},
@@ -82,7 +83,8 @@ constexpr CommandSpec kCommands[] = {
     {CommandName::Fetch, "FETCH",
      "FETCH needs a sequence set and items, e.g. FETCH 1:3 (FLAGS) (RFC 3501 section 6.4.5)"},
     {CommandName::Store, "STORE",
-     "STORE needs a sequence set, an action and flags, e.g. STORE 1:3 +FLAGS (\\Seen) (RFC 3501 section 6.4.6)"},
+     "STORE needs a sequence set, an action and flags, e.g. STORE 1:3 +FLAGS (\\Seen) (RFC 3501 section "
+     "6.4.6)"},
     {CommandName::Copy, "COPY",
      "COPY needs a sequence set and a mailbox, e.g. COPY 1:3 Archive (RFC 3501 section 6.4.7)"},
     {CommandName::Move, "MOVE",
@@ -97,12 +99,16 @@ struct UidSpec {
 };
 
 constexpr UidSpec kUidCommands[] = {
-    {CommandName::Fetch, "UID FETCH needs a UID set and items, e.g. UID FETCH 1:* (FLAGS) (RFC 3501 section 6.4.8)"},
+    {CommandName::Fetch,
+     "UID FETCH needs a UID set and items, e.g. UID FETCH 1:* (FLAGS) (RFC 3501 section 6.4.8)"},
     {CommandName::Store, "UID STORE needs a UID set, an action and flags, e.g. UID STORE 7 +FLAGS (\\Seen) "
                          "(RFC 3501 section 6.4.8)"},
-    {CommandName::Copy, "UID COPY needs a UID set and a mailbox, e.g. UID COPY 7:9 Archive (RFC 3501 section 6.4.8)"},
-    {CommandName::Move, "UID MOVE needs a UID set and a mailbox, e.g. UID MOVE 7:9 Archive (RFC 6851 section 3.2)"},
-    {CommandName::Search, "UID SEARCH needs at least one search key, e.g. UID SEARCH UNSEEN (RFC 3501 section 6.4.8)"},
+    {CommandName::Copy,
+     "UID COPY needs a UID set and a mailbox, e.g. UID COPY 7:9 Archive (RFC 3501 section 6.4.8)"},
+    {CommandName::Move,
+     "UID MOVE needs a UID set and a mailbox, e.g. UID MOVE 7:9 Archive (RFC 6851 section 3.2)"},
+    {CommandName::Search,
+     "UID SEARCH needs at least one search key, e.g. UID SEARCH UNSEEN (RFC 3501 section 6.4.8)"},
     {CommandName::Expunge, "UID EXPUNGE needs a UID set, e.g. UID EXPUNGE 3:5 (RFC 4315 section 2.1)"},
 };
 
@@ -182,22 +188,23 @@ struct FetchSpec {
 };
 
 constexpr FetchSpec kFetchAttributes[] = {
-    {"ENVELOPE", FetchAttribute::Envelope},
-    {"FLAGS", FetchAttribute::Flags},
-    {"INTERNALDATE", FetchAttribute::InternalDate},
-    {"RFC822", FetchAttribute::Rfc822},
-    {"RFC822.HEADER", FetchAttribute::Rfc822Header},
-    {"RFC822.SIZE", FetchAttribute::Rfc822Size},
-    {"RFC822.TEXT", FetchAttribute::Rfc822Text},
-    {"BODY", FetchAttribute::Body},
-    {"BODYSTRUCTURE", FetchAttribute::BodyStructure},
-    {"UID", FetchAttribute::Uid},
+    {"ENVELOPE", FetchAttribute::Envelope},           {"FLAGS", FetchAttribute::Flags},
+    {"INTERNALDATE", FetchAttribute::InternalDate},   {"RFC822", FetchAttribute::Rfc822},
+    {"RFC822.HEADER", FetchAttribute::Rfc822Header},  {"RFC822.SIZE", FetchAttribute::Rfc822Size},
+    {"RFC822.TEXT", FetchAttribute::Rfc822Text},      {"BODY", FetchAttribute::Body},
+    {"BODYSTRUCTURE", FetchAttribute::BodyStructure}, {"UID", FetchAttribute::Uid},
 };
 
 // [SECTION] characters (RFC 3501 section 9)
 
-bool isDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool isAlpha(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool isDigit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+bool isAlpha(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 
 // ATOM-CHAR: any 7-bit CHAR except atom-specials: ( ) { SP CTL % * " \ ]
 bool isAtomChar(unsigned char c)
@@ -205,12 +212,27 @@ bool isAtomChar(unsigned char c)
     if (c <= 0x20 || c >= 0x7f) return false;
     return std::strchr("(){%*\"\\]", c) == nullptr;
 }
-bool isAstringChar(unsigned char c) { return isAtomChar(c) || c == ']'; }
-bool isListChar(unsigned char c) { return isAtomChar(c) || c == '%' || c == '*' || c == ']'; }
-bool isTagChar(unsigned char c) { return isAstringChar(c) && c != '+'; }
-bool isBase64Char(unsigned char c) { return isAlpha(c) || isDigit(c) || c == '+' || c == '/'; }
+bool isAstringChar(unsigned char c)
+{
+    return isAtomChar(c) || c == ']';
+}
+bool isListChar(unsigned char c)
+{
+    return isAtomChar(c) || c == '%' || c == '*' || c == ']';
+}
+bool isTagChar(unsigned char c)
+{
+    return isAstringChar(c) && c != '+';
+}
+bool isBase64Char(unsigned char c)
+{
+    return isAlpha(c) || isDigit(c) || c == '+' || c == '/';
+}
 // The letters, digits and dots of names such as BODY.PEEK, RFC822.SIZE, HEADER.FIELDS.NOT, FLAGS.SILENT.
-bool isNameChar(unsigned char c) { return isAlpha(c) || isDigit(c) || c == '.'; }
+bool isNameChar(unsigned char c)
+{
+    return isAlpha(c) || isDigit(c) || c == '.';
+}
 
 // Bytes from the input shown inside an error message: one line, 7-bit, and short.
 std::string quoteForMessage(std::string_view bytes, size_t limit = 24)
@@ -238,7 +260,8 @@ constexpr std::string_view kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "
 unsigned digitsValue(std::string_view text)
 {
     unsigned value = 0;
-    for (char c : text) value = value * 10 + static_cast<unsigned>(c - '0');
+    for (char c : text)
+        value = value * 10 + static_cast<unsigned>(c - '0');
     return value;
 }
 
@@ -303,19 +326,22 @@ struct Failure {
     std::string message;
 };
 
-[[noreturn]] void fail(std::string message) { throw Failure{std::move(message)}; }
+[[noreturn]] void fail(std::string message)
+{
+    throw Failure{std::move(message)};
+}
 
 constexpr uint64_t kMaxNumber = 4294967295u; // number and nz-number are 32-bit (RFC 3501 section 9)
 
 class Parser {
-public:
+  public:
     explicit Parser(std::string_view input) : m_in(input) {}
 
     // tag SP: on failure the message for a ParseError with an empty tag.
     std::optional<std::string> readTag(std::string& tag);
     void parseCommand(Command& command);
 
-private:
+  private:
     // [SECTION] the cursor
 
     // Only an optional CRLF (or LF) is left: the end of the command.
@@ -339,10 +365,14 @@ private:
     template <class Predicate> std::string_view takeWhile(Predicate predicate)
     {
         size_t start = m_pos;
-        while (m_pos < m_in.size() && predicate(static_cast<unsigned char>(m_in[m_pos]))) ++m_pos;
+        while (m_pos < m_in.size() && predicate(static_cast<unsigned char>(m_in[m_pos])))
+            ++m_pos;
         return m_in.substr(start, m_pos - start);
     }
-    std::string next() const { return atEnd() ? "the end of the command" : quoteForMessage(m_in.substr(m_pos)); }
+    std::string next() const
+    {
+        return atEnd() ? "the end of the command" : quoteForMessage(m_in.substr(m_pos));
+    }
 
     // An argument must start here: at the end of the command, say what the command needs.
     void needArgument()
@@ -357,11 +387,25 @@ private:
     {
         if (atEnd()) fail(missing ? missing : m_usage);
         if (!take(' ')) fail("expected a space and then " + std::string(what) + ", found " + next());
-        if (peek() == ' ') fail("expected " + std::string(what) + " after a single space, found a second space");
+        if (peek() == ' ')
+            fail("expected " + std::string(what) + " after a single space, found a second space");
     }
-    void expectEnd()
+    // After an element of a parenthesised list: true when another element follows, false after ")".
+    bool nextInList(const char* element, const char* unclosed)
+    {
+        if (take(')')) return false;
+        if (atEnd()) fail(unclosed);
+        if (!take(' ')) fail("expected a space or \")\" after " + std::string(element) + ", found " + next());
+        return true;
+    }
+    // The command must end here; `usage` replaces the generic complaint (for commands without arguments).
+    void expectEnd(const char* usage = nullptr)
     {
         if (atEnd()) return;
+        if (peek() == '\r' || peek() == '\n')
+            fail("unexpected " + next() + " after the " + wireName() +
+                 " command: a line break ends a command except right after a literal's {n}");
+        if (usage) fail(usage);
         fail("unexpected " + next() + " after the end of the " + wireName() + " command; " + m_usage);
     }
     std::string wireName() const { return (m_uid ? "UID " : "") + std::string(m_spec->wire); }
@@ -417,9 +461,10 @@ std::optional<std::string> Parser::readTag(std::string& tag)
     std::string_view token = m_in.substr(0, std::min(m_in.find_first_of(" \r\n"), m_in.size()));
     auto bad = std::find_if(token.begin(), token.end(), [](char c) { return !isTagChar(c); });
     if (token.empty() || bad != token.end()) {
-        std::string shown = token.empty() ? next() : quoteForMessage(token);
-        std::string why = token.empty() ? "" : " (it contains " + quoteForMessage(std::string_view(&*bad, 1)) + ")";
-        return "the command must start with a tag, found " + shown + why +
+        std::string found = token.empty() ? next() : quoteForMessage(token);
+        if (!token.empty() && token.size() > 1)
+            found += ", which contains " + quoteForMessage(std::string_view(&*bad, 1));
+        return "the command must start with a tag, found " + found +
                "; a tag is made of letters, digits and punctuation except ( ) { % * \" \\ ] + and space, "
                "e.g. a1 NOOP (RFC 3501 section 9, tag)";
     }
@@ -445,7 +490,8 @@ void Parser::parseCommand(Command& command)
         const UidSpec* uidSpec = nullptr;
         for (const UidSpec& candidate : kUidCommands)
             if (spec && candidate.name == spec->name) uidSpec = &candidate;
-        if (!uidSpec) fail("UID cannot prefix " + (sub.empty() ? next() : quoteForMessage(sub)) + "; " + kUidUsage);
+        if (!uidSpec)
+            fail("UID cannot prefix " + (sub.empty() ? next() : quoteForMessage(sub)) + "; " + kUidUsage);
         m_uid = true;
         m_usage = uidSpec->usage;
     } else if (!spec) {
@@ -467,20 +513,20 @@ std::string Parser::readQuoted()
     take('"');
     std::string out;
     while (true) {
-        if (m_pos >= m_in.size())
-            fail("a quoted string is missing its closing \" (RFC 3501 section 4.3)");
+        if (m_pos >= m_in.size()) fail("a quoted string is missing its closing \" (RFC 3501 section 4.3)");
         unsigned char c = static_cast<unsigned char>(m_in[m_pos++]);
         if (c == '"') return out;
         if (c == '\\') {
             unsigned char escaped = peek();
             if (escaped != '"' && escaped != '\\')
-                fail("in a quoted string a backslash may only escape \" or \\, found \\" +
-                     (m_pos < m_in.size() ? quoteForMessage(m_in.substr(m_pos, 1)) : std::string("at the end")) +
+                fail("in a quoted string a backslash may only escape \" or \\, not " +
+                     (m_pos < m_in.size() ? quoteForMessage(m_in.substr(m_pos, 1)) : next()) +
                      " (RFC 3501 section 9, QUOTED-CHAR)");
             out += static_cast<char>(escaped);
             ++m_pos;
         } else if (c == '\r' || c == '\n') {
-            fail("a quoted string cannot hold a line break; send such text as a literal {n} (RFC 3501 section 4.3)");
+            fail("a quoted string cannot hold a line break; send such text as a literal {n} (RFC 3501 "
+                 "section 4.3)");
         } else if (c == 0) {
             fail("a quoted string cannot hold a NUL byte (RFC 3501 section 4.3)");
         } else if (c >= 0x80) {
@@ -497,11 +543,13 @@ std::string_view Parser::readLiteral()
     // literal = "{" number ["+"] "}" CRLF *CHAR8 (RFC 3501 section 9; "+" is LITERAL+, RFC 7888 section 3)
     take('{');
     std::string_view digits = takeWhile(isDigit);
-    if (digits.empty()) fail("a literal starts with {n} where n is its size in bytes, found {" + next());
+    if (digits.empty())
+        fail("a literal starts with {n} where n is its size in bytes; after \"{\" found " + next());
     uint64_t size = 0;
     for (char c : digits) {
         size = size * 10 + static_cast<uint64_t>(c - '0');
-        if (size > kMaxNumber) fail("a literal's size must be at most 4294967295 bytes (RFC 3501 section 9, number)");
+        if (size > kMaxNumber)
+            fail("a literal's size must be at most 4294967295 bytes (RFC 3501 section 9, number)");
     }
     take('+');
     if (!take('}')) fail("a literal's size must be closed with \"}\", e.g. {5}, found " + next());
@@ -509,8 +557,8 @@ std::string_view Parser::readLiteral()
         fail("a literal {n} must be followed by CRLF and then its n bytes (RFC 3501 section 4.3)");
     size_t available = m_in.size() - m_pos;
     if (size > available)
-        fail("the literal announced " + std::to_string(size) + " bytes but only " + std::to_string(available) +
-             " follow (RFC 3501 section 4.3)");
+        fail("the literal announced " + std::to_string(size) + " bytes but only " +
+             std::to_string(available) + " follow (RFC 3501 section 4.3)");
     std::string_view bytes = m_in.substr(m_pos, static_cast<size_t>(size));
     if (bytes.find('\0') != std::string_view::npos)
         fail("a literal cannot hold NUL bytes (RFC 3501 section 9, CHAR8)");
@@ -523,7 +571,8 @@ std::string Parser::readString(const std::string& what)
     needArgument();
     if (peek() == '"') return readQuoted();
     if (peek() == '{') return std::string(readLiteral());
-    fail("expected " + what + " as a quoted string or a literal, found " + next() + " (RFC 3501 section 4.3)");
+    fail("expected " + what + " as a quoted string or a literal, found " + next() +
+         " (RFC 3501 section 4.3)");
 }
 
 std::string Parser::readAstring(const std::string& what)
@@ -541,7 +590,8 @@ std::string Parser::readAstring(const std::string& what)
 std::optional<std::string> Parser::readNstring(const std::string& what)
 {
     needArgument();
-    if ((peek() == 'N' || peek() == 'n') && util::iequals(m_in.substr(m_pos, 3), "NIL") && !isAtomChar(peek(3))) {
+    if ((peek() == 'N' || peek() == 'n') && util::iequals(m_in.substr(m_pos, 3), "NIL") &&
+        !isAtomChar(peek(3))) {
         m_pos += 3;
         return std::nullopt;
     }
@@ -563,7 +613,8 @@ std::string Parser::readListMailbox()
     if (peek() == '{') return std::string(readLiteral());
     std::string_view pattern = takeWhile(isListChar);
     if (pattern.empty())
-        fail("expected a mailbox pattern such as \"*\" or Work/%, found " + next() + " (RFC 3501 section 6.3.8)");
+        fail("expected a mailbox pattern such as \"*\" or Work/%, found " + next() +
+             " (RFC 3501 section 6.3.8)");
     return std::string(pattern);
 }
 
@@ -594,8 +645,8 @@ std::vector<std::string> Parser::readFlagList()
     while (true) {
         if (atEnd()) fail("a flag list is missing its closing \")\", e.g. (\\Seen \\Flagged)");
         flags.push_back(readFlag());
-        if (take(')')) return flags;
-        if (!take(' ')) fail("expected a space or \")\" after a flag, found " + next());
+        if (!nextInList("a flag", "a flag list is missing its closing \")\", e.g. (\\Seen \\Flagged)"))
+            return flags;
     }
 }
 
@@ -609,13 +660,15 @@ void Parser::skipParenthesised(size_t depth)
     while (true) {
         if (atEnd()) fail("a parenthesised list is missing its closing \")\"");
         unsigned char c = peek();
-        if (c == '(') skipParenthesised(depth + 1);
-        else if (c == '"') readQuoted();
-        else if (c == '{') readLiteral();
+        if (c == '(')
+            skipParenthesised(depth + 1);
+        else if (c == '"')
+            readQuoted();
+        else if (c == '{')
+            readLiteral();
         else if (takeWhile([](unsigned char b) { return isListChar(b) || b == '\\'; }).empty())
             fail("unexpected " + next() + " inside a parenthesised list");
-        if (take(')')) return;
-        if (!take(' ')) fail("expected a space or \")\" inside a parenthesised list, found " + next());
+        if (!nextInList("a parameter", "a parenthesised list is missing its closing \")\"")) return;
     }
 }
 
@@ -667,8 +720,9 @@ SequenceSet Parser::readSequenceSet(const std::string& what)
     }
     unsigned char c = peek();
     if (!atEnd() && c != ' ' && c != ')')
-        fail("unexpected " + next() + " in " + what +
-             "; a sequence set is numbers, \"*\", ranges a:b and commas, e.g. 1:3,5,7:* (RFC 3501 section 9)");
+        fail(
+            "unexpected " + next() + " in " + what +
+            "; a sequence set is numbers, \"*\", ranges a:b and commas, e.g. 1:3,5,7:* (RFC 3501 section 9)");
     return set;
 }
 
@@ -685,11 +739,9 @@ void Parser::parseArguments(Command& command)
     case CommandName::Idle:
     case CommandName::Check:
     case CommandName::Close:
-    case CommandName::Unselect:
-        if (!atEnd()) fail(m_usage);
-        break;
+    case CommandName::Unselect: expectEnd(m_usage); break;
     case CommandName::Expunge:
-        if (!command.uid && !atEnd()) fail(m_usage);
+        if (!command.uid) expectEnd(m_usage);
         if (command.uid) { // UID EXPUNGE sequence-set (RFC 4315 section 2.1)
             space("a UID set");
             command.sequence = readSequenceSet("the UID set");
@@ -744,7 +796,8 @@ void Parser::parseAuthenticate(Command& command)
     needArgument();
     std::string_view mechanism = takeWhile(isAtomChar);
     if (mechanism.empty()) fail("expected a SASL mechanism such as PLAIN, found " + next());
-    command.mechanism = util::toUpper(mechanism); // SASL mechanism names are upper case (RFC 4422 section 3.1)
+    command.mechanism =
+        util::toUpper(mechanism); // SASL mechanism names are upper case (RFC 4422 section 3.1)
     if (atEnd()) return;
     space("a base64 initial response");
     needArgument();
@@ -768,9 +821,11 @@ void Parser::parseSelect(Command& command)
     if (atEnd()) return;
     // select-params such as (CONDSTORE) are accepted and ignored (RFC 4466 section 2.1, RFC 7162).
     space("a parenthesised list of parameters");
+    needArgument();
     if (peek() != '(')
         fail("after the mailbox name only a parenthesised list of parameters may follow, e.g. (CONDSTORE), "
-             "found " + next() + " (RFC 4466 section 2.1)");
+             "found " +
+             next() + " (RFC 4466 section 2.1)");
     skipParenthesised(1);
 }
 
@@ -793,14 +848,15 @@ void Parser::parseStatus(Command& command)
              " (RFC 3501 section 6.3.10)");
     while (true) {
         std::string item = util::toUpper(takeWhile(isAtomChar));
-        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"};
+        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
+                                                      "UNSEEN"};
         if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
             fail((item.empty() ? "expected a status item, found " + next()
                                : "unknown status item " + quoteForMessage(item)) +
-                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section 6.3.10)");
+                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
+                 "6.3.10)");
         command.statusItems.push_back(std::move(item));
-        if (take(')')) return;
-        if (!take(' ')) fail("expected a space or \")\" after a status item, found " + next());
+        if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
     }
 }
 
@@ -827,8 +883,9 @@ void Parser::parseAppend(Command& command)
         needArgument();
     }
     if (peek() != '{')
-        fail("APPEND's message must be sent as a literal: {n}, CRLF, then the n bytes of the message; found " +
-             next() + " (RFC 3501 section 6.3.11)");
+        fail(
+            "APPEND's message must be sent as a literal: {n}, CRLF, then the n bytes of the message; found " +
+            next() + " (RFC 3501 section 6.3.11)");
     command.message = std::string(readLiteral());
 }
 
@@ -858,11 +915,11 @@ void Parser::parseId(Command& command)
     while (true) {
         if (atEnd()) fail("the ID list is missing its closing \")\"");
         std::string field = readString("an ID field name");
-        space("the field's value", "each ID field needs a value (a string or NIL), e.g. ID (\"name\" \"mutt\")");
+        space("the field's value",
+              "each ID field needs a value (a string or NIL), e.g. ID (\"name\" \"mutt\")");
         std::optional<std::string> value = readNstring("the field's value (or NIL)");
         command.idFields.emplace_back(std::move(field), value.value_or(std::string()));
-        if (take(')')) return;
-        if (!take(' ')) fail("expected a space or \")\" after an ID value, found " + next());
+        if (!nextInList("an ID value", "the ID list is missing its closing \")\"")) return;
     }
 }
 
@@ -875,7 +932,7 @@ void Parser::parseSearch(Command& command)
     needArgument();
     size_t save = m_pos;
     if (util::iequals(takeWhile(isAtomChar), "CHARSET")) {
-        space("a charset name", "CHARSET needs a charset name, e.g. SEARCH CHARSET UTF-8 TEXT \"café\"");
+        space("a charset name", "CHARSET needs a charset name, e.g. SEARCH CHARSET UTF-8 TEXT \"cafe\"");
         command.charset = util::toUpper(readAstring("a charset name"));
         space("a search key");
     } else {
@@ -895,8 +952,10 @@ int64_t Parser::readSearchDate(std::string_view key)
     // date = date-text / DQUOTE date-text DQUOTE
     needArgument();
     std::string text;
-    if (peek() == '"') text = readQuoted();
-    else text = std::string(takeWhile(isAtomChar));
+    if (peek() == '"')
+        text = readQuoted();
+    else
+        text = std::string(takeWhile(isAtomChar));
     std::optional<int64_t> day = parseDateText(text);
     if (!day)
         fail(std::string(key) + " needs a date like 1-Feb-2026, found " +
@@ -914,10 +973,11 @@ SearchKey Parser::readSearchKey(size_t depth)
     if (take('(')) {
         key.kind = SearchKey::Kind::And;
         while (true) {
-            if (atEnd()) fail("a parenthesised search key list is missing its closing \")\"");
+            if (atEnd()) fail("a parenthesised list of search keys is missing its closing \")\"");
             key.children.push_back(readSearchKey(depth + 1));
-            if (take(')')) return key;
-            if (!take(' ')) fail("expected a space or \")\" after a search key, found " + next());
+            if (!nextInList("a search key",
+                            "a parenthesised list of search keys is missing its closing \")\""))
+                return key;
         }
     }
     if (isDigit(peek()) || peek() == '*') {
@@ -930,9 +990,10 @@ SearchKey Parser::readSearchKey(size_t depth)
     for (const SearchKeySpec& candidate : kSearchKeys)
         if (util::iequals(name, candidate.name)) spec = &candidate;
     if (!spec)
-        fail((name.empty() ? "expected a search key, found " + next()
-                           : "unknown search key " + quoteForMessage(name)) +
-             "; keys look like ALL, UNSEEN, FROM \"alice\", SINCE 1-Feb-2026 or 1:5 (RFC 3501 section 6.4.4)");
+        fail(
+            (name.empty() ? "expected a search key, found " + next()
+                          : "unknown search key " + quoteForMessage(name)) +
+            "; keys look like ALL, UNSEEN, FROM \"alice\", SINCE 1-Feb-2026 or 1:5 (RFC 3501 section 6.4.4)");
     key.kind = spec->kind;
     std::string missing = "the search key " + std::string(spec->name) + " needs an argument, e.g. " +
                           spec->example + " (RFC 3501 section 6.4.4)";
@@ -1001,8 +1062,7 @@ void Parser::parseFetch(Command& command)
     while (true) {
         if (atEnd()) fail("the list of FETCH items is missing its closing \")\"");
         readFetchAttribute(command.fetchItems, true);
-        if (take(')')) return;
-        if (!take(' ')) fail("expected a space or \")\" after a FETCH item, found " + next());
+        if (!nextInList("a FETCH item", "the list of FETCH items is missing its closing \")\"")) return;
     }
 }
 
@@ -1017,8 +1077,8 @@ void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
     };
     if (name == "ALL" || name == "FAST" || name == "FULL") {
         if (inList)
-            fail("the macro " + name +
-                 " stands alone, not inside a list: write FETCH 1 " + name + " (RFC 3501 section 6.4.5)");
+            fail("the macro " + name + " stands alone, not inside a list: write FETCH 1 " + name +
+                 " (RFC 3501 section 6.4.5)");
         add(FetchAttribute::Flags);
         add(FetchAttribute::InternalDate);
         add(FetchAttribute::Rfc822Size);
@@ -1051,7 +1111,8 @@ void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
             return;
         }
     }
-    fail((name.empty() ? "expected a FETCH item, found " + next() : "unknown FETCH item " + quoteForMessage(name)) +
+    fail((name.empty() ? "expected a FETCH item, found " + next()
+                       : "unknown FETCH item " + quoteForMessage(name)) +
          "; items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY, BODY[section], "
          "BODY.PEEK[section], RFC822, RFC822.HEADER, RFC822.TEXT or the macros ALL, FAST, FULL "
          "(RFC 3501 section 6.4.5)");
@@ -1060,7 +1121,8 @@ void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
 Section Parser::readSection()
 {
     // section = "[" [section-spec] "]"; "[" already taken.
-    // section-spec = section-msgtext / (section-part ["." section-text]); section-part = nz-number *("." nz-number)
+    // section-spec = section-msgtext / (section-part ["." section-text]); section-part = nz-number *("."
+    // nz-number)
     Section section;
     if (take(']')) return section;
     std::string text;
@@ -1075,37 +1137,48 @@ Section Parser::readSection()
         if (take('.')) {
             text = util::toUpper(takeWhile(isNameChar));
             if (text.empty())
-                fail("after a part number and a dot comes HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT or MIME, "
-                     "e.g. BODY[1.MIME]; found " + next() + " (RFC 3501 section 6.4.5)");
+                fail("after a part number and a dot comes HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT or "
+                     "MIME, "
+                     "e.g. BODY[1.MIME]; found " +
+                     next() + " (RFC 3501 section 6.4.5)");
         }
     } else {
         text = util::toUpper(takeWhile(isNameChar));
         if (text == "MIME")
             fail("MIME needs a part number in front of it, e.g. BODY[1.MIME] (RFC 3501 section 6.4.5)");
     }
-    if (text == "HEADER") section.text = SectionText::Header;
-    else if (text == "HEADER.FIELDS") section.text = SectionText::HeaderFields;
-    else if (text == "HEADER.FIELDS.NOT") section.text = SectionText::HeaderFieldsNot;
-    else if (text == "TEXT") section.text = SectionText::Text;
-    else if (text == "MIME") section.text = SectionText::Mime;
+    if (text == "HEADER")
+        section.text = SectionText::Header;
+    else if (text == "HEADER.FIELDS")
+        section.text = SectionText::HeaderFields;
+    else if (text == "HEADER.FIELDS.NOT")
+        section.text = SectionText::HeaderFieldsNot;
+    else if (text == "TEXT")
+        section.text = SectionText::Text;
+    else if (text == "MIME")
+        section.text = SectionText::Mime;
     else if (!text.empty() || section.part.empty())
         fail("unknown section " + (text.empty() ? next() : quoteForMessage(text)) +
-             "; sections are empty, HEADER, HEADER.FIELDS (...), HEADER.FIELDS.NOT (...), TEXT, or part numbers "
+             "; sections are empty, HEADER, HEADER.FIELDS (...), HEADER.FIELDS.NOT (...), TEXT, or part "
+             "numbers "
              "like 1.2 optionally followed by .HEADER, .TEXT or .MIME (RFC 3501 section 6.4.5)");
     if (section.text == SectionText::HeaderFields || section.text == SectionText::HeaderFieldsNot) {
-        const char* missing = "HEADER.FIELDS needs a list of field names, e.g. BODY[HEADER.FIELDS (FROM SUBJECT)] "
-                              "(RFC 3501 section 6.4.5)";
+        const char* missing =
+            "HEADER.FIELDS needs a list of field names, e.g. BODY[HEADER.FIELDS (FROM SUBJECT)] "
+            "(RFC 3501 section 6.4.5)";
         if (atEnd() || peek() != ' ') fail(missing);
         take(' ');
         if (!take('(')) fail(missing);
         while (true) {
             if (atEnd()) fail("the list of header field names is missing its closing \")\"");
             section.fields.push_back(readAstring("a header field name"));
-            if (take(')')) break;
-            if (!take(' ')) fail("expected a space or \")\" after a header field name, found " + next());
+            if (!nextInList("a header field name",
+                            "the list of header field names is missing its closing \")\""))
+                break;
         }
     }
-    if (!take(']')) fail("expected \"]\" to close the section, found " + next() + " (RFC 3501 section 6.4.5)");
+    if (!take(']'))
+        fail("expected \"]\" to close the section, found " + next() + " (RFC 3501 section 6.4.5)");
     return section;
 }
 
@@ -1118,14 +1191,17 @@ void Parser::parseStore(Command& command)
     command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
     space("FLAGS, +FLAGS or -FLAGS");
     needArgument();
-    if (take('+')) command.store.mode = StoreAction::Mode::Add;
-    else if (take('-')) command.store.mode = StoreAction::Mode::Remove;
+    if (take('+'))
+        command.store.mode = StoreAction::Mode::Add;
+    else if (take('-'))
+        command.store.mode = StoreAction::Mode::Remove;
     std::string action = util::toUpper(takeWhile(isNameChar));
     if (action != "FLAGS" && action != "FLAGS.SILENT")
         fail("STORE's action must be FLAGS, +FLAGS or -FLAGS, optionally followed by .SILENT, found " +
              (action.empty() ? next() : quoteForMessage(action)) + " (RFC 3501 section 6.4.6)");
     command.store.silent = action == "FLAGS.SILENT";
-    space("the flags", "STORE needs flags after the action, e.g. STORE 1 +FLAGS (\\Seen) (RFC 3501 section 6.4.6)");
+    space("the flags",
+          "STORE needs flags after the action, e.g. STORE 1 +FLAGS (\\Seen) (RFC 3501 section 6.4.6)");
     needArgument();
     if (peek() == '(') {
         command.store.flags = readFlagList();
@@ -1146,7 +1222,8 @@ std::variant<Command, ParseError> parseCommand(std::string_view bytes)
 {
     Parser parser(bytes);
     Command command;
-    if (std::optional<std::string> error = parser.readTag(command.tag)) return ParseError{std::string(), *error};
+    if (std::optional<std::string> error = parser.readTag(command.tag))
+        return ParseError{std::string(), *error};
     try {
         parser.parseCommand(command);
     } catch (const Failure& failure) {
