@@ -113,7 +113,13 @@ bool expectsMultiLine(std::string_view commandLine)
 std::string dotStuff(std::string_view text)
 {
     std::string out;
-    out.reserve(text.size() + text.size() / 64 + 8);
+    appendDotStuffed(out, text);
+    return out;
+}
+
+void appendDotStuffed(std::string& out, std::string_view text)
+{
+    out.reserve(out.size() + text.size() + text.size() / 64 + 8);
     size_t pos = 0;
     while (pos < text.size()) {
         if (text[pos] == '.') out += '.';
@@ -124,7 +130,6 @@ std::string dotStuff(std::string_view text)
     }
     if (!text.empty() && text.back() != '\n') out += "\r\n";
     out += ".\r\n";
-    return out;
 }
 
 std::string dotUnstuff(std::string_view text)

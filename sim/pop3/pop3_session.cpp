@@ -14,8 +14,10 @@ std::string err(std::string_view text) { return "-ERR " + std::string(text) + "\
 // Replies go out in command order; the first one is moved, not copied (a RETR reply can be large).
 void appendReply(std::string& out, std::string reply)
 {
-    if (out.empty()) out = std::move(reply);
-    else out += reply;
+    if (out.empty())
+        out = std::move(reply);
+    else
+        out += reply;
 }
 
 // RFC 5034 section 4: a SASL response is strict base64; any other character, or "=" anywhere but in the
@@ -23,9 +25,9 @@ void appendReply(std::string& out, std::string reply)
 bool isStrictBase64(std::string_view text)
 {
     if (text.size() % 4 != 0) return false;
-    size_t padding = 0;
-    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
-    for (char c : text.substr(0, text.size() - padding)) {
+    const size_t data = text.find_last_not_of('=') + 1; // 0 when there is no data at all
+    if (text.size() - data > 2) return false;
+    for (char c : text.substr(0, data)) {
         const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                               c == '+' || c == '/';
         if (!alphabet) return false;
@@ -341,7 +343,9 @@ std::string Pop3Session::cmdRetr(const Command& c)
     if (!entry) return error;
     const store::StoredMessage* message = storedMessage(*entry);
     if (!message) return err("message " + c.args[0] + " is no longer on the server");
-    return ok(std::to_string(entry->size) + " octets") + dotStuff(message->bytes());
+    std::string out = ok(std::to_string(entry->size) + " octets");
+    appendDotStuffed(out, message->bytes());
+    return out;
 }
 
 std::string Pop3Session::cmdDele(const Command& c)
@@ -380,7 +384,9 @@ std::string Pop3Session::cmdTop(const Command& c)
         size_t lf = bytes.find('\n', end);
         end = lf == std::string_view::npos ? bytes.size() : lf + 1;
     }
-    return ok("top of message follows") + dotStuff(bytes.substr(0, end));
+    std::string out = ok("top of message follows");
+    appendDotStuffed(out, bytes.substr(0, end));
+    return out;
 }
 
 std::string Pop3Session::cmdUidl(const Command& c)

@@ -42,6 +42,9 @@ std::variant<Command, ParseError> parseCommand(std::string_view line);
 
 // RFC 1939 section 3: a multi-line response ends with "." CRLF, and lines starting with "." get one more.
 std::string dotStuff(std::string_view text);
+// The same, appended to out (a reply's status line), so a RETR reply is built without copying the message
+// twice.
+void appendDotStuffed(std::string& out, std::string_view text);
 // The inverse, for a client: takes the lines between the status line and the terminating ".".
 std::string dotUnstuff(std::string_view text);
 

@@ -197,6 +197,7 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
 uint32_t Store::deliver(std::string_view user, std::string_view mailbox, std::string bytes,
                         mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords, int origin)
 {
+    bytes.shrink_to_fit(); // messages built line by line carry spare capacity; the store keeps them for long
     return deliverShared(user, mailbox, std::make_shared<const MessageData>(std::move(bytes)), internalDate, flags,
                          std::move(keywords), origin);
 }
