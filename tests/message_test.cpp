@@ -166,6 +166,14 @@ TEST(Message, AddressListsWithNamesGroupsAndComments_Rfc5322_3_4)
     EXPECT_TRUE(list[5].groupEnd);
 }
 
+TEST(Message, StrayClosingParenthesisInAnAddressIsSkipped)
+{
+    // Found by mime_fuzz: a ')' that closes nothing used to stop the tokenizer from advancing.
+    auto list = mail::parseAddressList("a) <b@c.example>");
+    ASSERT_FALSE(list.empty());
+    EXPECT_EQ(list.back().host, "c.example");
+}
+
 TEST(Message, BodiesDecodeForDisplay_Rfc2045_6)
 {
     std::string bytes = demo("alice/INBOX/02-course-syllabus.eml");

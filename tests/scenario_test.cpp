@@ -55,6 +55,12 @@ TEST(Scenario, MistakesInDevicesAndStepsAreReportedWithTheirPlace)
     EXPECT_EQ(loadError(std::string("{\"title\": \"x\", ") + kDevices + R"(, "steps": []})"), "");
 }
 
+TEST(Scenario, NumbersTooLargeForJsonAreALoadError)
+{
+    // Found by lesson_fuzz: nlohmann reports "9e999" as out_of_range, not as a parse error.
+    EXPECT_NE(loadError("9e999").find("lesson.json"), std::string::npos);
+}
+
 TEST(Scenario, MissingFileIsAnErrorNotACrash)
 {
     auto result = scenario::loadScenario("/nonexistent/lesson.json");

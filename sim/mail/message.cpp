@@ -121,6 +121,10 @@ std::vector<Token> tokenizeAddresses(std::string_view text)
             while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) &&
                    std::string_view("<>@,;:\"()[").find(text[i]) == std::string_view::npos)
                 ++i;
+            if (i == start) { // a stray ')' closes nothing: skip it, or the loop would never advance
+                ++i;
+                continue;
+            }
             tokens.push_back({Token::Kind::Word, std::string(text.substr(start, i - start))});
         }
     }

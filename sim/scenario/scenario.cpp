@@ -225,8 +225,8 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
     json document;
     try {
         document = json::parse(text);
-    } catch (const json::parse_error& e) {
-        // nlohmann's message already names line and column; keep only that part.
+    } catch (const json::exception& e) {
+        // nlohmann's message already names line and column (or the number that overflowed); keep that part.
         std::string what = e.what();
         size_t at = what.find("parse error");
         return LoadError{sourceName + ": " + (at == std::string::npos ? what : what.substr(at))};
