@@ -42,8 +42,8 @@ std::string storeProblem(store::Store::Result result, const std::string& name)
     case store::Store::Result::NoSuchAccount: return "no such account";
     case store::Store::Result::NoSuchMailbox: return "[NONEXISTENT] no mailbox named " + name;
     case store::Store::Result::AlreadyExists: return "[ALREADYEXISTS] " + name + " already exists";
-    case store::Store::Result::HasChildren:
-        return "[INUSE] " + name + " has folders inside it: delete those first";
+    case store::Store::Result::HasChildren: // RFC 9051 section 6.3.4 (INUSE is for another session's lock)
+        return "[HASCHILDREN] " + name + " has folders inside it: delete those first";
     case store::Store::Result::Invalid: return "[CANNOT] that cannot be done to " + name;
     }
     return "failed";
@@ -140,7 +140,7 @@ std::string ImapSession::onSaslResponse(const std::string& line)
 std::string ImapSession::cmdSelect(const Command& c)
 {
     const bool examine = c.name == CommandName::Examine;
-    // A SELECT that fails still leaves the previously selected mailbox (RFC 3501 section 6.3.1).
+    // SELECT first deselects: one that fails leaves no mailbox selected (RFC 3501 section 6.3.1).
     if (m_state == State::Selected) deselect();
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
@@ -180,15 +180,25 @@ std::string ImapSession::cmdCreate(const Command& c)
 
 std::string ImapSession::cmdDelete(const Command& c)
 {
-    if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[CANNOT] INBOX cannot be deleted (RFC 3501 6.3.4)");
+    if (util::iequals(c.mailbox, "INBOX"))
+        return tagged(c, "NO", "[CANNOT] INBOX cannot be deleted (RFC 3501 6.3.4)");
+    const bool selectedOne =
+        m_state == State::Selected && store::Store::canonicalName(c.mailbox) == m_selected;
     std::string problem = storeProblem(m_store.deleteMailbox(m_user, c.mailbox, m_sessionId), c.mailbox);
-    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+    if (!problem.empty()) return tagged(c, "NO", problem);
+    // Deleting the mailbox this session has selected closes it here, as CLOSE would (without expunging:
+    // the messages are gone anyway); other sessions that have it selected get BYE.
+    if (selectedOne) deselect();
+    return done(c);
 }
 
 std::string ImapSession::cmdRename(const Command& c)
 {
     if (util::iequals(c.newName, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
-    std::string problem = storeProblem(m_store.renameMailbox(m_user, c.mailbox, c.newName, m_sessionId), c.mailbox);
+    store::Store::Result result = m_store.renameMailbox(m_user, c.mailbox, c.newName, m_sessionId);
+    // ALREADYEXISTS is about the new name; the other problems are about the old one.
+    std::string problem =
+        storeProblem(result, result == store::Store::Result::AlreadyExists ? c.newName : c.mailbox);
     return problem.empty() ? done(c) : tagged(c, "NO", problem);
 }
 

@@ -151,6 +151,18 @@ bool headerContains(const store::StoredMessage& m, std::string_view field, std::
     return false;
 }
 
+// Text anywhere in the header block, raw or with RFC 2047 encoded-words decoded (SEARCH TEXT).
+bool anyHeaderContains(const store::StoredMessage& m, std::string_view text)
+{
+    std::string_view header = headerOf(m);
+    if (icontains(header, text)) return true;
+    if (header.find("=?") == std::string_view::npos) return false;
+    mail::Headers headers = mail::parseHeaders(header);
+    return std::any_of(headers.fields.begin(), headers.fields.end(), [&](const mail::HeaderField& f) {
+        return f.value.find("=?") != std::string::npos && icontains(mail::decodeEncodedWords(f.value), text);
+    });
+}
+
 // Text in the body, raw or with base64 / quoted-printable undone.
 bool bodyContains(const store::StoredMessage& m, std::string_view text)
 {
@@ -257,7 +269,9 @@ std::string ImapSession::cmdFetch(const Command& c)
     std::string out;
     bool missing = false;
     for (size_t index : resolve(c.sequence, c.uid)) out += fetchItems(index, c, missing);
-    if (missing)
+    // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
+    // still holds for an expunged message is (RFC 3501 section 7.4.1).
+    if (missing && !c.uid)
         return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
@@ -310,7 +324,7 @@ std::string ImapSession::cmdStore(const Command& c)
         out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
                (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
     }
-    if (missing)
+    if (missing && !c.uid) // as in cmdFetch
         return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
@@ -367,7 +381,7 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::Subject: return headerContains(m, "Subject", key.text);
     case Kind::Header: return headerContains(m, key.header, key.text);
     case Kind::Body: return bodyContains(m, key.text);
-    case Kind::Text: return icontains(headerOf(m), key.text) || bodyContains(m, key.text);
+    case Kind::Text: return anyHeaderContains(m, key.text) || bodyContains(m, key.text);
     case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
     case Kind::SequenceSet:
         return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));

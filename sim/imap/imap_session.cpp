@@ -188,8 +188,12 @@ std::string ImapSession::onLine(std::string line)
                 std::string tag = m_command.substr(0, m_command.find(' '));
                 if (*size > m_options.maxLiteralSize || m_command.size() + *size > m_options.maxCommandSize) {
                     m_command.clear();
-                    std::string why = "literal too large: at most " + std::to_string(m_options.maxLiteralSize) +
-                                      " octets";
+                    std::string why = *size > m_options.maxLiteralSize
+                                          ? "literal too large: at most " +
+                                                std::to_string(m_options.maxLiteralSize) + " octets"
+                                          : "command too large: at most " +
+                                                std::to_string(m_options.maxCommandSize) +
+                                                " octets with its literals";
                     if (nonSync) {
                         // The client sends the bytes without waiting: the stream cannot be resynchronised.
                         m_closed = true;
@@ -199,7 +203,9 @@ std::string ImapSession::onLine(std::string line)
                     return tag + " NO [TOOBIG] " + why + "\r\n";
                 }
                 m_literalRemaining = static_cast<size_t>(*size);
-                if (nonSync || *size == 0) return {};
+                // The client waits for "+" before sending a synchronizing literal's bytes and the rest of its
+                // line, even when there are no bytes: {0} too (RFC 3501 section 4.3 and 7.5).
+                if (nonSync) return {};
                 return "+ Ready for literal data\r\n";
             }
         }
@@ -226,8 +232,9 @@ std::string ImapSession::dispatch(const Command& c)
     const CommandInfo& info = commandInfo(c.name);
     // The one state guard: the allowed states of every command come from the command table.
     if ((info.allowedStates & static_cast<uint8_t>(m_state)) == 0) {
+        // The way out depends on what the command needs: a login, a selected mailbox, or no login yet.
         std::string why = m_state == State::NotAuthenticated ? "log in first (LOGIN or AUTHENTICATE)"
-                          : m_state == State::Authenticated  ? "select a mailbox first (SELECT or EXAMINE)"
+                          : (info.allowedStates & kSel) != 0 ? "select a mailbox first (SELECT or EXAMINE)"
                                                              : "not after logging in";
         return c.tag + " BAD " + commandWireName(c) + " is not allowed in the " + imap::stateName(m_state) +
                " state: " + why + " (" + info.rfc + ")\r\n";
@@ -380,7 +387,10 @@ std::string ImapSession::updates(bool allowExpunge)
     if (firstNew != box->messages.end()) {
         for (auto it = firstNew; it != box->messages.end(); ++it) {
             m_uids.push_back(it->uid);
-            if (!m_readOnly && m_store.claimRecent(m_user, m_selected, it->uid)) m_recent.insert(it->uid);
+            // A read-write session takes \Recent; a read-only one sees it and leaves it (RFC 3501
+            // section 2.3.2), as SELECT and EXAMINE do.
+            if (m_readOnly ? it->has(store::kRecent) : m_store.claimRecent(m_user, m_selected, it->uid))
+                m_recent.insert(it->uid);
         }
         out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
         out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
