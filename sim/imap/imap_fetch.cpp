@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace maillab::imap {
 
@@ -19,7 +20,14 @@ std::string tagged(const Command& c, std::string_view status, std::string_view t
     return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
 }
 
-std::string literal(std::string_view data) { return "{" + std::to_string(data.size()) + "}\r\n" + std::string(data); }
+// Appends a literal without building it first: FETCH of every body moves tens of megabytes.
+void appendLiteral(std::string& out, std::string_view data)
+{
+    out += '{';
+    out += std::to_string(data.size());
+    out += "}\r\n";
+    out.append(data);
+}
 
 const std::array<unsigned char, 256>& lowerTable()
 {
@@ -95,38 +103,30 @@ std::string sectionName(const Section& s)
     return out;
 }
 
-// The bytes a section names (RFC 3501 section 6.4.5), or false when the message has no such part.
-bool sectionBytes(const store::StoredMessage& m, const Section& s, std::string& out)
+// The bytes a section names (RFC 3501 section 6.4.5), or nullopt when the message has no such part. Views
+// into the stored bytes where it can; HEADER.FIELDS builds its answer in `scratch`.
+std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s, std::string& scratch)
 {
-    const std::string& bytes = m.bytes();
-    if (s.part.empty() && s.text == SectionText::None) {
-        out = bytes;
-        return true;
-    }
+    std::string_view bytes = m.bytes();
+    if (s.part.empty() && s.text == SectionText::None) return bytes;
     const mail::MimePart& root = m.data->mime();
     const mail::MimePart* part = s.part.empty() ? &root : mail::findPart(root, s.part);
-    if (!part) return false;
-    if (s.text == SectionText::None) {
-        out.assign(bytes, part->bodyOffset, part->bodySize);
-        return true;
-    }
-    if (s.text == SectionText::Mime) {
-        out.assign(bytes, part->headerOffset, part->headerSize);
-        return true;
-    }
+    if (!part) return std::nullopt;
+    if (s.text == SectionText::None) return bytes.substr(part->bodyOffset, part->bodySize);
+    if (s.text == SectionText::Mime) return bytes.substr(part->headerOffset, part->headerSize);
     // HEADER, HEADER.FIELDS and TEXT of a part mean those of the message inside a message/rfc822 part.
     const mail::MimePart* message = part;
     if (!s.part.empty()) {
-        if (!part->isMessageRfc822() || part->children.empty()) return false;
+        if (!part->isMessageRfc822() || part->children.empty()) return std::nullopt;
         message = &part->children[0];
     }
-    std::string_view header(bytes.data() + message->headerOffset, message->headerSize);
+    std::string_view header = bytes.substr(message->headerOffset, message->headerSize);
     switch (s.text) {
-    case SectionText::Header: out.assign(header); return true;
-    case SectionText::HeaderFields: out = filterHeader(header, s.fields, false); return true;
-    case SectionText::HeaderFieldsNot: out = filterHeader(header, s.fields, true); return true;
-    case SectionText::Text: out.assign(bytes, message->bodyOffset, message->bodySize); return true;
-    default: return false;
+    case SectionText::Header: return header;
+    case SectionText::HeaderFields: scratch = filterHeader(header, s.fields, false); return scratch;
+    case SectionText::HeaderFieldsNot: scratch = filterHeader(header, s.fields, true); return scratch;
+    case SectionText::Text: return bytes.substr(message->bodyOffset, message->bodySize);
+    default: return std::nullopt;
     }
 }
 
@@ -163,13 +163,22 @@ bool anyHeaderContains(const store::StoredMessage& m, std::string_view text)
     });
 }
 
+bool encodedBodyContains(const store::StoredMessage& m, std::string_view text);
+
 // Text in the body, raw or with base64 / quoted-printable undone.
 bool bodyContains(const store::StoredMessage& m, std::string_view text)
 {
     std::string_view bytes = m.bytes();
     std::string_view body = bytes.substr(mail::findBodyOffset(bytes));
     if (icontains(body, text)) return true;
-    if (!icontains(bytes, "base64") && !icontains(bytes, "quoted-printable")) return false;
+    return encodedBodyContains(m, text);
+}
+
+// Text in a base64 or quoted-printable text part, once decoded.
+bool encodedBodyContains(const store::StoredMessage& m, std::string_view text)
+{
+    if (!m.data->hasEncodedParts()) return false;
+    std::string_view bytes = m.bytes();
     std::vector<const mail::MimePart*> stack{&m.data->mime()};
     while (!stack.empty()) {
         const mail::MimePart* part = stack.back();
@@ -194,12 +203,12 @@ std::optional<int64_t> sentDay(const store::StoredMessage& m)
 
 } // namespace
 
-std::string ImapSession::fetchItems(size_t index, const Command& c, bool& missing)
+void ImapSession::fetchItems(size_t index, const Command& c, bool& missing, std::string& out)
 {
     const store::StoredMessage* m = messageAt(index);
     if (!m) {
         missing = true;
-        return {};
+        return;
     }
     bool flagsChanged = false;
     if (!m_readOnly && !m->has(store::kSeen) && std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
@@ -208,59 +217,73 @@ std::string ImapSession::fetchItems(size_t index, const Command& c, bool& missin
         m = messageAt(index);
         flagsChanged = true;
     }
-    std::string items;
-    auto add = [&](std::string_view item) {
-        if (!items.empty()) items += ' ';
-        items += item;
+    out += "* ";
+    out += std::to_string(index + 1);
+    out += " FETCH (";
+    bool first = true;
+    // Starts the next item: its name, and the value that follows unless it is written separately.
+    auto add = [&](std::string_view name, std::string_view value = {}) {
+        if (!first) out += ' ';
+        first = false;
+        out.append(name);
+        out.append(value);
+    };
+    auto addLiteral = [&](std::string_view name, std::string_view data) {
+        add(name, " ");
+        appendLiteral(out, data);
     };
     bool sentUid = false, sentFlags = false;
     // UID FETCH always reports the UID (RFC 3501 section 6.4.8).
     if (c.uid && std::none_of(c.fetchItems.begin(), c.fetchItems.end(),
                               [](const FetchItem& i) { return i.attribute == FetchAttribute::Uid; })) {
-        add("UID " + std::to_string(m->uid));
+        add("UID ", std::to_string(m->uid));
         sentUid = true;
     }
     for (const FetchItem& item : c.fetchItems) {
         switch (item.attribute) {
         case FetchAttribute::Uid:
-            if (!sentUid) add("UID " + std::to_string(m->uid));
+            if (!sentUid) add("UID ", std::to_string(m->uid));
             sentUid = true;
             break;
         case FetchAttribute::Flags:
-            add("FLAGS " + flagList(*m));
+            add("FLAGS ", flagList(*m));
             sentFlags = true;
             break;
         case FetchAttribute::InternalDate:
-            add("INTERNALDATE \"" + mail::formatImapDateTime(m->internalDate) + "\"");
+            add("INTERNALDATE \"", mail::formatImapDateTime(m->internalDate));
+            out += '"';
             break;
-        case FetchAttribute::Rfc822Size: add("RFC822.SIZE " + std::to_string(m->size())); break;
-        case FetchAttribute::Envelope: add("ENVELOPE " + envelope(headerOf(*m))); break;
-        case FetchAttribute::Body: add("BODY " + bodyStructure(m->bytes(), m->data->mime(), false)); break;
+        case FetchAttribute::Rfc822Size: add("RFC822.SIZE ", std::to_string(m->size())); break;
+        case FetchAttribute::Envelope: add("ENVELOPE ", envelope(headerOf(*m))); break;
+        case FetchAttribute::Body: add("BODY ", bodyStructure(m->bytes(), m->data->mime(), false)); break;
         case FetchAttribute::BodyStructure:
-            add("BODYSTRUCTURE " + bodyStructure(m->bytes(), m->data->mime(), true));
+            add("BODYSTRUCTURE ", bodyStructure(m->bytes(), m->data->mime(), true));
             break;
-        case FetchAttribute::Rfc822: add("RFC822 " + literal(m->bytes())); break;
-        case FetchAttribute::Rfc822Header: add("RFC822.HEADER " + literal(headerOf(*m))); break;
+        case FetchAttribute::Rfc822: addLiteral("RFC822", m->bytes()); break;
+        case FetchAttribute::Rfc822Header: addLiteral("RFC822.HEADER", headerOf(*m)); break;
         case FetchAttribute::Rfc822Text:
-            add("RFC822.TEXT " + literal(std::string_view(m->bytes()).substr(mail::findBodyOffset(m->bytes()))));
+            addLiteral("RFC822.TEXT", std::string_view(m->bytes()).substr(mail::findBodyOffset(m->bytes())));
             break;
         case FetchAttribute::BodySection: {
-            std::string data;
-            bool exists = sectionBytes(*m, item.section, data);
+            std::string scratch;
+            std::optional<std::string_view> data = sectionBytes(*m, item.section, scratch);
             std::string name = "BODY[" + sectionName(item.section) + "]";
             if (item.partialOffset) {
                 // Only the origin is echoed back (RFC 3501 section 7.4.2, BODY[<section>]<<origin octet>>).
                 name += "<" + std::to_string(*item.partialOffset) + ">";
-                size_t offset = std::min<size_t>(*item.partialOffset, data.size());
-                data = data.substr(offset, item.partialLength.value_or(UINT32_MAX));
+                if (data) {
+                    size_t offset = std::min<size_t>(*item.partialOffset, data->size());
+                    data = data->substr(offset, item.partialLength.value_or(UINT32_MAX));
+                }
             }
-            add(name + " " + (exists ? literal(data) : std::string("NIL")));
+            if (data) addLiteral(name, *data);
+            else add(name, " NIL");
             break;
         }
         }
     }
-    if (flagsChanged && !sentFlags) add("FLAGS " + flagList(*m));
-    return "* " + std::to_string(index + 1) + " FETCH (" + items + ")\r\n";
+    if (flagsChanged && !sentFlags) add("FLAGS ", flagList(*m));
+    out += ")\r\n";
 }
 
 std::string ImapSession::cmdFetch(const Command& c)
@@ -268,7 +291,17 @@ std::string ImapSession::cmdFetch(const Command& c)
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
     std::string out;
     bool missing = false;
-    for (size_t index : resolve(c.sequence, c.uid)) out += fetchItems(index, c, missing);
+    const std::vector<size_t> indices = resolve(c.sequence, c.uid);
+    if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
+            return i.attribute == FetchAttribute::BodySection || i.attribute == FetchAttribute::Rfc822;
+        })) {
+        // Room for the bodies up front: growing by doubling would copy them again and again.
+        size_t total = 0;
+        for (size_t index : indices)
+            if (const store::StoredMessage* m = messageAt(index)) total += m->size() + 64;
+        out.reserve(total);
+    }
+    for (size_t index : indices) fetchItems(index, c, missing, out);
     // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
     // still holds for an expunged message is (RFC 3501 section 7.4.1).
     if (missing && !c.uid)
@@ -381,7 +414,9 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::Subject: return headerContains(m, "Subject", key.text);
     case Kind::Header: return headerContains(m, key.header, key.text);
     case Kind::Body: return bodyContains(m, key.text);
-    case Kind::Text: return anyHeaderContains(m, key.text) || bodyContains(m, key.text);
+    case Kind::Text:
+        // One pass over the stored bytes finds most matches; decoding is only for what is encoded.
+        return icontains(m.bytes(), key.text) || anyHeaderContains(m, key.text) || encodedBodyContains(m, key.text);
     case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
     case Kind::SequenceSet:
         return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));

@@ -164,7 +164,9 @@ std::string ImapSession::receive(std::string_view bytes)
         if (lf == std::string_view::npos) break;
         std::string line = std::move(m_line);
         m_line.clear();
-        out += onLine(std::move(line));
+        // Moving the first reply in saves copying what may be tens of megabytes of FETCH data.
+        if (out.empty()) out = onLine(std::move(line));
+        else out += onLine(std::move(line));
     }
     return out;
 }

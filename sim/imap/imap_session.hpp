@@ -109,7 +109,7 @@ private:
     std::string cmdCopy(const Command& c);
 
     std::string login(const std::string& tag, const std::string& user, const std::string& password);
-    std::string fetchItems(size_t index, const Command& c, bool& missing);
+    void fetchItems(size_t index, const Command& c, bool& missing, std::string& out);
     bool matches(const SearchKey& key, size_t index, const store::StoredMessage& message) const;
 
     store::Store& m_store;

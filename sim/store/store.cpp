@@ -32,6 +32,29 @@ const mail::MimePart& MessageData::mime() const
     return *m_mime;
 }
 
+bool MessageData::hasEncodedParts() const
+{
+    if (m_encodedParts < 0) {
+        // A cheap pre-check: without a Content-Transfer-Encoding field nothing is encoded (RFC 2045 6.1).
+        bool mentioned = false;
+        for (size_t at = m_bytes.find("ransfer-"); at != std::string::npos && !mentioned;
+             at = m_bytes.find("ransfer-", at + 1))
+            mentioned = at >= 9 && util::istartsWith(std::string_view(m_bytes).substr(at - 9), "content-transfer-encoding");
+        bool encoded = false;
+        if (mentioned) {
+            std::vector<const mail::MimePart*> stack{&mime()};
+            while (!stack.empty() && !encoded) {
+                const mail::MimePart* part = stack.back();
+                stack.pop_back();
+                for (const mail::MimePart& child : part->children) stack.push_back(&child);
+                encoded = part->encoding == "base64" || part->encoding == "quoted-printable";
+            }
+        }
+        m_encodedParts = encoded ? 1 : 0;
+    }
+    return m_encodedParts == 1;
+}
+
 const StoredMessage* Mailbox::find(uint32_t uid) const
 {
     size_t index = indexOf(uid);
@@ -271,6 +294,25 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
     box->uidNext = 1;
     for (StoredMessage& message : box->messages) message.uid = box->uidNext++;
     emit({StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0});
+}
+
+bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity,
+                           uint32_t uidNext, std::vector<StoredMessage> messages)
+{
+    Mailbox* box = mailbox(user, name);
+    if (!box || uidValidity == 0) return false;
+    std::sort(messages.begin(), messages.end(),
+              [](const StoredMessage& a, const StoredMessage& b) { return a.uid < b.uid; });
+    for (size_t i = 0; i < messages.size(); ++i) {
+        if (messages[i].uid == 0 || !messages[i].data) return false;
+        if (i > 0 && messages[i].uid == messages[i - 1].uid) return false;
+    }
+    if (!messages.empty() && messages.back().uid == UINT32_MAX) return false; // no UIDNEXT could follow it
+    box->uidValidity = uidValidity;
+    box->uidNext = std::max(uidNext, messages.empty() ? 1u : messages.back().uid + 1);
+    box->messages = std::move(messages);
+    if (uidValidity != UINT32_MAX) m_nextUidValidity = std::max(m_nextUidValidity, uidValidity + 1);
+    return true;
 }
 
 bool Store::tryLockMaildrop(std::string_view user, int session)

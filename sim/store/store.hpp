@@ -34,10 +34,14 @@ public:
     explicit MessageData(std::string bytes) : m_bytes(std::move(bytes)) {}
     const std::string& bytes() const { return m_bytes; }
     const mail::MimePart& mime() const;
+    // Whether any part is base64 or quoted-printable, so a text search must decode before it compares;
+    // found once, then remembered (most mail is plain and is searched as it is stored).
+    bool hasEncodedParts() const;
 
 private:
     std::string m_bytes;
     mutable std::unique_ptr<mail::MimePart> m_mime;
+    mutable int8_t m_encodedParts = -1; // -1: not looked at yet
 };
 
 struct StoredMessage {
@@ -124,6 +128,17 @@ public:
     bool claimRecent(std::string_view user, std::string_view mailbox, uint32_t uid);
     // Gives a mailbox a new UIDVALIDITY and renumbers its messages, as after a server restore.
     void resetUidValidity(std::string_view user, std::string_view mailbox);
+
+    // Puts a mailbox back as persistent storage saved it (MaildirSync, sim/store/maildir.cpp): its messages
+    // with their own UIDs (sorted here), its UIDVALIDITY and UIDNEXT; the messages it held are replaced and
+    // its special-use and subscription stay. Emits no event, on purpose: nothing changed, state that already
+    // existed is being read back before any session watches the mailbox, and the writer that calls this must
+    // not be told to write back what it just read. Refuses (false, nothing changed) an unknown mailbox,
+    // UIDVALIDITY 0, UID 0, duplicate UIDs and messages without bytes; raises UIDNEXT above the highest UID.
+    // Mailboxes created or reset later get a higher UIDVALIDITY than the restored one (RFC 3501
+    // section 2.3.1.1).
+    bool restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity, uint32_t uidNext,
+                        std::vector<StoredMessage> messages);
 
     // The exclusive POP3 maildrop lock (RFC 1939 section 8).
     bool tryLockMaildrop(std::string_view user, int session);
