@@ -307,7 +307,7 @@ TEST(ImapSession, AuthenticateFailuresAndOtherMechanisms_Rfc3501_6_2_2_Rfc4616_2
     EXPECT_EQ(c.send("!!not base64!!"), "a4 BAD the PLAIN response is not valid base64\r\n");
     EXPECT_EQ(c.send("a5 AUTHENTICATE PLAIN"), "+ \r\n");
     EXPECT_EQ(c.send(util::base64Encode("alice wonderland")),
-              "a5 BAD the PLAIN response needs authzid NUL user NUL password\r\n");
+              "a5 NO [AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password\r\n");
     EXPECT_EQ(c.state(), State::NotAuthenticated);
     // An authzid equal to the user is fine.
     EXPECT_EQ(lastLine(c.send("a6 AUTHENTICATE plain " + plain("alice", "alice", "wonderland"))).substr(0, 6),
@@ -1992,9 +1992,21 @@ TEST(ImapSession, FetchOrStoreOfAMessageExpungedElsewhereSaysNo_Rfc3501_7_4_1)
     EXPECT_EQ(b.send("b2 STORE 2 +FLAGS (\\Seen)"), "b2" + no);
     EXPECT_EQ(w.store.mailbox("alice", "INBOX")->find(2), nullptr);
     // COPY is not one of the three, so the EXPUNGE may come with it; its numbers were still the old ones, so
-    // number 2 is the message that is gone and nothing is copied (see the report: NO would be clearer).
-    EXPECT_EQ(b.send("b3 COPY 2 Archive"), "* 2 EXPUNGE\r\nb3 OK COPY completed\r\n");
+    // number 2 is the message that is gone: the COPY fails as a whole and copies nothing (RFC 3501 6.4.7).
+    EXPECT_EQ(b.send("b3 COPY 2 Archive"), "* 2 EXPUNGE\r\nb3" + no);
     EXPECT_EQ(w.store.mailbox("alice", "Archive")->messages.size(), 2u);
+}
+
+TEST(ImapSession, ListPatternsSpellInboxInAnyCase_Rfc3501_5_1)
+{
+    DemoWorld w;
+    imap::ImapSession s(w.store, w.clock, 1);
+    s.greeting();
+    s.receive("a LOGIN alice wonderland\r\n");
+    for (const char* pattern : {"In%", "inbox", "INB*", "i*"})
+        EXPECT_NE(s.receive(std::string("b LIST \"\" ") + pattern + "\r\n").find("\"/\" INBOX\r\n"), std::string::npos)
+            << pattern;
+    EXPECT_EQ(s.receive("c LIST \"\" Inx%\r\n").find("INBOX"), std::string::npos);
 }
 
 TEST(ImapSession, DeliveryReachesSelectedSessionsAsExistsAndRecent_Rfc3501_7_3_1_And_7_3_2)

@@ -130,7 +130,8 @@ std::string ImapSession::onSaslResponse(const std::string& line)
     // authzid NUL authcid NUL passwd (RFC 4616 section 2).
     size_t first = decoded->find('\0');
     size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos) return tag + " BAD the PLAIN response needs authzid NUL user NUL password\r\n";
+    if (second == std::string::npos)
+        return tag + " NO [AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password\r\n";
     std::string authzid = decoded->substr(0, first);
     std::string user = decoded->substr(first + 1, second - first - 1);
     if (!authzid.empty() && authzid != user) return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
@@ -227,7 +228,12 @@ std::string ImapSession::cmdList(const Command& c)
     for (const store::Mailbox* box : boxes) {
         if (lsub && !box->subscribed) continue;
         std::string matchable = pattern;
-        if (box->name == "INBOX" && util::istartsWith(matchable, "INBOX")) matchable.replace(0, 5, "INBOX");
+        if (box->name == "INBOX" || util::istartsWith(box->name, "INBOX/")) {
+            // INBOX is case-insensitive (RFC 3501 section 5.1): so is the part of the pattern that spells it.
+            size_t literal = std::min<size_t>({matchable.find_first_of("*%"), matchable.size(), 5});
+            if (util::istartsWith("INBOX", matchable.substr(0, literal)))
+                for (size_t k = 0; k < literal; ++k) matchable[k] = "INBOX"[k];
+        }
         if (!matchPattern(box->name, matchable)) continue;
         bool children = false;
         for (const auto& [name, other] : account->mailboxes)
@@ -346,6 +352,9 @@ std::string ImapSession::cmdCopy(const Command& c)
     const std::string targetName = target->name;
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
     std::vector<size_t> indices = resolve(c.sequence, c.uid);
+    // All or nothing (RFC 3501 section 6.4.7): a message another session expunged fails the whole COPY.
+    if (!c.uid && std::any_of(indices.begin(), indices.end(), [&](size_t i) { return messageAt(i) == nullptr; }))
+        return tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     std::vector<uint32_t> sourceUids, targetUids;
     for (size_t index : indices) {
         const store::StoredMessage* m = messageAt(index);
