@@ -24,6 +24,18 @@ void printUsage()
                  "        --quiet           print only the transcript, without narration\n"
                  "  console pop3|imap       talk POP3 or IMAP to the built-in server on stdin/stdout, like\n"
                  "                          telnet (accounts alice/wonderland and bob/builder)\n"
+                 "  serve                   POP3 and IMAP for real mail clients on 127.0.0.1:1110 and :1143\n"
+                 "        --pop3-port N --imap-port N   other ports (0: any free port)\n"
+                 "        --standard-ports              110 and 143 (needs the right to bind them)\n"
+                 "        --bind ADDR                   listen on another address (warns: the demo\n"
+                 "                                      accounts become reachable)\n"
+                 "        --accounts FILE.json          your own accounts instead of the demo ones\n"
+                 "        --maildir DIR                 keep the mail in Maildirs under DIR\n"
+                 "        --log                         print every exchange as C:/S: lines\n"
+                 "        --max-connections N --max-line N --max-literal N --pop3-idle S --imap-idle S\n"
+                 "        --login-failures N --login-delay-ms MS\n"
+                 "  connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
+                 "                          a simulated device against a real server, transcript on stdout\n"
                  "  help                    this text\n";
 }
 

@@ -12,6 +12,8 @@ int main(int argc, char** argv)
     args.erase(args.begin());
     if (command == "run") return maillab::cli::runScenario(args);
     if (command == "console") return maillab::cli::runConsole(args);
+    if (command == "serve") return maillab::cli::runServe(args);
+    if (command == "connect") return maillab::cli::runConnect(args);
     if (command == "help" || command == "--help" || command == "-h") {
         maillab::cli::printUsage();
         return 0;

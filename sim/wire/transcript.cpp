@@ -6,7 +6,24 @@ namespace maillab::wire {
 
 const char* protocolName(Protocol protocol) { return protocol == Protocol::Pop3 ? "POP3" : "IMAP"; }
 
-void Transcript::record(TranscriptEntry entry) { m_entries.push_back(std::move(entry)); }
+void Transcript::record(TranscriptEntry entry)
+{
+    if (onRecord) onRecord(entry);
+    m_bytes += entry.bytes.size();
+    m_entries.push_back(std::move(entry));
+    while (m_byteLimit && m_bytes > m_byteLimit && m_entries.size() > 1) {
+        m_bytes -= m_entries.front().bytes.size();
+        m_entries.pop_front();
+        ++m_dropped;
+    }
+}
+
+void Transcript::clear()
+{
+    m_dropped += m_entries.size();
+    m_entries.clear();
+    m_bytes = 0;
+}
 
 uint64_t Transcript::byteCount(Direction direction) const
 {

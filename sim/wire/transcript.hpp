@@ -4,6 +4,7 @@
 #include "wire/session.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,9 +29,16 @@ struct TranscriptEntry {
 class Transcript {
 public:
     void record(TranscriptEntry entry);
-    const std::vector<TranscriptEntry>& entries() const { return m_entries; }
+    const std::deque<TranscriptEntry>& entries() const { return m_entries; }
     size_t size() const { return m_entries.size(); }
-    void clear() { m_entries.clear(); }
+    void clear();
+
+    // A long-running server keeps only the newest bytes: the oldest entries go once the data passes this.
+    void setByteLimit(size_t maxBytes) { m_byteLimit = maxBytes; }
+    // How many entries were dropped from the front so far (entry i of entries() is number dropped() + i).
+    uint64_t dropped() const { return m_dropped; }
+    // Called for every entry as it is recorded (serve --log prints them live).
+    std::function<void(const TranscriptEntry&)> onRecord;
 
     // Data bytes sent in one direction, for the comparison plots.
     uint64_t byteCount(Direction direction) const;
@@ -39,7 +47,10 @@ public:
     std::string toText() const;
 
 private:
-    std::vector<TranscriptEntry> m_entries;
+    std::deque<TranscriptEntry> m_entries;
+    size_t m_bytes = 0;
+    size_t m_byteLimit = 0; // 0: no limit
+    uint64_t m_dropped = 0;
 };
 
 // One entry as C:/S: lines (no trailing newline handling surprises: every line ends with '\n').

@@ -1,0 +1,261 @@
+// maillab serve and maillab connect: the network subcommands.
+#include "cli.hpp"
+
+#include "imap/imap_client.hpp"
+#include "net/remote_link.hpp"
+#include "net/server.hpp"
+#include "net/system_clock.hpp"
+#include "pop3/pop3_client.hpp"
+#include "store/demo_mail.hpp"
+#include "store/maildir.hpp"
+#include "util/paths.hpp"
+#include "util/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+namespace maillab::cli {
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void onSignal(int) { g_stop = 1; }
+
+// "--name value" options; returns false (and prints why) on an unknown or incomplete option.
+struct Options {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> flags;
+    std::vector<std::string> positional;
+    bool has(const std::string& flag) const { return std::find(flags.begin(), flags.end(), flag) != flags.end(); }
+    std::optional<std::string> get(const std::string& name) const
+    {
+        auto it = values.find(name);
+        if (it == values.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+bool parseOptions(const Args& args, const std::vector<std::string>& withValue, const std::vector<std::string>& flags,
+                  Options& out)
+{
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.rfind("--", 0) != 0) {
+            out.positional.push_back(a);
+        } else if (std::find(withValue.begin(), withValue.end(), a) != withValue.end()) {
+            if (i + 1 >= args.size()) {
+                std::cerr << "maillab: " << a << " needs a value\n";
+                return false;
+            }
+            out.values[a] = args[++i];
+        } else if (std::find(flags.begin(), flags.end(), a) != flags.end()) {
+            out.flags.push_back(a);
+        } else {
+            std::cerr << "maillab: unknown option " << a << "\n";
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<uint64_t> numberOption(const Options& o, const std::string& name, uint64_t fallback)
+{
+    auto text = o.get(name);
+    if (!text) return fallback;
+    auto value = util::parseNumber(*text);
+    if (!value) std::cerr << "maillab: " << name << " takes a whole number, not \"" << *text << "\"\n";
+    return value;
+}
+
+// accounts.json: [{"user": "carol", "password": "secret", "mail": "demo" | "none"}, ...]
+bool loadAccounts(const std::string& file, store::Store& store)
+{
+    std::ifstream in(file);
+    if (!in) {
+        std::cerr << "maillab: cannot read " << file << "\n";
+        return false;
+    }
+    try {
+        nlohmann::json accounts = nlohmann::json::parse(in);
+        if (accounts.is_object() && accounts.contains("accounts")) accounts = accounts["accounts"];
+        if (!accounts.is_array()) throw std::runtime_error("expected a list of accounts");
+        std::vector<std::string> problems;
+        for (const auto& a : accounts) {
+            std::string user = a.at("user").get<std::string>();
+            store.addAccount(user, a.at("password").get<std::string>());
+            store::addStandardMailboxes(store, user);
+            if (a.value("mail", std::string("none")) == "demo")
+                store::loadUserMail(store, util::assetsDir() / "mail", user, {}, problems);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "maillab: " << file << ": " << e.what() << "\n";
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int runServe(const Args& args)
+{
+    Options o;
+    if (!parseOptions(args,
+                      {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line", "--max-literal",
+                       "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms", "--accounts", "--maildir"},
+                      {"--standard-ports", "--log"}, o))
+        return 2;
+    net::ServerOptions options;
+    const bool standard = o.has("--standard-ports");
+    auto pop3Port = numberOption(o, "--pop3-port", standard ? 110 : 1110);
+    auto imapPort = numberOption(o, "--imap-port", standard ? 143 : 1143);
+    auto maxConnections = numberOption(o, "--max-connections", options.maxConnections);
+    auto maxLine = numberOption(o, "--max-line", options.imapMaxLine);
+    auto maxLiteral = numberOption(o, "--max-literal", options.imapMaxLiteral);
+    auto pop3Idle = numberOption(o, "--pop3-idle", static_cast<uint64_t>(options.pop3IdleSeconds));
+    auto imapIdle = numberOption(o, "--imap-idle", static_cast<uint64_t>(options.imapIdleSeconds));
+    auto failures = numberOption(o, "--login-failures", static_cast<uint64_t>(options.loginFailuresBeforeDelay));
+    auto delay = numberOption(o, "--login-delay-ms", static_cast<uint64_t>(options.loginDelayMs));
+    if (!pop3Port || !imapPort || !maxConnections || !maxLine || !maxLiteral || !pop3Idle || !imapIdle || !failures ||
+        !delay || *pop3Port > 65535 || *imapPort > 65535)
+        return 2;
+    options.pop3Port = static_cast<uint16_t>(*pop3Port);
+    options.imapPort = static_cast<uint16_t>(*imapPort);
+    options.maxConnections = *maxConnections;
+    options.imapMaxLine = *maxLine;
+    options.imapMaxLiteral = *maxLiteral;
+    options.pop3IdleSeconds = static_cast<int>(*pop3Idle);
+    options.imapIdleSeconds = static_cast<int>(*imapIdle);
+    options.loginFailuresBeforeDelay = static_cast<int>(*failures);
+    options.loginDelayMs = static_cast<int>(*delay);
+    if (auto bind = o.get("--bind")) {
+        options.bindAddress = *bind;
+        if (*bind != "127.0.0.1")
+            std::cerr << "maillab: warning: listening on " << *bind
+                      << ": other machines can reach this server, and its demo accounts have published passwords\n";
+    }
+
+    net::SystemClock clock;
+    store::Store store(static_cast<uint32_t>(clock.nowSeconds()));
+    if (auto accounts = o.get("--accounts")) {
+        if (!loadAccounts(*accounts, store)) return 1;
+    } else {
+        for (const store::DemoAccount& demo : store::kDemoAccounts) {
+            store.addAccount(demo.user, demo.password);
+            store::addStandardMailboxes(store, demo.user);
+        }
+    }
+    std::unique_ptr<store::MaildirSync> maildir;
+    if (auto dir = o.get("--maildir")) {
+        std::error_code ec;
+        std::filesystem::create_directories(*dir, ec);
+        // A Maildir that is new gets the demo mail once; after that, what is on disk is the truth.
+        bool fresh = std::filesystem::is_empty(*dir, ec);
+        maildir = std::make_unique<store::MaildirSync>(store, *dir);
+        if (fresh && !o.get("--accounts")) {
+            std::vector<std::string> problems;
+            for (const store::DemoAccount& demo : store::kDemoAccounts)
+                store::loadUserMail(store, util::assetsDir() / "mail", demo.user, {}, problems);
+        }
+        for (const std::string& problem : maildir->problems()) std::cerr << "maillab: maildir: " << problem << "\n";
+    } else if (!o.get("--accounts")) {
+        std::vector<std::string> problems;
+        for (const store::DemoAccount& demo : store::kDemoAccounts)
+            store::loadUserMail(store, util::assetsDir() / "mail", demo.user, {}, problems);
+    }
+
+    wire::Transcript transcript;
+    transcript.setByteLimit(64u * 1024 * 1024); // a long-running server keeps the newest 64 MiB
+    if (o.has("--log"))
+        transcript.onRecord = [](const wire::TranscriptEntry& e) { std::cout << wire::formatEntry(e, true) << std::flush; };
+    net::Server server(store, clock, transcript, options);
+    std::string error;
+    if (!server.start(error)) {
+        std::cerr << "maillab: " << error << "\n";
+        return 1;
+    }
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGPIPE, SIG_IGN);
+    std::cout << "maillab serve: POP3 on " << options.bindAddress << ":" << server.pop3Port() << ", IMAP on "
+              << options.bindAddress << ":" << server.imapPort() << " (Ctrl-C to stop)" << std::endl;
+    while (!g_stop) server.poll(250);
+    server.shutdown();
+    std::cout << "maillab serve: stopped; sessions that had not said QUIT deleted nothing" << std::endl;
+    return 0;
+}
+
+int runConnect(const Args& args)
+{
+    Options o;
+    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout"}, {"--quiet"}, o))
+        return 2;
+    if (o.positional.size() != 3 || (o.positional[0] != "pop3" && o.positional[0] != "imap") || !o.get("--user") ||
+        !o.get("--password")) {
+        std::cerr << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
+                     "                       [--open N] [--search TEXT]   (IMAP: open message N, search the server)\n";
+        return 2;
+    }
+    auto port = util::parseNumber(o.positional[2]);
+    auto timeout = numberOption(o, "--timeout", 10);
+    if (!port || *port > 65535 || !timeout) return 2;
+    const bool imap = o.positional[0] == "imap";
+    net::SystemClock clock;
+    wire::Transcript transcript;
+    if (!o.has("--quiet"))
+        transcript.onRecord = [](const wire::TranscriptEntry& e) { std::cout << wire::formatEntry(e, false) << std::flush; };
+    store::DeviceStore local;
+    std::unique_ptr<wire::ClientEngine> client;
+    std::vector<std::function<void()>> actions;
+    if (imap) {
+        auto* c = new imap::ImapClient(local, clock, {*o.get("--user"), *o.get("--password"), true});
+        client.reset(c);
+        actions.push_back([c] { c->start({}); });
+        if (auto n = o.get("--open"))
+            actions.push_back([c, n = util::parseNumber(*n).value_or(1)] {
+                imap::ClientAction a;
+                a.kind = imap::ClientAction::Kind::OpenMessage;
+                a.message = static_cast<uint32_t>(n);
+                c->start(a);
+            });
+        if (auto text = o.get("--search"))
+            actions.push_back([c, text = *text] {
+                imap::ClientAction a;
+                a.kind = imap::ClientAction::Kind::Search;
+                a.query = text;
+                c->start(a);
+            });
+        actions.push_back([c] {
+            imap::ClientAction a;
+            a.kind = imap::ClientAction::Kind::Logout;
+            c->start(a);
+        });
+    } else {
+        pop3::ClientOptions options;
+        options.user = *o.get("--user");
+        options.password = *o.get("--password");
+        options.mode = o.get("--mode").value_or("keep") == "delete" ? pop3::Mode::Delete : pop3::Mode::Keep;
+        auto* c = new pop3::Pop3Client(local, clock, options);
+        client.reset(c);
+        actions.push_back([c] { c->checkMail(); });
+    }
+    net::RemoteLink link(*client, transcript, clock, o.positional[1], static_cast<uint16_t>(*port),
+                         imap ? wire::Protocol::Imap : wire::Protocol::Pop3, "maillab-" + o.positional[0]);
+    for (auto& action : actions) {
+        action();
+        std::string error;
+        if (!link.runAction(static_cast<int>(*timeout) * 1000, error)) {
+            std::cerr << "maillab: " << error << "\n";
+            return 1;
+        }
+        if (!client->status().empty()) std::cerr << "maillab: " << client->status() << "\n";
+    }
+    std::cerr << "maillab: the device now holds " << local.messages().size() << " message(s), " << local.bytesHeld()
+              << " bytes\n";
+    return 0;
+}
+
+} // namespace maillab::cli

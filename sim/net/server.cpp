@@ -1,0 +1,275 @@
+#include "net/server.hpp"
+
+#include "imap/imap_session.hpp"
+#include "pop3/pop3_session.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace maillab::net {
+
+struct Server::Connection {
+    int fd = -1;
+    wire::Protocol protocol = wire::Protocol::Pop3;
+    uint16_t port = 0;
+    int sessionId = 0;
+    std::string peer; // "127.0.0.1:54321"
+    std::unique_ptr<wire::ServerSession> session;
+    std::string output;
+    size_t outputSent = 0;
+    int64_t lastActivityMs = 0;
+    int64_t holdUntilMs = 0; // after repeated failed logins nothing is read or sent before this
+    int failedLogins = 0;
+    bool closing = false; // close once the output is sent
+    bool dead = false;
+    size_t queued() const { return output.size() - outputSent; }
+};
+
+namespace {
+
+int openListener(const std::string& address, uint16_t port, uint16_t& boundPort, std::string& error)
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+        error = "not an IPv4 address: " + address;
+        ::close(fd);
+        return -1;
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 256) != 0) {
+        error = "cannot listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno);
+        ::close(fd);
+        return -1;
+    }
+    socklen_t length = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+    boundPort = ntohs(addr.sin_port);
+    return fd;
+}
+
+} // namespace
+
+Server::Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript, ServerOptions options)
+    : m_store(store), m_clock(clock), m_transcript(transcript), m_options(std::move(options))
+{
+}
+
+Server::~Server() { shutdown(); }
+
+bool Server::start(std::string& error)
+{
+    m_pop3Fd = openListener(m_options.bindAddress, m_options.pop3Port, m_pop3Port, error);
+    if (m_pop3Fd < 0) return false;
+    m_imapFd = openListener(m_options.bindAddress, m_options.imapPort, m_imapPort, error);
+    if (m_imapFd < 0) {
+        ::close(m_pop3Fd);
+        m_pop3Fd = -1;
+        return false;
+    }
+    return true;
+}
+
+void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes)
+{
+    m_transcript.record({kind, c.sessionId, c.peer, c.protocol, direction, m_clock.nowMs(), std::move(bytes), 0, c.port});
+}
+
+void Server::accept(int listenFd, wire::Protocol protocol, uint16_t port)
+{
+    for (;;) {
+        sockaddr_in addr{};
+        socklen_t length = sizeof addr;
+        int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return; // EAGAIN: no more waiting
+        if (m_connections.size() >= m_options.maxConnections) {
+            // Say why, best effort, and hang up: the limit keeps the process alive for those already here.
+            const char* refusal = protocol == wire::Protocol::Pop3
+                                      ? "-ERR [SYS/TEMP] too many connections, try again later\r\n"
+                                      : "* BYE [UNAVAILABLE] too many connections, try again later\r\n";
+            [[maybe_unused]] ssize_t ignored = ::send(fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);
+            ::close(fd);
+            continue;
+        }
+        auto c = std::make_unique<Connection>();
+        c->fd = fd;
+        c->protocol = protocol;
+        c->port = port;
+        c->sessionId = m_nextSessionId++;
+        char ip[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
+        c->peer = std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
+        if (protocol == wire::Protocol::Pop3) {
+            c->session = std::make_unique<pop3::Pop3Session>(m_store, m_clock, c->sessionId);
+        } else {
+            imap::SessionOptions options;
+            options.maxLineLength = m_options.imapMaxLine;
+            options.maxLiteralSize = m_options.imapMaxLiteral;
+            options.maxCommandSize = std::max(options.maxCommandSize, m_options.imapMaxLiteral * 2);
+            c->session = std::make_unique<imap::ImapSession>(m_store, m_clock, c->sessionId, options);
+        }
+        c->lastActivityMs = m_clock.nowMs();
+        record(*c, wire::TranscriptEntry::Kind::Connected, wire::Direction::ClientToServer,
+               c->peer + " connects to " + wire::protocolName(protocol) + " port " + std::to_string(port));
+        std::string greeting = c->session->greeting();
+        record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, greeting);
+        c->output = std::move(greeting);
+        flush(*c);
+        m_connections.push_back(std::move(c));
+    }
+}
+
+void Server::noteLoginFailures(Connection& c, const std::string& reply)
+{
+    const bool failed = c.protocol == wire::Protocol::Pop3 ? reply.find("-ERR [AUTH]") != std::string::npos
+                                                           : reply.find(" NO [AUTHENTICATIONFAILED]") != std::string::npos;
+    if (!failed) return;
+    // Guessing passwords gets slow: after a few failures every answer waits (RFC 1939 section 13).
+    if (++c.failedLogins >= m_options.loginFailuresBeforeDelay)
+        c.holdUntilMs = m_clock.nowMs() + m_options.loginDelayMs;
+}
+
+void Server::readFrom(Connection& c)
+{
+    char buffer[65536];
+    ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+    if (n == 0) {
+        close(c, "the client closed the connection");
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            close(c, std::string("connection error: ") + std::strerror(errno));
+        return;
+    }
+    c.lastActivityMs = m_clock.nowMs();
+    std::string bytes(buffer, static_cast<size_t>(n));
+    record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ClientToServer, bytes);
+    std::string reply = c.session->receive(bytes);
+    if (!reply.empty()) {
+        noteLoginFailures(c, reply);
+        record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, reply);
+        c.output += reply;
+    }
+    if (c.session->closed()) c.closing = true;
+}
+
+void Server::flush(Connection& c)
+{
+    if (c.dead || m_clock.nowMs() < c.holdUntilMs) return;
+    while (c.queued() > 0) {
+        ssize_t n = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+            close(c, std::string("connection error: ") + std::strerror(errno));
+            return;
+        }
+        c.outputSent += static_cast<size_t>(n);
+    }
+    if (c.queued() == 0) {
+        c.output.clear();
+        c.outputSent = 0;
+        if (c.closing) close(c, "the server closes the connection");
+    } else if (c.outputSent > (1u << 20)) {
+        c.output.erase(0, c.outputSent); // keep the queue from holding what is already sent
+        c.outputSent = 0;
+    }
+}
+
+void Server::close(Connection& c, const std::string& why)
+{
+    if (c.dead) return;
+    c.dead = true;
+    // A session that did not end itself was dropped: no POP3 UPDATE state (RFC 1939 section 6).
+    if (!c.session->closed()) c.session->disconnected();
+    ::close(c.fd);
+    record(c, wire::TranscriptEntry::Kind::Closed, wire::Direction::ClientToServer, why);
+}
+
+void Server::poll(int timeoutMs)
+{
+    const int64_t now = m_clock.nowMs();
+    std::vector<pollfd> fds;
+    fds.reserve(m_connections.size() + 2);
+    if (m_pop3Fd >= 0) fds.push_back({m_pop3Fd, POLLIN, 0});
+    if (m_imapFd >= 0) fds.push_back({m_imapFd, POLLIN, 0});
+    const size_t firstConnection = fds.size();
+    int wait = timeoutMs;
+    for (auto& c : m_connections) {
+        short events = 0;
+        const bool held = now < c->holdUntilMs;
+        if (held) wait = std::min<int>(wait, static_cast<int>(c->holdUntilMs - now));
+        if (!held && !c->closing && c->queued() < m_options.maxQueuedOutput) events |= POLLIN;
+        if (!held && c->queued() > 0) events |= POLLOUT;
+        fds.push_back({c->fd, events, 0});
+    }
+    // Wake at least once a second for idle timeouts.
+    int ready = ::poll(fds.data(), fds.size(), std::min(wait, 1000));
+    if (ready < 0 && errno != EINTR) return;
+
+    for (size_t i = 0; i < firstConnection; ++i)
+        if (fds[i].revents & POLLIN)
+            accept(fds[i].fd, fds[i].fd == m_pop3Fd ? wire::Protocol::Pop3 : wire::Protocol::Imap,
+                   fds[i].fd == m_pop3Fd ? m_pop3Port : m_imapPort);
+    for (size_t i = firstConnection; i < fds.size(); ++i) {
+        Connection& c = *m_connections[i - firstConnection];
+        if (fds[i].revents & POLLIN) readFrom(c);
+        else if (fds[i].revents & (POLLHUP | POLLERR)) close(c, "the connection was lost");
+        if (!c.dead) flush(c);
+    }
+    // News for other sessions (IMAP IDLE), and the autologout timers.
+    const int64_t later = m_clock.nowMs();
+    for (auto& c : m_connections) {
+        if (c->dead) continue;
+        std::string news = c->session->takeUnsolicited();
+        if (!news.empty()) {
+            record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, news);
+            c->output += news;
+            if (c->session->closed()) c->closing = true;
+            flush(*c);
+        }
+        const int idleSeconds = c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
+        if (!c->dead && !c->closing && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {
+            if (c->protocol == wire::Protocol::Imap) {
+                std::string bye = "* BYE autologout: idle for too long\r\n";
+                record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bye);
+                [[maybe_unused]] ssize_t ignored = ::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL);
+            }
+            close(*c, "autologout: idle for too long");
+        }
+    }
+    std::erase_if(m_connections, [](const std::unique_ptr<Connection>& c) { return c->dead; });
+}
+
+void Server::shutdown()
+{
+    for (auto& c : m_connections) {
+        if (c->protocol == wire::Protocol::Imap && !c->dead && !c->session->closed()) {
+            // RFC 3501 section 7.1.5: BYE tells the client the server is going away, so it is no surprise.
+            std::string bye = "* BYE maillab is shutting down\r\n";
+            record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bye);
+            [[maybe_unused]] ssize_t ignored = ::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL);
+        }
+        close(*c, "the server is shutting down");
+    }
+    m_connections.clear();
+    if (m_pop3Fd >= 0) ::close(m_pop3Fd);
+    if (m_imapFd >= 0) ::close(m_imapFd);
+    m_pop3Fd = m_imapFd = -1;
+}
+
+} // namespace maillab::net

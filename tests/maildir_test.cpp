@@ -1,0 +1,668 @@
+// Maildir persistence: write-through of every Store change, restarts that reproduce the Store exactly,
+// Maildirs written by other programs (and Dovecot's UID list), broken UID lists, and kill -9 mid-delivery.
+#include "pop3/pop3_session.hpp"
+#include "store/maildir.hpp"
+#include "test_support.hpp"
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+
+namespace maillab::test {
+namespace {
+
+namespace fs = std::filesystem;
+using store::MaildirSync;
+using store::Store;
+using store::StoredMessage;
+
+// [SECTION] helpers
+
+constexpr std::string_view kMsg1 =
+    "From: Carol <carol@example.org>\r\nSubject: one\r\n\r\nline 1\r\nline 2\r\n";
+constexpr std::string_view kMsg2 = "From: Dave <dave@example.org>\r\nSubject: two\r\n\r\n.\r\n..\r\nlast\r\n";
+constexpr std::string_view kMsg3 = "Subject: three\r\n\r\nno final line break";
+// What an IMAP APPEND could carry: LF only. maillab stores it as given, and must load it back as given.
+constexpr std::string_view kMsgLf = "Subject: lf\n\nbare\nline feeds\n";
+
+const mail::DateTime kDate1{1700000000, 60};
+const mail::DateTime kDate2{1700003600, -300};
+const mail::DateTime kDate3{1600000000, 0};
+
+// A directory of its own under the system's temp directory, removed with everything in it.
+class TempDir {
+  public:
+    TempDir()
+    {
+        static std::atomic<int> counter{0};
+        std::random_device random;
+        m_path = fs::temp_directory_path() / ("maillab-maildir-test-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(counter++) + "-" + std::to_string(random()));
+        fs::create_directories(m_path);
+    }
+    ~TempDir()
+    {
+        std::error_code ec;
+        fs::remove_all(m_path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return m_path; }
+
+  private:
+    fs::path m_path;
+};
+
+// A server's store with carol's account and the Maildir kept in sync; destroying it is a shutdown.
+struct Server {
+    Store store;
+    std::optional<MaildirSync> sync;
+    explicit Server(const fs::path& root, uint32_t uidValidityBase = 1, bool standardMailboxes = false)
+        : store(uidValidityBase)
+    {
+        store.addAccount("carol", "secret");
+        if (standardMailboxes) store::addStandardMailboxes(store, "carol");
+        sync.emplace(store, root);
+    }
+    const store::Mailbox& box(std::string_view name = "INBOX") const
+    {
+        const store::Mailbox* box = store.mailbox("carol", name);
+        if (!box) throw std::runtime_error("no mailbox " + std::string(name));
+        return *box;
+    }
+    uint32_t deliver(std::string_view bytes, mail::DateTime date = kDate1, uint8_t flags = store::kRecent,
+                     std::string_view mailbox = "INBOX", std::vector<std::string> keywords = {})
+    {
+        return store.deliver("carol", mailbox, std::string(bytes), date, flags, std::move(keywords));
+    }
+};
+
+std::string problemsOf(const MaildirSync& sync)
+{
+    std::string out;
+    for (const std::string& problem : sync.problems())
+        out += problem + "\n";
+    return out;
+}
+
+std::vector<std::string> filesIn(const fs::path& dir)
+{
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void writeFile(const fs::path& path, std::string_view bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void setMtime(const fs::path& path, int64_t seconds)
+{
+    timespec times[2] = {};
+    times[0].tv_sec = static_cast<time_t>(seconds);
+    times[1].tv_sec = static_cast<time_t>(seconds);
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+int64_t mtimeOf(const fs::path& path)
+{
+    struct stat st = {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtim.tv_sec) : -1;
+}
+
+bool endsWith(std::string_view text, std::string_view suffix)
+{
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// Everything a restart must reproduce about a mailbox; \Recent belongs to a session, not to the disk.
+using MessageState = std::tuple<uint32_t, uint8_t, std::vector<std::string>, int64_t, int, std::string>;
+struct MailboxState {
+    uint32_t uidValidity = 0;
+    uint32_t uidNext = 0;
+    std::string specialUse;
+    std::vector<MessageState> messages;
+    bool operator==(const MailboxState&) const = default;
+};
+
+std::map<std::string, MailboxState> stateOf(const Store& store)
+{
+    std::map<std::string, MailboxState> out;
+    for (const auto& [name, box] : store.account("carol")->mailboxes) {
+        MailboxState& state = out[name];
+        state.uidValidity = box.uidValidity;
+        state.uidNext = box.uidNext;
+        state.specialUse = box.specialUse;
+        for (const StoredMessage& m : box.messages)
+            state.messages.emplace_back(m.uid, static_cast<uint8_t>(m.flags & ~store::kRecent), m.keywords,
+                                        m.internalDate.epochSeconds, m.internalDate.zoneMinutes, m.bytes());
+    }
+    return out;
+}
+
+class MaildirTest : public ::testing::Test {
+  protected:
+    TempDir m_dir;
+    const fs::path& root() const { return m_dir.path(); }
+    fs::path inbox() const { return root() / "carol"; }
+};
+
+// [SECTION] writing through
+
+TEST_F(MaildirTest, DeliveryWritesTheExactBytesIntoCurWithFlagsInTheName)
+{
+    Server server(root(), 100);
+    uint32_t uid = server.deliver(kMsg1, kDate1, store::kSeen | store::kFlagged | store::kRecent);
+    ASSERT_EQ(uid, 1u);
+    std::vector<std::string> cur = filesIn(inbox() / "cur");
+    ASSERT_EQ(cur.size(), 1u);
+    EXPECT_TRUE(endsWith(cur[0], ":2,FS")) << cur[0]; // Maildir info letters in ASCII order, no \Recent
+    EXPECT_EQ(readFile(inbox() / "cur" / cur[0]), kMsg1);
+    EXPECT_EQ(mtimeOf(inbox() / "cur" / cur[0]), kDate1.epochSeconds); // the internal date
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    EXPECT_TRUE(filesIn(inbox() / "new").empty());
+    std::string base = cur[0].substr(0, cur[0].find(":2,"));
+    EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), "maillab-uidlist 1 V100 N2\n1 Z60 :" + base + "\n");
+    EXPECT_EQ(problemsOf(*server.sync), "");
+}
+
+TEST_F(MaildirTest, RestartReproducesBytesUidsFlagsDatesUidValidityAndUidNext)
+{
+    std::map<std::string, MailboxState> before;
+    {
+        Server server(root(), 500, true);
+        server.deliver(kMsg1, kDate1);
+        server.deliver(kMsg2, kDate2, store::kSeen | store::kAnswered, "INBOX", {"$Forwarded", "Work"});
+        server.deliver(kMsg3, kDate3, store::kDraft | store::kDeleted);
+        server.deliver(kMsgLf, kDate1, 0);
+        uint32_t last = server.deliver(kMsg1, kDate2);
+        server.store.expunge("carol", "INBOX", {last}); // UIDNEXT now exceeds the highest UID by two
+        server.deliver(kMsg2, kDate2, store::kSeen, "Sent");
+        ASSERT_EQ(server.store.createMailbox("carol", "Lists/rust"), Store::Result::Ok);
+        server.deliver(kMsg3, kDate3, store::kFlagged, "Lists/rust");
+        before = stateOf(server.store);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    ASSERT_EQ(before.at("INBOX").uidNext, 6u);
+    ASSERT_EQ(before.at("INBOX").uidValidity, 500u);
+    // Another UIDVALIDITY base than the first run's: the disk's values must win.
+    Server restarted(root(), 1, true);
+    EXPECT_EQ(problemsOf(*restarted.sync), "");
+    EXPECT_EQ(stateOf(restarted.store), before);
+    EXPECT_EQ(restarted.box("Sent").specialUse, "\\Sent");
+    // A mailbox created now gets a UIDVALIDITY none of the restored ones has.
+    ASSERT_EQ(restarted.store.createMailbox("carol", "Fresh"), Store::Result::Ok);
+    for (const auto& [name, state] : before)
+        EXPECT_NE(restarted.box("Fresh").uidValidity, state.uidValidity);
+}
+
+TEST_F(MaildirTest, FlagChangesRenameTheFileAndKeywordsGoToTheUidlist)
+{
+    Server server(root());
+    uint32_t uid = server.deliver(kMsg1);
+    std::vector<std::string> cur = filesIn(inbox() / "cur");
+    ASSERT_EQ(cur.size(), 1u);
+    EXPECT_TRUE(endsWith(cur[0], ":2,")) << cur[0];
+    std::string base = cur[0].substr(0, cur[0].size() - 3);
+
+    ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, store::kSeen | store::kAnswered, {}));
+    EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,RS"});
+    ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, store::kSeen, {"$Label1"}));
+    EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,S"});
+    EXPECT_NE(readFile(inbox() / "maillab-uidlist").find(" K$Label1 :" + base), std::string::npos);
+    ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, 0, {}));
+    EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,"});
+    EXPECT_EQ(readFile(inbox() / "cur" / (base + ":2,")), kMsg1);
+    EXPECT_EQ(problemsOf(*server.sync), "");
+}
+
+TEST_F(MaildirTest, ExpungeUnlinksTheFileAndDropsItFromTheUidlist)
+{
+    Server server(root());
+    server.deliver(kMsg1);
+    server.deliver(kMsg2);
+    server.deliver(kMsg3);
+    ASSERT_EQ(server.store.expunge("carol", "INBOX", {2}), 1u);
+    std::vector<std::string> cur = filesIn(inbox() / "cur");
+    ASSERT_EQ(cur.size(), 2u);
+    std::multiset<std::string> bytes;
+    for (const std::string& name : cur)
+        bytes.insert(readFile(inbox() / "cur" / name));
+    EXPECT_EQ(bytes, (std::multiset<std::string>{std::string(kMsg1), std::string(kMsg3)}));
+    std::string uidlist = readFile(inbox() / "maillab-uidlist");
+    EXPECT_EQ(uidlist.find("\n2 "), std::string::npos) << uidlist;
+    EXPECT_NE(uidlist.find("\n3 "), std::string::npos) << uidlist;
+}
+
+// RFC 1939 section 6: messages marked with DELE are removed in the UPDATE state, after QUIT; UIDL's
+// unique-ids (UIDVALIDITY and UID) must stay the same across a restart (RFC 1939 section 7).
+TEST_F(MaildirTest, Pop3UpdateRemovesEveryDeletedFileAndUidlSurvivesRestart_Rfc1939_6)
+{
+    std::string uidlBefore;
+    {
+        Server server(root(), 700);
+        for (int i = 0; i < 5; ++i)
+            server.deliver(i % 2 ? kMsg1 : kMsg2, kDate1, 0);
+        wire::VirtualClock clock;
+        pop3::Pop3Session session(server.store, clock, 1);
+        session.greeting();
+        ASSERT_EQ(session.receive("USER carol\r\n").substr(0, 3), "+OK");
+        ASSERT_EQ(session.receive("PASS secret\r\n").substr(0, 3), "+OK");
+        ASSERT_EQ(session.receive("DELE 1\r\n").substr(0, 3), "+OK");
+        ASSERT_EQ(session.receive("DELE 3\r\n").substr(0, 3), "+OK");
+        ASSERT_EQ(session.receive("DELE 5\r\n").substr(0, 3), "+OK");
+        EXPECT_EQ(filesIn(inbox() / "cur").size(), 5u) << "DELE only marks (RFC 1939 section 5)";
+        ASSERT_EQ(session.receive("QUIT\r\n").substr(0, 3), "+OK");
+        EXPECT_EQ(filesIn(inbox() / "cur").size(), 2u);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+
+        pop3::Pop3Session again(server.store, clock, 2);
+        again.greeting();
+        again.receive("USER carol\r\n");
+        again.receive("PASS secret\r\n");
+        uidlBefore = again.receive("UIDL\r\n");
+        again.receive("QUIT\r\n");
+    }
+    Server restarted(root(), 1);
+    std::vector<uint32_t> uids;
+    for (const StoredMessage& m : restarted.box().messages)
+        uids.push_back(m.uid);
+    EXPECT_EQ(uids, (std::vector<uint32_t>{2, 4}));
+    EXPECT_EQ(restarted.box().uidNext, 6u);
+    wire::VirtualClock clock;
+    pop3::Pop3Session session(restarted.store, clock, 1);
+    session.greeting();
+    session.receive("USER carol\r\n");
+    session.receive("PASS secret\r\n");
+    EXPECT_EQ(session.receive("UIDL\r\n"), uidlBefore);
+}
+
+// [SECTION] folders
+
+TEST_F(MaildirTest, FoldersAreCreatedRenamedAndDeletedWithDotsInNamesRoundTripping)
+{
+    {
+        Server server(root());
+        // RFC 3501 section 6.3.3: CREATE makes the missing superior "Projects" too.
+        ASSERT_EQ(server.store.createMailbox("carol", "Projects/2024.Q1"), Store::Result::Ok);
+        EXPECT_TRUE(fs::is_directory(inbox() / ".Projects" / "cur"));
+        fs::path dotted = inbox() / ".Projects.2024%2EQ1";
+        for (const char* entry : {"cur", "new", "tmp", "maildirfolder", "maillab-uidlist"})
+            EXPECT_TRUE(fs::exists(dotted / entry)) << entry;
+        server.deliver(kMsg1, kDate1, store::kSeen, "Projects/2024.Q1");
+        ASSERT_EQ(server.store.createMailbox("carol", "50% off"), Store::Result::Ok);
+        EXPECT_TRUE(fs::is_directory(inbox() / ".50%25 off" / "cur"));
+
+        // RFC 3501 section 6.3.5: renaming a mailbox renames its inferiors too.
+        ASSERT_EQ(server.store.renameMailbox("carol", "Projects", "Archive/Old"), Store::Result::Ok);
+        EXPECT_FALSE(fs::exists(inbox() / ".Projects"));
+        EXPECT_FALSE(fs::exists(dotted));
+        EXPECT_TRUE(fs::is_directory(inbox() / ".Archive" / "cur"));
+        EXPECT_TRUE(fs::is_directory(inbox() / ".Archive.Old" / "cur"));
+        std::vector<std::string> cur = filesIn(inbox() / ".Archive.Old.2024%2EQ1" / "cur");
+        ASSERT_EQ(cur.size(), 1u);
+        EXPECT_TRUE(endsWith(cur[0], ":2,S"));
+        // The renamed folder keeps writing through.
+        server.deliver(kMsg2, kDate2, 0, "Archive/Old/2024.Q1");
+        EXPECT_EQ(filesIn(inbox() / ".Archive.Old.2024%2EQ1" / "cur").size(), 2u);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    {
+        Server restarted(root());
+        EXPECT_EQ(problemsOf(*restarted.sync), "");
+        std::vector<std::string> names;
+        for (const auto& [name, box] : restarted.store.account("carol")->mailboxes)
+            names.push_back(name);
+        EXPECT_EQ(names, (std::vector<std::string>{"50% off", "Archive", "Archive/Old", "Archive/Old/2024.Q1",
+                                                   "INBOX"}));
+        const store::Mailbox& q1 = restarted.box("Archive/Old/2024.Q1");
+        ASSERT_EQ(q1.messages.size(), 2u);
+        EXPECT_EQ(q1.messages[0].bytes(), kMsg1);
+        EXPECT_EQ(q1.messages[1].bytes(), kMsg2);
+
+        ASSERT_EQ(restarted.store.deleteMailbox("carol", "Archive/Old/2024.Q1"), Store::Result::Ok);
+        EXPECT_FALSE(fs::exists(inbox() / ".Archive.Old.2024%2EQ1"));
+        ASSERT_EQ(restarted.store.deleteMailbox("carol", "50% off"), Store::Result::Ok);
+        for (const std::string& entry : filesIn(inbox()))
+            EXPECT_NE(entry.rfind("..", 0), 0u) << entry;
+        EXPECT_EQ(problemsOf(*restarted.sync), "");
+    }
+    Server again(root());
+    EXPECT_EQ(again.store.mailbox("carol", "Archive/Old/2024.Q1"), nullptr);
+    EXPECT_EQ(again.store.mailbox("carol", "50% off"), nullptr);
+    EXPECT_NE(again.store.mailbox("carol", "Archive/Old"), nullptr);
+}
+
+// RFC 3501 section 6.3.5: renaming INBOX moves its messages into the new mailbox and leaves INBOX empty.
+TEST_F(MaildirTest, RenamingInboxMovesItsFiles_Rfc3501_6_3_5)
+{
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+        server.deliver(kMsg2, kDate2, store::kSeen);
+        ASSERT_EQ(server.store.renameMailbox("carol", "INBOX", "Old mail"), Store::Result::Ok);
+        EXPECT_TRUE(filesIn(inbox() / "cur").empty());
+        EXPECT_EQ(filesIn(inbox() / ".Old mail" / "cur").size(), 2u);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    Server restarted(root());
+    EXPECT_TRUE(restarted.box().messages.empty());
+    ASSERT_EQ(restarted.box("Old mail").messages.size(), 2u);
+    EXPECT_EQ(restarted.box("Old mail").messages[1].bytes(), kMsg2);
+    EXPECT_TRUE(restarted.box("Old mail").messages[1].has(store::kSeen));
+}
+
+TEST_F(MaildirTest, UidValidityResetRenumbersTheUidlist_Rfc3501_2_3_1_1)
+{
+    uint32_t validity = 0;
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+        server.deliver(kMsg2);
+        server.deliver(kMsg3);
+        server.store.expunge("carol", "INBOX", {1});
+        server.store.resetUidValidity("carol", "INBOX");
+        validity = server.box().uidValidity;
+        ASSERT_EQ(server.box().messages[0].uid, 1u);
+    }
+    Server restarted(root());
+    EXPECT_EQ(restarted.box().uidValidity, validity);
+    ASSERT_EQ(restarted.box().messages.size(), 2u);
+    EXPECT_EQ(restarted.box().messages[0].uid, 1u);
+    EXPECT_EQ(restarted.box().messages[0].bytes(), kMsg2);
+    EXPECT_EQ(restarted.box().messages[1].uid, 2u);
+    EXPECT_EQ(restarted.box().messages[1].bytes(), kMsg3);
+    EXPECT_EQ(restarted.box().uidNext, 3u);
+}
+
+// A first start with mail already in the Store (demo mail) writes it out; after that the disk is the truth.
+TEST_F(MaildirTest, MailTheDiskLacksIsWrittenOutAndTheDiskWinsAfterwards)
+{
+    std::map<std::string, MailboxState> before;
+    {
+        Store store(40);
+        store.addAccount("carol", "secret");
+        store::addStandardMailboxes(store, "carol");
+        store.deliver("carol", "INBOX", std::string(kMsg1), kDate1, store::kSeen);
+        store.deliver("carol", "Drafts", std::string(kMsg3), kDate3, store::kDraft, {"$MDNSent"});
+        MaildirSync sync(store, root());
+        EXPECT_EQ(problemsOf(sync), "");
+        EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
+        EXPECT_EQ(filesIn(inbox() / ".Drafts" / "cur").size(), 1u);
+        before = stateOf(store);
+    }
+    Store store(40);
+    store.addAccount("carol", "secret");
+    store::addStandardMailboxes(store, "carol");
+    store.deliver("carol", "INBOX", "Subject: not on disk\r\n\r\n", kDate2); // replaced by the disk's INBOX
+    MaildirSync sync(store, root());
+    EXPECT_EQ(problemsOf(sync), "");
+    EXPECT_EQ(stateOf(store), before);
+}
+
+// [SECTION] Maildirs from other programs
+
+TEST_F(MaildirTest, ForeignMaildirGetsNewUidsRecentForNewAndCrlf)
+{
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(inbox() / sub);
+    writeFile(inbox() / "new" / "1001.B.host", "Subject: b\n\nfrom new\n");
+    writeFile(inbox() / "new" / "1000.A.host", "Subject: a\n\nfrom new\n");
+    writeFile(inbox() / "cur" / "999.C.host:2,S", "Subject: c\n\nseen\n");
+    writeFile(inbox() / "cur" / "998.D.host", "Subject: d\r\n\r\nalready CRLF\r\n");
+    writeFile(inbox() / "cur" / ".hidden", "not mail");
+    writeFile(inbox() / "tmp" / "1002.E.host", "Subject: e\n\nhalf writ");
+    setMtime(inbox() / "cur" / "999.C.host:2,S", 1500000000);
+    fs::create_directories(inbox() / ".Lists.rust" / "cur");
+    writeFile(inbox() / ".Lists.rust" / "cur" / "1.X.host:2,FS", "Subject: x\n\nrust\n");
+
+    std::map<std::string, MailboxState> first;
+    {
+        Server server(root());
+        EXPECT_EQ(problemsOf(*server.sync), "");
+        const store::Mailbox& box = server.box();
+        ASSERT_EQ(box.messages.size(), 4u);
+        // Base-name order: "1000.A.host" < "1001.B.host" < "998.D.host" < "999.C.host".
+        EXPECT_EQ(box.messages[0].bytes(), "Subject: a\r\n\r\nfrom new\r\n");
+        EXPECT_EQ(box.messages[1].bytes(), "Subject: b\r\n\r\nfrom new\r\n");
+        EXPECT_EQ(box.messages[2].bytes(), "Subject: d\r\n\r\nalready CRLF\r\n");
+        EXPECT_EQ(box.messages[3].bytes(), "Subject: c\r\n\r\nseen\r\n");
+        for (uint32_t i = 0; i < 4; ++i)
+            EXPECT_EQ(box.messages[i].uid, i + 1);
+        EXPECT_EQ(box.uidNext, 5u);
+        EXPECT_EQ(box.messages[0].flags, store::kRecent);
+        EXPECT_EQ(box.messages[1].flags, store::kRecent);
+        EXPECT_EQ(box.messages[2].flags, 0);
+        EXPECT_EQ(box.messages[3].flags, store::kSeen);
+        EXPECT_EQ(box.messages[3].internalDate.epochSeconds, 1500000000);
+        // Moved to cur/ as a Maildir reader does; the files themselves are left as they were.
+        EXPECT_TRUE(filesIn(inbox() / "new").empty());
+        EXPECT_EQ(readFile(inbox() / "cur" / "1000.A.host:2,"), "Subject: a\n\nfrom new\n");
+        EXPECT_EQ(filesIn(inbox() / "tmp"), std::vector<std::string>{"1002.E.host"});
+
+        const store::Mailbox& rust = server.box("Lists/rust");
+        ASSERT_EQ(rust.messages.size(), 1u);
+        EXPECT_EQ(rust.messages[0].flags, store::kFlagged | store::kSeen);
+        EXPECT_NE(server.store.mailbox("carol", "Lists"), nullptr);
+        EXPECT_TRUE(fs::is_directory(inbox() / ".Lists" / "cur")); // the superior now exists on disk too
+        first = stateOf(server.store);
+    }
+    Server restarted(root());
+    EXPECT_EQ(problemsOf(*restarted.sync), "");
+    EXPECT_EQ(stateOf(restarted.store), first);
+    for (const StoredMessage& m : restarted.box().messages)
+        EXPECT_FALSE(m.has(store::kRecent));
+}
+
+TEST_F(MaildirTest, DovecotUidlistIsHonoured)
+{
+    fs::create_directories(inbox() / "cur");
+    writeFile(inbox() / "cur" / "a.host:2,S", "Subject: a\n\n");
+    writeFile(inbox() / "cur" / "b.host:2,", "Subject: b\n\n");
+    writeFile(inbox() / "cur" / "c.host:2,", "Subject: c\n\n");
+    writeFile(inbox() / "dovecot-uidlist",
+              "3 V1234 N20 G0123456789abcdef\n5 W14 S12 :a.host:2,S\n9 :b.host\n");
+    {
+        Server server(root());
+        EXPECT_EQ(problemsOf(*server.sync), "");
+        const store::Mailbox& box = server.box();
+        EXPECT_EQ(box.uidValidity, 1234u);
+        ASSERT_EQ(box.messages.size(), 3u);
+        EXPECT_EQ(box.messages[0].uid, 5u);
+        EXPECT_EQ(box.messages[0].bytes(), "Subject: a\r\n\r\n");
+        EXPECT_EQ(box.messages[1].uid, 9u);
+        EXPECT_EQ(box.messages[2].uid, 20u); // not listed: after UIDNEXT
+        EXPECT_EQ(box.uidNext, 21u);
+        EXPECT_TRUE(fs::exists(inbox() / "maillab-uidlist"));
+    }
+    Server restarted(root());
+    EXPECT_EQ(restarted.box().uidValidity, 1234u);
+    EXPECT_EQ(restarted.box().uidNext, 21u);
+    EXPECT_EQ(restarted.box().messages[2].uid, 20u);
+    EXPECT_EQ(restarted.box().messages[2].bytes(), "Subject: c\r\n\r\n");
+}
+
+TEST_F(MaildirTest, FilesLeftInTmpAreIgnoredAndOldOnesCleanedUp)
+{
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+    }
+    writeFile(inbox() / "tmp" / "1700000000.M1P1.host", "Subject: half a mess");
+    writeFile(inbox() / "tmp" / "1600000000.M1P1.host", "Subject: abandoned long ago");
+    setMtime(inbox() / "tmp" / "1600000000.M1P1.host", 1600000000);
+    Server restarted(root());
+    EXPECT_EQ(problemsOf(*restarted.sync), "");
+    ASSERT_EQ(restarted.box().messages.size(), 1u);
+    EXPECT_EQ(restarted.box().messages[0].bytes(), kMsg1);
+    EXPECT_EQ(filesIn(inbox() / "tmp"), std::vector<std::string>{"1700000000.M1P1.host"});
+}
+
+// [SECTION] broken state
+
+TEST_F(MaildirTest, GarbageUidlistIsReportedAndUidsAreGivenAnewUnderANewUidValidity)
+{
+    uint32_t validity = 0;
+    {
+        Server server(root(), 5);
+        server.deliver(kMsg1);
+        server.deliver(kMsg2);
+        server.deliver(kMsg3);
+        validity = server.box().uidValidity;
+    }
+    writeFile(inbox() / "maillab-uidlist", std::string("\x01\xff garbage\n\0\0\0", 14));
+    {
+        Server restarted(root(), 5);
+        EXPECT_NE(problemsOf(*restarted.sync).find("maillab-uidlist"), std::string::npos)
+            << problemsOf(*restarted.sync);
+        const store::Mailbox& box = restarted.box();
+        ASSERT_EQ(box.messages.size(), 3u);
+        std::multiset<std::string> bytes;
+        for (uint32_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(box.messages[i].uid, i + 1);
+            bytes.insert(box.messages[i].bytes());
+        }
+        EXPECT_EQ(bytes,
+                  (std::multiset<std::string>{std::string(kMsg1), std::string(kMsg2), std::string(kMsg3)}));
+        // Clients that cached the old UIDs must see that they are gone (RFC 3501 section 2.3.1.1).
+        EXPECT_NE(box.uidValidity, validity);
+    }
+    Server again(root(), 5);
+    EXPECT_EQ(problemsOf(*again.sync), ""); // the rewritten uidlist is whole again
+}
+
+TEST_F(MaildirTest, TruncatedUidlistKeepsTheUidsItStillNames)
+{
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+        server.deliver(kMsg2);
+        server.deliver(kMsg3);
+    }
+    std::string uidlist = readFile(inbox() / "maillab-uidlist");
+    writeFile(inbox() / "maillab-uidlist", uidlist.substr(0, uidlist.size() - 6));
+    Server restarted(root());
+    EXPECT_NE(problemsOf(*restarted.sync).find("cut short"), std::string::npos)
+        << problemsOf(*restarted.sync);
+    const store::Mailbox& box = restarted.box();
+    ASSERT_EQ(box.messages.size(), 3u);
+    EXPECT_EQ(box.uidValidity, 1u);
+    EXPECT_EQ(box.messages[0].uid, 1u);
+    EXPECT_EQ(box.messages[0].bytes(), kMsg1);
+    EXPECT_EQ(box.messages[1].uid, 2u);
+    EXPECT_EQ(box.messages[2].uid, 4u); // lost its line: a new UID after UIDNEXT, never a reused one
+    EXPECT_EQ(box.messages[2].bytes(), kMsg3);
+    EXPECT_EQ(box.uidNext, 5u);
+}
+
+TEST_F(MaildirTest, WriteFailuresGoToProblemsAndNeverThrow)
+{
+    Server server(root());
+    ASSERT_EQ(server.store.createMailbox("carol", "Gone"), Store::Result::Ok);
+    fs::remove_all(inbox() / ".Gone");
+    uint32_t uid = 0;
+    EXPECT_NO_THROW(uid = server.deliver(kMsg1, kDate1, 0, "Gone"));
+    EXPECT_NE(uid, 0u);
+    EXPECT_NO_THROW(server.store.setFlags("carol", "Gone", uid, store::kSeen, {}));
+    EXPECT_NO_THROW(server.store.renameMailbox("carol", "Gone", "Elsewhere"));
+    EXPECT_FALSE(server.sync->problems().empty());
+    // The account's other folders still work.
+    server.deliver(kMsg2);
+    EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
+}
+
+// [SECTION] kill -9
+
+std::string crashMessage(int run, int seq)
+{
+    std::string text = "From: loop@example.org\r\nX-Run: " + std::to_string(run) +
+                       "\r\nX-Seq: " + std::to_string(seq) + "\r\nSubject: crash test\r\n\r\n";
+    int lines = (seq * 7919) % 400; // sizes from a few bytes to ~25 KB, so writes take a while
+    for (int i = 0; i < lines; ++i)
+        text += "line " + std::to_string(i) + " of message " + std::to_string(seq) + "\r\n";
+    return text;
+}
+
+std::optional<std::pair<int, int>> crashMessageId(const std::string& bytes)
+{
+    size_t run = bytes.find("X-Run: "), seq = bytes.find("X-Seq: ");
+    if (run == std::string::npos || seq == std::string::npos) return std::nullopt;
+    return std::pair{std::atoi(bytes.c_str() + run + 7), std::atoi(bytes.c_str() + seq + 7)};
+}
+
+// The header's promise: a kill at any moment leaves at most a file in tmp/, and loading never serves a
+// partial message. A child delivers in a loop and is killed at a random moment; the parent then loads.
+TEST_F(MaildirTest, KillDuringDeliveryNeverLeavesAPartialMessage)
+{
+    std::mt19937 random(std::random_device{}());
+    size_t total = 0;
+    for (int run = 0; run < 8; ++run) {
+        int ready[2];
+        ASSERT_EQ(::pipe(ready), 0);
+        pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            ::close(ready[0]);
+            Store store(1);
+            store.addAccount("carol", "secret");
+            MaildirSync sync(store, root());
+            if (::write(ready[1], "x", 1) != 1) ::_exit(2);
+            for (int seq = 0; seq < 1000000; ++seq)
+                store.deliver("carol", "INBOX", crashMessage(run, seq), {1700000000 + seq, 0},
+                              seq % 3 ? 0 : store::kSeen);
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        char byte = 0;
+        ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+        ::close(ready[0]);
+        int delayMicros = std::uniform_int_distribution<int>(500, 30000)(random);
+        std::this_thread::sleep_for(std::chrono::microseconds(delayMicros));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        SCOPED_TRACE("run " + std::to_string(run) + ", killed after " + std::to_string(delayMicros) + " us");
+
+        Server server(root());
+        EXPECT_EQ(problemsOf(*server.sync), "");
+        const store::Mailbox& box = server.box();
+        EXPECT_EQ(filesIn(inbox() / "cur").size(), box.messages.size());
+        std::set<std::pair<int, int>> seen;
+        for (const StoredMessage& m : box.messages) {
+            std::optional<std::pair<int, int>> id = crashMessageId(m.bytes());
+            ASSERT_TRUE(id) << "UID " << m.uid << ": " << util::escapeForDisplay(m.bytes().substr(0, 200));
+            EXPECT_EQ(m.bytes(), crashMessage(id->first, id->second)) << "UID " << m.uid << " is partial";
+            EXPECT_EQ(m.internalDate.epochSeconds, 1700000000 + id->second);
+            EXPECT_EQ(m.has(store::kSeen), id->second % 3 == 0);
+            EXPECT_TRUE(seen.insert(*id).second) << "UID " << m.uid << " is a second copy";
+            EXPECT_LT(m.uid, box.uidNext);
+        }
+        EXPECT_GE(box.messages.size(), total) << "a message acknowledged earlier was lost";
+        total = box.messages.size();
+    }
+    EXPECT_GT(total, 0u) << "the child never got to deliver anything";
+}
+
+} // namespace
+} // namespace maillab::test
