@@ -1,0 +1,174 @@
+// The network adapter with real loopback sockets: the event loop, limits and timers (a virtual clock
+// drives the timers, so no test sleeps).
+#include "net/server.hpp"
+#include "test_support.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace maillab::test {
+namespace {
+
+class Client {
+public:
+    explicit Client(uint16_t port)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+        m_connected = ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    }
+    ~Client() { ::close(m_fd); }
+    bool connected() const { return m_connected; }
+    void send(const std::string& bytes)
+    {
+        ASSERT_EQ(::send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), ssize_t(bytes.size()));
+    }
+    // Reads what has arrived, serving the loop in between, until `until` appears or the rounds run out.
+    std::string read(net::Server& server, const std::string& until, int rounds = 200)
+    {
+        for (int i = 0; i < rounds && m_buffer.find(until) == std::string::npos; ++i) {
+            server.poll(5);
+            pollfd p{m_fd, POLLIN, 0};
+            while (::poll(&p, 1, 0) > 0) {
+                char buffer[65536];
+                ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+                if (n <= 0) {
+                    m_closed = true;
+                    return std::exchange(m_buffer, {});
+                }
+                m_buffer.append(buffer, static_cast<size_t>(n));
+            }
+        }
+        return std::exchange(m_buffer, {});
+    }
+    bool closed() const { return m_closed; }
+
+private:
+    int m_fd = -1;
+    bool m_connected = false;
+    bool m_closed = false;
+    std::string m_buffer;
+};
+
+struct Served {
+    DemoWorld world;
+    wire::Transcript transcript;
+    std::unique_ptr<net::Server> server;
+    explicit Served(net::ServerOptions options = {})
+    {
+        options.pop3Port = 0;
+        options.imapPort = 0;
+        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
+        std::string error;
+        EXPECT_TRUE(server->start(error)) << error;
+    }
+};
+
+TEST(NetServer, ServesPop3AndImapOnLoopbackWithGreetings)
+{
+    Served s;
+    Client pop3(s.server->pop3Port());
+    Client imap(s.server->imapPort());
+    ASSERT_TRUE(pop3.connected() && imap.connected());
+    EXPECT_EQ(pop3.read(*s.server, "\r\n").substr(0, 4), "+OK ");
+    EXPECT_EQ(imap.read(*s.server, "\r\n").substr(0, 5), "* OK ");
+    pop3.send("USER alice\r\nPASS wonderland\r\nSTAT\r\n"); // pipelined (RFC 2449 PIPELINING)
+    std::string replies = pop3.read(*s.server, "+OK 17 ");
+    EXPECT_NE(replies.find("+OK 17 "), std::string::npos) << replies;
+    // Every byte went through the transcript, tagged with the client's address.
+    bool sawCommand = false;
+    for (const auto& e : s.transcript.entries())
+        sawCommand =
+            sawCommand || (e.bytes.find("STAT") != std::string::npos && e.device.rfind("127.0.0.1:", 0) == 0);
+    EXPECT_TRUE(sawCommand);
+}
+
+TEST(NetServer, IdleSessionHearsAnotherSessionsChangeAtOnce_Rfc2177)
+{
+    Served s;
+    Client watcher(s.server->imapPort()), actor(s.server->imapPort());
+    watcher.read(*s.server, "\r\n");
+    actor.read(*s.server, "\r\n");
+    watcher.send("w1 LOGIN alice wonderland\r\nw2 SELECT INBOX\r\nw3 IDLE\r\n");
+    EXPECT_NE(watcher.read(*s.server, "+ idling").find("+ idling"), std::string::npos);
+    actor.send("a1 LOGIN alice wonderland\r\na2 SELECT INBOX\r\na3 STORE 1 +FLAGS (\\Flagged)\r\n");
+    actor.read(*s.server, "a3 OK");
+    EXPECT_NE(watcher.read(*s.server, "FETCH").find("* 1 FETCH (FLAGS (\\Flagged"), std::string::npos);
+}
+
+TEST(NetServer, ConnectionsPastTheLimitAreToldWhyAndClosed)
+{
+    net::ServerOptions options;
+    options.maxConnections = 2;
+    Served s(options);
+    Client a(s.server->pop3Port()), b(s.server->imapPort());
+    a.read(*s.server, "\r\n");
+    b.read(*s.server, "\r\n");
+    Client c(s.server->pop3Port());
+    std::string refusal = c.read(*s.server, "\r\n");
+    EXPECT_EQ(refusal, "-ERR [SYS/TEMP] too many connections, try again later\r\n");
+    EXPECT_EQ(s.server->connectionCount(), 2u);
+    // The ones already in are still served.
+    a.send("CAPA\r\n");
+    EXPECT_NE(a.read(*s.server, "\r\n.\r\n").find("IMPLEMENTATION maillab"), std::string::npos);
+}
+
+TEST(NetServer, IdleConnectionsAreLoggedOutAndPop3DeletesNothing_Rfc1939_3)
+{
+    Served s;
+    Client pop3(s.server->pop3Port()), imap(s.server->imapPort());
+    pop3.read(*s.server, "\r\n");
+    imap.read(*s.server, "\r\n");
+    pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\n");
+    pop3.read(*s.server, "marked for deletion");
+    s.world.clock.advance(601 * 1000); // past the 10-minute POP3 autologout timer
+    pop3.read(*s.server, "never", 3);
+    EXPECT_TRUE(pop3.closed());
+    EXPECT_EQ(s.world.store.mailbox("alice", "INBOX")->messages.size(), 17u); // no UPDATE state
+    EXPECT_EQ(s.world.store.account("alice")->pop3LockHolder, 0);             // and the lock is free
+    EXPECT_EQ(s.server->connectionCount(), 1u);                               // IMAP's 30 minutes are not up
+    s.world.clock.advance(1200 * 1000);
+    std::string bye = imap.read(*s.server, "BYE");
+    EXPECT_NE(bye.find("* BYE autologout"), std::string::npos);
+}
+
+TEST(NetServer, RepeatedFailedLoginsSlowDownTheAnswers)
+{
+    net::ServerOptions options;
+    options.loginFailuresBeforeDelay = 2;
+    options.loginDelayMs = 5000;
+    Served s(options);
+    Client c(s.server->pop3Port());
+    c.read(*s.server, "\r\n");
+    c.send("USER alice\r\nPASS wrong\r\n");
+    EXPECT_NE(c.read(*s.server, "-ERR").find("-ERR [AUTH]"), std::string::npos);
+    c.send("USER alice\r\nPASS wrong\r\n");
+    // The second failure's answer is held back until the virtual clock passes the delay.
+    EXPECT_EQ(c.read(*s.server, "-ERR", 5).find("-ERR [AUTH]"), std::string::npos);
+    s.world.clock.advance(5001);
+    EXPECT_NE(c.read(*s.server, "-ERR [AUTH]").find("-ERR [AUTH]"), std::string::npos);
+}
+
+TEST(NetServer, ShutdownSaysByeToImapAndDropsPop3WithoutUpdate)
+{
+    Served s;
+    Client pop3(s.server->pop3Port()), imap(s.server->imapPort());
+    pop3.read(*s.server, "\r\n");
+    imap.read(*s.server, "\r\n");
+    pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\nDELE 2\r\n");
+    pop3.read(*s.server, "message 2 marked");
+    s.server->shutdown();
+    std::string bye = imap.read(*s.server, "BYE", 3);
+    EXPECT_NE(bye.find("* BYE maillab is shutting down"), std::string::npos);
+    EXPECT_EQ(s.world.store.mailbox("alice", "INBOX")->messages.size(), 17u);
+}
+
+} // namespace
+} // namespace maillab::test
