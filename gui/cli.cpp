@@ -36,10 +36,20 @@ void printUsage()
                  "        --login-failures N --login-delay-ms MS\n"
                  "  connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
                  "                          a simulated device against a real server, transcript on stdout\n"
+                 "  export FILE.json --format txt|md|html|json|pcap|bundle -o OUT\n"
+                 "                          run a lesson and write its transcript, a handout or a capture\n"
                  "  help                    this text\n";
 }
 
 namespace {
+
+void printAnswer(const scenario::Action& action)
+{
+    if (!action.question) return;
+    const scenario::Question& q = *action.question;
+    std::cout << "# Answer: " << static_cast<char>('a' + q.answer) << ") " << q.choices[q.answer] << ". "
+              << q.explanation << "\n";
+}
 
 int printScenario(const std::string& path, bool narrate)
 {
@@ -50,22 +60,36 @@ int printScenario(const std::string& path, bool narrate)
     }
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)));
     for (const std::string& problem : simulation.setupErrors()) std::cerr << "maillab: warning: " << problem << "\n";
+    const auto& actions = simulation.scenario().actions;
     if (narrate) std::cout << "# " << simulation.scenario().title << "\n";
     size_t printed = 0;
     size_t lastAction = SIZE_MAX;
     const bool tagged = simulation.devices().size() > 1;
     while (simulation.step()) {
-        // Narration goes before the first line that its step produced.
-        size_t action = simulation.actionIndex() - 1;
+        // Narration and the question go before the first line of their step; the answer after its last.
+        size_t action = simulation.actionOfStep(simulation.stepNumber());
         const auto& entries = simulation.transcript().entries();
-        if (narrate && action != lastAction && action < simulation.scenario().actions.size()) {
-            const std::string& narration = simulation.scenario().actions[action].narration;
-            if (!narration.empty()) std::cout << "\n# " << narration << "\n";
+        if (narrate && action != lastAction && action < actions.size()) {
+            if (lastAction < actions.size()) printAnswer(actions[lastAction]);
+            if (!actions[action].narration.empty()) std::cout << "\n# " << actions[action].narration << "\n";
+            if (const auto& q = actions[action].question) {
+                std::cout << "# Question: " << q->prompt << "\n";
+                for (size_t i = 0; i < q->choices.size(); ++i)
+                    std::cout << "#   " << static_cast<char>('a' + i) << ") " << q->choices[i] << "\n";
+            }
             lastAction = action;
         }
         for (; printed < entries.size(); ++printed) std::cout << wire::formatEntry(entries[printed], tagged);
     }
-    return 0;
+    if (narrate && lastAction < actions.size()) printAnswer(actions[lastAction]);
+    int failed = 0;
+    for (const scenario::CheckpointResult& result : simulation.checkpointResults())
+        if (!result.passed()) {
+            std::cerr << "maillab: " << path << ": step " << result.action + 1 << ": checkpoint \"" << result.description
+                      << "\" fails\n";
+            ++failed;
+        }
+    return failed ? 3 : 0;
 }
 
 } // namespace

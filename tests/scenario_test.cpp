@@ -61,6 +61,42 @@ TEST(Scenario, NumbersTooLargeForJsonAreALoadError)
     EXPECT_NE(loadError("9e999").find("lesson.json"), std::string::npos);
 }
 
+TEST(Scenario, QuestionsAndCheckpointsAreCheckedWhenLoaded)
+{
+    const std::string head = std::string("{\"title\": \"x\", ") + kDevices + R"(, "steps": [{"device": "laptop", "action": "check mail", )";
+    EXPECT_NE(loadError(head + R"("question": {"prompt": "?", "choices": ["a"], "answer": 0, "explanation": "e"}}]})")
+                  .find("step 1.question.choices"),
+              std::string::npos);
+    EXPECT_NE(loadError(head + R"("question": {"prompt": "?", "choices": ["a", "b"], "answer": 2, "explanation": "e"}}]})")
+                  .find("step 1.question.answer"),
+              std::string::npos);
+    EXPECT_NE(loadError(head + R"("checkpoint": {"description": "d", "claims": [{"claim": "magic"}]}}]})")
+                  .find("step 1.checkpoint.claims[0].claim: unknown claim \"magic\""),
+              std::string::npos);
+    EXPECT_NE(loadError(head + R"("checkpoint": {"description": "d", "claims": [{"claim": "device messages", "device": "phone", "equals": 1}]}}]})")
+                  .find("no device named \"phone\""),
+              std::string::npos);
+}
+
+TEST(Simulation, AFalseCheckpointIsReportedWithWhatReallyHappened)
+{
+    auto loaded = scenario::parseScenario(std::string("{\"title\": \"x\", ") + kDevices + R"(,
+        "accounts": [{"user": "alice", "password": "wonderland", "mail": ["INBOX/01-welcome-networks-101.eml"]}],
+        "steps": [{"device": "laptop", "action": "check mail", "checkpoint": {"description": "the server kept it",
+            "claims": [{"claim": "server messages", "user": "alice", "equals": 1},
+                       {"claim": "device messages", "device": "laptop", "equals": 1},
+                       {"claim": "server said", "text": "[IN-USE]"}]}}]})",
+                                          "lesson.json");
+    ASSERT_TRUE(std::holds_alternative<scenario::Scenario>(loaded));
+    scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
+    simulation.run();
+    ASSERT_EQ(simulation.checkpointResults().size(), 1u);
+    const auto& result = simulation.checkpointResults()[0];
+    ASSERT_EQ(result.failures.size(), 2u); // delete mode left nothing, and nobody else held the lock
+    EXPECT_NE(result.failures[0].find("holds 0 messages, not 1"), std::string::npos);
+    EXPECT_NE(result.failures[1].find("never said \"[IN-USE]\""), std::string::npos);
+}
+
 TEST(Scenario, MissingFileIsAnErrorNotACrash)
 {
     auto result = scenario::loadScenario("/nonexistent/lesson.json");
@@ -82,6 +118,8 @@ TEST(Scenario, EveryShippedLessonLoadsAndRunsToTheEnd)
         EXPECT_TRUE(simulation.setupErrors().empty());
         simulation.run(100000);
         EXPECT_TRUE(simulation.finished());
+        for (const auto& result : simulation.checkpointResults())
+            EXPECT_TRUE(result.passed()) << result.description << ": " << result.failures.front();
         // No device action ended on a "cannot" note: every step of a shipped lesson does what it says.
         for (const auto& e : simulation.transcript().entries())
             if (e.kind == wire::TranscriptEntry::Kind::Note) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -103,6 +104,69 @@ DeviceSpec parseDevice(const json& value, const std::string& where)
     return device;
 }
 
+Question parseQuestion(const json& value, const std::string& where)
+{
+    requireObject(value, where);
+    Question q;
+    q.prompt = stringField(value, "prompt", where, true);
+    auto choices = value.find("choices");
+    if (choices == value.end() || !choices->is_array() || choices->size() < 2)
+        throw Problem{where + ".choices", "expected a list of at least two answers"};
+    for (const json& choice : *choices) {
+        if (!choice.is_string()) throw Problem{where + ".choices", "every choice must be a string"};
+        q.choices.push_back(choice.get<std::string>());
+    }
+    auto answer = value.find("answer");
+    if (answer == value.end() || !answer->is_number_integer() || answer->get<int64_t>() < 0 ||
+        answer->get<size_t>() >= q.choices.size())
+        throw Problem{where + ".answer", "expected the number of the right choice, counting from 0"};
+    q.answer = answer->get<size_t>();
+    q.explanation = stringField(value, "explanation", where, true);
+    return q;
+}
+
+Checkpoint parseCheckpoint(const json& value, const std::string& where, const std::vector<DeviceSpec>& devices)
+{
+    requireObject(value, where);
+    Checkpoint checkpoint;
+    checkpoint.description = stringField(value, "description", where, true);
+    auto claims = value.find("claims");
+    if (claims == value.end() || !claims->is_array() || claims->empty())
+        throw Problem{where + ".claims", "expected a list of claims"};
+    for (size_t i = 0; i < claims->size(); ++i) {
+        const json& c = (*claims)[i];
+        const std::string at = where + ".claims[" + std::to_string(i) + "]";
+        requireObject(c, at);
+        Claim claim;
+        const std::string kind = stringField(c, "claim", at, true);
+        if (kind == "server messages") claim.kind = Claim::Kind::ServerMessages;
+        else if (kind == "device messages") claim.kind = Claim::Kind::DeviceMessages;
+        else if (kind == "server said") claim.kind = Claim::Kind::ServerSaid;
+        else if (kind == "device holds whole") claim.kind = Claim::Kind::DeviceHoldsWhole;
+        else
+            throw Problem{at + ".claim", "unknown claim \"" + kind +
+                                             "\"; expected \"server messages\", \"device messages\", \"server said\" "
+                                             "or \"device holds whole\""};
+        claim.user = stringField(c, "user", at, claim.kind == Claim::Kind::ServerMessages);
+        claim.folder = stringField(c, "folder", at, false, claim.kind == Claim::Kind::ServerMessages ? "INBOX" : "");
+        claim.device = stringField(c, "device", at,
+                                   claim.kind == Claim::Kind::DeviceMessages || claim.kind == Claim::Kind::DeviceHoldsWhole);
+        if (!claim.device.empty() &&
+            std::none_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.name == claim.device; }))
+            throw Problem{at + ".device", "no device named \"" + claim.device + "\" in \"devices\""};
+        claim.text = stringField(c, "text", at,
+                                 claim.kind == Claim::Kind::ServerSaid || claim.kind == Claim::Kind::DeviceHoldsWhole);
+        if (claim.kind != Claim::Kind::ServerSaid) {
+            auto equals = c.find("equals");
+            if (equals == c.end() || !equals->is_number_integer())
+                throw Problem{at + ".equals", "expected a whole number"};
+            claim.equals = equals->get<int64_t>();
+        }
+        checkpoint.claims.push_back(claim);
+    }
+    return checkpoint;
+}
+
 Action parseAction(const json& value, const std::string& where, const std::vector<DeviceSpec>& devices)
 {
     requireObject(value, where);
@@ -122,6 +186,10 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
         throw Problem{where + ".action", "unknown action \"" + name + "\"; expected one of: " + expected};
     }
     action.narration = stringField(value, "narration", where, false);
+    if (auto question = value.find("question"); question != value.end())
+        action.question = parseQuestion(*question, where + ".question");
+    if (auto checkpoint = value.find("checkpoint"); checkpoint != value.end())
+        action.checkpoint = parseCheckpoint(*checkpoint, where + ".checkpoint", devices);
     const bool needsDevice = action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
                              action.kind == ActionKind::Quit || action.kind == ActionKind::Drop ||
                              action.kind == ActionKind::LoseDevice || isImapOnly(action.kind);

@@ -57,6 +57,35 @@ enum class ActionKind {
 bool isImapOnly(ActionKind kind);
 const char* actionName(ActionKind kind);
 
+// "What will the server answer?": asked before the step runs, answered by watching it (lessons/README.md).
+struct Question {
+    std::string prompt;
+    std::vector<std::string> choices;
+    size_t answer = 0; // index into choices
+    std::string explanation;
+};
+
+// A claim about the state after a step, checked by the simulator: the lesson is wrong if it fails.
+struct Claim {
+    enum class Kind {
+        ServerMessages,  // user's folder holds `equals` messages
+        DeviceMessages,  // the device holds `equals` messages (in `folder`, when given)
+        ServerSaid,      // some server reply during the step contains `text`
+        DeviceHoldsWhole // the device holds `equals` (0 or 1) complete copy of the message with `text` in its subject
+    };
+    Kind kind = Kind::ServerMessages;
+    std::string user;
+    std::string folder;
+    std::string device;
+    std::string text;
+    int64_t equals = 0;
+};
+
+struct Checkpoint {
+    std::string description; // "the server's INBOX is empty", shown to the student
+    std::vector<Claim> claims;
+};
+
 struct Action {
     ActionKind kind = ActionKind::Note;
     std::string device;
@@ -79,6 +108,8 @@ struct Action {
     std::string query;        // search text
     std::string searchKey = "TEXT";
     bool expunge = false;
+    std::optional<Question> question;
+    std::optional<Checkpoint> checkpoint;
 };
 
 struct Scenario {

@@ -110,6 +110,12 @@ Device* Simulation::device(const std::string& name)
     return nullptr;
 }
 
+size_t Simulation::actionOfStep(int step) const
+{
+    if (step < 1 || static_cast<size_t>(step) > m_stepActions.size()) return SIZE_MAX;
+    return m_stepActions[static_cast<size_t>(step) - 1];
+}
+
 bool Simulation::finished() const
 {
     return m_activeDevice == nullptr && m_actionIndex >= m_scenario.actions.size();
@@ -132,6 +138,12 @@ bool Simulation::step()
                 Progress progress = serveRequest(device);
                 if (progress == Progress::Visible) {
                     deliverUnsolicited();
+                    m_stepActions.push_back(m_actionIndex - 1);
+                    if (!device.client->busy()) { // the action ended with this exchange
+                        m_activeDevice = nullptr;
+                        m_activeAction = nullptr;
+                        finishAction(m_actionIndex - 1);
+                    }
                     return true;
                 }
                 if (progress == Progress::Silent) continue;
@@ -139,6 +151,7 @@ bool Simulation::step()
             // Done, or waiting for something only another device can cause: the next action runs.
             m_activeDevice = nullptr;
             m_activeAction = nullptr;
+            finishAction(m_actionIndex - 1);
         }
         if (m_actionIndex >= m_scenario.actions.size()) {
             --m_step;
@@ -148,9 +161,23 @@ bool Simulation::step()
         startAction(action);
         if (!m_activeDevice) {
             deliverUnsolicited();
+            m_stepActions.push_back(m_actionIndex - 1);
+            finishAction(m_actionIndex - 1);
             return true; // a world event is a step of its own
         }
     }
+}
+
+void Simulation::finishAction(size_t index)
+{
+    const Action& action = m_scenario.actions[index];
+    if (!action.checkpoint) return;
+    CheckpointResult result = evaluateCheckpoint(*action.checkpoint, *this, index);
+    std::string text = "checkpoint: " + result.description + (result.passed() ? " (holds)" : " (FAILS:");
+    for (size_t i = 0; i < result.failures.size(); ++i) text += (i ? "; " : " ") + result.failures[i];
+    if (!result.passed()) text += ")";
+    note(text);
+    m_checkpoints.push_back(std::move(result));
 }
 
 void Simulation::startAction(const Action& action)

@@ -1,6 +1,7 @@
 // Runs a scenario one exchange at a time: devices' client engines joined to server sessions in-process.
 #pragma once
 
+#include "scenario/checkpoint.hpp"
 #include "scenario/scenario.hpp"
 #include "store/device_store.hpp"
 #include "store/store.hpp"
@@ -47,6 +48,9 @@ public:
     bool finished() const;
 
     int stepNumber() const { return m_step; }
+    // The lesson action (index into scenario().actions) that step n ran, n as in TranscriptEntry::step;
+    // SIZE_MAX for a step not taken yet. Exports put an action's narration before its first step's lines.
+    size_t actionOfStep(int step) const;
     // The index of the action in progress, or of the next one.
     size_t actionIndex() const { return m_actionIndex; }
     const Scenario& scenario() const { return m_scenario; }
@@ -55,7 +59,10 @@ public:
     const store::Store& store() const { return *m_store; }
     const wire::VirtualClock& clock() const { return m_clock; }
     std::vector<std::unique_ptr<Device>>& devices() { return m_devices; }
+    const std::vector<std::unique_ptr<Device>>& devices() const { return m_devices; }
     Device* device(const std::string& name);
+    // Every checkpoint of the actions done so far, in order (a Note in the transcript says each too).
+    const std::vector<CheckpointResult>& checkpointResults() const { return m_checkpoints; }
     // Problems found while setting up (a listed message file that does not exist, ...).
     const std::vector<std::string>& setupErrors() const { return m_setupErrors; }
 
@@ -63,6 +70,7 @@ private:
     enum class Progress { Visible, Silent, Stuck };
     Progress serveRequest(Device& device);
     void startAction(const Action& action);
+    void finishAction(size_t index);
     void dropConnection(Device& device, const std::string& why);
     void deliverUnsolicited();
     void note(const std::string& text, const std::string& device = "server");
@@ -80,6 +88,8 @@ private:
     Device* m_activeDevice = nullptr;
     const Action* m_activeAction = nullptr;
     int m_step = 0;
+    std::vector<CheckpointResult> m_checkpoints;
+    std::vector<size_t> m_stepActions; // [n - 1]: the action step n ran
     int m_nextSessionId = 1;
     int m_composed = 0;
 };
