@@ -97,6 +97,20 @@ TEST(Simulation, AFalseCheckpointIsReportedWithWhatReallyHappened)
     EXPECT_NE(result.failures[1].find("never said \"[IN-USE]\""), std::string::npos);
 }
 
+TEST(Scenario, AMessageFileThatDoesNotExistIsALoadErrorWithItsPlace)
+{
+    auto loaded = scenario::parseScenario(std::string("{\"title\": \"x\", ") + kDevices + R"(,
+        "accounts": [{"user": "alice", "password": "wonderland", "mail": ["INBOX/01-welcome-networks-101.eml"]}],
+        "steps": [{"action": "deliver", "to": "alice", "message": "alice/INBOX/99-missing.eml"}]})",
+                                          "lesson.json");
+    ASSERT_TRUE(std::holds_alternative<scenario::Scenario>(loaded));
+    auto error = scenario::checkMessageFiles(std::get<scenario::Scenario>(loaded), mailDir(), "lesson.json");
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->message.find("lesson.json: step 1.message: no message file \"alice/INBOX/99-missing.eml\""),
+              std::string::npos)
+        << error->message;
+}
+
 TEST(Scenario, MissingFileIsAnErrorNotACrash)
 {
     auto result = scenario::loadScenario("/nonexistent/lesson.json");

@@ -1,5 +1,6 @@
 #include "scenario/scenario.hpp"
 
+#include "util/paths.hpp"
 #include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -335,6 +336,24 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
     }
 }
 
+std::optional<LoadError> checkMessageFiles(const Scenario& scenario, const std::filesystem::path& mailDir,
+                                           const std::string& sourceName)
+{
+    for (size_t i = 0; i < scenario.accounts.size(); ++i)
+        for (const std::string& file : scenario.accounts[i].files)
+            if (!std::filesystem::is_regular_file(mailDir / scenario.accounts[i].user / file))
+                return LoadError{sourceName + ": accounts[" + std::to_string(i) + "].mail: no message file \"" + file +
+                                 "\" in " + (mailDir / scenario.accounts[i].user).string()};
+    for (size_t i = 0; i < scenario.actions.size(); ++i) {
+        const Action& action = scenario.actions[i];
+        if (action.kind == ActionKind::Deliver && !action.messageFile.empty() &&
+            !std::filesystem::is_regular_file(mailDir / action.messageFile))
+            return LoadError{sourceName + ": step " + std::to_string(i + 1) + ".message: no message file \"" +
+                             action.messageFile + "\" in " + mailDir.string()};
+    }
+    return std::nullopt;
+}
+
 std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file)
 {
     std::ifstream in(file, std::ios::binary);
@@ -342,7 +361,10 @@ std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file
     std::ostringstream text;
     text << in.rdbuf();
     auto result = parseScenario(text.str(), file.string());
-    if (auto* scenario = std::get_if<Scenario>(&result)) scenario->source = file;
+    if (auto* scenario = std::get_if<Scenario>(&result)) {
+        scenario->source = file;
+        if (auto missing = checkMessageFiles(*scenario, util::assetsDir() / "mail", file.string())) return *missing;
+    }
     return result;
 }
 

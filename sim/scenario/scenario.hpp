@@ -125,7 +125,10 @@ struct LoadError {
     std::string message; // "file: position: what was expected"
 };
 
+// Reads and checks a lesson file, including that every message file it names exists under assets/mail/.
 std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file);
+std::optional<LoadError> checkMessageFiles(const Scenario& scenario, const std::filesystem::path& mailDir,
+                                           const std::string& sourceName);
 std::variant<Scenario, LoadError> parseScenario(std::string_view json, const std::string& sourceName);
 
 } // namespace maillab::scenario
