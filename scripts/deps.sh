@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev libsdl2-net-dev nlohmann-json3-dev
           libssl-dev libstb-dev libgtest-dev libbenchmark-dev fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3 curl clang libclang-rt-14-dev)
+    packages+=(python3 python3-jsonschema curl clang libclang-rt-14-dev tshark)
 fi
 
 missing=()
@@ -21,5 +21,9 @@ fi
 echo "installing: ${missing[*]}"
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+# tshark's package asks whether non-root users may capture; answer "no" before it can ask (reading capture
+# files, which is all the tests do, needs no capture rights).
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# env, not a prefix assignment: sudo would drop DEBIAN_FRONTEND from the environment.
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -139,6 +139,10 @@ bool Simulation::step()
                 if (progress == Progress::Visible) {
                     deliverUnsolicited();
                     m_stepActions.push_back(m_actionIndex - 1);
+                    // A close after the connection is already gone needs no step of its own.
+                    while (device.client->busy() &&
+                           device.client->request().kind == wire::ClientEngine::Request::Kind::Close && !device.session)
+                        device.client->onClosed();
                     if (!device.client->busy()) { // the action ended with this exchange
                         m_activeDevice = nullptr;
                         m_activeAction = nullptr;
@@ -244,7 +248,7 @@ void Simulation::startAction(const Action& action)
         m_store->resetUidValidity(action.to, action.folder);
         note("the server restored " + action.to + "'s " + action.folder + " from a backup: new UIDVALIDITY");
         return;
-    case ActionKind::Note: note(action.narration.empty() ? "..." : action.narration); return;
+    case ActionKind::Note: return; // narration only: it lives in the action, not on the wire
     default: return;
     }
 }
