@@ -1,0 +1,95 @@
+// json: a header (lesson, devices, steps) and every transcript entry with its exact bytes. Bytes that are
+// valid UTF-8 go in "bytes" as a JSON string (RFC 8259 escapes, so NUL and CR LF survive); anything else goes
+// in "bytes_base64" (RFC 4648 section 4) instead, so every entry round-trips to the octets on the wire.
+#include "export/export.hpp"
+#include "export/lesson_view.hpp"
+#include "util/text.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace maillab::exporter {
+
+namespace {
+
+using Json = nlohmann::ordered_json; // keys in the order written here, so the file reads top-down
+
+const char* kindName(wire::TranscriptEntry::Kind kind)
+{
+    switch (kind) {
+    case wire::TranscriptEntry::Kind::Data: return "data";
+    case wire::TranscriptEntry::Kind::Connected: return "connected";
+    case wire::TranscriptEntry::Kind::Closed: return "closed";
+    case wire::TranscriptEntry::Kind::Note: return "note";
+    }
+    return "";
+}
+
+// Lesson text is UTF-8 already (it came through a JSON parser); anything else is shown, not dropped.
+std::string text(std::string_view value)
+{
+    return isValidUtf8(value) ? std::string(value) : displayText(value);
+}
+
+} // namespace
+
+std::string exportJson(const scenario::Simulation& simulation)
+{
+    const LessonHeader header = lessonHeader(simulation);
+    const wire::Transcript& transcript = simulation.transcript();
+    Json document;
+    document["format"] = "maillab-transcript";
+    document["version"] = 1;
+    document["lesson"] = {{"title", text(header.title)},
+                          {"description", text(header.description)},
+                          {"source", text(header.sourceName)},
+                          {"start_ms", header.startMs},
+                          {"start", isoTime(header.startMs)}};
+    Json devices = Json::array();
+    for (const DeviceInfo& d : header.devices) {
+        Json device = {
+            {"name", text(d.name)}, {"protocol", d.protocol}, {"mode", text(d.mode)}, {"user", text(d.user)}};
+        if (!d.auth.empty()) device["auth"] = text(d.auth);
+        device["sessions"] = d.sessions;
+        devices.push_back(std::move(device));
+    }
+    document["devices"] = std::move(devices);
+    Json steps = Json::array();
+    const std::vector<scenario::Action>& actions = simulation.scenario().actions;
+    for (size_t i = 0; i < actions.size(); ++i) {
+        Json step = {{"number", i + 1}, {"action", scenario::actionName(actions[i].kind)}};
+        if (!actions[i].device.empty()) step["device"] = text(actions[i].device);
+        step["narration"] = text(actions[i].narration);
+        step["reached"] = i < simulation.actionIndex();
+        steps.push_back(std::move(step));
+    }
+    document["steps"] = std::move(steps);
+    document["octets"] = {{"client_to_server", transcript.byteCount(wire::Direction::ClientToServer)},
+                          {"server_to_client", transcript.byteCount(wire::Direction::ServerToClient)}};
+    Json entries = Json::array();
+    uint64_t index = transcript.dropped();
+    for (const wire::TranscriptEntry& e : transcript.entries()) {
+        Json entry;
+        entry["index"] = index++;
+        entry["step"] = e.step;
+        const size_t action = simulation.actionOfStep(e.step);
+        entry["lesson_step"] = action == SIZE_MAX ? Json(nullptr) : Json(action + 1);
+        entry["session"] = e.sessionId;
+        entry["device"] = text(e.device);
+        entry["protocol"] = wire::protocolName(e.protocol);
+        entry["direction"] =
+            e.direction == wire::Direction::ClientToServer ? "client_to_server" : "server_to_client";
+        entry["kind"] = kindName(e.kind);
+        entry["time_ms"] = e.timeMs;
+        entry["time"] = isoTime(e.timeMs);
+        if (e.serverPort) entry["server_port"] = e.serverPort;
+        if (isValidUtf8(e.bytes))
+            entry["bytes"] = e.bytes;
+        else
+            entry["bytes_base64"] = util::base64Encode(e.bytes);
+        entries.push_back(std::move(entry));
+    }
+    document["entries"] = std::move(entries);
+    return document.dump(2) + "\n";
+}
+
+} // namespace maillab::exporter
