@@ -168,7 +168,8 @@ int runServe(const Args& args)
     }
 
     wire::Transcript transcript;
-    transcript.setByteLimit(64u * 1024 * 1024); // a long-running server keeps the newest 64 MiB
+    // A long-running server keeps only the newest wire bytes (enough for a dashboard to scroll back).
+    transcript.setByteLimit(4u * 1024 * 1024);
     if (o.has("--log"))
         transcript.onRecord = [](const wire::TranscriptEntry& e) { std::cout << wire::formatEntry(e, true) << std::flush; };
     net::Server server(store, clock, transcript, options);
@@ -251,7 +252,9 @@ int runConnect(const Args& args)
             std::cerr << "maillab: " << error << "\n";
             return 1;
         }
-        if (!client->status().empty()) std::cerr << "maillab: " << client->status() << "\n";
+        const std::string& status = client->status();
+        if (!status.empty()) std::cerr << "maillab: " << status << "\n";
+        if (status.rfind("login failed", 0) == 0 || status.rfind("could not connect", 0) == 0) return 1;
     }
     std::cerr << "maillab: the device now holds " << local.messages().size() << " message(s), " << local.bytesHeld()
               << " bytes\n";

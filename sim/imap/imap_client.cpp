@@ -45,7 +45,8 @@ void findTextPart(const Value& body, const std::string& path, std::string& plain
 
 std::string statusLine(const std::string& reply)
 {
-    size_t end = reply.rfind("\r\n", reply.size() - 2);
+    // The last line's start: the CRLF before it, not the one that ends it.
+    size_t end = reply.size() < 3 ? std::string::npos : reply.rfind("\r\n", reply.size() - 3);
     std::string last = reply.substr(end == std::string::npos ? 0 : end + 2);
     while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
     return last;

@@ -24,12 +24,19 @@ struct Server::Connection {
     std::unique_ptr<wire::ServerSession> session;
     std::string output;
     size_t outputSent = 0;
+    // Bytes read but not yet given to the session: fed a line at a time, and only while the output queue is
+    // below its limit and no login delay holds the connection, so pipelined commands cannot make the server
+    // build more output than the limit (or check more passwords than the delay allows) in one go.
+    std::string input;
+    size_t inputUsed = 0;
     int64_t lastActivityMs = 0;
     int64_t holdUntilMs = 0; // after repeated failed logins nothing is read or sent before this
     int failedLogins = 0;
     bool closing = false; // close once the output is sent
+    bool clientDone = false; // the client shut down its sending side: answer what it sent, then close
     bool dead = false;
     size_t queued() const { return output.size() - outputSent; }
+    size_t pending() const { return input.size() - inputUsed; }
 };
 
 namespace {
@@ -148,7 +155,10 @@ void Server::readFrom(Connection& c)
     char buffer[65536];
     ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
     if (n == 0) {
-        close(c, "the client closed the connection");
+        // The client will send no more, but may still be reading (a shutdown(SHUT_WR) after its commands, as
+        // `nc -N` does): answer what it sent and let the queue drain, then close (flush does).
+        if (c.queued() == 0 && c.pending() == 0) close(c, "the client closed the connection");
+        else c.clientDone = true;
         return;
     }
     if (n < 0) {
@@ -157,15 +167,37 @@ void Server::readFrom(Connection& c)
         return;
     }
     c.lastActivityMs = m_clock.nowMs();
-    std::string bytes(buffer, static_cast<size_t>(n));
-    record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ClientToServer, bytes);
-    std::string reply = c.session->receive(bytes);
-    if (!reply.empty()) {
-        noteLoginFailures(c, reply);
-        record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, reply);
-        c.output += reply;
+    record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ClientToServer,
+           std::string(buffer, static_cast<size_t>(n)));
+    c.input.append(buffer, static_cast<size_t>(n));
+    pump(c);
+}
+
+void Server::pump(Connection& c)
+{
+    while (!c.dead && !c.closing && c.pending() > 0 && c.queued() < m_options.maxQueuedOutput &&
+           m_clock.nowMs() >= c.holdUntilMs) {
+        // One line (or the rest, when no line end has come yet) per call: the session frames lines and
+        // literals itself, so any split is fine, and the checks above run between pipelined commands.
+        const size_t lf = c.input.find('\n', c.inputUsed);
+        const size_t end = lf == std::string::npos ? c.input.size() : lf + 1;
+        std::string_view piece(c.input.data() + c.inputUsed, end - c.inputUsed);
+        c.inputUsed = end;
+        std::string reply = c.session->receive(piece);
+        if (!reply.empty()) {
+            noteLoginFailures(c, reply);
+            record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, reply);
+            c.output += reply;
+        }
+        if (c.session->closed()) c.closing = true;
     }
-    if (c.session->closed()) c.closing = true;
+    if (c.pending() == 0 || c.closing) {
+        c.input.clear();
+        c.inputUsed = 0;
+    } else if (c.inputUsed > (1u << 16)) {
+        c.input.erase(0, c.inputUsed);
+        c.inputUsed = 0;
+    }
 }
 
 void Server::flush(Connection& c)
@@ -179,11 +211,13 @@ void Server::flush(Connection& c)
             return;
         }
         c.outputSent += static_cast<size_t>(n);
+        c.lastActivityMs = m_clock.nowMs(); // a client still taking a long reply is not idle
     }
     if (c.queued() == 0) {
         c.output.clear();
         c.outputSent = 0;
         if (c.closing) close(c, "the server closes the connection");
+        else if (c.clientDone && c.pending() == 0) close(c, "the client closed the connection");
     } else if (c.outputSent > (1u << 20)) {
         c.output.erase(0, c.outputSent); // keep the queue from holding what is already sent
         c.outputSent = 0;
@@ -213,7 +247,9 @@ void Server::poll(int timeoutMs)
         short events = 0;
         const bool held = now < c->holdUntilMs;
         if (held) wait = std::min<int>(wait, static_cast<int>(c->holdUntilMs - now));
-        if (!held && !c->closing && c->queued() < m_options.maxQueuedOutput) events |= POLLIN;
+        // Read more only when all that came before was handed to the session (see Connection::input).
+        if (!held && !c->closing && !c->clientDone && c->queued() < m_options.maxQueuedOutput && c->pending() == 0)
+            events |= POLLIN;
         if (!held && c->queued() > 0) events |= POLLOUT;
         fds.push_back({c->fd, events, 0});
     }
@@ -230,6 +266,11 @@ void Server::poll(int timeoutMs)
         if (fds[i].revents & POLLIN) readFrom(c);
         else if (fds[i].revents & (POLLHUP | POLLERR)) close(c, "the connection was lost");
         if (!c.dead) flush(c);
+        // Input held back while the queue was full or a login delay ran: go on with it now that it may.
+        if (!c.dead && c.pending() > 0) {
+            pump(c);
+            flush(c);
+        }
     }
     // News for other sessions (IMAP IDLE), and the autologout timers.
     const int64_t later = m_clock.nowMs();
@@ -243,8 +284,11 @@ void Server::poll(int timeoutMs)
             flush(*c);
         }
         const int idleSeconds = c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
-        if (!c->dead && !c->closing && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {
-            if (c->protocol == wire::Protocol::Imap) {
+        // Connections that only wait for their output to drain time out too: a client that stops reading
+        // after QUIT or after shutting down its side must not keep its queue forever.
+        if (!c->dead && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {
+            // The BYE only between responses, never inside a half-sent one.
+            if (c->protocol == wire::Protocol::Imap && !c->closing && !c->clientDone && c->queued() == 0) {
                 std::string bye = "* BYE autologout: idle for too long\r\n";
                 record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bye);
                 [[maybe_unused]] ssize_t ignored = ::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL);

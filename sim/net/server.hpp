@@ -50,6 +50,7 @@ private:
     struct Connection;
     void accept(int listenFd, wire::Protocol protocol, uint16_t port);
     void readFrom(Connection& c);
+    void pump(Connection& c);
     void flush(Connection& c);
     void close(Connection& c, const std::string& why);
     void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes);
