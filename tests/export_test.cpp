@@ -32,20 +32,7 @@ using scenario::Simulation;
 
 // [SECTION] helpers
 
-std::unique_ptr<Simulation> runFile(const std::filesystem::path& file)
-{
-    auto loaded = scenario::loadScenario(file);
-    if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
-        ADD_FAILURE() << error->message;
-        return nullptr;
-    }
-    auto simulation =
-        std::make_unique<Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
-    EXPECT_TRUE(simulation->setupErrors().empty()) << file;
-    simulation->run();
-    EXPECT_TRUE(simulation->finished()) << file;
-    return simulation;
-}
+std::unique_ptr<Simulation> runFile(const std::filesystem::path& file) { return runLessonFile(file); }
 
 // The golden files export frozen copies of two lessons (tests/golden/export/lessons/), so editing a lesson in
 // lessons/ does not change them; only a change to the exporters or to what the engines say does.
@@ -83,40 +70,14 @@ std::unique_ptr<Simulation> runJson(const std::string& json, const std::filesyst
     return simulation;
 }
 
-bool updatingGoldens()
-{
-    const char* update = std::getenv("MAILLAB_UPDATE_GOLDEN");
-    return update && std::string(update) == "1";
-}
-
-std::string firstDifference(const std::string& expected, const std::string& actual)
-{
-    size_t line = 1, i = 0;
-    for (; i < std::min(expected.size(), actual.size()) && expected[i] == actual[i]; ++i)
-        if (expected[i] == '\n') ++line;
-    return "first difference at byte " + std::to_string(i) + " (line " + std::to_string(line) + ")";
-}
-
 using Exporter = std::string (*)(const Simulation&);
 
 void compareWithGolden(const std::string& lesson, const char* extension, Exporter exporter)
 {
     auto simulation = runFixture(lesson);
     ASSERT_TRUE(simulation);
-    const std::string actual = exporter(*simulation);
-    const std::filesystem::path golden =
-        sourceDir() / "tests" / "golden" / "export" / (lesson + "." + extension);
-    if (updatingGoldens()) {
-        std::filesystem::create_directories(golden.parent_path());
-        std::ofstream(golden, std::ios::binary) << actual;
-        std::cout << "updated " << golden.string() << "\n";
-        return;
-    }
-    ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " is missing; run with MAILLAB_UPDATE_GOLDEN=1";
-    const std::string expected = readFile(golden);
-    EXPECT_TRUE(actual == expected) << golden.string() << " differs from the export; "
-                                    << firstDifference(expected, actual)
-                                    << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1)";
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / "export" / (lesson + "." + extension),
+                          exporter(*simulation));
 }
 
 const char* const kLessons[] = {"pop3-delete-mode", "imap-two-devices"};

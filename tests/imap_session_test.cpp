@@ -2435,57 +2435,11 @@ TEST(ImapSession, RandomBytesNeverCrashAndRepliesAreCrlfLines_Rfc3501_2_2)
 
 // [SECTION] golden transcripts of the IMAP lessons
 
-std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)
-{
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / (name + ".json"));
-    if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
-        ADD_FAILURE() << error->message;
-        return nullptr;
-    }
-    auto simulation =
-        std::make_unique<scenario::Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
-    EXPECT_TRUE(simulation->setupErrors().empty());
-    simulation->run();
-    EXPECT_TRUE(simulation->finished());
-    return simulation;
-}
-
-std::string firstDifference(const std::string& expected, const std::string& actual)
-{
-    size_t line = 1, start = 0;
-    for (size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
-        if (expected[i] != actual[i]) break;
-        if (expected[i] == '\n') {
-            ++line;
-            start = i + 1;
-        }
-    }
-    auto lineAt = [start](const std::string& text) {
-        size_t end = text.find('\n', start);
-        return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    };
-    return "first difference at line " + std::to_string(line) + ":\n  golden: " + lineAt(expected) +
-           "\n  actual: " + lineAt(actual);
-}
-
 void compareWithGolden(const std::string& lesson)
 {
     auto simulation = runLesson(lesson);
     ASSERT_TRUE(simulation);
-    const std::string actual = simulation->transcript().toText();
-    const std::filesystem::path golden = sourceDir() / "tests" / "golden" / (lesson + ".txt");
-    const char* update = std::getenv("MAILLAB_UPDATE_GOLDEN");
-    if (update && std::string(update) == "1") {
-        std::filesystem::create_directories(golden.parent_path());
-        std::ofstream(golden, std::ios::binary) << actual;
-        std::cout << "updated " << golden.string() << "\n";
-        return;
-    }
-    ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " is missing; run with MAILLAB_UPDATE_GOLDEN=1";
-    const std::string expected = readFile(golden);
-    EXPECT_TRUE(actual == expected) << golden.string() << " differs from the run; "
-                                    << firstDifference(expected, actual)
-                                    << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1)";
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"), simulation->transcript().toText());
 }
 
 // The shape RFC 3501 gives every server response (sections 2.2.2 and 7): untagged "* ", continuation "+ ", or
@@ -2554,16 +2508,7 @@ TEST(ImapSessionGolden, EachLessonGivesTheSameTranscriptOnEveryRun)
         auto first = runLesson(lesson);
         auto second = runLesson(lesson);
         ASSERT_TRUE(first && second);
-        EXPECT_TRUE(first->transcript().toText() == second->transcript().toText());
-        const auto& a = first->transcript().entries();
-        const auto& b = second->transcript().entries();
-        ASSERT_EQ(a.size(), b.size());
-        for (size_t i = 0; i < a.size(); ++i) {
-            EXPECT_EQ(a[i].bytes, b[i].bytes);
-            EXPECT_EQ(a[i].timeMs, b[i].timeMs);
-            EXPECT_EQ(a[i].step, b[i].step);
-            EXPECT_EQ(a[i].sessionId, b[i].sessionId);
-        }
+        expectSameTranscripts(*first, *second);
     }
 }
 

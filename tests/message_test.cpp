@@ -10,14 +10,6 @@
 
 namespace maillab::test {
 
-std::string readFile(const std::filesystem::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 namespace {
 
 using mail::MimePart;

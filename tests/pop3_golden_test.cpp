@@ -26,63 +26,11 @@ namespace {
 
 using scenario::Simulation;
 
-std::unique_ptr<Simulation> runLesson(const std::string& name)
-{
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / (name + ".json"));
-    if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
-        ADD_FAILURE() << error->message;
-        return nullptr;
-    }
-    auto simulation =
-        std::make_unique<Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
-    EXPECT_TRUE(simulation->setupErrors().empty());
-    simulation->run();
-    EXPECT_TRUE(simulation->finished());
-    return simulation;
-}
-
-bool updatingGoldens()
-{
-    const char* update = std::getenv("MAILLAB_UPDATE_GOLDEN");
-    return update && std::string(update) == "1";
-}
-
-// The first line where two texts differ, for a readable failure instead of two whole transcripts.
-std::string firstDifference(const std::string& expected, const std::string& actual)
-{
-    size_t line = 1, start = 0;
-    for (size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
-        if (expected[i] != actual[i]) break;
-        if (expected[i] == '\n') {
-            ++line;
-            start = i + 1;
-        }
-    }
-    auto lineAt = [start](const std::string& text) {
-        size_t end = text.find('\n', start);
-        return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    };
-    return "first difference at line " + std::to_string(line) + ":\n  golden: " + lineAt(expected) +
-           "\n  actual: " + lineAt(actual);
-}
-
 void compareWithGolden(const std::string& lesson)
 {
     auto simulation = runLesson(lesson);
     ASSERT_TRUE(simulation);
-    const std::string actual = simulation->transcript().toText();
-    const std::filesystem::path golden = sourceDir() / "tests" / "golden" / (lesson + ".txt");
-    if (updatingGoldens()) {
-        std::filesystem::create_directories(golden.parent_path());
-        std::ofstream(golden, std::ios::binary) << actual;
-        std::cout << "updated " << golden.string() << "\n";
-        return;
-    }
-    ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " is missing; run with MAILLAB_UPDATE_GOLDEN=1";
-    const std::string expected = readFile(golden);
-    EXPECT_TRUE(actual == expected) << golden.string() << " differs from the run; "
-                                    << firstDifference(expected, actual)
-                                    << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1)";
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"), simulation->transcript().toText());
 }
 
 // [SECTION] RFC 1939 shapes, checked on every exchange of a transcript
@@ -223,17 +171,7 @@ TEST(Pop3Golden, EachLessonGivesTheSameTranscriptOnEveryRun)
         auto first = runLesson(lesson);
         auto second = runLesson(lesson);
         ASSERT_TRUE(first && second);
-        EXPECT_TRUE(first->transcript().toText() == second->transcript().toText());
-        // Not just the text: every entry, with its time and step.
-        const auto& a = first->transcript().entries();
-        const auto& b = second->transcript().entries();
-        ASSERT_EQ(a.size(), b.size());
-        for (size_t i = 0; i < a.size(); ++i) {
-            EXPECT_EQ(a[i].bytes, b[i].bytes);
-            EXPECT_EQ(a[i].timeMs, b[i].timeMs);
-            EXPECT_EQ(a[i].step, b[i].step);
-            EXPECT_EQ(a[i].sessionId, b[i].sessionId);
-        }
+        expectSameTranscripts(*first, *second);
     }
 }
 

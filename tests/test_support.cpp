@@ -1,0 +1,90 @@
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace maillab::test {
+
+std::string readFile(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path& file)
+{
+    auto loaded = scenario::loadScenario(file);
+    if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
+        ADD_FAILURE() << error->message;
+        return nullptr;
+    }
+    auto simulation = std::make_unique<scenario::Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
+    EXPECT_TRUE(simulation->setupErrors().empty()) << file;
+    simulation->run();
+    EXPECT_TRUE(simulation->finished()) << file;
+    return simulation;
+}
+
+std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)
+{
+    return runLessonFile(sourceDir() / "lessons" / (name + ".json"));
+}
+
+namespace {
+
+std::string firstDifference(const std::string& expected, const std::string& actual)
+{
+    size_t line = 1, start = 0;
+    for (size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
+        if (expected[i] != actual[i]) break;
+        if (expected[i] == '\n') {
+            ++line;
+            start = i + 1;
+        }
+    }
+    auto lineAt = [start](const std::string& text) {
+        size_t end = text.find('\n', start);
+        return start > text.size() ? std::string() : text.substr(start, end == std::string::npos ? end : end - start);
+    };
+    return "first difference at line " + std::to_string(line) + ":\n  golden: " + lineAt(expected) +
+           "\n  actual: " + lineAt(actual);
+}
+
+} // namespace
+
+void compareWithGoldenFile(const std::filesystem::path& golden, const std::string& actual)
+{
+    const char* update = std::getenv("MAILLAB_UPDATE_GOLDEN");
+    if (update && std::string(update) == "1") {
+        std::filesystem::create_directories(golden.parent_path());
+        std::ofstream(golden, std::ios::binary) << actual;
+        std::cout << "updated " << golden.string() << "\n";
+        return;
+    }
+    ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " is missing; run with MAILLAB_UPDATE_GOLDEN=1";
+    const std::string expected = readFile(golden);
+    EXPECT_TRUE(actual == expected) << golden.string() << " differs from the run; " << firstDifference(expected, actual)
+                                    << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1, then read the diff)";
+}
+
+void expectSameTranscripts(const scenario::Simulation& first, const scenario::Simulation& second)
+{
+    EXPECT_TRUE(first.transcript().toText() == second.transcript().toText());
+    const auto& a = first.transcript().entries();
+    const auto& b = second.transcript().entries();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].bytes, b[i].bytes);
+        EXPECT_EQ(a[i].timeMs, b[i].timeMs);
+        EXPECT_EQ(a[i].step, b[i].step);
+        EXPECT_EQ(a[i].sessionId, b[i].sessionId);
+    }
+}
+
+} // namespace maillab::test
