@@ -177,7 +177,7 @@ StoreSnapshot snapshot(const store::Store& store)
                     messages += "," + k;
                 messages += ";";
             }
-            s.emplace_back(user + "/" + name, box.uidValidity, box.uidNext, box.subscribed, messages,
+            s.emplace_back(user + "/" + name, box.uidValidity, box.uidNext, store.account(user)->subscriptions.count(name) > 0, messages,
                            box.messages.size());
         }
     return s;
@@ -1995,6 +1995,26 @@ TEST(ImapSession, FetchOrStoreOfAMessageExpungedElsewhereSaysNo_Rfc3501_7_4_1)
     // number 2 is the message that is gone: the COPY fails as a whole and copies nothing (RFC 3501 6.4.7).
     EXPECT_EQ(b.send("b3 COPY 2 Archive"), "* 2 EXPUNGE\r\nb3" + no);
     EXPECT_EQ(w.store.mailbox("alice", "Archive")->messages.size(), 2u);
+}
+
+TEST(ImapSession, SubscriptionsOutliveDeleteAndRename_Rfc3501_6_3_6)
+{
+    DemoWorld w;
+    imap::ImapSession s(w.store, w.clock, 1);
+    s.greeting();
+    s.receive("a LOGIN alice wonderland\r\n");
+    s.receive("b CREATE Projects\r\n");
+    s.receive("c CREATE Old\r\n");
+    EXPECT_EQ(s.receive("d RENAME Projects Work\r\n"), "d OK RENAME completed\r\n");
+    EXPECT_EQ(s.receive("e DELETE Old\r\n"), "e OK DELETE completed\r\n");
+    // The server must not drop a subscription by itself: the old names stay, shown as \Noselect.
+    const std::string lsub = s.receive("f LSUB \"\" *\r\n");
+    EXPECT_NE(lsub.find("* LSUB (\\Noselect) \"/\" Projects\r\n"), std::string::npos) << lsub;
+    EXPECT_NE(lsub.find("* LSUB (\\Noselect) \"/\" Old\r\n"), std::string::npos) << lsub;
+    EXPECT_NE(lsub.find("* LSUB (\\HasNoChildren) \"/\" Work\r\n"), std::string::npos) << lsub;
+    EXPECT_EQ(lsub.find("* LSUB (\\HasNoChildren) \"/\" INBOX\r\n"), 0u); // INBOX first
+    // LIST shows only what exists.
+    EXPECT_EQ(s.receive("g LIST \"\" Old\r\n"), "g OK LIST completed\r\n");
 }
 
 TEST(ImapSession, ListPatternsSpellInboxInAnyCase_Rfc3501_5_1)

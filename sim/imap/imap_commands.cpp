@@ -207,7 +207,9 @@ std::string ImapSession::cmdSubscribe(const Command& c)
 {
     store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
-    box->subscribed = c.name == CommandName::Subscribe;
+    store::Account* account = m_store.account(m_user);
+    if (c.name == CommandName::Subscribe) account->subscriptions.insert(box->name);
+    else account->subscriptions.erase(box->name);
     return done(c);
 }
 
@@ -218,29 +220,36 @@ std::string ImapSession::cmdList(const Command& c)
     if (c.pattern.empty()) // the hierarchy delimiter and root (RFC 3501 section 6.3.8)
         return std::string("* ") + word + " (\\Noselect) \"/\" \"\"\r\n" + done(c);
     // The reference is a prefix for the pattern (RFC 3501 section 6.3.8).
-    std::string pattern = c.mailbox + c.pattern;
+    const std::string pattern = c.mailbox + c.pattern;
     const store::Account* account = m_store.account(m_user);
-    std::vector<const store::Mailbox*> boxes;
-    for (const auto& [name, box] : account->mailboxes)
-        if (name == "INBOX") boxes.insert(boxes.begin(), &box); // INBOX first, as mail programs show it
-        else boxes.push_back(&box);
+    // LIST names the mailboxes; LSUB the subscriptions, which may outlive their mailbox (RFC 3501 6.3.6).
+    std::vector<std::string> names;
+    if (lsub) names.assign(account->subscriptions.begin(), account->subscriptions.end());
+    else
+        for (const auto& [name, box] : account->mailboxes) names.push_back(name);
+    auto inbox = std::find(names.begin(), names.end(), "INBOX");
+    if (inbox != names.end()) std::rotate(names.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
     std::string out;
-    for (const store::Mailbox* box : boxes) {
-        if (lsub && !box->subscribed) continue;
+    for (const std::string& name : names) {
         std::string matchable = pattern;
-        if (box->name == "INBOX" || util::istartsWith(box->name, "INBOX/")) {
+        if (name == "INBOX" || util::istartsWith(name, "INBOX/")) {
             // INBOX is case-insensitive (RFC 3501 section 5.1): so is the part of the pattern that spells it.
             size_t literal = std::min<size_t>({matchable.find_first_of("*%"), matchable.size(), 5});
             if (util::istartsWith("INBOX", matchable.substr(0, literal)))
                 for (size_t k = 0; k < literal; ++k) matchable[k] = "INBOX"[k];
         }
-        if (!matchPattern(box->name, matchable)) continue;
-        bool children = false;
-        for (const auto& [name, other] : account->mailboxes)
-            children = children || name.rfind(box->name + "/", 0) == 0;
-        std::string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
-        if (!box->specialUse.empty()) attributes += " " + box->specialUse; // RFC 6154 section 2
-        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(box->name) + "\r\n";
+        if (!matchPattern(name, matchable)) continue;
+        auto box = account->mailboxes.find(name);
+        std::string attributes;
+        if (box == account->mailboxes.end()) {
+            attributes = "\\Noselect"; // a subscription whose mailbox is gone
+        } else {
+            bool children = false;
+            for (const auto& [other, unused] : account->mailboxes) children = children || other.rfind(name + "/", 0) == 0;
+            attributes = children ? "\\HasChildren" : "\\HasNoChildren";
+            if (!box->second.specialUse.empty()) attributes += " " + box->second.specialUse; // RFC 6154 section 2
+        }
+        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(name) + "\r\n";
     }
     return out + done(c);
 }

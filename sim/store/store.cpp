@@ -87,6 +87,7 @@ Account& Store::addAccount(std::string user, std::string password)
         inbox.name = "INBOX";
         inbox.uidValidity = m_nextUidValidity++;
         account.mailboxes.emplace("INBOX", std::move(inbox));
+        account.subscriptions.insert("INBOX");
     }
     return account;
 }
@@ -158,6 +159,7 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
     mailbox.uidValidity = m_nextUidValidity++;
     mailbox.specialUse = std::move(specialUse);
     a->mailboxes.emplace(canonical, std::move(mailbox));
+    a->subscriptions.insert(canonical);
     emit({StoreEvent::Kind::MailboxCreated, std::string(user), canonical, 0, {}, 0});
     return Result::Ok;
 }
@@ -212,6 +214,8 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
         node.key() = renamed;
         node.mapped().name = renamed;
         a->mailboxes.insert(std::move(node));
+        // The new name is subscribed as a new mailbox would be; the old subscription stays (RFC 3501 6.3.6).
+        a->subscriptions.insert(renamed);
         emit({StoreEvent::Kind::MailboxRenamed, std::string(user), name, 0, renamed, origin});
     }
     return Result::Ok;

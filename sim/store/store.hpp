@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,7 +62,6 @@ struct Mailbox {
     uint32_t uidValidity = 1;
     uint32_t uidNext = 1;
     std::string specialUse; // "\\Sent", "\\Trash", ... (RFC 6154) or empty
-    bool subscribed = true;
     std::vector<StoredMessage> messages; // ascending UID: sequence number n is messages[n-1]
 
     const StoredMessage* find(uint32_t uid) const;
@@ -74,6 +74,9 @@ struct Account {
     std::string password;
     std::map<std::string, Mailbox> mailboxes; // keyed by name; INBOX is always "INBOX"
     int pop3LockHolder = 0;                    // session id holding the maildrop lock, 0 when free
+    // Subscribed names (RFC 3501 6.3.6): kept when a mailbox is deleted or renamed, so a client's list
+    // does not change behind its back. New mailboxes are subscribed when created.
+    std::set<std::string> subscriptions;
 };
 
 // What changed, for the sessions that watch a mailbox.
