@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include "imap/imap_types.hpp"
 #include "pop3/pop3_session.hpp"
 #include "scenario/simulation.hpp"
 #include "store/demo_mail.hpp"
@@ -122,25 +123,6 @@ int runDefault()
     return printScenario(lesson, true);
 }
 
-namespace {
-
-// The announced literal at the end of a command line ("{12}" or "{12+}" before the CRLF), if any.
-std::optional<std::pair<size_t, bool>> literalAtEnd(std::string_view line)
-{
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.empty() || line.back() != '}') return std::nullopt;
-    size_t open = line.rfind('{');
-    if (open == std::string_view::npos) return std::nullopt;
-    std::string_view digits = line.substr(open + 1, line.size() - open - 2);
-    bool nonSync = !digits.empty() && digits.back() == '+';
-    if (nonSync) digits.remove_suffix(1);
-    auto n = util::parseNumber(digits);
-    if (!n) return std::nullopt;
-    return std::make_pair(static_cast<size_t>(*n), nonSync);
-}
-
-} // namespace
-
 int runConsole(const Args& args)
 {
     if (args.empty() || (args[0] != "pop3" && args[0] != "imap")) {
@@ -186,12 +168,13 @@ int runConsole(const Args& args)
         std::cout << reply << std::flush;
         clock.advance(1000);
         if (!imap || session->closed()) continue;
-        if (auto literal = literalAtEnd(line)) {
+        if (auto literal = imap::announcedLiteral(line)) {
             // A synchronizing literal goes only after the server's "+" (RFC 3501 section 4.3); {n+} at once.
-            const bool go = literal->second || reply.rfind("+", 0) == 0;
-            fill(literal->first, false);
-            std::string data = pending.substr(0, literal->first);
-            pending.erase(0, std::min(pending.size(), literal->first));
+            const bool go = literal->nonSynchronizing || reply.rfind("+", 0) == 0;
+            const size_t size = static_cast<size_t>(literal->size);
+            fill(size, false);
+            std::string data = pending.substr(0, size);
+            pending.erase(0, std::min(pending.size(), size));
             if (go) std::cout << session->receive(data) << std::flush;
             else std::cerr << "maillab: the server refused the literal; its " << data.size() << " octets were not sent\n";
         }

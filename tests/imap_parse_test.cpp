@@ -1206,3 +1206,23 @@ TEST(ImapParse, MutatedCommandsNeverCrash)
 
 } // namespace
 } // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+TEST(ImapParse, AnnouncedLiteralAtTheEndOfALine_Rfc3501_4_3_Rfc7888)
+{
+    auto sync = imap::announcedLiteral("a APPEND INBOX {310}\r\n");
+    ASSERT_TRUE(sync);
+    EXPECT_EQ(sync->size, 310u);
+    EXPECT_FALSE(sync->nonSynchronizing);
+    auto nonSync = imap::announcedLiteral("a LOGIN {5+}\n");
+    ASSERT_TRUE(nonSync);
+    EXPECT_TRUE(nonSync->nonSynchronizing);
+    EXPECT_FALSE(imap::announcedLiteral("a NOOP\r\n"));
+    EXPECT_FALSE(imap::announcedLiteral("a SEARCH {x}\r\n"));
+    EXPECT_FALSE(imap::announcedLiteral("{99999999999999999999}\r\n")); // not a number that fits
+}
+
+} // namespace
+} // namespace maillab::test

@@ -1238,4 +1238,20 @@ std::string commandWireName(const Command& command)
     return command.uid ? "UID " + name : name;
 }
 
+std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line)
+{
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.empty() || line.back() != '}') return std::nullopt;
+    size_t open = line.rfind('{');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string_view inside = line.substr(open + 1, line.size() - open - 2);
+    LiteralAnnouncement literal;
+    literal.nonSynchronizing = !inside.empty() && inside.back() == '+';
+    if (literal.nonSynchronizing) inside.remove_suffix(1);
+    auto size = util::parseNumber(inside);
+    if (!size) return std::nullopt;
+    literal.size = *size;
+    return literal;
+}
+
 } // namespace maillab::imap

@@ -177,40 +177,29 @@ std::string ImapSession::onLine(std::string line)
     if (m_idling) return onIdleLine(line);
 
     m_command += line;
-    // A line ending in {n} or {n+} announces a literal of n octets (RFC 3501 section 4.3, RFC 7888).
-    std::string_view text = line;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    if (!text.empty() && text.back() == '}') {
-        size_t open = text.rfind('{');
-        if (open != std::string_view::npos) {
-            std::string_view inside = text.substr(open + 1, text.size() - open - 2);
-            bool nonSync = !inside.empty() && inside.back() == '+';
-            if (nonSync) inside.remove_suffix(1);
-            if (auto size = util::parseNumber(inside)) {
-                std::string tag = m_command.substr(0, m_command.find(' '));
-                if (*size > m_options.maxLiteralSize || m_command.size() + *size > m_options.maxCommandSize) {
-                    m_command.clear();
-                    std::string why = *size > m_options.maxLiteralSize
-                                          ? "literal too large: at most " +
-                                                std::to_string(m_options.maxLiteralSize) + " octets"
-                                          : "command too large: at most " +
-                                                std::to_string(m_options.maxCommandSize) +
-                                                " octets with its literals";
-                    if (nonSync) {
-                        // The client sends the bytes without waiting: the stream cannot be resynchronised.
-                        m_closed = true;
-                        m_state = State::Logout;
-                        return "* BYE " + why + "\r\n";
-                    }
-                    return tag + " NO [TOOBIG] " + why + "\r\n";
-                }
-                m_literalRemaining = static_cast<size_t>(*size);
-                // The client waits for "+" before sending a synchronizing literal's bytes and the rest of its
-                // line, even when there are no bytes: {0} too (RFC 3501 section 4.3 and 7.5).
-                if (nonSync) return {};
-                return "+ Ready for literal data\r\n";
+    if (auto literal = announcedLiteral(line)) {
+        const uint64_t size = literal->size;
+        const bool nonSync = literal->nonSynchronizing;
+        std::string tag = m_command.substr(0, m_command.find(' '));
+        if (size > m_options.maxLiteralSize || m_command.size() + size > m_options.maxCommandSize) {
+            m_command.clear();
+            std::string why = size > m_options.maxLiteralSize
+                                  ? "literal too large: at most " + std::to_string(m_options.maxLiteralSize) + " octets"
+                                  : "command too large: at most " + std::to_string(m_options.maxCommandSize) +
+                                        " octets with its literals";
+            if (nonSync) {
+                // The client sends the bytes without waiting: the stream cannot be resynchronised.
+                m_closed = true;
+                m_state = State::Logout;
+                return "* BYE " + why + "\r\n";
             }
+            return tag + " NO [TOOBIG] " + why + "\r\n";
         }
+        m_literalRemaining = static_cast<size_t>(size);
+        // The client waits for "+" before sending a synchronizing literal's bytes and the rest of its
+        // line, even when there are no bytes: {0} too (RFC 3501 section 4.3 and 7.5).
+        if (nonSync) return {};
+        return "+ Ready for literal data\r\n";
     }
     std::string command = std::move(m_command);
     m_command.clear();

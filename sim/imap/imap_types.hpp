@@ -150,6 +150,14 @@ struct ParseError {
 // the framing layer has already collected them. A trailing CRLF is optional.
 std::variant<Command, ParseError> parseCommand(std::string_view bytes);
 
+// The literal a command line announces at its end, "{n}" or "{n+}" before the line end (RFC 3501 section 4.3,
+// RFC 7888): the framing on both sides (server session, console) needs it before the line can be parsed.
+struct LiteralAnnouncement {
+    uint64_t size = 0;
+    bool nonSynchronizing = false; // {n+}: the bytes follow without waiting for "+"
+};
+std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line);
+
 // The command's name as written on the wire ("UID FETCH"), for messages and the dashboard.
 std::string commandWireName(const Command& command);
 
