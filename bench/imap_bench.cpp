@@ -5,7 +5,6 @@
 #include "wire/clock.hpp"
 
 #include <benchmark/benchmark.h>
-
 #include <string>
 
 namespace {
@@ -18,11 +17,13 @@ constexpr int kMessages = 10000;
 std::string makeMessage(int n)
 {
     std::string m = "Date: Thu, 26 Nov 2026 09:" + std::to_string(10 + n % 50) + ":00 +0100\r\n";
-    m += "From: \"Sender " + std::to_string(n % 97) + "\" <sender" + std::to_string(n % 97) + "@example.org>\r\n";
+    m += "From: \"Sender " + std::to_string(n % 97) + "\" <sender" + std::to_string(n % 97) +
+         "@example.org>\r\n";
     m += "To: alice@maillab.example\r\nSubject: Weekly report number " + std::to_string(n) + "\r\n";
     m += "Message-ID: <bench." + std::to_string(n) + "@example.org>\r\nMIME-Version: 1.0\r\n";
     m += "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
-    while (m.size() < 4000) m += "The quick brown fox jumps over the lazy dog; the network is up and running.\r\n";
+    while (m.size() < 4000)
+        m += "The quick brown fox jumps over the lazy dog; the network is up and running.\r\n";
     if (n % 100 == 0) m += "Remember to bring the kumquat.\r\n";
     return m;
 }
@@ -62,10 +63,22 @@ void run(benchmark::State& state, const std::string& command, bool select)
     state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
-void BM_Select(benchmark::State& state) { run(state, "c EXAMINE INBOX\r\n", true); }
-void BM_FetchHeaders(benchmark::State& state) { run(state, "c FETCH 1:* (FLAGS ENVELOPE RFC822.SIZE)\r\n", false); }
-void BM_UidSearchText(benchmark::State& state) { run(state, "c UID SEARCH TEXT kumquat\r\n", false); }
-void BM_FetchAllBodies(benchmark::State& state) { run(state, "c FETCH 1:* BODY.PEEK[]\r\n", false); }
+void BM_Select(benchmark::State& state)
+{
+    run(state, "c EXAMINE INBOX\r\n", true);
+}
+void BM_FetchHeaders(benchmark::State& state)
+{
+    run(state, "c FETCH 1:* (FLAGS ENVELOPE RFC822.SIZE)\r\n", false);
+}
+void BM_UidSearchText(benchmark::State& state)
+{
+    run(state, "c UID SEARCH TEXT kumquat\r\n", false);
+}
+void BM_FetchAllBodies(benchmark::State& state)
+{
+    run(state, "c FETCH 1:* BODY.PEEK[]\r\n", false);
+}
 
 // The whole run in one session: SELECT, headers, search, every body.
 void BM_WholeRun(benchmark::State& state)

@@ -31,7 +31,7 @@ constexpr size_t kMessageSize = 4096;
 // [SECTION] the mail: realistic header and text lines, some starting with '.', exactly 4 KiB each
 
 class Words {
-  public:
+public:
     explicit Words(uint64_t seed) : m_state(seed * 2654435761u + 1) {}
     const char* next()
     {
@@ -45,7 +45,7 @@ class Words {
     }
     uint64_t number(uint64_t modulo) { return (next()[0] + (m_state >> 40)) % modulo; }
 
-  private:
+private:
     uint64_t m_state;
 };
 

@@ -13,8 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     store::Store store(1);
     store.addAccount("alice", "wonderland");
     store.createMailbox("alice", "Archive");
-    store.deliver("alice", "INBOX",
-                  "Subject: a\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\none\r\n--x--\r\n", {0, 0});
+    store.deliver(
+        "alice", "INBOX",
+        "Subject: a\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\none\r\n--x--\r\n", {0, 0});
     store.deliver("alice", "INBOX", "Subject: b\r\n\r\nworld\r\n", {0, 0});
     imap::SessionOptions options;
     options.maxLineLength = 4096;

@@ -6,6 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    maillab::scenario::parseScenario(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.json");
+    maillab::scenario::parseScenario(std::string_view(reinterpret_cast<const char*>(data), size),
+                                     "fuzz.json");
     return 0;
 }

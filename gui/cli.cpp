@@ -7,10 +7,9 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
-#include <optional>
-
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace maillab::cli {
@@ -60,7 +59,8 @@ int printScenario(const std::string& path, bool narrate)
         return 1;
     }
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)));
-    for (const std::string& problem : simulation.setupErrors()) std::cerr << "maillab: warning: " << problem << "\n";
+    for (const std::string& problem : simulation.setupErrors())
+        std::cerr << "maillab: warning: " << problem << "\n";
     const auto& actions = simulation.scenario().actions;
     if (narrate) std::cout << "# " << simulation.scenario().title << "\n";
     size_t printed = 0;
@@ -80,14 +80,15 @@ int printScenario(const std::string& path, bool narrate)
             }
             lastAction = action;
         }
-        for (; printed < entries.size(); ++printed) std::cout << wire::formatEntry(entries[printed], tagged);
+        for (; printed < entries.size(); ++printed)
+            std::cout << wire::formatEntry(entries[printed], tagged);
     }
     if (narrate && lastAction < actions.size()) printAnswer(actions[lastAction]);
     int failed = 0;
     for (const scenario::CheckpointResult& result : simulation.checkpointResults())
         if (!result.passed()) {
-            std::cerr << "maillab: " << path << ": step " << result.action + 1 << ": checkpoint \"" << result.description
-                      << "\" fails\n";
+            std::cerr << "maillab: " << path << ": step " << result.action + 1 << ": checkpoint \""
+                      << result.description << "\" fails\n";
             ++failed;
         }
     return failed ? 3 : 0;
@@ -100,8 +101,10 @@ int runScenario(const Args& args)
     std::string file;
     bool narrate = true;
     for (const std::string& arg : args) {
-        if (arg == "--quiet") narrate = false;
-        else if (file.empty()) file = arg;
+        if (arg == "--quiet")
+            narrate = false;
+        else if (file.empty())
+            file = arg;
     }
     if (file.empty()) {
         std::cerr << "usage: maillab run FILE.json [--quiet]\n";
@@ -118,8 +121,8 @@ int runDefault()
     if ((!display || !*display) && (!wayland || !*wayland))
         std::cout << "No display found: running the default lesson headless (" << lesson << ").\n";
     else
-        std::cout << "The dashboard is not part of this build yet: running the default lesson headless (" << lesson
-                  << ").\n";
+        std::cout << "The dashboard is not part of this build yet: running the default lesson headless ("
+                  << lesson << ").\n";
     return printScenario(lesson, true);
 }
 
@@ -137,10 +140,12 @@ int runConsole(const Args& args)
         scenario::makeServerSession(imap ? wire::Protocol::Imap : wire::Protocol::Pop3, store, clock, 1);
     if (isatty(STDIN_FILENO)) {
         if (imap)
-            std::cerr << "maillab IMAP console: type tagged commands (a1 LOGIN alice wonderland, a2 SELECT INBOX, "
-                         "a3 FETCH 1:3 (FLAGS ENVELOPE), a4 LOGOUT).\n";
+            std::cerr
+                << "maillab IMAP console: type tagged commands (a1 LOGIN alice wonderland, a2 SELECT INBOX, "
+                   "a3 FETCH 1:3 (FLAGS ENVELOPE), a4 LOGOUT).\n";
         else
-            std::cerr << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, QUIT).\n";
+            std::cerr
+                << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, QUIT).\n";
     }
     std::cout << session->greeting() << std::flush;
     // Input is read as a byte stream whose line ends become CRLF, so a literal's size counts them as the
@@ -149,7 +154,8 @@ int runConsole(const Args& args)
     bool endOfInput = false;
     auto fill = [&](size_t wanted, bool wholeLine) {
         std::string line;
-        while (!endOfInput && (wholeLine ? pending.find("\r\n") == std::string::npos : pending.size() < wanted)) {
+        while (!endOfInput &&
+               (wholeLine ? pending.find("\r\n") == std::string::npos : pending.size() < wanted)) {
             if (!std::getline(std::cin, line)) {
                 endOfInput = true;
                 break;
@@ -175,8 +181,11 @@ int runConsole(const Args& args)
             fill(size, false);
             std::string data = pending.substr(0, size);
             pending.erase(0, std::min(pending.size(), size));
-            if (go) std::cout << session->receive(data) << std::flush;
-            else std::cerr << "maillab: the server refused the literal; its " << data.size() << " octets were not sent\n";
+            if (go)
+                std::cout << session->receive(data) << std::flush;
+            else
+                std::cerr << "maillab: the server refused the literal; its " << data.size()
+                          << " octets were not sent\n";
         }
     }
     // End of input without QUIT or LOGOUT is a dropped connection: a POP3 server deletes nothing.

@@ -1,6 +1,5 @@
 // maillab serve and maillab connect: the network subcommands.
 #include "cli.hpp"
-
 #include "imap/imap_client.hpp"
 #include "net/remote_link.hpp"
 #include "net/server.hpp"
@@ -11,11 +10,10 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 namespace maillab::cli {
@@ -23,14 +21,20 @@ namespace maillab::cli {
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void onSignal(int) { g_stop = 1; }
+void onSignal(int)
+{
+    g_stop = 1;
+}
 
 // "--name value" options; returns false (and prints why) on an unknown or incomplete option.
 struct Options {
     std::map<std::string, std::string> values;
     std::vector<std::string> flags;
     std::vector<std::string> positional;
-    bool has(const std::string& flag) const { return std::find(flags.begin(), flags.end(), flag) != flags.end(); }
+    bool has(const std::string& flag) const
+    {
+        return std::find(flags.begin(), flags.end(), flag) != flags.end();
+    }
     std::optional<std::string> get(const std::string& name) const
     {
         auto it = values.find(name);
@@ -39,8 +43,8 @@ struct Options {
     }
 };
 
-bool parseOptions(const Args& args, const std::vector<std::string>& withValue, const std::vector<std::string>& flags,
-                  Options& out)
+bool parseOptions(const Args& args, const std::vector<std::string>& withValue,
+                  const std::vector<std::string>& flags, Options& out)
 {
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -104,8 +108,9 @@ int runServe(const Args& args)
 {
     Options o;
     if (!parseOptions(args,
-                      {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line", "--max-literal",
-                       "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms", "--accounts", "--maildir"},
+                      {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line",
+                       "--max-literal", "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms",
+                       "--accounts", "--maildir"},
                       {"--standard-ports", "--log"}, o))
         return 2;
     net::ServerOptions options;
@@ -117,10 +122,11 @@ int runServe(const Args& args)
     auto maxLiteral = numberOption(o, "--max-literal", options.imapMaxLiteral);
     auto pop3Idle = numberOption(o, "--pop3-idle", static_cast<uint64_t>(options.pop3IdleSeconds));
     auto imapIdle = numberOption(o, "--imap-idle", static_cast<uint64_t>(options.imapIdleSeconds));
-    auto failures = numberOption(o, "--login-failures", static_cast<uint64_t>(options.loginFailuresBeforeDelay));
+    auto failures =
+        numberOption(o, "--login-failures", static_cast<uint64_t>(options.loginFailuresBeforeDelay));
     auto delay = numberOption(o, "--login-delay-ms", static_cast<uint64_t>(options.loginDelayMs));
-    if (!pop3Port || !imapPort || !maxConnections || !maxLine || !maxLiteral || !pop3Idle || !imapIdle || !failures ||
-        !delay || *pop3Port > 65535 || *imapPort > 65535)
+    if (!pop3Port || !imapPort || !maxConnections || !maxLine || !maxLiteral || !pop3Idle || !imapIdle ||
+        !failures || !delay || *pop3Port > 65535 || *imapPort > 65535)
         return 2;
     options.pop3Port = static_cast<uint16_t>(*pop3Port);
     options.imapPort = static_cast<uint16_t>(*imapPort);
@@ -134,8 +140,9 @@ int runServe(const Args& args)
     if (auto bind = o.get("--bind")) {
         options.bindAddress = *bind;
         if (*bind != "127.0.0.1")
-            std::cerr << "maillab: warning: listening on " << *bind
-                      << ": other machines can reach this server, and its demo accounts have published passwords\n";
+            std::cerr
+                << "maillab: warning: listening on " << *bind
+                << ": other machines can reach this server, and its demo accounts have published passwords\n";
     }
 
     net::SystemClock clock;
@@ -160,7 +167,8 @@ int runServe(const Args& args)
             for (const store::DemoAccount& demo : store::kDemoAccounts)
                 store::loadUserMail(store, util::assetsDir() / "mail", demo.user, {}, problems);
         }
-        for (const std::string& problem : maildir->problems()) std::cerr << "maillab: maildir: " << problem << "\n";
+        for (const std::string& problem : maildir->problems())
+            std::cerr << "maillab: maildir: " << problem << "\n";
     } else if (!o.get("--accounts")) {
         std::vector<std::string> problems;
         for (const store::DemoAccount& demo : store::kDemoAccounts)
@@ -171,7 +179,9 @@ int runServe(const Args& args)
     // A long-running server keeps only the newest wire bytes (enough for a dashboard to scroll back).
     transcript.setByteLimit(4u * 1024 * 1024);
     if (o.has("--log"))
-        transcript.onRecord = [](const wire::TranscriptEntry& e) { std::cout << wire::formatEntry(e, true) << std::flush; };
+        transcript.onRecord = [](const wire::TranscriptEntry& e) {
+            std::cout << wire::formatEntry(e, true) << std::flush;
+        };
     net::Server server(store, clock, transcript, options);
     std::string error;
     if (!server.start(error)) {
@@ -183,7 +193,8 @@ int runServe(const Args& args)
     std::signal(SIGPIPE, SIG_IGN);
     std::cout << "maillab serve: POP3 on " << options.bindAddress << ":" << server.pop3Port() << ", IMAP on "
               << options.bindAddress << ":" << server.imapPort() << " (Ctrl-C to stop)" << std::endl;
-    while (!g_stop) server.poll(250);
+    while (!g_stop)
+        server.poll(250);
     server.shutdown();
     std::cout << "maillab serve: stopped; sessions that had not said QUIT deleted nothing" << std::endl;
     return 0;
@@ -192,12 +203,14 @@ int runServe(const Args& args)
 int runConnect(const Args& args)
 {
     Options o;
-    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout"}, {"--quiet"}, o))
+    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout"},
+                      {"--quiet"}, o))
         return 2;
-    if (o.positional.size() != 3 || (o.positional[0] != "pop3" && o.positional[0] != "imap") || !o.get("--user") ||
-        !o.get("--password")) {
+    if (o.positional.size() != 3 || (o.positional[0] != "pop3" && o.positional[0] != "imap") ||
+        !o.get("--user") || !o.get("--password")) {
         std::cerr << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
-                     "                       [--open N] [--search TEXT]   (IMAP: open message N, search the server)\n";
+                     "                       [--open N] [--search TEXT]   (IMAP: open message N, search the "
+                     "server)\n";
         return 2;
     }
     auto port = util::parseNumber(o.positional[2]);
@@ -207,7 +220,9 @@ int runConnect(const Args& args)
     net::SystemClock clock;
     wire::Transcript transcript;
     if (!o.has("--quiet"))
-        transcript.onRecord = [](const wire::TranscriptEntry& e) { std::cout << wire::formatEntry(e, false) << std::flush; };
+        transcript.onRecord = [](const wire::TranscriptEntry& e) {
+            std::cout << wire::formatEntry(e, false) << std::flush;
+        };
     store::DeviceStore local;
     std::unique_ptr<wire::ClientEngine> client;
     std::vector<std::function<void()>> actions;
@@ -256,8 +271,8 @@ int runConnect(const Args& args)
         if (!status.empty()) std::cerr << "maillab: " << status << "\n";
         if (status.rfind("login failed", 0) == 0 || status.rfind("could not connect", 0) == 0) return 1;
     }
-    std::cerr << "maillab: the device now holds " << local.messages().size() << " message(s), " << local.bytesHeld()
-              << " bytes\n";
+    std::cerr << "maillab: the device now holds " << local.messages().size() << " message(s), "
+              << local.bytesHeld() << " bytes\n";
     return 0;
 }
 

@@ -32,7 +32,10 @@ using scenario::Simulation;
 
 // [SECTION] helpers
 
-std::unique_ptr<Simulation> runFile(const std::filesystem::path& file) { return runLessonFile(file); }
+std::unique_ptr<Simulation> runFile(const std::filesystem::path& file)
+{
+    return runLessonFile(file);
+}
 
 // The golden files export frozen copies of two lessons (tests/golden/export/lessons/), so editing a lesson in
 // lessons/ does not change them; only a change to the exporters or to what the engines say does.

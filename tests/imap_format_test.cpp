@@ -29,7 +29,7 @@ bool iequal(std::string_view a, std::string_view b)
 // Recursive descent over exactly the productions the formatter may produce; every optional part that the
 // grammar introduces with SP is taken when an SP follows, so there is no backtracking.
 class Rfc3501Grammar {
-  public:
+public:
     static bool isEnvelope(std::string_view text)
     {
         Rfc3501Grammar g(text);
@@ -46,7 +46,7 @@ class Rfc3501Grammar {
         return g.string() && g.atEnd();
     }
 
-  private:
+private:
     explicit Rfc3501Grammar(std::string_view text) : m_text(text) {}
 
     bool atEnd() const { return m_pos == m_text.size(); }

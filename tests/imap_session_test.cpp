@@ -117,7 +117,7 @@ bool startsWith(std::string_view text, std::string_view prefix)
 
 // One connection's server side with a small client-side convenience: send() adds the CRLF.
 class Conn {
-  public:
+public:
     explicit Conn(DemoWorld& world, int id = 1, SessionOptions options = {})
         : m_session(world.store, world.clock, id, std::move(options)), m_greeting(m_session.greeting())
     {
@@ -146,7 +146,7 @@ class Conn {
         return reply;
     }
 
-  private:
+private:
     ImapSession m_session;
     std::string m_greeting;
 };
@@ -177,8 +177,8 @@ StoreSnapshot snapshot(const store::Store& store)
                     messages += "," + k;
                 messages += ";";
             }
-            s.emplace_back(user + "/" + name, box.uidValidity, box.uidNext, store.account(user)->subscriptions.count(name) > 0, messages,
-                           box.messages.size());
+            s.emplace_back(user + "/" + name, box.uidValidity, box.uidNext,
+                           store.account(user)->subscriptions.count(name) > 0, messages, box.messages.size());
         }
     return s;
 }
@@ -2024,7 +2024,8 @@ TEST(ImapSession, ListPatternsSpellInboxInAnyCase_Rfc3501_5_1)
     s.greeting();
     s.receive("a LOGIN alice wonderland\r\n");
     for (const char* pattern : {"In%", "inbox", "INB*", "i*"})
-        EXPECT_NE(s.receive(std::string("b LIST \"\" ") + pattern + "\r\n").find("\"/\" INBOX\r\n"), std::string::npos)
+        EXPECT_NE(s.receive(std::string("b LIST \"\" ") + pattern + "\r\n").find("\"/\" INBOX\r\n"),
+                  std::string::npos)
             << pattern;
     EXPECT_EQ(s.receive("c LIST \"\" Inx%\r\n").find("INBOX"), std::string::npos);
 }
@@ -2459,7 +2460,8 @@ void compareWithGolden(const std::string& lesson)
 {
     auto simulation = runLesson(lesson);
     ASSERT_TRUE(simulation);
-    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"), simulation->transcript().toText());
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"),
+                          simulation->transcript().toText());
 }
 
 // The shape RFC 3501 gives every server response (sections 2.2.2 and 7): untagged "* ", continuation "+ ", or

@@ -47,7 +47,7 @@ const mail::DateTime kDate3{1600000000, 0};
 
 // A directory of its own under the system's temp directory, removed with everything in it.
 class TempDir {
-  public:
+public:
     TempDir()
     {
         static std::atomic<int> counter{0};
@@ -65,7 +65,7 @@ class TempDir {
     TempDir& operator=(const TempDir&) = delete;
     const fs::path& path() const { return m_path; }
 
-  private:
+private:
     fs::path m_path;
 };
 
@@ -162,7 +162,7 @@ std::map<std::string, MailboxState> stateOf(const Store& store)
 }
 
 class MaildirTest : public ::testing::Test {
-  protected:
+protected:
     TempDir m_dir;
     const fs::path& root() const { return m_dir.path(); }
     fs::path inbox() const { return root() / "carol"; }

@@ -3,9 +3,8 @@
 #include "mail/message.hpp"
 #include "test_support.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 
 namespace maillab::test {
@@ -14,14 +13,18 @@ namespace {
 
 using mail::MimePart;
 
-std::string demo(const std::string& relative) { return readFile(mailDir() / relative); }
+std::string demo(const std::string& relative)
+{
+    return readFile(mailDir() / relative);
+}
 
 std::string structure(const MimePart& part)
 {
     std::string out = part.type + "/" + part.subtype;
     if (!part.children.empty()) {
         out += "[";
-        for (size_t i = 0; i < part.children.size(); ++i) out += (i ? "," : "") + structure(part.children[i]);
+        for (size_t i = 0; i < part.children.size(); ++i)
+            out += (i ? "," : "") + structure(part.children[i]);
         out += "]";
     }
     return out;
@@ -50,9 +53,7 @@ TEST(Message, EveryDemoMessageParsesWithConsistentOffsets)
         SCOPED_TRACE(entry.path().string());
         // Stored mail uses CRLF only (RFC 5322 section 2.1).
         for (size_t i = 0; i < bytes.size(); ++i) {
-            if (bytes[i] == '\n') {
-                ASSERT_TRUE(i > 0 && bytes[i - 1] == '\r') << "bare LF at " << i;
-            }
+            if (bytes[i] == '\n') { ASSERT_TRUE(i > 0 && bytes[i - 1] == '\r') << "bare LF at " << i; }
         }
         MimePart root = mail::parseMime(bytes);
         EXPECT_EQ(root.headerOffset, 0u);
@@ -83,8 +84,9 @@ TEST(Message, MimeTreesOfTheDemoMail_Rfc2046)
 
 TEST(Message, PartBoundsExcludeTheCrlfBeforeTheBoundary_Rfc2046_5_1_1)
 {
-    std::string message = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
-                          "preamble\r\n--b\r\n\r\nfirst\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n";
+    std::string message =
+        "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+        "preamble\r\n--b\r\n\r\nfirst\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n";
     MimePart root = mail::parseMime(message);
     ASSERT_EQ(root.children.size(), 2u);
     const MimePart& first = root.children[0];
@@ -132,7 +134,8 @@ TEST(Message, HeaderFieldsAreUnfolded_Rfc5322_2_2_3)
 TEST(Message, EncodedWordsDecode_Rfc2047)
 {
     EXPECT_EQ(mail::decodeEncodedWords("=?UTF-8?B?Q2Fmw6k=?="), "Caf\xC3\xA9");
-    EXPECT_EQ(mail::decodeEncodedWords("=?iso-8859-1?q?Jos=E9_Garc=EDa?= <j@x>"), "Jos\xC3\xA9 Garc\xC3\xAD" "a <j@x>");
+    EXPECT_EQ(mail::decodeEncodedWords("=?iso-8859-1?q?Jos=E9_Garc=EDa?= <j@x>"), "Jos\xC3\xA9 Garc\xC3\xAD"
+                                                                                  "a <j@x>");
     // Space between adjacent encoded-words disappears (RFC 2047 section 6.2); elsewhere it stays.
     EXPECT_EQ(mail::decodeEncodedWords("=?US-ASCII?Q?a?= =?US-ASCII?Q?b?= c"), "ab c");
     EXPECT_EQ(mail::decodeEncodedWords("no words here"), "no words here");
@@ -145,8 +148,8 @@ TEST(Message, EncodedWordsDecode_Rfc2047)
 
 TEST(Message, AddressListsWithNamesGroupsAndComments_Rfc5322_3_4)
 {
-    auto list = mail::parseAddressList(
-        "\"Rivera, Marisol\" <rivera@cs.example.org>, bob@example.com (Bob), Team: a@x.example, b@y.example;");
+    auto list = mail::parseAddressList("\"Rivera, Marisol\" <rivera@cs.example.org>, bob@example.com (Bob), "
+                                       "Team: a@x.example, b@y.example;");
     ASSERT_EQ(list.size(), 6u);
     EXPECT_EQ(list[0].name, "Rivera, Marisol");
     EXPECT_EQ(list[0].mailbox, "rivera");
@@ -179,7 +182,10 @@ TEST(Message, BodiesDecodeForDisplay_Rfc2045_6)
 
 TEST(Message, MalformedMimeDegradesWithoutCrashing)
 {
-    const char* inputs[] = {"", "\r\n", "no header end", "Content-Type: multipart/mixed\r\n\r\nno boundary",
+    const char* inputs[] = {"",
+                            "\r\n",
+                            "no header end",
+                            "Content-Type: multipart/mixed\r\n\r\nno boundary",
                             "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nunterminated",
                             "Content-Type: message/rfc822\r\n\r\n"};
     for (const char* input : inputs) {
@@ -188,10 +194,12 @@ TEST(Message, MalformedMimeDegradesWithoutCrashing)
     }
     // Deep nesting stops at the depth limit instead of exhausting the stack.
     std::string deep;
-    for (int i = 0; i < 500; ++i) deep += "Content-Type: message/rfc822\r\n\r\n";
+    for (int i = 0; i < 500; ++i)
+        deep += "Content-Type: message/rfc822\r\n\r\n";
     MimePart root = mail::parseMime(deep);
     int depth = 0;
-    for (const MimePart* p = &root; !p->children.empty(); p = &p->children[0]) ++depth;
+    for (const MimePart* p = &root; !p->children.empty(); p = &p->children[0])
+        ++depth;
     EXPECT_LE(depth, 40);
 }
 

@@ -30,7 +30,8 @@ void compareWithGolden(const std::string& lesson)
 {
     auto simulation = runLesson(lesson);
     ASSERT_TRUE(simulation);
-    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"), simulation->transcript().toText());
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / (lesson + ".txt"),
+                          simulation->transcript().toText());
 }
 
 // [SECTION] RFC 1939 shapes, checked on every exchange of a transcript

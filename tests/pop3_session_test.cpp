@@ -466,7 +466,7 @@ TEST(Pop3Session, AuthorizationCommandsAreRefusedInTransaction_Rfc1939_3)
 // [SECTION] TRANSACTION
 
 class Pop3Transaction : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override
     {
         greet(session);

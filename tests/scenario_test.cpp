@@ -15,7 +15,8 @@ std::string loadError(const std::string& json)
     return "";
 }
 
-const char* kDevices = R"("devices": [{"name": "laptop", "protocol": "pop3", "user": "alice", "password": "wonderland"}])";
+const char* kDevices =
+    R"("devices": [{"name": "laptop", "protocol": "pop3", "user": "alice", "password": "wonderland"}])";
 
 TEST(Scenario, BadJsonNamesFileLineAndColumn)
 {
@@ -26,8 +27,9 @@ TEST(Scenario, BadJsonNamesFileLineAndColumn)
 
 TEST(Scenario, UnknownActionNamesTheStepAndTheChoices)
 {
-    std::string error = loadError(std::string("{\"title\": \"x\", ") + kDevices +
-                                  R"(, "steps": [{"action": "note"}, {"device": "laptop", "action": "fly"}]})");
+    std::string error =
+        loadError(std::string("{\"title\": \"x\", ") + kDevices +
+                  R"(, "steps": [{"action": "note"}, {"device": "laptop", "action": "fly"}]})");
     EXPECT_NE(error.find("lesson.json: step 2.action"), std::string::npos) << error;
     EXPECT_NE(error.find("unknown action \"fly\""), std::string::npos) << error;
     EXPECT_NE(error.find("check mail"), std::string::npos) << error;
@@ -35,19 +37,23 @@ TEST(Scenario, UnknownActionNamesTheStepAndTheChoices)
 
 TEST(Scenario, MistakesInDevicesAndStepsAreReportedWithTheirPlace)
 {
-    EXPECT_NE(loadError(R"({"title": "x", "devices": [{"name": "a", "protocol": "smtp", "user": "u", "password": "p"}],
+    EXPECT_NE(
+        loadError(
+            R"({"title": "x", "devices": [{"name": "a", "protocol": "smtp", "user": "u", "password": "p"}],
                            "steps": []})")
-                  .find("devices[0].protocol"),
-              std::string::npos);
+            .find("devices[0].protocol"),
+        std::string::npos);
     EXPECT_NE(loadError(std::string("{\"title\": \"x\", ") + kDevices +
                         R"(, "steps": [{"device": "phone", "action": "check mail"}]})")
                   .find("no device named \"phone\""),
               std::string::npos);
     // POP3 has no folders on the server: the loader says so instead of failing later.
-    EXPECT_NE(loadError(std::string("{\"title\": \"x\", ") + kDevices +
-                        R"(, "steps": [{"device": "laptop", "action": "move", "message": 1, "folder": "Archive"}]})")
-                  .find("needs an IMAP device"),
-              std::string::npos);
+    EXPECT_NE(
+        loadError(
+            std::string("{\"title\": \"x\", ") + kDevices +
+            R"(, "steps": [{"device": "laptop", "action": "move", "message": 1, "folder": "Archive"}]})")
+            .find("needs an IMAP device"),
+        std::string::npos);
     EXPECT_NE(loadError(std::string("{\"title\": \"x\", ") + kDevices + R"(, "steps": [{"action": "wait"}]})")
                   .find("step 1"),
               std::string::npos);
@@ -63,19 +69,27 @@ TEST(Scenario, NumbersTooLargeForJsonAreALoadError)
 
 TEST(Scenario, QuestionsAndCheckpointsAreCheckedWhenLoaded)
 {
-    const std::string head = std::string("{\"title\": \"x\", ") + kDevices + R"(, "steps": [{"device": "laptop", "action": "check mail", )";
-    EXPECT_NE(loadError(head + R"("question": {"prompt": "?", "choices": ["a"], "answer": 0, "explanation": "e"}}]})")
-                  .find("step 1.question.choices"),
-              std::string::npos);
-    EXPECT_NE(loadError(head + R"("question": {"prompt": "?", "choices": ["a", "b"], "answer": 2, "explanation": "e"}}]})")
-                  .find("step 1.question.answer"),
-              std::string::npos);
+    const std::string head = std::string("{\"title\": \"x\", ") + kDevices +
+                             R"(, "steps": [{"device": "laptop", "action": "check mail", )";
+    EXPECT_NE(
+        loadError(head +
+                  R"("question": {"prompt": "?", "choices": ["a"], "answer": 0, "explanation": "e"}}]})")
+            .find("step 1.question.choices"),
+        std::string::npos);
+    EXPECT_NE(
+        loadError(head +
+                  R"("question": {"prompt": "?", "choices": ["a", "b"], "answer": 2, "explanation": "e"}}]})")
+            .find("step 1.question.answer"),
+        std::string::npos);
     EXPECT_NE(loadError(head + R"("checkpoint": {"description": "d", "claims": [{"claim": "magic"}]}}]})")
                   .find("step 1.checkpoint.claims[0].claim: unknown claim \"magic\""),
               std::string::npos);
-    EXPECT_NE(loadError(head + R"("checkpoint": {"description": "d", "claims": [{"claim": "device messages", "device": "phone", "equals": 1}]}}]})")
-                  .find("no device named \"phone\""),
-              std::string::npos);
+    EXPECT_NE(
+        loadError(
+            head +
+            R"("checkpoint": {"description": "d", "claims": [{"claim": "device messages", "device": "phone", "equals": 1}]}}]})")
+            .find("no device named \"phone\""),
+        std::string::npos);
 }
 
 TEST(Simulation, AFalseCheckpointIsReportedWithWhatReallyHappened)
@@ -106,8 +120,9 @@ TEST(Scenario, AMessageFileThatDoesNotExistIsALoadErrorWithItsPlace)
     ASSERT_TRUE(std::holds_alternative<scenario::Scenario>(loaded));
     auto error = scenario::checkMessageFiles(std::get<scenario::Scenario>(loaded), mailDir(), "lesson.json");
     ASSERT_TRUE(error);
-    EXPECT_NE(error->message.find("lesson.json: step 1.message: no message file \"alice/INBOX/99-missing.eml\""),
-              std::string::npos)
+    EXPECT_NE(
+        error->message.find("lesson.json: step 1.message: no message file \"alice/INBOX/99-missing.eml\""),
+        std::string::npos)
         << error->message;
 }
 
@@ -115,14 +130,16 @@ TEST(Scenario, MissingFileIsAnErrorNotACrash)
 {
     auto result = scenario::loadScenario("/nonexistent/lesson.json");
     ASSERT_TRUE(std::holds_alternative<scenario::LoadError>(result));
-    EXPECT_NE(std::get<scenario::LoadError>(result).message.find("/nonexistent/lesson.json"), std::string::npos);
+    EXPECT_NE(std::get<scenario::LoadError>(result).message.find("/nonexistent/lesson.json"),
+              std::string::npos);
 }
 
 TEST(Scenario, EveryShippedLessonLoadsAndRunsToTheEnd)
 {
     int lessons = 0;
     for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
-        if (entry.path().extension() != ".json" || entry.path().filename().string().find("schema") != std::string::npos)
+        if (entry.path().extension() != ".json" ||
+            entry.path().filename().string().find("schema") != std::string::npos)
             continue;
         SCOPED_TRACE(entry.path().string());
         auto loaded = scenario::loadScenario(entry.path());
@@ -176,7 +193,8 @@ TEST(Simulation, ImapPhoneChangesReachTheIdlingLaptop_Rfc2177)
     EXPECT_EQ(simulation.store().mailbox("alice", "Archive")->messages.size(), 1u);
     // The laptop's cache followed: the moved message is no longer in its INBOX view.
     auto* laptop = simulation.device("laptop");
-    for (const auto& m : laptop->local.messages()) EXPECT_EQ(m.subject.find("Study group"), std::string::npos);
+    for (const auto& m : laptop->local.messages())
+        EXPECT_EQ(m.subject.find("Study group"), std::string::npos);
 }
 
 TEST(Simulation, ImapDeviceCachesHeadersAndOnlyTheOpenedPart)

@@ -1,9 +1,8 @@
 #include "test_support.hpp"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <iostream>
 #include <sstream>
 
@@ -24,7 +23,8 @@ std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path&
         ADD_FAILURE() << error->message;
         return nullptr;
     }
-    auto simulation = std::make_unique<scenario::Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
+    auto simulation =
+        std::make_unique<scenario::Simulation>(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
     EXPECT_TRUE(simulation->setupErrors().empty()) << file;
     simulation->run();
     EXPECT_TRUE(simulation->finished()) << file;
@@ -50,7 +50,8 @@ std::string firstDifference(const std::string& expected, const std::string& actu
     }
     auto lineAt = [start](const std::string& text) {
         size_t end = text.find('\n', start);
-        return start > text.size() ? std::string() : text.substr(start, end == std::string::npos ? end : end - start);
+        return start > text.size() ? std::string()
+                                   : text.substr(start, end == std::string::npos ? end : end - start);
     };
     return "first difference at line " + std::to_string(line) + ":\n  golden: " + lineAt(expected) +
            "\n  actual: " + lineAt(actual);
@@ -69,8 +70,9 @@ void compareWithGoldenFile(const std::filesystem::path& golden, const std::strin
     }
     ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " is missing; run with MAILLAB_UPDATE_GOLDEN=1";
     const std::string expected = readFile(golden);
-    EXPECT_TRUE(actual == expected) << golden.string() << " differs from the run; " << firstDifference(expected, actual)
-                                    << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1, then read the diff)";
+    EXPECT_TRUE(actual == expected)
+        << golden.string() << " differs from the run; " << firstDifference(expected, actual)
+        << "\n(if the change is intended: MAILLAB_UPDATE_GOLDEN=1, then read the diff)";
 }
 
 void expectSameTranscripts(const scenario::Simulation& first, const scenario::Simulation& second)

@@ -13,8 +13,14 @@
 
 namespace maillab::test {
 
-inline std::filesystem::path sourceDir() { return MAILLAB_SOURCE_DIR; }
-inline std::filesystem::path mailDir() { return sourceDir() / "assets" / "mail"; }
+inline std::filesystem::path sourceDir()
+{
+    return MAILLAB_SOURCE_DIR;
+}
+inline std::filesystem::path mailDir()
+{
+    return sourceDir() / "assets" / "mail";
+}
 
 std::string readFile(const std::filesystem::path& path);
 

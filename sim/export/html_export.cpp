@@ -137,8 +137,10 @@ void appendQuestion(std::string& out, const StepView& step)
 {
     if (!step.action || !step.action->question) return;
     const scenario::Question& q = *step.action->question;
-    out += "<div class=\"question\"><p><strong>Question:</strong> " + esc(q.prompt) + "</p>\n<ol type=\"a\">\n";
-    for (const std::string& choice : q.choices) out += "<li>" + esc(choice) + "</li>\n";
+    out +=
+        "<div class=\"question\"><p><strong>Question:</strong> " + esc(q.prompt) + "</p>\n<ol type=\"a\">\n";
+    for (const std::string& choice : q.choices)
+        out += "<li>" + esc(choice) + "</li>\n";
     out += "</ol></div>\n";
 }
 
@@ -146,8 +148,8 @@ void appendAnswer(std::string& out, const StepView& step)
 {
     if (!step.action || !step.action->question) return;
     const scenario::Question& q = *step.action->question;
-    out += std::string("<p class=\"answer\"><strong>Answer:</strong> ") + static_cast<char>('a' + q.answer) + ") " +
-           esc(q.choices[q.answer]) + ". " + esc(q.explanation) + "</p>\n";
+    out += std::string("<p class=\"answer\"><strong>Answer:</strong> ") + static_cast<char>('a' + q.answer) +
+           ") " + esc(q.choices[q.answer]) + ". " + esc(q.explanation) + "</p>\n";
 }
 
 void appendStep(std::string& out, const StepView& step, size_t number, bool tagged)

@@ -138,8 +138,8 @@ void appendAnswer(std::string& out, const StepView& step)
 {
     if (!step.action || !step.action->question) return;
     const scenario::Question& q = *step.action->question;
-    out += std::string("**Answer:** ") + static_cast<char>('a' + q.answer) + ") " + mdInline(q.choices[q.answer]) +
-           ". " + mdInline(q.explanation) + "\n\n";
+    out += std::string("**Answer:** ") + static_cast<char>('a' + q.answer) + ") " +
+           mdInline(q.choices[q.answer]) + ". " + mdInline(q.explanation) + "\n\n";
 }
 
 void appendStep(std::string& out, const StepView& step, size_t number, bool tagged)

@@ -22,7 +22,8 @@ wire::ReplyFramer taggedOrContinuation(const std::string& tag)
 }
 
 // The first text part of a BODYSTRUCTURE, as a section path ("1", "1.1"); prefers text/plain.
-void findTextPart(const Value& body, const std::string& path, std::string& plain, std::string& any, uint64_t& size)
+void findTextPart(const Value& body, const std::string& path, std::string& plain, std::string& any,
+                  uint64_t& size)
 {
     if (body.kind != Value::Kind::List || body.items.empty()) return;
     if (body.items[0].kind == Value::Kind::List) { // multipart: the parts come first
@@ -30,7 +31,8 @@ void findTextPart(const Value& body, const std::string& path, std::string& plain
         for (const Value& child : body.items) {
             if (child.kind != Value::Kind::List) break;
             ++n;
-            findTextPart(child, path.empty() ? std::to_string(n) : path + "." + std::to_string(n), plain, any, size);
+            findTextPart(child, path.empty() ? std::to_string(n) : path + "." + std::to_string(n), plain, any,
+                         size);
         }
         return;
     }
@@ -48,7 +50,8 @@ std::string statusLine(const std::string& reply)
     // The last line's start: the CRLF before it, not the one that ends it.
     size_t end = reply.size() < 3 ? std::string::npos : reply.rfind("\r\n", reply.size() - 3);
     std::string last = reply.substr(end == std::string::npos ? 0 : end + 2);
-    while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
+    while (!last.empty() && (last.back() == '\n' || last.back() == '\r'))
+        last.pop_back();
     return last;
 }
 
@@ -59,9 +62,15 @@ ImapClient::ImapClient(store::DeviceStore& local, const wire::Clock& clock, Clie
 {
 }
 
-void ImapClient::start(ClientAction action) { startTask(run(std::move(action))); }
+void ImapClient::start(ClientAction action)
+{
+    startTask(run(std::move(action)));
+}
 
-std::string ImapClient::nextTag() { return "A" + std::to_string(++m_tagCounter); }
+std::string ImapClient::nextTag()
+{
+    return "A" + std::to_string(++m_tagCounter);
+}
 
 bool ImapClient::ok(const wire::Reply& reply, const std::string& tag)
 {
@@ -80,12 +89,16 @@ std::string ImapClient::quote(std::string_view text)
     return out + "\"";
 }
 
-std::string ImapClient::serverId(uint32_t uid) const { return std::to_string(m_uidValidity) + ":" + std::to_string(uid); }
+std::string ImapClient::serverId(uint32_t uid) const
+{
+    return std::to_string(m_uidValidity) + ":" + std::to_string(uid);
+}
 
 uint32_t ImapClient::highestKnownUid() const
 {
     uint32_t highest = 0;
-    for (uint32_t uid : m_uids) highest = std::max(highest, uid);
+    for (uint32_t uid : m_uids)
+        highest = std::max(highest, uid);
     return highest;
 }
 
@@ -125,7 +138,8 @@ void ImapClient::absorb(const std::string& reply)
 void ImapClient::absorbOne(const Response& r)
 {
     if (r.word == "EXISTS") {
-        while (m_uids.size() < r.number) m_uids.push_back(0); // UIDs learned by the next FETCH
+        while (m_uids.size() < r.number)
+            m_uids.push_back(0); // UIDs learned by the next FETCH
     } else if (r.word == "EXPUNGE" && r.number >= 1 && r.number <= m_uids.size()) {
         // Later sequence numbers shift down by one (RFC 3501 section 7.4.1); the UIDs stay.
         uint32_t uid = m_uids[r.number - 1];
@@ -142,18 +156,21 @@ void ImapClient::absorbOne(const Response& r)
     } else if (r.word == "LIST") {
         size_t pos = 0;
         std::vector<Value> values = parseValues(r.rest, pos);
-        if (values.size() >= 3 && std::find(m_folders.begin(), m_folders.end(), values[2].text) == m_folders.end())
+        if (values.size() >= 3 &&
+            std::find(m_folders.begin(), m_folders.end(), values[2].text) == m_folders.end())
             m_folders.push_back(values[2].text);
     } else if (r.status == "OK") {
         if (util::istartsWith(r.rest, "[UIDVALIDITY "))
-            m_uidValidity = static_cast<uint32_t>(util::parseNumber(r.rest.substr(13, r.rest.find(']') - 13)).value_or(0));
+            m_uidValidity = static_cast<uint32_t>(
+                util::parseNumber(r.rest.substr(13, r.rest.find(']') - 13)).value_or(0));
     }
 }
 
 void ImapClient::applyFetch(uint32_t number, const Value& items)
 {
     if (number < 1) return;
-    while (m_uids.size() < number) m_uids.push_back(0);
+    while (m_uids.size() < number)
+        m_uids.push_back(0);
     uint32_t uid = m_uids[number - 1];
     if (const Value* u = items.get("UID")) uid = static_cast<uint32_t>(u->number().value_or(uid));
     m_uids[number - 1] = uid;
@@ -182,7 +199,7 @@ void ImapClient::applyFetch(uint32_t number, const Value& items)
         if (!from.items.empty() && from.items[0].items.size() == 4) {
             const Value& a = from.items[0];
             local->from = !a.items[0].isNil() ? mail::decodeEncodedWords(a.items[0].text)
-                                               : a.items[2].text + "@" + a.items[3].text;
+                                              : a.items[2].text + "@" + a.items[3].text;
         }
     }
     if (items.get("BODYSTRUCTURE")) local->partsHeld.insert("BODYSTRUCTURE");
@@ -258,8 +275,8 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
     }
     if (!m_loggedIn) {
         tag = nextTag();
-        reply = co_await exchange(tag + " LOGIN " + quote(m_options.user) + " " + quote(m_options.password) + "\r\n",
-                                  tagged(tag));
+        reply = co_await exchange(
+            tag + " LOGIN " + quote(m_options.user) + " " + quote(m_options.password) + "\r\n", tagged(tag));
         if (!ok(reply, tag)) {
             setStatus("login failed: " + statusLine(reply.bytes));
             if (!reply.connectionLost) {
@@ -297,7 +314,8 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
         if (!m_uids.empty()) {
             // Headers first: who, what, how big and which flags; no bodies (the point of IMAP's online mode).
             tag = nextTag();
-            reply = co_await exchange(tag + " UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)\r\n", tagged(tag));
+            reply =
+                co_await exchange(tag + " UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)\r\n", tagged(tag));
             absorb(reply.bytes);
         }
         fetchedHeaders = true;
@@ -342,13 +360,15 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
             size_t pos = 0;
             std::vector<Value> values = parseValues(r.rest, pos);
             if (!values.empty())
-                if (const Value* body = values[0].get("BODYSTRUCTURE")) findTextPart(*body, "", plain, any, size);
+                if (const Value* body = values[0].get("BODYSTRUCTURE"))
+                    findTextPart(*body, "", plain, any, size);
         }
         std::string part = plain.empty() ? (any.empty() ? "1" : any) : plain;
         // Only the part to show, and only its start when it is long.
         std::string partial = size > 2048 ? "<0.2048>" : "";
         tag = nextTag();
-        reply = co_await exchange(tag + " UID FETCH " + u + " (BODY.PEEK[" + part + "]" + partial + ")\r\n", tagged(tag));
+        reply = co_await exchange(tag + " UID FETCH " + u + " (BODY.PEEK[" + part + "]" + partial + ")\r\n",
+                                  tagged(tag));
         absorb(reply.bytes);
         tag = nextTag();
         reply = co_await exchange(tag + " UID STORE " + u + " +FLAGS (\\Seen)\r\n", tagged(tag));
@@ -364,8 +384,9 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
             break;
         }
         tag = nextTag();
-        reply = co_await exchange(tag + " UID STORE " + std::to_string(uid) + (action.kind == Kind::Flag ? " +" : " -") +
-                                      "FLAGS (" + action.flag + ")\r\n",
+        reply = co_await exchange(tag + " UID STORE " + std::to_string(uid) +
+                                      (action.kind == Kind::Flag ? " +" : " -") + "FLAGS (" + action.flag +
+                                      ")\r\n",
                                   tagged(tag));
         absorb(reply.bytes);
         setStatus(statusLine(reply.bytes));
@@ -382,7 +403,8 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
         const std::string u = std::to_string(uid);
         if (action.kind == Kind::Delete && action.expunge) {
             tag = nextTag();
-            reply = co_await exchange(tag + " UID STORE " + u + " +FLAGS.SILENT (\\Deleted)\r\n", tagged(tag));
+            reply =
+                co_await exchange(tag + " UID STORE " + u + " +FLAGS.SILENT (\\Deleted)\r\n", tagged(tag));
             absorb(reply.bytes);
             tag = nextTag();
             reply = co_await exchange(tag + " UID EXPUNGE " + u + "\r\n", tagged(tag));
@@ -401,10 +423,10 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
     case Kind::DeleteFolder:
     case Kind::RenameFolder: {
         tag = nextTag();
-        std::string command = action.kind == Kind::CreateFolder   ? " CREATE " + quote(action.folder)
-                              : action.kind == Kind::DeleteFolder ? " DELETE " + quote(action.folder)
-                                                                  : " RENAME " + quote(action.folder) + " " +
-                                                                        quote(action.newName);
+        std::string command = action.kind == Kind::CreateFolder ? " CREATE " + quote(action.folder)
+                              : action.kind == Kind::DeleteFolder
+                                  ? " DELETE " + quote(action.folder)
+                                  : " RENAME " + quote(action.folder) + " " + quote(action.newName);
         reply = co_await exchange(tag + command + "\r\n", tagged(tag));
         absorb(reply.bytes);
         setStatus(statusLine(reply.bytes));
@@ -412,8 +434,8 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
     }
     case Kind::Search: {
         tag = nextTag();
-        reply = co_await exchange(tag + " UID SEARCH " + action.searchKey + " " + quote(action.query) + "\r\n",
-                                  tagged(tag));
+        reply = co_await exchange(
+            tag + " UID SEARCH " + action.searchKey + " " + quote(action.query) + "\r\n", tagged(tag));
         absorb(reply.bytes);
         setStatus("the server found " + std::to_string(m_lastSearch.size()) + " message(s)");
         break;
@@ -427,7 +449,8 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
         if (message.substr(message.size() - 2) != "\r\n") message += "\r\n";
         tag = nextTag();
         // A synchronizing literal: the client waits for "+" before it sends the message (RFC 3501 4.3).
-        reply = co_await exchange(tag + " APPEND Drafts (\\Draft \\Seen) {" + std::to_string(message.size()) + "}\r\n",
+        reply = co_await exchange(tag + " APPEND Drafts (\\Draft \\Seen) {" + std::to_string(message.size()) +
+                                      "}\r\n",
                                   taggedOrContinuation(tag));
         if (reply.connectionLost || reply.bytes.substr(0, 1) != "+") {
             setStatus("the server refused the draft: " + statusLine(reply.bytes));

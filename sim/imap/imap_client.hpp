@@ -39,15 +39,15 @@ struct ClientAction {
         Logout,
     };
     Kind kind = Kind::CheckMail;
-    uint32_t message = 0;  // position in the device's view of the folder (1-based), or 0 to use subject
-    std::string subject;   // a substring of the subject, to pick a message
-    std::string folder;    // SelectFolder, Move/Copy target, Create/Rename/Delete folder
-    std::string newName;   // RenameFolder
+    uint32_t message = 0; // position in the device's view of the folder (1-based), or 0 to use subject
+    std::string subject;  // a substring of the subject, to pick a message
+    std::string folder;   // SelectFolder, Move/Copy target, Create/Rename/Delete folder
+    std::string newName;  // RenameFolder
     std::string flag = "\\Flagged";
-    std::string query;     // Search: the text to find
+    std::string query; // Search: the text to find
     std::string searchKey = "TEXT";
-    bool expunge = false;  // Delete: \Deleted + EXPUNGE instead of moving to Trash
-    std::string line;      // Raw
+    bool expunge = false; // Delete: \Deleted + EXPUNGE instead of moving to Trash
+    std::string line;     // Raw
     std::string draftSubject, draftBody;
 };
 

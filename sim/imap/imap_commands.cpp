@@ -14,7 +14,10 @@ std::string tagged(const Command& c, std::string_view status, std::string_view t
     return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
 }
 
-std::string done(const Command& c) { return tagged(c, "OK", commandWireName(c) + " completed"); }
+std::string done(const Command& c)
+{
+    return tagged(c, "OK", commandWireName(c) + " completed");
+}
 
 // LIST patterns: "*" matches anything, "%" anything but the hierarchy delimiter (RFC 3501 section 6.3.8).
 bool matchPattern(std::string_view name, std::string_view pattern)
@@ -76,7 +79,8 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     std::string out;
     for (size_t i = 0; i < numbers.size();) {
         size_t j = i;
-        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1)
+            ++j;
         if (!out.empty()) out += ',';
         out += std::to_string(numbers[i]);
         if (j > i) out += ":" + std::to_string(numbers[j]);
@@ -85,9 +89,15 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     return out;
 }
 
-std::string ImapSession::cmdCapability(const Command& c) { return "* CAPABILITY " + capabilities() + "\r\n" + done(c); }
+std::string ImapSession::cmdCapability(const Command& c)
+{
+    return "* CAPABILITY " + capabilities() + "\r\n" + done(c);
+}
 
-std::string ImapSession::cmdNoop(const Command& c) { return done(c); }
+std::string ImapSession::cmdNoop(const Command& c)
+{
+    return done(c);
+}
 
 std::string ImapSession::cmdLogout(const Command& c)
 {
@@ -105,7 +115,10 @@ std::string ImapSession::login(const std::string& tag, const std::string& user, 
     return tag + " OK [CAPABILITY " + capabilities() + "] logged in\r\n";
 }
 
-std::string ImapSession::cmdLogin(const Command& c) { return login(c.tag, c.user, c.password); }
+std::string ImapSession::cmdLogin(const Command& c)
+{
+    return login(c.tag, c.user, c.password);
+}
 
 std::string ImapSession::cmdAuthenticate(const Command& c)
 {
@@ -134,7 +147,8 @@ std::string ImapSession::onSaslResponse(const std::string& line)
         return tag + " NO [AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password\r\n";
     std::string authzid = decoded->substr(0, first);
     std::string user = decoded->substr(first + 1, second - first - 1);
-    if (!authzid.empty() && authzid != user) return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
+    if (!authzid.empty() && authzid != user)
+        return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
     return login(tag, user, decoded->substr(second + 1));
 }
 
@@ -152,14 +166,17 @@ std::string ImapSession::cmdSelect(const Command& c)
     std::vector<std::string> keywords;
     for (const store::StoredMessage& m : box->messages) {
         m_uids.push_back(m.uid);
-        if (!examine && m_store.claimRecent(m_user, m_selected, m.uid)) m_recent.insert(m.uid);
-        else if (examine && m.has(store::kRecent)) m_recent.insert(m.uid);
+        if (!examine && m_store.claimRecent(m_user, m_selected, m.uid))
+            m_recent.insert(m.uid);
+        else if (examine && m.has(store::kRecent))
+            m_recent.insert(m.uid);
         if (!firstUnseen && !m.has(store::kSeen)) firstUnseen = static_cast<uint32_t>(m_uids.size());
         for (const std::string& k : m.keywords)
             if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
     }
     std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
-    for (const std::string& k : keywords) flags += " " + k;
+    for (const std::string& k : keywords)
+        flags += " " + k;
     std::string out = "* FLAGS (" + flags + ")\r\n";
     out += examine ? "* OK [PERMANENTFLAGS ()] read-only: no flags can be changed\r\n"
                    : "* OK [PERMANENTFLAGS (" + flags + " \\*)] flags and new keywords are kept\r\n";
@@ -168,8 +185,9 @@ std::string ImapSession::cmdSelect(const Command& c)
     if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
     out += "* OK [UIDVALIDITY " + std::to_string(box->uidValidity) + "] UIDs valid\r\n";
     out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
-    return out + tagged(c, "OK", std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
-                                     " completed");
+    return out + tagged(c, "OK",
+                        std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
+                            " completed");
 }
 
 std::string ImapSession::cmdCreate(const Command& c)
@@ -208,8 +226,10 @@ std::string ImapSession::cmdSubscribe(const Command& c)
     store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
     store::Account* account = m_store.account(m_user);
-    if (c.name == CommandName::Subscribe) account->subscriptions.insert(box->name);
-    else account->subscriptions.erase(box->name);
+    if (c.name == CommandName::Subscribe)
+        account->subscriptions.insert(box->name);
+    else
+        account->subscriptions.erase(box->name);
     return done(c);
 }
 
@@ -224,11 +244,14 @@ std::string ImapSession::cmdList(const Command& c)
     const store::Account* account = m_store.account(m_user);
     // LIST names the mailboxes; LSUB the subscriptions, which may outlive their mailbox (RFC 3501 6.3.6).
     std::vector<std::string> names;
-    if (lsub) names.assign(account->subscriptions.begin(), account->subscriptions.end());
+    if (lsub)
+        names.assign(account->subscriptions.begin(), account->subscriptions.end());
     else
-        for (const auto& [name, box] : account->mailboxes) names.push_back(name);
+        for (const auto& [name, box] : account->mailboxes)
+            names.push_back(name);
     auto inbox = std::find(names.begin(), names.end(), "INBOX");
-    if (inbox != names.end()) std::rotate(names.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
+    if (inbox != names.end())
+        std::rotate(names.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
     std::string out;
     for (const std::string& name : names) {
         std::string matchable = pattern;
@@ -236,7 +259,8 @@ std::string ImapSession::cmdList(const Command& c)
             // INBOX is case-insensitive (RFC 3501 section 5.1): so is the part of the pattern that spells it.
             size_t literal = std::min<size_t>({matchable.find_first_of("*%"), matchable.size(), 5});
             if (util::istartsWith("INBOX", matchable.substr(0, literal)))
-                for (size_t k = 0; k < literal; ++k) matchable[k] = "INBOX"[k];
+                for (size_t k = 0; k < literal; ++k)
+                    matchable[k] = "INBOX"[k];
         }
         if (!matchPattern(name, matchable)) continue;
         auto box = account->mailboxes.find(name);
@@ -245,9 +269,11 @@ std::string ImapSession::cmdList(const Command& c)
             attributes = "\\Noselect"; // a subscription whose mailbox is gone
         } else {
             bool children = false;
-            for (const auto& [other, unused] : account->mailboxes) children = children || other.rfind(name + "/", 0) == 0;
+            for (const auto& [other, unused] : account->mailboxes)
+                children = children || other.rfind(name + "/", 0) == 0;
             attributes = children ? "\\HasChildren" : "\\HasNoChildren";
-            if (!box->second.specialUse.empty()) attributes += " " + box->second.specialUse; // RFC 6154 section 2
+            if (!box->second.specialUse.empty())
+                attributes += " " + box->second.specialUse; // RFC 6154 section 2
         }
         out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(name) + "\r\n";
     }
@@ -261,9 +287,12 @@ std::string ImapSession::cmdStatus(const Command& c)
     std::string items;
     for (const std::string& item : c.statusItems) {
         uint64_t value = 0;
-        if (item == "MESSAGES") value = box->messages.size();
-        else if (item == "UIDNEXT") value = box->uidNext;
-        else if (item == "UIDVALIDITY") value = box->uidValidity;
+        if (item == "MESSAGES")
+            value = box->messages.size();
+        else if (item == "UIDNEXT")
+            value = box->uidNext;
+        else if (item == "UIDVALIDITY")
+            value = box->uidValidity;
         else if (item == "RECENT")
             value = std::count_if(box->messages.begin(), box->messages.end(),
                                   [](const store::StoredMessage& m) { return m.has(store::kRecent); });
@@ -286,9 +315,11 @@ std::string ImapSession::cmdAppend(const Command& c)
     if (!parseFlagNames(c.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
     mail::DateTime date = c.internalDate.value_or(mail::DateTime{m_clock.nowSeconds(), 0});
     // An appended message is \Recent for whoever selects it next (RFC 3501 section 6.3.11).
-    uint32_t uid = m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
+    uint32_t uid =
+        m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
     const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
-    return tagged(c, "OK", "[APPENDUID " + std::to_string(validity) + " " + std::to_string(uid) + "] APPEND completed");
+    return tagged(
+        c, "OK", "[APPENDUID " + std::to_string(validity) + " " + std::to_string(uid) + "] APPEND completed");
 }
 
 std::string ImapSession::cmdNamespace(const Command& c)
@@ -305,7 +336,8 @@ std::string ImapSession::cmdEnable(const Command& c)
 
 std::string ImapSession::cmdId(const Command& c)
 {
-    return "* ID (\"name\" \"maillab\" \"version\" \"0.1\" \"vendor\" \"maillab teaching server\")\r\n" + done(c);
+    return "* ID (\"name\" \"maillab\" \"version\" \"0.1\" \"vendor\" \"maillab teaching server\")\r\n" +
+           done(c);
 }
 
 std::string ImapSession::cmdIdle(const Command& c)
@@ -315,7 +347,10 @@ std::string ImapSession::cmdIdle(const Command& c)
     return "+ idling\r\n";
 }
 
-std::string ImapSession::cmdCheck(const Command& c) { return done(c); }
+std::string ImapSession::cmdCheck(const Command& c)
+{
+    return done(c);
+}
 
 std::string ImapSession::cmdClose(const Command& c)
 {
@@ -323,7 +358,8 @@ std::string ImapSession::cmdClose(const Command& c)
         // CLOSE removes \Deleted messages without sending EXPUNGE responses (RFC 3501 section 6.4.2).
         std::vector<uint32_t> doomed;
         for (size_t i = 0; i < m_uids.size(); ++i)
-            if (const store::StoredMessage* m = messageAt(i); m && m->has(store::kDeleted)) doomed.push_back(m->uid);
+            if (const store::StoredMessage* m = messageAt(i); m && m->has(store::kDeleted))
+                doomed.push_back(m->uid);
         m_store.expunge(m_user, m_selected, doomed, m_sessionId);
     }
     deselect();
@@ -362,8 +398,10 @@ std::string ImapSession::cmdCopy(const Command& c)
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
     std::vector<size_t> indices = resolve(c.sequence, c.uid);
     // All or nothing (RFC 3501 section 6.4.7): a message another session expunged fails the whole COPY.
-    if (!c.uid && std::any_of(indices.begin(), indices.end(), [&](size_t i) { return messageAt(i) == nullptr; }))
-        return tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+    if (!c.uid &&
+        std::any_of(indices.begin(), indices.end(), [&](size_t i) { return messageAt(i) == nullptr; }))
+        return tagged(c, "NO",
+                      "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     std::vector<uint32_t> sourceUids, targetUids;
     for (size_t index : indices) {
         const store::StoredMessage* m = messageAt(index);
@@ -376,8 +414,8 @@ std::string ImapSession::cmdCopy(const Command& c)
     }
     const uint32_t validity = m_store.mailbox(m_user, targetName)->uidValidity;
     std::string code = sourceUids.empty() ? std::string()
-                                          : "[COPYUID " + std::to_string(validity) + " " + compactSet(sourceUids) +
-                                                " " + compactSet(targetUids) + "] ";
+                                          : "[COPYUID " + std::to_string(validity) + " " +
+                                                compactSet(sourceUids) + " " + compactSet(targetUids) + "] ";
     if (!move) return tagged(c, "OK", code + commandWireName(c) + " completed");
     // MOVE: COPYUID comes untagged, then the EXPUNGEs, then the tagged OK (RFC 6851 section 4.3).
     m_store.expunge(m_user, m_selected, sourceUids, m_sessionId);

@@ -33,7 +33,8 @@ const std::array<unsigned char, 256>& lowerTable()
 {
     static const std::array<unsigned char, 256> table = [] {
         std::array<unsigned char, 256> t{};
-        for (int i = 0; i < 256; ++i) t[i] = static_cast<unsigned char>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+        for (int i = 0; i < 256; ++i)
+            t[i] = static_cast<unsigned char>(i >= 'A' && i <= 'Z' ? i + 32 : i);
         return t;
     }();
     return table;
@@ -50,8 +51,8 @@ bool icontains(std::string_view haystack, std::string_view needle)
     for (size_t i = 0; i <= last; ++i) {
         if (lower[static_cast<unsigned char>(haystack[i])] != first) continue;
         size_t k = 1;
-        while (k < needle.size() &&
-               lower[static_cast<unsigned char>(haystack[i + k])] == lower[static_cast<unsigned char>(needle[k])])
+        while (k < needle.size() && lower[static_cast<unsigned char>(haystack[i + k])] ==
+                                        lower[static_cast<unsigned char>(needle[k])])
             ++k;
         if (k == needle.size()) return true;
     }
@@ -85,10 +86,12 @@ std::string filterHeader(std::string_view header, const std::vector<std::string>
 std::string sectionName(const Section& s)
 {
     std::string out;
-    for (size_t i = 0; i < s.part.size(); ++i) out += (i ? "." : "") + std::to_string(s.part[i]);
+    for (size_t i = 0; i < s.part.size(); ++i)
+        out += (i ? "." : "") + std::to_string(s.part[i]);
     auto fieldList = [&] {
         std::string list = " (";
-        for (size_t i = 0; i < s.fields.size(); ++i) list += (i ? " " : "") + util::toUpper(s.fields[i]);
+        for (size_t i = 0; i < s.fields.size(); ++i)
+            list += (i ? " " : "") + util::toUpper(s.fields[i]);
         return list + ")";
     };
     const char* sep = s.part.empty() ? "" : ".";
@@ -105,7 +108,8 @@ std::string sectionName(const Section& s)
 
 // The bytes a section names (RFC 3501 section 6.4.5), or nullopt when the message has no such part. Views
 // into the stored bytes where it can; HEADER.FIELDS builds its answer in `scratch`.
-std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s, std::string& scratch)
+std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
+                                             std::string& scratch)
 {
     std::string_view bytes = m.bytes();
     if (s.part.empty() && s.text == SectionText::None) return bytes;
@@ -132,8 +136,8 @@ std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, cons
 
 bool fetchSetsSeen(const FetchItem& item)
 {
-    return (item.attribute == FetchAttribute::BodySection && !item.peek) || item.attribute == FetchAttribute::Rfc822 ||
-           item.attribute == FetchAttribute::Rfc822Text;
+    return (item.attribute == FetchAttribute::BodySection && !item.peek) ||
+           item.attribute == FetchAttribute::Rfc822 || item.attribute == FetchAttribute::Rfc822Text;
 }
 
 std::string_view headerOf(const store::StoredMessage& m)
@@ -183,9 +187,10 @@ bool encodedBodyContains(const store::StoredMessage& m, std::string_view text)
     while (!stack.empty()) {
         const mail::MimePart* part = stack.back();
         stack.pop_back();
-        for (const mail::MimePart& child : part->children) stack.push_back(&child);
-        if (part->children.empty() && part->type == "text" && part->encoding != "7bit" && part->encoding != "8bit" &&
-            icontains(mail::decodeBody(bytes, *part), text))
+        for (const mail::MimePart& child : part->children)
+            stack.push_back(&child);
+        if (part->children.empty() && part->type == "text" && part->encoding != "7bit" &&
+            part->encoding != "8bit" && icontains(mail::decodeBody(bytes, *part), text))
             return true;
     }
     return false;
@@ -211,7 +216,8 @@ void ImapSession::fetchItems(size_t index, const Command& c, bool& missing, std:
         return;
     }
     bool flagsChanged = false;
-    if (!m_readOnly && !m->has(store::kSeen) && std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
+    if (!m_readOnly && !m->has(store::kSeen) &&
+        std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
         // Reading a body sets \Seen; BODY.PEEK does not (RFC 3501 section 6.4.5).
         m_store.setFlags(m_user, m_selected, m->uid, m->flags | store::kSeen, m->keywords, m_sessionId);
         m = messageAt(index);
@@ -276,8 +282,10 @@ void ImapSession::fetchItems(size_t index, const Command& c, bool& missing, std:
                     data = data->substr(offset, item.partialLength.value_or(UINT32_MAX));
                 }
             }
-            if (data) addLiteral(name, *data);
-            else add(name, " NIL");
+            if (data)
+                addLiteral(name, *data);
+            else
+                add(name, " NIL");
             break;
         }
         }
@@ -301,11 +309,13 @@ std::string ImapSession::cmdFetch(const Command& c)
             if (const store::StoredMessage* m = messageAt(index)) total += m->size() + 64;
         out.reserve(total);
     }
-    for (size_t index : indices) fetchItems(index, c, missing, out);
+    for (size_t index : indices)
+        fetchItems(index, c, missing, out);
     // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
     // still holds for an expunged message is (RFC 3501 section 7.4.1).
     if (missing && !c.uid)
-        return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+        return out + tagged(c, "NO",
+                            "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
 
@@ -328,7 +338,8 @@ std::string ImapSession::cmdStore(const Command& c)
         uint8_t flags = m->flags;
         std::vector<std::string> words = m->keywords;
         auto hasWord = [&](const std::string& k) {
-            return std::any_of(words.begin(), words.end(), [&](const std::string& w) { return util::iequals(w, k); });
+            return std::any_of(words.begin(), words.end(),
+                               [&](const std::string& w) { return util::iequals(w, k); });
         };
         switch (c.store.mode) {
         case StoreAction::Mode::Replace:
@@ -344,9 +355,9 @@ std::string ImapSession::cmdStore(const Command& c)
             flags = static_cast<uint8_t>(flags & ~bits);
             words.erase(std::remove_if(words.begin(), words.end(),
                                        [&](const std::string& w) {
-                                           return std::any_of(keywords.begin(), keywords.end(), [&](const std::string& k) {
-                                               return util::iequals(w, k);
-                                           });
+                                           return std::any_of(
+                                               keywords.begin(), keywords.end(),
+                                               [&](const std::string& k) { return util::iequals(w, k); });
                                        }),
                         words.end());
             break;
@@ -358,7 +369,8 @@ std::string ImapSession::cmdStore(const Command& c)
                (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
     }
     if (missing && !c.uid) // as in cmdFetch
-        return out + tagged(c, "NO", "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+        return out + tagged(c, "NO",
+                            "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
 
@@ -372,7 +384,8 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
         return std::all_of(key.children.begin(), key.children.end(),
                            [&](const SearchKey& k) { return matches(k, index, m); });
     case Kind::Or:
-        return key.children.size() == 2 && (matches(key.children[0], index, m) || matches(key.children[1], index, m));
+        return key.children.size() == 2 &&
+               (matches(key.children[0], index, m) || matches(key.children[1], index, m));
     case Kind::Not: return key.children.size() == 1 && !matches(key.children[0], index, m);
     case Kind::Answered: return m.has(store::kAnswered);
     case Kind::Deleted: return m.has(store::kDeleted);
@@ -404,8 +417,9 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::SentSince: {
         auto day = sentDay(m);
         if (!day) return false;
-        return key.kind == Kind::SentBefore ? *day < key.day : key.kind == Kind::SentOn ? *day == key.day
-                                                                                       : *day >= key.day;
+        return key.kind == Kind::SentBefore ? *day < key.day
+               : key.kind == Kind::SentOn   ? *day == key.day
+                                            : *day >= key.day;
     }
     case Kind::From: return headerContains(m, "From", key.text);
     case Kind::To: return headerContains(m, "To", key.text);
@@ -416,7 +430,8 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::Body: return bodyContains(m, key.text);
     case Kind::Text:
         // One pass over the stored bytes finds most matches; decoding is only for what is encoded.
-        return icontains(m.bytes(), key.text) || anyHeaderContains(m, key.text) || encodedBodyContains(m, key.text);
+        return icontains(m.bytes(), key.text) || anyHeaderContains(m, key.text) ||
+               encodedBodyContains(m, key.text);
     case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
     case Kind::SequenceSet:
         return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));

@@ -334,14 +334,14 @@ struct Failure {
 constexpr uint64_t kMaxNumber = 4294967295u; // number and nz-number are 32-bit (RFC 3501 section 9)
 
 class Parser {
-  public:
+public:
     explicit Parser(std::string_view input) : m_in(input) {}
 
     // tag SP: on failure the message for a ParseError with an empty tag.
     std::optional<std::string> readTag(std::string& tag);
     void parseCommand(Command& command);
 
-  private:
+private:
     // [SECTION] the cursor
 
     // Only an optional CRLF (or LF) is left: the end of the command.
@@ -1240,7 +1240,8 @@ std::string commandWireName(const Command& command)
 
 std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line)
 {
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+        line.remove_suffix(1);
     if (line.empty() || line.back() != '}') return std::nullopt;
     size_t open = line.rfind('{');
     if (open == std::string_view::npos) return std::nullopt;

@@ -100,9 +100,12 @@ Value parseOne(std::string_view text, size_t& pos, int depth)
     int brackets = 0;
     while (pos < text.size()) {
         char ch = text[pos];
-        if (ch == '[') ++brackets;
-        else if (ch == ']') --brackets;
-        else if (brackets <= 0 && (ch == ' ' || ch == '(' || ch == ')' || ch == '\r' || ch == '\n')) break;
+        if (ch == '[')
+            ++brackets;
+        else if (ch == ']')
+            --brackets;
+        else if (brackets <= 0 && (ch == ' ' || ch == '(' || ch == ')' || ch == '\r' || ch == '\n'))
+            break;
         ++pos;
     }
     if (pos == begin) ++pos; // a stray character: skip it rather than loop
@@ -148,7 +151,8 @@ size_t frameUntil(std::string_view buffer, std::string_view tag, bool continuati
         if (length == 0) return 0;
         std::string_view line = buffer.substr(pos, length);
         pos += length;
-        if (line.size() > tag.size() && line.substr(0, tag.size()) == tag && line[tag.size()] == ' ') return pos;
+        if (line.size() > tag.size() && line.substr(0, tag.size()) == tag && line[tag.size()] == ' ')
+            return pos;
         if (continuationCompletes && line.substr(0, 1) == "+") return pos;
         if (line.substr(0, 6) == "* BYE ") {
             // A BYE ends the conversation; what follows, if anything, is the tagged reply of a LOGOUT.
@@ -161,7 +165,10 @@ size_t frameUntil(std::string_view buffer, std::string_view tag, bool continuati
 
 } // namespace
 
-size_t frameTagged(std::string_view buffer, std::string_view tag) { return frameUntil(buffer, tag, false); }
+size_t frameTagged(std::string_view buffer, std::string_view tag)
+{
+    return frameUntil(buffer, tag, false);
+}
 
 size_t frameTaggedOrContinuation(std::string_view buffer, std::string_view tag)
 {
@@ -173,7 +180,8 @@ Response parseResponse(std::string_view raw)
     Response r;
     r.raw = std::string(raw);
     std::string_view text = raw;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.remove_suffix(1);
     // Words are taken off the front; what is left (literals included) is the rest.
     auto nextWord = [&]() {
         size_t space = text.find(' ');

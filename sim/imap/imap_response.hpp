@@ -30,8 +30,8 @@ std::vector<Value> parseValues(std::string_view text, size_t& pos);
 struct Response {
     enum class Kind { Untagged, Tagged, Continuation };
     Kind kind = Kind::Untagged;
-    std::string tag;    // for Tagged
-    std::string status; // OK / NO / BAD / BYE / PREAUTH for status responses
+    std::string tag;     // for Tagged
+    std::string status;  // OK / NO / BAD / BYE / PREAUTH for status responses
     uint32_t number = 0; // "* 3 EXISTS" -> 3
     std::string word;    // EXISTS, EXPUNGE, FETCH, SEARCH, LIST, CAPABILITY, OK, ...
     std::string rest;    // everything after the word, with literals inline as "{n}\r\n<bytes>"

@@ -32,15 +32,16 @@ const std::vector<CommandInfo>& commandTable()
         {CommandName::Capability, "CAPABILITY", kAny, "CAPABILITY", "Lists what this server can do.",
          "RFC 3501 section 6.1.1"},
         {CommandName::Noop, "NOOP", kAny, "NOOP",
-         "Does nothing, but gives the server a chance to report new mail and flag changes.", "RFC 3501 section 6.1.2"},
+         "Does nothing, but gives the server a chance to report new mail and flag changes.",
+         "RFC 3501 section 6.1.2"},
         {CommandName::Logout, "LOGOUT", kAny, "LOGOUT", "Ends the session; the server says BYE.",
          "RFC 3501 section 6.1.3"},
         {CommandName::Starttls, "STARTTLS", kNotAuth, "STARTTLS", "Switches the connection to TLS.",
          "RFC 3501 section 6.2.1"},
         {CommandName::Authenticate, "AUTHENTICATE", kNotAuth, "AUTHENTICATE mechanism [initial-response]",
          "Logs in with a SASL mechanism; maillab offers PLAIN.", "RFC 3501 section 6.2.2"},
-        {CommandName::Login, "LOGIN", kNotAuth, "LOGIN user password", "Logs in with a user name and password.",
-         "RFC 3501 section 6.2.3"},
+        {CommandName::Login, "LOGIN", kNotAuth, "LOGIN user password",
+         "Logs in with a user name and password.", "RFC 3501 section 6.2.3"},
         {CommandName::Select, "SELECT", kLoggedIn, "SELECT mailbox",
          "Opens a folder for reading and changing; the server reports its size, flags and UIDs.",
          "RFC 3501 section 6.3.1"},
@@ -62,20 +63,21 @@ const std::vector<CommandInfo>& commandTable()
         {CommandName::Lsub, "LSUB", kLoggedIn, "LSUB reference pattern", "Lists subscribed folders.",
          "RFC 3501 section 6.3.9"},
         {CommandName::Status, "STATUS", kLoggedIn, "STATUS mailbox (items)",
-         "Asks about a folder (message count, unseen, UIDNEXT) without selecting it.", "RFC 3501 section 6.3.10"},
+         "Asks about a folder (message count, unseen, UIDNEXT) without selecting it.",
+         "RFC 3501 section 6.3.10"},
         {CommandName::Append, "APPEND", kLoggedIn, "APPEND mailbox [(flags)] [date] {size}",
          "Uploads a message into a folder, e.g. a draft or a sent message.", "RFC 3501 section 6.3.11"},
         {CommandName::Namespace, "NAMESPACE", kLoggedIn, "NAMESPACE",
          "Tells the client the folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
-        {CommandName::Enable, "ENABLE", kLoggedIn, "ENABLE capability...", "Turns on extensions that change responses.",
-         "RFC 5161 section 3.1"},
-        {CommandName::Id, "ID", kAny, "ID (fields) | ID NIL", "Client and server tell each other their names.",
-         "RFC 2971 section 3.1"},
+        {CommandName::Enable, "ENABLE", kLoggedIn, "ENABLE capability...",
+         "Turns on extensions that change responses.", "RFC 5161 section 3.1"},
+        {CommandName::Id, "ID", kAny, "ID (fields) | ID NIL",
+         "Client and server tell each other their names.", "RFC 2971 section 3.1"},
         {CommandName::Idle, "IDLE", kLoggedIn, "IDLE ... DONE",
          "Waits for the server to push news (new mail, expunges, flag changes) until the client sends DONE.",
          "RFC 2177 section 3"},
-        {CommandName::Check, "CHECK", kSel, "CHECK", "Asks the server to save its state; nothing to see here.",
-         "RFC 3501 section 6.4.1"},
+        {CommandName::Check, "CHECK", kSel, "CHECK",
+         "Asks the server to save its state; nothing to see here.", "RFC 3501 section 6.4.1"},
         {CommandName::Close, "CLOSE", kSel, "CLOSE",
          "Closes the folder, silently removing messages marked \\Deleted.", "RFC 3501 section 6.4.2"},
         {CommandName::Expunge, "EXPUNGE", kSel, "EXPUNGE | UID EXPUNGE uids",
@@ -88,11 +90,12 @@ const std::vector<CommandInfo>& commandTable()
          "Gets parts of messages: flags, headers, structure, one body part, or all of it.",
          "RFC 3501 section 6.4.5"},
         {CommandName::Store, "STORE", kSel, "STORE set +FLAGS (flags)",
-         "Changes flags on the server, e.g. \\Seen or \\Flagged; every device sees them.", "RFC 3501 section 6.4.6"},
-        {CommandName::Copy, "COPY", kSel, "COPY set mailbox", "Copies messages into another folder on the server.",
-         "RFC 3501 section 6.4.7"},
-        {CommandName::Move, "MOVE", kSel, "MOVE set mailbox", "Moves messages into another folder on the server.",
-         "RFC 6851 section 3.1"},
+         "Changes flags on the server, e.g. \\Seen or \\Flagged; every device sees them.",
+         "RFC 3501 section 6.4.6"},
+        {CommandName::Copy, "COPY", kSel, "COPY set mailbox",
+         "Copies messages into another folder on the server.", "RFC 3501 section 6.4.7"},
+        {CommandName::Move, "MOVE", kSel, "MOVE set mailbox",
+         "Moves messages into another folder on the server.", "RFC 6851 section 3.1"},
         {CommandName::Unselect, "UNSELECT", kSel, "UNSELECT", "Closes the folder without removing anything.",
          "RFC 3691 section 2"},
     };
@@ -108,7 +111,8 @@ const CommandInfo& commandInfo(CommandName name)
 
 std::string ImapSession::capabilities()
 {
-    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE AUTH=PLAIN";
+    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
+           "AUTH=PLAIN";
 }
 
 ImapSession::ImapSession(store::Store& store, const wire::Clock& clock, int sessionId, SessionOptions options)
@@ -117,7 +121,10 @@ ImapSession::ImapSession(store::Store& store, const wire::Clock& clock, int sess
     m_listener = m_store.subscribe([this](const store::StoreEvent& event) { onStoreEvent(event); });
 }
 
-ImapSession::~ImapSession() { m_store.unsubscribe(m_listener); }
+ImapSession::~ImapSession()
+{
+    m_store.unsubscribe(m_listener);
+}
 
 std::string ImapSession::greeting()
 {
@@ -165,8 +172,10 @@ std::string ImapSession::receive(std::string_view bytes)
         std::string line = std::move(m_line);
         m_line.clear();
         // Moving the first reply in saves copying what may be tens of megabytes of FETCH data.
-        if (out.empty()) out = onLine(std::move(line));
-        else out += onLine(std::move(line));
+        if (out.empty())
+            out = onLine(std::move(line));
+        else
+            out += onLine(std::move(line));
     }
     return out;
 }
@@ -183,10 +192,11 @@ std::string ImapSession::onLine(std::string line)
         std::string tag = m_command.substr(0, m_command.find(' '));
         if (size > m_options.maxLiteralSize || m_command.size() + size > m_options.maxCommandSize) {
             m_command.clear();
-            std::string why = size > m_options.maxLiteralSize
-                                  ? "literal too large: at most " + std::to_string(m_options.maxLiteralSize) + " octets"
-                                  : "command too large: at most " + std::to_string(m_options.maxCommandSize) +
-                                        " octets with its literals";
+            std::string why =
+                size > m_options.maxLiteralSize
+                    ? "literal too large: at most " + std::to_string(m_options.maxLiteralSize) + " octets"
+                    : "command too large: at most " + std::to_string(m_options.maxCommandSize) +
+                          " octets with its literals";
             if (nonSync) {
                 // The client sends the bytes without waiting: the stream cannot be resynchronised.
                 m_closed = true;
@@ -311,7 +321,8 @@ void ImapSession::onStoreEvent(const store::StoreEvent& event)
         break;
     case Kind::FlagsChanged:
         // This session's own STORE and FETCH report their flag changes themselves.
-        if (event.mailbox == m_selected && event.originSession != m_sessionId) m_pendingFlags.insert(event.uid);
+        if (event.mailbox == m_selected && event.originSession != m_sessionId)
+            m_pendingFlags.insert(event.uid);
         break;
     case Kind::MailboxRenamed:
         if (event.mailbox == m_selected) m_selected = event.newName;
@@ -391,7 +402,8 @@ std::string ImapSession::updates(bool allowExpunge)
         if (it == m_uids.end() || *it != uid || m_pendingExpunge.count(uid)) continue;
         const store::StoredMessage* message = box->find(uid);
         if (!message) continue;
-        out += "* " + std::to_string(it - m_uids.begin() + 1) + " FETCH (FLAGS " + flagList(*message) + ")\r\n";
+        out +=
+            "* " + std::to_string(it - m_uids.begin() + 1) + " FETCH (FLAGS " + flagList(*message) + ")\r\n";
     }
     m_pendingFlags.clear();
     return out;
@@ -419,8 +431,9 @@ std::string ImapSession::sequenceProblem(const Command& c) const
     for (const SeqRange& range : c.sequence.ranges)
         for (uint32_t n : {range.first, range.last})
             if (n > m_uids.size() || (n == 0 && m_uids.empty()))
-                return "no message " + (n == 0 ? std::string("*") : std::to_string(n)) + ": the mailbox has " +
-                       std::to_string(m_uids.size()) + " (RFC 3501 section 9, seq-number)";
+                return "no message " + (n == 0 ? std::string("*") : std::to_string(n)) +
+                       ": the mailbox has " + std::to_string(m_uids.size()) +
+                       " (RFC 3501 section 9, seq-number)";
     return {};
 }
 
@@ -434,7 +447,8 @@ std::string ImapSession::flagList(const store::StoredMessage& message) const
     for (store::Flag flag : store::kAllFlags)
         if (flag != store::kRecent && message.has(flag)) add(store::flagName(flag));
     if (m_recent.count(message.uid)) add("\\Recent");
-    for (const std::string& keyword : message.keywords) add(keyword);
+    for (const std::string& keyword : message.keywords)
+        add(keyword);
     return out + ")";
 }
 

@@ -31,7 +31,7 @@ const CommandInfo& commandInfo(CommandName name);
 
 struct SessionOptions {
     std::string hostname = "maillab";
-    size_t maxLineLength = 65536;             // one line of a command, literals excluded
+    size_t maxLineLength = 65536;              // one line of a command, literals excluded
     size_t maxLiteralSize = 32u * 1024 * 1024; // one literal (APPEND of a large message)
     size_t maxCommandSize = 64u * 1024 * 1024; // a whole command with its literals
 };
@@ -73,7 +73,8 @@ private:
     // Untagged EXISTS/RECENT/FETCH/EXPUNGE for what changed since this session last told its client.
     std::string updates(bool allowExpunge);
     const store::Mailbox* selected() const;
-    const store::StoredMessage* messageAt(size_t index) const; // index into m_uids; null when expunged meanwhile
+    const store::StoredMessage*
+    messageAt(size_t index) const; // index into m_uids; null when expunged meanwhile
     void deselect();
     // Indices into m_uids named by a sequence set (or UID set when byUid).
     std::vector<size_t> resolve(const SequenceSet& set, bool byUid) const;
@@ -135,10 +136,10 @@ private:
     std::string m_selected;
     bool m_readOnly = false;
     std::vector<uint32_t> m_uids;
-    std::set<uint32_t> m_recent;          // \Recent is per session (RFC 3501 section 2.3.2)
-    std::set<uint32_t> m_pendingExpunge;  // gone from the store, not yet announced
-    std::set<uint32_t> m_pendingFlags;    // changed by another session, not yet announced
-    bool m_pendingBye = false;            // the selected mailbox vanished or was renumbered
+    std::set<uint32_t> m_recent;         // \Recent is per session (RFC 3501 section 2.3.2)
+    std::set<uint32_t> m_pendingExpunge; // gone from the store, not yet announced
+    std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
+    bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
 };
 
 } // namespace maillab::imap

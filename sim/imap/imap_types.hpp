@@ -24,7 +24,8 @@ struct SeqRange {
 
 struct SequenceSet {
     std::vector<SeqRange> ranges;
-    // Whether n is in the set, where "*" means `largest` (RFC 3501 section 9: "*" is the largest number in use).
+    // Whether n is in the set, where "*" means `largest` (RFC 3501 section 9: "*" is the largest number in
+    // use).
     bool contains(uint32_t n, uint32_t largest) const;
     bool empty() const { return ranges.empty(); }
 };
@@ -46,8 +47,8 @@ enum class FetchAttribute {
     Rfc822,       // equivalent to BODY[]
     Rfc822Header, // equivalent to BODY.PEEK[HEADER]
     Rfc822Size,
-    Rfc822Text,   // equivalent to BODY[TEXT]
-    Body,         // BODY without a section: the non-extensible BODYSTRUCTURE
+    Rfc822Text, // equivalent to BODY[TEXT]
+    Body,       // BODY without a section: the non-extensible BODYSTRUCTURE
     BodyStructure,
     Uid,
     BodySection, // BODY[section]<partial> or BODY.PEEK[section]<partial>
@@ -55,8 +56,8 @@ enum class FetchAttribute {
 
 struct FetchItem {
     FetchAttribute attribute = FetchAttribute::Flags;
-    bool peek = false;   // BODY.PEEK: does not set \Seen
-    Section section;     // for BodySection
+    bool peek = false;                     // BODY.PEEK: does not set \Seen
+    Section section;                       // for BodySection
     std::optional<uint32_t> partialOffset; // <offset.length>
     std::optional<uint32_t> partialLength;
 };
@@ -65,16 +66,48 @@ struct FetchItem {
 
 struct SearchKey {
     enum class Kind {
-        All, Answered, Bcc, Before, Body, Cc, Deleted, Draft, Flagged, From, Header, Keyword, Larger, New, Not, Old,
-        On, Or, Recent, Seen, SentBefore, SentOn, SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered,
-        Undeleted, Undraft, Unflagged, Unkeyword, Unseen,
+        All,
+        Answered,
+        Bcc,
+        Before,
+        Body,
+        Cc,
+        Deleted,
+        Draft,
+        Flagged,
+        From,
+        Header,
+        Keyword,
+        Larger,
+        New,
+        Not,
+        Old,
+        On,
+        Or,
+        Recent,
+        Seen,
+        SentBefore,
+        SentOn,
+        SentSince,
+        Since,
+        Smaller,
+        Subject,
+        Text,
+        To,
+        Uid,
+        Unanswered,
+        Undeleted,
+        Undraft,
+        Unflagged,
+        Unkeyword,
+        Unseen,
         SequenceSet, // a bare sequence set
         And,         // a parenthesised list, or the top-level list: all children must match
     };
     Kind kind = Kind::All;
-    std::string text;   // string argument (FROM, SUBJECT, BODY, TEXT, KEYWORD, HEADER's value, ...)
-    std::string header; // HEADER field-name
-    int64_t day = 0;    // BEFORE/ON/SINCE/SENT*: days since 1970-01-01
+    std::string text;    // string argument (FROM, SUBJECT, BODY, TEXT, KEYWORD, HEADER's value, ...)
+    std::string header;  // HEADER field-name
+    int64_t day = 0;     // BEFORE/ON/SINCE/SENT*: days since 1970-01-01
     uint64_t number = 0; // LARGER/SMALLER
     SequenceSet set;     // UID or SequenceSet
     std::vector<SearchKey> children; // NOT: 1, OR: 2, And: any
@@ -85,18 +118,43 @@ struct SearchKey {
 struct StoreAction {
     enum class Mode { Replace, Add, Remove }; // FLAGS, +FLAGS, -FLAGS
     Mode mode = Mode::Replace;
-    bool silent = false; // .SILENT
+    bool silent = false;            // .SILENT
     std::vector<std::string> flags; // as written, e.g. "\\Seen", "$Important"
 };
 
 // [SECTION] commands
 
 enum class CommandName {
-    Capability, Noop, Logout,                         // any state (6.1)
-    Starttls, Authenticate, Login,                    // not authenticated (6.2)
-    Select, Examine, Create, Delete, Rename, Subscribe, Unsubscribe, List, Lsub, Status, Append,
-    Namespace, Enable, Id, Idle,                      // authenticated (6.3 and extensions)
-    Check, Close, Expunge, Search, Fetch, Store, Copy, Move, Unselect, // selected (6.4 and extensions)
+    Capability,
+    Noop,
+    Logout, // any state (6.1)
+    Starttls,
+    Authenticate,
+    Login, // not authenticated (6.2)
+    Select,
+    Examine,
+    Create,
+    Delete,
+    Rename,
+    Subscribe,
+    Unsubscribe,
+    List,
+    Lsub,
+    Status,
+    Append,
+    Namespace,
+    Enable,
+    Id,
+    Idle, // authenticated (6.3 and extensions)
+    Check,
+    Close,
+    Expunge,
+    Search,
+    Fetch,
+    Store,
+    Copy,
+    Move,
+    Unselect, // selected (6.4 and extensions)
 };
 
 struct Command {
@@ -162,7 +220,7 @@ std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line);
 std::string commandWireName(const Command& command);
 
 // Limits that keep the parser bounded whatever the input.
-constexpr size_t kMaxNesting = 32;          // parentheses in SEARCH keys and lists
+constexpr size_t kMaxNesting = 32; // parentheses in SEARCH keys and lists
 constexpr size_t kMaxSequenceRanges = 10000;
 
 } // namespace maillab::imap

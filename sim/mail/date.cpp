@@ -10,8 +10,10 @@ namespace maillab::mail {
 
 namespace {
 
-const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-const char* const kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; // 1970-01-01 was a Thursday
+const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+const char* const kWeekdays[] = {"Thu", "Fri", "Sat", "Sun",
+                                 "Mon", "Tue", "Wed"}; // 1970-01-01 was a Thursday
 
 int monthFromName(std::string_view name)
 {
@@ -69,9 +71,11 @@ std::vector<std::string_view> words(std::string_view text)
     std::vector<std::string_view> out;
     size_t i = 0;
     while (i < text.size()) {
-        while (i < text.size() && (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == ',')) ++i;
+        while (i < text.size() && (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == ','))
+            ++i;
         size_t start = i;
-        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && text[i] != ',') ++i;
+        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) && text[i] != ',')
+            ++i;
         if (i > start) out.push_back(text.substr(start, i - start));
     }
     return out;
@@ -103,9 +107,12 @@ std::optional<DateTime> parseRfc5322Date(std::string_view text)
     std::string clean;
     int depth = 0;
     for (char c : text) {
-        if (c == '(') ++depth;
-        else if (c == ')' && depth > 0) --depth;
-        else if (depth == 0) clean += c;
+        if (c == '(')
+            ++depth;
+        else if (c == ')' && depth > 0)
+            --depth;
+        else if (depth == 0)
+            clean += c;
     }
     std::vector<std::string_view> w = words(clean);
     if (!w.empty() && std::isalpha(static_cast<unsigned char>(w[0][0]))) w.erase(w.begin()); // weekday
@@ -121,8 +128,10 @@ std::optional<DateTime> parseRfc5322Date(std::string_view text)
     if (w.size() >= 5) zone = parseZone(w[4]).value_or(0);
     DateTime result;
     result.zoneMinutes = zone;
-    result.epochSeconds = daysFromCivil(static_cast<int>(y), static_cast<unsigned>(month),
-                                        static_cast<unsigned>(*day)) * 86400 + *clock - zone * 60;
+    result.epochSeconds =
+        daysFromCivil(static_cast<int>(y), static_cast<unsigned>(month), static_cast<unsigned>(*day)) *
+            86400 +
+        *clock - zone * 60;
     return result;
 }
 
@@ -157,8 +166,8 @@ std::string formatImapDateTime(const DateTime& when)
     civilFromDays(days, year, month, day);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%2u-%s-%04d %02d:%02d:%02d %s", day, kMonths[month - 1], year,
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
-                  formatZone(when.zoneMinutes).c_str());
+                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                  static_cast<int>(secs % 60), formatZone(when.zoneMinutes).c_str());
     return buf;
 }
 

@@ -9,9 +9,13 @@ namespace maillab::mail {
 
 namespace {
 
-constexpr int kMaxMimeDepth = 32; // deeper nesting is treated as opaque text so no input can exhaust the stack
+constexpr int kMaxMimeDepth =
+    32; // deeper nesting is treated as opaque text so no input can exhaust the stack
 
-bool isWsp(char c) { return c == ' ' || c == '\t'; }
+bool isWsp(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 // Splits a block into lines without their line ends; accepts CRLF or bare LF.
 template <typename Fn> void forEachLine(std::string_view block, Fn&& fn)
@@ -60,7 +64,8 @@ std::string decodeQuotedPrintable(std::string_view text, bool headerQ)
             // Soft line break (RFC 2045 section 6.7 rule 5).
             ++i;
             if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        } else if (c == '=' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
+        } else if (c == '=' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
+                   hexValue(text[i + 2]) >= 0) {
             out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
             i += 2;
         } else {
@@ -131,12 +136,16 @@ std::vector<Token> tokenizeAddresses(std::string_view text)
     return tokens;
 }
 
-bool isSpecial(const Token& t, char c) { return t.kind == Token::Kind::Special && t.text[0] == c; }
+bool isSpecial(const Token& t, char c)
+{
+    return t.kind == Token::Kind::Special && t.text[0] == c;
+}
 
 size_t partEnd(std::string_view body, size_t delimiterLineStart)
 {
     // The CRLF before a boundary belongs to the boundary (RFC 2046 section 5.1.1).
-    if (delimiterLineStart >= 2 && body[delimiterLineStart - 2] == '\r' && body[delimiterLineStart - 1] == '\n')
+    if (delimiterLineStart >= 2 && body[delimiterLineStart - 2] == '\r' &&
+        body[delimiterLineStart - 1] == '\n')
         return delimiterLineStart - 2;
     if (delimiterLineStart >= 1 && body[delimiterLineStart - 1] == '\n') return delimiterLineStart - 1;
     return delimiterLineStart;
@@ -165,7 +174,8 @@ void splitMultipart(std::string_view message, MimePart& part, int depth)
             bool closing = rest.substr(0, 2) == "--";
             if (closing) rest.remove_prefix(2);
             if (util::trim(rest).empty()) {
-                if (partStart != std::string_view::npos) ranges.emplace_back(partStart, partEnd(body, lineStart));
+                if (partStart != std::string_view::npos)
+                    ranges.emplace_back(partStart, partEnd(body, lineStart));
                 if (closing) {
                     partStart = std::string_view::npos;
                     break;
@@ -258,9 +268,11 @@ Headers parseHeaders(std::string_view block)
         }
         size_t colon = line.find(':');
         if (colon == std::string_view::npos) return;
-        headers.fields.push_back({std::string(util::trim(line.substr(0, colon))), std::string(line.substr(colon + 1))});
+        headers.fields.push_back(
+            {std::string(util::trim(line.substr(0, colon))), std::string(line.substr(colon + 1))});
     });
-    for (HeaderField& field : headers.fields) field.value = std::string(util::trim(field.value));
+    for (HeaderField& field : headers.fields)
+        field.value = std::string(util::trim(field.value));
     return headers;
 }
 
@@ -279,12 +291,14 @@ ContentValue parseContentValue(std::string_view text)
     size_t pos = semi;
     while (pos != std::string_view::npos && pos < text.size()) {
         ++pos; // past ';'
-        while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+        while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos])))
+            ++pos;
         size_t eq = text.find('=', pos);
         if (eq == std::string_view::npos) break;
         std::string name = util::toLower(util::trim(text.substr(pos, eq - pos)));
         pos = eq + 1;
-        while (pos < text.size() && isWsp(text[pos])) ++pos;
+        while (pos < text.size() && isWsp(text[pos]))
+            ++pos;
         std::string value;
         if (pos < text.size() && text[pos] == '"') {
             ++pos;
@@ -296,7 +310,8 @@ ContentValue parseContentValue(std::string_view text)
             pos = text.find(';', pos);
         } else {
             size_t end = text.find(';', pos);
-            value = std::string(util::trim(text.substr(pos, end == std::string_view::npos ? end : end - pos)));
+            value =
+                std::string(util::trim(text.substr(pos, end == std::string_view::npos ? end : end - pos)));
             pos = end;
         }
         if (!name.empty()) result.params.push_back({name, value});
@@ -324,7 +339,10 @@ size_t findBodyOffset(std::string_view message)
     return lf + 2;
 }
 
-MimePart parseMime(std::string_view message) { return parseEntity(message, 0, message.size(), false, 0); }
+MimePart parseMime(std::string_view message)
+{
+    return parseEntity(message, 0, message.size(), false, 0);
+}
 
 const MimePart* findPart(const MimePart& root, const std::vector<unsigned>& path)
 {
@@ -358,7 +376,8 @@ std::vector<Address> parseAddressList(std::string_view text)
     };
     while (i < tokens.size()) {
         size_t start = i;
-        while (i < tokens.size() && !(tokens[i].kind == Token::Kind::Special)) ++i;
+        while (i < tokens.size() && !(tokens[i].kind == Token::Kind::Special))
+            ++i;
         if (i == tokens.size() || isSpecial(tokens[i], ',') || isSpecial(tokens[i], ';')) {
             // A bare word list with no '@': keep it as a mailbox without host rather than drop it.
             if (i > start) {
@@ -385,11 +404,13 @@ std::vector<Address> parseAddressList(std::string_view text)
             size_t localStart = i;
             // Skip an obsolete source route ("@a,@b:") if present.
             size_t close = i;
-            while (close < tokens.size() && !isSpecial(tokens[close], '>')) ++close;
+            while (close < tokens.size() && !isSpecial(tokens[close], '>'))
+                ++close;
             for (size_t k = i; k < close; ++k)
                 if (isSpecial(tokens[k], ':')) localStart = k + 1;
             size_t at = localStart;
-            while (at < close && !isSpecial(tokens[at], '@')) ++at;
+            while (at < close && !isSpecial(tokens[at], '@'))
+                ++at;
             address.mailbox = joinWords(localStart, at, "");
             if (at < close) address.host = joinWords(at + 1, close, "");
             result.push_back(address);
@@ -402,7 +423,8 @@ std::vector<Address> parseAddressList(std::string_view text)
             ++i;
             size_t hostStart = i;
             while (i < tokens.size() && tokens[i].kind != Token::Kind::Special) {
-                if (tokens[i].kind == Token::Kind::Comment && address.name.empty()) address.name = tokens[i].text;
+                if (tokens[i].kind == Token::Kind::Comment && address.name.empty())
+                    address.name = tokens[i].text;
                 ++i;
             }
             address.host = joinWords(hostStart, i, "");
@@ -440,7 +462,8 @@ std::string decodeEncodedWords(std::string_view text)
         // White space between two adjacent encoded-words is not shown (RFC 2047 section 6.2).
         if (!(lastWasEncoded && util::trim(between).empty())) out.append(between);
         std::string charset = util::toLower(text.substr(start + 2, q1 - start - 2));
-        if (size_t star = charset.find('*'); star != std::string::npos) charset.resize(star); // RFC 2231 language
+        if (size_t star = charset.find('*'); star != std::string::npos)
+            charset.resize(star); // RFC 2231 language
         char encoding = static_cast<char>(std::toupper(static_cast<unsigned char>(text[q1 + 1])));
         std::string_view payload = text.substr(q2 + 1, end - q2 - 1);
         std::string bytes;
@@ -451,7 +474,8 @@ std::string decodeEncodedWords(std::string_view text)
         } else {
             bytes = std::string(text.substr(start, end + 2 - start));
         }
-        if (charset == "iso-8859-1" || charset == "iso-8859-15" || charset == "latin1" || charset == "windows-1252")
+        if (charset == "iso-8859-1" || charset == "iso-8859-15" || charset == "latin1" ||
+            charset == "windows-1252")
             appendLatin1AsUtf8(out, bytes);
         else
             out += bytes;

@@ -46,10 +46,10 @@ struct MimePart {
     size_t bodySize = 0;
     size_t bodyLines = 0;
     Headers headers;
-    std::string type = "text";   // lowercased
+    std::string type = "text"; // lowercased
     std::string subtype = "plain";
-    std::vector<Parameter> params; // Content-Type parameters (charset defaults to us-ascii for text)
-    std::string encoding = "7bit"; // Content-Transfer-Encoding, lowercased
+    std::vector<Parameter> params;  // Content-Type parameters (charset defaults to us-ascii for text)
+    std::string encoding = "7bit";  // Content-Transfer-Encoding, lowercased
     std::vector<MimePart> children; // parts of a multipart, or the one encapsulated message of message/rfc822
 
     bool isMultipart() const { return type == "multipart"; }

@@ -16,12 +16,15 @@ RemoteLink::RemoteLink(wire::ClientEngine& client, wire::Transcript& transcript,
 {
 }
 
-RemoteLink::~RemoteLink() { disconnect(); }
+RemoteLink::~RemoteLink()
+{
+    disconnect();
+}
 
 void RemoteLink::record(wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes)
 {
-    m_transcript.record({kind, m_sessionId, m_device, m_protocol, direction, m_clock.nowMs(), std::move(bytes), 0,
-                         m_port});
+    m_transcript.record(
+        {kind, m_sessionId, m_device, m_protocol, direction, m_clock.nowMs(), std::move(bytes), 0, m_port});
 }
 
 bool RemoteLink::open(std::string& error)
@@ -55,7 +58,8 @@ void RemoteLink::disconnect()
     if (m_fd < 0) return;
     ::close(m_fd);
     m_fd = -1;
-    record(wire::TranscriptEntry::Kind::Closed, wire::Direction::ClientToServer, m_device + " closes the connection");
+    record(wire::TranscriptEntry::Kind::Closed, wire::Direction::ClientToServer,
+           m_device + " closes the connection");
 }
 
 bool RemoteLink::runAction(int timeoutMs, std::string& error)

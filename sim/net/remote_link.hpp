@@ -11,8 +11,8 @@ namespace maillab::net {
 
 class RemoteLink {
 public:
-    RemoteLink(wire::ClientEngine& client, wire::Transcript& transcript, const wire::Clock& clock, std::string host,
-               uint16_t port, wire::Protocol protocol, std::string device);
+    RemoteLink(wire::ClientEngine& client, wire::Transcript& transcript, const wire::Clock& clock,
+               std::string host, uint16_t port, wire::Protocol protocol, std::string device);
     ~RemoteLink();
     RemoteLink(const RemoteLink&) = delete;
     RemoteLink& operator=(const RemoteLink&) = delete;

@@ -32,7 +32,7 @@ struct Server::Connection {
     int64_t lastActivityMs = 0;
     int64_t holdUntilMs = 0; // after repeated failed logins nothing is read or sent before this
     int failedLogins = 0;
-    bool closing = false; // close once the output is sent
+    bool closing = false;    // close once the output is sent
     bool clientDone = false; // the client shut down its sending side: answer what it sent, then close
     bool dead = false;
     size_t queued() const { return output.size() - outputSent; }
@@ -71,12 +71,16 @@ int openListener(const std::string& address, uint16_t port, uint16_t& boundPort,
 
 } // namespace
 
-Server::Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript, ServerOptions options)
+Server::Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript,
+               ServerOptions options)
     : m_store(store), m_clock(clock), m_transcript(transcript), m_options(std::move(options))
 {
 }
 
-Server::~Server() { shutdown(); }
+Server::~Server()
+{
+    shutdown();
+}
 
 bool Server::start(std::string& error)
 {
@@ -91,9 +95,11 @@ bool Server::start(std::string& error)
     return true;
 }
 
-void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes)
+void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction,
+                    std::string bytes)
 {
-    m_transcript.record({kind, c.sessionId, c.peer, c.protocol, direction, m_clock.nowMs(), std::move(bytes), 0, c.port});
+    m_transcript.record(
+        {kind, c.sessionId, c.peer, c.protocol, direction, m_clock.nowMs(), std::move(bytes), 0, c.port});
 }
 
 void Server::accept(int listenFd, wire::Protocol protocol, uint16_t port)
@@ -101,7 +107,8 @@ void Server::accept(int listenFd, wire::Protocol protocol, uint16_t port)
     for (;;) {
         sockaddr_in addr{};
         socklen_t length = sizeof addr;
-        int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            ::accept4(listenFd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; // EAGAIN: no more waiting
         if (m_connections.size() >= m_options.maxConnections) {
             // Say why, best effort, and hang up: the limit keeps the process alive for those already here.
@@ -142,8 +149,9 @@ void Server::accept(int listenFd, wire::Protocol protocol, uint16_t port)
 
 void Server::noteLoginFailures(Connection& c, const std::string& reply)
 {
-    const bool failed = c.protocol == wire::Protocol::Pop3 ? reply.find("-ERR [AUTH]") != std::string::npos
-                                                           : reply.find(" NO [AUTHENTICATIONFAILED]") != std::string::npos;
+    const bool failed = c.protocol == wire::Protocol::Pop3
+                            ? reply.find("-ERR [AUTH]") != std::string::npos
+                            : reply.find(" NO [AUTHENTICATIONFAILED]") != std::string::npos;
     if (!failed) return;
     // Guessing passwords gets slow: after a few failures every answer waits (RFC 1939 section 13).
     if (++c.failedLogins >= m_options.loginFailuresBeforeDelay)
@@ -157,8 +165,10 @@ void Server::readFrom(Connection& c)
     if (n == 0) {
         // The client will send no more, but may still be reading (a shutdown(SHUT_WR) after its commands, as
         // `nc -N` does): answer what it sent and let the queue drain, then close (flush does).
-        if (c.queued() == 0 && c.pending() == 0) close(c, "the client closed the connection");
-        else c.clientDone = true;
+        if (c.queued() == 0 && c.pending() == 0)
+            close(c, "the client closed the connection");
+        else
+            c.clientDone = true;
         return;
     }
     if (n < 0) {
@@ -216,8 +226,10 @@ void Server::flush(Connection& c)
     if (c.queued() == 0) {
         c.output.clear();
         c.outputSent = 0;
-        if (c.closing) close(c, "the server closes the connection");
-        else if (c.clientDone && c.pending() == 0) close(c, "the client closed the connection");
+        if (c.closing)
+            close(c, "the server closes the connection");
+        else if (c.clientDone && c.pending() == 0)
+            close(c, "the client closed the connection");
     } else if (c.outputSent > (1u << 20)) {
         c.output.erase(0, c.outputSent); // keep the queue from holding what is already sent
         c.outputSent = 0;
@@ -248,7 +260,8 @@ void Server::poll(int timeoutMs)
         const bool held = now < c->holdUntilMs;
         if (held) wait = std::min<int>(wait, static_cast<int>(c->holdUntilMs - now));
         // Read more only when all that came before was handed to the session (see Connection::input).
-        if (!held && !c->closing && !c->clientDone && c->queued() < m_options.maxQueuedOutput && c->pending() == 0)
+        if (!held && !c->closing && !c->clientDone && c->queued() < m_options.maxQueuedOutput &&
+            c->pending() == 0)
             events |= POLLIN;
         if (!held && c->queued() > 0) events |= POLLOUT;
         fds.push_back({c->fd, events, 0});
@@ -263,8 +276,10 @@ void Server::poll(int timeoutMs)
                    fds[i].fd == m_pop3Fd ? m_pop3Port : m_imapPort);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
-        if (fds[i].revents & POLLIN) readFrom(c);
-        else if (fds[i].revents & (POLLHUP | POLLERR)) close(c, "the connection was lost");
+        if (fds[i].revents & POLLIN)
+            readFrom(c);
+        else if (fds[i].revents & (POLLHUP | POLLERR))
+            close(c, "the connection was lost");
         if (!c.dead) flush(c);
         // Input held back while the queue was full or a login delay ran: go on with it now that it may.
         if (!c.dead && c.pending() > 0) {
@@ -283,7 +298,8 @@ void Server::poll(int timeoutMs)
             if (c->session->closed()) c->closing = true;
             flush(*c);
         }
-        const int idleSeconds = c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
+        const int idleSeconds =
+            c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
         // Connections that only wait for their output to drain time out too: a client that stops reading
         // after QUIT or after shutting down its side must not keep its queue forever.
         if (!c->dead && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {

@@ -1,4 +1,5 @@
-// maillab serve: POP3 and IMAP for real clients over TCP, one poll() loop, the same sessions as the simulator.
+// maillab serve: POP3 and IMAP for real clients over TCP, one poll() loop, the same sessions as the
+// simulator.
 #pragma once
 
 #include "store/store.hpp"
@@ -29,7 +30,8 @@ struct ServerOptions {
 
 class Server {
 public:
-    Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript, ServerOptions options);
+    Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript,
+           ServerOptions options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -53,7 +55,8 @@ private:
     void pump(Connection& c);
     void flush(Connection& c);
     void close(Connection& c, const std::string& why);
-    void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes);
+    void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction,
+                std::string bytes);
     void noteLoginFailures(Connection& c, const std::string& reply);
 
     store::Store& m_store;

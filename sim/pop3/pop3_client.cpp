@@ -8,7 +8,10 @@
 
 namespace maillab::pop3 {
 
-const char* modeName(Mode mode) { return mode == Mode::Delete ? "delete" : "keep"; }
+const char* modeName(Mode mode)
+{
+    return mode == Mode::Delete ? "delete" : "keep";
+}
 
 size_t frameSingleLine(std::string_view buffer)
 {
@@ -26,7 +29,10 @@ size_t frameMultiLine(std::string_view buffer)
     return end == std::string_view::npos ? 0 : end + 5;
 }
 
-bool isOk(std::string_view reply) { return reply.substr(0, 3) == "+OK"; }
+bool isOk(std::string_view reply)
+{
+    return reply.substr(0, 3) == "+OK";
+}
 
 namespace {
 
@@ -66,9 +72,18 @@ Pop3Client::Pop3Client(store::DeviceStore& local, const wire::Clock& clock, Clie
 {
 }
 
-void Pop3Client::checkMail() { startTask(runCheckMail()); }
-void Pop3Client::sendRaw(std::string line) { startTask(runRaw(std::move(line))); }
-void Pop3Client::quit() { startTask(runQuit()); }
+void Pop3Client::checkMail()
+{
+    startTask(runCheckMail());
+}
+void Pop3Client::sendRaw(std::string line)
+{
+    startTask(runRaw(std::move(line)));
+}
+void Pop3Client::quit()
+{
+    startTask(runQuit());
+}
 
 bool Pop3Client::loginSucceeded(const wire::Reply& reply)
 {
@@ -105,23 +120,25 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
     switch (m_options.auth) {
     case AuthMethod::UserPass:
         reply = co_await exchange("USER " + m_options.user + "\r\n", frameSingleLine);
-        if (isOk(reply.bytes)) reply = co_await exchange("PASS " + m_options.password + "\r\n", frameSingleLine);
+        if (isOk(reply.bytes))
+            reply = co_await exchange("PASS " + m_options.password + "\r\n", frameSingleLine);
         break;
     case AuthMethod::Apop: {
         size_t lt = reply.bytes.find('<'), gt = reply.bytes.find('>', lt);
         std::string timestamp = lt == std::string::npos || gt == std::string::npos
                                     ? std::string()
                                     : reply.bytes.substr(lt, gt - lt + 1);
-        reply = co_await exchange(
-            "APOP " + m_options.user + " " + util::md5Hex(timestamp + m_options.password) + "\r\n", frameSingleLine);
+        reply = co_await exchange("APOP " + m_options.user + " " +
+                                      util::md5Hex(timestamp + m_options.password) + "\r\n",
+                                  frameSingleLine);
         break;
     }
     case AuthMethod::SaslPlain:
-        reply = co_await exchange(
-            "AUTH PLAIN " + util::base64Encode(std::string("\0", 1) + m_options.user + std::string("\0", 1) +
-                                               m_options.password) +
-                "\r\n",
-            frameSingleLine);
+        reply = co_await exchange("AUTH PLAIN " +
+                                      util::base64Encode(std::string("\0", 1) + m_options.user +
+                                                         std::string("\0", 1) + m_options.password) +
+                                      "\r\n",
+                                  frameSingleLine);
         break;
     }
     if (!loginSucceeded(reply)) {
@@ -181,7 +198,8 @@ wire::ClientEngine::Task Pop3Client::runRaw(std::string line)
             co_return;
         }
     }
-    wire::Reply reply = co_await exchange(line + "\r\n", expectsMultiLine(line) ? frameMultiLine : frameSingleLine);
+    wire::Reply reply =
+        co_await exchange(line + "\r\n", expectsMultiLine(line) ? frameMultiLine : frameSingleLine);
     setStatus(reply.connectionLost ? "connection closed" : statusText(reply.bytes));
 }
 

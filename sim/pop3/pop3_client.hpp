@@ -24,7 +24,8 @@ struct ClientOptions {
     std::string password;
     Mode mode = Mode::Delete;
     AuthMethod auth = AuthMethod::UserPass;
-    int removeAfterDays = 0; // keep mode: DELE a message this many days after it was first downloaded (0: never)
+    int removeAfterDays =
+        0; // keep mode: DELE a message this many days after it was first downloaded (0: never)
 };
 
 // Frames POP3 replies: one status line, or a status line plus a dot-terminated block after +OK.

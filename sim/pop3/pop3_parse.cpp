@@ -1,5 +1,4 @@
 #include "pop3/pop3_types.hpp"
-
 #include "util/text.hpp"
 
 #include <cstring>
@@ -30,7 +29,8 @@ const std::vector<CommandInfo>& commandTable()
          "Gives the password after USER. On success the server locks the maildrop and enters TRANSACTION.",
          "RFC 1939 section 7"},
         {Verb::Apop, "APOP", kAuth, 2, 2, "APOP name digest",
-         "Logs in without sending the password: the digest is MD5 of the greeting's timestamp and the password.",
+         "Logs in without sending the password: the digest is MD5 of the greeting's timestamp and the "
+         "password.",
          "RFC 1939 section 7"},
         {Verb::Auth, "AUTH", kAuth, 0, 2, "AUTH mechanism [initial-response]",
          "Logs in with a SASL mechanism; maillab offers PLAIN (base64 of authzid NUL user NUL password).",
@@ -40,23 +40,24 @@ const std::vector<CommandInfo>& commandTable()
         {Verb::Quit, "QUIT", kAuth | kTrans, 0, 0, "QUIT",
          "Ends the session. In TRANSACTION it enters UPDATE: only now are messages marked with DELE removed.",
          "RFC 1939 section 6"},
-        {Verb::Stat, "STAT", kTrans, 0, 0, "STAT", "Answers the number of messages and their total size in octets.",
-         "RFC 1939 section 5"},
+        {Verb::Stat, "STAT", kTrans, 0, 0, "STAT",
+         "Answers the number of messages and their total size in octets.", "RFC 1939 section 5"},
         {Verb::List, "LIST", kTrans, 0, 1, "LIST [msg]", "Lists each message's number and size in octets.",
          "RFC 1939 section 5"},
         {Verb::Retr, "RETR", kTrans, 1, 1, "RETR msg",
          "Downloads a whole message; POP3 has no way to fetch only a part.", "RFC 1939 section 5"},
         {Verb::Dele, "DELE", kTrans, 1, 1, "DELE msg",
          "Marks a message for deletion. Nothing is removed until QUIT; RSET unmarks.", "RFC 1939 section 5"},
-        {Verb::Noop, "NOOP", kTrans, 0, 0, "NOOP", "Does nothing; the server answers +OK (keeps the line alive).",
-         "RFC 1939 section 5"},
+        {Verb::Noop, "NOOP", kTrans, 0, 0, "NOOP",
+         "Does nothing; the server answers +OK (keeps the line alive).", "RFC 1939 section 5"},
         {Verb::Rset, "RSET", kTrans, 0, 0, "RSET", "Unmarks every message marked with DELE in this session.",
          "RFC 1939 section 5"},
         {Verb::Top, "TOP", kTrans, 2, 2, "TOP msg n",
          "Sends a message's header and the first n lines of its body: a way to peek before downloading.",
          "RFC 1939 section 7"},
         {Verb::Uidl, "UIDL", kTrans, 0, 1, "UIDL [msg]",
-         "Lists each message's unique id, which stays the same across sessions: how keep mode knows what is new.",
+         "Lists each message's unique id, which stays the same across sessions: how keep mode knows what is "
+         "new.",
          "RFC 1939 section 7"},
     };
     return table;
@@ -72,7 +73,8 @@ const CommandInfo* findCommand(std::string_view name)
 std::variant<Command, ParseError> parseCommand(std::string_view line)
 {
     if (line.empty()) return ParseError{"empty command line"};
-    if (line.find('\0') != std::string_view::npos) return ParseError{"NUL bytes are not allowed in a command"};
+    if (line.find('\0') != std::string_view::npos)
+        return ParseError{"NUL bytes are not allowed in a command"};
     size_t space = line.find(' ');
     std::string_view keyword = line.substr(0, space);
     const CommandInfo* info = findCommand(keyword);
@@ -88,12 +90,15 @@ std::variant<Command, ParseError> parseCommand(std::string_view line)
         if (info->verb == Verb::Pass) {
             command.args.emplace_back(rest);
         } else {
-            for (std::string_view arg : util::splitSpaces(rest)) command.args.emplace_back(arg);
+            for (std::string_view arg : util::splitSpaces(rest))
+                command.args.emplace_back(arg);
         }
     }
     const int count = static_cast<int>(command.args.size());
-    if (count < info->minArgs) return ParseError{std::string("missing argument: the syntax is ") + info->syntax};
-    if (count > info->maxArgs) return ParseError{std::string("too many arguments: the syntax is ") + info->syntax};
+    if (count < info->minArgs)
+        return ParseError{std::string("missing argument: the syntax is ") + info->syntax};
+    if (count > info->maxArgs)
+        return ParseError{std::string("too many arguments: the syntax is ") + info->syntax};
     for (const std::string& arg : command.args)
         if (arg.size() > 255) return ParseError{"argument too long"};
     return command;

@@ -8,8 +8,14 @@ namespace maillab::pop3 {
 
 namespace {
 
-std::string ok(std::string_view text) { return "+OK " + std::string(text) + "\r\n"; }
-std::string err(std::string_view text) { return "-ERR " + std::string(text) + "\r\n"; }
+std::string ok(std::string_view text)
+{
+    return "+OK " + std::string(text) + "\r\n";
+}
+std::string err(std::string_view text)
+{
+    return "-ERR " + std::string(text) + "\r\n";
+}
 
 // Replies go out in command order; the first one is moved, not copied (a RETR reply can be large).
 void appendReply(std::string& out, std::string reply)
@@ -37,7 +43,8 @@ bool isStrictBase64(std::string_view text)
 
 std::string octets(size_t count, size_t total)
 {
-    return std::to_string(count) + (count == 1 ? " message (" : " messages (") + std::to_string(total) + " octets)";
+    return std::to_string(count) + (count == 1 ? " message (" : " messages (") + std::to_string(total) +
+           " octets)";
 }
 
 } // namespace
@@ -47,7 +54,10 @@ Pop3Session::Pop3Session(store::Store& store, const wire::Clock& clock, int sess
 {
 }
 
-Pop3Session::~Pop3Session() { releaseLock(); }
+Pop3Session::~Pop3Session()
+{
+    releaseLock();
+}
 
 std::string Pop3Session::uniqueId(uint32_t uidValidity, uint32_t uid)
 {
@@ -68,7 +78,8 @@ std::string Pop3Session::receive(std::string_view bytes)
     size_t pos = 0;
     while (pos < bytes.size() && !m_closed) {
         const void* found = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
-        size_t lf = found ? static_cast<size_t>(static_cast<const char*>(found) - bytes.data()) : bytes.size();
+        size_t lf =
+            found ? static_cast<size_t>(static_cast<const char*>(found) - bytes.data()) : bytes.size();
         std::string_view piece = bytes.substr(pos, lf - pos);
         pos = found ? lf + 1 : bytes.size();
         if (m_discardingLongLine) {
@@ -192,7 +203,8 @@ std::string Pop3Session::cmdApop(const Command& c)
 std::string Pop3Session::cmdAuth(const Command& c)
 {
     if (c.args.empty()) return "+OK SASL mechanisms follow\r\nPLAIN\r\n.\r\n";
-    if (!util::iequals(c.args[0], "PLAIN")) return err("unsupported SASL mechanism; this server offers PLAIN");
+    if (!util::iequals(c.args[0], "PLAIN"))
+        return err("unsupported SASL mechanism; this server offers PLAIN");
     if (c.args.size() == 2) {
         // "=" is an empty initial response (RFC 5034 section 4).
         return authPlain(c.args[1] == "=" ? std::string_view() : std::string_view(c.args[1]));
@@ -215,7 +227,8 @@ std::string Pop3Session::authPlain(std::string_view base64)
     // authzid NUL authcid NUL passwd (RFC 4616 section 2).
     size_t first = decoded->find('\0');
     size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos) return err("[AUTH] the PLAIN response needs authzid NUL user NUL password");
+    if (second == std::string::npos)
+        return err("[AUTH] the PLAIN response needs authzid NUL user NUL password");
     std::string authzid = decoded->substr(0, first);
     std::string user = decoded->substr(first + 1, second - first - 1);
     std::string password = decoded->substr(second + 1);
@@ -227,7 +240,8 @@ std::string Pop3Session::login(const std::string& user, bool credentialsOk)
 {
     if (!credentialsOk) return err("[AUTH] wrong user name or password");
     if (!m_store.tryLockMaildrop(user, m_sessionId))
-        return err("[IN-USE] another session has this maildrop open; POP3 allows one at a time (RFC 1939 section 8)");
+        return err("[IN-USE] another session has this maildrop open; POP3 allows one at a time (RFC 1939 "
+                   "section 8)");
     m_locked = true;
     m_user = user;
     m_state = State::Transaction;
@@ -357,7 +371,10 @@ std::string Pop3Session::cmdDele(const Command& c)
     return ok("message " + c.args[0] + " marked for deletion (removed at QUIT)");
 }
 
-std::string Pop3Session::cmdNoop(const Command&) { return ok("nothing to do"); }
+std::string Pop3Session::cmdNoop(const Command&)
+{
+    return ok("nothing to do");
+}
 
 std::string Pop3Session::cmdRset(const Command&)
 {

@@ -76,7 +76,7 @@ private:
     int m_sessionId;
     SessionOptions m_options;
     State m_state = State::Authorization;
-    std::string m_timestamp; // the <...> of the greeting, for APOP
+    std::string m_timestamp;   // the <...> of the greeting, for APOP
     std::string m_pendingUser; // after USER, before PASS
     std::string m_user;
     bool m_saslPending = false;

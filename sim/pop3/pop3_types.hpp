@@ -48,7 +48,8 @@ void appendDotStuffed(std::string& out, std::string_view text);
 // The inverse, for a client: takes the lines between the status line and the terminating ".".
 std::string dotUnstuff(std::string_view text);
 
-// Whether a successful reply to this command line is multi-line (LIST, UIDL without argument; RETR, TOP, CAPA).
+// Whether a successful reply to this command line is multi-line (LIST, UIDL without argument; RETR, TOP,
+// CAPA).
 bool expectsMultiLine(std::string_view commandLine);
 
 constexpr size_t kMaxCommandLine = 255; // RFC 2449 section 4, including CRLF

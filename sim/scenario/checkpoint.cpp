@@ -14,8 +14,8 @@ std::string claimFailure(const Claim& claim, const Simulation& simulation, size_
         const store::Mailbox* box = simulation.store().mailbox(claim.user, claim.folder);
         if (!box) return "the server has no folder " + claim.folder + " for " + claim.user;
         if (static_cast<int64_t>(box->messages.size()) != claim.equals)
-            return claim.user + "'s " + claim.folder + " on the server holds " + std::to_string(box->messages.size()) +
-                   " messages, not " + std::to_string(claim.equals);
+            return claim.user + "'s " + claim.folder + " on the server holds " +
+                   std::to_string(box->messages.size()) + " messages, not " + std::to_string(claim.equals);
         return {};
     }
     case Claim::Kind::DeviceMessages:
@@ -28,23 +28,26 @@ std::string claimFailure(const Claim& claim, const Simulation& simulation, size_
         for (const store::LocalMessage& m : device->local.messages()) {
             if (claim.kind == Claim::Kind::DeviceMessages) {
                 if (claim.folder.empty() || m.folder == claim.folder) ++count;
-            } else if (m.complete && util::toLower(m.subject).find(util::toLower(claim.text)) != std::string::npos) {
+            } else if (m.complete &&
+                       util::toLower(m.subject).find(util::toLower(claim.text)) != std::string::npos) {
                 ++count;
             }
         }
         if (count != claim.equals) {
             if (claim.kind == Claim::Kind::DeviceMessages)
                 return claim.device + " holds " + std::to_string(count) + " messages" +
-                       (claim.folder.empty() ? "" : " in " + claim.folder) + ", not " + std::to_string(claim.equals);
-            return claim.device + " holds " + std::to_string(count) + " whole copies of \"" + claim.text + "\", not " +
-                   std::to_string(claim.equals);
+                       (claim.folder.empty() ? "" : " in " + claim.folder) + ", not " +
+                       std::to_string(claim.equals);
+            return claim.device + " holds " + std::to_string(count) + " whole copies of \"" + claim.text +
+                   "\", not " + std::to_string(claim.equals);
         }
         return {};
     }
     case Claim::Kind::ServerSaid:
         for (const wire::TranscriptEntry& e : simulation.transcript().entries())
-            if (e.kind == wire::TranscriptEntry::Kind::Data && e.direction == wire::Direction::ServerToClient &&
-                simulation.actionOfStep(e.step) == action && e.bytes.find(claim.text) != std::string::npos)
+            if (e.kind == wire::TranscriptEntry::Kind::Data &&
+                e.direction == wire::Direction::ServerToClient && simulation.actionOfStep(e.step) == action &&
+                e.bytes.find(claim.text) != std::string::npos)
                 return {};
         return "the server never said \"" + claim.text + "\" in this step";
     }

@@ -17,6 +17,7 @@ struct CheckpointResult {
     bool passed() const { return failures.empty(); }
 };
 
-CheckpointResult evaluateCheckpoint(const Checkpoint& checkpoint, const Simulation& simulation, size_t action);
+CheckpointResult evaluateCheckpoint(const Checkpoint& checkpoint, const Simulation& simulation,
+                                    size_t action);
 
 } // namespace maillab::scenario

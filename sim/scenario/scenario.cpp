@@ -3,10 +3,9 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace maillab::scenario {
@@ -20,15 +19,28 @@ struct ActionName {
     const char* name;
 };
 const ActionName kActionNames[] = {
-    {ActionKind::CheckMail, "check mail"}, {ActionKind::Raw, "raw"},       {ActionKind::Quit, "quit"},
-    {ActionKind::Drop, "drop"},            {ActionKind::LoseDevice, "lose device"},
-    {ActionKind::Deliver, "deliver"},      {ActionKind::Wait, "wait"},
-    {ActionKind::ResetUidValidity, "reset uidvalidity"}, {ActionKind::Note, "note"},
-    {ActionKind::OpenFolder, "open folder"}, {ActionKind::OpenMessage, "open message"},
-    {ActionKind::Flag, "flag"}, {ActionKind::Unflag, "unflag"}, {ActionKind::Move, "move"},
-    {ActionKind::Copy, "copy"}, {ActionKind::Delete, "delete"}, {ActionKind::CreateFolder, "create folder"},
-    {ActionKind::RenameFolder, "rename folder"}, {ActionKind::DeleteFolder, "delete folder"},
-    {ActionKind::Search, "search"}, {ActionKind::SaveDraft, "save draft"}, {ActionKind::Idle, "idle"},
+    {ActionKind::CheckMail, "check mail"},
+    {ActionKind::Raw, "raw"},
+    {ActionKind::Quit, "quit"},
+    {ActionKind::Drop, "drop"},
+    {ActionKind::LoseDevice, "lose device"},
+    {ActionKind::Deliver, "deliver"},
+    {ActionKind::Wait, "wait"},
+    {ActionKind::ResetUidValidity, "reset uidvalidity"},
+    {ActionKind::Note, "note"},
+    {ActionKind::OpenFolder, "open folder"},
+    {ActionKind::OpenMessage, "open message"},
+    {ActionKind::Flag, "flag"},
+    {ActionKind::Unflag, "unflag"},
+    {ActionKind::Move, "move"},
+    {ActionKind::Copy, "copy"},
+    {ActionKind::Delete, "delete"},
+    {ActionKind::CreateFolder, "create folder"},
+    {ActionKind::RenameFolder, "rename folder"},
+    {ActionKind::DeleteFolder, "delete folder"},
+    {ActionKind::Search, "search"},
+    {ActionKind::SaveDraft, "save draft"},
+    {ActionKind::Idle, "idle"},
 };
 
 // A failure inside the document, with where it was found.
@@ -68,7 +80,8 @@ AccountSpec parseAccount(const json& value, const std::string& where)
     } else if (mail->is_array()) {
         account.allDemoMail = false;
         for (const json& file : *mail) {
-            if (!file.is_string()) throw Problem{where + ".mail", "expected file names like \"INBOX/01-x.eml\""};
+            if (!file.is_string())
+                throw Problem{where + ".mail", "expected file names like \"INBOX/01-x.eml\""};
             account.files.push_back(file.get<std::string>());
         }
     } else {
@@ -83,20 +96,26 @@ DeviceSpec parseDevice(const json& value, const std::string& where)
     DeviceSpec device;
     device.name = stringField(value, "name", where, true);
     std::string protocol = util::toLower(stringField(value, "protocol", where, true));
-    if (protocol == "pop3") device.protocol = wire::Protocol::Pop3;
-    else if (protocol == "imap") device.protocol = wire::Protocol::Imap;
-    else throw Problem{where + ".protocol", "unknown protocol \"" + protocol + "\"; expected \"pop3\" or \"imap\""};
+    if (protocol == "pop3")
+        device.protocol = wire::Protocol::Pop3;
+    else if (protocol == "imap")
+        device.protocol = wire::Protocol::Imap;
+    else
+        throw Problem{where + ".protocol",
+                      "unknown protocol \"" + protocol + "\"; expected \"pop3\" or \"imap\""};
     device.mode = util::toLower(stringField(value, "mode", where, false,
                                             device.protocol == wire::Protocol::Pop3 ? "delete" : "online"));
     if (device.protocol == wire::Protocol::Pop3 && device.mode != "delete" && device.mode != "keep")
-        throw Problem{where + ".mode", "unknown POP3 mode \"" + device.mode + "\"; expected \"delete\" or \"keep\""};
+        throw Problem{where + ".mode",
+                      "unknown POP3 mode \"" + device.mode + "\"; expected \"delete\" or \"keep\""};
     if (device.protocol == wire::Protocol::Imap && device.mode != "online")
         throw Problem{where + ".mode", "unknown IMAP mode \"" + device.mode + "\"; expected \"online\""};
     device.user = stringField(value, "user", where, true);
     device.password = stringField(value, "password", where, true);
     device.auth = util::toLower(stringField(value, "auth", where, false, "user"));
     if (device.auth != "user" && device.auth != "apop" && device.auth != "plain")
-        throw Problem{where + ".auth", "unknown auth \"" + device.auth + "\"; expected \"user\", \"apop\" or \"plain\""};
+        throw Problem{where + ".auth",
+                      "unknown auth \"" + device.auth + "\"; expected \"user\", \"apop\" or \"plain\""};
     if (auto days = value.find("remove_after_days"); days != value.end()) {
         if (!days->is_number_integer() || days->get<int>() < 0)
             throw Problem{where + ".remove_after_days", "expected a whole number of days (0 or more)"};
@@ -126,7 +145,8 @@ Question parseQuestion(const json& value, const std::string& where)
     return q;
 }
 
-Checkpoint parseCheckpoint(const json& value, const std::string& where, const std::vector<DeviceSpec>& devices)
+Checkpoint parseCheckpoint(const json& value, const std::string& where,
+                           const std::vector<DeviceSpec>& devices)
 {
     requireObject(value, where);
     Checkpoint checkpoint;
@@ -140,23 +160,32 @@ Checkpoint parseCheckpoint(const json& value, const std::string& where, const st
         requireObject(c, at);
         Claim claim;
         const std::string kind = stringField(c, "claim", at, true);
-        if (kind == "server messages") claim.kind = Claim::Kind::ServerMessages;
-        else if (kind == "device messages") claim.kind = Claim::Kind::DeviceMessages;
-        else if (kind == "server said") claim.kind = Claim::Kind::ServerSaid;
-        else if (kind == "device holds whole") claim.kind = Claim::Kind::DeviceHoldsWhole;
+        if (kind == "server messages")
+            claim.kind = Claim::Kind::ServerMessages;
+        else if (kind == "device messages")
+            claim.kind = Claim::Kind::DeviceMessages;
+        else if (kind == "server said")
+            claim.kind = Claim::Kind::ServerSaid;
+        else if (kind == "device holds whole")
+            claim.kind = Claim::Kind::DeviceHoldsWhole;
         else
-            throw Problem{at + ".claim", "unknown claim \"" + kind +
-                                             "\"; expected \"server messages\", \"device messages\", \"server said\" "
-                                             "or \"device holds whole\""};
+            throw Problem{at + ".claim",
+                          "unknown claim \"" + kind +
+                              "\"; expected \"server messages\", \"device messages\", \"server said\" "
+                              "or \"device holds whole\""};
         claim.user = stringField(c, "user", at, claim.kind == Claim::Kind::ServerMessages);
-        claim.folder = stringField(c, "folder", at, false, claim.kind == Claim::Kind::ServerMessages ? "INBOX" : "");
+        claim.folder =
+            stringField(c, "folder", at, false, claim.kind == Claim::Kind::ServerMessages ? "INBOX" : "");
         claim.device = stringField(c, "device", at,
-                                   claim.kind == Claim::Kind::DeviceMessages || claim.kind == Claim::Kind::DeviceHoldsWhole);
-        if (!claim.device.empty() &&
-            std::none_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.name == claim.device; }))
+                                   claim.kind == Claim::Kind::DeviceMessages ||
+                                       claim.kind == Claim::Kind::DeviceHoldsWhole);
+        if (!claim.device.empty() && std::none_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
+                return d.name == claim.device;
+            }))
             throw Problem{at + ".device", "no device named \"" + claim.device + "\" in \"devices\""};
-        claim.text = stringField(c, "text", at,
-                                 claim.kind == Claim::Kind::ServerSaid || claim.kind == Claim::Kind::DeviceHoldsWhole);
+        claim.text =
+            stringField(c, "text", at,
+                        claim.kind == Claim::Kind::ServerSaid || claim.kind == Claim::Kind::DeviceHoldsWhole);
         if (claim.kind != Claim::Kind::ServerSaid) {
             auto equals = c.find("equals");
             if (equals == c.end() || !equals->is_number_integer())
@@ -183,7 +212,8 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
         }
     if (!known) {
         std::string expected;
-        for (const ActionName& n : kActionNames) expected += std::string(expected.empty() ? "" : ", ") + n.name;
+        for (const ActionName& n : kActionNames)
+            expected += std::string(expected.empty() ? "" : ", ") + n.name;
         throw Problem{where + ".action", "unknown action \"" + name + "\"; expected one of: " + expected};
     }
     action.narration = stringField(value, "narration", where, false);
@@ -199,10 +229,12 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
         const DeviceSpec* device = nullptr;
         for (const DeviceSpec& d : devices)
             if (d.name == action.device) device = &d;
-        if (!device) throw Problem{where + ".device", "no device named \"" + action.device + "\" in \"devices\""};
+        if (!device)
+            throw Problem{where + ".device", "no device named \"" + action.device + "\" in \"devices\""};
         if (isImapOnly(action.kind) && device->protocol != wire::Protocol::Imap)
-            throw Problem{where + ".action", "\"" + name + "\" needs an IMAP device, and " + action.device +
-                                                 " speaks POP3 (to show what a POP3 server answers, use \"raw\")"};
+            throw Problem{where + ".action",
+                          "\"" + name + "\" needs an IMAP device, and " + action.device +
+                              " speaks POP3 (to show what a POP3 server answers, use \"raw\")"};
     }
     if (isImapOnly(action.kind)) {
         if (auto message = value.find("message"); message != value.end()) {
@@ -215,12 +247,15 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
                                   action.kind == ActionKind::Unflag || action.kind == ActionKind::Move ||
                                   action.kind == ActionKind::Copy || action.kind == ActionKind::Delete;
         if (needsMessage && action.messageNumber == 0 && action.subjectMatch.empty())
-            throw Problem{where, "\"" + name + "\" needs \"message\" (a number) or \"subject\" (part of one)"};
-        const bool needsFolder = action.kind == ActionKind::Move || action.kind == ActionKind::Copy ||
-                                 action.kind == ActionKind::OpenFolder || action.kind == ActionKind::CreateFolder ||
-                                 action.kind == ActionKind::RenameFolder || action.kind == ActionKind::DeleteFolder;
+            throw Problem{where,
+                          "\"" + name + "\" needs \"message\" (a number) or \"subject\" (part of one)"};
+        const bool needsFolder =
+            action.kind == ActionKind::Move || action.kind == ActionKind::Copy ||
+            action.kind == ActionKind::OpenFolder || action.kind == ActionKind::CreateFolder ||
+            action.kind == ActionKind::RenameFolder || action.kind == ActionKind::DeleteFolder;
         action.targetFolder = stringField(value, "folder", where, needsFolder);
-        if (action.kind == ActionKind::RenameFolder) action.newName = stringField(value, "new_name", where, true);
+        if (action.kind == ActionKind::RenameFolder)
+            action.newName = stringField(value, "new_name", where, true);
         action.flag = stringField(value, "flag", where, false, "\\Flagged");
         if (action.kind == ActionKind::Search) {
             action.query = stringField(value, "query", where, true);
@@ -266,7 +301,8 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
                     throw Problem{where + "." + unit, "expected a number of " + std::string(unit)};
                 action.waitMs += static_cast<int64_t>(it->get<double>() * static_cast<double>(ms));
             }
-        if (action.waitMs == 0) throw Problem{where, "\"wait\" needs \"days\", \"hours\", \"minutes\" or \"seconds\""};
+        if (action.waitMs == 0)
+            throw Problem{where, "\"wait\" needs \"days\", \"hours\", \"minutes\" or \"seconds\""};
         break;
     }
     case ActionKind::ResetUidValidity:
@@ -280,7 +316,10 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
 
 } // namespace
 
-bool isImapOnly(ActionKind kind) { return kind >= ActionKind::OpenFolder; }
+bool isImapOnly(ActionKind kind)
+{
+    return kind >= ActionKind::OpenFolder;
+}
 
 const char* actionName(ActionKind kind)
 {
@@ -311,7 +350,8 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
         } else {
             if (!accounts->is_array()) throw Problem{"accounts", "expected a list of accounts"};
             for (size_t i = 0; i < accounts->size(); ++i)
-                scenario.accounts.push_back(parseAccount((*accounts)[i], "accounts[" + std::to_string(i) + "]"));
+                scenario.accounts.push_back(
+                    parseAccount((*accounts)[i], "accounts[" + std::to_string(i) + "]"));
         }
         auto devices = document.find("devices");
         if (devices == document.end() || !devices->is_array() || devices->empty())
@@ -320,7 +360,8 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
             DeviceSpec device = parseDevice((*devices)[i], "devices[" + std::to_string(i) + "]");
             for (const DeviceSpec& other : scenario.devices)
                 if (other.name == device.name)
-                    throw Problem{"devices[" + std::to_string(i) + "]", "a second device named \"" + device.name + "\""};
+                    throw Problem{"devices[" + std::to_string(i) + "]",
+                                  "a second device named \"" + device.name + "\""};
             scenario.devices.push_back(device);
         }
         auto steps = document.find("steps");
@@ -342,8 +383,9 @@ std::optional<LoadError> checkMessageFiles(const Scenario& scenario, const std::
     for (size_t i = 0; i < scenario.accounts.size(); ++i)
         for (const std::string& file : scenario.accounts[i].files)
             if (!std::filesystem::is_regular_file(mailDir / scenario.accounts[i].user / file))
-                return LoadError{sourceName + ": accounts[" + std::to_string(i) + "].mail: no message file \"" + file +
-                                 "\" in " + (mailDir / scenario.accounts[i].user).string()};
+                return LoadError{sourceName + ": accounts[" + std::to_string(i) +
+                                 "].mail: no message file \"" + file + "\" in " +
+                                 (mailDir / scenario.accounts[i].user).string()};
     for (size_t i = 0; i < scenario.actions.size(); ++i) {
         const Action& action = scenario.actions[i];
         if (action.kind == ActionKind::Deliver && !action.messageFile.empty() &&
@@ -363,7 +405,8 @@ std::variant<Scenario, LoadError> loadScenario(const std::filesystem::path& file
     auto result = parseScenario(text.str(), file.string());
     if (auto* scenario = std::get_if<Scenario>(&result)) {
         scenario->source = file;
-        if (auto missing = checkMessageFiles(*scenario, util::assetsDir() / "mail", file.string())) return *missing;
+        if (auto missing = checkMessageFiles(*scenario, util::assetsDir() / "mail", file.string()))
+            return *missing;
     }
     return result;
 }

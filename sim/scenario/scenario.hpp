@@ -1,4 +1,5 @@
-// A scenario: the accounts and mail to start from, the devices, and the steps (user actions and world events).
+// A scenario: the accounts and mail to start from, the devices, and the steps (user actions and world
+// events).
 #pragma once
 
 #include "wire/session.hpp"
@@ -30,23 +31,23 @@ struct DeviceSpec {
 };
 
 enum class ActionKind {
-    CheckMail,  // POP3: a whole check; IMAP: connect, list, select, fetch headers
-    Raw,        // one raw protocol line from the device
-    Quit,       // end the session politely (QUIT / LOGOUT)
-    Drop,       // the connection vanishes (no QUIT)
-    LoseDevice, // the device and everything on it is gone
-    Deliver,    // new mail arrives at the server
-    Wait,       // virtual time passes
+    CheckMail,        // POP3: a whole check; IMAP: connect, list, select, fetch headers
+    Raw,              // one raw protocol line from the device
+    Quit,             // end the session politely (QUIT / LOGOUT)
+    Drop,             // the connection vanishes (no QUIT)
+    LoseDevice,       // the device and everything on it is gone
+    Deliver,          // new mail arrives at the server
+    Wait,             // virtual time passes
     ResetUidValidity, // the server's mailbox is restored from backup: new UIDVALIDITY
-    Note,       // narration only
+    Note,             // narration only
     // IMAP devices only: organising and reading on the server.
-    OpenFolder,   // SELECT another folder, fetch its headers
-    OpenMessage,  // BODYSTRUCTURE, then only the text part
+    OpenFolder,  // SELECT another folder, fetch its headers
+    OpenMessage, // BODYSTRUCTURE, then only the text part
     Flag,
     Unflag,
     Move,
     Copy,
-    Delete,       // to Trash, or with "expunge": \Deleted + EXPUNGE
+    Delete, // to Trash, or with "expunge": \Deleted + EXPUNGE
     CreateFolder,
     RenameFolder,
     DeleteFolder,
@@ -71,7 +72,8 @@ struct Claim {
         ServerMessages,  // user's folder holds `equals` messages
         DeviceMessages,  // the device holds `equals` messages (in `folder`, when given)
         ServerSaid,      // some server reply during the step contains `text`
-        DeviceHoldsWhole // the device holds `equals` (0 or 1) complete copy of the message with `text` in its subject
+        DeviceHoldsWhole // the device holds `equals` (0 or 1) complete copy of the message with `text` in its
+                         // subject
     };
     Kind kind = Kind::ServerMessages;
     std::string user;
@@ -90,8 +92,8 @@ struct Action {
     ActionKind kind = ActionKind::Note;
     std::string device;
     std::string narration;
-    std::string line;        // Raw
-    std::string dropBefore;  // CheckMail fault: the connection drops just before this command is sent
+    std::string line;       // Raw
+    std::string dropBefore; // CheckMail fault: the connection drops just before this command is sent
     // Deliver
     std::string to;
     std::string folder = "INBOX";
@@ -105,7 +107,7 @@ struct Action {
     std::string targetFolder; // move/copy target, open/create/delete folder
     std::string newName;      // rename folder
     std::string flag = "\\Flagged";
-    std::string query;        // search text
+    std::string query; // search text
     std::string searchKey = "TEXT";
     bool expunge = false;
     std::optional<Question> question;

@@ -1,8 +1,8 @@
 #include "scenario/simulation.hpp"
 
-#include "mail/date.hpp"
 #include "imap/imap_client.hpp"
 #include "imap/imap_session.hpp"
+#include "mail/date.hpp"
 #include "pop3/pop3_client.hpp"
 #include "pop3/pop3_session.hpp"
 #include "store/demo_mail.hpp"
@@ -82,7 +82,8 @@ imap::ClientAction imapAction(const Action& action)
 } // namespace
 
 Simulation::Simulation(Scenario scenario, std::filesystem::path mailDir)
-    : m_scenario(std::move(scenario)), m_mailDir(mailDir.empty() ? util::assetsDir() / "mail" : std::move(mailDir))
+    : m_scenario(std::move(scenario)),
+      m_mailDir(mailDir.empty() ? util::assetsDir() / "mail" : std::move(mailDir))
 {
     // UIDVALIDITY starts from the virtual clock, as servers that use the time do, so runs repeat exactly.
     m_store = std::make_unique<store::Store>(static_cast<uint32_t>(m_clock.nowSeconds()));
@@ -96,7 +97,8 @@ Simulation::Simulation(Scenario scenario, std::filesystem::path mailDir)
         auto device = std::make_unique<Device>();
         device->spec = spec;
         device->client = makeClient(spec, device->local, m_clock);
-        if (!device->client) m_setupErrors.push_back("device " + spec.name + ": this protocol has no client yet");
+        if (!device->client)
+            m_setupErrors.push_back("device " + spec.name + ": this protocol has no client yet");
         m_devices.push_back(std::move(device));
     }
 }
@@ -124,7 +126,8 @@ bool Simulation::finished() const
 int Simulation::run(int maxSteps)
 {
     int steps = 0;
-    while (steps < maxSteps && step()) ++steps;
+    while (steps < maxSteps && step())
+        ++steps;
     return steps;
 }
 
@@ -141,7 +144,8 @@ bool Simulation::step()
                     m_stepActions.push_back(m_actionIndex - 1);
                     // A close after the connection is already gone needs no step of its own.
                     while (device.client->busy() &&
-                           device.client->request().kind == wire::ClientEngine::Request::Kind::Close && !device.session)
+                           device.client->request().kind == wire::ClientEngine::Request::Kind::Close &&
+                           !device.session)
                         device.client->onClosed();
                     if (!device.client->busy()) { // the action ended with this exchange
                         m_activeDevice = nullptr;
@@ -178,7 +182,8 @@ void Simulation::finishAction(size_t index)
     if (!action.checkpoint) return;
     CheckpointResult result = evaluateCheckpoint(*action.checkpoint, *this, index);
     std::string text = "checkpoint: " + result.description + (result.passed() ? " (holds)" : " (FAILS:");
-    for (size_t i = 0; i < result.failures.size(); ++i) text += (i ? "; " : " ") + result.failures[i];
+    for (size_t i = 0; i < result.failures.size(); ++i)
+        text += (i ? "; " : " ") + result.failures[i];
     if (!result.passed()) text += ")";
     note(text);
     m_checkpoints.push_back(std::move(result));
@@ -196,9 +201,12 @@ void Simulation::startAction(const Action& action)
             return;
         }
         if (pop3Client) {
-            if (action.kind == ActionKind::CheckMail) pop3Client->checkMail();
-            else if (action.kind == ActionKind::Raw) pop3Client->sendRaw(action.line);
-            else pop3Client->quit();
+            if (action.kind == ActionKind::CheckMail)
+                pop3Client->checkMail();
+            else if (action.kind == ActionKind::Raw)
+                pop3Client->sendRaw(action.line);
+            else
+                pop3Client->quit();
         } else if (imapClient) {
             imapClient->start(imapAction(action));
         }
@@ -208,15 +216,18 @@ void Simulation::startAction(const Action& action)
         } else {
             // The device decided without asking the server (no such message on it, nothing to quit).
             const std::string& why = device->client->status();
-            note(action.device + ": " + (why.empty() ? "nothing to do" : why) + " (" + actionName(action.kind) + ")",
+            note(action.device + ": " + (why.empty() ? "nothing to do" : why) + " (" +
+                     actionName(action.kind) + ")",
                  action.device);
         }
         return;
     }
     switch (action.kind) {
     case ActionKind::Drop:
-        if (device->session) dropConnection(*device, "the connection drops");
-        else note(action.device + " has no open connection to drop", action.device);
+        if (device->session)
+            dropConnection(*device, "the connection drops");
+        else
+            note(action.device + " has no open connection to drop", action.device);
         return;
     case ActionKind::LoseDevice:
         if (device->session) dropConnection(*device, "the connection drops with the device");
@@ -231,8 +242,10 @@ void Simulation::startAction(const Action& action)
         mail::Summary summary = mail::summarize(bytes);
         mail::DateTime now{m_clock.nowSeconds(), 0};
         uint32_t uid = m_store->deliver(action.to, action.folder, std::move(bytes), now);
-        if (uid == 0) note("delivery failed: no mailbox " + action.folder + " for " + action.to);
-        else note("new mail for " + action.to + " in " + action.folder + ": \"" + summary.subject + "\"");
+        if (uid == 0)
+            note("delivery failed: no mailbox " + action.folder + " for " + action.to);
+        else
+            note("new mail for " + action.to + " in " + action.folder + ": \"" + summary.subject + "\"");
         return;
     }
     case ActionKind::Wait: {
@@ -352,8 +365,8 @@ void Simulation::note(const std::string& text, const std::string& device)
 void Simulation::recordData(Device& device, wire::Direction direction, std::string bytes)
 {
     const uint16_t port = device.spec.protocol == wire::Protocol::Pop3 ? kPop3Port : kImapPort;
-    m_transcript.record({wire::TranscriptEntry::Kind::Data, device.sessionId, device.spec.name, device.spec.protocol,
-                         direction, m_clock.nowMs(), std::move(bytes), m_step, port});
+    m_transcript.record({wire::TranscriptEntry::Kind::Data, device.sessionId, device.spec.name,
+                         device.spec.protocol, direction, m_clock.nowMs(), std::move(bytes), m_step, port});
 }
 
 std::string Simulation::composeMessage(const Action& action)
@@ -368,8 +381,8 @@ std::string Simulation::composeMessage(const Action& action)
     mail::DateTime now{m_clock.nowSeconds(), 0};
     std::string text = "Date: " + mail::formatRfc5322Date(now) + "\r\n" + "From: " + action.from + "\r\n" +
                        "To: " + action.to + "@maillab.example\r\n" + "Subject: " + action.subject + "\r\n" +
-                       "Message-ID: <sim." + std::to_string(m_composed) + "." + std::to_string(now.epochSeconds) +
-                       "@maillab.example>\r\n" + "MIME-Version: 1.0\r\n" +
+                       "Message-ID: <sim." + std::to_string(m_composed) + "." +
+                       std::to_string(now.epochSeconds) + "@maillab.example>\r\n" + "MIME-Version: 1.0\r\n" +
                        "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + util::toCrlf(action.body);
     if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
     return text;

@@ -24,8 +24,8 @@ std::string readMessageFile(const std::filesystem::path& file, std::string& erro
 
 namespace {
 
-void deliverFile(Store& store, const std::string& user, const std::string& folder, const std::filesystem::path& file,
-                 std::vector<std::string>& errors, size_t& count)
+void deliverFile(Store& store, const std::string& user, const std::string& folder,
+                 const std::filesystem::path& file, std::vector<std::string>& errors, size_t& count)
 {
     std::string error;
     std::string bytes = readMessageFile(file, error);

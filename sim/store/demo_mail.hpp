@@ -1,4 +1,5 @@
-// The demo accounts (alice / wonderland, bob / builder) and their mail from assets/mail/<user>/<Folder>/*.eml.
+// The demo accounts (alice / wonderland, bob / builder) and their mail from
+// assets/mail/<user>/<Folder>/*.eml.
 #pragma once
 
 #include "store/store.hpp"

@@ -29,16 +29,21 @@ void DeviceStore::remove(const std::string& serverId)
 std::vector<std::string> DeviceStore::folders() const
 {
     std::set<std::string> names;
-    for (const LocalMessage& m : m_messages) names.insert(m.folder);
+    for (const LocalMessage& m : m_messages)
+        names.insert(m.folder);
     return {names.begin(), names.end()};
 }
 
-void DeviceStore::wipe() { m_messages.clear(); }
+void DeviceStore::wipe()
+{
+    m_messages.clear();
+}
 
 size_t DeviceStore::bytesHeld() const
 {
     size_t total = 0;
-    for (const LocalMessage& m : m_messages) total += m.bytes.size();
+    for (const LocalMessage& m : m_messages)
+        total += m.bytes.size();
     return total;
 }
 

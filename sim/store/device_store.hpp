@@ -11,15 +11,16 @@ namespace maillab::store {
 struct LocalMessage {
     int localId = 0;
     std::string folder = "INBOX";
-    std::string serverId; // POP3 UIDL unique-id, or IMAP "uidvalidity/uid"; empty when the client never learned it
-    std::string bytes;    // what the device holds: the whole message, or only its header
+    std::string
+        serverId; // POP3 UIDL unique-id, or IMAP "uidvalidity/uid"; empty when the client never learned it
+    std::string bytes;     // what the device holds: the whole message, or only its header
     bool complete = false; // the whole message is here (POP3 RETR), not just the header or some parts
     std::set<std::string> partsHeld; // IMAP sections fetched ("HEADER", "1", "2.1", ...)
     size_t serverSize = 0;           // RFC822.SIZE or the LIST size, when known
     std::string from;                // decoded, for the device view
     std::string subject;
-    bool seen = false;  // read on this device
-    std::string flags;  // IMAP flags as last heard from the server, space-separated
+    bool seen = false; // read on this device
+    std::string flags; // IMAP flags as last heard from the server, space-separated
     int64_t downloadedAtMs = 0;
 };
 

@@ -160,7 +160,7 @@ std::string errnoText(std::string_view what, const fs::path& path, int error)
 }
 
 class Fd {
-  public:
+public:
     explicit Fd(int fd) : m_fd(fd) {}
     ~Fd()
     {
@@ -176,7 +176,7 @@ class Fd {
         return fd;
     }
 
-  private:
+private:
     int m_fd;
 };
 

@@ -22,7 +22,7 @@ namespace maillab::store {
 // returns, so a reply that acknowledges it is sent only after it is on disk; a kill at any moment leaves at
 // most a file in tmp/, which loading ignores.
 class MaildirSync {
-  public:
+public:
     // Loads each existing account's Maildir under root into the store (creating empty Maildirs where
     // missing), reading Maildirs written by other programs too (files without a UID get new UIDs; a
     // dovecot-uidlist is honoured when there is no maillab-uidlist), then writes every later change
@@ -36,7 +36,7 @@ class MaildirSync {
     // What could not be read or written, in words, for the log.
     const std::vector<std::string>& problems() const { return m_problems; }
 
-  private:
+private:
     // One message file in a folder's cur/.
     struct FileOnDisk {
         std::string base; // the name before ":2,", fixed for the file's life; the uidlist maps it to the UID

@@ -39,14 +39,16 @@ bool MessageData::hasEncodedParts() const
         bool mentioned = false;
         for (size_t at = m_bytes.find("ransfer-"); at != std::string::npos && !mentioned;
              at = m_bytes.find("ransfer-", at + 1))
-            mentioned = at >= 9 && util::istartsWith(std::string_view(m_bytes).substr(at - 9), "content-transfer-encoding");
+            mentioned = at >= 9 && util::istartsWith(std::string_view(m_bytes).substr(at - 9),
+                                                     "content-transfer-encoding");
         bool encoded = false;
         if (mentioned) {
             std::vector<const mail::MimePart*> stack{&mime()};
             while (!stack.empty() && !encoded) {
                 const mail::MimePart* part = stack.back();
                 stack.pop_back();
-                for (const mail::MimePart& child : part->children) stack.push_back(&child);
+                for (const mail::MimePart& child : part->children)
+                    stack.push_back(&child);
                 encoded = part->encoding == "base64" || part->encoding == "quoted-printable";
             }
         }
@@ -107,7 +109,8 @@ const Account* Store::account(std::string_view user) const
 std::vector<std::string> Store::users() const
 {
     std::vector<std::string> out;
-    for (const auto& [name, account] : m_accounts) out.push_back(name);
+    for (const auto& [name, account] : m_accounts)
+        out.push_back(name);
     return out;
 }
 
@@ -145,12 +148,14 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
     Account* a = account(user);
     if (!a) return Result::NoSuchAccount;
     std::string canonical = canonicalName(name);
-    while (!canonical.empty() && canonical.back() == '/') canonical.pop_back(); // RFC 3501 section 6.3.3
+    while (!canonical.empty() && canonical.back() == '/')
+        canonical.pop_back(); // RFC 3501 section 6.3.3
     if (canonical.empty() || canonical.find("//") != std::string::npos || canonical.front() == '/')
         return Result::Invalid;
     if (a->mailboxes.count(canonical)) return Result::AlreadyExists;
     // Create missing superiors too, as RFC 3501 section 6.3.3 suggests.
-    for (size_t slash = canonical.find('/'); slash != std::string::npos; slash = canonical.find('/', slash + 1)) {
+    for (size_t slash = canonical.find('/'); slash != std::string::npos;
+         slash = canonical.find('/', slash + 1)) {
         std::string parent = canonical.substr(0, slash);
         if (!a->mailboxes.count(parent)) createMailbox(user, parent);
     }
@@ -179,7 +184,8 @@ Store::Result Store::deleteMailbox(std::string_view user, std::string_view name,
     return Result::Ok;
 }
 
-Store::Result Store::renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin)
+Store::Result Store::renameMailbox(std::string_view user, std::string_view from, std::string_view to,
+                                   int origin)
 {
     Account* a = account(user);
     if (!a) return Result::NoSuchAccount;
@@ -189,7 +195,8 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
     if (a->mailboxes.count(target)) return Result::AlreadyExists;
     if (target.empty() || target.rfind(source + "/", 0) == 0) return Result::Invalid;
     if (source == "INBOX") {
-        // Renaming INBOX moves its messages to the new mailbox and leaves INBOX empty (RFC 3501 section 6.3.5).
+        // Renaming INBOX moves its messages to the new mailbox and leaves INBOX empty (RFC 3501
+        // section 6.3.5).
         Result created = createMailbox(user, target);
         if (created != Result::Ok) return created;
         Mailbox& inbox = a->mailboxes.at("INBOX");
@@ -222,16 +229,17 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
 }
 
 uint32_t Store::deliver(std::string_view user, std::string_view mailbox, std::string bytes,
-                        mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords, int origin)
+                        mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords,
+                        int origin)
 {
     bytes.shrink_to_fit(); // messages built line by line carry spare capacity; the store keeps them for long
-    return deliverShared(user, mailbox, std::make_shared<const MessageData>(std::move(bytes)), internalDate, flags,
-                         std::move(keywords), origin);
+    return deliverShared(user, mailbox, std::make_shared<const MessageData>(std::move(bytes)), internalDate,
+                         flags, std::move(keywords), origin);
 }
 
 uint32_t Store::deliverShared(std::string_view user, std::string_view mailboxName,
-                              std::shared_ptr<const MessageData> data, mail::DateTime internalDate, uint8_t flags,
-                              std::vector<std::string> keywords, int origin)
+                              std::shared_ptr<const MessageData> data, mail::DateTime internalDate,
+                              uint8_t flags, std::vector<std::string> keywords, int origin)
 {
     Mailbox* box = mailbox(user, mailboxName);
     if (!box) return 0;
@@ -296,7 +304,8 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
     if (!box) return;
     box->uidValidity = m_nextUidValidity++;
     box->uidNext = 1;
-    for (StoredMessage& message : box->messages) message.uid = box->uidNext++;
+    for (StoredMessage& message : box->messages)
+        message.uid = box->uidNext++;
     emit({StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0});
 }
 
@@ -344,7 +353,10 @@ int Store::subscribe(Listener listener)
     return id;
 }
 
-void Store::unsubscribe(int id) { m_listeners.erase(id); }
+void Store::unsubscribe(int id)
+{
+    m_listeners.erase(id);
+}
 
 void Store::emit(const StoreEvent& event)
 {
@@ -352,7 +364,8 @@ void Store::emit(const StoreEvent& event)
     // A listener may unsubscribe (or subscribe) while we notify: walk by id, not by iterator.
     std::vector<int> ids;
     ids.reserve(m_listeners.size());
-    for (const auto& [id, listener] : m_listeners) ids.push_back(id);
+    for (const auto& [id, listener] : m_listeners)
+        ids.push_back(id);
     for (int id : ids) {
         auto it = m_listeners.find(id);
         if (it != m_listeners.end()) it->second(event);
@@ -364,14 +377,18 @@ size_t Store::messageBytes() const
     size_t total = 0;
     for (const auto& [user, account] : m_accounts)
         for (const auto& [name, box] : account.mailboxes)
-            for (const StoredMessage& m : box.messages) total += m.size();
+            for (const StoredMessage& m : box.messages)
+                total += m.size();
     return total;
 }
 
 void addStandardMailboxes(Store& store, std::string_view user)
 {
-    static const std::pair<const char*, const char*> standard[] = {
-        {"Archive", "\\Archive"}, {"Drafts", "\\Drafts"}, {"Junk", "\\Junk"}, {"Sent", "\\Sent"}, {"Trash", "\\Trash"}};
+    static const std::pair<const char*, const char*> standard[] = {{"Archive", "\\Archive"},
+                                                                   {"Drafts", "\\Drafts"},
+                                                                   {"Junk", "\\Junk"},
+                                                                   {"Sent", "\\Sent"},
+                                                                   {"Trash", "\\Trash"}};
     for (auto [name, use] : standard)
         if (!store.mailbox(user, name)) store.createMailbox(user, name, use);
 }

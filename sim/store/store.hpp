@@ -61,7 +61,7 @@ struct Mailbox {
     std::string name; // full path with '/' separators; "INBOX" for the inbox
     uint32_t uidValidity = 1;
     uint32_t uidNext = 1;
-    std::string specialUse; // "\\Sent", "\\Trash", ... (RFC 6154) or empty
+    std::string specialUse;              // "\\Sent", "\\Trash", ... (RFC 6154) or empty
     std::vector<StoredMessage> messages; // ascending UID: sequence number n is messages[n-1]
 
     const StoredMessage* find(uint32_t uid) const;
@@ -73,7 +73,7 @@ struct Account {
     std::string user;
     std::string password;
     std::map<std::string, Mailbox> mailboxes; // keyed by name; INBOX is always "INBOX"
-    int pop3LockHolder = 0;                    // session id holding the maildrop lock, 0 when free
+    int pop3LockHolder = 0;                   // session id holding the maildrop lock, 0 when free
     // Subscribed names (RFC 3501 6.3.6): kept when a mailbox is deleted or renamed, so a client's list
     // does not change behind its back. New mailboxes are subscribed when created.
     std::set<std::string> subscriptions;
@@ -81,13 +81,21 @@ struct Account {
 
 // What changed, for the sessions that watch a mailbox.
 struct StoreEvent {
-    enum class Kind { MessageAdded, MessageExpunged, FlagsChanged, MailboxCreated, MailboxDeleted, MailboxRenamed,
-                      UidValidityChanged, LockChanged };
+    enum class Kind {
+        MessageAdded,
+        MessageExpunged,
+        FlagsChanged,
+        MailboxCreated,
+        MailboxDeleted,
+        MailboxRenamed,
+        UidValidityChanged,
+        LockChanged
+    };
     Kind kind;
     std::string user;
     std::string mailbox;
     uint32_t uid = 0;
-    std::string newName; // for MailboxRenamed
+    std::string newName;   // for MailboxRenamed
     int originSession = 0; // the session that caused it (0: delivery or the simulator)
 };
 
@@ -116,16 +124,18 @@ public:
     Result renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin = 0);
 
     // Appends a message and returns its UID (0 when the mailbox does not exist).
-    uint32_t deliver(std::string_view user, std::string_view mailbox, std::string bytes, mail::DateTime internalDate,
-                     uint8_t flags = kRecent, std::vector<std::string> keywords = {}, int origin = 0);
+    uint32_t deliver(std::string_view user, std::string_view mailbox, std::string bytes,
+                     mail::DateTime internalDate, uint8_t flags = kRecent,
+                     std::vector<std::string> keywords = {}, int origin = 0);
     // Same, sharing the bytes of a message that is already stored (COPY, MOVE).
-    uint32_t deliverShared(std::string_view user, std::string_view mailbox, std::shared_ptr<const MessageData> data,
-                           mail::DateTime internalDate, uint8_t flags, std::vector<std::string> keywords,
-                           int origin = 0);
+    uint32_t deliverShared(std::string_view user, std::string_view mailbox,
+                           std::shared_ptr<const MessageData> data, mail::DateTime internalDate,
+                           uint8_t flags, std::vector<std::string> keywords, int origin = 0);
     bool setFlags(std::string_view user, std::string_view mailbox, uint32_t uid, uint8_t flags,
                   std::vector<std::string> keywords, int origin = 0);
     // Removes messages for good (POP3 UPDATE, IMAP EXPUNGE); returns how many went.
-    size_t expunge(std::string_view user, std::string_view mailbox, const std::vector<uint32_t>& uids, int origin = 0);
+    size_t expunge(std::string_view user, std::string_view mailbox, const std::vector<uint32_t>& uids,
+                   int origin = 0);
     // \Recent belongs to the first session that sees a message (RFC 3501 section 2.3.2); taking it is not a
     // change other sessions hear about. Returns whether the message was still \Recent.
     bool claimRecent(std::string_view user, std::string_view mailbox, uint32_t uid);

@@ -25,7 +25,13 @@ std::filesystem::path find(const char* envName, const char* folder)
 
 } // namespace
 
-std::filesystem::path assetsDir() { return find("MAILLAB_ASSETS", "assets"); }
-std::filesystem::path lessonsDir() { return find("MAILLAB_LESSONS", "lessons"); }
+std::filesystem::path assetsDir()
+{
+    return find("MAILLAB_ASSETS", "assets");
+}
+std::filesystem::path lessonsDir()
+{
+    return find("MAILLAB_LESSONS", "lessons");
+}
 
 } // namespace maillab::util

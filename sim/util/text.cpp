@@ -1,9 +1,8 @@
 #include "util/text.hpp"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 #include <cstdio>
+#include <openssl/evp.h>
 
 namespace maillab::util {
 
@@ -24,14 +23,16 @@ bool istartsWith(std::string_view text, std::string_view prefix)
 std::string toUpper(std::string_view text)
 {
     std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
 }
 
 std::string toLower(std::string_view text)
 {
     std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
@@ -89,9 +90,9 @@ std::string toCrlf(std::string_view text)
 std::string base64Encode(std::string_view bytes)
 {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()),
-                                  static_cast<int>(bytes.size()));
+    int written =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                        reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
     out.resize(static_cast<size_t>(written));
     return out;
 }
@@ -105,9 +106,9 @@ std::optional<std::string> base64Decode(std::string_view text)
     if (clean.size() % 4 != 0) return std::nullopt;
     if (clean.empty()) return std::string();
     std::string out(clean.size() / 4 * 3, '\0');
-    int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(clean.data()),
-                                  static_cast<int>(clean.size()));
+    int written =
+        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                        reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
     if (written < 0) return std::nullopt;
     // EVP_DecodeBlock counts the padding as zero bytes; drop them.
     size_t padding = 0;
@@ -135,14 +136,18 @@ std::string escapeForDisplay(std::string_view bytes)
 {
     std::string out;
     for (unsigned char c : bytes) {
-        if (c == '\r') out += "\\r";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
+        if (c == '\r')
+            out += "\\r";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
         else if (c < 0x20 || c == 0x7f) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02x", c);
             out += buf;
-        } else out += static_cast<char>(c);
+        } else
+            out += static_cast<char>(c);
     }
     return out;
 }

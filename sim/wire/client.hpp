@@ -37,7 +37,10 @@ public:
     public:
         struct promise_type {
             std::exception_ptr error;
-            Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
+            Task get_return_object()
+            {
+                return Task(std::coroutine_handle<promise_type>::from_promise(*this));
+            }
             std::suspend_always initial_suspend() noexcept { return {}; }
             std::suspend_always final_suspend() noexcept { return {}; }
             void return_void() {}
@@ -62,10 +65,10 @@ public:
     bool connected() const { return m_connected; }
 
     // The driver's side: what happened to the current request.
-    void onConnected();                 // Connect done: the greeting follows through onBytes
-    void onSent();                      // Send done: the reply follows through onBytes
+    void onConnected(); // Connect done: the greeting follows through onBytes
+    void onSent();      // Send done: the reply follows through onBytes
     void onBytes(std::string_view bytes);
-    void onClosed();                    // Close done, or the server closed, or the link dropped
+    void onClosed(); // Close done, or the server closed, or the link dropped
 
     // The action's outcome in words (for narration and errors), set by the scripts.
     const std::string& status() const { return m_status; }

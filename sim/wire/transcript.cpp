@@ -4,7 +4,10 @@
 
 namespace maillab::wire {
 
-const char* protocolName(Protocol protocol) { return protocol == Protocol::Pop3 ? "POP3" : "IMAP"; }
+const char* protocolName(Protocol protocol)
+{
+    return protocol == Protocol::Pop3 ? "POP3" : "IMAP";
+}
 
 void Transcript::record(TranscriptEntry entry)
 {
@@ -63,7 +66,8 @@ std::string Transcript::toText() const
         if (e.sessionId != 0) sessions.insert(e.sessionId);
     const bool tagged = sessions.size() > 1;
     std::string out;
-    for (const TranscriptEntry& e : m_entries) out += formatEntry(e, tagged);
+    for (const TranscriptEntry& e : m_entries)
+        out += formatEntry(e, tagged);
     return out;
 }
 

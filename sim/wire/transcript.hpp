@@ -21,8 +21,8 @@ struct TranscriptEntry {
     Protocol protocol = Protocol::Pop3;
     Direction direction = Direction::ClientToServer;
     int64_t timeMs = 0;
-    std::string bytes; // exact wire bytes for Data; a human sentence for the other kinds
-    int step = 0;      // the simulation step that produced it
+    std::string bytes;       // exact wire bytes for Data; a human sentence for the other kinds
+    int step = 0;            // the simulation step that produced it
     uint16_t serverPort = 0; // the port the session connected to (110, 143, ...), for exports
 };
 
