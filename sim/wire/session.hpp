@@ -25,6 +25,15 @@ public:
     virtual void disconnected() = 0;
     // The state's name as the RFC writes it, for the dashboard's state diagram.
     virtual std::string stateName() const = 0;
+
+    // TLS (RFC 2595, RFC 3501 section 6.2.1, RFC 8314). After a reply that accepted STLS or STARTTLS this
+    // returns true once (and the session has dropped any bytes the client sent after that command): the
+    // transport must run a server-side TLS handshake before it passes on anything more. When the handshake
+    // is done, or at once for implicit TLS (995/993), the transport calls tlsStarted(): the session then
+    // stops offering STLS/STARTTLS and allows logins that require TLS.
+    virtual bool takeTlsRequest() { return false; }
+    virtual void tlsStarted() {}
+    virtual bool tlsActive() const { return false; }
 };
 
 } // namespace maillab::wire

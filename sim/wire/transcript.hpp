@@ -14,7 +14,9 @@ namespace maillab::wire {
 enum class Direction { ClientToServer, ServerToClient };
 
 struct TranscriptEntry {
-    enum class Kind { Data, Connected, Closed, Note };
+    // Data: the protocol bytes the programs exchanged (decrypted when encrypted is set). TlsRecord: bytes as
+    // an eavesdropper sees them on a TLS connection (one or more whole records, see tls::parseRecords).
+    enum class Kind { Data, Connected, Closed, Note, TlsRecord };
     Kind kind = Kind::Data;
     int sessionId = 0;
     std::string device;
@@ -24,6 +26,7 @@ struct TranscriptEntry {
     std::string bytes;       // exact wire bytes for Data; a human sentence for the other kinds
     int step = 0;            // the simulation step that produced it
     uint16_t serverPort = 0; // the port the session connected to (110, 143, ...), for exports
+    bool encrypted = false;  // Data that travelled inside TLS: on the wire it is in TlsRecord entries
 };
 
 class Transcript {
