@@ -1,4 +1,5 @@
 // maillab: no arguments opens the dashboard; subcommands run headless.
+#include "app/window.hpp"
 #include "cli.hpp"
 
 #include <cstring>
@@ -7,9 +8,14 @@
 int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty()) return maillab::cli::runDefault();
+    if (args.empty()) {
+        int code = maillab::app::runDashboard({});
+        return code >= 0 ? code : maillab::cli::runDefault();
+    }
     const std::string command = args.front();
     args.erase(args.begin());
+    if (command == "screenshot") return maillab::app::runScreenshot(args);
+    if (command == "dashboard") return maillab::app::runDashboardCommand(args);
     if (command == "run") return maillab::cli::runScenario(args);
     if (command == "console") return maillab::cli::runConsole(args);
     if (command == "serve") return maillab::cli::runServe(args);

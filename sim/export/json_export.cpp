@@ -20,6 +20,7 @@ const char* kindName(wire::TranscriptEntry::Kind kind)
     case wire::TranscriptEntry::Kind::Connected: return "connected";
     case wire::TranscriptEntry::Kind::Closed: return "closed";
     case wire::TranscriptEntry::Kind::Note: return "note";
+    case wire::TranscriptEntry::Kind::TlsRecord: return "tls_record";
     }
     return "";
 }

@@ -176,6 +176,28 @@ bool Simulation::step()
     }
 }
 
+void Simulation::wipeDevice(Device& device)
+{
+    if (device.session) dropConnection(device, "the connection drops with the device");
+    device.local.wipe();
+    if (auto* pop3Client = dynamic_cast<pop3::Pop3Client*>(device.client.get())) pop3Client->forget();
+    if (auto* imapClient = dynamic_cast<imap::ImapClient*>(device.client.get())) imapClient->forget();
+    note(device.spec.name + " is lost: everything stored on it is gone", device.spec.name);
+}
+
+void Simulation::loseDevice(const std::string& name)
+{
+    Device* lost = device(name);
+    if (!lost) return;
+    ++m_step;
+    if (m_activeDevice == lost) { // the action it was doing ends with it
+        m_activeDevice = nullptr;
+        m_activeAction = nullptr;
+    }
+    wipeDevice(*lost);
+    m_stepActions.push_back(m_actionIndex == 0 ? 0 : m_actionIndex - 1);
+}
+
 void Simulation::finishAction(size_t index)
 {
     const Action& action = m_scenario.actions[index];
@@ -229,13 +251,7 @@ void Simulation::startAction(const Action& action)
         else
             note(action.device + " has no open connection to drop", action.device);
         return;
-    case ActionKind::LoseDevice:
-        if (device->session) dropConnection(*device, "the connection drops with the device");
-        device->local.wipe();
-        if (pop3Client) pop3Client->forget();
-        if (imapClient) imapClient->forget();
-        note(action.device + " is lost: everything stored on it is gone", action.device);
-        return;
+    case ActionKind::LoseDevice: wipeDevice(*device); return;
     case ActionKind::Deliver: {
         std::string bytes = composeMessage(action);
         if (bytes.empty()) return;

@@ -55,6 +55,8 @@ public:
     size_t actionIndex() const { return m_actionIndex; }
     const Scenario& scenario() const { return m_scenario; }
     const wire::Transcript& transcript() const { return m_transcript; }
+    // For sessions the simulation does not drive itself (the dashboard's console) to record into.
+    wire::Transcript& transcript() { return m_transcript; }
     store::Store& store() { return *m_store; }
     const store::Store& store() const { return *m_store; }
     const wire::VirtualClock& clock() const { return m_clock; }
@@ -63,6 +65,9 @@ public:
     Device* device(const std::string& name);
     // Every checkpoint of the actions done so far, in order (a Note in the transcript says each too).
     const std::vector<CheckpointResult>& checkpointResults() const { return m_checkpoints; }
+    // "Lose this device" now, outside the lesson's script (the dashboard's button): the connection drops and
+    // everything stored on it is gone. A step of its own, like the lesson action of the same name.
+    void loseDevice(const std::string& name);
     // Problems found while setting up (a listed message file that does not exist, ...).
     const std::vector<std::string>& setupErrors() const { return m_setupErrors; }
 
@@ -72,6 +77,7 @@ private:
     void startAction(const Action& action);
     void finishAction(size_t index);
     void dropConnection(Device& device, const std::string& why);
+    void wipeDevice(Device& device);
     void deliverUnsolicited();
     void note(const std::string& text, const std::string& device = "server");
     void recordData(Device& device, wire::Direction direction, std::string bytes);

@@ -1,0 +1,259 @@
+#include "window.hpp"
+
+#include "util/text.hpp"
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <stb_image_write.h>
+#include <vector>
+
+namespace maillab::app {
+namespace {
+
+// GL entry points come from the driver through GLFW, so the program does not link libGL itself.
+constexpr unsigned kGlRgba = 0x1908, kGlUnsignedByte = 0x1401, kGlBack = 0x0405, kGlPackAlignment = 0x0D05;
+using ReadPixels = void (*)(int, int, int, int, unsigned, unsigned, void*);
+using ReadBuffer = void (*)(unsigned);
+using PixelStorei = void (*)(unsigned, int);
+using Viewport = void (*)(int, int, int, int);
+using ClearColor = void (*)(float, float, float, float);
+using Clear = void (*)(unsigned);
+constexpr unsigned kGlColorBufferBit = 0x00004000;
+
+// imgui.ini and settings live in the user's config folder, not wherever maillab was started.
+std::filesystem::path configDir()
+{
+    std::filesystem::path base;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        base = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        base = std::filesystem::path(home) / ".config";
+    else
+        return {};
+    return base / "maillab";
+}
+
+struct Window {
+    GLFWwindow* handle = nullptr;
+    bool imguiReady = false;
+
+    bool open(int width, int height, bool visible, std::string& error)
+    {
+        glfwSetErrorCallback([](int, const char*) {});
+        if (!glfwInit()) {
+            error = "no display to open a window on";
+            return false;
+        }
+        glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+        glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+        glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+        glfwWindowHint(GLFW_VISIBLE, visible ? GLFW_TRUE : GLFW_FALSE);
+        handle = glfwCreateWindow(width, height, "maillab: POP3 and IMAP, byte by byte", nullptr, nullptr);
+        if (!handle) {
+            error = "could not create an OpenGL 3.3 window";
+            glfwTerminate();
+            return false;
+        }
+        glfwMakeContextCurrent(handle);
+        glfwSwapInterval(1);
+        IMGUI_CHECKVERSION();
+        ImGui::CreateContext();
+        ImGui_ImplGlfw_InitForOpenGL(handle, true);
+        ImGui_ImplOpenGL3_Init("#version 330 core");
+        imguiReady = true;
+        return true;
+    }
+
+    void render(gui::Dashboard& dashboard, double seconds)
+    {
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        dashboard.frame(seconds);
+        ImGui::Render();
+        int width = 0, height = 0;
+        glfwGetFramebufferSize(handle, &width, &height);
+        reinterpret_cast<Viewport>(glfwGetProcAddress("glViewport"))(0, 0, width, height);
+        ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+        reinterpret_cast<ClearColor>(glfwGetProcAddress("glClearColor"))(
+            background.x * 0.8f, background.y * 0.8f, background.z * 0.8f, 1.0f);
+        reinterpret_cast<Clear>(glfwGetProcAddress("glClear"))(kGlColorBufferBit);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    }
+
+    ~Window()
+    {
+        if (imguiReady) {
+            ImGui_ImplOpenGL3_Shutdown();
+            ImGui_ImplGlfw_Shutdown();
+            ImGui::DestroyContext();
+        }
+        if (handle) {
+            glfwDestroyWindow(handle);
+            glfwTerminate();
+        }
+    }
+};
+
+} // namespace
+
+int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Dashboard&)>& setup)
+{
+    Window window;
+    std::string error;
+    if (!window.open(1600, 900, true, error)) return -1;
+    glfwMaximizeWindow(window.handle);
+    std::filesystem::path config = configDir();
+    static std::string iniPath; // ImGui keeps the pointer
+    if (!config.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(config, ec);
+        iniPath = (config / "imgui.ini").string();
+        ImGui::GetIO().IniFilename = iniPath.c_str();
+    } else {
+        ImGui::GetIO().IniFilename = nullptr;
+    }
+    gui::Dashboard dashboard(std::move(options));
+    dashboard.loadFonts();
+    if (setup) setup(dashboard);
+    double last = glfwGetTime();
+    while (!glfwWindowShouldClose(window.handle) && !dashboard.quitRequested()) {
+        // Sleep until something happens, but wake for a running lesson or a live server.
+        if (dashboard.player().running() || dashboard.liveMode())
+            glfwWaitEventsTimeout(1.0 / 60);
+        else
+            glfwWaitEventsTimeout(0.25);
+        double now = glfwGetTime();
+        window.render(dashboard, now - last);
+        last = now;
+        glfwSwapBuffers(window.handle);
+    }
+    return 0;
+}
+
+int runScreenshot(const cli::Args& args)
+{
+    std::string lesson, out, panel, theme = "dark";
+    int step = 0, width = 1600, height = 900;
+    bool presenter = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : std::string(); };
+        if (a == "--lesson")
+            lesson = value();
+        else if (a == "--out")
+            out = value();
+        else if (a == "--panel")
+            panel = value();
+        else if (a == "--theme")
+            theme = value();
+        else if (a == "--presenter")
+            presenter = true;
+        else if (a == "--step") {
+            auto n = util::parseNumber(value());
+            if (!n) {
+                std::cerr << "maillab screenshot: --step takes a number\n";
+                return 2;
+            }
+            step = static_cast<int>(*n);
+        } else if (a == "--size") {
+            std::string size = value();
+            size_t x = size.find('x');
+            auto w = util::parseNumber(size.substr(0, x)), h = util::parseNumber(size.substr(x + 1));
+            if (x == std::string::npos || !w || !h || *w < 200 || *h < 150 || *w > 8192 || *h > 8192) {
+                std::cerr << "maillab screenshot: --size takes WIDTHxHEIGHT, e.g. 1600x900\n";
+                return 2;
+            }
+            width = static_cast<int>(*w);
+            height = static_cast<int>(*h);
+        } else {
+            std::cerr << "maillab screenshot: unknown option " << a << "\n";
+            return 2;
+        }
+    }
+    if (out.empty()) {
+        std::cerr << "usage: maillab screenshot [--lesson FILE] [--step N] --out FILE.png [--panel NAME]\n"
+                     "                          [--size WxH] [--theme dark|light] [--presenter]\n";
+        return 2;
+    }
+    gui::DashboardOptions options;
+    options.lesson = lesson;
+    options.onlyPanel = panel;
+    options.presenter = presenter;
+    options.theme = theme == "light" ? gui::Theme::Light : gui::Theme::Dark;
+    Window window;
+    std::string error;
+    if (!window.open(width, height, false, error)) {
+        std::cerr << "maillab screenshot: " << error << " (on a machine without one: xvfb-run -a maillab "
+                  << "screenshot ...)\n";
+        return 1;
+    }
+    ImGui::GetIO().IniFilename = nullptr; // a screenshot shows the default layout, whatever the user saved
+    gui::Dashboard dashboard(options);
+    if (!panel.empty() && !dashboard.panel(panel)) {
+        std::cerr << "maillab screenshot: no panel \"" << panel << "\"; panels:";
+        for (const auto& p : dashboard.panels())
+            std::cerr << " " << p->id();
+        std::cerr << "\n";
+        return 2;
+    }
+    if (!lesson.empty() && !dashboard.player().loadError().empty()) {
+        std::cerr << "maillab screenshot: " << dashboard.player().loadError() << "\n";
+        return 1;
+    }
+    dashboard.loadFonts();
+    dashboard.player().replayTo(step);
+    int fbWidth = 0, fbHeight = 0;
+    // A few frames: ImGui sizes windows and tables from what the frame before measured.
+    for (int frame = 0; frame < 4; ++frame)
+        window.render(dashboard, 1.0 / 60);
+    glfwGetFramebufferSize(window.handle, &fbWidth, &fbHeight);
+    std::vector<unsigned char> pixels(static_cast<size_t>(fbWidth) * static_cast<size_t>(fbHeight) * 4);
+    reinterpret_cast<ReadBuffer>(glfwGetProcAddress("glReadBuffer"))(kGlBack);
+    reinterpret_cast<PixelStorei>(glfwGetProcAddress("glPixelStorei"))(kGlPackAlignment, 1);
+    reinterpret_cast<ReadPixels>(glfwGetProcAddress("glReadPixels"))(0, 0, fbWidth, fbHeight, kGlRgba,
+                                                                     kGlUnsignedByte, pixels.data());
+    for (size_t i = 3; i < pixels.size(); i += 4)
+        pixels[i] = 255;
+    // OpenGL's rows run bottom-up; PNG's top-down.
+    stbi_flip_vertically_on_write(1);
+    if (!stbi_write_png(out.c_str(), fbWidth, fbHeight, 4, pixels.data(), fbWidth * 4)) {
+        std::cerr << "maillab screenshot: cannot write " << out << "\n";
+        return 1;
+    }
+    std::cout << "wrote " << out << " (" << fbWidth << "x" << fbHeight << ", step "
+              << dashboard.player().stepNumber() << ")\n";
+    return 0;
+}
+
+} // namespace maillab::app
+
+namespace maillab::app {
+
+int runDashboardCommand(const cli::Args& args)
+{
+    gui::DashboardOptions options;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--presenter")
+            options.presenter = true;
+        else if (args[i] == "--theme" && i + 1 < args.size())
+            options.theme = args[++i] == "light" ? gui::Theme::Light : gui::Theme::Dark;
+        else if (!args[i].starts_with("--") && options.lesson.empty())
+            options.lesson = args[i];
+        else {
+            std::cerr << "usage: maillab dashboard [FILE.json] [--presenter] [--theme light]\n";
+            return 2;
+        }
+    }
+    int code = runDashboard(std::move(options));
+    if (code < 0) std::cerr << "maillab dashboard: no display (try xvfb-run -a maillab screenshot ...)\n";
+    return code < 0 ? 1 : code;
+}
+
+} // namespace maillab::app

@@ -1,0 +1,271 @@
+#include "dashboard.hpp"
+
+#include "panels.hpp"
+#include "util/paths.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace maillab::gui {
+namespace {
+
+Palette darkPalette()
+{
+    Palette p;
+    p.client = ImVec4(0.45f, 0.75f, 1.00f, 1.0f);
+    p.server = ImVec4(0.55f, 0.90f, 0.55f, 1.0f);
+    p.note = ImVec4(0.90f, 0.78f, 0.45f, 1.0f);
+    p.tls = ImVec4(0.82f, 0.60f, 0.98f, 1.0f);
+    p.good = ImVec4(0.45f, 0.85f, 0.45f, 1.0f);
+    p.bad = ImVec4(1.00f, 0.45f, 0.45f, 1.0f);
+    p.changed = ImVec4(0.95f, 0.80f, 0.20f, 0.28f);
+    p.deleted = ImVec4(1.00f, 0.45f, 0.45f, 1.0f);
+    p.dim = ImVec4(0.62f, 0.62f, 0.66f, 1.0f);
+    p.stateLit = ImVec4(0.20f, 0.55f, 0.95f, 1.0f);
+    p.stateIdle = ImVec4(0.25f, 0.25f, 0.30f, 1.0f);
+    return p;
+}
+
+Palette lightPalette()
+{
+    Palette p;
+    p.client = ImVec4(0.05f, 0.30f, 0.75f, 1.0f);
+    p.server = ImVec4(0.05f, 0.48f, 0.12f, 1.0f);
+    p.note = ImVec4(0.55f, 0.38f, 0.00f, 1.0f);
+    p.tls = ImVec4(0.45f, 0.15f, 0.65f, 1.0f);
+    p.good = ImVec4(0.05f, 0.50f, 0.10f, 1.0f);
+    p.bad = ImVec4(0.75f, 0.08f, 0.08f, 1.0f);
+    p.changed = ImVec4(1.00f, 0.82f, 0.15f, 0.45f);
+    p.deleted = ImVec4(0.75f, 0.08f, 0.08f, 1.0f);
+    p.dim = ImVec4(0.38f, 0.38f, 0.42f, 1.0f);
+    p.stateLit = ImVec4(0.15f, 0.45f, 0.90f, 1.0f);
+    p.stateIdle = ImVec4(0.82f, 0.82f, 0.86f, 1.0f);
+    return p;
+}
+
+std::vector<std::filesystem::path> findLessons()
+{
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(util::lessonsDir(), ec))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::filesystem::path fontFile(const char* name)
+{
+    // Debian's fonts-dejavu-core first; a copy in assets/fonts for systems without it.
+    for (std::filesystem::path dir :
+         {std::filesystem::path("/usr/share/fonts/truetype/dejavu"), util::assetsDir() / "fonts"}) {
+        std::error_code ec;
+        if (std::filesystem::exists(dir / name, ec)) return dir / name;
+    }
+    return {};
+}
+
+} // namespace
+
+Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
+{
+    m_panels.push_back(makeLessonPanel(*this));
+    m_panels.push_back(makeTranscriptPanel());
+    m_panels.push_back(makeMailboxPanel());
+    m_panels.push_back(makeDevicesPanel());
+    m_panels.push_back(makeSequencePanel());
+    m_panels.push_back(makeStatePanel());
+    m_panels.push_back(makeBreakpointsPanel());
+    m_panels.push_back(makeConsolePanel());
+    m_panels.push_back(makeComparePanel());
+    m_panels.push_back(makeLivePanel(*this));
+    for (auto& panel : m_panels) {
+        std::string_view id = panel->id();
+        panel->open = id != "console" && id != "compare" && id != "live";
+        if (!m_options.onlyPanel.empty()) panel->open = id == m_options.onlyPanel;
+    }
+    m_lessonFiles = findLessons();
+    std::filesystem::path lesson = m_options.lesson;
+    if (lesson.empty()) {
+        for (const auto& file : m_lessonFiles)
+            if (file.filename() == "pop3-delete-mode.json") lesson = file;
+        if (lesson.empty() && !m_lessonFiles.empty()) lesson = m_lessonFiles.front();
+    }
+    if (!lesson.empty()) m_player.load(lesson);
+    m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
+}
+
+Dashboard::~Dashboard() = default;
+
+Panel* Dashboard::panel(std::string_view id)
+{
+    for (auto& panel : m_panels)
+        if (id == panel->id()) return panel.get();
+    return nullptr;
+}
+
+void Dashboard::watchServer(store::Store& store, wire::Transcript& transcript, net::Server& server)
+{
+    m_live.attach(store, transcript, server);
+    m_watchingExternal = true;
+    m_liveMode = true;
+    if (Panel* live = panel("live")) live->open = true;
+}
+
+void Dashboard::loadFonts()
+{
+    ImGuiIO& io = ImGui::GetIO();
+    std::filesystem::path sans = fontFile("DejaVuSans.ttf"), mono = fontFile("DejaVuSansMono.ttf");
+    // Latin-1 and a few arrows and symbols the panels draw.
+    static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2013, 0x2026, 0x2190, 0x21FF, 0x2500, 0x25FF, 0};
+    auto add = [&](const std::filesystem::path& file, float size) -> ImFont* {
+        if (file.empty()) return io.Fonts->AddFontDefault();
+        ImFontConfig config;
+        config.OversampleH = 2;
+        return io.Fonts->AddFontFromFileTTF(file.c_str(), size, &config, ranges);
+    };
+    m_normalFonts = {add(sans, 16.0f), add(mono, 15.0f), add(sans, 21.0f)};
+    m_presenterFonts = {add(sans, 25.0f), add(mono, 23.0f), add(sans, 32.0f)};
+    m_styleDirty = true;
+}
+
+void Dashboard::setPresenter(bool on)
+{
+    m_options.presenter = on;
+    m_styleDirty = true;
+}
+
+void Dashboard::setTheme(Theme theme)
+{
+    m_options.theme = theme;
+    m_styleDirty = true;
+}
+
+void Dashboard::applyStyle()
+{
+    ImGuiStyle style;
+    if (m_options.theme == Theme::Dark)
+        ImGui::StyleColorsDark(&style);
+    else
+        ImGui::StyleColorsLight(&style);
+    style.WindowRounding = 4.0f;
+    style.FrameRounding = 3.0f;
+    style.GrabRounding = 3.0f;
+    style.WindowPadding = ImVec2(8, 8);
+    style.ItemSpacing = ImVec2(8, 5);
+    if (m_options.presenter) style.ScaleAllSizes(1.5f);
+    ImGui::GetStyle() = style;
+    m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
+    const Fonts& fonts = m_options.presenter ? m_presenterFonts : m_normalFonts;
+    m_context.fonts = fonts;
+    ImGui::GetIO().FontDefault = fonts.ui;
+    m_context.presenter = m_options.presenter;
+    m_styleDirty = false;
+}
+
+void Dashboard::refreshContext()
+{
+    Context& c = m_context;
+    c.player = nullptr;
+    c.transcript = nullptr;
+    c.store = nullptr;
+    c.devices.clear();
+    c.sessions.clear();
+    c.changes = nullptr;
+    if (m_liveMode) {
+        c.transcript = m_live.transcript();
+        c.store = m_live.store();
+        c.nowMs = m_live.clock().nowMs();
+        return;
+    }
+    c.player = &m_player;
+    scenario::Simulation* sim = m_player.simulation();
+    if (!sim) return;
+    c.transcript = &sim->transcript();
+    c.store = &sim->store();
+    c.nowMs = sim->clock().nowMs();
+    c.changes = &m_player.changes();
+    for (auto& device : sim->devices()) {
+        c.devices.push_back(device.get());
+        if (device->session)
+            c.sessions.push_back(
+                {device->sessionId, device->spec.name, device->spec.protocol, device->session.get()});
+    }
+}
+
+void Dashboard::frame(double seconds)
+{
+    if (m_styleDirty) applyStyle();
+    m_player.tick(seconds);
+    m_live.poll();
+    refreshContext();
+    if (m_options.onlyPanel.empty()) drawMenuBar();
+    drawPanels();
+    m_resetLayout = false;
+}
+
+void Dashboard::drawMenuBar()
+{
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu("Lesson")) {
+        for (const auto& file : m_lessonFiles)
+            if (ImGui::MenuItem(file.stem().string().c_str(), nullptr, file == m_player.file())) {
+                m_liveMode = false;
+                m_player.load(file);
+            }
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit", "Ctrl+Q")) m_quit = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        for (auto& panel : m_panels)
+            ImGui::MenuItem(panel->title(), nullptr, &panel->open);
+        ImGui::Separator();
+        if (ImGui::MenuItem("Presenter mode (large text)", "F5", m_options.presenter))
+            setPresenter(!m_options.presenter);
+        if (ImGui::MenuItem("Light theme", nullptr, m_options.theme == Theme::Light))
+            setTheme(m_options.theme == Theme::Light ? Theme::Dark : Theme::Light);
+        if (ImGui::MenuItem("Reset window layout")) m_resetLayout = true;
+        ImGui::EndMenu();
+    }
+    ImGui::Separator();
+    if (m_liveMode) {
+        ImGui::TextColored(m_context.palette.good, "LIVE: real clients on this machine");
+    } else if (m_player.loaded()) {
+        ImGui::TextUnformatted(m_player.scenario().title.c_str());
+    }
+    ImGui::EndMainMenuBar();
+}
+
+void Dashboard::drawPanels()
+{
+    const ImGuiViewport* viewport = ImGui::GetMainViewport();
+    for (auto& panel : m_panels) {
+        if (!panel->open) continue;
+        ImGuiWindowFlags flags = 0;
+        if (!m_options.onlyPanel.empty()) {
+            ImGui::SetNextWindowPos(viewport->WorkPos, ImGuiCond_Always);
+            ImGui::SetNextWindowSize(viewport->WorkSize, ImGuiCond_Always);
+            flags |= ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+        } else {
+            // The menu bar's height: the viewport's work area only shrinks for it from the next frame on.
+            const float top = ImGui::GetFrameHeight();
+            const ImVec2 origin(viewport->Pos.x, viewport->Pos.y + top);
+            const ImVec2 area(viewport->Size.x, viewport->Size.y - top);
+            ImVec4 r = panel->defaultRect();
+            ImGuiCond cond = m_resetLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+            ImGui::SetNextWindowPos(ImVec2(origin.x + r.x * area.x, origin.y + r.y * area.y), cond);
+            ImGui::SetNextWindowSize(ImVec2(r.z * area.x, r.w * area.y), cond);
+        }
+        // The title is what a student reads; "###id" keeps the saved layout when a title changes.
+        std::string name = std::string(panel->title()) + "###" + panel->id();
+        if (ImGui::Begin(name.c_str(), m_options.onlyPanel.empty() ? &panel->open : nullptr, flags)) {
+            // A click in the panel before may have stepped or rebuilt the simulation: no stale pointers.
+            refreshContext();
+            panel->draw(m_context);
+        }
+        ImGui::End();
+    }
+}
+
+} // namespace maillab::gui

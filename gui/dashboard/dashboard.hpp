@@ -1,0 +1,76 @@
+// The dashboard: the lesson player and every panel, drawn with Dear ImGui. Knows nothing of windows or
+// OpenGL (gui/app does that), so tests and benchmarks drive it with a bare ImGui context.
+#pragma once
+
+#include "lesson_player.hpp"
+#include "live_server.hpp"
+#include "panel.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace maillab::gui {
+
+enum class Theme { Dark, Light };
+
+struct DashboardOptions {
+    std::filesystem::path lesson; // empty: the first lesson in lessons/
+    bool presenter = false;
+    Theme theme = Theme::Dark;
+    std::string onlyPanel; // draw just this panel, filling the screen (screenshot --panel)
+};
+
+class Dashboard {
+public:
+    explicit Dashboard(DashboardOptions options = {});
+    ~Dashboard();
+
+    // Adds the fonts to ImGui's atlas (call before the atlas is built); without it ImGui's own font is used.
+    void loadFonts();
+    // Applies the theme and presenter scale to ImGui's style.
+    void applyStyle();
+
+    // One frame of UI between ImGui::NewFrame() and ImGui::Render(); seconds since the last frame.
+    void frame(double seconds);
+
+    LessonPlayer& player() { return m_player; }
+    LiveServer& live() { return m_live; }
+    Panel* panel(std::string_view id);
+    const std::vector<std::unique_ptr<Panel>>& panels() const { return m_panels; }
+    Context& context() { return m_context; }
+
+    bool presenter() const { return m_options.presenter; }
+    void setPresenter(bool on);
+    Theme theme() const { return m_options.theme; }
+    void setTheme(Theme theme);
+    bool liveMode() const { return m_liveMode; }
+    void setLiveMode(bool on) { m_liveMode = on && m_live.running(); }
+    // serve --gui: the dashboard watches the command line's server and must not stop it.
+    void watchServer(store::Store& store, wire::Transcript& transcript, net::Server& server);
+    bool ownsLiveServer() const { return !m_watchingExternal; }
+    bool quitRequested() const { return m_quit; }
+    // The lessons found in lessons/, for the lesson chooser.
+    const std::vector<std::filesystem::path>& lessonFiles() const { return m_lessonFiles; }
+
+private:
+    void refreshContext();
+    void drawMenuBar();
+    void drawPanels();
+
+    DashboardOptions m_options;
+    LessonPlayer m_player;
+    LiveServer m_live;
+    bool m_liveMode = false;
+    bool m_watchingExternal = false;
+    std::vector<std::unique_ptr<Panel>> m_panels;
+    std::vector<std::filesystem::path> m_lessonFiles;
+    Context m_context;
+    Fonts m_normalFonts, m_presenterFonts;
+    bool m_resetLayout = false;
+    bool m_quit = false;
+    bool m_styleDirty = true;
+};
+
+} // namespace maillab::gui

@@ -1,0 +1,121 @@
+// Each device's own copy of the mail: what it downloaded, whole or only the header, and what it has read.
+#include "dashboard.hpp"
+#include "panels.hpp"
+#include "ui_probe.hpp"
+
+#include <string>
+
+namespace maillab::gui {
+namespace {
+
+std::string describe(const scenario::DeviceSpec& spec)
+{
+    std::string text = spec.protocol == wire::Protocol::Pop3 ? "POP3, " + spec.mode + " mode" : "IMAP";
+    if (spec.protocol == wire::Protocol::Pop3 && spec.removeAfterDays > 0)
+        text += ", remove after " + std::to_string(spec.removeAfterDays) + " days";
+    return text + ", account " + spec.user;
+}
+
+std::string heldText(const store::LocalMessage& m)
+{
+    if (m.complete) return "whole message";
+    if (m.partsHeld.empty()) return m.bytes.empty() ? "nothing yet" : "header only";
+    std::string parts;
+    for (const std::string& part : m.partsHeld)
+        parts += (parts.empty() ? "" : ", ") + part;
+    return "parts: " + parts;
+}
+
+class DevicesPanel : public Panel {
+public:
+    const char* id() const override { return "devices"; }
+    const char* title() const override { return "Devices"; }
+    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.0f, 0.28f, 0.40f); }
+
+    void draw(Context& c) override
+    {
+        if (c.devices.empty()) {
+            ImGui::TextWrapped(c.player ? "This lesson has no devices."
+                                        : "Live mode: the devices are the real clients; their own "
+                                          "copies live on their machines.");
+            return;
+        }
+        for (scenario::Device* device : c.devices)
+            drawDevice(c, *device);
+    }
+
+private:
+    void drawDevice(Context& c, scenario::Device& device)
+    {
+        const store::DeviceStore& local = device.local;
+        std::string header = device.spec.name + " (" + std::to_string(local.messages().size()) + " message" +
+                             (local.messages().size() == 1 ? "" : "s") + ")###" + device.spec.name;
+        ImGui::SetNextItemOpen(true, ImGuiCond_FirstUseEver);
+        if (!ImGui::CollapsingHeader(header.c_str())) return;
+        ImGui::PushID(device.spec.name.c_str());
+        ImGui::TextColored(c.palette.dim, "%s", describe(device.spec).c_str());
+        if (device.session)
+            ImGui::TextColored(c.palette.good, "connected, session %d, server state %s", device.sessionId,
+                               device.session->stateName().c_str());
+        else
+            ImGui::TextColored(c.palette.dim, "not connected");
+        ImGui::SameLine();
+        if (c.player) {
+            float width = ImGui::CalcTextSize("Lose this device").x + ImGui::GetStyle().FramePadding.x * 2;
+            ImGui::SetCursorPosX(
+                std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - width));
+            if (ImGui::Button("Lose this device")) c.player->loseDevice(device.spec.name);
+            probe::track("Lose " + device.spec.name);
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("The device is stolen or broken: everything stored on it is gone.\n"
+                                  "What can still be recovered from the server?");
+        }
+        if (!device.client->status().empty())
+            ImGui::TextWrapped("Last action: %s", device.client->status().c_str());
+        if (local.messages().empty()) {
+            ImGui::TextColored(c.palette.dim, "Nothing stored on this device.");
+        } else if (ImGui::BeginTable("local", 5,
+                                     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                         ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp)) {
+            ImGui::TableSetupColumn("Folder");
+            ImGui::TableSetupColumn("From");
+            ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+            ImGui::TableSetupColumn("Held");
+            ImGui::TableSetupColumn("Read");
+            ImGui::TableHeadersRow();
+            ImGuiListClipper clipper;
+            clipper.Begin(static_cast<int>(local.messages().size()));
+            while (clipper.Step())
+                for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+                    const store::LocalMessage& m = local.messages()[static_cast<size_t>(i)];
+                    ImGui::TableNextRow();
+                    ImGui::TableNextColumn();
+                    ImGui::TextUnformatted(m.folder.c_str());
+                    ImGui::TableNextColumn();
+                    ImGui::TextUnformatted(m.from.c_str());
+                    ImGui::TableNextColumn();
+                    ImGui::TextUnformatted(m.subject.c_str());
+                    ImGui::TableNextColumn();
+                    ImGui::TextColored(m.complete ? c.palette.good : c.palette.note, "%s",
+                                       heldText(m).c_str());
+                    if (ImGui::IsItemHovered())
+                        ImGui::SetTooltip("%zu of %zu bytes on the device", m.bytes.size(), m.serverSize);
+                    ImGui::TableNextColumn();
+                    ImGui::TextUnformatted(m.seen ? "read" : "unread");
+                }
+            ImGui::EndTable();
+        }
+        ImGui::TextColored(c.palette.dim, "%zu bytes stored on the device", local.bytesHeld());
+        ImGui::PopID();
+        ImGui::Spacing();
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Panel> makeDevicesPanel()
+{
+    return std::make_unique<DevicesPanel>();
+}
+
+} // namespace maillab::gui

@@ -1,0 +1,43 @@
+// Real clients on real sockets, watched in the dashboard: `maillab serve --gui`, or Start in the Live panel.
+#pragma once
+
+#include "net/server.hpp"
+#include "net/system_clock.hpp"
+#include "store/store.hpp"
+#include "wire/transcript.hpp"
+
+#include <memory>
+#include <string>
+
+namespace maillab::gui {
+
+class LiveServer {
+public:
+    LiveServer();
+    ~LiveServer();
+
+    // Starts a server of its own on 127.0.0.1 with the demo accounts and mail (0: any free port).
+    bool start(uint16_t pop3Port, uint16_t imapPort, std::string& error);
+    // Watches a server someone else runs (serve --gui): the dashboard polls it every frame.
+    void attach(store::Store& store, wire::Transcript& transcript, net::Server& server);
+    void stop();
+    bool running() const { return m_server != nullptr; }
+    // Serves whatever arrived, without waiting (called once a frame).
+    void poll();
+
+    store::Store* store() { return m_store; }
+    const wire::Transcript* transcript() const { return m_transcript; }
+    net::Server* server() { return m_server; }
+    const wire::Clock& clock() const { return m_clock; }
+
+private:
+    net::SystemClock m_clock;
+    std::unique_ptr<store::Store> m_ownStore;
+    std::unique_ptr<wire::Transcript> m_ownTranscript;
+    std::unique_ptr<net::Server> m_ownServer;
+    store::Store* m_store = nullptr;
+    wire::Transcript* m_transcript = nullptr;
+    net::Server* m_server = nullptr;
+};
+
+} // namespace maillab::gui

@@ -1,0 +1,209 @@
+// The dashboard driven headless: synthetic clicks on the real widgets, assertions on the state they change.
+#include "gui_harness.hpp"
+#include "test_support.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+namespace maillab::test {
+namespace {
+
+gui::DashboardOptions lesson(const std::string& name)
+{
+    gui::DashboardOptions options;
+    options.lesson = sourceDir() / "lessons" / name;
+    return options;
+}
+
+size_t countDataFrom(const wire::Transcript& transcript, const std::string& device, const std::string& prefix)
+{
+    size_t n = 0;
+    for (const auto& e : transcript.entries())
+        if (e.kind == wire::TranscriptEntry::Kind::Data && e.device == device &&
+            e.direction == wire::Direction::ClientToServer && e.bytes.starts_with(prefix))
+            ++n;
+    return n;
+}
+
+TEST(Dashboard, StepBackAndResetButtonsMoveThroughTheLesson)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    ASSERT_TRUE(player.loaded());
+    EXPECT_EQ(player.stepNumber(), 0);
+    ASSERT_TRUE(gui.click("Step"));
+    EXPECT_EQ(player.stepNumber(), 1);
+    // Step 1 is the connection and the greeting (RFC 1939 section 4).
+    const auto& entries = player.simulation()->transcript().entries();
+    ASSERT_FALSE(entries.empty());
+    EXPECT_TRUE(entries.back().bytes.starts_with("+OK"));
+    for (int i = 0; i < 4; ++i)
+        ASSERT_TRUE(gui.click("Step"));
+    EXPECT_EQ(player.stepNumber(), 5);
+    std::string fifth = player.simulation()->transcript().toText();
+    ASSERT_TRUE(gui.click("Back"));
+    EXPECT_EQ(player.stepNumber(), 4);
+    ASSERT_TRUE(gui.click("Step"));
+    // Back is a replay: stepping forward again gives the same bytes.
+    EXPECT_EQ(player.simulation()->transcript().toText(), fifth);
+    ASSERT_TRUE(gui.click("Reset"));
+    EXPECT_EQ(player.stepNumber(), 0);
+    EXPECT_EQ(player.simulation()->transcript().size(), 0u);
+}
+
+TEST(Dashboard, BackAndResetAreDisabledAtTheStart)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    ASSERT_TRUE(gui.click("Back"));
+    EXPECT_EQ(gui.dashboard().player().stepNumber(), 0);
+    EXPECT_EQ(gui.dashboard().player().generation(), 1) << "a disabled Back must not replay";
+}
+
+TEST(Dashboard, RunPlaysAtTheChosenSpeedAndStopsAtTheEnd)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    player.stepsPerSecond = 4.0f;
+    ASSERT_TRUE(gui.click("Run"));
+    EXPECT_TRUE(player.running());
+    int before = player.stepNumber();
+    gui.frame(1.0); // one second at 4 steps a second
+    EXPECT_EQ(player.stepNumber() - before, 4);
+    ASSERT_TRUE(gui.click("Run")); // now labelled Pause
+    EXPECT_FALSE(player.running());
+    int paused = player.stepNumber();
+    gui.frame(1.0);
+    EXPECT_EQ(player.stepNumber(), paused);
+    player.stepsPerSecond = 20.0f;
+    ASSERT_TRUE(gui.click("Run"));
+    for (int i = 0; i < 10 && player.running(); ++i)
+        gui.frame(1.0);
+    EXPECT_FALSE(player.running());
+    EXPECT_TRUE(player.finished());
+    EXPECT_EQ(player.stepNumber(), player.totalSteps());
+}
+
+TEST(Dashboard, BreakpointStopsBeforeTheFirstDeleAndRunGoesPastIt)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    ASSERT_TRUE(gui.click("Add DELE"));
+    player.stepsPerSecond = 20.0f;
+    ASSERT_TRUE(gui.click("Run"));
+    for (int i = 0; i < 10 && player.running(); ++i)
+        gui.frame(1.0);
+    ASSERT_FALSE(player.running());
+    EXPECT_FALSE(player.finished());
+    EXPECT_NE(player.breakMessage().find("DELE 1"), std::string::npos) << player.breakMessage();
+    // Stopped before: nothing has sent DELE yet, and the next Step sends it.
+    EXPECT_EQ(countDataFrom(player.simulation()->transcript(), "laptop", "DELE"), 0u);
+    ASSERT_TRUE(gui.click("Step"));
+    EXPECT_EQ(countDataFrom(player.simulation()->transcript(), "laptop", "DELE"), 1u);
+    ASSERT_TRUE(gui.click("Run"));
+    for (int i = 0; i < 10 && player.running(); ++i)
+        gui.frame(1.0);
+    EXPECT_NE(player.breakMessage().find("DELE 2"), std::string::npos) << player.breakMessage();
+    // Unticking it lets the lesson run to the end.
+    ASSERT_TRUE(gui.click("Toggle DELE"));
+    ASSERT_TRUE(gui.click("Run"));
+    for (int i = 0; i < 20 && player.running(); ++i)
+        gui.frame(1.0);
+    EXPECT_TRUE(player.finished());
+}
+
+TEST(Dashboard, CommandNamesForBreakpoints)
+{
+    using gui::LessonPlayer;
+    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Pop3, "dele 1\r\n"), "DELE");
+    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "a7 UID EXPUNGE 4\r\n"), "UID EXPUNGE");
+    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "a2 select INBOX\r\n"), "SELECT");
+    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "DONE\r\n"), "");
+}
+
+TEST(Dashboard, LosingADeviceWipesItAndSurvivesBack)
+{
+    GuiHarness gui(lesson("pop3-keep-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    while (!player.finished())
+        player.step();
+    gui.frame();
+    scenario::Device* laptop = player.simulation()->device("laptop");
+    ASSERT_NE(laptop, nullptr);
+    ASSERT_FALSE(laptop->local.messages().empty());
+    size_t onServer = player.simulation()->store().mailbox("alice", "INBOX")->messages.size();
+    ASSERT_TRUE(gui.click("Lose laptop"));
+    laptop = player.simulation()->device("laptop");
+    EXPECT_TRUE(laptop->local.messages().empty());
+    // Keep mode left everything on the server: it can all be recovered.
+    EXPECT_EQ(player.simulation()->store().mailbox("alice", "INBOX")->messages.size(), onServer);
+    int afterLoss = player.stepNumber();
+    player.step(); // nothing left to do, or more of the lesson
+    player.back();
+    player.back();
+    player.step();
+    EXPECT_LE(player.stepNumber(), afterLoss);
+    // Replaying up to the loss loses the device again.
+    player.replayTo(afterLoss);
+    EXPECT_TRUE(player.simulation()->device("laptop")->local.messages().empty());
+}
+
+TEST(Dashboard, ConsoleTalksToTheLessonsServerAndFeelsTheLock)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    gui.dashboard().panel("console")->open = true;
+    gui.frame();
+    // The laptop logs in and holds alice's maildrop.
+    while (player.simulation()->device("laptop")->session == nullptr ||
+           player.simulation()->device("laptop")->session->stateName() != "TRANSACTION")
+        ASSERT_TRUE(player.step());
+    gui.frame();
+    ASSERT_TRUE(gui.click("Console connect"));
+    ASSERT_TRUE(gui.type("Console input", "USER alice"));
+    ASSERT_TRUE(gui.type("Console input", "PASS wonderland"));
+    const auto& entries = player.simulation()->transcript().entries();
+    const auto& reply = entries.back();
+    EXPECT_EQ(reply.device, "console");
+    EXPECT_EQ(reply.direction, wire::Direction::ServerToClient);
+    // RFC 2449 section 8.1.2: the maildrop is locked by the laptop's session.
+    EXPECT_TRUE(reply.bytes.starts_with("-ERR [IN-USE]")) << reply.bytes;
+    // A replay ends the console's session without touching the old server.
+    ASSERT_TRUE(gui.click("Back"));
+    gui.frame();
+    EXPECT_TRUE(gui.click("Console connect"));
+}
+
+TEST(Dashboard, ABrokenLessonFileShowsTheErrorAndKeepsTheLessonPlaying)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    player.step();
+    auto broken = std::filesystem::temp_directory_path() / "maillab-broken-lesson.json";
+    std::ofstream(broken) << "{\n  \"title\": \"x\",\n  \"devices\": [ {\"name\": \"laptop\" ]\n}\n";
+    EXPECT_FALSE(player.load(broken));
+    EXPECT_NE(player.loadError().find("maillab-broken-lesson.json"), std::string::npos) << player.loadError();
+    EXPECT_NE(player.loadError().find("line 3"), std::string::npos) << player.loadError();
+    EXPECT_EQ(player.stepNumber(), 1);
+    EXPECT_EQ(player.file().filename(), "pop3-delete-mode.json");
+    gui.frame(); // the panel shows it and goes on
+    std::filesystem::remove(broken);
+}
+
+TEST(Dashboard, PresenterModeAndThemeSwitch)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    float normal = ImGui::GetFontSize();
+    gui.dashboard().setPresenter(true);
+    gui.frame();
+    gui.frame();
+    EXPECT_GT(ImGui::GetIO().FontDefault->FontSize, normal * 1.3f);
+    ImVec4 darkText = ImGui::GetStyle().Colors[ImGuiCol_Text];
+    gui.dashboard().setTheme(gui::Theme::Light);
+    gui.frame();
+    ImVec4 lightText = ImGui::GetStyle().Colors[ImGuiCol_Text];
+    EXPECT_GT(darkText.x, 0.8f);
+    EXPECT_LT(lightText.x, 0.2f);
+}
+
+} // namespace
+} // namespace maillab::test

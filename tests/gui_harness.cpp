@@ -1,0 +1,62 @@
+#include "gui_harness.hpp"
+
+namespace maillab::test {
+
+GuiHarness::GuiHarness(gui::DashboardOptions options, ImVec2 size)
+{
+    m_context = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = size;
+    io.KeyMap[ImGuiKey_Enter] = 13; // the backends map keys; with none, tests name Enter themselves
+    m_dashboard = std::make_unique<gui::Dashboard>(std::move(options));
+    m_dashboard->loadFonts();
+    unsigned char* pixels = nullptr;
+    int width = 0, height = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &width, &height); // builds the atlas, as a renderer would
+    frame();
+}
+
+GuiHarness::~GuiHarness()
+{
+    m_dashboard.reset();
+    ImGui::DestroyContext(m_context);
+}
+
+void GuiHarness::frame(double seconds)
+{
+    ImGui::GetIO().DeltaTime = static_cast<float>(seconds > 0 ? seconds : 1.0 / 60);
+    gui::probe::clear();
+    ImGui::NewFrame();
+    m_dashboard->frame(seconds);
+    ImGui::Render();
+}
+
+bool GuiHarness::click(const std::string& probeName)
+{
+    ImVec2 centre;
+    if (!gui::probe::find(probeName, centre)) return false;
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = centre;
+    frame();
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+    return true;
+}
+
+bool GuiHarness::type(const std::string& probeName, const std::string& text)
+{
+    if (!click(probeName)) return false;
+    ImGuiIO& io = ImGui::GetIO();
+    io.AddInputCharactersUTF8(text.c_str());
+    frame();
+    io.KeysDown[13] = true;
+    frame();
+    io.KeysDown[13] = false;
+    frame();
+    return true;
+}
+
+} // namespace maillab::test
