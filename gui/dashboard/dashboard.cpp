@@ -104,7 +104,7 @@ Panel* Dashboard::panel(std::string_view id)
     return nullptr;
 }
 
-void Dashboard::watchServer(store::Store& store, wire::Transcript& transcript, net::Server& server)
+void Dashboard::watchServer(store::Store& store, wire::Transcript& transcript, net::Server* server)
 {
     m_live.attach(store, transcript, server);
     m_watchingExternal = true;

@@ -48,7 +48,7 @@ public:
     bool liveMode() const { return m_liveMode; }
     void setLiveMode(bool on) { m_liveMode = on && m_live.running(); }
     // serve --gui: the dashboard watches the command line's server and must not stop it.
-    void watchServer(store::Store& store, wire::Transcript& transcript, net::Server& server);
+    void watchServer(store::Store& store, wire::Transcript& transcript, net::Server* server);
     bool ownsLiveServer() const { return !m_watchingExternal; }
     bool quitRequested() const { return m_quit; }
     // The lessons found in lessons/, for the lesson chooser.

@@ -34,6 +34,10 @@ public:
             if (!m_error.empty()) ImGui::TextColored(c.palette.bad, "%s", m_error.c_str());
             return;
         }
+        if (!live.server()) {
+            ImGui::TextWrapped("Watching a store and transcript without a server.");
+            return;
+        }
         net::Server& server = *live.server();
         ImGui::TextColored(c.palette.good, "Serving POP3 on 127.0.0.1:%u and IMAP on 127.0.0.1:%u",
                            server.pop3Port(), server.imapPort());

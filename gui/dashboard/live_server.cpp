@@ -31,15 +31,15 @@ bool LiveServer::start(uint16_t pop3Port, uint16_t imapPort, std::string& error)
         m_ownServer.reset();
         return false;
     }
-    attach(*m_ownStore, *m_ownTranscript, *m_ownServer);
+    attach(*m_ownStore, *m_ownTranscript, m_ownServer.get());
     return true;
 }
 
-void LiveServer::attach(store::Store& store, wire::Transcript& transcript, net::Server& server)
+void LiveServer::attach(store::Store& store, wire::Transcript& transcript, net::Server* server)
 {
     m_store = &store;
     m_transcript = &transcript;
-    m_server = &server;
+    m_server = server;
 }
 
 void LiveServer::stop()

@@ -18,10 +18,11 @@ public:
 
     // Starts a server of its own on 127.0.0.1 with the demo accounts and mail (0: any free port).
     bool start(uint16_t pop3Port, uint16_t imapPort, std::string& error);
-    // Watches a server someone else runs (serve --gui): the dashboard polls it every frame.
-    void attach(store::Store& store, wire::Transcript& transcript, net::Server& server);
+    // Watches a server someone else runs (serve --gui): the dashboard polls it every frame. Without a
+    // server (benchmarks, tests), the panels just draw that store and transcript.
+    void attach(store::Store& store, wire::Transcript& transcript, net::Server* server);
     void stop();
-    bool running() const { return m_server != nullptr; }
+    bool running() const { return m_store != nullptr; }
     // Serves whatever arrived, without waiting (called once a frame).
     void poll();
 
