@@ -8,7 +8,7 @@
 namespace maillab::test {
 namespace {
 
-gui::DashboardOptions lesson(const std::string& name)
+static gui::DashboardOptions lesson(const std::string& name)
 {
     gui::DashboardOptions options;
     options.lesson = sourceDir() / "lessons" / name;
@@ -203,6 +203,63 @@ TEST(Dashboard, PresenterModeAndThemeSwitch)
     ImVec4 lightText = ImGui::GetStyle().Colors[ImGuiCol_Text];
     EXPECT_GT(darkText.x, 0.8f);
     EXPECT_LT(lightText.x, 0.2f);
+}
+
+} // namespace
+} // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+TEST(Dashboard, ArrowKeysStepAndSpaceRuns)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    gui.press(GuiHarness::kRight);
+    gui.press(GuiHarness::kRight);
+    EXPECT_EQ(player.stepNumber(), 2);
+    gui.press(GuiHarness::kLeft);
+    EXPECT_EQ(player.stepNumber(), 1);
+    gui.press(GuiHarness::kSpace);
+    EXPECT_TRUE(player.running());
+    gui.press(GuiHarness::kSpace);
+    EXPECT_FALSE(player.running());
+}
+
+TEST(Dashboard, TypingInATextFieldDoesNotStep)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    ASSERT_TRUE(gui.click("Breakpoint input"));
+    gui.press(GuiHarness::kRight);
+    EXPECT_EQ(gui.dashboard().player().stepNumber(), 0);
+}
+
+} // namespace
+} // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+TEST(Dashboard, ThemePresenterAndLessonAreSavedWithTheLayout)
+{
+    std::string saved;
+    {
+        GuiHarness gui(lesson("pop3-keep-mode.json"));
+        gui.dashboard().registerSettings();
+        gui.dashboard().setTheme(gui::Theme::Light);
+        gui.dashboard().setPresenter(true);
+        gui.frame();
+        saved = ImGui::SaveIniSettingsToMemory();
+    }
+    EXPECT_NE(saved.find("Theme=light"), std::string::npos) << saved;
+    EXPECT_NE(saved.find("pop3-keep-mode.json"), std::string::npos) << saved;
+    EXPECT_NE(saved.find("[Window][###lesson]"), std::string::npos) << saved;
+    GuiHarness fresh;
+    fresh.dashboard().registerSettings();
+    ImGui::LoadIniSettingsFromMemory(saved.c_str());
+    EXPECT_EQ(fresh.dashboard().theme(), gui::Theme::Light);
+    EXPECT_TRUE(fresh.dashboard().presenter());
+    EXPECT_EQ(fresh.dashboard().player().file().filename(), "pop3-keep-mode.json");
 }
 
 } // namespace

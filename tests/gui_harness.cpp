@@ -8,7 +8,11 @@ GuiHarness::GuiHarness(gui::DashboardOptions options, ImVec2 size)
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
     io.DisplaySize = size;
-    io.KeyMap[ImGuiKey_Enter] = 13; // the backends map keys; with none, tests name Enter themselves
+    // The backends map keys; with none, the harness names the few keys the tests press.
+    io.KeyMap[ImGuiKey_Enter] = kEnter;
+    io.KeyMap[ImGuiKey_Space] = kSpace;
+    io.KeyMap[ImGuiKey_LeftArrow] = kLeft;
+    io.KeyMap[ImGuiKey_RightArrow] = kRight;
     m_dashboard = std::make_unique<gui::Dashboard>(std::move(options));
     m_dashboard->loadFonts();
     unsigned char* pixels = nullptr;
@@ -52,11 +56,17 @@ bool GuiHarness::type(const std::string& probeName, const std::string& text)
     ImGuiIO& io = ImGui::GetIO();
     io.AddInputCharactersUTF8(text.c_str());
     frame();
-    io.KeysDown[13] = true;
-    frame();
-    io.KeysDown[13] = false;
-    frame();
+    press(kEnter);
     return true;
+}
+
+void GuiHarness::press(int key)
+{
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeysDown[key] = true;
+    frame();
+    io.KeysDown[key] = false;
+    frame();
 }
 
 } // namespace maillab::test

@@ -24,6 +24,9 @@ public:
     bool click(const std::string& probeName);
     // Clicks a text field and types into it, then presses Enter.
     bool type(const std::string& probeName, const std::string& text);
+    // Presses and releases a key (one of the k* names below) over two frames.
+    void press(int key);
+    static constexpr int kEnter = 13, kSpace = 32, kLeft = 263, kRight = 262;
 
 private:
     ImGuiContext* m_context = nullptr;

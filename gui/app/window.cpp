@@ -121,6 +121,11 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
     }
     gui::Dashboard dashboard(std::move(options));
     dashboard.loadFonts();
+    dashboard.setPresenterKey(GLFW_KEY_F5);
+    if (ImGui::GetIO().IniFilename) {
+        dashboard.registerSettings();
+        ImGui::LoadIniSettingsFromDisk(ImGui::GetIO().IniFilename);
+    }
     if (setup) setup(dashboard);
     double last = glfwGetTime();
     while (!glfwWindowShouldClose(window.handle) && !dashboard.quitRequested()) {

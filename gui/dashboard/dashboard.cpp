@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <imgui_internal.h>
 
 namespace maillab::gui {
 namespace {
@@ -193,9 +194,56 @@ void Dashboard::refreshContext()
     }
 }
 
+void Dashboard::registerSettings()
+{
+    ImGuiSettingsHandler handler;
+    handler.TypeName = "Maillab";
+    handler.TypeHash = ImHashStr("Maillab");
+    handler.UserData = this;
+    handler.ReadOpenFn = [](ImGuiContext*, ImGuiSettingsHandler*, const char* name) -> void* {
+        return std::string_view(name) == "Settings" ? reinterpret_cast<void*>(1) : nullptr;
+    };
+    handler.ReadLineFn = [](ImGuiContext*, ImGuiSettingsHandler* h, void*, const char* line) {
+        auto* self = static_cast<Dashboard*>(h->UserData);
+        std::string_view text(line);
+        if (text == "Theme=light") self->setTheme(Theme::Light);
+        if (text == "Theme=dark") self->setTheme(Theme::Dark);
+        if (text == "Presenter=1") self->setPresenter(true);
+        if (text.starts_with("Lesson=") && self->m_options.lesson.empty()) {
+            std::filesystem::path lesson(text.substr(7));
+            std::error_code ec;
+            if (std::filesystem::exists(lesson, ec) && lesson != self->m_player.file())
+                self->m_player.load(lesson);
+        }
+    };
+    handler.WriteAllFn = [](ImGuiContext*, ImGuiSettingsHandler* h, ImGuiTextBuffer* out) {
+        auto* self = static_cast<Dashboard*>(h->UserData);
+        out->appendf("[Maillab][Settings]\nTheme=%s\nPresenter=%d\n",
+                     self->m_options.theme == Theme::Light ? "light" : "dark",
+                     self->m_options.presenter ? 1 : 0);
+        if (!self->m_player.file().empty()) out->appendf("Lesson=%s\n", self->m_player.file().c_str());
+        out->append("\n");
+    };
+    ImGui::GetCurrentContext()->SettingsHandlers.push_back(handler);
+}
+
+void Dashboard::handleShortcuts()
+{
+    const ImGuiIO& io = ImGui::GetIO();
+    if (m_presenterKey >= 0 && ImGui::IsKeyPressed(m_presenterKey, false)) setPresenter(!m_options.presenter);
+    if (io.WantTextInput || m_liveMode || !m_player.loaded()) return;
+    // Arrow keys and space, like a slide show: what an instructor reaches for on a projector.
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) && !m_player.finished()) m_player.step();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) && m_player.stepNumber() > 0)
+        m_player.back();
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))
+        m_player.setRunning(!m_player.running());
+}
+
 void Dashboard::frame(double seconds)
 {
     if (m_styleDirty) applyStyle();
+    handleShortcuts();
     m_player.tick(seconds);
     m_live.poll();
     refreshContext();

@@ -31,6 +31,11 @@ public:
     void loadFonts();
     // Applies the theme and presenter scale to ImGui's style.
     void applyStyle();
+    // Keeps theme, presenter mode and the lesson in imgui.ini beside the window layout (call before the
+    // first frame, when an ini file is used).
+    void registerSettings();
+    // The backend's key index that toggles presenter mode (F5 in GLFW's numbering); -1: none.
+    void setPresenterKey(int keyIndex) { m_presenterKey = keyIndex; }
 
     // One frame of UI between ImGui::NewFrame() and ImGui::Render(); seconds since the last frame.
     void frame(double seconds);
@@ -58,6 +63,7 @@ private:
     void refreshContext();
     void drawMenuBar();
     void drawPanels();
+    void handleShortcuts();
 
     DashboardOptions m_options;
     LessonPlayer m_player;
@@ -71,6 +77,7 @@ private:
     bool m_resetLayout = false;
     bool m_quit = false;
     bool m_styleDirty = true;
+    int m_presenterKey = -1;
 };
 
 } // namespace maillab::gui
