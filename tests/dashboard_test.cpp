@@ -264,3 +264,61 @@ TEST(Dashboard, ThemePresenterAndLessonAreSavedWithTheLayout)
 
 } // namespace
 } // namespace maillab::test
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace maillab::test {
+namespace {
+
+// A real client on a real socket, as curl would be: the dashboard's live mode must show its session.
+TEST(Dashboard, LiveModeShowsARealClientsSessionAsItTalks)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    std::string error;
+    ASSERT_TRUE(gui.dashboard().live().start(0, 0, error)) << error;
+    gui.dashboard().setLiveMode(true);
+    gui.frame();
+    EXPECT_EQ(gui.dashboard().context().transcript, gui.dashboard().live().transcript());
+    EXPECT_EQ(gui.dashboard().context().player, nullptr) << "live mode draws the server, not the lesson";
+
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(gui.dashboard().live().server()->pop3Port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    std::string said = "USER alice\r\n";
+    ASSERT_EQ(::send(fd, said.data(), said.size(), 0), static_cast<ssize_t>(said.size()));
+    // Frames serve the socket (the dashboard polls without waiting); give the kernel a moment per frame.
+    auto heard = [&] {
+        bool userSent = false;
+        for (const auto& e : gui.dashboard().live().transcript()->entries()) {
+            if (e.direction == wire::Direction::ClientToServer && e.bytes == "USER alice\r\n")
+                userSent = true;
+            if (userSent && e.direction == wire::Direction::ServerToClient && e.bytes.starts_with("+OK"))
+                return true;
+        }
+        return false;
+    };
+    for (int i = 0; i < 200 && !heard(); ++i) {
+        gui.frame();
+        ::usleep(5000);
+    }
+    EXPECT_TRUE(heard()) << gui.dashboard().live().transcript()->toText();
+    EXPECT_EQ(gui.dashboard().live().server()->connectionCount(), 1u);
+    ::close(fd);
+    for (int i = 0; i < 200 && gui.dashboard().live().server()->connectionCount() > 0; ++i) {
+        gui.frame();
+        ::usleep(5000);
+    }
+    EXPECT_EQ(gui.dashboard().live().server()->connectionCount(), 0u);
+    gui.dashboard().setLiveMode(false);
+    gui.frame();
+    EXPECT_NE(gui.dashboard().context().player, nullptr);
+}
+
+} // namespace
+} // namespace maillab::test
