@@ -1,17 +1,1026 @@
+// The wire transcript panel: see transcript_panel.hpp.
+#include "transcript_panel.hpp"
+
+#include "imap/imap_session.hpp"
+#include "imap/imap_types.hpp"
+#include "lesson_player.hpp"
 #include "panels.hpp"
+#include "pop3/pop3_types.hpp"
+#include "tls/tls_endpoint.hpp"
+#include "ui_probe.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <imgui_stdlib.h>
+#include <optional>
+#include <vector>
 
 namespace maillab::gui {
 namespace {
 
-class TranscriptPanel : public Panel {
-public:
-    const char* id() const override { return "transcript"; }
-    const char* title() const override { return "Wire transcript"; }
-    ImVec4 defaultRect() const override { return ImVec4(0.30f, 0.0f, 0.42f, 0.62f); }
-    void draw(Context&) override { ImGui::TextUnformatted("(being built)"); }
+using Kind = wire::TranscriptEntry::Kind;
+
+constexpr uint8_t kHead = 1;            // the first line of an entry: time and session are shown there
+constexpr uint8_t kTail = 2;            // the last line of a folded IMAP reply: its tagged status
+constexpr uint8_t kFoldable = 4;        // the entry has more than one line
+constexpr size_t kMaxShownBytes = 2000; // a longer line is cut when drawn (a 1 MB base64 line stays cheap)
+
+// [SECTION] text helpers
+
+char lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+}
+
+std::string toLower(std::string_view text)
+{
+    std::string out(text);
+    for (char& ch : out)
+        ch = lower(ch);
+    return out;
+}
+
+// Case-insensitive search for a needle that is already lower case.
+size_t findNoCase(std::string_view hay, std::string_view needle, size_t from = 0)
+{
+    if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
+    const char first = needle[0];
+    const char firstUpper = first >= 'a' && first <= 'z' ? static_cast<char>(first - 'a' + 'A') : first;
+    for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+        if (hay[i] != first && hay[i] != firstUpper) continue;
+        size_t k = 1;
+        while (k < needle.size() && lower(hay[i + k]) == needle[k])
+            ++k;
+        if (k == needle.size()) return i;
+    }
+    return std::string_view::npos;
+}
+
+// Calls f(offset, length) for each line of b, without its CRLF.
+template <class F> void forEachLine(std::string_view b, F&& f)
+{
+    size_t pos = 0;
+    while (pos < b.size()) {
+        size_t lf = b.find('\n', pos);
+        size_t end = lf == std::string_view::npos ? b.size() : lf;
+        size_t stop = end > pos && b[end - 1] == '\r' ? end - 1 : end;
+        f(pos, stop - pos);
+        if (lf == std::string_view::npos) break;
+        pos = lf + 1;
+    }
+}
+
+size_t lineCount(std::string_view b)
+{
+    if (b.empty()) return 0;
+    size_t n = static_cast<size_t>(std::count(b.begin(), b.end(), '\n'));
+    return b.back() == '\n' ? n : n + 1;
+}
+
+std::string thousands(uint64_t n)
+{
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+void formatTime(int64_t ms, char (&out)[16])
+{
+    int64_t day = ms % 86400000;
+    if (day < 0) day += 86400000;
+    std::snprintf(out, sizeof out, "%02d:%02d:%02d.%03d", static_cast<int>(day / 3600000),
+                  static_cast<int>(day / 60000 % 60), static_cast<int>(day / 1000 % 60),
+                  static_cast<int>(day % 1000));
+}
+
+std::string sessionTag(const wire::TranscriptEntry& e)
+{
+    if (e.sessionId == 0) return e.device;
+    return e.device + " #" + std::to_string(e.sessionId);
+}
+
+// Starts the next widget on this line when `width` still fits there, else on the next line.
+void flow(float width)
+{
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
+}
+
+float checkboxWidth(const char* label)
+{
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+}
+
+float buttonWidth(const char* label)
+{
+    return ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+}
+
+void tooltip(const char* text)
+{
+    if (!ImGui::IsItemHovered()) return;
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+}
+
+// [SECTION] what a command or a reply means (the command tables; reply texts cite RFC 1939 and RFC 3501)
+
+using Explanation = TranscriptPanel::LineHelp;
+
+std::string stateList(uint8_t bits, bool pop3)
+{
+    std::string out;
+    for (uint8_t bit = 1; bit && bit <= 8; bit = static_cast<uint8_t>(bit << 1)) {
+        if (!(bits & bit)) continue;
+        const char* name = pop3 ? pop3::stateName(static_cast<pop3::State>(bit))
+                                : imap::stateName(static_cast<imap::State>(bit));
+        if (!*name) continue;
+        out += out.empty() ? "" : ", ";
+        out += name;
+    }
+    return out;
+}
+
+std::optional<Explanation> explainCommand(wire::Protocol protocol, std::string_view line)
+{
+    std::string name = LessonPlayer::commandName(protocol, line);
+    if (protocol == wire::Protocol::Pop3) {
+        const pop3::CommandInfo* info = pop3::findCommand(name);
+        if (!info) return std::nullopt;
+        return Explanation{info->syntax, info->summary,
+                           std::string(info->rfc) + ". Allowed in " + stateList(info->allowedStates, true) +
+                               "."};
+    }
+    std::string_view trimmed = line.substr(0, line.find_first_of("\r\n"));
+    if (name.empty() && (trimmed == "DONE" || trimmed == "done")) name = "IDLE";
+    bool uid = name.starts_with("UID ");
+    if (uid) name = name.substr(4);
+    for (const imap::CommandInfo& info : imap::commandTable()) {
+        if (name != info.wireName) continue;
+        Explanation out{
+            info.syntax, info.summary,
+            std::string(info.rfc) + ". Allowed in the " + stateList(info.allowedStates, false) + " state" +
+                (std::string_view(stateList(info.allowedStates, false)).find(',') != std::string_view::npos
+                     ? "s."
+                     : ".")};
+        if (uid)
+            out.text += " With UID in front, the numbers are UIDs, not sequence numbers (RFC 3501 section "
+                        "6.4.8).";
+        if (trimmed == "DONE" || trimmed == "done") {
+            out.title = "DONE";
+            out.text = "Ends IDLE: the client wants to send commands again.";
+        }
+        return out;
+    }
+    return std::nullopt;
+}
+
+struct CodeText {
+    const char* code;
+    const char* text;
 };
 
+// Response codes in brackets after the status (RFC 2449 section 8 for POP3, RFC 3501 section 7.1 for IMAP).
+constexpr CodeText kPop3Codes[] = {
+    {"[IN-USE]", "Another session holds this maildrop's lock: POP3 allows one session at a time "
+                 "(RFC 2449 section 8.1.2, RFC 1939 section 8)."},
+    {"[LOGIN-DELAY]", "Logging in again this soon is not allowed (RFC 2449 section 8.1.1)."},
+    {"[AUTH]", "The user name or password is wrong (RFC 3206 section 4)."},
+    {"[SYS/TEMP]", "A temporary problem on the server: try again later (RFC 3206 section 5)."},
+    {"[SYS/PERM]", "A lasting problem on the server (RFC 3206 section 5)."},
+};
+
+constexpr CodeText kImapCodes[] = {
+    {"[UIDVALIDITY", "UIDVALIDITY names this folder's UID numbering: while it stays the same, a UID "
+                     "always means the same message (RFC 3501 section 2.3.1.1)."},
+    {"[UIDNEXT", "The UID the next message in this folder will get (RFC 3501 section 2.3.1.1)."},
+    {"[UNSEEN", "The sequence number of the first message without \\Seen (RFC 3501 section 7.1)."},
+    {"[PERMANENTFLAGS", "The flags a client can change and that the server keeps (RFC 3501 section 7.1)."},
+    {"[READ-WRITE]", "The folder is open for changes (RFC 3501 section 7.1)."},
+    {"[READ-ONLY]", "The folder is open read-only, e.g. after EXAMINE (RFC 3501 section 7.1)."},
+    {"[TRYCREATE]", "The target folder does not exist; CREATE it first (RFC 3501 section 7.1)."},
+    {"[ALERT]", "A message the mail program must show to the user (RFC 3501 section 7.1)."},
+    {"[CAPABILITY",
+     "What the server can do, sent along to save a CAPABILITY command (RFC 3501 section 7.1)."},
+    {"[APPENDUID", "The UIDVALIDITY and the UID the appended message got (RFC 4315 section 3)."},
+    {"[COPYUID", "The UIDs the copies got in the target folder (RFC 4315 section 3)."},
+};
+
+void appendCode(std::string& text, std::string_view line, const CodeText* codes, size_t count)
+{
+    for (size_t i = 0; i < count; ++i)
+        if (line.find(codes[i].code) != std::string_view::npos) {
+            text += " ";
+            text += codes[i].text;
+        }
+}
+
+struct Untagged {
+    const char* word;
+    const char* text;
+    const char* rfc;
+};
+
+constexpr Untagged kUntagged[] = {
+    {"OK", "Information from the server, not the end of a command: the greeting, or a response code.",
+     "RFC 3501 section 7.1.1"},
+    {"NO", "A warning from the server.", "RFC 3501 section 7.1.2"},
+    {"BAD", "The server could not make sense of something the client sent.", "RFC 3501 section 7.1.3"},
+    {"PREAUTH", "The greeting of a connection that is already logged in.", "RFC 3501 section 7.1.4"},
+    {"BYE", "The server is about to close the connection.", "RFC 3501 section 7.1.5"},
+    {"CAPABILITY", "What this server can do.", "RFC 3501 section 7.2.1"},
+    {"LIST", "One folder: its attributes, the hierarchy delimiter and its name.", "RFC 3501 section 7.2.2"},
+    {"LSUB", "One subscribed folder.", "RFC 3501 section 7.2.3"},
+    {"STATUS", "The asked-for counts of a folder.", "RFC 3501 section 7.2.4"},
+    {"SEARCH", "The numbers of the messages that match.", "RFC 3501 section 7.2.5"},
+    {"FLAGS", "The flags this folder knows.", "RFC 3501 section 7.2.6"},
+    {"EXISTS", "How many messages the folder holds now; a bigger number means new mail.",
+     "RFC 3501 section 7.3.1"},
+    {"RECENT", "How many messages are new in this session (\\Recent).", "RFC 3501 section 7.3.2"},
+    {"EXPUNGE", "This message is gone for good; the messages after it move down one number.",
+     "RFC 3501 section 7.4.1"},
+    {"FETCH", "Data about one message: what the client asked for, or flags that changed.",
+     "RFC 3501 section 7.4.2"},
+    {"NAMESPACE", "The folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
+    {"ENABLED", "The extensions ENABLE turned on.", "RFC 5161 section 3.2"},
+    {"ID", "The server's name and version.", "RFC 2971 section 3.2"},
+};
+
+// Whether offset lies inside a literal ({n} and the n bytes after it) of an IMAP reply.
+bool insideLiteral(std::string_view b, size_t offset)
+{
+    size_t pos = 0;
+    while (pos < offset && pos < b.size()) {
+        size_t lf = b.find('\n', pos);
+        if (lf == std::string_view::npos) return false;
+        std::optional<imap::LiteralAnnouncement> literal =
+            imap::announcedLiteral(b.substr(pos, lf + 1 - pos));
+        pos = lf + 1;
+        if (!literal) continue;
+        if (offset < pos + literal->size) return true;
+        pos += static_cast<size_t>(literal->size);
+    }
+    return false;
+}
+
+std::optional<Explanation> explainReply(const wire::TranscriptEntry& e, size_t offset, std::string_view line)
+{
+    if (e.protocol == wire::Protocol::Pop3) {
+        if (offset != 0) {
+            if (line == ".")
+                return Explanation{".",
+                                   "A line with only a dot ends a multi-line reply. A line of the message "
+                                   "that starts with a dot gets a second one (dot-stuffing).",
+                                   "RFC 1939 section 3"};
+            return std::nullopt;
+        }
+        Explanation out;
+        out.rfc = "RFC 1939 section 3";
+        if (line.starts_with("+OK")) {
+            out.title = "+OK";
+            out.text = "The server did what was asked.";
+            if (line.find('<') != std::string_view::npos && line.find('@') != std::string_view::npos)
+                out.text += " The <...> in the greeting is the timestamp that APOP logins use (RFC 1939 "
+                            "section 7).";
+            if (lineCount(e.bytes) > 1)
+                out.text += " The lines after it are the answer; a line with only a dot ends it.";
+        } else if (line.starts_with("-ERR")) {
+            out.title = "-ERR";
+            out.text = "The command failed; the text after -ERR says why.";
+            appendCode(out.text, line, kPop3Codes, std::size(kPop3Codes));
+        } else if (line.starts_with("+")) {
+            out.title = "+";
+            out.text = "The server waits for the next step of the SASL login.";
+            out.rfc = "RFC 5034 section 4";
+        } else {
+            return std::nullopt;
+        }
+        return out;
+    }
+    if (insideLiteral(e.bytes, offset)) return std::nullopt;
+    Explanation out;
+    if (line.starts_with("+")) {
+        return Explanation{
+            "+ (continuation)",
+            "The server is ready for the rest of the command: a literal's bytes, the next SASL "
+            "step, or the end of IDLE.",
+            "RFC 3501 section 7.5"};
+    }
+    if (line.starts_with("* ")) {
+        // "* OK ...", "* FLAGS ...", or "* 3 EXISTS": the word after an optional number.
+        std::string_view rest = line.substr(2);
+        size_t digits = 0;
+        while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
+            ++digits;
+        if (digits && digits < rest.size() && rest[digits] == ' ') rest = rest.substr(digits + 1);
+        std::string word = std::string(rest.substr(0, rest.find_first_of(" (")));
+        for (char& ch : word)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        for (const Untagged& u : kUntagged)
+            if (word == u.word) {
+                out.title = std::string("* ") + u.word + " (untagged)";
+                out.text = std::string(u.text) + " Untagged lines (*) carry data; the command ends with the "
+                                                 "line that starts with its tag.";
+                out.rfc = u.rfc;
+                appendCode(out.text, line, kImapCodes, std::size(kImapCodes));
+                return out;
+            }
+        return Explanation{"* (untagged)", "Data from the server, not the end of a command.",
+                           "RFC 3501 section 7"};
+    }
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    std::string_view tag = line.substr(0, space);
+    std::string_view status = line.substr(space + 1, 3);
+    if (status.starts_with("OK")) {
+        out = {"OK", "The command tagged " + std::string(tag) + " is done and succeeded.",
+               "RFC 3501 section 7.1.1"};
+    } else if (status.starts_with("NO")) {
+        out = {"NO",
+               "The command tagged " + std::string(tag) +
+                   " failed: the server understood it but could not do it.",
+               "RFC 3501 section 7.1.2"};
+    } else if (status == "BAD") {
+        out = {"BAD",
+               "The server did not accept the command tagged " + std::string(tag) +
+                   ": a syntax error, or a command that is not allowed in this state.",
+               "RFC 3501 section 7.1.3"};
+    } else {
+        return std::nullopt;
+    }
+    out.text += " The tag pairs this reply with its command.";
+    appendCode(out.text, line, kImapCodes, std::size(kImapCodes));
+    return out;
+}
+
+// Where the status word of a reply's line is, to colour a failure: [begin, end) or {0, 0}.
+std::pair<size_t, size_t> failureWord(const wire::TranscriptEntry& e, std::string_view line, bool head)
+{
+    if (e.protocol == wire::Protocol::Pop3) {
+        if (head && line.starts_with("-ERR")) return {0, 4};
+        return {0, 0};
+    }
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos) return {0, 0};
+    std::string_view status = line.substr(space + 1);
+    for (std::string_view word : {std::string_view("NO"), std::string_view("BAD")})
+        if (status.starts_with(word) && (status.size() == word.size() || status[word.size()] == ' '))
+            return {space + 1, space + 1 + word.size()};
+    return {0, 0};
+}
+
+std::string recordText(std::string_view record)
+{
+    std::vector<tls::RecordInfo> info = tls::parseRecords(record);
+    if (info.empty()) return "(not a whole TLS record)";
+    char head[96];
+    std::snprintf(head, sizeof head, "%-16s 0x%04x %6u bytes ", tls::contentTypeName(info[0].contentType),
+                  info[0].version, static_cast<unsigned>(info[0].length));
+    std::string out = head;
+    static const char* hex = "0123456789abcdef";
+    size_t shown = std::min<size_t>(record.size(), 16);
+    for (size_t i = 0; i < shown; ++i) {
+        unsigned char byte = static_cast<unsigned char>(record[i]);
+        out += ' ';
+        out += hex[byte >> 4];
+        out += hex[byte & 15];
+    }
+    if (record.size() > shown) out += " \u2026";
+    return out;
+}
+
 } // namespace
+
+// [SECTION] the row index
+
+void TranscriptPanel::discover(const wire::TranscriptEntry& e)
+{
+    if (e.kind == Kind::TlsRecord || e.encrypted) m_sawTls = true;
+    if (e.sessionId == 0) return;
+    auto [it, added] = m_sessions.try_emplace(e.sessionId, SessionInfo{e.device, e.protocol});
+    if (!added) return;
+    m_devices.try_emplace(e.device, true);
+    (e.protocol == wire::Protocol::Pop3 ? m_sawPop3 : m_sawImap) = true;
+    m_tagChars = std::min<size_t>(24, std::max(m_tagChars, sessionTag(e).size()));
+}
+
+bool TranscriptPanel::passes(const wire::TranscriptEntry& e) const
+{
+    if (e.kind == Kind::TlsRecord && m_view == View::Programs) return false;
+    if (e.kind == Kind::Data && e.encrypted && m_view == View::Eavesdropper) return false;
+    if (e.sessionId != 0) {
+        if (m_session != 0 && e.sessionId != m_session) return false;
+        if (!(e.protocol == wire::Protocol::Pop3 ? m_showPop3 : m_showImap)) return false;
+    }
+    auto device = m_devices.find(e.device);
+    return device == m_devices.end() || device->second;
+}
+
+void TranscriptPanel::indexEntry(uint64_t number, const wire::TranscriptEntry& e, std::deque<Row>& rows,
+                                 bool withMatches)
+{
+    if (!passes(e)) return;
+    const bool searching = !m_queryLower.empty();
+    const bool onlyMatching = searching && m_onlyMatching;
+    const std::string_view b = e.bytes;
+    auto length = [](size_t n) { return static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX)); };
+
+    if (e.kind == Kind::Connected || e.kind == Kind::Closed || e.kind == Kind::Note) {
+        bool hit = searching && findNoCase(b, m_queryLower) != std::string_view::npos;
+        if (withMatches && hit) m_matches.push_back({number, 0});
+        if (onlyMatching && !hit) return;
+        rows.push_back(
+            {number, 0, length(b.size()), 0, e.kind == Kind::Note ? RowKind::Note : RowKind::Event, kHead});
+        return;
+    }
+    if (e.kind == Kind::TlsRecord) {
+        if (onlyMatching) return; // ciphertext is not text to search
+        size_t offset = 0;
+        for (const tls::RecordInfo& record : tls::parseRecords(b)) {
+            size_t size = 5 + static_cast<size_t>(record.length);
+            rows.push_back({number, length(offset), length(size), 0, RowKind::Record,
+                            static_cast<uint8_t>(offset == 0 ? kHead : 0)});
+            offset += size;
+        }
+        return;
+    }
+    // Data: one row a line, or the first line (and an IMAP reply's tagged status) when folded.
+    if (searching && (withMatches || onlyMatching)) {
+        forEachLine(b, [&](size_t offset, size_t n) {
+            if (findNoCase(b.substr(offset, n), m_queryLower) == std::string_view::npos) return;
+            if (withMatches) m_matches.push_back({number, length(offset)});
+            if (onlyMatching)
+                rows.push_back({number, length(offset), length(n), 0, RowKind::Line,
+                                static_cast<uint8_t>(offset == 0 ? kHead : 0)});
+        });
+        if (onlyMatching) return;
+    }
+    const size_t lines = lineCount(b);
+    uint8_t foldable = 0;
+    if (lines > 1) {
+        size_t firstEnd = b.find('\n');
+        size_t firstLength = firstEnd > 0 && b[firstEnd - 1] == '\r' ? firstEnd - 1 : firstEnd;
+        // The tagged status at the end says how an IMAP command ended: it stays in sight when folded.
+        std::string_view body = b.substr(0, b.size() - (b.ends_with("\r\n") ? 2 : b.ends_with("\n") ? 1 : 0));
+        size_t lastStart = body.rfind('\n') + 1;
+        std::string_view last = body.substr(lastStart);
+        bool tail = e.protocol == wire::Protocol::Imap && e.direction == wire::Direction::ServerToClient &&
+                    !last.starts_with("*") && !last.starts_with("+") && lastStart > firstEnd;
+        size_t hidden = lines - 1 - (tail ? 1 : 0);
+        if (hidden > 0 && folded(number)) {
+            rows.push_back({number, 0, length(firstLength), length(hidden), RowKind::Line,
+                            static_cast<uint8_t>(kHead | kFoldable)});
+            if (tail)
+                rows.push_back({number, length(lastStart), length(last.size()), 0, RowKind::Line, kTail});
+            return;
+        }
+        if (hidden > 0) foldable = kFoldable;
+    }
+    forEachLine(b, [&](size_t offset, size_t n) {
+        rows.push_back({number, length(offset), length(n), 0, RowKind::Line,
+                        static_cast<uint8_t>(offset == 0 ? kHead | foldable : 0)});
+    });
+}
+
+void TranscriptPanel::rebuild(const wire::Transcript& t)
+{
+    m_rows.clear();
+    m_matches.clear();
+    uint64_t number = t.dropped();
+    for (const wire::TranscriptEntry& e : t.entries())
+        indexEntry(number++, e, m_rows, true);
+    m_indexedEnd = number;
+    if (m_currentMatch >= static_cast<int>(m_matches.size())) m_currentMatch = -1;
+    ++m_rebuilds;
+    m_dirty = false;
+}
+
+void TranscriptPanel::syncIndex(const Context& c)
+{
+    const wire::Transcript& t = *c.transcript;
+    const int generation = c.player ? c.player->generation() : -1;
+    const uint64_t dropped = t.dropped(), end = dropped + t.size();
+    if (&t != m_transcript || generation != m_generation || end < m_indexedEnd) {
+        // Another lesson, a replay, or another live server: the filters stay, the rows are made anew.
+        m_transcript = &t;
+        m_generation = generation;
+        m_discoveredEnd = dropped;
+        m_currentMatch = -1;
+        m_dirty = true;
+    }
+    const auto& entries = t.entries();
+    for (uint64_t n = std::max(m_discoveredEnd, dropped); n < end; ++n)
+        discover(entries[n - dropped]);
+    m_discoveredEnd = end;
+    if (m_dirty) {
+        rebuild(t);
+        return;
+    }
+    // Entries that left the front of a long-running server's transcript take their rows along.
+    while (!m_rows.empty() && m_rows.front().entry < dropped) {
+        m_rows.pop_front();
+        ++m_droppedRows;
+    }
+    while (!m_matches.empty() && m_matches.front().entry < dropped) {
+        m_matches.pop_front();
+        if (m_currentMatch >= 0) --m_currentMatch;
+    }
+    for (uint64_t n = std::max(m_indexedEnd, dropped); n < end; ++n)
+        indexEntry(n, entries[n - dropped], m_rows, true);
+    m_indexedEnd = end;
+}
+
+size_t TranscriptPanel::findRow(uint64_t entry, uint32_t offset) const
+{
+    auto it = std::lower_bound(m_rows.begin(), m_rows.end(), std::make_pair(entry, offset),
+                               [](const Row& row, const std::pair<uint64_t, uint32_t>& key) {
+                                   return std::make_pair(row.entry, row.offset) < key;
+                               });
+    return static_cast<size_t>(it - m_rows.begin());
+}
+
+void TranscriptPanel::toggleFold(uint64_t entry)
+{
+    if (!m_foldExceptions.erase(entry)) m_foldExceptions.insert(entry);
+    if (!m_queryLower.empty() && m_onlyMatching) return; // matching lines are shown whatever the folding
+    const uint64_t dropped = m_transcript->dropped();
+    if (entry < dropped || entry >= m_indexedEnd) return;
+    // Only this entry's rows change: splice them instead of rebuilding the whole index.
+    size_t first = findRow(entry, 0), last = first;
+    while (last < m_rows.size() && m_rows[last].entry == entry)
+        ++last;
+    std::deque<Row> fresh;
+    indexEntry(entry, m_transcript->entries()[entry - dropped], fresh, false);
+    m_rows.erase(m_rows.begin() + static_cast<long>(first), m_rows.begin() + static_cast<long>(last));
+    m_rows.insert(m_rows.begin() + static_cast<long>(first), fresh.begin(), fresh.end());
+}
+
+void TranscriptPanel::goToMatch(int match)
+{
+    if (m_matches.empty()) return;
+    const int count = static_cast<int>(m_matches.size());
+    m_currentMatch = ((match % count) + count) % count;
+    m_follow = false;
+    const Match m = m_matches[static_cast<size_t>(m_currentMatch)];
+    size_t row = findRow(m.entry, m.offset);
+    if ((row == m_rows.size() || m_rows[row].entry != m.entry || m_rows[row].offset != m.offset) &&
+        folded(m.entry)) {
+        toggleFold(m.entry); // the line is inside a folded reply: open it
+        row = findRow(m.entry, m.offset);
+    }
+    m_scrollToRow = static_cast<long>(std::min(row, m_rows.empty() ? 0 : m_rows.size() - 1));
+}
+
+std::string TranscriptPanel::rowText(size_t index) const
+{
+    const Row& row = m_rows[index];
+    const wire::TranscriptEntry& e = m_transcript->entries()[row.entry - m_transcript->dropped()];
+    std::string_view bytes = std::string_view(e.bytes).substr(row.offset, row.length);
+    if (row.kind == RowKind::Record) return recordText(bytes);
+    return std::string(bytes);
+}
+
+// [SECTION] drawing
+
+void TranscriptPanel::draw(Context& c)
+{
+    if (!c.transcript) {
+        ImGui::TextWrapped("Nothing to show: no lesson is loaded and no server is running.");
+        return;
+    }
+    syncIndex(c);
+    drawToolbar(c);
+    if (m_dirty) syncIndex(c); // a filter changed: the rows must match what is drawn this frame
+    if (m_transcript->size() == 0) {
+        ImGui::TextColored(c.palette.dim, c.player
+                                              ? "Nothing on the wire yet. Press Step in the Lesson panel."
+                                              : "Nothing on the wire yet: waiting for a client.");
+        return;
+    }
+    drawRows(c);
+}
+
+void TranscriptPanel::drawToolbar(Context& c)
+{
+    View view = m_view;
+    if (ImGui::RadioButton("What the programs said", m_view == View::Programs)) view = View::Programs;
+    probe::track("Programs view");
+    tooltip("Every line as the client and the server wrote and read it. Lines that travelled inside TLS are "
+            "shown decrypted, marked TLS.");
+    flow(checkboxWidth("What an eavesdropper sees"));
+    if (ImGui::RadioButton("What an eavesdropper sees", m_view == View::Eavesdropper))
+        view = View::Eavesdropper;
+    probe::track("Eavesdropper view");
+    tooltip(
+        "What someone listening on the network gets: plain POP3 and IMAP as they are, passwords included; "
+        "of a TLS connection only its records (type, length, scrambled bytes).");
+    if (view != m_view) {
+        m_view = view;
+        m_dirty = true;
+        m_currentMatch = -1;
+    }
+    flow(checkboxWidth("Follow newest"));
+    bool follow = m_follow;
+    if (ImGui::Checkbox("Follow newest", &follow)) {
+        m_follow = follow;
+        m_scrollToRow = -1;
+    }
+    probe::track("Follow newest");
+    tooltip(
+        "Keep the newest line in sight. Scrolling up stops following; tick it (or scroll to the bottom) to "
+        "follow again.");
+    drawFilters(c);
+    drawSearch(c);
+    if (m_view == View::Eavesdropper)
+        ImGui::TextColored(c.palette.tls, m_sawTls
+                                              ? "An eavesdropper reads plain connections as they are; of "
+                                                "TLS connections only the records."
+                                              : "No TLS here: an eavesdropper reads every line, passwords "
+                                                "included.");
+}
+
+void TranscriptPanel::drawFilters(Context& c)
+{
+    const bool devices = m_devices.size() > 1, protocols = m_sawPop3 && m_sawImap,
+               sessions = m_sessions.size() > 1;
+    if (!devices && !protocols && !sessions) return;
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextColored(c.palette.dim, "Show:");
+    auto changed = [&] {
+        m_dirty = true;
+        m_currentMatch = -1;
+    };
+    if (devices && m_devices.size() <= 4) {
+        for (auto& [device, shown] : m_devices) {
+            flow(checkboxWidth(device.c_str()));
+            if (ImGui::Checkbox(device.c_str(), &shown)) changed();
+            probe::track("Show device " + device);
+        }
+    } else if (devices) {
+        size_t shownCount = static_cast<size_t>(
+            std::count_if(m_devices.begin(), m_devices.end(), [](const auto& d) { return d.second; }));
+        std::string label =
+            std::to_string(shownCount) + " of " + std::to_string(m_devices.size()) + " devices";
+        flow(ImGui::GetFontSize() * 10);
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+        if (ImGui::BeginCombo("##devices", label.c_str())) {
+            for (auto& [device, shown] : m_devices)
+                if (ImGui::Checkbox(device.c_str(), &shown)) changed();
+            ImGui::EndCombo();
+        }
+        probe::track("Device filter");
+    }
+    if (protocols) {
+        flow(checkboxWidth("POP3"));
+        if (ImGui::Checkbox("POP3", &m_showPop3)) changed();
+        probe::track("Show POP3");
+        flow(checkboxWidth("IMAP"));
+        if (ImGui::Checkbox("IMAP", &m_showImap)) changed();
+        probe::track("Show IMAP");
+    }
+    if (sessions) {
+        auto name = [&](int id) {
+            if (id == 0) return std::string("every session");
+            auto it = m_sessions.find(id);
+            return "session " + std::to_string(id) +
+                   (it == m_sessions.end()
+                        ? std::string()
+                        : " (" + it->second.device + ", " + wire::protocolName(it->second.protocol) + ")");
+        };
+        std::string current = name(m_session);
+        float width = std::min(ImGui::GetFontSize() * 14,
+                               ImGui::CalcTextSize(current.c_str()).x + ImGui::GetFrameHeight() * 2);
+        flow(width);
+        ImGui::SetNextItemWidth(width);
+        if (ImGui::BeginCombo("##session", current.c_str())) {
+            if (ImGui::Selectable(name(0).c_str(), m_session == 0) && m_session != 0) {
+                m_session = 0;
+                changed();
+            }
+            probe::track("Session 0");
+            for (const auto& [id, info] : m_sessions) {
+                if (ImGui::Selectable(name(id).c_str(), m_session == id) && m_session != id) {
+                    m_session = id;
+                    changed();
+                }
+                probe::track("Session " + std::to_string(id));
+            }
+            ImGui::EndCombo();
+        }
+        probe::track("Session filter");
+        tooltip("Show one connection only. Each connection is a session with its own number.");
+    }
+}
+
+void TranscriptPanel::drawSearch(Context& c)
+{
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+    bool enter = ImGui::InputTextWithHint("##search", "search the wire", &m_query,
+                                          ImGuiInputTextFlags_EnterReturnsTrue);
+    probe::track("Transcript search");
+    std::string lowerQuery = toLower(m_query);
+    if (lowerQuery != m_queryLower) {
+        m_queryLower = std::move(lowerQuery);
+        m_currentMatch = -1;
+        m_dirty = true; // the matches, and in "only matching lines" the rows
+    }
+    if (enter) {
+        ImGui::SetKeyboardFocusHere(-1); // Enter again: the next match
+        if (m_dirty) syncIndex(c);
+        goToMatch(m_currentMatch + 1);
+    }
+    if (!m_queryLower.empty()) {
+        if (m_dirty) syncIndex(c);
+        ImGui::SameLine();
+        ImGui::BeginDisabled(m_matches.empty());
+        if (ImGui::Button("<")) goToMatch(m_currentMatch < 0 ? -1 : m_currentMatch - 1);
+        probe::track("Previous match");
+        tooltip("The previous matching line");
+        ImGui::SameLine(0, 2);
+        if (ImGui::Button(">")) goToMatch(m_currentMatch + 1);
+        probe::track("Next match");
+        tooltip("The next matching line (or press Enter in the search box)");
+        ImGui::EndDisabled();
+        ImGui::SameLine();
+        if (m_matches.empty())
+            ImGui::TextColored(c.palette.bad, "no line matches");
+        else if (m_currentMatch < 0)
+            ImGui::Text("%s line%s match", thousands(m_matches.size()).c_str(),
+                        m_matches.size() == 1 ? "" : "s");
+        else
+            ImGui::Text("%d of %s", m_currentMatch + 1, thousands(m_matches.size()).c_str());
+        flow(checkboxWidth("only matching lines"));
+        if (ImGui::Checkbox("only matching lines", &m_onlyMatching)) {
+            m_dirty = true;
+            m_currentMatch = -1;
+        }
+        probe::track("Only matching");
+    }
+    flow(buttonWidth("Unfold all") + buttonWidth("Fold all") + ImGui::GetStyle().ItemSpacing.x);
+    if (ImGui::Button("Unfold all")) {
+        m_foldByDefault = false;
+        m_foldExceptions.clear();
+        m_dirty = true;
+    }
+    probe::track("Unfold all");
+    tooltip("Show every line of every reply (a message downloaded with RETR or FETCH is many lines).");
+    ImGui::SameLine();
+    if (ImGui::Button("Fold all")) {
+        m_foldByDefault = true;
+        m_foldExceptions.clear();
+        m_dirty = true;
+    }
+    probe::track("Fold all");
+    tooltip("Show each long reply as its first line; click a line's arrow to open it.");
+}
+
+void TranscriptPanel::drawRows(Context& c)
+{
+    const wire::Transcript& t = *m_transcript;
+    ImGui::BeginChild("rows", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+    if (c.fonts.mono) ImGui::PushFont(c.fonts.mono);
+    const float lineHeight = ImGui::GetTextLineHeightWithSpacing();
+
+    // Did the user scroll? Following keeps the view at the bottom, so being above it means they did.
+    const float scrollY = ImGui::GetScrollY(), scrollMax = ImGui::GetScrollMaxY();
+    if (m_droppedRows > 0 && !m_follow)
+        ImGui::SetScrollY(std::max(0.0f, scrollY - static_cast<float>(m_droppedRows) * lineHeight));
+    m_droppedRows = 0;
+    if (m_follow && scrollY < scrollMax - 1.0f && m_scrollToRow < 0 && m_followedLastFrame)
+        m_follow = false;
+    else if (!m_follow && scrollMax > 0 && scrollY >= scrollMax - 1.0f && scrollY != m_lastScrollY &&
+             m_scrollToRow < 0)
+        m_follow = true; // scrolled back down to the newest line
+    m_lastScrollY = scrollY;
+
+    const uint64_t dropped = t.dropped();
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(m_rows.size()), lineHeight);
+    while (clipper.Step())
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+            // A click may splice rows: stop this frame's drawing at the new end.
+            if (static_cast<size_t>(i) >= m_rows.size()) break;
+            const Row row = m_rows[static_cast<size_t>(i)];
+            drawRow(c, row, t.entries()[row.entry - dropped]);
+        }
+    clipper.End();
+
+    if (m_scrollToRow >= 0) {
+        ImGui::SetScrollY(
+            std::max(0.0f, static_cast<float>(m_scrollToRow) * lineHeight - ImGui::GetWindowHeight() * 0.4f));
+        m_scrollToRow = -1;
+    } else if (m_follow) {
+        ImGui::SetScrollHereY(1.0f);
+    }
+    m_followedLastFrame = m_follow;
+    if (c.fonts.mono) ImGui::PopFont();
+    ImGui::EndChild();
+    probe::track("Transcript rows");
+}
+
+void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::TranscriptEntry& e)
+{
+    const Palette& p = c.palette;
+    const float charWidth = ImGui::CalcTextSize("0").x;
+    const float lineHeight = ImGui::GetTextLineHeightWithSpacing();
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 start = ImGui::GetCursorScreenPos();
+    const float left = ImGui::GetWindowPos().x, right = left + ImGui::GetWindowWidth() + ImGui::GetScrollX();
+
+    // What the last step did stands out; so does the line the search is on.
+    const bool current = m_currentMatch >= 0 &&
+                         m_matches[static_cast<size_t>(m_currentMatch)].entry == row.entry &&
+                         m_matches[static_cast<size_t>(m_currentMatch)].offset == row.offset;
+    if (current)
+        draw->AddRectFilled(ImVec2(left, start.y), ImVec2(right, start.y + lineHeight),
+                            ImGui::GetColorU32(ImGuiCol_TextSelectedBg));
+    else if (c.player && c.changes && e.step > 0 && e.step == c.changes->step)
+        draw->AddRectFilled(ImVec2(left, start.y), ImVec2(right, start.y + lineHeight),
+                            ImGui::GetColorU32(p.changed));
+
+    // Columns: time, device and session, fold arrow, C:/S:, TLS, text.
+    const float x0 = ImGui::GetCursorPosX();
+    const float tagX = x0 + 13 * charWidth, foldX = tagX + static_cast<float>(m_tagChars + 1) * charWidth;
+    const float whoX = foldX + 2 * charWidth, tlsX = whoX + 3 * charWidth;
+    const float textX = tlsX + (m_sawTls && m_view == View::Programs ? 4 * charWidth : 0);
+
+    // The first item of a line starts it; the others go on the same line at their column.
+    bool placed = false;
+    auto column = [&](float x) {
+        if (placed)
+            ImGui::SameLine(x);
+        else
+            ImGui::SetCursorPosX(x);
+        placed = true;
+    };
+    if (row.flags & kHead) {
+        placed = true;
+        char time[16];
+        formatTime(e.timeMs, time);
+        ImGui::TextColored(p.dim, "%s", time);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Step %d. Virtual time: the simulator's clock.", e.step);
+        ImGui::SameLine(tagX);
+        std::string tag = sessionTag(e);
+        if (tag.size() > m_tagChars) tag = tag.substr(0, m_tagChars - 1) + "\u2026";
+        ImGui::TextColored(p.dim, "%s", tag.c_str());
+        if (ImGui::IsItemHovered() && e.sessionId)
+            ImGui::SetTooltip("%s, session %d: %s%s", e.device.c_str(), e.sessionId,
+                              wire::protocolName(e.protocol),
+                              e.serverPort ? (", server port " + std::to_string(e.serverPort)).c_str() : "");
+    }
+
+    if (row.kind == RowKind::Event || row.kind == RowKind::Note) {
+        const bool note = row.kind == RowKind::Note;
+        const ImVec4 colour = note ? p.note : e.kind == Kind::Connected ? p.good : p.dim;
+        const char* mark = note ? "\u25cf" : e.kind == Kind::Connected ? "\u250c" : "\u2514";
+        column(foldX);
+        ImGui::TextColored(colour, "%s", mark);
+        column(whoX);
+        std::string_view text =
+            std::string_view(e.bytes).substr(0, std::min<size_t>(e.bytes.size(), kMaxShownBytes));
+        ImGui::PushStyleColor(ImGuiCol_Text, colour);
+        ImGui::TextUnformatted(text.data(), text.data() + text.size());
+        ImGui::PopStyleColor();
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+            ImGui::TextUnformatted(note ? "The simulator's remark (not on the wire):"
+                                   : e.kind == Kind::Connected
+                                       ? "A TCP connection opens; the server greets first."
+                                       : "The TCP connection closes.");
+            if (note) ImGui::TextUnformatted(e.bytes.c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::EndTooltip();
+        }
+        return;
+    }
+
+    const bool fromClient = e.direction == wire::Direction::ClientToServer;
+    if (row.flags & kFoldable) {
+        const bool isFolded = row.hidden > 0;
+        column(foldX);
+        ImGui::TextColored(p.dim, "%s", isFolded ? "\u25b6" : "\u25bc");
+        probe::track("Fold " + std::to_string(row.entry));
+        if (ImGui::IsItemClicked()) toggleFold(row.entry);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(isFolded ? "Show every line" : "Fold to the first line");
+    }
+    if (row.flags & kHead) {
+        column(whoX);
+        ImGui::TextColored(fromClient ? p.client : p.server, "%s", fromClient ? "C:" : "S:");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(fromClient ? "C: the client (%s) sent this" : "S: the server sent this to %s",
+                              e.device.c_str());
+        if (row.kind == RowKind::Line && e.encrypted) {
+            column(tlsX);
+            ImGui::TextColored(p.tls, "TLS");
+            tooltip(
+                "This travelled encrypted: shown here as the programs read it. On the wire it is only TLS "
+                "records (see \"What an eavesdropper sees\").");
+        }
+    }
+    column(textX);
+    if (row.kind == RowKind::Record) {
+        drawRecordRow(c, row, e);
+        return;
+    }
+
+    std::string_view line =
+        std::string_view(e.bytes).substr(row.offset, std::min<size_t>(row.length, kMaxShownBytes));
+    const ImVec2 textPos = ImGui::GetCursorScreenPos();
+    if (!m_queryLower.empty())
+        for (size_t at = findNoCase(line, m_queryLower); at != std::string_view::npos;
+             at = findNoCase(line, m_queryLower, at + m_queryLower.size())) {
+            float x = textPos.x + ImGui::CalcTextSize(line.data(), line.data() + at).x;
+            float w = ImGui::CalcTextSize(line.data() + at, line.data() + at + m_queryLower.size()).x;
+            draw->AddRectFilled(ImVec2(x, textPos.y), ImVec2(x + w, textPos.y + ImGui::GetTextLineHeight()),
+                                ImGui::GetColorU32(ImVec4(p.note.x, p.note.y, p.note.z, 0.45f)));
+        }
+    const ImVec4 colour = fromClient ? p.client : p.server;
+    auto [failBegin, failEnd] =
+        fromClient ? std::pair<size_t, size_t>{0, 0} : failureWord(e, line, (row.flags & kHead) != 0);
+    const char* text = line.data();
+    if (failEnd > failBegin) {
+        ImGui::PushStyleColor(ImGuiCol_Text, colour);
+        ImGui::TextUnformatted(text, text + failBegin);
+        ImGui::PopStyleColor();
+        ImGui::SameLine(0, 0);
+        ImGui::PushStyleColor(ImGuiCol_Text, p.bad);
+        ImGui::TextUnformatted(text + failBegin, text + failEnd);
+        ImGui::PopStyleColor();
+        ImGui::SameLine(0, 0);
+        ImGui::PushStyleColor(ImGuiCol_Text, colour);
+        ImGui::TextUnformatted(text + failEnd, text + line.size());
+        ImGui::PopStyleColor();
+    } else {
+        ImGui::PushStyleColor(ImGuiCol_Text, colour);
+        ImGui::TextUnformatted(text, text + line.size());
+        ImGui::PopStyleColor();
+    }
+    // The hover is over the whole line, whichever piece the mouse is on.
+    const bool hovered =
+        ImGui::IsMouseHoveringRect(textPos, ImVec2(ImGui::GetItemRectMax().x, textPos.y + lineHeight)) &&
+        ImGui::IsWindowHovered();
+    if (hovered) drawTooltip(c, row, e);
+    if (hovered && (row.flags & kFoldable) && ImGui::IsMouseClicked(0)) toggleFold(row.entry);
+    if (row.hidden > 0) {
+        ImGui::SameLine();
+        ImGui::TextColored(p.dim, "\u2026 %u more line%s, %s bytes", row.hidden, row.hidden == 1 ? "" : "s",
+                           thousands(e.bytes.size()).c_str());
+        probe::track("Unfold " + std::to_string(row.entry));
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Click to show every line of this %s", fromClient ? "command" : "reply");
+        if (ImGui::IsItemClicked()) toggleFold(row.entry);
+    }
+}
+
+void TranscriptPanel::drawRecordRow(Context& c, const Row& row, const wire::TranscriptEntry& e)
+{
+    std::string text = recordText(std::string_view(e.bytes).substr(row.offset, row.length));
+    ImGui::TextColored(c.palette.tls, "%s", text.c_str());
+    tooltip(
+        "One TLS record as it crosses the network: its type, the version field, its length and the first "
+        "bytes. After the handshake everything is application data: an eavesdropper sees how much was sent "
+        "and when, but not what (RFC 8446 section 5.1).");
+}
+
+std::optional<TranscriptPanel::LineHelp> TranscriptPanel::help(const wire::TranscriptEntry& e, size_t offset)
+{
+    if (e.kind != Kind::Data || offset >= e.bytes.size()) return std::nullopt;
+    std::string_view rest = std::string_view(e.bytes).substr(offset);
+    std::string_view line = rest.substr(0, rest.find_first_of("\r\n"));
+    if (e.direction == wire::Direction::ClientToServer)
+        return offset == 0 ? explainCommand(e.protocol, rest) : std::nullopt;
+    return explainReply(e, offset, line);
+}
+
+void TranscriptPanel::drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e)
+{
+    std::optional<LineHelp> what = help(e, row.offset);
+    if (!what && row.hidden == 0) return;
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+    if (what) {
+        ImGui::TextColored(e.direction == wire::Direction::ClientToServer ? c.palette.client
+                                                                          : c.palette.server,
+                           "%s", what->title.c_str());
+        ImGui::TextUnformatted(what->text.c_str());
+        ImGui::TextColored(c.palette.dim, "%s", what->rfc.c_str());
+    }
+    if (row.hidden > 0)
+        ImGui::TextColored(c.palette.dim, "Click to show all %s lines", thousands(row.hidden + 1).c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
+}
 
 std::unique_ptr<Panel> makeTranscriptPanel()
 {
