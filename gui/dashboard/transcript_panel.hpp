@@ -100,6 +100,7 @@ private:
     // Filters and view.
     View m_view = View::Programs;
     std::map<std::string, bool> m_devices; // device -> shown
+    bool m_anyDeviceHidden = false;
     std::map<int, SessionInfo> m_sessions;
     int m_session = 0; // 0: every session
     bool m_showPop3 = true, m_showImap = true;
