@@ -204,10 +204,14 @@ void MailboxPanel::draw(Context& c)
     ImGui::BeginChild("folders", ImVec2(treeWidth, treeHeight), true);
     drawTree(c);
     ImGui::EndChild();
-    if (sideBySide) ImGui::SameLine();
-    ImGui::BeginGroup();
-    drawFolder(c);
-    ImGui::EndGroup();
+    if (sideBySide) {
+        ImGui::SameLine();
+        ImGui::BeginChild("folder");
+        drawFolder(c);
+        ImGui::EndChild();
+    } else {
+        drawFolder(c);
+    }
 }
 
 void MailboxPanel::drawTree(Context& c)
@@ -335,10 +339,12 @@ void MailboxPanel::drawFolder(Context& c)
         ImGui::TextWrapped("Removed in the last step: %s", gone.c_str());
         ImGui::PopStyleColor();
     }
-    if (!m_marked.empty())
-        ImGui::TextColored(c.palette.deleted,
-                           "%zu marked with DELE: removed only when the POP3 session ends with QUIT",
+    if (!m_marked.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, c.palette.deleted);
+        ImGui::TextWrapped("%zu marked with DELE: removed only when the POP3 session ends with QUIT",
                            m_marked.size());
+        ImGui::PopStyleColor();
+    }
     drawMessages(c, mailbox);
 }
 
@@ -348,17 +354,21 @@ void MailboxPanel::drawMessages(Context& c, const store::Mailbox& mailbox)
         ImGui::TextColored(c.palette.dim, "This folder is empty.");
         return;
     }
+    // Fixed columns that scroll sideways: in a narrow panel From and Subject stay readable instead of
+    // being squeezed to a few letters.
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                                   ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable |
-                                  ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+                                  ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                                  ImGuiTableFlags_SizingFixedFit;
     if (!ImGui::BeginTable("messages", 7, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("#");
     ImGui::TableSetupColumn("UID");
     ImGui::TableSetupColumn("Flags");
     ImGui::TableSetupColumn("Size");
-    ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthStretch, 1.0f);
-    ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    const float em = ImGui::GetFontSize();
+    ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthFixed, em * 8);
+    ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthFixed, em * 13);
     ImGui::TableSetupColumn("Date");
     ImGui::TableHeadersRow();
     const Palette& p = c.palette;

@@ -386,8 +386,8 @@ std::string recordText(std::string_view record)
     std::vector<tls::RecordInfo> info = tls::parseRecords(record);
     if (info.empty()) return "(not a whole TLS record)";
     char head[96];
-    std::snprintf(head, sizeof head, "%-16s 0x%04x %6u bytes ", tls::contentTypeName(info[0].contentType),
-                  info[0].version, static_cast<unsigned>(info[0].length));
+    std::snprintf(head, sizeof head, "%-16s 0x%04x %6u byte%s ", tls::contentTypeName(info[0].contentType),
+                  info[0].version, static_cast<unsigned>(info[0].length), info[0].length == 1 ? " " : "s");
     std::string out = head;
     static const char* hex = "0123456789abcdef";
     size_t shown = std::min<size_t>(record.size(), 16);
@@ -856,7 +856,10 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
 
     // Columns: time, device and session, fold arrow, C:/S:, TLS, text.
     const float x0 = ImGui::GetCursorPosX();
-    const float tagX = x0 + 13 * charWidth, foldX = tagX + static_cast<float>(m_tagChars + 1) * charWidth;
+    // On a projector the protocol text needs the room more than the time (it is in the C:/S: tooltip).
+    const bool showTime = !c.presenter;
+    const float tagX = x0 + (showTime ? 13 : 0) * charWidth,
+                foldX = tagX + static_cast<float>(m_tagChars + 1) * charWidth;
     const float whoX = foldX + 2 * charWidth, tlsX = whoX + 3 * charWidth;
     const float textX = tlsX + (m_sawTls && m_view == View::Programs ? 4 * charWidth : 0);
 
@@ -869,14 +872,16 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
             ImGui::SetCursorPosX(x);
         placed = true;
     };
+    char time[16];
+    formatTime(e.timeMs, time);
     if (row.flags & kHead) {
         placed = true;
-        char time[16];
-        formatTime(e.timeMs, time);
-        ImGui::TextColored(p.dim, "%s", time);
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("Step %d. Virtual time: the simulator's clock.", e.step);
-        ImGui::SameLine(tagX);
+        if (showTime) {
+            ImGui::TextColored(p.dim, "%s", time);
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("Virtual time: the simulator's clock (step %d).", e.step);
+            ImGui::SameLine(tagX);
+        }
         std::string tag = sessionTag(e);
         if (tag.size() > m_tagChars) tag = tag.substr(0, m_tagChars - 1) + "\u2026";
         ImGui::TextColored(p.dim, "%s", tag.c_str());
@@ -926,8 +931,9 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
         column(whoX);
         ImGui::TextColored(fromClient ? p.client : p.server, "%s", fromClient ? "C:" : "S:");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip(fromClient ? "C: the client (%s) sent this" : "S: the server sent this to %s",
-                              e.device.c_str());
+            ImGui::SetTooltip(fromClient ? "C: the client (%s) sent this at %s"
+                                         : "S: the server sent this to %s at %s",
+                              e.device.c_str(), time);
         if (row.kind == RowKind::Line && e.encrypted) {
             column(tlsX);
             ImGui::TextColored(p.tls, "TLS");

@@ -29,6 +29,13 @@ public:
     const char* title() const override { return "Wire transcript"; }
     ImVec4 defaultRect() const override { return ImVec4(0.30f, 0.0f, 0.42f, 0.62f); }
     void draw(Context& context) override;
+    // Switches the view, as its radio buttons do (a lesson about TLS may start in the eavesdropper's).
+    void setView(View view)
+    {
+        if (view != m_view) m_dirty = true;
+        m_view = view;
+        m_currentMatch = -1;
+    }
 
     // [SECTION] what the list shows, as of the last frame (tests read it; the draw code uses the same rows)
     size_t rowCount() const { return m_rows.size(); }
