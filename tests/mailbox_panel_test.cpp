@@ -108,7 +108,7 @@ TEST(MailboxPanel, HighlightsTheRowAStoreChanged_Rfc3501_6_4_6)
     EXPECT_FALSE(panel.highlighted(2));
 }
 
-TEST(MailboxPanel, ClickingAFolderOrAnAccountShowsIt)
+TEST(MailboxPanel, ClickingAFolderShowsIt)
 {
     GuiHarness gui(lesson("pop3-delete-mode.json"));
     gui::MailboxPanel& panel = mailboxPanel(gui);

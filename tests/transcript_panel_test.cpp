@@ -7,6 +7,7 @@
 #include "transcript_panel.hpp"
 
 #include <gtest/gtest.h>
+#include <imgui_internal.h>
 
 namespace maillab::test {
 namespace {
@@ -289,6 +290,36 @@ TEST(TranscriptPanel, HoverHelpComesFromTheCommandTables)
     ASSERT_TRUE(no);
     EXPECT_EQ(no->rfc, "RFC 3501 section 7.1.2");
     EXPECT_NE(no->text.find("CREATE it first"), std::string::npos);
+}
+
+TEST(TranscriptPanel, HoveringAReplyOpensItsExplanation)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    while (!replyTo(player.simulation()->transcript(), "RETR 1"))
+        ASSERT_TRUE(player.step());
+    gui.frame();
+    const uint64_t retr = *replyTo(player.simulation()->transcript(), "RETR 1");
+    ImVec2 arrow;
+    ASSERT_TRUE(gui::probe::find("Fold " + std::to_string(retr), arrow));
+    auto tooltipOpen = [] {
+        ImGuiWindow* tooltip = ImGui::FindWindowByName("##Tooltip_00");
+        return tooltip && tooltip->Active;
+    };
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = ImVec2(-100, -100);
+    gui.frame();
+    EXPECT_FALSE(tooltipOpen());
+    // The reply's text starts five characters after the fold arrow (the arrow's column, then "S: ").
+    const float charWidth =
+        gui.dashboard()
+            .context()
+            .fonts.mono->CalcTextSizeA(gui.dashboard().context().fonts.mono->FontSize, FLT_MAX, 0, "0")
+            .x;
+    io.MousePos = ImVec2(arrow.x + charWidth * 6, arrow.y);
+    gui.frame();
+    gui.frame();
+    EXPECT_TRUE(tooltipOpen());
 }
 
 // A live server's transcript: lines arrive every frame, the oldest go once a byte limit is passed.
