@@ -86,6 +86,11 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
         if (!m_options.onlyPanel.empty()) panel->open = id == m_options.onlyPanel;
     }
     m_lessonFiles = findLessons();
+    for (const auto& file : m_lessonFiles) {
+        auto loaded = scenario::loadScenario(file);
+        auto* lesson = std::get_if<scenario::Scenario>(&loaded);
+        m_lessonTitles[file] = lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
+    }
     std::filesystem::path lesson = m_options.lesson;
     if (lesson.empty()) {
         for (const auto& file : m_lessonFiles)
@@ -97,6 +102,12 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
 }
 
 Dashboard::~Dashboard() = default;
+
+std::string Dashboard::lessonTitle(const std::filesystem::path& file) const
+{
+    auto it = m_lessonTitles.find(file);
+    return it != m_lessonTitles.end() ? it->second : file.stem().string();
+}
 
 Panel* Dashboard::panel(std::string_view id)
 {
@@ -154,6 +165,9 @@ void Dashboard::applyStyle()
     style.GrabRounding = 3.0f;
     style.WindowPadding = ImVec2(8, 8);
     style.ItemSpacing = ImVec2(8, 5);
+    // ImGui's yellow progress bar leaves its white label unreadable.
+    style.Colors[ImGuiCol_PlotHistogram] = m_options.theme == Theme::Dark ? ImVec4(0.22f, 0.45f, 0.78f, 1.0f)
+                                                                          : ImVec4(0.55f, 0.72f, 0.95f, 1.0f);
     if (m_options.presenter) style.ScaleAllSizes(1.5f);
     ImGui::GetStyle() = style;
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
@@ -257,7 +271,7 @@ void Dashboard::drawMenuBar()
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("Lesson")) {
         for (const auto& file : m_lessonFiles)
-            if (ImGui::MenuItem(file.stem().string().c_str(), nullptr, file == m_player.file())) {
+            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr, file == m_player.file())) {
                 m_liveMode = false;
                 m_player.load(file);
             }
