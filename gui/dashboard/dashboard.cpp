@@ -290,6 +290,25 @@ void Dashboard::drawMenuBar()
         if (ImGui::MenuItem("Reset window layout")) m_resetLayout = true;
         ImGui::EndMenu();
     }
+    if (ImGui::BeginMenu("Help")) {
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+        ImGui::TextUnformatted(
+            "maillab runs a mail server and mail programs (the devices) inside this window. They speak real "
+            "POP3 (RFC 1939) and IMAP (RFC 3501), and every byte they exchange is shown.\n\n"
+            "Lesson: Step runs one exchange (a command and its whole reply); Run plays them at the chosen "
+            "speed; Back goes one step back; questions appear before the step that answers them.\n"
+            "Wire transcript: what the devices (C:) and the server (S:) said. Hover a command to learn what it "
+            "does.\n"
+            "Server mailboxes: the server's copy of the mail. Devices: what each device stored itself.\n"
+            "Sequence diagram: who talked to whom, in order. Session state: why a command is refused in one "
+            "state and accepted in another.\n"
+            "Breakpoints: Run stops before a chosen command. Console: type POP3 or IMAP yourself.\n"
+            "Compare: the same mailbox in POP3 delete mode, POP3 keep mode and IMAP, side by side.\n"
+            "Live: real mail programs on this machine talk to the same server.\n\n"
+            "Keys: Right arrow = Step, Left arrow = Back, Space = Run/Pause, F5 = presenter mode.");
+        ImGui::PopTextWrapPos();
+        ImGui::EndMenu();
+    }
     ImGui::Separator();
     if (m_liveMode) {
         ImGui::TextColored(m_context.palette.good, "LIVE: real clients on this machine");
