@@ -165,6 +165,7 @@ private:
         m_lanes.clear();
         m_sessionLane.clear();
         m_firstDay = -1;
+        m_multiDay = false;
         m_info = {};
         m_scrollToEnd = true;
     }
@@ -192,6 +193,7 @@ private:
     void add(const Entry& e, uint64_t number)
     {
         if (m_firstDay < 0) m_firstDay = e.timeMs / 86400000;
+        if (e.timeMs / 86400000 != m_firstDay) m_multiDay = true;
         const uint64_t row = m_rowBase + m_rows.size();
         switch (e.kind) {
         case Entry::Kind::Note:
@@ -289,7 +291,7 @@ private:
     {
         Geometry g;
         ImGui::PushFont(m_mono);
-        g.timeW = ImGui::CalcTextSize("day 9 00:00:00.000").x;
+        g.timeW = ImGui::CalcTextSize(m_multiDay ? "day 9 00:00:00.000" : "00:00:00.000").x;
         ImGui::PopFont();
         const float font = ImGui::GetFontSize();
         g.left = originX + g.timeW + font * 0.8f;
@@ -319,13 +321,21 @@ private:
         m_info.lifelines.clear();
         for (size_t i = 0; i < m_lanes.size(); ++i) {
             const Segment* s = segmentAt(m_lanes[i], topRow, bottomRow);
+            bool past = false;
+            if (!s && !m_lanes[i].segments.empty() && m_lanes[i].segments.front().first < topRow) {
+                // Nobody on this lane in view: name, dimmed, whose it was above.
+                auto it = std::lower_bound(m_lanes[i].segments.begin(), m_lanes[i].segments.end(), topRow,
+                                           [](const Segment& seg, uint64_t r) { return seg.first < r; });
+                s = &*(it - 1);
+                past = true;
+            }
             std::string label = s ? s->label : "";
             m_info.lifelines.push_back(label);
             const float slot = (g.laneX.size() > 1 ? g.laneX[1] - g.laneX[0] : (g.serverX - g.left)) - 6;
             std::string shown = fit(label, slot);
             const float w = ImGui::CalcTextSize(shown.c_str()).x;
-            draw->AddText(ImVec2(g.laneX[i] - w * 0.5f, headerOrigin.y), colour(c.palette.client),
-                          shown.c_str());
+            draw->AddText(ImVec2(g.laneX[i] - w * 0.5f, headerOrigin.y),
+                          colour(past ? c.palette.dim : c.palette.client), shown.c_str());
         }
         m_info.lifelines.push_back("server");
         const float sw = ImGui::CalcTextSize("server").x;
@@ -540,6 +550,7 @@ private:
     std::vector<Lane> m_lanes;
     std::unordered_map<int, int> m_sessionLane; // open sessions -> lane
     int64_t m_firstDay = -1;
+    bool m_multiDay = false; // the clock column names the day too
     size_t m_lastRowCount = 0;
     size_t m_lastFirst = 0;
     bool m_following = true;
