@@ -130,10 +130,11 @@ public:
                 "session shows the state it is in, and hovering a state lists the commands the "
                 "server accepts there.");
             ImGui::PopStyleColor();
-            ImGui::Spacing();
-            drawSession(c, pop3Machine(), -1, "pop3-idle");
-            ImGui::Spacing();
-            drawSession(c, imapMachine(), -1, "imap-idle");
+            for (const Machine* machine : {&pop3Machine(), &imapMachine()}) {
+                ImGui::Spacing();
+                ImGui::TextColored(c.palette.dim, "%s", machine->title);
+                drawSession(c, *machine, -1, machine->title);
+            }
             return;
         }
         for (const SessionView& s : c.sessions) {
@@ -144,7 +145,7 @@ public:
             ImGui::TextUnformatted((s.device + " #" + std::to_string(s.id)).c_str());
             ImGui::PopFont();
             ImGui::SameLine();
-            ImGui::TextColored(c.palette.dim, "%s session", wire::protocolName(s.protocol));
+            ImGui::TextColored(c.palette.dim, "%s", machine.title);
             drawSession(c, machine, lit, s.device + "#" + std::to_string(s.id));
             ImGui::Separator();
         }
@@ -160,11 +161,7 @@ private:
         const bool greyed = lit < 0;
         int hovered = drawDiagram(c, machine, lit, greyed);
         int shown = hovered >= 0 ? hovered : lit;
-        if (greyed && hovered < 0) {
-            ImGui::TextColored(c.palette.dim, "%s", machine.title);
-        } else if (shown >= 0) {
-            drawCommands(c, machine, shown, hovered >= 0 && hovered != lit);
-        }
+        if (shown >= 0) { drawCommands(c, machine, shown, hovered >= 0 && hovered != lit); }
         ImGui::PopID();
     }
 
