@@ -153,6 +153,7 @@ TEST(SequencePanel, StaysFastWithAHundredThousandEntries)
     while (transcript.size() < 100000)
         connection(session++);
     gui.dashboard().watchServer(store, transcript, nullptr);
+    gui.dashboard().panel("live")->open = false;
 
     using Clock = std::chrono::steady_clock;
     auto first = Clock::now();
@@ -186,6 +187,53 @@ TEST(SequencePanel, StaysFastWithAHundredThousandEntries)
     gui.frame();
     EXPECT_LT(transcript.size(), 100000u);
     EXPECT_EQ(info->rows, transcript.size());
+}
+
+// Scrolled up, the view stays where the student put it while new exchanges arrive; "newest" follows again.
+// TLS records (what an eavesdropper sees) are thin arrows of their own.
+TEST(SequencePanel, ScrolledUpItStaysThereUntilAskedToFollowAgain)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json", "sequence"));
+    store::Store store;
+    wire::Transcript transcript;
+    auto record = [&](Entry::Kind kind, wire::Direction direction, std::string bytes) {
+        transcript.record({kind, 1, "laptop", wire::Protocol::Pop3, direction,
+                           wire::VirtualClock::kDefaultStartMs, std::move(bytes), 0, 995});
+    };
+    record(Entry::Kind::Connected, wire::Direction::ClientToServer, "laptop connects");
+    for (int i = 0; i < 300; ++i) {
+        record(Entry::Kind::TlsRecord, wire::Direction::ClientToServer, std::string(29, 'x'));
+        record(Entry::Kind::Data, wire::Direction::ClientToServer, "NOOP\r\n");
+        record(Entry::Kind::TlsRecord, wire::Direction::ServerToClient, std::string(27, 'y'));
+        record(Entry::Kind::Data, wire::Direction::ServerToClient, "+OK\r\n");
+    }
+    gui.dashboard().watchServer(store, transcript, nullptr);
+    gui.dashboard().panel("live")->open = false; // watching a server opens it, over the whole screen here
+    gui.frame();
+    const gui::SequenceDiagramInfo* info = gui::sequenceInfo(*gui.dashboard().panel("sequence"));
+    EXPECT_EQ(info->tlsArrows, 600u);
+    EXPECT_EQ(info->arrows, 600u);
+    EXPECT_TRUE(info->following);
+    EXPECT_EQ(info->firstDrawn + info->drawnRows, info->rows);
+
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = ImVec2(800, 450);
+    io.MouseWheel = 10.0f; // up
+    gui.frame();
+    io.MouseWheel = 0.0f;
+    gui.frame();
+    EXPECT_FALSE(info->following);
+    const size_t firstBefore = info->firstDrawn;
+    EXPECT_LT(firstBefore + info->drawnRows, info->rows);
+    record(Entry::Kind::Data, wire::Direction::ClientToServer, "QUIT\r\n");
+    gui.frame();
+    EXPECT_EQ(info->firstDrawn, firstBefore) << "new rows do not pull the view down";
+    EXPECT_EQ(info->rows, 1202u);
+
+    ASSERT_TRUE(gui.click("Sequence newest"));
+    gui.frame();
+    EXPECT_TRUE(info->following);
+    EXPECT_EQ(info->firstDrawn + info->drawnRows, info->rows);
 }
 
 // [SECTION] session state

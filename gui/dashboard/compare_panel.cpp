@@ -59,6 +59,14 @@ struct Plot {
     std::function<std::string(double)> format;
 };
 
+// Continues the line with text when it fits in the column, else it goes on the next line (presenter mode).
+void sameLineIfItFits(const std::string& text)
+{
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    const float end = ImGui::GetItemRectMax().x + spacing + ImGui::CalcTextSize(text.c_str()).x;
+    if (end <= ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x) ImGui::SameLine();
+}
+
 class ComparePanel : public Panel {
 public:
     const char* id() const override { return "compare"; }
@@ -211,9 +219,10 @@ private:
         ImGui::PopFont();
 
         ImGui::Text("On the wire: %s", bytesText(now.bytesOnWire()).c_str());
-        ImGui::SameLine();
-        ImGui::TextColored(c.palette.dim, "(%s to devices, %s to the server)",
-                           bytesText(now.bytesToClient).c_str(), bytesText(now.bytesToServer).c_str());
+        const std::string split = "(" + bytesText(now.bytesToClient) + " to devices, " +
+                                  bytesText(now.bytesToServer) + " to the server)";
+        sameLineIfItFits(split);
+        ImGui::TextColored(c.palette.dim, "%s", split.c_str());
         ImGui::Text("Round trips: %s, %s", plural(now.roundTrips, "command", "commands").c_str(),
                     plural(now.connections, "connection", "connections").c_str());
         ImGui::Text("On the server:");
@@ -225,7 +234,8 @@ private:
             ImGui::Text("%s holds %s", devices[d].name.c_str(),
                         plural(now.deviceMessages[d], "message", "messages").c_str());
             if (now.deviceMessages[d] > 0) {
-                ImGui::SameLine();
+                sameLineIfItFits(now.deviceBytes[d] ? bytesText(now.deviceBytes[d]) + "()"
+                                                    : "(headers only)");
                 // An IMAP device lists what it learnt from ENVELOPE; it stores no message bytes until opened.
                 ImGui::TextColored(c.palette.dim, "(%s)",
                                    now.deviceBytes[d] ? bytesText(now.deviceBytes[d]).c_str()
