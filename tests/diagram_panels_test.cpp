@@ -4,6 +4,7 @@
 #include "gui_harness.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <gtest/gtest.h>
 #include <iostream>
@@ -236,6 +237,17 @@ TEST(SequencePanel, ScrolledUpItStaysThereUntilAskedToFollowAgain)
     EXPECT_EQ(info->firstDrawn + info->drawnRows, info->rows);
 }
 
+TEST(DiagramPanels, RepliesThatSayNo)
+{
+    EXPECT_TRUE(gui::replyRefused("-ERR [IN-USE] maildrop already locked\r\n"));
+    EXPECT_FALSE(gui::replyRefused("+OK 3 8640\r\n"));
+    EXPECT_TRUE(gui::replyRefused("a3 BAD FETCH is not allowed in the authenticated state\r\n"));
+    EXPECT_TRUE(gui::replyRefused("* 1 EXISTS\r\na4 NO [TRYCREATE] no such mailbox\r\n"));
+    EXPECT_FALSE(gui::replyRefused("* 1 FETCH (FLAGS (\\Seen))\r\na5 OK FETCH completed\r\n"));
+    EXPECT_FALSE(gui::replyRefused("* OK [CAPABILITY IMAP4rev1] maillab ready\r\n"));
+    EXPECT_FALSE(gui::replyRefused(""));
+}
+
 // [SECTION] session state
 
 std::vector<std::string> litStates(GuiHarness& gui)
@@ -254,6 +266,22 @@ TEST(StatePanel, Pop3SessionLightsAuthorizationThenTransaction_Rfc1939_3)
     EXPECT_TRUE(litStates(gui).empty()) << "no session: the diagrams are greyed";
     player.step(); // connect and greeting
     EXPECT_EQ(litStates(gui), std::vector<std::string>{"laptop AUTHORIZATION"});
+    // The command table decides what the state accepts (RFC 1939 sections 4 and 5): USER now, RETR later.
+    const auto& info = *gui::stateInfo(*gui.dashboard().panel("state"));
+    auto accepts = [&](const std::string& command) {
+        return std::find(info[0].accepted.begin(), info[0].accepted.end(), command) != info[0].accepted.end();
+    };
+    EXPECT_EQ(info[0].shownState, "AUTHORIZATION");
+    EXPECT_TRUE(accepts("USER"));
+    EXPECT_FALSE(accepts("RETR"));
+    // Pointing at TRANSACTION lists what it would accept there; the lit state does not change.
+    ASSERT_TRUE(gui.click("State laptop#1 TRANSACTION"));
+    gui.frame();
+    EXPECT_EQ(info[0].litState, "AUTHORIZATION");
+    EXPECT_EQ(info[0].shownState, "TRANSACTION");
+    EXPECT_TRUE(accepts("RETR"));
+    EXPECT_FALSE(accepts("USER"));
+    ImGui::GetIO().MousePos = ImVec2(-1, -1);
     while (player.simulation()->device("laptop")->session &&
            player.simulation()->device("laptop")->session->stateName() != "TRANSACTION")
         ASSERT_TRUE(player.step());

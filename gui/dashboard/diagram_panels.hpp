@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace maillab::gui {
@@ -33,9 +34,15 @@ struct SessionStateInfo {
     int sessionId = 0;
     std::string device;
     wire::Protocol protocol = wire::Protocol::Pop3;
-    std::string litState; // the state drawn lit, as the diagram labels it ("TRANSACTION", "Selected")
+    std::string litState;   // the state drawn lit, as the diagram labels it ("TRANSACTION", "Selected")
+    std::string shownState; // the state whose commands are listed: the hovered one, else the lit one
+    std::vector<std::string> accepted; // the commands the server accepts in shownState
 };
 // One per session drawn in the last frame; empty when no session is open (the diagrams are greyed).
 const std::vector<SessionStateInfo>* stateInfo(const Panel& panel);
+
+// Whether a server reply says no: POP3 "-ERR" (RFC 1939 section 3), IMAP "NO" or "BAD" in its last
+// (tagged) line (RFC 3501 section 7.1). The panels only colour a reply by it.
+bool replyRefused(std::string_view reply);
 
 } // namespace maillab::gui

@@ -64,23 +64,6 @@ size_t lineCount(const std::string& bytes)
     return lines + (!bytes.empty() && bytes.back() != '\n' ? 1 : 0);
 }
 
-// Whether a reply says no: POP3 "-ERR" (RFC 1939 section 3), IMAP "NO"/"BAD" in its tagged status line or
-// an untagged BAD (RFC 3501 section 7.1). Only the colour of the label depends on it.
-bool refused(const std::string& bytes)
-{
-    if (bytes.starts_with("-ERR")) return true;
-    size_t end = bytes.size();
-    while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r'))
-        --end;
-    size_t start = bytes.rfind('\n', end == 0 ? 0 : end - 1);
-    start = start == std::string::npos ? 0 : start + 1;
-    std::string_view last(bytes.data() + start, end - start);
-    size_t space = last.find(' ');
-    if (space == std::string_view::npos) return false;
-    std::string_view status = last.substr(space + 1);
-    return status.starts_with("NO ") || status.starts_with("BAD ") || status == "NO" || status == "BAD";
-}
-
 std::string clockText(int64_t ms, int64_t firstDay)
 {
     const int64_t day = ms / 86400000;
@@ -372,6 +355,15 @@ private:
         g = layout(origin.x, width);
         auto rowTop = [&](size_t i) { return origin.y + static_cast<float>(i) * rowH; };
 
+        const auto& entries = transcript.entries();
+        const uint64_t dropped = transcript.dropped();
+        // What the last Step did, highlighted as in the other panels.
+        const int currentStep = c.player ? c.player->stepNumber() : 0;
+        for (size_t i = currentStep > 0 ? first : last; i < last; ++i)
+            if (entries[static_cast<size_t>(m_rows[i].entry - dropped)].step == currentStep)
+                rows->AddRectFilled(ImVec2(origin.x, rowTop(i)), ImVec2(origin.x + width, rowTop(i) + rowH),
+                                    colour(c.palette.changed));
+
         // Lifelines first, so arrows cross over them.
         const ImU32 lifeCol = colour(c.palette.dim, 0.6f);
         rows->AddLine(ImVec2(g.serverX, rowTop(first)), ImVec2(g.serverX, rowTop(last)),
@@ -393,8 +385,6 @@ private:
             }
         }
 
-        const auto& entries = transcript.entries();
-        const uint64_t dropped = transcript.dropped();
         const bool hoverable = ImGui::IsWindowHovered();
         int64_t previousTime = INT64_MIN;
         if (first > 0) previousTime = entries[static_cast<size_t>(m_rows[first - 1].entry - dropped)].timeMs;
@@ -488,7 +478,7 @@ private:
         const float x = toServer
                             ? std::max(g.left, std::min(laneX + font * 0.5f, g.serverX - font * 0.5f - w))
                             : g.serverX - font * 0.5f - w;
-        const ImVec4 labelCol = !toServer && refused(e.bytes) ? c.palette.bad : base;
+        const ImVec4 labelCol = !toServer && replyRefused(e.bytes) ? c.palette.bad : base;
         draw->AddText(ImVec2(x, top + 1), colour(labelCol), shown.c_str());
         ImGui::PopFont();
     }
@@ -560,6 +550,21 @@ private:
 };
 
 } // namespace
+
+bool replyRefused(std::string_view bytes)
+{
+    if (bytes.starts_with("-ERR")) return true;
+    size_t end = bytes.size();
+    while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r'))
+        --end;
+    size_t start = end == 0 ? std::string_view::npos : bytes.rfind('\n', end - 1);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::string_view last = bytes.substr(start, end - start);
+    size_t space = last.find(' ');
+    if (space == std::string_view::npos) return false;
+    std::string_view status = last.substr(space + 1);
+    return status.starts_with("NO ") || status.starts_with("BAD ") || status == "NO" || status == "BAD";
+}
 
 std::unique_ptr<Panel> makeSequencePanel()
 {

@@ -140,13 +140,22 @@ public:
         for (const SessionView& s : c.sessions) {
             const Machine& machine = s.protocol == wire::Protocol::Pop3 ? pop3Machine() : imapMachine();
             const int lit = s.session ? stateIndex(machine, s.session->stateName()) : -1;
-            m_info.push_back({s.id, s.device, s.protocol, lit >= 0 ? machine.states[lit].label : ""});
+            SessionStateInfo info{s.id, s.device, s.protocol, lit >= 0 ? machine.states[lit].label : "",
+                                  {},   {}};
             ImGui::PushFont(c.fonts.heading);
             ImGui::TextUnformatted((s.device + " #" + std::to_string(s.id)).c_str());
             ImGui::PopFont();
             ImGui::SameLine();
             ImGui::TextColored(c.palette.dim, "%s", machine.title);
-            drawSession(c, machine, lit, s.device + "#" + std::to_string(s.id));
+            if (c.transcript) drawLastExchange(c, *c.transcript, s.id);
+            const int shown = drawSession(c, machine, lit, s.device + "#" + std::to_string(s.id));
+            if (shown >= 0) {
+                info.shownState = machine.states[static_cast<size_t>(shown)].label;
+                for (const Command& command : machine.commands)
+                    if (command.allowedStates & machine.states[static_cast<size_t>(shown)].bit)
+                        info.accepted.push_back(command.name);
+            }
+            m_info.push_back(std::move(info));
             ImGui::Separator();
         }
     }
@@ -155,18 +164,62 @@ public:
 
 private:
     // The diagram, then the commands the shown state accepts and refuses. lit < 0: nothing is lit (greyed).
-    void drawSession(Context& c, const Machine& machine, int lit, const std::string& key)
+    // Returns the state whose commands it lists: the hovered one, else the lit one, else -1.
+    int drawSession(Context& c, const Machine& machine, int lit, const std::string& key)
     {
         ImGui::PushID(key.c_str());
         const bool greyed = lit < 0;
-        int hovered = drawDiagram(c, machine, lit, greyed);
+        int hovered = drawDiagram(c, machine, lit, greyed, key);
         int shown = hovered >= 0 ? hovered : lit;
-        if (shown >= 0) { drawCommands(c, machine, shown, hovered >= 0 && hovered != lit); }
+        if (shown >= 0) drawCommands(c, machine, shown, hovered >= 0 && hovered != lit);
         ImGui::PopID();
+        return shown;
+    }
+
+    // The session's last command and the first line of its answer: what just moved it, or was refused.
+    void drawLastExchange(Context& c, const wire::Transcript& transcript, int session)
+    {
+        const auto& entries = transcript.entries();
+        const wire::TranscriptEntry* command = nullptr;
+        const wire::TranscriptEntry* reply = nullptr;
+        // Only the recent past: a session that has been quiet for long shows nothing rather than costing a
+        // walk through a long-running server's whole transcript every frame.
+        constexpr size_t kLookBack = 400;
+        for (size_t i = entries.size(), seen = 0; i > 0 && seen < kLookBack && !command; --i, ++seen) {
+            const wire::TranscriptEntry& e = entries[i - 1];
+            if (e.sessionId != session || e.kind != wire::TranscriptEntry::Kind::Data) continue;
+            if (e.direction == wire::Direction::ServerToClient)
+                reply = &e;
+            else
+                command = &e;
+        }
+        if (!command) return;
+        auto line = [](const std::string& bytes) { return bytes.substr(0, bytes.find_first_of("\r\n")); };
+        ImGui::PushFont(c.fonts.mono);
+        ImGui::TextColored(c.palette.dim, "last:");
+        ImGui::SameLine();
+        ImGui::TextColored(c.palette.client, "%s", line(command->bytes).c_str());
+        if (reply) {
+            ImGui::SameLine();
+            ImGui::TextColored(c.palette.dim, "\xe2\x86\x92");
+            ImGui::SameLine();
+            // An IMAP reply that starts with untagged data ends with the tagged status that answers.
+            std::string answer = line(reply->bytes);
+            if (answer.starts_with("* ")) {
+                std::string_view all(reply->bytes);
+                while (!all.empty() && (all.back() == '\n' || all.back() == '\r'))
+                    all.remove_suffix(1);
+                size_t lf = all.rfind('\n');
+                if (lf != std::string_view::npos) answer = std::string(all.substr(lf + 1));
+            }
+            ImGui::TextColored(replyRefused(reply->bytes) ? c.palette.bad : c.palette.server, "%s",
+                               answer.c_str());
+        }
+        ImGui::PopFont();
     }
 
     // Returns the state under the mouse, or -1.
-    int drawDiagram(Context& c, const Machine& machine, int lit, bool greyed)
+    int drawDiagram(Context& c, const Machine& machine, int lit, bool greyed, const std::string& key)
     {
         ImDrawList* draw = ImGui::GetWindowDrawList();
         const float font = ImGui::GetFontSize();
@@ -257,10 +310,16 @@ private:
         }
 
         int hovered = -1;
-        const bool windowHovered = ImGui::IsWindowHovered();
+        const ImVec2 after = ImGui::GetCursorScreenPos();
         for (size_t i = 0; i < n; ++i) {
             const bool isLit = static_cast<int>(i) == lit;
-            const bool over = windowHovered && ImGui::IsMouseHoveringRect(boxMin[i], boxMax[i]);
+            // An invisible button over the box: ImGui's hover rules (popups, other windows), and a name
+            // tests can find.
+            ImGui::SetCursorScreenPos(boxMin[i]);
+            ImGui::InvisibleButton(machine.states[i].label,
+                                   ImVec2(boxMax[i].x - boxMin[i].x, boxMax[i].y - boxMin[i].y));
+            probe::track("State " + key + " " + machine.states[i].label);
+            const bool over = ImGui::IsItemHovered();
             if (over) hovered = static_cast<int>(i);
             draw->AddRectFilled(boxMin[i], boxMax[i],
                                 colour(isLit ? c.palette.stateLit : c.palette.stateIdle, alpha),
@@ -274,6 +333,7 @@ private:
                 ImVec2((boxMin[i].x + boxMax[i].x - ts.x) * 0.5f, (boxMin[i].y + boxMax[i].y - ts.y) * 0.5f),
                 colour(fg, alpha), label);
         }
+        ImGui::SetCursorScreenPos(after);
         if (hovered >= 0) {
             ImGui::BeginTooltip();
             ImGui::PushTextWrapPos(font * 24);
