@@ -245,9 +245,9 @@ private:
         l.open = true;
         l.segments.push_back({row, UINT64_MAX, e.device + " #" + std::to_string(e.sessionId)});
         // Keep a lane's history bounded when its rows are long gone.
-        if (l.segments.size() > 4096 && l.segments.front().last != UINT64_MAX &&
-            l.segments.front().last < m_rowBase)
-            l.segments.erase(l.segments.begin(), l.segments.begin() + 2048);
+        constexpr size_t kKeep = 2048;
+        if (l.segments.size() > 2 * kKeep && l.segments[kKeep - 1].last < m_rowBase)
+            l.segments.erase(l.segments.begin(), l.segments.begin() + kKeep);
         m_sessionLane[e.sessionId] = static_cast<int>(lane);
         return static_cast<int>(lane);
     }
