@@ -163,7 +163,7 @@ private:
         ImGui::PopStyleColor();
         const size_t done = cmp.actionIndex();
         if (done == 0) {
-            ImGui::TextUnformatted("Nothing has happened yet.");
+            ImGui::TextUnformatted("Nothing has happened yet: press Step all lanes.");
         } else {
             ImGui::Text("After action %zu of %zu: %s", done, cmp.actionCount(),
                         cmp.describeAction(done).c_str());
