@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <gtest/gtest.h>
+#include <imgui_internal.h>
 #include <iostream>
 
 namespace maillab::test {
@@ -235,6 +236,26 @@ TEST(SequencePanel, ScrolledUpItStaysThereUntilAskedToFollowAgain)
     gui.frame();
     EXPECT_TRUE(info->following);
     EXPECT_EQ(info->firstDrawn + info->drawnRows, info->rows);
+}
+
+// Every tooltip (rows, state boxes, command names, plot points) is drawn somewhere under a sweep of the mouse
+// over each panel; the frames must go on and the font stack stay balanced.
+TEST(DiagramPanels, HoveringEverywhereDrawsTheTooltips)
+{
+    for (const char* id : {"sequence", "state", "compare"}) {
+        GuiHarness gui(lesson("imap-two-devices.json", id), ImVec2(1000, 600));
+        gui::LessonPlayer& player = gui.dashboard().player();
+        for (int i = 0; i < 8; ++i)
+            player.step();
+        if (scenario::Comparison* comparison = gui::comparisonOf(*gui.dashboard().panel("compare")))
+            comparison->step();
+        for (float y = 5; y < 600; y += 23)
+            for (float x = 5; x < 1000; x += 61) {
+                ImGui::GetIO().MousePos = ImVec2(x, y);
+                gui.frame();
+            }
+        EXPECT_EQ(ImGui::GetCurrentContext()->FontStack.Size, 0) << id << ": a PushFont without its PopFont";
+    }
 }
 
 TEST(DiagramPanels, RepliesThatSayNo)
