@@ -42,6 +42,7 @@ void printUsage()
                  "                          the dashboard with this lesson (what no command opens)\n"
                  "  screenshot --out FILE.png [--lesson FILE.json] [--step N] [--panel NAME]\n"
                  "             [--size WxH] [--theme dark|light] [--presenter]\n"
+                 "             [--comparison checks-twice|two-devices|lost-laptop] [--compare-steps N]\n"
                  "                          render the dashboard offscreen to a PNG (xvfb-run -a without\n"
                  "                          a display); panels: lesson transcript mailboxes devices\n"
                  "                          sequence state breakpoints console compare live\n"

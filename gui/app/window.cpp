@@ -1,5 +1,6 @@
 #include "window.hpp"
 
+#include "diagram_panels.hpp"
 #include "util/text.hpp"
 
 #include <GLFW/glfw3.h>
@@ -144,8 +145,8 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
 
 int runScreenshot(const cli::Args& args)
 {
-    std::string lesson, out, panel, theme = "dark";
-    int step = 0, width = 1600, height = 900;
+    std::string lesson, out, panel, theme = "dark", comparison;
+    int step = 0, width = 1600, height = 900, compareSteps = 0;
     bool presenter = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -160,7 +161,16 @@ int runScreenshot(const cli::Args& args)
             theme = value();
         else if (a == "--presenter")
             presenter = true;
-        else if (a == "--step") {
+        else if (a == "--comparison")
+            comparison = value();
+        else if (a == "--compare-steps") {
+            auto n = util::parseNumber(value());
+            if (!n) {
+                std::cerr << "maillab screenshot: --compare-steps takes a number\n";
+                return 2;
+            }
+            compareSteps = static_cast<int>(*n);
+        } else if (a == "--step") {
             auto n = util::parseNumber(value());
             if (!n) {
                 std::cerr << "maillab screenshot: --step takes a number\n";
@@ -184,7 +194,8 @@ int runScreenshot(const cli::Args& args)
     }
     if (out.empty()) {
         std::cerr << "usage: maillab screenshot [--lesson FILE] [--step N] --out FILE.png [--panel NAME]\n"
-                     "                          [--size WxH] [--theme dark|light] [--presenter]\n";
+                     "                          [--size WxH] [--theme dark|light] [--presenter]\n"
+                     "                          [--comparison ID] [--compare-steps N]\n";
         return 2;
     }
     gui::DashboardOptions options;
@@ -214,6 +225,15 @@ int runScreenshot(const cli::Args& args)
     }
     dashboard.loadFonts();
     dashboard.player().replayTo(step);
+    // The compare panel plays its own comparison, not the lesson.
+    if (gui::Panel* compare = dashboard.panel("compare")) {
+        if (!comparison.empty() && !gui::chooseComparison(*compare, comparison)) {
+            std::cerr << "maillab screenshot: no comparison \"" << comparison << "\"\n";
+            return 2;
+        }
+        if (scenario::Comparison* lanes = gui::comparisonOf(*compare))
+            for (int i = 0; i < compareSteps && lanes->step(); ++i) {}
+    }
     int fbWidth = 0, fbHeight = 0;
     // A few frames: ImGui sizes windows and tables from what the frame before measured.
     for (int frame = 0; frame < 4; ++frame)

@@ -86,6 +86,11 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
         if (!m_options.onlyPanel.empty()) panel->open = id == m_options.onlyPanel;
     }
     m_lessonFiles = findLessons();
+    for (const auto& file : m_lessonFiles) {
+        auto loaded = scenario::loadScenario(file);
+        auto* lesson = std::get_if<scenario::Scenario>(&loaded);
+        m_lessonTitles[file] = lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
+    }
     std::filesystem::path lesson = m_options.lesson;
     if (lesson.empty()) {
         for (const auto& file : m_lessonFiles)
@@ -97,6 +102,12 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
 }
 
 Dashboard::~Dashboard() = default;
+
+std::string Dashboard::lessonTitle(const std::filesystem::path& file) const
+{
+    auto it = m_lessonTitles.find(file);
+    return it != m_lessonTitles.end() ? it->second : file.stem().string();
+}
 
 Panel* Dashboard::panel(std::string_view id)
 {
@@ -154,6 +165,9 @@ void Dashboard::applyStyle()
     style.GrabRounding = 3.0f;
     style.WindowPadding = ImVec2(8, 8);
     style.ItemSpacing = ImVec2(8, 5);
+    // ImGui's yellow progress bar leaves its white label unreadable.
+    style.Colors[ImGuiCol_PlotHistogram] = m_options.theme == Theme::Dark ? ImVec4(0.22f, 0.45f, 0.78f, 1.0f)
+                                                                          : ImVec4(0.55f, 0.72f, 0.95f, 1.0f);
     if (m_options.presenter) style.ScaleAllSizes(1.5f);
     ImGui::GetStyle() = style;
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
@@ -257,7 +271,7 @@ void Dashboard::drawMenuBar()
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("Lesson")) {
         for (const auto& file : m_lessonFiles)
-            if (ImGui::MenuItem(file.stem().string().c_str(), nullptr, file == m_player.file())) {
+            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr, file == m_player.file())) {
                 m_liveMode = false;
                 m_player.load(file);
             }
@@ -274,6 +288,25 @@ void Dashboard::drawMenuBar()
         if (ImGui::MenuItem("Light theme", nullptr, m_options.theme == Theme::Light))
             setTheme(m_options.theme == Theme::Light ? Theme::Dark : Theme::Light);
         if (ImGui::MenuItem("Reset window layout")) m_resetLayout = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Help")) {
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+        ImGui::TextUnformatted(
+            "maillab runs a mail server and mail programs (the devices) inside this window. They speak real "
+            "POP3 (RFC 1939) and IMAP (RFC 3501), and every byte they exchange is shown.\n\n"
+            "Lesson: Step runs one exchange (a command and its whole reply); Run plays them at the chosen "
+            "speed; Back goes one step back; questions appear before the step that answers them.\n"
+            "Wire transcript: what the devices (C:) and the server (S:) said. Hover a command to learn what it "
+            "does.\n"
+            "Server mailboxes: the server's copy of the mail. Devices: what each device stored itself.\n"
+            "Sequence diagram: who talked to whom, in order. Session state: why a command is refused in one "
+            "state and accepted in another.\n"
+            "Breakpoints: Run stops before a chosen command. Console: type POP3 or IMAP yourself.\n"
+            "Compare: the same mailbox in POP3 delete mode, POP3 keep mode and IMAP, side by side.\n"
+            "Live: real mail programs on this machine talk to the same server.\n\n"
+            "Keys: Right arrow = Step, Left arrow = Back, Space = Run/Pause, F5 = presenter mode.");
+        ImGui::PopTextWrapPos();
         ImGui::EndMenu();
     }
     ImGui::Separator();

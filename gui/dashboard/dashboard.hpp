@@ -7,6 +7,7 @@
 #include "panel.hpp"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ public:
     bool quitRequested() const { return m_quit; }
     // The lessons found in lessons/, for the lesson chooser.
     const std::vector<std::filesystem::path>& lessonFiles() const { return m_lessonFiles; }
+    // The lesson's own title ("POP3 delete mode: download and remove"), or its file name.
+    std::string lessonTitle(const std::filesystem::path& file) const;
 
 private:
     void refreshContext();
@@ -72,6 +75,7 @@ private:
     bool m_watchingExternal = false;
     std::vector<std::unique_ptr<Panel>> m_panels;
     std::vector<std::filesystem::path> m_lessonFiles;
+    std::map<std::filesystem::path, std::string> m_lessonTitles;
     Context m_context;
     Fonts m_normalFonts, m_presenterFonts;
     bool m_resetLayout = false;

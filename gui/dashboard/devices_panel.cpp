@@ -20,10 +20,12 @@ std::string heldText(const store::LocalMessage& m)
 {
     if (m.complete) return "whole message";
     if (m.partsHeld.empty()) return m.bytes.empty() ? "nothing yet" : "header only";
+    // IMAP: the envelope, header and structure describe a message; numbered sections are its contents.
     std::string parts;
     for (const std::string& part : m.partsHeld)
-        parts += (parts.empty() ? "" : ", ") + part;
-    return "parts: " + parts;
+        if (part != "ENVELOPE" && part != "HEADER" && part != "BODYSTRUCTURE")
+            parts += (parts.empty() ? "" : ", ") + part;
+    return parts.empty() ? "headers only" : "headers + part " + parts;
 }
 
 class DevicesPanel : public Panel {
@@ -105,7 +107,11 @@ private:
                 }
             ImGui::EndTable();
         }
-        ImGui::TextColored(c.palette.dim, "%zu bytes stored on the device", local.bytesHeld());
+        size_t whole = 0;
+        for (const store::LocalMessage& m : local.messages())
+            whole += m.complete ? 1 : 0;
+        ImGui::TextColored(c.palette.dim, "%zu whole, %zu headers or parts only; %zu bytes of mail stored",
+                           whole, local.messages().size() - whole, local.bytesHeld());
         ImGui::PopID();
         ImGui::Spacing();
     }

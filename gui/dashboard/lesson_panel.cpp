@@ -51,12 +51,14 @@ public:
 private:
     void drawChooser(LessonPlayer& player)
     {
-        std::string current = player.file().empty() ? "(choose a lesson)" : player.file().stem().string();
+        std::string current =
+            player.file().empty() ? "(choose a lesson)" : m_dashboard.lessonTitle(player.file());
         ImGui::SetNextItemWidth(-1);
         if (ImGui::BeginCombo("##lesson", current.c_str())) {
             for (const auto& file : m_dashboard.lessonFiles()) {
                 bool selected = file == player.file();
-                if (ImGui::Selectable(file.stem().string().c_str(), selected)) player.load(file);
+                if (ImGui::Selectable(m_dashboard.lessonTitle(file).c_str(), selected)) player.load(file);
+                if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", file.filename().c_str());
                 if (selected) ImGui::SetItemDefaultFocus();
             }
             ImGui::EndCombo();
@@ -119,17 +121,34 @@ private:
             ImGui::TextWrapped("%s", lesson.description.c_str());
         } else {
             const scenario::Action& action = lesson.actions[last];
-            if (!action.narration.empty()) ImGui::TextWrapped("%s", action.narration.c_str());
+            // An action without words of its own (a QUIT at the end) keeps the last narration on screen.
+            size_t told = last;
+            while (told > 0 && lesson.actions[told].narration.empty())
+                --told;
+            if (!lesson.actions[told].narration.empty())
+                ImGui::TextWrapped("%s", lesson.actions[told].narration.c_str());
             if (action.question) drawAnswer(c, last, *action.question);
             for (const scenario::CheckpointResult& result : sim.checkpointResults())
                 if (result.action == last) drawCheckpoint(c, result);
         }
+        if (player.finished()) drawSummary(c, sim);
         size_t next = sim.actionIndex();
         if (next < lesson.actions.size() && next != last && lesson.actions[next].question) {
             ImGui::Separator();
             drawQuestion(c, next, *lesson.actions[next].question);
         }
         ImGui::EndChild();
+    }
+
+    void drawSummary(Context& c, const scenario::Simulation& sim)
+    {
+        size_t held = 0, total = sim.checkpointResults().size();
+        for (const auto& result : sim.checkpointResults())
+            held += result.passed() ? 1 : 0;
+        ImGui::Separator();
+        ImGui::TextColored(held == total ? c.palette.good : c.palette.bad,
+                           "The end of the lesson: %zu of %zu checks held.", held, total);
+        ImGui::TextColored(c.palette.dim, "Back steps through it again; Reset starts over.");
     }
 
     void drawQuestion(Context& c, size_t action, const scenario::Question& question)
