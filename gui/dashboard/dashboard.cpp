@@ -89,7 +89,7 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     for (const auto& file : m_lessonFiles) {
         auto loaded = scenario::loadScenario(file);
         auto* lesson = std::get_if<scenario::Scenario>(&loaded);
-        m_lessonTitles[file] = lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
+        m_lessonTitles[file.filename()] = lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
     }
     std::filesystem::path lesson = m_options.lesson;
     if (lesson.empty()) {
@@ -105,7 +105,8 @@ Dashboard::~Dashboard() = default;
 
 std::string Dashboard::lessonTitle(const std::filesystem::path& file) const
 {
-    auto it = m_lessonTitles.find(file);
+    // By file name: the same lesson may be named by a relative path on the command line.
+    auto it = m_lessonTitles.find(file.filename());
     return it != m_lessonTitles.end() ? it->second : file.stem().string();
 }
 

@@ -185,7 +185,9 @@ private:
     void drawCheckpoint(Context& c, const scenario::CheckpointResult& result)
     {
         if (result.passed()) {
-            ImGui::TextColored(c.palette.good, "[ok] %s", result.description.c_str());
+            ImGui::PushStyleColor(ImGuiCol_Text, c.palette.good);
+            ImGui::TextWrapped("[ok] %s", result.description.c_str());
+            ImGui::PopStyleColor();
             return;
         }
         ImGui::PushStyleColor(ImGuiCol_Text, c.palette.bad);
