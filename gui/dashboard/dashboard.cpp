@@ -272,7 +272,7 @@ void Dashboard::drawMenuBar()
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("Lesson")) {
         for (const auto& file : m_lessonFiles)
-            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr, file == m_player.file())) {
+            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr, file.filename() == m_player.file().filename())) {
                 m_liveMode = false;
                 m_player.load(file);
             }

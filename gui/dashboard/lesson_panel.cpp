@@ -56,7 +56,7 @@ private:
         ImGui::SetNextItemWidth(-1);
         if (ImGui::BeginCombo("##lesson", current.c_str())) {
             for (const auto& file : m_dashboard.lessonFiles()) {
-                bool selected = file == player.file();
+                bool selected = file.filename() == player.file().filename();
                 if (ImGui::Selectable(m_dashboard.lessonTitle(file).c_str(), selected)) player.load(file);
                 if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", file.filename().c_str());
                 if (selected) ImGui::SetItemDefaultFocus();
