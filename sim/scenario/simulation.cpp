@@ -29,7 +29,19 @@ uint16_t serverPortFor(wire::Protocol protocol, wire::Security security)
 
 std::unique_ptr<wire::ServerSession> Simulation::makeSession(const Device& device)
 {
-    return makeServerSession(device.spec.protocol, *m_store, m_clock, device.sessionId);
+    // The lesson's server options. A session on an implicit-TLS port learns of TLS when the handshake is
+    // done.
+    const ServerSpec& server = m_scenario.server;
+    if (device.spec.protocol == wire::Protocol::Pop3) {
+        pop3::SessionOptions options;
+        options.tlsAvailable = server.tlsAvailable;
+        options.loginRequiresTls = server.loginRequiresTls;
+        return std::make_unique<pop3::Pop3Session>(*m_store, m_clock, device.sessionId, options);
+    }
+    imap::SessionOptions options;
+    options.tlsAvailable = server.tlsAvailable;
+    options.loginRequiresTls = server.loginRequiresTls;
+    return std::make_unique<imap::ImapSession>(*m_store, m_clock, device.sessionId, options);
 }
 
 namespace {
