@@ -300,7 +300,7 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
             }
             if (!refusal.empty()) {
                 // What a mail program set to "STARTTLS required" does: stop before LOGIN goes out.
-                setStatus(refusal + "; stopping rather than sending the password in plain text");
+                stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
                 tag = nextTag();
                 co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
                 co_await close();
@@ -336,7 +336,7 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
     if (!m_loggedIn) {
         if (hasCapability("LOGINDISABLED")) {
             // RFC 3501 section 6.2.3: the client must not send LOGIN when the server says LOGINDISABLED.
-            setStatus(
+            stopForSecurity(
                 "the server disabled LOGIN on this connection (LOGINDISABLED); not sending the password");
             tag = nextTag();
             co_await exchange(tag + " LOGOUT\r\n", tagged(tag));

@@ -154,7 +154,7 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
         }
         if (!refusal.empty()) {
             // What a mail program set to "STARTTLS required" does: stop before any credentials go out.
-            setStatus(refusal + "; stopping rather than sending the password in plain text");
+            stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
             co_await exchange("QUIT\r\n", frameSingleLine);
             co_await close();
             co_return;

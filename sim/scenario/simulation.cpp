@@ -208,6 +208,9 @@ bool Simulation::step()
 void Simulation::finishAction(size_t index)
 {
     const Action& action = m_scenario.actions[index];
+    if (Device* device = action.device.empty() ? nullptr : this->device(action.device);
+        device && device->client && device->client->stoppedForSecurity())
+        note(action.device + ": " + device->client->status(), action.device);
     if (!action.checkpoint) return;
     CheckpointResult result = evaluateCheckpoint(*action.checkpoint, *this, index);
     std::string text = "checkpoint: " + result.description + (result.passed() ? " (holds)" : " (FAILS:");

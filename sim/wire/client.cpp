@@ -41,6 +41,7 @@ void ClientEngine::startTask(Task task)
     m_task = std::move(task);
     m_request = {};
     m_status.clear();
+    m_stoppedForSecurity = false;
     m_task.resume();
     if (m_task.done()) m_request = {};
 }

@@ -82,10 +82,18 @@ public:
 
     // The action's outcome in words (for narration and errors), set by the scripts.
     const std::string& status() const { return m_status; }
+    // The action stopped rather than send credentials unprotected (no STLS/STARTTLS, LOGINDISABLED): the
+    // driver tells the user, as a mail program shows an error instead of logging in.
+    bool stoppedForSecurity() const { return m_stoppedForSecurity; }
 
 protected:
     void startTask(Task task);
     void setStatus(std::string status) { m_status = std::move(status); }
+    void stopForSecurity(std::string status)
+    {
+        m_status = std::move(status);
+        m_stoppedForSecurity = true;
+    }
 
     struct Awaiter {
         ClientEngine& engine;
@@ -125,6 +133,7 @@ private:
     Reply m_reply;
     Task m_task;
     std::string m_status;
+    bool m_stoppedForSecurity = false;
 };
 
 } // namespace maillab::wire
