@@ -322,6 +322,152 @@ TEST(TlsSimulation, ServerAndClientSayGoodbyeWithCloseNotify_Rfc8446_6_1)
     EXPECT_EQ(tls::parseRecords(alert.bytes)[0].length, 19);
 }
 
+// [SECTION] STLS and STARTTLS (RFC 2595, RFC 3501 section 6.2.1)
+
+// The server lines of the reply to the client line that starts with `command` in the session, from the
+// n-th such command on (0-based).
+std::string replyTo(const Simulation& simulation, const std::string& command, int nth = 0)
+{
+    const auto& entries = simulation.transcript().entries();
+    int seen = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const Entry& e = entries[i];
+        if (e.kind != Entry::Kind::Data || e.direction != wire::Direction::ClientToServer) continue;
+        const std::string verb = e.bytes.substr(0, e.bytes.find("\r\n"));
+        if (verb.find(command) == std::string::npos || seen++ != nth) continue;
+        for (size_t j = i + 1; j < entries.size(); ++j)
+            if (entries[j].kind == Entry::Kind::Data &&
+                entries[j].direction == wire::Direction::ServerToClient)
+                return entries[j].bytes;
+    }
+    return {};
+}
+
+TEST(TlsSimulation, Pop3StlsUpgradesPort110AndCapaChangesAfterTls_Rfc2595_4)
+{
+    auto sim = simulate(lesson("pop3", "starttls", R"({"login_requires_tls": true})"));
+    ASSERT_TRUE(sim);
+    EXPECT_EQ(entriesOf(*sim, Entry::Kind::Connected).at(0)->serverPort, 110);
+    EXPECT_EQ(clientLines(*sim),
+              (std::vector<std::string>{"CAPA", "STLS", "CAPA", "USER alice", "PASS wonderland", "STAT",
+                                        "LIST", "RETR 1", "DELE 1", "QUIT"}));
+    // Before TLS: STLS offered, no USER (plain-text login is off); after: no STLS, USER and SASL PLAIN.
+    const std::string before = replyTo(*sim, "CAPA", 0), after = replyTo(*sim, "CAPA", 1);
+    EXPECT_NE(before.find("\r\nSTLS\r\n"), std::string::npos);
+    EXPECT_EQ(before.find("\r\nUSER\r\n"), std::string::npos);
+    EXPECT_EQ(after.find("STLS"), std::string::npos);
+    EXPECT_NE(after.find("\r\nUSER\r\n"), std::string::npos);
+    EXPECT_EQ(replyTo(*sim, "STLS").rfind("+OK", 0), 0u);
+    const auto& client = dynamic_cast<const pop3::Pop3Client&>(*sim->device("dev")->client);
+    EXPECT_FALSE(client.hasCapability("STLS"));
+    EXPECT_TRUE(client.hasCapability("USER"));
+    EXPECT_EQ(sim->device("dev")->local.messages().size(), 1u);
+
+    // Only the exchanges before the handshake are plain text; the handshake's steps sit between STLS and
+    // the second CAPA, one flight each.
+    // (greeting, CAPA, its reply, STLS, +OK: the five Data entries before the handshake).
+    const auto data = entriesOf(*sim, Entry::Kind::Data);
+    for (size_t i = 0; i < data.size(); ++i)
+        EXPECT_EQ(data[i]->encrypted, i >= 5) << i << ": " << data[i]->bytes;
+    EXPECT_EQ(data.at(4)->bytes.rfind("+OK Begin TLS", 0), 0u);
+    const Handshake h = handshakeOf(*sim, 1);
+    ASSERT_EQ(h.steps.size(), 3u);
+    EXPECT_EQ(std::set<int>(h.steps.begin(), h.steps.end()).size(), 3u);
+    int stlsStep = 0;
+    for (const Entry* e : entriesOf(*sim, Entry::Kind::Data))
+        if (e->bytes == "STLS\r\n") stlsStep = e->step;
+    EXPECT_EQ(h.steps[0], stlsStep + 1);
+    EXPECT_EQ(h.firstEncryptedStep, h.steps[2] + 1);
+    EXPECT_EQ(wireBytes(*sim).find("wonderland"), std::string::npos);
+    EXPECT_NE(wireBytes(*sim).find("STLS\r\n"), std::string::npos);
+}
+
+TEST(TlsSimulation, ImapStartTlsUpgradesPort143AndLoginDisabledGoesAway_Rfc3501_6_2_1)
+{
+    auto sim = simulate(lesson("imap", "starttls", R"({"login_requires_tls": true})"));
+    ASSERT_TRUE(sim);
+    EXPECT_EQ(entriesOf(*sim, Entry::Kind::Connected).at(0)->serverPort, 143);
+    const auto lines = clientLines(*sim);
+    ASSERT_GE(lines.size(), 4u);
+    EXPECT_EQ(std::vector<std::string>(lines.begin(), lines.begin() + 4),
+              (std::vector<std::string>{"A1 CAPABILITY", "A2 STARTTLS", "A3 CAPABILITY",
+                                        "A4 LOGIN \"alice\" \"wonderland\""}));
+    const std::string before = replyTo(*sim, "A1 CAPABILITY"), after = replyTo(*sim, "A3 CAPABILITY");
+    EXPECT_NE(before.find(" STARTTLS"), std::string::npos);
+    EXPECT_NE(before.find(" LOGINDISABLED"), std::string::npos);
+    EXPECT_EQ(after.find("STARTTLS"), std::string::npos);
+    EXPECT_EQ(after.find("LOGINDISABLED"), std::string::npos);
+    EXPECT_NE(replyTo(*sim, "A4 LOGIN").find("A4 OK"), std::string::npos);
+    EXPECT_EQ(sim->device("dev")->local.messages().size(), 1u);
+    const Handshake h = handshakeOf(*sim, 1);
+    EXPECT_EQ(h.steps.size(), 3u);
+    EXPECT_EQ(wireBytes(*sim).find("wonderland"), std::string::npos);
+    EXPECT_EQ(sim->transcript().keyLog.size(), 5u);
+}
+
+TEST(TlsSimulation, ServerRefusesPlainTextLoginWhenLoginRequiresTls_Rfc2595_3_1)
+{
+    // POP3: the plain device's USER is refused, so its PASS never goes out.
+    auto pop3 = simulate(lesson("pop3", "plain", R"({"login_requires_tls": true, "tls_available": true})"));
+    ASSERT_TRUE(pop3);
+    EXPECT_EQ(clientLines(*pop3), (std::vector<std::string>{"USER alice", "QUIT"}));
+    EXPECT_EQ(replyTo(*pop3, "USER").rfind("-ERR", 0), 0u);
+    EXPECT_EQ(programBytes(*pop3).find("wonderland"), std::string::npos);
+    EXPECT_TRUE(pop3->device("dev")->local.messages().empty());
+    // IMAP: the greeting says LOGINDISABLED, so the device does not even try (RFC 3501 section 6.2.3) ...
+    auto imap = simulate(lesson("imap", "plain", R"({"login_requires_tls": true, "tls_available": true})"));
+    ASSERT_TRUE(imap);
+    EXPECT_EQ(clientLines(*imap), (std::vector<std::string>{"A1 LOGOUT"}));
+    EXPECT_TRUE(hasNote(*imap, "dev: the server disabled LOGIN on this connection (LOGINDISABLED)"));
+    // ... and a LOGIN typed by hand is answered NO, after the password crossed the wire: too late.
+    auto raw = simulate(R"({"title": "t", "server": {"login_requires_tls": true, "tls_available": true},
+        "devices": [{"name": "dev", "protocol": "imap", "user": "alice", "password": "wonderland"}],
+        "steps": [{"device": "dev", "action": "raw", "line": "T1 LOGIN alice wonderland"}]})");
+    ASSERT_TRUE(raw);
+    EXPECT_NE(replyTo(*raw, "T1 LOGIN").find("T1 NO [PRIVACYREQUIRED]"), std::string::npos);
+    EXPECT_NE(wireBytes(*raw).find("wonderland"), std::string::npos);
+}
+
+TEST(TlsSimulation, DeviceThatRequiresStartTlsStopsWhenTheServerHasNone)
+{
+    for (const std::string protocol : {"pop3", "imap"}) {
+        SCOPED_TRACE(protocol);
+        auto sim = simulate(lesson(protocol, "starttls", R"({"tls_available": false})"));
+        ASSERT_TRUE(sim);
+        const auto lines = clientLines(*sim);
+        const std::vector<std::string> expected =
+            protocol == "pop3" ? std::vector<std::string>{"CAPA", "QUIT"}
+                               : std::vector<std::string>{"A1 CAPABILITY", "A2 LOGOUT"};
+        EXPECT_EQ(lines, expected);
+        EXPECT_EQ(programBytes(*sim).find("wonderland"), std::string::npos);
+        EXPECT_TRUE(entriesOf(*sim, Entry::Kind::TlsRecord).empty());
+        EXPECT_TRUE(hasNote(*sim, protocol == "pop3" ? "dev: the server does not offer STLS; stopping"
+                                                     : "dev: the server does not offer STARTTLS; stopping"));
+        EXPECT_TRUE(sim->device("dev")->local.messages().empty());
+    }
+}
+
+TEST(TlsSimulation, RawStlsAndStartTlsLinesStartTheHandshake)
+{
+    auto sim = simulate(R"({"title": "t", "server": {"tls_available": true}, "devices": [
+        {"name": "laptop", "protocol": "pop3", "user": "alice", "password": "wonderland"},
+        {"name": "phone", "protocol": "imap", "user": "alice", "password": "wonderland"}],
+        "steps": [{"device": "laptop", "action": "raw", "line": "STLS"},
+                  {"device": "laptop", "action": "raw", "line": "STLS"},
+                  {"device": "laptop", "action": "raw", "line": "USER alice"},
+                  {"device": "phone", "action": "raw", "line": "T1 STARTTLS"},
+                  {"device": "phone", "action": "raw", "line": "T2 CAPABILITY"}]})");
+    ASSERT_TRUE(sim);
+    EXPECT_EQ(handshakeOf(*sim, 1).steps.size(), 3u);
+    EXPECT_EQ(handshakeOf(*sim, 2).steps.size(), 3u);
+    // A second STLS inside TLS is refused by the server (RFC 2595 section 4), and it travels encrypted.
+    const std::string second = replyTo(*sim, "STLS", 1);
+    EXPECT_EQ(second.rfind("-ERR", 0), 0u);
+    EXPECT_EQ(replyTo(*sim, "USER alice").rfind("+OK", 0), 0u);
+    EXPECT_EQ(replyTo(*sim, "T2 CAPABILITY").find("STARTTLS"), std::string::npos);
+    EXPECT_EQ(sim->transcript().keyLog.size(), 10u);
+}
+
 // [SECTION] the transcript's text: both layers, or the programs' layer only
 
 TEST(TlsSimulation, TextMarksEncryptedLinesAndSummarisesRecords)
