@@ -306,6 +306,40 @@ TEST(TlsSimulation, ImapIdleNewsTravelsInsideTls_Rfc2177)
         if (e.kind == Entry::Kind::Data && e.device == "laptop") { EXPECT_FALSE(e.encrypted); }
 }
 
+TEST(TlsSimulation, AReplyLargerThanOneRecordIsSplitAndArrivesWhole_Rfc8446_5_1)
+{
+    // 57 KB of body: more than three records of at most 2^14 octets of plaintext each.
+    std::string body;
+    for (int i = 0; i < 1000; ++i)
+        body += "line " + std::to_string(100000 + i) + " of a message that needs several TLS records\\n";
+    auto sim =
+        simulate(R"({"title": "t", "accounts": [{"user": "alice", "password": "wonderland", "mail": "none"}],
+        "devices": [{"name": "dev", "protocol": "pop3", "security": "tls", "user": "alice", "password": "wonderland"}],
+        "steps": [{"action": "deliver", "to": "alice", "from": "Bob <bob@example.com>", "subject": "Big",
+                   "body": ")" +
+                 body + R"("}, {"device": "dev", "action": "check mail"}]})");
+    ASSERT_TRUE(sim);
+    const auto& entries = sim->transcript().entries();
+    size_t largest = 0;
+    for (size_t i = 0; i + 1 < entries.size(); ++i) {
+        if (entries[i].kind != Entry::Kind::Data || entries[i].bytes.size() < 50000) continue;
+        const auto records = tls::parseRecords(entries[i + 1].bytes);
+        ASSERT_EQ(records.size(), 4u);
+        for (const tls::RecordInfo& r : records)
+            EXPECT_LE(r.length, 16384 + 17);
+        largest = entries[i].bytes.size();
+    }
+    EXPECT_GT(largest, 50000u);
+    // What the device stored is what was delivered: decrypted from the four records.
+    const auto& local = sim->device("dev")->local.messages();
+    ASSERT_EQ(local.size(), 1u);
+    size_t lines = 0;
+    for (size_t at = 0; (at = local[0].bytes.find(" of a message that needs", at)) != std::string::npos; ++at)
+        ++lines;
+    EXPECT_EQ(lines, 1000u);
+    EXPECT_NE(local[0].bytes.find("line 100999 of a message"), std::string::npos);
+}
+
 TEST(TlsSimulation, ServerAndClientSayGoodbyeWithCloseNotify_Rfc8446_6_1)
 {
     auto sim = simulate(lesson("pop3", "tls"));
