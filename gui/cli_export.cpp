@@ -13,9 +13,9 @@ namespace {
 
 int usage()
 {
-    std::cerr
-        << "usage: maillab export LESSON.json --format txt|md|html|json|pcap|bundle -o OUT\n"
-           "       (OUT is a folder for bundle; without -o, or with -o -, other formats go to stdout)\n";
+    std::cerr << "usage: maillab export LESSON.json --format txt|md|html|json|pcap|bundle|keylog -o OUT\n"
+                 "       (OUT is a folder for bundle; without -o, or with -o -, other formats go to stdout;\n"
+                 "       a pcap of a lesson with TLS gets its key log beside it: x.pcap, x.keys)\n";
     return 2;
 }
 
@@ -76,6 +76,7 @@ int runExport(const Args& args)
         case exporter::Format::Html: bytes = exporter::exportHtml(simulation); break;
         case exporter::Format::Json: bytes = exporter::exportJson(simulation); break;
         case exporter::Format::Pcap: bytes = exporter::exportPcap(simulation); break;
+        case exporter::Format::KeyLog: bytes = exporter::exportKeyLog(simulation); break;
         case exporter::Format::Bundle: break;
         }
         std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

@@ -17,9 +17,9 @@ struct FormatName {
     Format format;
     const char* name;
 };
-constexpr FormatName kFormatNames[] = {{Format::Text, "txt"},  {Format::Markdown, "md"},
-                                       {Format::Html, "html"}, {Format::Json, "json"},
-                                       {Format::Pcap, "pcap"}, {Format::Bundle, "bundle"}};
+constexpr FormatName kFormatNames[] = {
+    {Format::Text, "txt"},  {Format::Markdown, "md"},   {Format::Html, "html"},    {Format::Json, "json"},
+    {Format::Pcap, "pcap"}, {Format::Bundle, "bundle"}, {Format::KeyLog, "keylog"}};
 
 std::string writeFile(const std::filesystem::path& path, const std::string& bytes)
 {
@@ -56,10 +56,36 @@ std::string writeBundle(const scenario::Simulation& simulation, const std::files
     };
     for (const auto& [name, bytes] : files)
         if (std::string error = writeFile(folder / name, bytes); !error.empty()) return error;
+    std::error_code ignored;
+    std::filesystem::remove(folder / kBundleKeyLog,
+                            ignored); // a key log from an earlier export must not stay
+    if (!simulation.transcript().keyLog.empty())
+        return writeFile(folder / kBundleKeyLog, exportKeyLog(simulation));
     return {};
 }
 
+std::string writePcap(const scenario::Simulation& simulation, const std::filesystem::path& out)
+{
+    if (std::string error = writeFile(out, exportPcap(simulation)); !error.empty()) return error;
+    if (simulation.transcript().keyLog.empty()) return {};
+    return writeFile(keyLogPathFor(out), exportKeyLog(simulation));
+}
+
 } // namespace
+
+std::string exportKeyLog(const scenario::Simulation& simulation)
+{
+    std::string out;
+    for (const std::string& line : simulation.transcript().keyLog)
+        out += line + "\n";
+    return out;
+}
+
+std::filesystem::path keyLogPathFor(const std::filesystem::path& pcap)
+{
+    std::filesystem::path keys = pcap;
+    return keys.replace_extension(".keys");
+}
 
 std::optional<Format> formatFromName(std::string_view name)
 {
@@ -82,8 +108,9 @@ std::string write(Format format, const scenario::Simulation& simulation, const s
     case Format::Markdown: return writeFile(out, exportMarkdown(simulation));
     case Format::Html: return writeFile(out, exportHtml(simulation));
     case Format::Json: return writeFile(out, exportJson(simulation));
-    case Format::Pcap: return writeFile(out, exportPcap(simulation));
+    case Format::Pcap: return writePcap(simulation, out);
     case Format::Bundle: return writeBundle(simulation, out);
+    case Format::KeyLog: return writeFile(out, exportKeyLog(simulation));
     }
     return "unknown format";
 }

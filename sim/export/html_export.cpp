@@ -80,7 +80,8 @@ void appendWireLines(std::string& out, const wire::TranscriptEntry& e, bool tagg
     const bool client = e.direction == wire::Direction::ClientToServer;
     for (std::string_view line : wireLines(e.bytes)) {
         out += client ? "<span class=\"c\">" : "<span class=\"s\">";
-        out += esc(sessionTag(e, tagged)) + (client ? "C: " : "S: ") + esc(line) + "</span>\n";
+        out += esc(sessionTag(e, tagged)) + (e.encrypted ? "[TLS] " : "") + (client ? "C: " : "S: ") +
+               esc(line) + "</span>\n";
     }
 }
 
@@ -273,8 +274,8 @@ std::string exportHtml(const scenario::Simulation& simulation)
         for (int id : d.sessions)
             sessions += (sessions.empty() ? "#" : ", #") + std::to_string(id);
         out += "<tr><td>" + escLine(d.name) + "</td><td>" + d.protocol + "</td><td>" + escLine(d.mode) +
-               (d.auth.empty() ? "" : ", login " + escLine(d.auth)) + "</td><td>" + escLine(d.user) +
-               "</td><td>" + (sessions.empty() ? "none" : sessions) + "</td></tr>\n";
+               (d.auth.empty() ? "" : ", login " + escLine(d.auth)) + securityText(d) + "</td><td>" +
+               escLine(d.user) + "</td><td>" + (sessions.empty() ? "none" : sessions) + "</td></tr>\n";
     }
     out += "</table>\n</section>\n";
     for (size_t i = 0; i < view.steps.size(); ++i)

@@ -3,6 +3,7 @@
 // in "bytes_base64" (RFC 4648 section 4) instead, so every entry round-trips to the octets on the wire.
 #include "export/export.hpp"
 #include "export/lesson_view.hpp"
+#include "tls/tls_endpoint.hpp"
 #include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,10 @@ std::string exportJson(const scenario::Simulation& simulation)
         Json device = {
             {"name", text(d.name)}, {"protocol", d.protocol}, {"mode", text(d.mode)}, {"user", text(d.user)}};
         if (!d.auth.empty()) device["auth"] = text(d.auth);
+        if (!d.security.empty()) {
+            device["security"] = d.security;
+            device["port"] = d.port;
+        }
         device["sessions"] = d.sessions;
         devices.push_back(std::move(device));
     }
@@ -83,6 +88,17 @@ std::string exportJson(const scenario::Simulation& simulation)
         entry["time_ms"] = e.timeMs;
         entry["time"] = isoTime(e.timeMs);
         if (e.serverPort) entry["server_port"] = e.serverPort;
+        if (e.encrypted) entry["encrypted"] = true;
+        if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) {
+            // The record headers an eavesdropper reads (RFC 8446 section 5.1); the bytes follow in full.
+            Json records = Json::array();
+            for (const tls::RecordInfo& r : tls::parseRecords(e.bytes))
+                records.push_back({{"type", r.contentType},
+                                   {"type_name", tls::contentTypeName(r.contentType)},
+                                   {"version", r.version},
+                                   {"length", r.length}});
+            entry["records"] = std::move(records);
+        }
         if (isValidUtf8(e.bytes))
             entry["bytes"] = e.bytes;
         else
@@ -90,6 +106,8 @@ std::string exportJson(const scenario::Simulation& simulation)
         entries.push_back(std::move(entry));
     }
     document["entries"] = std::move(entries);
+    // With these SSLKEYLOGFILE lines the tls_record bytes decrypt (Wireshark, or any TLS 1.3 implementation).
+    if (!transcript.keyLog.empty()) document["tls_key_log"] = transcript.keyLog;
     return document.dump(2) + "\n";
 }
 

@@ -162,6 +162,9 @@ LessonHeader lessonHeader(const scenario::Simulation& simulation)
         info.mode = device->spec.mode;
         info.user = device->spec.user;
         if (device->spec.protocol == wire::Protocol::Pop3) info.auth = device->spec.auth;
+        if (device->spec.security != wire::Security::Plain)
+            info.security = wire::securityName(device->spec.security);
+        info.port = scenario::serverPortFor(device->spec.protocol, device->spec.security);
         header.devices.push_back(std::move(info));
     }
     for (const wire::TranscriptEntry& e : simulation.transcript().entries()) {
@@ -176,6 +179,13 @@ LessonHeader lessonHeader(const scenario::Simulation& simulation)
     }
     header.tagged = allSessions.size() > 1; // the rule Transcript::toText uses
     return header;
+}
+
+std::string securityText(const DeviceInfo& device)
+{
+    if (device.security.empty()) return {};
+    return (device.security == "tls" ? ", implicit TLS on port " : ", STARTTLS on port ") +
+           std::to_string(device.port);
 }
 
 // [SECTION] commands explained from the command tables
@@ -268,6 +278,9 @@ LessonView lessonView(const scenario::Simulation& simulation)
     for (size_t i = 0; i < reached; ++i)
         view.steps.push_back(StepView{i, &actions[i], {}, 0});
     for (const wire::TranscriptEntry& e : simulation.transcript().entries()) {
+        // The handouts show what the programs said; the handshake is told by its notes, and the records
+        // themselves are for the capture (pcap, json).
+        if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) continue;
         size_t action = simulation.actionOfStep(e.step);
         if (view.steps.empty()) view.steps.push_back(StepView{0, nullptr, {}, 0}); // no lesson step known
         StepView& step = view.steps[std::min(action, view.steps.size() - 1)];

@@ -42,7 +42,11 @@ struct DeviceInfo {
     std::string user;
     std::string auth; // POP3 only: "user", "apop", "plain"
     std::vector<int> sessions;
+    std::string security; // "starttls" or "tls"; empty for plain text
+    uint16_t port = 0;    // the server port it connects to (110, 995, 143, 993)
 };
+// ", STARTTLS on port 110", ", implicit TLS on port 995", or "" for a plain-text device: for device lists.
+std::string securityText(const DeviceInfo& device);
 
 struct LessonHeader {
     std::string title;

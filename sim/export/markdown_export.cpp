@@ -67,8 +67,9 @@ void appendFenced(std::string& out, const std::string& content)
 void appendWireLines(std::string& content, const wire::TranscriptEntry& e, bool tagged)
 {
     const char* who = e.direction == wire::Direction::ClientToServer ? "C: " : "S: ";
+    const char* tls = e.encrypted ? "[TLS] " : ""; // the line crossed the wire inside TLS records
     for (std::string_view line : wireLines(e.bytes))
-        content += sessionTag(e, tagged) + who + displayText(line) + "\n";
+        content += sessionTag(e, tagged) + tls + who + displayText(line) + "\n";
 }
 
 std::string explanationText(const Item& item)
@@ -246,8 +247,8 @@ std::string exportMarkdown(const scenario::Simulation& simulation)
         for (int id : d.sessions)
             sessions += (sessions.empty() ? "#" : ", #") + std::to_string(id);
         out += "| " + mdInline(d.name) + " | " + d.protocol + " | " + mdInline(d.mode) +
-               (d.auth.empty() ? "" : ", login " + mdInline(d.auth)) + " | " + mdInline(d.user) + " | " +
-               (sessions.empty() ? "none" : sessions) + " |\n";
+               (d.auth.empty() ? "" : ", login " + mdInline(d.auth)) + securityText(d) + " | " +
+               mdInline(d.user) + " | " + (sessions.empty() ? "none" : sessions) + " |\n";
     }
     out += "\n";
     for (size_t i = 0; i < view.steps.size(); ++i)

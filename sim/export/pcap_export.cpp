@@ -1,8 +1,10 @@
 // pcap: the transcript as the packets a capture on the LAN would show, so Wireshark or tshark dissect the
 // lesson as POP / IMAP. Classic libpcap format, Ethernet II, IPv4 (RFC 791), TCP (RFC 9293): one connection
 // per session with its three-way handshake, data in segments of at most one MSS, the receiver's ACKs, and a
-// FIN exchange where the transcript has a Closed entry. Everything is derived from the transcript: addresses
-// from the documentation ranges, initial sequence numbers from the session id, times from the virtual clock.
+// FIN exchange where the transcript has a Closed entry. A TLS session carries its records (TlsRecord entries)
+// and not the plaintext, so the capture is what an eavesdropper records; exportKeyLog decrypts it. Everything
+// is derived from the transcript: addresses from the documentation ranges, initial sequence numbers from the
+// session id, times from the virtual clock.
 #include "export/export.hpp"
 
 #include <algorithm>
@@ -179,8 +181,11 @@ private:
 std::string exportPcap(const scenario::Simulation& simulation)
 {
     const auto& entries = simulation.transcript().entries();
+    // What crossed the wire: plain-text Data as it is; for TLS, the records (TlsRecord entries), never the
+    // plaintext of encrypted Data entries.
     auto onWire = [](const wire::TranscriptEntry& e) {
-        return e.sessionId != 0 && e.kind != wire::TranscriptEntry::Kind::Note;
+        return e.sessionId != 0 && e.kind != wire::TranscriptEntry::Kind::Note &&
+               !(e.kind == wire::TranscriptEntry::Kind::Data && e.encrypted);
     };
     // When the next packet-making entry happens: replies and ACKs are due one latency later, but never after
     // it.

@@ -14,7 +14,7 @@ void appendDevices(std::string& out, const LessonHeader& header)
     for (const DeviceInfo& d : header.devices) {
         out += "  " + d.name + ": " + d.protocol + ", " + d.mode + " mode, user " + d.user;
         if (!d.auth.empty()) out += ", login " + d.auth;
-        out += "\n";
+        out += securityText(d) + "\n";
     }
 }
 

@@ -109,6 +109,13 @@ void ImapClient::forget()
     m_lastSearch.clear();
 }
 
+bool ImapClient::hasCapability(std::string_view name) const
+{
+    for (const std::string& c : m_capabilities)
+        if (util::iequals(c, name)) return true;
+    return false;
+}
+
 void ImapClient::connectionLost()
 {
     m_loggedIn = false;
@@ -159,7 +166,17 @@ void ImapClient::absorbOne(const Response& r)
         if (values.size() >= 3 &&
             std::find(m_folders.begin(), m_folders.end(), values[2].text) == m_folders.end())
             m_folders.push_back(values[2].text);
+    } else if (r.word == "CAPABILITY") {
+        m_capabilities.clear();
+        for (std::string_view c : util::splitSpaces(r.rest))
+            m_capabilities.emplace_back(c);
     } else if (r.status == "OK") {
+        if (util::istartsWith(r.rest, "[CAPABILITY ")) { // in the greeting (RFC 3501 section 7.1)
+            m_capabilities.clear();
+            const std::string_view list = std::string_view(r.rest).substr(12, r.rest.find(']') - 12);
+            for (std::string_view c : util::splitSpaces(list))
+                m_capabilities.emplace_back(c);
+        }
         if (util::istartsWith(r.rest, "[UIDVALIDITY "))
             m_uidValidity = static_cast<uint32_t>(
                 util::parseNumber(r.rest.substr(13, r.rest.find(']') - 13)).value_or(0));
@@ -259,11 +276,47 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
         m_loggedIn = false;
         m_selected.clear();
         m_uids.clear();
+        m_capabilities.clear();
         reply = co_await connect([](std::string_view b) { return frameResponse(b); });
         if (reply.connectionLost || reply.bytes.substr(0, 4) != "* OK") {
             setStatus("could not connect");
             co_await close();
             co_return;
+        }
+        absorb(reply.bytes);
+        if (m_options.security == wire::Security::StartTls) {
+            tag = nextTag();
+            reply = co_await exchange(tag + " CAPABILITY\r\n", tagged(tag));
+            absorb(reply.bytes);
+            if (reply.connectionLost) co_return;
+            std::string refusal;
+            if (!hasCapability("STARTTLS")) {
+                refusal = "the server does not offer STARTTLS";
+            } else {
+                tag = nextTag();
+                reply = co_await exchange(tag + " STARTTLS\r\n", tagged(tag));
+                if (reply.connectionLost) co_return;
+                if (!ok(reply, tag)) refusal = "the server refused STARTTLS: " + statusLine(reply.bytes);
+            }
+            if (!refusal.empty()) {
+                // What a mail program set to "STARTTLS required" does: stop before LOGIN goes out.
+                stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
+                tag = nextTag();
+                co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
+                co_await close();
+                co_return;
+            }
+            m_capabilities.clear();
+            reply = co_await startTls();
+            if (reply.connectionLost) {
+                setStatus("the TLS handshake failed");
+                co_await close();
+                co_return;
+            }
+            tag = nextTag();
+            reply = co_await exchange(tag + " CAPABILITY\r\n", tagged(tag));
+            absorb(reply.bytes);
+            if (reply.connectionLost) co_return;
         }
     }
     if (action.kind == Kind::Raw) {
@@ -271,9 +324,25 @@ wire::ClientEngine::Task ImapClient::run(ClientAction action)
         reply = co_await exchange(action.line + "\r\n", taggedOrContinuation(rawTag));
         absorb(reply.bytes);
         setStatus(reply.connectionLost ? "connection closed" : statusLine(reply.bytes));
+        const std::vector<std::string_view> words = util::splitSpaces(action.line);
+        if (words.size() == 2 && util::iequals(words[1], "STARTTLS") && ok(reply, rawTag)) {
+            // As openssl s_client -starttls imap does: the handshake follows the tagged OK at once.
+            m_capabilities.clear();
+            reply = co_await startTls();
+            setStatus(reply.connectionLost ? "the TLS handshake failed" : "TLS started");
+        }
         co_return;
     }
     if (!m_loggedIn) {
+        if (hasCapability("LOGINDISABLED")) {
+            // RFC 3501 section 6.2.3: the client must not send LOGIN when the server says LOGINDISABLED.
+            stopForSecurity(
+                "the server disabled LOGIN on this connection (LOGINDISABLED); not sending the password");
+            tag = nextTag();
+            co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
+            co_await close();
+            co_return;
+        }
         tag = nextTag();
         reply = co_await exchange(
             tag + " LOGIN " + quote(m_options.user) + " " + quote(m_options.password) + "\r\n", tagged(tag));

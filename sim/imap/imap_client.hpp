@@ -17,6 +17,9 @@ struct ClientOptions {
     std::string user;
     std::string password;
     bool useIdle = true;
+    // StartTls: CAPABILITY, STARTTLS, the handshake, CAPABILITY again, then LOGIN (RFC 3501 section 6.2.1);
+    // never LOGIN in plain text. Implicit TLS (port 993) is the transport's business.
+    wire::Security security = wire::Security::Plain;
 };
 
 struct ClientAction {
@@ -61,6 +64,10 @@ public:
     const std::vector<std::string>& folders() const { return m_folders; }
     const std::vector<uint32_t>& lastSearch() const { return m_lastSearch; }
     bool idling() const { return m_idling; }
+    // The server's capabilities as last announced on this connection (greeting, CAPABILITY); emptied when TLS
+    // starts (RFC 3501 section 6.2.1: the client discards cached capabilities).
+    const std::vector<std::string>& capabilities() const { return m_capabilities; }
+    bool hasCapability(std::string_view name) const;
     // The device was lost: nothing cached survives, but the mail is still on the server.
     void forget();
 
@@ -93,6 +100,7 @@ private:
     std::vector<uint32_t> m_lastSearch;
     bool m_idling = false;
     std::string m_idleTag;
+    std::vector<std::string> m_capabilities;
 };
 
 } // namespace maillab::imap

@@ -59,6 +59,19 @@ std::vector<std::pair<int, std::string>> listing(const std::string& reply)
     return out;
 }
 
+// Every line of a multi-line reply's body (CAPA), without CRLF.
+std::vector<std::string> listingLines(const std::string& reply)
+{
+    std::vector<std::string> out;
+    std::istringstream in(multiLineBody(reply));
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) out.push_back(line);
+    }
+    return out;
+}
+
 std::string statusText(const std::string& reply)
 {
     size_t end = reply.find('\r');
@@ -83,6 +96,13 @@ void Pop3Client::sendRaw(std::string line)
 void Pop3Client::quit()
 {
     startTask(runQuit());
+}
+
+bool Pop3Client::hasCapability(std::string_view keyword) const
+{
+    for (const std::string& line : m_capabilities)
+        if (util::iequals(line.substr(0, line.find(' ')), keyword)) return true;
+    return false;
 }
 
 bool Pop3Client::loginSucceeded(const wire::Reply& reply)
@@ -111,11 +131,44 @@ void Pop3Client::storeMessage(const std::string& wireReply, const std::string& s
 wire::ClientEngine::Task Pop3Client::runCheckMail()
 {
     m_lastCheck = {};
+    m_capabilities.clear();
     wire::Reply reply = co_await connect(frameSingleLine);
     if (reply.connectionLost || !isOk(reply.bytes)) {
         setStatus("could not connect");
         co_await close();
         co_return;
+    }
+    if (m_options.security == wire::Security::StartTls) {
+        // RFC 2595 section 4: STLS is offered in CAPA; after TLS the client asks again, since the list may
+        // change (STLS goes, logins may come).
+        reply = co_await exchange("CAPA\r\n", frameMultiLine);
+        if (reply.connectionLost) co_return;
+        m_capabilities = isOk(reply.bytes) ? listingLines(reply.bytes) : std::vector<std::string>{};
+        std::string refusal;
+        if (!hasCapability("STLS")) {
+            refusal = "the server does not offer STLS";
+        } else {
+            reply = co_await exchange("STLS\r\n", frameSingleLine);
+            if (reply.connectionLost) co_return;
+            if (!isOk(reply.bytes)) refusal = "the server refused STLS: " + statusText(reply.bytes);
+        }
+        if (!refusal.empty()) {
+            // What a mail program set to "STARTTLS required" does: stop before any credentials go out.
+            stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
+            co_await exchange("QUIT\r\n", frameSingleLine);
+            co_await close();
+            co_return;
+        }
+        m_capabilities.clear();
+        reply = co_await startTls();
+        if (reply.connectionLost) {
+            setStatus("the TLS handshake failed");
+            co_await close();
+            co_return;
+        }
+        reply = co_await exchange("CAPA\r\n", frameMultiLine);
+        if (reply.connectionLost) co_return;
+        if (isOk(reply.bytes)) m_capabilities = listingLines(reply.bytes);
     }
     switch (m_options.auth) {
     case AuthMethod::UserPass:
@@ -201,6 +254,12 @@ wire::ClientEngine::Task Pop3Client::runRaw(std::string line)
     wire::Reply reply =
         co_await exchange(line + "\r\n", expectsMultiLine(line) ? frameMultiLine : frameSingleLine);
     setStatus(reply.connectionLost ? "connection closed" : statusText(reply.bytes));
+    if (!reply.connectionLost && isOk(reply.bytes) && util::iequals(util::trim(line), "STLS")) {
+        // As openssl s_client -starttls pop3 does: the handshake follows the server's +OK at once.
+        m_capabilities.clear();
+        reply = co_await startTls();
+        setStatus(reply.connectionLost ? "the TLS handshake failed" : "TLS started");
+    }
 }
 
 wire::ClientEngine::Task Pop3Client::runQuit()

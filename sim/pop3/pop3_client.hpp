@@ -26,6 +26,9 @@ struct ClientOptions {
     AuthMethod auth = AuthMethod::UserPass;
     int removeAfterDays =
         0; // keep mode: DELE a message this many days after it was first downloaded (0: never)
+    // StartTls: CAPA, STLS, the handshake, CAPA again, then login; never a password in plain text. Implicit
+    // TLS is the transport's business (port 995): the program itself talks as on a plain connection.
+    wire::Security security = wire::Security::Plain;
 };
 
 // Frames POP3 replies: one status line, or a status line plus a dot-terminated block after +OK.
@@ -55,6 +58,10 @@ public:
         int messagesDeleted = 0;
     };
     const Stats& lastCheck() const { return m_lastCheck; }
+    // The capabilities of the last CAPA reply this session (RFC 2449), upper-case keywords with arguments;
+    // emptied at connect and when TLS starts (RFC 2595 section 4: the client discards what it learned).
+    const std::vector<std::string>& capabilities() const { return m_capabilities; }
+    bool hasCapability(std::string_view keyword) const;
 
 private:
     Task runCheckMail();
@@ -69,6 +76,7 @@ private:
     ClientOptions m_options;
     std::map<std::string, int64_t> m_known;
     Stats m_lastCheck;
+    std::vector<std::string> m_capabilities;
 };
 
 } // namespace maillab::pop3

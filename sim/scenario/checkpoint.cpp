@@ -50,6 +50,21 @@ std::string claimFailure(const Claim& claim, const Simulation& simulation, size_
                 e.bytes.find(claim.text) != std::string::npos)
                 return {};
         return "the server never said \"" + claim.text + "\" in this step";
+    case Claim::Kind::WireShows: {
+        // What an eavesdropper captures: plain-text Data as it is, and for TLS only the records.
+        bool seen = false;
+        for (const wire::TranscriptEntry& e : simulation.transcript().entries()) {
+            const bool onWire = (e.kind == wire::TranscriptEntry::Kind::Data && !e.encrypted) ||
+                                e.kind == wire::TranscriptEntry::Kind::TlsRecord;
+            if (onWire && simulation.actionOfStep(e.step) == action &&
+                e.bytes.find(claim.text) != std::string::npos)
+                seen = true;
+        }
+        if (seen && claim.equals == 0) return "\"" + claim.text + "\" crossed the wire readably in this step";
+        if (!seen && claim.equals != 0)
+            return "\"" + claim.text + "\" did not cross the wire readably in this step";
+        return {};
+    }
     }
     return {};
 }

@@ -121,6 +121,16 @@ DeviceSpec parseDevice(const json& value, const std::string& where)
             throw Problem{where + ".remove_after_days", "expected a whole number of days (0 or more)"};
         device.removeAfterDays = days->get<int>();
     }
+    const std::string security = util::toLower(stringField(value, "security", where, false, "plain"));
+    if (security == "plain")
+        device.security = wire::Security::Plain;
+    else if (security == "starttls")
+        device.security = wire::Security::StartTls;
+    else if (security == "tls")
+        device.security = wire::Security::Implicit;
+    else
+        throw Problem{where + ".security",
+                      "unknown security \"" + security + "\"; expected \"plain\", \"starttls\" or \"tls\""};
     return device;
 }
 
@@ -168,11 +178,13 @@ Checkpoint parseCheckpoint(const json& value, const std::string& where,
             claim.kind = Claim::Kind::ServerSaid;
         else if (kind == "device holds whole")
             claim.kind = Claim::Kind::DeviceHoldsWhole;
+        else if (kind == "wire shows")
+            claim.kind = Claim::Kind::WireShows;
         else
             throw Problem{at + ".claim",
                           "unknown claim \"" + kind +
-                              "\"; expected \"server messages\", \"device messages\", \"server said\" "
-                              "or \"device holds whole\""};
+                              "\"; expected \"server messages\", \"device messages\", \"server said\", "
+                              "\"device holds whole\" or \"wire shows\""};
         claim.user = stringField(c, "user", at, claim.kind == Claim::Kind::ServerMessages);
         claim.folder =
             stringField(c, "folder", at, false, claim.kind == Claim::Kind::ServerMessages ? "INBOX" : "");
@@ -183,10 +195,19 @@ Checkpoint parseCheckpoint(const json& value, const std::string& where,
                 return d.name == claim.device;
             }))
             throw Problem{at + ".device", "no device named \"" + claim.device + "\" in \"devices\""};
-        claim.text =
-            stringField(c, "text", at,
-                        claim.kind == Claim::Kind::ServerSaid || claim.kind == Claim::Kind::DeviceHoldsWhole);
-        if (claim.kind != Claim::Kind::ServerSaid) {
+        claim.text = stringField(c, "text", at,
+                                 claim.kind == Claim::Kind::ServerSaid ||
+                                     claim.kind == Claim::Kind::DeviceHoldsWhole ||
+                                     claim.kind == Claim::Kind::WireShows);
+        if (claim.kind == Claim::Kind::WireShows) {
+            if (claim.text.empty()) throw Problem{at + ".text", "expected the text to look for"};
+            claim.equals = 1;
+            if (auto equals = c.find("equals"); equals != c.end()) {
+                if (!equals->is_number_integer() || (*equals != 0 && *equals != 1))
+                    throw Problem{at + ".equals", "expected 1 (it crossed the wire) or 0 (it did not)"};
+                claim.equals = equals->get<int64_t>();
+            }
+        } else if (claim.kind != Claim::Kind::ServerSaid) {
             auto equals = c.find("equals");
             if (equals == c.end() || !equals->is_number_integer())
                 throw Problem{at + ".equals", "expected a whole number"};
@@ -363,6 +384,21 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
                     throw Problem{"devices[" + std::to_string(i) + "]",
                                   "a second device named \"" + device.name + "\""};
             scenario.devices.push_back(device);
+        }
+        bool anyTls = false;
+        for (const DeviceSpec& device : scenario.devices)
+            anyTls = anyTls || device.security != wire::Security::Plain;
+        scenario.server.tlsAvailable = anyTls;
+        if (auto server = document.find("server"); server != document.end()) {
+            requireObject(*server, "server");
+            auto flag = [&](const char* key, bool& out) {
+                auto it = server->find(key);
+                if (it == server->end()) return;
+                if (!it->is_boolean()) throw Problem{std::string("server.") + key, "expected true or false"};
+                out = it->get<bool>();
+            };
+            flag("tls_available", scenario.server.tlsAvailable);
+            flag("login_requires_tls", scenario.server.loginRequiresTls);
         }
         auto steps = document.find("steps");
         if (steps == document.end() || !steps->is_array()) throw Problem{"steps", "expected a list of steps"};

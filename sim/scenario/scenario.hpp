@@ -2,6 +2,7 @@
 // events).
 #pragma once
 
+#include "wire/client.hpp"
 #include "wire/session.hpp"
 
 #include <filesystem>
@@ -28,6 +29,16 @@ struct DeviceSpec {
     std::string password;
     std::string auth = "user"; // POP3: "user", "apop", "plain"
     int removeAfterDays = 0;
+    // "plain" (110/143), "starttls" (110/143, STLS/STARTTLS before login) or "tls" (995/993, implicit TLS).
+    wire::Security security = wire::Security::Plain;
+};
+
+// The server's TLS options (the lesson's "server" section).
+struct ServerSpec {
+    // STLS/STARTTLS offered on 110/143. Unset in the file: offered when some device uses "starttls" or "tls".
+    bool tlsAvailable = false;
+    // No USER/PASS, APOP, AUTH or LOGIN before TLS (RFC 2595 section 3.1; IMAP says LOGINDISABLED).
+    bool loginRequiresTls = false;
 };
 
 enum class ActionKind {
@@ -69,11 +80,13 @@ struct Question {
 // A claim about the state after a step, checked by the simulator: the lesson is wrong if it fails.
 struct Claim {
     enum class Kind {
-        ServerMessages,  // user's folder holds `equals` messages
-        DeviceMessages,  // the device holds `equals` messages (in `folder`, when given)
-        ServerSaid,      // some server reply during the step contains `text`
-        DeviceHoldsWhole // the device holds `equals` (0 or 1) complete copy of the message with `text` in its
-                         // subject
+        ServerMessages,   // user's folder holds `equals` messages
+        DeviceMessages,   // the device holds `equals` messages (in `folder`, when given)
+        ServerSaid,       // some server reply during the step contains `text`
+        DeviceHoldsWhole, // the device holds `equals` (0 or 1) complete copy of the message with `text` in
+                          // its subject
+        WireShows // `text` crossed the wire during the step as an eavesdropper sees it (plain-text Data
+                  // and TLS records, never the decrypted bytes); `equals` 0 claims it did not
     };
     Kind kind = Kind::ServerMessages;
     std::string user;
@@ -120,6 +133,7 @@ struct Scenario {
     std::filesystem::path source;
     std::vector<AccountSpec> accounts;
     std::vector<DeviceSpec> devices;
+    ServerSpec server;
     std::vector<Action> actions;
 };
 

@@ -5,6 +5,7 @@
 #include "scenario/scenario.hpp"
 #include "store/device_store.hpp"
 #include "store/store.hpp"
+#include "tls/tls_endpoint.hpp"
 #include "wire/client.hpp"
 #include "wire/clock.hpp"
 #include "wire/transcript.hpp"
@@ -19,10 +20,28 @@ namespace maillab::scenario {
 // Well-known ports (RFC 1939 section 3, RFC 3501 section 2.1), shown in the transcript and used in exports.
 constexpr uint16_t kPop3Port = 110;
 constexpr uint16_t kImapPort = 143;
+// Implicit TLS (RFC 8314 section 7): POP3S and IMAPS.
+constexpr uint16_t kPop3sPort = 995;
+constexpr uint16_t kImapsPort = 993;
+// The port a device connects to for its protocol and security.
+uint16_t serverPortFor(wire::Protocol protocol, wire::Security security);
 
 // Makes the server side of a new connection; the network adapter and the simulator share it.
 std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
                                                        const wire::Clock& clock, int sessionId);
+
+// A connection's TLS: both ends in-process, records passed through the link for real. Each flight of the
+// handshake is a simulation step of its own; application data is encrypted by one end and decrypted by the
+// other, and the transcript records both the plaintext (Data, encrypted set) and the records (TlsRecord).
+struct TlsChannel {
+    std::unique_ptr<tls::Endpoint> client;
+    std::unique_ptr<tls::Endpoint> server;
+    bool started = false;         // the client began the handshake
+    bool established = false;     // both ends finished it: application data from here on
+    bool greetingPending = false; // implicit TLS: the server greets once the handshake is done
+    int flights = 0;
+    std::string fromClient, fromServer; // ciphertext waiting for its step
+};
 
 struct Device {
     DeviceSpec spec;
@@ -30,6 +49,8 @@ struct Device {
     std::unique_ptr<wire::ClientEngine> client;
     std::unique_ptr<wire::ServerSession> session; // the open connection's server side, or null
     int sessionId = 0;
+    uint16_t port = 0;               // the port of the current or last connection
+    std::unique_ptr<TlsChannel> tls; // the open connection's TLS, once the server expects a handshake
 };
 
 class Simulation {
@@ -80,7 +101,17 @@ private:
     void wipeDevice(Device& device);
     void deliverUnsolicited();
     void note(const std::string& text, const std::string& device = "server");
-    void recordData(Device& device, wire::Direction direction, std::string bytes);
+    void recordData(Device& device, wire::Direction direction, std::string bytes, bool encrypted = false);
+    void recordRecords(Device& device, wire::Direction direction, std::string records);
+    // Sends bytes from one side to the other: through TLS when the connection has it. Returns what the
+    // receiving side gets (for TLS: what its end decrypted).
+    std::string transmit(Device& device, wire::Direction direction, const std::string& bytes);
+    std::unique_ptr<wire::ServerSession> makeSession(const Device& device);
+    std::unique_ptr<TlsChannel> makeTlsChannel();
+    Progress tlsFlight(Device& device);
+    void tlsFailed(Device& device, const std::string& why);
+    void tlsClose(Device& device, wire::Direction direction); // close_notify from that side, if TLS is up
+    void closeSession(Device& device);
     std::string composeMessage(const Action& action);
 
     Scenario m_scenario;

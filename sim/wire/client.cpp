@@ -4,6 +4,16 @@
 
 namespace maillab::wire {
 
+const char* securityName(Security security)
+{
+    switch (security) {
+    case Security::Plain: return "plain";
+    case Security::StartTls: return "starttls";
+    case Security::Implicit: return "tls";
+    }
+    return "";
+}
+
 ClientEngine::Task& ClientEngine::Task::operator=(Task&& other) noexcept
 {
     if (this != &other) {
@@ -31,6 +41,7 @@ void ClientEngine::startTask(Task task)
     m_task = std::move(task);
     m_request = {};
     m_status.clear();
+    m_stoppedForSecurity = false;
     m_task.resume();
     if (m_task.done()) m_request = {};
 }
@@ -73,6 +84,13 @@ void ClientEngine::onBytes(std::string_view bytes)
     m_buffer.append(bytes);
     tryComplete();
     if (!m_awaitingBytes && !m_buffer.empty()) m_buffer.erase(0, consumeUnsolicited(m_buffer));
+}
+
+void ClientEngine::onTlsStarted(bool established)
+{
+    if (m_request.kind != Request::Kind::StartTls) return;
+    m_buffer.clear();
+    resumeWith(Reply{{}, !established});
 }
 
 void ClientEngine::tryComplete()

@@ -16,6 +16,11 @@
 
 namespace maillab::wire {
 
+// How a device reaches the server (RFC 8314): plain text on 110/143; plain text upgraded with STLS/STARTTLS
+// before login (RFC 2595, RFC 3501 section 6.2.1); or implicit TLS on 995/993, TLS before the first byte.
+enum class Security { Plain, StartTls, Implicit };
+const char* securityName(Security security); // "plain", "starttls", "tls"
+
 // Returns the length of the first complete reply at the start of the buffer, or 0 when more bytes are needed.
 using ReplyFramer = std::function<size_t(std::string_view buffer)>;
 
@@ -27,7 +32,9 @@ struct Reply {
 class ClientEngine {
 public:
     struct Request {
-        enum class Kind { Idle, Connect, Send, Close, Wait };
+        // StartTls: run a TLS handshake on the open connection now (after the server accepted STLS/STARTTLS);
+        // the driver answers with onTlsStarted().
+        enum class Kind { Idle, Connect, Send, Close, Wait, StartTls };
         Kind kind = Kind::Idle;
         std::string bytes; // for Send
     };
@@ -69,13 +76,24 @@ public:
     void onSent();      // Send done: the reply follows through onBytes
     void onBytes(std::string_view bytes);
     void onClosed(); // Close done, or the server closed, or the link dropped
+    // StartTls done: established, or the handshake failed (the driver closes the connection then). Bytes
+    // received before the handshake are discarded: nothing from the plain-text phase may be trusted.
+    void onTlsStarted(bool established);
 
     // The action's outcome in words (for narration and errors), set by the scripts.
     const std::string& status() const { return m_status; }
+    // The action stopped rather than send credentials unprotected (no STLS/STARTTLS, LOGINDISABLED): the
+    // driver tells the user, as a mail program shows an error instead of logging in.
+    bool stoppedForSecurity() const { return m_stoppedForSecurity; }
 
 protected:
     void startTask(Task task);
     void setStatus(std::string status) { m_status = std::move(status); }
+    void stopForSecurity(std::string status)
+    {
+        m_status = std::move(status);
+        m_stoppedForSecurity = true;
+    }
 
     struct Awaiter {
         ClientEngine& engine;
@@ -94,6 +112,8 @@ protected:
     }
     Awaiter waitFor(ReplyFramer framer) { return {*this, {Request::Kind::Wait, {}}, std::move(framer)}; }
     Awaiter close() { return {*this, {Request::Kind::Close, {}}, nullptr}; }
+    // co_await startTls(): a reply with connectionLost set when the handshake failed, else empty.
+    Awaiter startTls() { return {*this, {Request::Kind::StartTls, {}}, nullptr}; }
 
     // Called when the connection ends unexpectedly while no action is running.
     virtual void connectionLost() {}
@@ -113,6 +133,7 @@ private:
     Reply m_reply;
     Task m_task;
     std::string m_status;
+    bool m_stoppedForSecurity = false;
 };
 
 } // namespace maillab::wire

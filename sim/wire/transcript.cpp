@@ -26,6 +26,7 @@ void Transcript::clear()
     m_dropped += m_entries.size();
     m_entries.clear();
     m_bytes = 0;
+    keyLog.clear();
 }
 
 uint64_t Transcript::byteCount(Direction direction) const
@@ -36,11 +37,39 @@ uint64_t Transcript::byteCount(Direction direction) const
     return total;
 }
 
+std::string describeTlsRecords(const TranscriptEntry& entry)
+{
+    // The record header (RFC 8446 section 5.1): type, legacy version, length; read here without sim/tls so
+    // that wire depends on nothing else.
+    static const char* const kNames[] = {"ChangeCipherSpec", "Alert", "Handshake", "ApplicationData"};
+    std::string out = entry.direction == Direction::ClientToServer ? "TLS records, client to server:"
+                                                                   : "TLS records, server to client:";
+    const std::string& b = entry.bytes;
+    size_t at = 0;
+    const char* separator = " ";
+    while (at + 5 <= b.size()) {
+        const auto type = static_cast<uint8_t>(b[at]);
+        const size_t length = static_cast<uint8_t>(b[at + 3]) << 8 | static_cast<uint8_t>(b[at + 4]);
+        if (at + 5 + length > b.size()) break;
+        out += separator;
+        out += type >= 20 && type <= 23 ? kNames[type - 20] : "type " + std::to_string(type);
+        out += " " + std::to_string(length);
+        separator = ", ";
+        at += 5 + length;
+    }
+    if (at < b.size())
+        out += std::string(separator) + std::to_string(b.size() - at) + " octets of a partial record";
+    return out;
+}
+
 std::string formatEntry(const TranscriptEntry& entry, bool withSessionTag)
 {
     std::string tag;
     if (withSessionTag) tag = "[" + entry.device + "#" + std::to_string(entry.sessionId) + "] ";
+    if (entry.kind == TranscriptEntry::Kind::TlsRecord)
+        return tag + "-- " + describeTlsRecords(entry) + " --\n";
     if (entry.kind != TranscriptEntry::Kind::Data) return tag + "-- " + entry.bytes + " --\n";
+    if (entry.encrypted) tag += "[TLS] ";
     const char* who = entry.direction == Direction::ClientToServer ? "C: " : "S: ";
     std::string out;
     size_t pos = 0;
@@ -59,7 +88,7 @@ std::string formatEntry(const TranscriptEntry& entry, bool withSessionTag)
     return out;
 }
 
-std::string Transcript::toText() const
+std::string Transcript::toText(bool withTlsRecords) const
 {
     std::set<int> sessions;
     for (const TranscriptEntry& e : m_entries)
@@ -67,7 +96,7 @@ std::string Transcript::toText() const
     const bool tagged = sessions.size() > 1;
     std::string out;
     for (const TranscriptEntry& e : m_entries)
-        out += formatEntry(e, tagged);
+        if (withTlsRecords || e.kind != TranscriptEntry::Kind::TlsRecord) out += formatEntry(e, tagged);
     return out;
 }
 

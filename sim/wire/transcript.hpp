@@ -47,7 +47,14 @@ public:
     uint64_t byteCount(Direction direction) const;
 
     // RFC-style text: "C: " and "S: " before each line; with several sessions, the device and session too.
-    std::string toText() const;
+    // Lines that travelled inside TLS read "[TLS] C: "; TlsRecord entries become one summary line each,
+    // unless withTlsRecords is false (the programs' layer only: what the two programs said to each other).
+    std::string toText(bool withTlsRecords = true) const;
+
+    // The TLS secrets of every session that used TLS, as SSLKEYLOGFILE lines ("CLIENT_TRAFFIC_SECRET_0
+    // <client random> <secret>"), in the order the handshakes finished: with them Wireshark decrypts the
+    // TlsRecord entries (export --format keylog).
+    std::vector<std::string> keyLog;
 
 private:
     std::deque<TranscriptEntry> m_entries;
@@ -58,5 +65,8 @@ private:
 
 // One entry as C:/S: lines (no trailing newline handling surprises: every line ends with '\n').
 std::string formatEntry(const TranscriptEntry& entry, bool withSessionTag);
+// A TlsRecord entry in words: "TLS records, client to server: Handshake 512, ApplicationData 1234" (content
+// types and payload lengths of the whole records, RFC 8446 section 5.1).
+std::string describeTlsRecords(const TranscriptEntry& entry);
 
 } // namespace maillab::wire

@@ -79,6 +79,12 @@ broken wait-zero '{"title": "t", '"$base"', "steps": [{"action": "wait", "days":
 broken imap-keep-mode '{"title": "t", "devices": [{"name": "p", "protocol": "imap", "mode": "keep", "user": "a", "password": "b"}], "steps": []}'
 broken negative-days '{"title": "t", "devices": [{"name": "p", "protocol": "pop3", "mode": "keep", "remove_after_days": -1, "user": "a", "password": "b"}], "steps": []}'
 broken bad-mail '{"title": "t", "accounts": [{"user": "alice", "password": "w", "mail": "all"}], '"$base"', "steps": []}'
+broken unknown-security '{"title": "t", "devices": [{"name": "p", "protocol": "pop3", "security": "ssl", "user": "a", "password": "b"}], "steps": []}'
+broken server-option-not-boolean '{"title": "t", '"$base"', "server": {"login_requires_tls": "yes"}, "steps": []}'
+broken wire-shows-without-text '{"title": "t", '"$base"', "steps": [{"action": "note", "checkpoint":
+    {"description": "d", "claims": [{"claim": "wire shows"}]}}]}'
+broken wire-shows-equals-two '{"title": "t", '"$base"', "steps": [{"action": "note", "checkpoint":
+    {"description": "d", "claims": [{"claim": "wire shows", "text": "PASS", "equals": 2}]}}]}'
 results=$(validate "$tmp"/*.json)
 for file in "$tmp"/*.json; do
     name=$(basename "$file" .json)
@@ -98,8 +104,9 @@ expect_contains "the schema rejects a misspelt field" "$results" "typo.json.txt:
 # [SECTION] unusual spellings the loader accepts: the schema accepts them too
 mkdir "$tmp/good"
 printf '%s\n' '{"title": "t", "accounts": [{"user": "alice", "password": "wonderland", "mail": ["INBOX/17-borrow-cable.eml"]}],
-  "devices": [{"name": "laptop", "protocol": "POP3", "mode": "Keep", "auth": "APOP", "user": "alice", "password": "wonderland"},
-              {"name": "phone", "protocol": "Imap", "user": "alice", "password": "wonderland"}],
+  "server": {"tls_available": true},
+  "devices": [{"name": "laptop", "protocol": "POP3", "mode": "Keep", "auth": "APOP", "security": "StartTLS", "user": "alice", "password": "wonderland"},
+              {"name": "phone", "protocol": "Imap", "security": "TLS", "user": "alice", "password": "wonderland"}],
   "steps": [{"device": "laptop", "action": "Check_Mail", "fault": {"drop_before": "quit"}},
             {"device": "phone", "action": "OPEN MESSAGE", "subject": "cable", "checkpoint": {"description": "d",
               "claims": [{"claim": "server said", "text": "BODY[1]", "equals": "ignored"}]}},
@@ -107,7 +114,8 @@ printf '%s\n' '{"title": "t", "accounts": [{"user": "alice", "password": "wonder
             {"action": "deliver", "to": "alice", "message": "", "from": "x@example.com", "subject": "s"},
             {"action": "wait", "days": 0, "seconds": 1.5},
             {"action": "reset_uidvalidity", "user": "alice"},
-            {"action": "note", "question": {"prompt": "p", "choices": ["a", "b", "c"], "answer": 2, "explanation": "e"}}]}' \
+            {"action": "note", "question": {"prompt": "p", "choices": ["a", "b", "c"], "answer": 2, "explanation": "e"},
+             "checkpoint": {"description": "d", "claims": [{"claim": "wire shows", "text": "wonderland", "equals": 0}]}}]}' \
     >"$tmp/good/spellings.json"
 results=$(validate "$tmp/good/spellings.json")
 expect_contains "the schema accepts the loader's spellings" "$results" "spellings.json: valid"
