@@ -91,7 +91,7 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
 
 std::string ImapSession::cmdCapability(const Command& c)
 {
-    return "* CAPABILITY " + capabilities() + "\r\n" + done(c);
+    return "* CAPABILITY " + currentCapabilities() + "\r\n" + done(c);
 }
 
 std::string ImapSession::cmdNoop(const Command& c)
@@ -112,16 +112,40 @@ std::string ImapSession::login(const std::string& tag, const std::string& user, 
         return tag + " NO [AUTHENTICATIONFAILED] wrong user name or password\r\n";
     m_user = user;
     m_state = State::Authenticated;
-    return tag + " OK [CAPABILITY " + capabilities() + "] logged in\r\n";
+    return tag + " OK [CAPABILITY " + currentCapabilities() + "] logged in\r\n";
+}
+
+std::string ImapSession::cmdStarttls(const Command& c)
+{
+    if (m_tlsActive) return tagged(c, "BAD", "TLS is already active (RFC 3501 section 6.2.1)");
+    if (!m_options.tlsAvailable) return tagged(c, "NO", "STARTTLS is not offered on this connection");
+    m_tlsRequested = true;
+    m_awaitingTls = true;
+    return tagged(c, "OK", "Begin TLS negotiation now");
+}
+
+// Under LOGINDISABLED the server answers NO even to a right password (RFC 3501 section 7.2.1), with the
+// response code that tells the client why (RFC 9051 section 7.1).
+static bool loginDisabled(const SessionOptions& options, bool tlsActive)
+{
+    return options.loginRequiresTls && !tlsActive;
 }
 
 std::string ImapSession::cmdLogin(const Command& c)
 {
+    if (loginDisabled(m_options, m_tlsActive))
+        return tagged(c, "NO",
+                      "[PRIVACYREQUIRED] LOGIN is disabled until the connection is encrypted: send STARTTLS "
+                      "first (LOGINDISABLED, RFC 3501 section 6.2.3)");
     return login(c.tag, c.user, c.password);
 }
 
 std::string ImapSession::cmdAuthenticate(const Command& c)
 {
+    if (loginDisabled(m_options, m_tlsActive))
+        return tagged(c, "NO",
+                      "[PRIVACYREQUIRED] no authentication before the connection is encrypted: send STARTTLS "
+                      "first (RFC 2595 section 6)");
     if (!util::iequals(c.mechanism, "PLAIN"))
         return tagged(c, "NO", "unsupported SASL mechanism; this server offers PLAIN");
     if (c.initialResponse) { // SASL-IR (RFC 4959): "=" is an empty response

@@ -36,7 +36,9 @@ const std::vector<CommandInfo>& commandTable()
          "RFC 3501 section 6.1.2"},
         {CommandName::Logout, "LOGOUT", kAny, "LOGOUT", "Ends the session; the server says BYE.",
          "RFC 3501 section 6.1.3"},
-        {CommandName::Starttls, "STARTTLS", kNotAuth, "STARTTLS", "Switches the connection to TLS.",
+        {CommandName::Starttls, "STARTTLS", kNotAuth, "STARTTLS",
+         "Switches the connection to TLS before logging in: after the tagged OK both sides start a TLS "
+         "handshake, and the password then travels encrypted. The client asks CAPABILITY again afterwards.",
          "RFC 3501 section 6.2.1"},
         {CommandName::Authenticate, "AUTHENTICATE", kNotAuth, "AUTHENTICATE mechanism [initial-response]",
          "Logs in with a SASL mechanism; maillab offers PLAIN.", "RFC 3501 section 6.2.2"},
@@ -109,10 +111,27 @@ const CommandInfo& commandInfo(CommandName name)
     return commandTable().front();
 }
 
+namespace {
+constexpr const char* kBaseCapabilities =
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE";
+} // namespace
+
 std::string ImapSession::capabilities()
 {
-    return "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE "
-           "AUTH=PLAIN";
+    return std::string(kBaseCapabilities) + " AUTH=PLAIN";
+}
+
+std::string ImapSession::currentCapabilities() const
+{
+    std::string out = kBaseCapabilities;
+    // STARTTLS is valid only in the not authenticated state, and never twice (RFC 3501 section 6.2.1).
+    if (m_options.tlsAvailable && !m_tlsActive && m_state == State::NotAuthenticated) out += " STARTTLS";
+    // PLAIN MUST NOT be advertised without TLS where plain-text logins are disabled (RFC 2595 section 6).
+    if (m_options.loginRequiresTls && !m_tlsActive)
+        out += " LOGINDISABLED";
+    else
+        out += " AUTH=PLAIN";
+    return out;
 }
 
 ImapSession::ImapSession(store::Store& store, const wire::Clock& clock, int sessionId, SessionOptions options)
@@ -128,7 +147,8 @@ ImapSession::~ImapSession()
 
 std::string ImapSession::greeting()
 {
-    return "* OK [CAPABILITY " + capabilities() + "] " + m_options.hostname + " IMAP4rev1 server ready\r\n";
+    return "* OK [CAPABILITY " + currentCapabilities() + "] " + m_options.hostname +
+           " IMAP4rev1 server ready\r\n";
 }
 
 void ImapSession::disconnected()
@@ -143,6 +163,10 @@ std::string ImapSession::receive(std::string_view bytes)
 {
     std::string out;
     size_t pos = 0;
+    // Between the OK to STARTTLS and the end of the handshake nothing the client sends counts: plaintext
+    // that arrives there could have been injected by a man in the middle (RFC 3501 section 6.2.1,
+    // CVE-2011-0411).
+    if (m_awaitingTls) return out;
     while (pos < bytes.size() && !m_closed) {
         if (m_literalRemaining > 0) {
             size_t take = std::min(m_literalRemaining, bytes.size() - pos);
@@ -176,8 +200,27 @@ std::string ImapSession::receive(std::string_view bytes)
             out = onLine(std::move(line));
         else
             out += onLine(std::move(line));
+        if (m_awaitingTls) break; // the rest of these bytes came after STARTTLS: dropped
     }
     return out;
+}
+
+bool ImapSession::takeTlsRequest()
+{
+    const bool requested = m_tlsRequested;
+    m_tlsRequested = false;
+    return requested;
+}
+
+void ImapSession::tlsStarted()
+{
+    m_tlsActive = true;
+    m_awaitingTls = false;
+    m_tlsRequested = false;
+    m_line.clear();
+    m_command.clear();
+    m_literalRemaining = 0;
+    m_discardingLine = false;
 }
 
 std::string ImapSession::onLine(std::string line)
@@ -261,7 +304,7 @@ std::string ImapSession::run(const Command& c)
     case CommandName::Capability: return cmdCapability(c);
     case CommandName::Noop: return cmdNoop(c);
     case CommandName::Logout: return cmdLogout(c);
-    case CommandName::Starttls: return c.tag + " NO STARTTLS is not offered on this connection\r\n";
+    case CommandName::Starttls: return cmdStarttls(c);
     case CommandName::Authenticate: return cmdAuthenticate(c);
     case CommandName::Login: return cmdLogin(c);
     case CommandName::Select:

@@ -34,6 +34,11 @@ struct SessionOptions {
     size_t maxLineLength = 65536;              // one line of a command, literals excluded
     size_t maxLiteralSize = 32u * 1024 * 1024; // one literal (APPEND of a large message)
     size_t maxCommandSize = 64u * 1024 * 1024; // a whole command with its literals
+    // The transport can run TLS on this connection: STARTTLS is offered and accepted (RFC 3501 6.2.1).
+    bool tlsAvailable = false;
+    // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is
+    // not advertised (RFC 3501 section 6.2.3 and 7.2.1, RFC 2595 section 6, RFC 9051 section 7.1).
+    bool loginRequiresTls = false;
 };
 
 class ImapSession : public wire::ServerSession {
@@ -48,6 +53,9 @@ public:
     bool closed() const override { return m_closed; }
     void disconnected() override;
     std::string stateName() const override { return imap::stateName(m_state); }
+    bool takeTlsRequest() override;
+    void tlsStarted() override;
+    bool tlsActive() const override { return m_tlsActive; }
 
     State state() const { return m_state; }
     const std::string& user() const { return m_user; }
@@ -57,7 +65,11 @@ public:
     // This session's sequence numbers: the UID of message n is uids()[n-1] (RFC 3501 section 2.3.1.2).
     const std::vector<uint32_t>& uids() const { return m_uids; }
 
+    // The capabilities of a plain connection without TLS options (what every session offered before TLS).
     static std::string capabilities();
+    // What this session advertises now: STARTTLS only while it may be used, LOGINDISABLED while logins wait
+    // for TLS. It changes after STARTTLS, which is why the client must ask again (RFC 3501 section 6.2.1).
+    std::string currentCapabilities() const;
 
 private:
     // [SECTION] framing
@@ -88,6 +100,7 @@ private:
     std::string cmdLogout(const Command& c);
     std::string cmdLogin(const Command& c);
     std::string cmdAuthenticate(const Command& c);
+    std::string cmdStarttls(const Command& c);
     std::string cmdSelect(const Command& c);
     std::string cmdCreate(const Command& c);
     std::string cmdDelete(const Command& c);
@@ -122,6 +135,9 @@ private:
     State m_state = State::NotAuthenticated;
     bool m_closed = false;
     std::string m_user;
+    bool m_tlsActive = false;
+    bool m_tlsRequested = false; // STARTTLS accepted, the transport has not taken the request yet
+    bool m_awaitingTls = false;  // STARTTLS accepted, TLS not started: client bytes are dropped
 
     // Framing: the command being collected, and the literal still owed by the client.
     std::string m_line;

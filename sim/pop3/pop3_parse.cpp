@@ -37,6 +37,10 @@ const std::vector<CommandInfo>& commandTable()
          "RFC 5034 section 4"},
         {Verb::Capa, "CAPA", kAuth | kTrans, 0, 0, "CAPA", "Lists the extensions this server supports.",
          "RFC 2449 section 5"},
+        {Verb::Stls, "STLS", kAuth, 0, 0, "STLS",
+         "Switches the connection to TLS before logging in: after +OK both sides start a TLS handshake, and "
+         "the password then travels encrypted. The client asks CAPA again afterwards.",
+         "RFC 2595 section 4"},
         {Verb::Quit, "QUIT", kAuth | kTrans, 0, 0, "QUIT",
          "Ends the session. In TRANSACTION it enters UPDATE: only now are messages marked with DELE removed.",
          "RFC 1939 section 6"},

@@ -76,6 +76,9 @@ std::string Pop3Session::receive(std::string_view bytes)
 {
     std::string out;
     size_t pos = 0;
+    // Between +OK to STLS and the end of the handshake nothing the client sends counts: plaintext that
+    // arrives there could have been injected by a man in the middle (RFC 2595 section 4, CVE-2011-0411).
+    if (m_awaitingTls) return out;
     while (pos < bytes.size() && !m_closed) {
         const void* found = std::memchr(bytes.data() + pos, '\n', bytes.size() - pos);
         size_t lf =
@@ -116,8 +119,25 @@ std::string Pop3Session::receive(std::string_view bytes)
         std::string reply = handleLine(line);
         m_input.clear();
         appendReply(out, std::move(reply));
+        if (m_awaitingTls) break; // the rest of these bytes came after STLS: dropped
     }
     return out;
+}
+
+bool Pop3Session::takeTlsRequest()
+{
+    const bool requested = m_tlsRequested;
+    m_tlsRequested = false;
+    return requested;
+}
+
+void Pop3Session::tlsStarted()
+{
+    m_tlsActive = true;
+    m_awaitingTls = false;
+    m_tlsRequested = false;
+    m_input.clear();
+    m_discardingLongLine = false;
 }
 
 std::string Pop3Session::handleLine(std::string_view line)
@@ -138,12 +158,19 @@ std::string Pop3Session::dispatch(const Command& c)
         return err(std::string(c.info->name) + " is only allowed before logging in (AUTHORIZATION state, " +
                    c.info->rfc + ")");
     }
+    const bool login = c.info->verb == Verb::User || c.info->verb == Verb::Pass ||
+                       c.info->verb == Verb::Apop || c.info->verb == Verb::Auth;
+    if (login && m_options.loginRequiresTls && !m_tlsActive)
+        return err(std::string("plain-text login is disabled on this server: send STLS first, so that the "
+                               "password travels encrypted (RFC 2595 section 4); ") +
+                   c.info->name + " refused");
     switch (c.info->verb) {
     case Verb::User: return cmdUser(c);
     case Verb::Pass: return cmdPass(c);
     case Verb::Apop: return cmdApop(c);
     case Verb::Auth: return cmdAuth(c);
     case Verb::Capa: return cmdCapa(c);
+    case Verb::Stls: return cmdStls(c);
     case Verb::Quit: return cmdQuit(c);
     case Verb::Stat: return cmdStat(c);
     case Verb::List: return cmdList(c);
@@ -259,10 +286,28 @@ std::string Pop3Session::login(const std::string& user, bool credentialsOk)
 
 std::string Pop3Session::cmdCapa(const Command&)
 {
+    // Without TLS under loginRequiresTls no login is possible, so none is advertised: PLAIN in particular
+    // MUST NOT be offered without an encryption layer (RFC 2595 section 6).
+    const bool loginOffered = !m_options.loginRequiresTls || m_tlsActive;
     std::string out = "+OK capability list follows\r\n";
-    out += "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\nSASL PLAIN\r\n";
+    out += loginOffered ? "TOP\r\nUSER\r\n" : "TOP\r\n";
+    out += "UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
+    if (loginOffered) out += "SASL PLAIN\r\n";
+    // "STLS" means the command is present and permitted in the current state (RFC 2595 section 4).
+    if (m_options.tlsAvailable && !m_tlsActive && m_state == State::Authorization) out += "STLS\r\n";
     out += "EXPIRE NEVER\r\nIMPLEMENTATION maillab\r\n.\r\n";
     return out;
+}
+
+std::string Pop3Session::cmdStls(const Command&)
+{
+    if (m_tlsActive) return err("Command not permitted when TLS active (RFC 2595 section 4)");
+    if (!m_options.tlsAvailable) return err("STLS is not offered on this connection");
+    // What the client said before TLS is forgotten: a USER given in plain text does not carry over.
+    m_pendingUser.clear();
+    m_tlsRequested = true;
+    m_awaitingTls = true;
+    return ok("Begin TLS negotiation");
 }
 
 std::string Pop3Session::cmdQuit(const Command&)

@@ -14,6 +14,11 @@ namespace maillab::pop3 {
 struct SessionOptions {
     std::string hostname = "maillab";
     size_t maxLineLength = kMaxCommandLine;
+    // The transport can run TLS on this connection: STLS is offered and accepted (RFC 2595 section 4).
+    bool tlsAvailable = false;
+    // No USER, PASS, APOP or AUTH until TLS is active, and CAPA lists no USER or SASL before it: the
+    // password never crosses the network in plain text (RFC 2595 section 2.1 and 6).
+    bool loginRequiresTls = false;
 };
 
 class Pop3Session : public wire::ServerSession {
@@ -34,6 +39,9 @@ public:
     bool closed() const override { return m_closed; }
     void disconnected() override;
     std::string stateName() const override { return pop3::stateName(m_state); }
+    bool takeTlsRequest() override;
+    void tlsStarted() override;
+    bool tlsActive() const override { return m_tlsActive; }
 
     State state() const { return m_state; }
     const std::string& user() const { return m_user; }
@@ -52,6 +60,7 @@ private:
     std::string cmdApop(const Command& c);
     std::string cmdAuth(const Command& c);
     std::string cmdCapa(const Command& c);
+    std::string cmdStls(const Command& c);
     std::string cmdQuit(const Command& c);
     std::string cmdStat(const Command& c);
     std::string cmdList(const Command& c);
@@ -83,6 +92,9 @@ private:
     bool m_closed = false;
     bool m_discardingLongLine = false;
     bool m_locked = false;
+    bool m_tlsActive = false;
+    bool m_tlsRequested = false; // STLS accepted, the transport has not taken the request yet
+    bool m_awaitingTls = false;  // STLS accepted, TLS not started: client bytes are dropped
     std::string m_input;
     std::vector<MaildropEntry> m_maildrop;
 };

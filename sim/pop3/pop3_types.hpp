@@ -1,4 +1,4 @@
-// POP3 commands, states and the command table (RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH).
+// POP3 commands, states and the command table (RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH, RFC 2595 STLS).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace maillab::pop3 {
 enum class State : uint8_t { Authorization = 1, Transaction = 2, Update = 4 };
 const char* stateName(State state); // "AUTHORIZATION"
 
-enum class Verb { User, Pass, Apop, Auth, Capa, Quit, Stat, List, Retr, Dele, Noop, Rset, Top, Uidl };
+enum class Verb { User, Pass, Apop, Auth, Capa, Stls, Quit, Stat, List, Retr, Dele, Noop, Rset, Top, Uidl };
 
 struct CommandInfo {
     Verb verb;
