@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev libsdl2-net-dev nlohmann-json3-dev
           libssl-dev libstb-dev libgtest-dev libbenchmark-dev fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3 python3-jsonschema curl clang libclang-rt-14-dev tshark)
+    packages+=(python3 python3-jsonschema curl openssl clang libclang-rt-14-dev tshark)
 fi
 
 missing=()
