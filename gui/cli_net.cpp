@@ -287,7 +287,12 @@ int runServe(const Args& args)
 
     if (useTls) {
         options.tlsIdentity = serverIdentity(o);
-        if (!options.tlsIdentity) return 1;
+        // TLS the user asked for must work; the default certificate may fail (a read-only home) without
+        // taking plain-text serving down with it.
+        const bool asked = o.get("--cert") || o.has("--require-tls") || o.get("--keylog");
+        if (!options.tlsIdentity && asked) return 1;
+        if (!options.tlsIdentity)
+            std::cerr << "maillab: warning: serving without TLS (no POP3S/IMAPS, no STLS/STARTTLS)\n";
     }
     if (auto keylog = o.get("--keylog")) {
         // The secrets decrypt every session: the file is the user's alone, as the private key is.

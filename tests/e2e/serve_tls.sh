@@ -88,6 +88,19 @@ caps=$(curl -sS --max-time 10 "imap://127.0.0.1:$IMAP_PORT" -X CAPABILITY -u ali
 expect_not_contains "--no-tls: no STARTTLS in CAPABILITY" "$caps" "STARTTLS"
 expect_contains "--no-tls: IMAP still answers" "$caps" "IMAP4rev1"
 stop_serve
+# A config folder that cannot be made ($MAILLAB_CONFIG_DIR under a plain file): plain text goes on with a
+# warning, but TLS that was asked for (--require-tls) is an error.
+touch "$tmp/not-a-folder"
+MAILLAB_CONFIG_DIR="$tmp/not-a-folder/maillab" start_serve "$tmp/serve-nocert.log"
+nocert=$(cat "$tmp/serve-nocert.log")
+expect_contains "unusable config folder: a warning" "$nocert" "warning: serving without TLS"
+expect_not_contains "unusable config folder: no TLS ports" "$nocert" "POP3S on"
+stop_serve
+status=0
+MAILLAB_CONFIG_DIR="$tmp/not-a-folder/maillab" timeout 10 "$MAILLAB" serve --pop3-port 0 --imap-port 0 \
+    --require-tls >/dev/null 2>"$tmp/err.txt" || status=$?
+[[ $status -eq 1 ]] && echo "ok: unusable config folder with --require-tls: exit 1" ||
+    { echo "FAIL: --require-tls without a certificate exited $status"; failures=$((failures + 1)); }
 if "$MAILLAB" serve --cert "$config/cert.pem" >/dev/null 2>"$tmp/err.txt"; then
     echo "FAIL: --cert without --key was accepted"; failures=$((failures + 1))
 else
