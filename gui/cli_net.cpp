@@ -10,11 +10,16 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unistd.h>
 
 namespace maillab::cli {
 
@@ -102,6 +107,94 @@ bool loadAccounts(const std::string& file, store::Store& store)
     return true;
 }
 
+// Where serve keeps its certificate: $MAILLAB_CONFIG_DIR (tests), else $XDG_CONFIG_HOME/maillab, else
+// ~/.config/maillab (the XDG Base Directory rules: a relative XDG_CONFIG_HOME is ignored).
+std::filesystem::path configDir()
+{
+    if (const char* dir = std::getenv("MAILLAB_CONFIG_DIR"); dir && *dir) return dir;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
+        return std::filesystem::path(xdg) / "maillab";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".config" / "maillab";
+    return {};
+}
+
+std::string hostName()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || !*name) return "localhost";
+    return name;
+}
+
+// The certificate serve presents: --cert/--key, or the one in the config folder (made on first use).
+std::shared_ptr<const tls::Identity> serverIdentity(const Options& o)
+{
+    std::string error;
+    tls::Identity identity;
+    std::filesystem::path certPath;
+    auto cert = o.get("--cert");
+    auto key = o.get("--key");
+    if (cert.has_value() != key.has_value()) {
+        std::cerr << "maillab: --cert and --key go together\n";
+        return nullptr;
+    }
+    if (cert) {
+        identity = tls::loadFiles(*cert, *key, error);
+        certPath = *cert;
+    } else {
+        std::filesystem::path dir = configDir();
+        if (dir.empty()) {
+            std::cerr
+                << "maillab: no HOME or XDG_CONFIG_HOME to keep a certificate in; give --cert and --key, "
+                   "or --no-tls\n";
+            return nullptr;
+        }
+        const bool existed = std::filesystem::exists(dir / "cert.pem");
+        identity = tls::loadOrCreate(dir, hostName(), error);
+        certPath = dir / "cert.pem";
+        if (error.empty() && !existed)
+            std::cout << "maillab serve: made a self-signed certificate for localhost, 127.0.0.1 and "
+                      << hostName() << " (clients must be told to trust it, e.g. curl --cacert "
+                      << certPath.string() << ")\n";
+    }
+    if (!error.empty()) {
+        std::cerr << "maillab: " << error << " (or run with --no-tls)\n";
+        return nullptr;
+    }
+    std::cout << "maillab serve: TLS certificate " << certPath.string() << "\n"
+              << "maillab serve: SHA-256 fingerprint " << identity.sha256Fingerprint << "\n";
+    return std::make_shared<const tls::Identity>(std::move(identity));
+}
+
+// serve --log: what the programs said, line by line; for TLS connections the decrypted lines, marked, and
+// the handshake as one note. The ciphertext itself (TlsRecord entries) is not printed.
+void printLogEntry(const wire::TranscriptEntry& e)
+{
+    if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) return;
+    std::string text = wire::formatEntry(e, true);
+    if (e.kind == wire::TranscriptEntry::Kind::Data && e.encrypted) {
+        // "[peer#3] C: USER alice" becomes "[peer#3] TLS C: USER alice".
+        const std::string tag = "[" + e.device + "#" + std::to_string(e.sessionId) + "] ";
+        std::string marked;
+        size_t pos = 0;
+        while (pos < text.size()) {
+            size_t end = text.find('\n', pos);
+            end = end == std::string::npos ? text.size() : end + 1;
+            std::string_view line(text.data() + pos, end - pos);
+            if (line.substr(0, tag.size()) == tag) {
+                marked += tag;
+                marked += "TLS ";
+                marked += line.substr(tag.size());
+            } else {
+                marked += line;
+            }
+            pos = end;
+        }
+        text = std::move(marked);
+    }
+    std::cout << text << std::flush;
+}
+
 } // namespace
 
 int runServe(const Args& args)
@@ -110,13 +203,30 @@ int runServe(const Args& args)
     if (!parseOptions(args,
                       {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line",
                        "--max-literal", "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms",
-                       "--accounts", "--maildir"},
-                      {"--standard-ports", "--log"}, o))
+                       "--accounts", "--maildir", "--pop3s-port", "--imaps-port", "--cert", "--key",
+                       "--keylog", "--handshake-timeout"},
+                      {"--standard-ports", "--log", "--no-tls", "--require-tls"}, o))
         return 2;
     net::ServerOptions options;
     const bool standard = o.has("--standard-ports");
     auto pop3Port = numberOption(o, "--pop3-port", standard ? 110 : 1110);
     auto imapPort = numberOption(o, "--imap-port", standard ? 143 : 1143);
+    auto pop3sPort = numberOption(o, "--pop3s-port", standard ? 995 : 1995);
+    auto imapsPort = numberOption(o, "--imaps-port", standard ? 993 : 1993);
+    auto handshake =
+        numberOption(o, "--handshake-timeout", static_cast<uint64_t>(options.tlsHandshakeSeconds));
+    const bool useTls = !o.has("--no-tls");
+    if (!useTls && (o.has("--require-tls") || o.get("--cert") || o.get("--keylog"))) {
+        std::cerr << "maillab: --no-tls cannot go with --require-tls, --cert or --keylog\n";
+        return 2;
+    }
+    if (!pop3sPort || !imapsPort || !handshake || *pop3sPort > 65535 || *imapsPort > 65535 ||
+        *handshake == 0 || *handshake > 3600)
+        return 2;
+    options.pop3sPort = static_cast<uint16_t>(*pop3sPort);
+    options.imapsPort = static_cast<uint16_t>(*imapsPort);
+    options.tlsHandshakeSeconds = static_cast<int>(*handshake);
+    options.loginRequiresTls = o.has("--require-tls");
     auto maxConnections = numberOption(o, "--max-connections", options.maxConnections);
     auto maxLine = numberOption(o, "--max-line", options.imapMaxLine);
     auto maxLiteral = numberOption(o, "--max-literal", options.imapMaxLiteral);
@@ -175,13 +285,38 @@ int runServe(const Args& args)
             store::loadUserMail(store, util::assetsDir() / "mail", demo.user, {}, problems);
     }
 
+    if (useTls) {
+        options.tlsIdentity = serverIdentity(o);
+        // TLS the user asked for must work; the default certificate may fail (a read-only home) without
+        // taking plain-text serving down with it.
+        const bool asked = o.get("--cert") || o.has("--require-tls") || o.get("--keylog");
+        if (!options.tlsIdentity && asked) return 1;
+        if (!options.tlsIdentity)
+            std::cerr << "maillab: warning: serving without TLS (no POP3S/IMAPS, no STLS/STARTTLS)\n";
+    }
+    if (auto keylog = o.get("--keylog")) {
+        // The secrets decrypt every session: the file is the user's alone, as the private key is.
+        int fd = ::open(keylog->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            std::cerr << "maillab: cannot open " << *keylog << ": " << std::strerror(errno) << "\n";
+            return 1;
+        }
+        auto file = std::shared_ptr<int>(new int(fd), [](int* f) {
+            ::close(*f);
+            delete f;
+        });
+        options.onKeyLogLine = [file](const std::string& line) {
+            std::string text = line + "\n";
+            [[maybe_unused]] ssize_t ignored = ::write(*file, text.data(), text.size());
+        };
+        std::cout << "maillab serve: TLS secrets are appended to " << *keylog
+                  << " (SSLKEYLOGFILE format: Wireshark can decrypt these sessions with it)\n";
+    }
+
     wire::Transcript transcript;
     // A long-running server keeps only the newest wire bytes (enough for a dashboard to scroll back).
     transcript.setByteLimit(4u * 1024 * 1024);
-    if (o.has("--log"))
-        transcript.onRecord = [](const wire::TranscriptEntry& e) {
-            std::cout << wire::formatEntry(e, true) << std::flush;
-        };
+    if (o.has("--log")) transcript.onRecord = printLogEntry;
     net::Server server(store, clock, transcript, options);
     std::string error;
     if (!server.start(error)) {
@@ -191,6 +326,12 @@ int runServe(const Args& args)
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
     std::signal(SIGPIPE, SIG_IGN);
+    // The TLS line first: scripts wait for the "POP3 on" line and then know every port.
+    if (options.tlsIdentity)
+        std::cout << "maillab serve: POP3S on " << options.bindAddress << ":" << server.pop3sPort()
+                  << ", IMAPS on " << options.bindAddress << ":" << server.imapsPort()
+                  << " (implicit TLS); STLS and STARTTLS on the plain ports"
+                  << (options.loginRequiresTls ? ", where no login is allowed before them" : "") << std::endl;
     std::cout << "maillab serve: POP3 on " << options.bindAddress << ":" << server.pop3Port() << ", IMAP on "
               << options.bindAddress << ":" << server.imapPort() << " (Ctrl-C to stop)" << std::endl;
     while (!g_stop)

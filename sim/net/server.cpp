@@ -2,6 +2,7 @@
 
 #include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -35,6 +36,14 @@ struct Server::Connection {
     bool closing = false;    // close once the output is sent
     bool clientDone = false; // the client shut down its sending side: answer what it sent, then close
     bool dead = false;
+    // TLS: the endpoint once a handshake starts (at once on an implicit-TLS port, after STLS/STARTTLS on a
+    // plain one). From then on every byte to and from the socket passes through it.
+    std::unique_ptr<tls::Endpoint> tls;
+    bool implicitTls = false;
+    bool handshaking = false;
+    int64_t handshakeStartedMs = 0;
+    std::string partialRecord; // client ciphertext that is not yet a whole record, for the transcript
+    size_t keyLogLinesSent = 0;
     size_t queued() const { return output.size() - outputSent; }
     size_t pending() const { return input.size() - inputUsed; }
 };
@@ -84,64 +93,111 @@ Server::~Server()
 
 bool Server::start(std::string& error)
 {
-    m_pop3Fd = openListener(m_options.bindAddress, m_options.pop3Port, m_pop3Port, error);
-    if (m_pop3Fd < 0) return false;
-    m_imapFd = openListener(m_options.bindAddress, m_options.imapPort, m_imapPort, error);
-    if (m_imapFd < 0) {
-        ::close(m_pop3Fd);
-        m_pop3Fd = -1;
-        return false;
+    struct Wanted {
+        wire::Protocol protocol;
+        bool implicitTls;
+        uint16_t port;
+        uint16_t* bound;
+    };
+    std::vector<Wanted> wanted = {{wire::Protocol::Pop3, false, m_options.pop3Port, &m_pop3Port},
+                                  {wire::Protocol::Imap, false, m_options.imapPort, &m_imapPort}};
+    if (m_options.tlsIdentity) {
+        wanted.push_back({wire::Protocol::Pop3, true, m_options.pop3sPort, &m_pop3sPort});
+        wanted.push_back({wire::Protocol::Imap, true, m_options.imapsPort, &m_imapsPort});
+    }
+    for (const Wanted& w : wanted) {
+        Listener listener{-1, w.protocol, w.implicitTls, 0};
+        listener.fd = openListener(m_options.bindAddress, w.port, listener.port, error);
+        if (listener.fd < 0) {
+            for (const Listener& open : m_listeners)
+                ::close(open.fd);
+            m_listeners.clear();
+            return false;
+        }
+        *w.bound = listener.port;
+        m_listeners.push_back(listener);
     }
     return true;
 }
 
 void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction,
-                    std::string bytes)
+                    std::string bytes, bool encrypted)
 {
-    m_transcript.record(
-        {kind, c.sessionId, c.peer, c.protocol, direction, m_clock.nowMs(), std::move(bytes), 0, c.port});
+    wire::TranscriptEntry entry;
+    entry.kind = kind;
+    entry.sessionId = c.sessionId;
+    entry.device = c.peer;
+    entry.protocol = c.protocol;
+    entry.direction = direction;
+    entry.timeMs = m_clock.nowMs();
+    entry.bytes = std::move(bytes);
+    entry.serverPort = c.port;
+    entry.encrypted = encrypted;
+    m_transcript.record(std::move(entry));
 }
 
-void Server::accept(int listenFd, wire::Protocol protocol, uint16_t port)
+void Server::accept(const Listener& listener)
 {
+    const wire::Protocol protocol = listener.protocol;
     for (;;) {
         sockaddr_in addr{};
         socklen_t length = sizeof addr;
         int fd =
-            ::accept4(listenFd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; // EAGAIN: no more waiting
         if (m_connections.size() >= m_options.maxConnections) {
             // Say why, best effort, and hang up: the limit keeps the process alive for those already here.
+            // A client on an implicit-TLS port expects a handshake, where plain text would only be garbage.
             const char* refusal = protocol == wire::Protocol::Pop3
                                       ? "-ERR [SYS/TEMP] too many connections, try again later\r\n"
                                       : "* BYE [UNAVAILABLE] too many connections, try again later\r\n";
-            [[maybe_unused]] ssize_t ignored = ::send(fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);
+            if (!listener.implicitTls) {
+                [[maybe_unused]] ssize_t ignored = ::send(fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);
+            }
             ::close(fd);
             continue;
         }
         auto c = std::make_unique<Connection>();
         c->fd = fd;
         c->protocol = protocol;
-        c->port = port;
+        c->port = listener.port;
+        c->implicitTls = listener.implicitTls;
         c->sessionId = m_nextSessionId++;
         char ip[INET_ADDRSTRLEN] = {};
         ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
         c->peer = std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
+        const bool tlsAvailable = m_options.tlsIdentity != nullptr;
         if (protocol == wire::Protocol::Pop3) {
-            c->session = std::make_unique<pop3::Pop3Session>(m_store, m_clock, c->sessionId);
+            pop3::SessionOptions options;
+            options.tlsAvailable = tlsAvailable;
+            options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
+            c->session = std::make_unique<pop3::Pop3Session>(m_store, m_clock, c->sessionId, options);
         } else {
             imap::SessionOptions options;
             options.maxLineLength = m_options.imapMaxLine;
             options.maxLiteralSize = m_options.imapMaxLiteral;
             options.maxCommandSize = std::max(options.maxCommandSize, m_options.imapMaxLiteral * 2);
+            options.tlsAvailable = tlsAvailable;
+            options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
             c->session = std::make_unique<imap::ImapSession>(m_store, m_clock, c->sessionId, options);
         }
         c->lastActivityMs = m_clock.nowMs();
+        const std::string service =
+            std::string(wire::protocolName(protocol)) + (listener.implicitTls ? "S" : "");
         record(*c, wire::TranscriptEntry::Kind::Connected, wire::Direction::ClientToServer,
-               c->peer + " connects to " + wire::protocolName(protocol) + " port " + std::to_string(port));
-        std::string greeting = c->session->greeting();
-        record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, greeting);
-        c->output = std::move(greeting);
+               c->peer + " connects to " + service + " port " + std::to_string(listener.port) +
+                   (listener.implicitTls ? " (implicit TLS: the handshake comes first)" : ""));
+        if (listener.implicitTls) {
+            // RFC 8314 section 3: TLS first, the greeting only inside it; the session is told at once so
+            // that its greeting offers no STLS/STARTTLS (RFC 2595, RFC 3501 section 6.2.1).
+            c->session->tlsStarted();
+            c->tls = tls::Endpoint::server(*m_options.tlsIdentity);
+            c->handshaking = true;
+            c->handshakeStartedMs = m_clock.nowMs();
+            afterTls(*c);
+        } else {
+            queue(*c, c->session->greeting());
+        }
         flush(*c);
         m_connections.push_back(std::move(c));
     }
@@ -165,7 +221,9 @@ void Server::readFrom(Connection& c)
     if (n == 0) {
         // The client will send no more, but may still be reading (a shutdown(SHUT_WR) after its commands, as
         // `nc -N` does): answer what it sent and let the queue drain, then close (flush does).
-        if (c.queued() == 0 && c.pending() == 0)
+        if (c.handshaking)
+            close(c, "the client closed the connection during the TLS handshake");
+        else if (c.queued() == 0 && c.pending() == 0)
             close(c, "the client closed the connection");
         else
             c.clientDone = true;
@@ -177,10 +235,130 @@ void Server::readFrom(Connection& c)
         return;
     }
     c.lastActivityMs = m_clock.nowMs();
+    if (c.tls) {
+        receiveCiphertext(c, std::string_view(buffer, static_cast<size_t>(n)));
+        return;
+    }
     record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ClientToServer,
            std::string(buffer, static_cast<size_t>(n)));
     c.input.append(buffer, static_cast<size_t>(n));
     pump(c);
+}
+
+// [SECTION] TLS
+
+void Server::receiveCiphertext(Connection& c, std::string_view bytes)
+{
+    // The eavesdropper's view, in whole records (RFC 8446 section 5.1), however TCP split them.
+    c.partialRecord.append(bytes);
+    size_t whole = 0;
+    for (const tls::RecordInfo& r : tls::parseRecords(c.partialRecord))
+        whole += 5 + size_t(r.length);
+    if (whole > 0) {
+        record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ClientToServer,
+               c.partialRecord.substr(0, whole));
+        c.partialRecord.erase(0, whole);
+    }
+    c.tls->feedCiphertext(bytes);
+    afterTls(c);
+}
+
+// Moves what the endpoint made on: its ciphertext to the socket, its key log, the end of the handshake,
+// and decrypted client bytes to the session.
+void Server::afterTls(Connection& c)
+{
+    std::string out = c.tls->takeCiphertext();
+    if (!out.empty()) {
+        record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, out);
+        c.output += out;
+    }
+    const std::vector<std::string>& keyLog = c.tls->keyLogLines();
+    for (; c.keyLogLinesSent < keyLog.size(); ++c.keyLogLinesSent)
+        if (m_options.onKeyLogLine) m_options.onKeyLogLine(keyLog[c.keyLogLinesSent]);
+
+    const tls::Endpoint::State state = c.tls->state();
+    if (state == tls::Endpoint::State::Failed) {
+        std::string why = (c.handshaking ? "TLS handshake failed: " : "TLS error: ") + c.tls->error();
+        // Port 995/993 spoken to in plain text is the classic mistake: show what came instead of a TLS
+        // record.
+        const unsigned char first =
+            c.partialRecord.empty() ? 0 : static_cast<unsigned char>(c.partialRecord[0]);
+        if (c.handshaking && !c.partialRecord.empty() && (first < 20 || first > 24))
+            why += " (the client sent \"" + util::escapeForDisplay(c.partialRecord.substr(0, 40)) +
+                   "\", which is not TLS)";
+        record(c, wire::TranscriptEntry::Kind::Note, wire::Direction::ServerToClient, why);
+        // The alert, if any, goes out; then the connection closes. Nothing more is read.
+        c.handshaking = false;
+        c.closing = true;
+        c.input.clear();
+        c.inputUsed = 0;
+        return;
+    }
+    if (c.handshaking && state == tls::Endpoint::State::Established) {
+        c.handshaking = false;
+        record(c, wire::TranscriptEntry::Kind::Note, wire::Direction::ServerToClient,
+               "TLS handshake done: " + c.tls->version() + " " + c.tls->cipher());
+        if (c.implicitTls)
+            queue(c, c.session->greeting());
+        else
+            c.session->tlsStarted(); // the client asks CAPA/CAPABILITY again; the answer has changed
+    }
+    std::string plain = c.tls->takePlain();
+    if (!plain.empty()) {
+        record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ClientToServer, plain, true);
+        c.input += plain;
+    }
+    // close_notify from the client (RFC 8314 section 3.4): answer what came before it, then close.
+    if (state == tls::Endpoint::State::Closed) c.clientDone = true;
+    pump(c);
+}
+
+void Server::startTls(Connection& c)
+{
+    // Bytes after the STLS/STARTTLS line were sent before the client could have seen the answer: a client
+    // that follows the RFC sends none, so they are an attacker's (CVE-2011-0411) and are dropped unread.
+    const size_t dropped = c.pending();
+    c.input.clear();
+    c.inputUsed = 0;
+    if (dropped > 0)
+        record(c, wire::TranscriptEntry::Kind::Note, wire::Direction::ClientToServer,
+               std::to_string(dropped) +
+                   " bytes that came after the TLS request, before the handshake, were dropped unread");
+    c.tls = tls::Endpoint::server(*m_options.tlsIdentity);
+    c.handshaking = true;
+    c.handshakeStartedMs = m_clock.nowMs();
+    afterTls(c);
+}
+
+void Server::queue(Connection& c, std::string bytes)
+{
+    if (bytes.empty()) return;
+    if (!c.tls) {
+        record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bytes);
+        c.output += bytes;
+        return;
+    }
+    c.tls->writePlain(bytes);
+    record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, std::move(bytes), true);
+    std::string ciphertext = c.tls->takeCiphertext();
+    if (!ciphertext.empty()) {
+        record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, ciphertext);
+        c.output += ciphertext;
+    }
+}
+
+// A last word before the server hangs up (autologout, shutdown): queued and sent at once, best effort.
+void Server::sendBye(Connection& c, const std::string& bye)
+{
+    if (c.handshaking) return; // nothing can be said inside a handshake that has not finished
+    queue(c, bye);
+    if (c.tls && c.tls->state() == tls::Endpoint::State::Established) {
+        c.tls->shutdown(); // close_notify (RFC 8314 section 3.4)
+        std::string alert = c.tls->takeCiphertext();
+        record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, alert);
+        c.output += alert;
+    }
+    [[maybe_unused]] ssize_t ignored = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
 }
 
 void Server::pump(Connection& c)
@@ -196,10 +374,21 @@ void Server::pump(Connection& c)
         std::string reply = c.session->receive(piece);
         if (!reply.empty()) {
             noteLoginFailures(c, reply);
-            record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, reply);
-            c.output += reply;
+            queue(c, std::move(reply)); // an accepted STLS/STARTTLS: still in plain text
         }
-        if (c.session->closed()) c.closing = true;
+        if (c.session->takeTlsRequest()) {
+            startTls(c);
+            return;
+        }
+        if (c.session->closed()) {
+            c.closing = true;
+            if (c.tls && c.tls->state() == tls::Endpoint::State::Established) {
+                c.tls->shutdown(); // close_notify after the last reply (RFC 8314 section 3.4)
+                std::string alert = c.tls->takeCiphertext();
+                record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, alert);
+                c.output += alert;
+            }
+        }
     }
     if (c.pending() == 0 || c.closing) {
         c.input.clear();
@@ -250,9 +439,9 @@ void Server::poll(int timeoutMs)
 {
     const int64_t now = m_clock.nowMs();
     std::vector<pollfd> fds;
-    fds.reserve(m_connections.size() + 2);
-    if (m_pop3Fd >= 0) fds.push_back({m_pop3Fd, POLLIN, 0});
-    if (m_imapFd >= 0) fds.push_back({m_imapFd, POLLIN, 0});
+    fds.reserve(m_connections.size() + m_listeners.size());
+    for (const Listener& listener : m_listeners)
+        fds.push_back({listener.fd, POLLIN, 0});
     const size_t firstConnection = fds.size();
     int wait = timeoutMs;
     for (auto& c : m_connections) {
@@ -271,9 +460,7 @@ void Server::poll(int timeoutMs)
     if (ready < 0 && errno != EINTR) return;
 
     for (size_t i = 0; i < firstConnection; ++i)
-        if (fds[i].revents & POLLIN)
-            accept(fds[i].fd, fds[i].fd == m_pop3Fd ? wire::Protocol::Pop3 : wire::Protocol::Imap,
-                   fds[i].fd == m_pop3Fd ? m_pop3Port : m_imapPort);
+        if (fds[i].revents & POLLIN) accept(m_listeners[i]);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
         if (fds[i].revents & POLLIN)
@@ -293,10 +480,16 @@ void Server::poll(int timeoutMs)
         if (c->dead) continue;
         std::string news = c->session->takeUnsolicited();
         if (!news.empty()) {
-            record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, news);
-            c->output += news;
+            queue(*c, std::move(news));
             if (c->session->closed()) c->closing = true;
             flush(*c);
+        }
+        // A handshake has its own, short timer, which trickling bytes cannot extend.
+        if (!c->dead && c->handshaking &&
+            later - c->handshakeStartedMs > int64_t(m_options.tlsHandshakeSeconds) * 1000) {
+            close(*c, "TLS handshake timed out after " + std::to_string(m_options.tlsHandshakeSeconds) +
+                          " seconds");
+            continue;
         }
         const int idleSeconds =
             c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
@@ -304,11 +497,8 @@ void Server::poll(int timeoutMs)
         // after QUIT or after shutting down its side must not keep its queue forever.
         if (!c->dead && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {
             // The BYE only between responses, never inside a half-sent one.
-            if (c->protocol == wire::Protocol::Imap && !c->closing && !c->clientDone && c->queued() == 0) {
-                std::string bye = "* BYE autologout: idle for too long\r\n";
-                record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bye);
-                [[maybe_unused]] ssize_t ignored = ::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL);
-            }
+            if (c->protocol == wire::Protocol::Imap && !c->closing && !c->clientDone && c->queued() == 0)
+                sendBye(*c, "* BYE autologout: idle for too long\r\n");
             close(*c, "autologout: idle for too long");
         }
     }
@@ -320,16 +510,14 @@ void Server::shutdown()
     for (auto& c : m_connections) {
         if (c->protocol == wire::Protocol::Imap && !c->dead && !c->session->closed()) {
             // RFC 3501 section 7.1.5: BYE tells the client the server is going away, so it is no surprise.
-            std::string bye = "* BYE maillab is shutting down\r\n";
-            record(*c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bye);
-            [[maybe_unused]] ssize_t ignored = ::send(c->fd, bye.data(), bye.size(), MSG_NOSIGNAL);
+            sendBye(*c, "* BYE maillab is shutting down\r\n");
         }
         close(*c, "the server is shutting down");
     }
     m_connections.clear();
-    if (m_pop3Fd >= 0) ::close(m_pop3Fd);
-    if (m_imapFd >= 0) ::close(m_imapFd);
-    m_pop3Fd = m_imapFd = -1;
+    for (const Listener& listener : m_listeners)
+        ::close(listener.fd);
+    m_listeners.clear();
 }
 
 } // namespace maillab::net

@@ -3,11 +3,13 @@
 #pragma once
 
 #include "store/store.hpp"
+#include "tls/tls_endpoint.hpp"
 #include "wire/clock.hpp"
 #include "wire/session.hpp"
 #include "wire/transcript.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +28,16 @@ struct ServerOptions {
     int loginFailuresBeforeDelay = 3;
     int loginDelayMs = 2000;
     size_t maxQueuedOutput = 8u * 1024 * 1024; // past this, stop reading that client until it catches up
+
+    // TLS (RFC 8314, RFC 2595, RFC 3501 section 6.2.1). With an identity the server also listens for
+    // implicit TLS (POP3S, IMAPS) and offers STLS/STARTTLS on the plain ports; without one, neither.
+    std::shared_ptr<const tls::Identity> tlsIdentity;
+    uint16_t pop3sPort = 1995; // 0: any free port (see Server::pop3sPort())
+    uint16_t imapsPort = 1993;
+    bool loginRequiresTls = false; // on the plain ports: no login before STLS/STARTTLS (LOGINDISABLED)
+    int tlsHandshakeSeconds = 30;  // a handshake not done by then closes the connection
+    // Each SSLKEYLOGFILE line of every TLS connection, as it is made (serve --keylog).
+    std::function<void(const std::string&)> onKeyLogLine;
 };
 
 class Server {
@@ -40,6 +52,8 @@ public:
     bool start(std::string& error);
     uint16_t pop3Port() const { return m_pop3Port; }
     uint16_t imapPort() const { return m_imapPort; }
+    uint16_t pop3sPort() const { return m_pop3sPort; } // 0 without TLS
+    uint16_t imapsPort() const { return m_imapsPort; }
 
     // One round of the event loop: waits up to timeoutMs for activity, then serves all of it.
     void poll(int timeoutMs);
@@ -50,23 +64,36 @@ public:
 
 private:
     struct Connection;
-    void accept(int listenFd, wire::Protocol protocol, uint16_t port);
+    struct Listener {
+        int fd = -1;
+        wire::Protocol protocol = wire::Protocol::Pop3;
+        bool implicitTls = false;
+        uint16_t port = 0;
+    };
+    void accept(const Listener& listener);
     void readFrom(Connection& c);
+    void receiveCiphertext(Connection& c, std::string_view bytes);
+    void afterTls(Connection& c);
+    void startTls(Connection& c);
     void pump(Connection& c);
+    // Server bytes for the client: recorded, encrypted on a TLS connection, and queued.
+    void queue(Connection& c, std::string bytes);
+    void sendBye(Connection& c, const std::string& bye);
     void flush(Connection& c);
     void close(Connection& c, const std::string& why);
-    void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction,
-                std::string bytes);
+    void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes,
+                bool encrypted = false);
     void noteLoginFailures(Connection& c, const std::string& reply);
 
     store::Store& m_store;
     const wire::Clock& m_clock;
     wire::Transcript& m_transcript;
     ServerOptions m_options;
-    int m_pop3Fd = -1;
-    int m_imapFd = -1;
+    std::vector<Listener> m_listeners;
     uint16_t m_pop3Port = 0;
     uint16_t m_imapPort = 0;
+    uint16_t m_pop3sPort = 0;
+    uint16_t m_imapsPort = 0;
     int m_nextSessionId = 1;
     std::vector<std::unique_ptr<Connection>> m_connections;
 };

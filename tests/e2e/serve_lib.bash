@@ -1,12 +1,18 @@
 # Helpers for the tests that run `maillab serve`: start it on free ports, wait for its line, stop it.
-# Source after lib.bash. start_serve sets SERVE_PID, POP3_PORT and IMAP_PORT; the caller's EXIT trap
-# should call stop_serve (stop_all_serves stops every server this script started).
+# Source after lib.bash. start_serve sets SERVE_PID, POP3_PORT and IMAP_PORT, and with TLS (the default)
+# POP3S_PORT, IMAPS_PORT and CERT_FILE; the caller's EXIT trap should call stop_serve (stop_all_serves
+# stops every server this script started). The certificate goes to a config folder beside the log file,
+# never to the real ~/.config.
 SERVE_PIDS=()
 
 start_serve() { # log file, then extra options for `maillab serve`
     local log=$1
     shift
-    "$MAILLAB" serve --pop3-port 0 --imap-port 0 "$@" >"$log" 2>&1 &
+    local config
+    config="$(cd "$(dirname "$log")" && pwd)/config"
+    : >"$log" # emptied now, so the wait below cannot read the line of an earlier server on the same log
+    XDG_CONFIG_HOME="$config" "$MAILLAB" serve --pop3-port 0 --imap-port 0 --pop3s-port 0 --imaps-port 0 \
+        "$@" >"$log" 2>&1 &
     SERVE_PID=$!
     SERVE_PIDS+=("$SERVE_PID")
     local line=""
@@ -23,7 +29,10 @@ start_serve() { # log file, then extra options for `maillab serve`
     fi
     POP3_PORT=$(sed -E 's/.*POP3 on 127\.0\.0\.1:([0-9]+),.*/\1/' <<<"$line")
     IMAP_PORT=$(sed -E 's/.*IMAP on 127\.0\.0\.1:([0-9]+) .*/\1/' <<<"$line")
-    echo "serve (pid $SERVE_PID): POP3 on $POP3_PORT, IMAP on $IMAP_PORT"
+    POP3S_PORT=$(sed -nE 's/^maillab serve: POP3S on 127\.0\.0\.1:([0-9]+),.*/\1/p' "$log")
+    IMAPS_PORT=$(sed -nE 's/^maillab serve: .*IMAPS on 127\.0\.0\.1:([0-9]+) .*/\1/p' "$log")
+    CERT_FILE=$(sed -n 's/^maillab serve: TLS certificate //p' "$log")
+    echo "serve (pid $SERVE_PID): POP3 on $POP3_PORT, IMAP on $IMAP_PORT${POP3S_PORT:+, POP3S on $POP3S_PORT, IMAPS on $IMAPS_PORT}"
 }
 
 stop_serve() { # pid (default: the last one started); SIGTERM, then SIGKILL after 5 s
