@@ -166,33 +166,13 @@ std::shared_ptr<const tls::Identity> serverIdentity(const Options& o)
     return std::make_shared<const tls::Identity>(std::move(identity));
 }
 
-// serve --log: what the programs said, line by line; for TLS connections the decrypted lines, marked, and
-// the handshake as one note. The ciphertext itself (TlsRecord entries) is not printed.
+// serve --log: what the programs said, line by line; for TLS connections the decrypted lines, marked
+// "[TLS]" by formatEntry, and the handshake as one note. The ciphertext itself (TlsRecord entries) is not
+// printed.
 void printLogEntry(const wire::TranscriptEntry& e)
 {
     if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) return;
-    std::string text = wire::formatEntry(e, true);
-    if (e.kind == wire::TranscriptEntry::Kind::Data && e.encrypted) {
-        // "[peer#3] C: USER alice" becomes "[peer#3] TLS C: USER alice".
-        const std::string tag = "[" + e.device + "#" + std::to_string(e.sessionId) + "] ";
-        std::string marked;
-        size_t pos = 0;
-        while (pos < text.size()) {
-            size_t end = text.find('\n', pos);
-            end = end == std::string::npos ? text.size() : end + 1;
-            std::string_view line(text.data() + pos, end - pos);
-            if (line.substr(0, tag.size()) == tag) {
-                marked += tag;
-                marked += "TLS ";
-                marked += line.substr(tag.size());
-            } else {
-                marked += line;
-            }
-            pos = end;
-        }
-        text = std::move(marked);
-    }
-    std::cout << text << std::flush;
+    std::cout << wire::formatEntry(e, true) << std::flush;
 }
 
 } // namespace

@@ -68,6 +68,10 @@ bool RemoteLink::runAction(int timeoutMs, std::string& error)
     while (m_client.busy()) {
         const wire::ClientEngine::Request& request = m_client.request();
         switch (request.kind) {
+        case Kind::StartTls:
+            // The simulated devices speak TLS in-process; over a socket, `maillab connect` stays plain text.
+            error = "maillab connect does not speak TLS: use a plain-text port, or curl/Python for TLS";
+            return false;
         case Kind::Connect:
             if (!open(error)) return false;
             record(wire::TranscriptEntry::Kind::Connected, wire::Direction::ClientToServer,

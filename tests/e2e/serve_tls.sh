@@ -36,7 +36,7 @@ run_py "curl and Python over implicit TLS and STLS/STARTTLS" open
 log=$(cat "$tmp/serve.log")
 expect_contains "--log notes the handshake in one line" "$log" "-- TLS handshake done: TLSv1.3 TLS_AES_256_GCM_SHA384 --"
 expect_contains "--log shows TLS 1.2 too" "$log" "-- TLS handshake done: TLSv1.2 "
-expect_contains "--log prints decrypted lines, marked TLS" "$log" "] TLS C: USER alice"
+expect_contains "--log prints decrypted lines, marked TLS" "$log" "] [TLS] C: USER alice"
 expect_contains "--log shows STARTTLS accepted in plain text" "$log" "] S: a OK Begin TLS negotiation now"
 expect_contains "--log notes bytes dropped after STARTTLS" "$log" "bytes that came after the TLS request"
 expect_contains "--log notes the failed verification of a client without the CA" "$log" "TLS handshake failed: "
