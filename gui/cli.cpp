@@ -52,7 +52,7 @@ void printUsage()
                  "  dashboard [FILE.json] [--presenter] [--theme light]\n"
                  "                          the dashboard with this lesson (what no command opens)\n"
                  "  screenshot --out FILE.png [--lesson FILE.json] [--step N] [--panel NAME]\n"
-                 "             [--size WxH] [--theme dark|light] [--presenter]\n"
+                 "             [--size WxH] [--theme dark|light] [--presenter] [--eavesdropper]\n"
                  "             [--comparison checks-twice|two-devices|lost-laptop] [--compare-steps N]\n"
                  "                          render the dashboard offscreen to a PNG (xvfb-run -a without\n"
                  "                          a display); panels: lesson transcript mailboxes devices\n"

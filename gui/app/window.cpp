@@ -1,6 +1,7 @@
 #include "window.hpp"
 
 #include "diagram_panels.hpp"
+#include "transcript_panel.hpp"
 #include "util/text.hpp"
 
 #include <GLFW/glfw3.h>
@@ -147,11 +148,13 @@ int runScreenshot(const cli::Args& args)
 {
     std::string lesson, out, panel, theme = "dark", comparison;
     int step = 0, width = 1600, height = 900, compareSteps = 0;
-    bool presenter = false;
+    bool presenter = false, eavesdropper = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string { return i + 1 < args.size() ? args[++i] : std::string(); };
-        if (a == "--lesson")
+        if (a == "--eavesdropper")
+            eavesdropper = true;
+        else if (a == "--lesson")
             lesson = value();
         else if (a == "--out")
             out = value();
@@ -195,7 +198,7 @@ int runScreenshot(const cli::Args& args)
     if (out.empty()) {
         std::cerr << "usage: maillab screenshot [--lesson FILE] [--step N] --out FILE.png [--panel NAME]\n"
                      "                          [--size WxH] [--theme dark|light] [--presenter]\n"
-                     "                          [--comparison ID] [--compare-steps N]\n";
+                     "                          [--comparison ID] [--compare-steps N] [--eavesdropper]\n";
         return 2;
     }
     gui::DashboardOptions options;
@@ -225,6 +228,9 @@ int runScreenshot(const cli::Args& args)
     }
     dashboard.loadFonts();
     dashboard.player().replayTo(step);
+    if (auto* transcript = dynamic_cast<gui::TranscriptPanel*>(dashboard.panel("transcript"));
+        eavesdropper && transcript)
+        transcript->setView(gui::TranscriptPanel::View::Eavesdropper);
     // The compare panel plays its own comparison, not the lesson.
     if (gui::Panel* compare = dashboard.panel("compare")) {
         if (!comparison.empty() && !gui::chooseComparison(*compare, comparison)) {
