@@ -43,6 +43,7 @@ void printUsage()
                  "        --accounts FILE.json          your own accounts instead of the demo ones\n"
                  "        --maildir DIR                 keep the mail in Maildirs under DIR\n"
                  "        --log                         print every exchange as C:/S: lines\n"
+                 "        --gui                         and watch the clients in the dashboard\n"
                  "        --max-connections N --max-line N --max-literal N --pop3-idle S --imap-idle S\n"
                  "        --login-failures N --login-delay-ms MS\n"
                  "  connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"

@@ -1,4 +1,5 @@
 // maillab serve and maillab connect: the network subcommands.
+#include "app/window.hpp"
 #include "cli.hpp"
 #include "imap/imap_client.hpp"
 #include "net/remote_link.hpp"
@@ -185,7 +186,7 @@ int runServe(const Args& args)
                        "--max-literal", "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms",
                        "--accounts", "--maildir", "--pop3s-port", "--imaps-port", "--cert", "--key",
                        "--keylog", "--handshake-timeout"},
-                      {"--standard-ports", "--log", "--no-tls", "--require-tls"}, o))
+                      {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui"}, o))
         return 2;
     net::ServerOptions options;
     const bool standard = o.has("--standard-ports");
@@ -314,7 +315,16 @@ int runServe(const Args& args)
                   << (options.loginRequiresTls ? ", where no login is allowed before them" : "") << std::endl;
     std::cout << "maillab serve: POP3 on " << options.bindAddress << ":" << server.pop3Port() << ", IMAP on "
               << options.bindAddress << ":" << server.imapPort() << " (Ctrl-C to stop)" << std::endl;
-    while (!g_stop)
+    bool served = false;
+    if (o.has("--gui")) {
+        // The dashboard polls the server once a frame and shows its clients as they talk.
+        int code = app::runDashboard(
+            {}, [&](gui::Dashboard& dashboard) { dashboard.watchServer(store, transcript, &server); },
+            [] { return !g_stop; });
+        served = code >= 0;
+        if (!served) std::cerr << "maillab serve: no display for --gui: serving without the dashboard\n";
+    }
+    while (!served && !g_stop)
         server.poll(250);
     server.shutdown();
     std::cout << "maillab serve: stopped; sessions that had not said QUIT deleted nothing" << std::endl;

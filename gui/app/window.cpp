@@ -105,7 +105,8 @@ struct Window {
 
 } // namespace
 
-int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Dashboard&)>& setup)
+int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Dashboard&)>& setup,
+                 const std::function<bool()>& keepRunning)
 {
     Window window;
     std::string error;
@@ -130,7 +131,8 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
     }
     if (setup) setup(dashboard);
     double last = glfwGetTime();
-    while (!glfwWindowShouldClose(window.handle) && !dashboard.quitRequested()) {
+    while (!glfwWindowShouldClose(window.handle) && !dashboard.quitRequested() &&
+           (!keepRunning || keepRunning())) {
         // Sleep until something happens, but wake for a running lesson or a live server.
         if (dashboard.player().running() || dashboard.liveMode())
             glfwWaitEventsTimeout(1.0 / 60);

@@ -10,7 +10,9 @@ namespace maillab::app {
 
 // Opens the dashboard; returns the exit code, or -1 when there is no display to open it on.
 // setup runs once the dashboard exists (serve --gui attaches its server there); poll runs every frame.
-int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Dashboard&)>& setup = {});
+// keepRunning is asked every frame (serve --gui stops on Ctrl-C in the terminal too).
+int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Dashboard&)>& setup = {},
+                 const std::function<bool()>& keepRunning = {});
 
 // maillab screenshot --lesson FILE --step N --out FILE.png [--panel NAME] [--size WxH] [--theme light]
 int runScreenshot(const cli::Args& args);

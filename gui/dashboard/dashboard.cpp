@@ -89,7 +89,8 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     for (const auto& file : m_lessonFiles) {
         auto loaded = scenario::loadScenario(file);
         auto* lesson = std::get_if<scenario::Scenario>(&loaded);
-        m_lessonTitles[file.filename()] = lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
+        m_lessonTitles[file.filename()] =
+            lesson && !lesson->title.empty() ? lesson->title : file.stem().string();
     }
     std::filesystem::path lesson = m_options.lesson;
     if (lesson.empty()) {
@@ -192,6 +193,9 @@ void Dashboard::refreshContext()
         c.transcript = m_live.transcript();
         c.store = m_live.store();
         c.nowMs = m_live.clock().nowMs();
+        if (net::Server* server = m_live.server())
+            for (const auto& s : server->sessions())
+                c.sessions.push_back({s.id, s.peer, s.protocol, s.session});
         return;
     }
     c.player = &m_player;
@@ -272,7 +276,8 @@ void Dashboard::drawMenuBar()
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("Lesson")) {
         for (const auto& file : m_lessonFiles)
-            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr, file.filename() == m_player.file().filename())) {
+            if (ImGui::MenuItem(lessonTitle(file).c_str(), nullptr,
+                                file.filename() == m_player.file().filename())) {
                 m_liveMode = false;
                 m_player.load(file);
             }
@@ -298,7 +303,8 @@ void Dashboard::drawMenuBar()
             "POP3 (RFC 1939) and IMAP (RFC 3501), and every byte they exchange is shown.\n\n"
             "Lesson: Step runs one exchange (a command and its whole reply); Run plays them at the chosen "
             "speed; Back goes one step back; questions appear before the step that answers them.\n"
-            "Wire transcript: what the devices (C:) and the server (S:) said. Hover a command to learn what it "
+            "Wire transcript: what the devices (C:) and the server (S:) said. Hover a command to learn what "
+            "it "
             "does.\n"
             "Server mailboxes: the server's copy of the mail. Devices: what each device stored itself.\n"
             "Sequence diagram: who talked to whom, in order. Session state: why a command is refused in one "

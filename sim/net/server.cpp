@@ -505,6 +505,15 @@ void Server::poll(int timeoutMs)
     std::erase_if(m_connections, [](const std::unique_ptr<Connection>& c) { return c->dead; });
 }
 
+std::vector<Server::SessionInfo> Server::sessions() const
+{
+    std::vector<SessionInfo> out;
+    for (const auto& c : m_connections)
+        if (c->session && !c->dead)
+            out.push_back({c->sessionId, c->peer, c->protocol, c->session.get(), c->tls != nullptr});
+    return out;
+}
+
 void Server::shutdown()
 {
     for (auto& c : m_connections) {

@@ -62,6 +62,17 @@ public:
 
     size_t connectionCount() const { return m_connections.size(); }
 
+    // The open connections' server sides, for the dashboard (state diagrams, POP3 deletion marks); valid
+    // until the next poll().
+    struct SessionInfo {
+        int id = 0;
+        std::string peer; // "127.0.0.1:54321", the device name in the transcript
+        wire::Protocol protocol = wire::Protocol::Pop3;
+        const wire::ServerSession* session = nullptr;
+        bool tls = false;
+    };
+    std::vector<SessionInfo> sessions() const;
+
 private:
     struct Connection;
     struct Listener {
