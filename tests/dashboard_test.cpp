@@ -197,6 +197,15 @@ TEST(Dashboard, PresenterModeAndThemeSwitch)
     gui.frame();
     gui.frame();
     EXPECT_GT(ImGui::GetIO().FontDefault->FontSize, normal * 1.3f);
+    // Fewer, larger panels on a projector; the others come back afterwards.
+    EXPECT_FALSE(gui.dashboard().panel("sequence")->open);
+    EXPECT_FALSE(gui.dashboard().panel("breakpoints")->open);
+    EXPECT_TRUE(gui.dashboard().panel("transcript")->open);
+    gui.dashboard().setPresenter(false);
+    gui.frame();
+    EXPECT_TRUE(gui.dashboard().panel("sequence")->open);
+    EXPECT_TRUE(gui.dashboard().panel("breakpoints")->open);
+    EXPECT_LT(ImGui::GetIO().FontDefault->FontSize, normal * 1.1f);
     ImVec4 darkText = ImGui::GetStyle().Colors[ImGuiCol_Text];
     gui.dashboard().setTheme(gui::Theme::Light);
     gui.frame();

@@ -100,6 +100,10 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     }
     if (!lesson.empty()) m_player.load(lesson);
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
+    if (m_options.presenter) {
+        m_options.presenter = false;
+        setPresenter(true);
+    }
 }
 
 Dashboard::~Dashboard() = default;
@@ -145,8 +149,34 @@ void Dashboard::loadFonts()
 
 void Dashboard::setPresenter(bool on)
 {
+    if (on != m_options.presenter && m_options.onlyPanel.empty()) {
+        // On a projector, fewer and larger panels: the lesson, the wire, the server and the devices. The
+        // others close (View opens them again) and come back when presenter mode ends.
+        if (on) {
+            m_openBeforePresenter.clear();
+            for (auto& panel : m_panels) {
+                m_openBeforePresenter[panel->id()] = panel->open;
+                panel->open = presenterRect(panel->id()).has_value();
+            }
+        } else {
+            for (auto& panel : m_panels)
+                if (auto it = m_openBeforePresenter.find(panel->id()); it != m_openBeforePresenter.end())
+                    panel->open = it->second;
+        }
+        m_resetLayout = true;
+    }
     m_options.presenter = on;
     m_styleDirty = true;
+}
+
+std::optional<ImVec4> Dashboard::presenterRect(std::string_view id)
+{
+    if (id == "lesson") return ImVec4(0.0f, 0.0f, 0.34f, 0.56f);
+    if (id == "mailboxes") return ImVec4(0.0f, 0.56f, 0.34f, 0.44f);
+    if (id == "transcript") return ImVec4(0.34f, 0.0f, 0.40f, 1.0f);
+    if (id == "devices") return ImVec4(0.74f, 0.0f, 0.26f, 0.56f);
+    if (id == "state") return ImVec4(0.74f, 0.56f, 0.26f, 0.44f);
+    return std::nullopt;
 }
 
 void Dashboard::setTheme(Theme theme)
@@ -340,7 +370,8 @@ void Dashboard::drawPanels()
             const float top = ImGui::GetFrameHeight();
             const ImVec2 origin(viewport->Pos.x, viewport->Pos.y + top);
             const ImVec2 area(viewport->Size.x, viewport->Size.y - top);
-            ImVec4 r = panel->defaultRect();
+            ImVec4 r = m_options.presenter ? presenterRect(panel->id()).value_or(panel->defaultRect())
+                                           : panel->defaultRect();
             ImGuiCond cond = m_resetLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
             ImGui::SetNextWindowPos(ImVec2(origin.x + r.x * area.x, origin.y + r.y * area.y), cond);
             ImGui::SetNextWindowSize(ImVec2(r.z * area.x, r.w * area.y), cond);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,7 @@ private:
     void drawMenuBar();
     void drawPanels();
     void handleShortcuts();
+    static std::optional<ImVec4> presenterRect(std::string_view id);
 
     DashboardOptions m_options;
     LessonPlayer m_player;
@@ -82,6 +84,7 @@ private:
     bool m_quit = false;
     bool m_styleDirty = true;
     int m_presenterKey = -1;
+    std::map<std::string, bool> m_openBeforePresenter;
 };
 
 } // namespace maillab::gui

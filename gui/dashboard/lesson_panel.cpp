@@ -88,8 +88,11 @@ private:
         if (ImGui::Button(player.running() ? "Pause" : "Run >>")) player.setRunning(!player.running());
         probe::track("Run");
         ImGui::EndDisabled();
-        ImGui::SameLine();
-        ImGui::SetNextItemWidth(std::max(80.0f, ImGui::GetContentRegionAvail().x));
+        // The speed slider goes beside the buttons when there is room, below them when not (presenter mode).
+        float room =
+            ImGui::GetWindowContentRegionMax().x - (ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x);
+        if (room > ImGui::GetFontSize() * 9) ImGui::SameLine();
+        ImGui::SetNextItemWidth(-1);
         ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f steps/s",
                            ImGuiSliderFlags_Logarithmic);
         probe::track("Speed");
