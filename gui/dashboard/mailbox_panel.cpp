@@ -7,22 +7,13 @@
 #include "panels.hpp"
 #include "pop3/pop3_session.hpp"
 #include "ui_probe.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 namespace maillab::gui {
 namespace {
-
-std::string thousands(uint64_t n)
-{
-    std::string digits = std::to_string(n), out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
-}
 
 std::string flagText(const store::StoredMessage& m)
 {
@@ -304,9 +295,9 @@ void MailboxPanel::drawFolder(Context& c)
     for (const store::StoredMessage& m : mailbox.messages)
         bytes += m.size();
     ImGui::Text("%s / %s", m_user.c_str(), mailbox.name.c_str());
-    std::string text = thousands(mailbox.messages.size()) +
-                       (mailbox.messages.size() == 1 ? " message, " : " messages, ") + thousands(bytes) +
-                       " bytes";
+    std::string text = util::withThousands(mailbox.messages.size()) +
+                       (mailbox.messages.size() == 1 ? " message, " : " messages, ") +
+                       util::withThousands(bytes) + " bytes";
     flowText(text.c_str());
     ImGui::TextColored(c.palette.dim, "%s", text.c_str());
     text = "UIDVALIDITY " + std::to_string(mailbox.uidValidity);
@@ -411,7 +402,7 @@ void MailboxPanel::drawMessages(Context& c, const store::Mailbox& mailbox)
                 ImGui::SetTooltip("\\Deleted: marked for deletion. EXPUNGE or CLOSE removes it for good "
                                   "(RFC 3501 section 6.4.3).");
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(thousands(m.size()).c_str());
+            ImGui::TextUnformatted(util::withThousands(m.size()).c_str());
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(s.from.c_str());
             if (going) strikeThrough(p.deleted);

@@ -8,6 +8,7 @@
 #include "pop3/pop3_types.hpp"
 #include "tls/tls_endpoint.hpp"
 #include "ui_probe.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -81,16 +82,6 @@ size_t lineCount(std::string_view b)
          (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))); ++p)
         ++n;
     return b.back() == '\n' ? n : n + 1;
-}
-
-std::string thousands(uint64_t n)
-{
-    std::string digits = std::to_string(n), out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i && (digits.size() - i) % 3 == 0) out += ',';
-        out += digits[i];
-    }
-    return out;
 }
 
 void formatTime(int64_t ms, char (&out)[16])
@@ -761,10 +752,10 @@ void TranscriptPanel::drawSearch(Context& c)
         if (m_matches.empty())
             ImGui::TextColored(c.palette.bad, "no line matches");
         else if (m_currentMatch < 0)
-            ImGui::Text("%s line%s match", thousands(m_matches.size()).c_str(),
+            ImGui::Text("%s line%s match", util::withThousands(m_matches.size()).c_str(),
                         m_matches.size() == 1 ? "" : "s");
         else
-            ImGui::Text("%d of %s", m_currentMatch + 1, thousands(m_matches.size()).c_str());
+            ImGui::Text("%d of %s", m_currentMatch + 1, util::withThousands(m_matches.size()).c_str());
         flow(checkboxWidth("only matching lines"));
         if (ImGui::Checkbox("only matching lines", &m_onlyMatching)) {
             m_dirty = true;
@@ -989,7 +980,7 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
     if (row.hidden > 0) {
         ImGui::SameLine();
         ImGui::TextColored(p.dim, "\u2026 %u more line%s, %s bytes", row.hidden, row.hidden == 1 ? "" : "s",
-                           thousands(e.bytes.size()).c_str());
+                           util::withThousands(e.bytes.size()).c_str());
         probe::track("Unfold " + std::to_string(row.entry));
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("Click to show every line of this %s", fromClient ? "command" : "reply");
@@ -1031,7 +1022,8 @@ void TranscriptPanel::drawTooltip(Context& c, const Row& row, const wire::Transc
         ImGui::TextColored(c.palette.dim, "%s", what->rfc.c_str());
     }
     if (row.hidden > 0)
-        ImGui::TextColored(c.palette.dim, "Click to show all %s lines", thousands(row.hidden + 1).c_str());
+        ImGui::TextColored(c.palette.dim, "Click to show all %s lines",
+                           util::withThousands(row.hidden + 1).c_str());
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
 }

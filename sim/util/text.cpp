@@ -152,4 +152,14 @@ std::string escapeForDisplay(std::string_view bytes)
     return out;
 }
 
+std::string withThousands(uint64_t n)
+{
+    std::string digits = std::to_string(n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 } // namespace maillab::util

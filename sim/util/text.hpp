@@ -14,6 +14,8 @@ bool istartsWith(std::string_view text, std::string_view prefix);
 std::string toUpper(std::string_view text);
 std::string toLower(std::string_view text);
 std::string_view trim(std::string_view text);
+// 1437 -> "1,437": byte and message counts as people read them.
+std::string withThousands(uint64_t n);
 
 // Whole unsigned decimal number, no sign, no spaces; nullopt on anything else or overflow.
 std::optional<uint64_t> parseNumber(std::string_view text);
