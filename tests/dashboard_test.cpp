@@ -249,6 +249,27 @@ TEST(Dashboard, TypingInATextFieldDoesNotStep)
 namespace maillab::test {
 namespace {
 
+// ImGui writes imgui.ini when its context ends, after the app's dashboard is gone (found by ASan in
+// serve --gui): the dashboard saves first and takes its settings handler with it.
+TEST(Dashboard, SettingsOutliveNoDashboard)
+{
+    ImGuiContext* context = ImGui::CreateContext();
+    auto ini = std::filesystem::temp_directory_path() / "maillab-test-imgui.ini";
+    std::filesystem::remove(ini);
+    const std::string iniPath = ini.string();
+    ImGui::GetIO().IniFilename = iniPath.c_str();
+    {
+        gui::Dashboard dashboard(lesson("pop3-keep-mode.json"));
+        dashboard.registerSettings();
+        dashboard.setTheme(gui::Theme::Light);
+    }
+    std::string saved = ImGui::SaveIniSettingsToMemory();
+    EXPECT_EQ(saved.find("[Maillab]"), std::string::npos) << "no handler left pointing at the dead dashboard";
+    ImGui::DestroyContext(context);
+    EXPECT_NE(readFile(ini).find("Theme=light"), std::string::npos) << "saved when the dashboard ended";
+    std::filesystem::remove(ini);
+}
+
 TEST(Dashboard, ThemePresenterAndLessonAreSavedWithTheLayout)
 {
     std::string saved;

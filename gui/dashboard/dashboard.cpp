@@ -106,7 +106,21 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     }
 }
 
-Dashboard::~Dashboard() = default;
+Dashboard::~Dashboard()
+{
+    // ImGui saves imgui.ini when its context ends, which may be after this dashboard is gone: save now,
+    // while the settings handler can still read it, and take the handler out.
+    ImGuiContext* context = ImGui::GetCurrentContext();
+    if (!m_settingsRegistered || !context) return;
+    if (ImGui::GetIO().IniFilename) ImGui::SaveIniSettingsToDisk(ImGui::GetIO().IniFilename);
+    ImGui::GetIO().IniFilename = nullptr;
+    auto& handlers = context->SettingsHandlers;
+    for (int i = 0; i < handlers.Size; ++i)
+        if (handlers[i].UserData == this) {
+            handlers.erase(handlers.Data + i);
+            break;
+        }
+}
 
 std::string Dashboard::lessonTitle(const std::filesystem::path& file) const
 {
@@ -274,6 +288,7 @@ void Dashboard::registerSettings()
         out->append("\n");
     };
     ImGui::GetCurrentContext()->SettingsHandlers.push_back(handler);
+    m_settingsRegistered = true;
 }
 
 void Dashboard::handleShortcuts()

@@ -84,6 +84,7 @@ private:
     bool m_quit = false;
     bool m_styleDirty = true;
     int m_presenterKey = -1;
+    bool m_settingsRegistered = false;
     std::map<std::string, bool> m_openBeforePresenter;
 };
 
