@@ -157,7 +157,8 @@ void Dashboard::loadFonts()
         return io.Fonts->AddFontFromFileTTF(file.c_str(), size, &config, ranges);
     };
     m_normalFonts = {add(sans, 16.0f), add(mono, 15.0f), add(sans, 21.0f)};
-    m_presenterFonts = {add(sans, 25.0f), add(mono, 23.0f), add(sans, 32.0f)};
+    // Large enough for the back row, small enough that a 1280x720 projector still shows whole lines.
+    m_presenterFonts = {add(sans, 22.0f), add(mono, 20.0f), add(sans, 28.0f)};
     m_styleDirty = true;
 }
 

@@ -79,11 +79,14 @@ private:
         } else if (ImGui::BeginTable("local", 5,
                                      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                                          ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp)) {
-            ImGui::TableSetupColumn("Folder");
-            ImGui::TableSetupColumn("From");
+            // On a projector the narrow panel keeps what the lessons are about: which message, and how much
+            // of it the device holds.
+            const ImGuiTableColumnFlags secondary = c.presenter ? ImGuiTableColumnFlags_Disabled : 0;
+            ImGui::TableSetupColumn("Folder", secondary);
+            ImGui::TableSetupColumn("From", secondary);
             ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 2.0f);
             ImGui::TableSetupColumn("Held");
-            ImGui::TableSetupColumn("Read");
+            ImGui::TableSetupColumn("Read", secondary);
             ImGui::TableHeadersRow();
             ImGuiListClipper clipper;
             clipper.Begin(static_cast<int>(local.messages().size()));

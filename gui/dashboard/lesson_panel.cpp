@@ -116,9 +116,12 @@ private:
         const scenario::Simulation& sim = *player.simulation();
         const scenario::Scenario& lesson = player.scenario();
         ImGui::BeginChild("narration", ImVec2(0, 0), false);
-        ImGui::PushFont(c.fonts.heading);
-        ImGui::TextWrapped("%s", lesson.title.c_str());
-        ImGui::PopFont();
+        if (!c.presenter) { // in presenter mode the menu bar carries the title and the narration gets the
+                            // room
+            ImGui::PushFont(c.fonts.heading);
+            ImGui::TextWrapped("%s", lesson.title.c_str());
+            ImGui::PopFont();
+        }
         size_t last = sim.actionOfStep(player.stepNumber());
         if (last == SIZE_MAX) {
             ImGui::TextWrapped("%s", lesson.description.c_str());

@@ -634,8 +634,11 @@ void TranscriptPanel::drawToolbar(Context& c)
     tooltip(
         "Keep the newest line in sight. Scrolling up stops following; tick it (or scroll to the bottom) to "
         "follow again.");
-    drawFilters(c);
-    drawSearch(c);
+    // On a projector the rows matter more than the tools: filters and search fold away until opened.
+    if (!c.presenter || ImGui::TreeNodeEx("Filters and search", ImGuiTreeNodeFlags_NoTreePushOnOpen)) {
+        drawFilters(c);
+        drawSearch(c);
+    }
     if (m_view == View::Eavesdropper)
         ImGui::TextColored(c.palette.tls, m_sawTls
                                               ? "An eavesdropper reads plain connections as they are; of "
