@@ -110,16 +110,6 @@ bool loadAccounts(const std::string& file, store::Store& store)
 
 // Where serve keeps its certificate: $MAILLAB_CONFIG_DIR (tests), else $XDG_CONFIG_HOME/maillab, else
 // ~/.config/maillab (the XDG Base Directory rules: a relative XDG_CONFIG_HOME is ignored).
-std::filesystem::path configDir()
-{
-    if (const char* dir = std::getenv("MAILLAB_CONFIG_DIR"); dir && *dir) return dir;
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
-        return std::filesystem::path(xdg) / "maillab";
-    if (const char* home = std::getenv("HOME"); home && *home)
-        return std::filesystem::path(home) / ".config" / "maillab";
-    return {};
-}
-
 std::string hostName()
 {
     char name[256] = {};
@@ -143,7 +133,7 @@ std::shared_ptr<const tls::Identity> serverIdentity(const Options& o)
         identity = tls::loadFiles(*cert, *key, error);
         certPath = *cert;
     } else {
-        std::filesystem::path dir = configDir();
+        std::filesystem::path dir = util::configDir();
         if (dir.empty()) {
             std::cerr
                 << "maillab: no HOME or XDG_CONFIG_HOME to keep a certificate in; give --cert and --key, "

@@ -30,7 +30,6 @@ GuiHarness::~GuiHarness()
 void GuiHarness::frame(double seconds)
 {
     ImGui::GetIO().DeltaTime = static_cast<float>(seconds > 0 ? seconds : 1.0 / 60);
-    gui::probe::clear();
     ImGui::NewFrame();
     m_dashboard->frame(seconds);
     ImGui::Render();

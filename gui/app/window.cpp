@@ -2,6 +2,7 @@
 
 #include "diagram_panels.hpp"
 #include "transcript_panel.hpp"
+#include "util/paths.hpp"
 #include "util/text.hpp"
 
 #include <GLFW/glfw3.h>
@@ -27,19 +28,6 @@ using Viewport = void (*)(int, int, int, int);
 using ClearColor = void (*)(float, float, float, float);
 using Clear = void (*)(unsigned);
 constexpr unsigned kGlColorBufferBit = 0x00004000;
-
-// imgui.ini and settings live in the user's config folder, not wherever maillab was started.
-std::filesystem::path configDir()
-{
-    std::filesystem::path base;
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
-        base = xdg;
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        base = std::filesystem::path(home) / ".config";
-    else
-        return {};
-    return base / "maillab";
-}
 
 struct Window {
     GLFWwindow* handle = nullptr;
@@ -112,7 +100,8 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
     std::string error;
     if (!window.open(1600, 900, true, error)) return -1;
     glfwMaximizeWindow(window.handle);
-    std::filesystem::path config = configDir();
+    // imgui.ini and settings live in the user's config folder, not wherever maillab was started.
+    std::filesystem::path config = util::configDir();
     static std::string iniPath; // ImGui keeps the pointer
     if (!config.empty()) {
         std::error_code ec;

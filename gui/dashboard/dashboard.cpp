@@ -1,6 +1,7 @@
 #include "dashboard.hpp"
 
 #include "panels.hpp"
+#include "ui_probe.hpp"
 #include "util/paths.hpp"
 
 #include <algorithm>
@@ -237,7 +238,6 @@ void Dashboard::refreshContext()
     if (m_liveMode) {
         c.transcript = m_live.transcript();
         c.store = m_live.store();
-        c.nowMs = m_live.clock().nowMs();
         if (net::Server* server = m_live.server())
             for (const auto& s : server->sessions())
                 c.sessions.push_back({s.id, s.peer, s.protocol, s.session});
@@ -248,7 +248,6 @@ void Dashboard::refreshContext()
     if (!sim) return;
     c.transcript = &sim->transcript();
     c.store = &sim->store();
-    c.nowMs = sim->clock().nowMs();
     c.changes = &m_player.changes();
     for (auto& device : sim->devices()) {
         c.devices.push_back(device.get());
@@ -309,9 +308,10 @@ void Dashboard::frame(double seconds)
 {
     if (m_styleDirty) applyStyle();
     handleShortcuts();
+    // The widget rectangles are this frame's; names of rows and sessions long gone must not pile up.
+    probe::clear();
     m_player.tick(seconds);
     m_live.poll();
-    refreshContext();
     if (m_options.onlyPanel.empty()) drawMenuBar();
     drawPanels();
     m_resetLayout = false;

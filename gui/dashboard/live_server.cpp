@@ -15,12 +15,7 @@ bool LiveServer::start(uint16_t pop3Port, uint16_t imapPort, std::string& error)
 {
     stop();
     m_ownStore = std::make_unique<store::Store>(static_cast<uint32_t>(m_clock.nowSeconds()));
-    std::vector<std::string> problems;
-    for (const store::DemoAccount& demo : store::kDemoAccounts) {
-        m_ownStore->addAccount(demo.user, demo.password);
-        store::addStandardMailboxes(*m_ownStore, demo.user);
-        store::loadUserMail(*m_ownStore, util::assetsDir() / "mail", demo.user, {}, problems);
-    }
+    store::loadDemoAccounts(*m_ownStore, util::assetsDir() / "mail");
     m_ownTranscript = std::make_unique<wire::Transcript>();
     m_ownTranscript->setByteLimit(4u * 1024 * 1024);
     net::ServerOptions options;

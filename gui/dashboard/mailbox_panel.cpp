@@ -143,10 +143,6 @@ void MailboxPanel::refresh(const Context& c)
                 m_marksNow.insert({s.id, entry.uid});
             }
     }
-    m_flaggedDeleted.clear();
-    if (m_shown)
-        for (const store::StoredMessage& m : m_shown->messages)
-            if (m.has(store::kDeleted)) m_flaggedDeleted.insert(m.uid);
 
     // The store's changes of the last step, and the DELEs it sent (they change no stored message): a mark is
     // new when the frame before the step did not see it.

@@ -31,7 +31,9 @@ public:
     // Marked for deletion in the shown folder: by a POP3 session's DELE (until QUIT) or IMAP's \Deleted.
     bool markedForDeletion(uint32_t uid) const
     {
-        return m_marked.contains(uid) || m_flaggedDeleted.contains(uid);
+        if (m_marked.contains(uid)) return true;
+        const store::StoredMessage* m = m_shown ? m_shown->find(uid) : nullptr;
+        return m && m->has(store::kDeleted); // IMAP \Deleted, waiting for EXPUNGE
     }
     // Highlighted as changed by the last step.
     bool highlighted(uint32_t uid) const { return m_changedUids.contains(uid); }
@@ -65,7 +67,6 @@ private:
 
     // Worked out once a frame for the shown folder.
     std::map<uint32_t, std::string> m_marked; // uid -> the device whose POP3 session marked it
-    std::set<uint32_t> m_flaggedDeleted;      // IMAP \Deleted
     std::set<uint32_t> m_changedUids;         // the last step's changes, and newly marked DELEs
     std::string m_lockHolder;
 

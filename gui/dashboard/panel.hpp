@@ -66,7 +66,6 @@ struct Context {
     std::vector<scenario::Device*> devices; // simulated devices, empty in live mode
     std::vector<SessionView> sessions;      // open connections
     const StepChanges* changes = nullptr;
-    int64_t nowMs = 0;
 };
 
 // A dockable window of the dashboard. id() names it on the command line (screenshot --panel ID).

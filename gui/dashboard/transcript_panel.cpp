@@ -24,7 +24,6 @@ namespace {
 using Kind = wire::TranscriptEntry::Kind;
 
 constexpr uint8_t kHead = 1;            // the first line of an entry: time and session are shown there
-constexpr uint8_t kTail = 2;            // the last line of a folded IMAP reply: its tagged status
 constexpr uint8_t kFoldable = 4;        // the entry has more than one line
 constexpr size_t kMaxShownBytes = 2000; // a longer line is cut when drawn (a 1 MB base64 line stays cheap)
 
@@ -33,14 +32,6 @@ constexpr size_t kMaxShownBytes = 2000; // a longer line is cut when drawn (a 1 
 char lower(char ch)
 {
     return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
-}
-
-std::string toLower(std::string_view text)
-{
-    std::string out(text);
-    for (char& ch : out)
-        ch = lower(ch);
-    return out;
 }
 
 // Case-insensitive search for a needle that is already lower case.
@@ -475,8 +466,7 @@ void TranscriptPanel::indexEntry(uint64_t number, const wire::TranscriptEntry& e
         if (hidden > 0 && folded(number)) {
             rows.push_back({number, 0, length(firstLength), length(hidden), RowKind::Line,
                             static_cast<uint8_t>(kHead | kFoldable)});
-            if (tail)
-                rows.push_back({number, length(lastStart), length(last.size()), 0, RowKind::Line, kTail});
+            if (tail) rows.push_back({number, length(lastStart), length(last.size()), 0, RowKind::Line, 0});
             return;
         }
         if (hidden > 0) foldable = kFoldable;
@@ -728,7 +718,7 @@ void TranscriptPanel::drawSearch(Context& c)
     bool enter = ImGui::InputTextWithHint("##search", "search the wire", &m_query,
                                           ImGuiInputTextFlags_EnterReturnsTrue);
     probe::track("Transcript search");
-    std::string lowerQuery = toLower(m_query);
+    std::string lowerQuery = util::toLower(m_query);
     if (lowerQuery != m_queryLower) {
         m_queryLower = std::move(lowerQuery);
         m_currentMatch = -1;

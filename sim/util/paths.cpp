@@ -34,4 +34,14 @@ std::filesystem::path lessonsDir()
     return find("MAILLAB_LESSONS", "lessons");
 }
 
+std::filesystem::path configDir()
+{
+    if (const char* dir = std::getenv("MAILLAB_CONFIG_DIR"); dir && *dir) return dir;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
+        return std::filesystem::path(xdg) / "maillab";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".config" / "maillab";
+    return {};
+}
+
 } // namespace maillab::util
