@@ -352,3 +352,31 @@ TEST(Dashboard, LiveModeShowsARealClientsSessionAsItTalks)
 
 } // namespace
 } // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+// "Lose this device" at any moment of a session: the device's program learns the connection is gone and
+// its action ends, so the lesson plays on (review found it threw "one action at a time" after step 1).
+TEST(Dashboard, ADeviceCanBeLostAtEveryStepAndTheLessonPlaysOn)
+{
+    for (const char* file : {"pop3-delete-mode.json", "imap-two-devices.json", "02-ports-and-tls.json"}) {
+        gui::LessonPlayer player;
+        ASSERT_TRUE(player.load(sourceDir() / "lessons" / file));
+        const int total = player.totalSteps();
+        for (int at = 0; at < total; at += 3) {
+            player.reset();
+            player.replayTo(at);
+            const std::string device = player.simulation()->devices().front()->spec.name;
+            ASSERT_NO_THROW(player.loseDevice(device)) << file << " step " << at;
+            EXPECT_EQ(player.simulation()->device(device)->session, nullptr);
+            EXPECT_FALSE(player.simulation()->device(device)->client->busy()) << file << " step " << at;
+            int steps = 0;
+            ASSERT_NO_THROW(while (player.step() && ++steps < 1000){}) << file << " lost at step " << at;
+            EXPECT_TRUE(player.finished()) << file << " lost at step " << at;
+        }
+    }
+}
+
+} // namespace
+} // namespace maillab::test

@@ -171,11 +171,6 @@ bool Simulation::step()
                 if (progress == Progress::Visible) {
                     deliverUnsolicited();
                     m_stepActions.push_back(m_actionIndex - 1);
-                    // A close after the connection is already gone needs no step of its own.
-                    while (device.client->busy() &&
-                           device.client->request().kind == wire::ClientEngine::Request::Kind::Close &&
-                           !device.session)
-                        device.client->onClosed();
                     if (!device.client->busy()) { // the action ended with this exchange
                         m_activeDevice = nullptr;
                         m_activeAction = nullptr;

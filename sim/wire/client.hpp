@@ -99,9 +99,14 @@ protected:
         ClientEngine& engine;
         Request request;
         ReplyFramer framer;
-        bool await_ready() const noexcept { return false; }
+        // Closing a connection that is already gone (the server hung up, the device was lost) is done at
+        // once: no driver will ever serve that request.
+        bool await_ready() const noexcept
+        {
+            return request.kind == Request::Kind::Close && !engine.m_connected;
+        }
         void await_suspend(std::coroutine_handle<>) { engine.arm(std::move(request), std::move(framer)); }
-        Reply await_resume() { return std::move(engine.m_reply); }
+        Reply await_resume() { return std::exchange(engine.m_reply, {}); }
     };
     // co_await connect(f): the greeting; exchange(bytes, f): the reply; waitFor(f): bytes the server sends
     // unasked (IDLE); close(): the connection is gone.
