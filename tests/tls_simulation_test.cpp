@@ -810,3 +810,30 @@ TEST(TlsClients, ImapNeverSendsLoginWhenTheServerSaysLoginDisabled_Rfc3501_6_2_3
 
 } // namespace
 } // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+// APOP signs the greeting's timestamp (RFC 1939 section 7), also when STLS and a second CAPA came between
+// the greeting and the login (review found the client signing the CAPA reply instead).
+TEST(TlsSimulation, ApopAfterStlsSignsTheGreetingsTimestamp)
+{
+    std::string json = lesson("pop3", "starttls");
+    json.replace(json.find(R"("security": "starttls")"), 22, R"("security": "starttls", "auth": "apop")");
+    auto simulation = simulate(json);
+    bool apopSent = false, loggedIn = false;
+    for (const Entry& e : simulation->transcript().entries()) {
+        if (e.kind != Entry::Kind::Data) continue;
+        if (e.direction == wire::Direction::ClientToServer && e.bytes.starts_with("APOP ")) {
+            apopSent = true;
+            EXPECT_TRUE(e.encrypted) << "the login goes inside TLS";
+        } else if (apopSent && !loggedIn && e.direction == wire::Direction::ServerToClient) {
+            EXPECT_TRUE(e.bytes.starts_with("+OK")) << e.bytes;
+            loggedIn = true;
+        }
+    }
+    EXPECT_TRUE(loggedIn);
+}
+
+} // namespace
+} // namespace maillab::test

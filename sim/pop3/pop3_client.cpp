@@ -138,6 +138,8 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
         co_await close();
         co_return;
     }
+    // APOP signs the greeting's timestamp (RFC 1939 section 7); STLS and CAPA may come in between.
+    const std::string greeting = reply.bytes;
     if (m_options.security == wire::Security::StartTls) {
         // RFC 2595 section 4: STLS is offered in CAPA; after TLS the client asks again, since the list may
         // change (STLS goes, logins may come).
@@ -177,10 +179,10 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
             reply = co_await exchange("PASS " + m_options.password + "\r\n", frameSingleLine);
         break;
     case AuthMethod::Apop: {
-        size_t lt = reply.bytes.find('<'), gt = reply.bytes.find('>', lt);
+        size_t lt = greeting.find('<'), gt = greeting.find('>', lt);
         std::string timestamp = lt == std::string::npos || gt == std::string::npos
                                     ? std::string()
-                                    : reply.bytes.substr(lt, gt - lt + 1);
+                                    : greeting.substr(lt, gt - lt + 1);
         reply = co_await exchange("APOP " + m_options.user + " " +
                                       util::md5Hex(timestamp + m_options.password) + "\r\n",
                                   frameSingleLine);
