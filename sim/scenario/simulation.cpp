@@ -467,12 +467,9 @@ std::string describeFlight(std::string_view bytes, bool fromClient, bool bothEst
 {
     std::vector<std::string> parts;
     bool changedCipher = false, encryptedNamed = false;
-    size_t at = 0;
-    while (at + 5 <= bytes.size()) {
-        const auto type = static_cast<uint8_t>(bytes[at]);
-        const size_t length = static_cast<uint8_t>(bytes[at + 3]) << 8 | static_cast<uint8_t>(bytes[at + 4]);
-        const std::string_view payload = bytes.substr(at + 5, length);
-        at += 5 + length;
+    for (const wire::RecordInfo& record : wire::parseRecords(bytes)) {
+        const uint8_t type = record.contentType;
+        const std::string_view payload = bytes.substr(record.offset, record.length);
         if (type == 20) {
             parts.push_back("ChangeCipherSpec");
             changedCipher = true;

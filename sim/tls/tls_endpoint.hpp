@@ -2,6 +2,8 @@
 // sockets, so the same code runs between the simulator's devices and server and on a real connection.
 #pragma once
 
+#include "wire/tls_record.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -26,15 +28,10 @@ Identity loadOrCreate(const std::filesystem::path& dir, const std::string& hostN
 // Loads a PEM certificate (chain) and key given by the user (--cert/--key); empty error when fine.
 Identity loadFiles(const std::filesystem::path& cert, const std::filesystem::path& key, std::string& error);
 
-// One TLS record as it crosses the wire, for the eavesdropper's view (RFC 8446 section 5.1).
-struct RecordInfo {
-    uint8_t contentType = 0; // 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data
-    uint16_t version = 0;    // legacy_record_version as written on the wire (0x0303 also for TLS 1.3)
-    uint16_t length = 0;     // payload length
-};
-const char* contentTypeName(uint8_t contentType); // "Handshake", "ApplicationData", ...
-// Splits a run of ciphertext into whole records; a partial record at the end is left out.
-std::vector<RecordInfo> parseRecords(std::string_view bytes);
+// The record layer lives in sim/wire (an eavesdropper needs no OpenSSL to split records).
+using wire::contentTypeName;
+using wire::parseRecords;
+using wire::RecordInfo;
 
 class Endpoint {
 public:

@@ -1,5 +1,7 @@
 #include "wire/transcript.hpp"
 
+#include "wire/tls_record.hpp"
+
 #include <set>
 
 namespace maillab::wire {
@@ -39,26 +41,22 @@ uint64_t Transcript::byteCount(Direction direction) const
 
 std::string describeTlsRecords(const TranscriptEntry& entry)
 {
-    // The record header (RFC 8446 section 5.1): type, legacy version, length; read here without sim/tls so
-    // that wire depends on nothing else.
-    static const char* const kNames[] = {"ChangeCipherSpec", "Alert", "Handshake", "ApplicationData"};
     std::string out = entry.direction == Direction::ClientToServer ? "TLS records, client to server:"
                                                                    : "TLS records, server to client:";
-    const std::string& b = entry.bytes;
-    size_t at = 0;
     const char* separator = " ";
-    while (at + 5 <= b.size()) {
-        const auto type = static_cast<uint8_t>(b[at]);
-        const size_t length = static_cast<uint8_t>(b[at + 3]) << 8 | static_cast<uint8_t>(b[at + 4]);
-        if (at + 5 + length > b.size()) break;
+    size_t covered = 0;
+    for (const RecordInfo& record : parseRecords(entry.bytes)) {
         out += separator;
-        out += type >= 20 && type <= 23 ? kNames[type - 20] : "type " + std::to_string(type);
-        out += " " + std::to_string(length);
+        out += record.contentType >= 20 && record.contentType <= 24
+                   ? contentTypeName(record.contentType)
+                   : "type " + std::to_string(record.contentType);
+        out += " " + std::to_string(record.length);
         separator = ", ";
-        at += 5 + length;
+        covered = record.offset + record.length;
     }
-    if (at < b.size())
-        out += std::string(separator) + std::to_string(b.size() - at) + " octets of a partial record";
+    if (covered < entry.bytes.size())
+        out += std::string(separator) + std::to_string(entry.bytes.size() - covered) +
+               " octets of a partial record";
     return out;
 }
 
