@@ -104,7 +104,6 @@ uint32_t ImapClient::highestKnownUid() const
 
 void ImapClient::forget()
 {
-    m_local.wipe();
     m_folders.clear();
     m_lastSearch.clear();
 }

@@ -68,8 +68,7 @@ public:
     // starts (RFC 3501 section 6.2.1: the client discards cached capabilities).
     const std::vector<std::string>& capabilities() const { return m_capabilities; }
     bool hasCapability(std::string_view name) const;
-    // The device was lost: nothing cached survives, but the mail is still on the server.
-    void forget();
+    void forget() override; // nothing cached survives, but the mail is still on the server
 
 protected:
     size_t consumeUnsolicited(std::string_view buffer) override;

@@ -50,8 +50,7 @@ public:
     ClientOptions& options() { return m_options; }
     // The UIDL ids this device already downloaded, with when (keep mode's memory).
     const std::map<std::string, int64_t>& knownIds() const { return m_known; }
-    // The device was lost: its memory of what it downloaded goes with it.
-    void forget() { m_known.clear(); }
+    void forget() override { m_known.clear(); }
 
     struct Stats {
         int messagesDownloaded = 0;

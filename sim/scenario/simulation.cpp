@@ -204,8 +204,7 @@ void Simulation::wipeDevice(Device& device)
 {
     if (device.session) dropConnection(device, "the connection drops with the device");
     device.local.wipe();
-    if (auto* pop3Client = dynamic_cast<pop3::Pop3Client*>(device.client.get())) pop3Client->forget();
-    if (auto* imapClient = dynamic_cast<imap::ImapClient*>(device.client.get())) imapClient->forget();
+    device.client->forget();
     note(device.spec.name + " is lost: everything stored on it is gone", device.spec.name);
 }
 

@@ -70,6 +70,8 @@ public:
     const Request& request() const { return m_request; }
     bool busy() const { return !m_task.done(); }
     bool connected() const { return m_connected; }
+    // The device was lost: the program's own memory (ids downloaded, folders cached) goes with it.
+    virtual void forget() {}
 
     // The driver's side: what happened to the current request.
     void onConnected(); // Connect done: the greeting follows through onBytes
