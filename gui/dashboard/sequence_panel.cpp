@@ -31,6 +31,7 @@ struct Row {
     uint64_t entry; // the entry's number in the transcript (Transcript::dropped() + index)
     int lane;       // -1: across the lanes (notes)
     RowKind kind;
+    uint32_t lines = 0; // a reply's line count, counted once when indexed (a RETR can be megabytes)
 };
 
 // A session's stretch of a lane, from its connection to its close (absolute row numbers).
@@ -201,7 +202,8 @@ private:
         case Entry::Kind::Data:
             m_rows.push_back(
                 {number, laneFor(e, row, false),
-                 e.direction == wire::Direction::ClientToServer ? RowKind::Command : RowKind::Reply});
+                 e.direction == wire::Direction::ClientToServer ? RowKind::Command : RowKind::Reply,
+                 static_cast<uint32_t>(lineCount(e.bytes))});
             ++m_info.arrows;
             return;
         case Entry::Kind::TlsRecord:
@@ -465,10 +467,7 @@ private:
         const ImVec4 base = toServer ? c.palette.client : c.palette.server;
         arrow(draw, from, to, colour(base), 2.0f, head, false);
         std::string label = firstLine(e.bytes);
-        if (!toServer) {
-            size_t lines = lineCount(e.bytes);
-            if (lines > 1) label += "  (+" + std::to_string(lines - 1) + " lines)";
-        }
+        if (!toServer && row.lines > 1) label += "  (+" + std::to_string(row.lines - 1) + " lines)";
         if (e.encrypted) label = "[TLS] " + label;
         // A label that does not fit over its arrow reaches left across the other lanes: a lane near the
         // server has a short arrow but as much to say as any other.
