@@ -1771,6 +1771,44 @@ TEST(ImapSession, UidCopyNamesSourceUidsInAscendingOrder_Rfc4315_3)
                                               std::to_string(kInboxValidity) + " 17 18] COPY completed\r\n");
 }
 
+// Regression (issue 14, F1): the copies land in the vector the sources live in; with enough messages the
+// vector moves while the copy is under way. Every copy must carry its source's bytes, flags and UID order.
+TEST(ImapSession, CopyAndMoveIntoTheSelectedMailboxItselfCopyEveryMessage_Rfc3501_6_4_7_Rfc6851_3_3)
+{
+    DemoWorld w;
+    constexpr int kExtra = 2500; // the release build crashed from about 2,100 messages
+    for (int i = 0; i < kExtra; ++i)
+        w.store.deliver("alice", "INBOX",
+                        "Subject: m" + std::to_string(i) + "\r\n\r\nbody " + std::to_string(i) + "\r\n",
+                        mail::DateTime{}, 0);
+    Conn c(w);
+    c.open();
+    const size_t before = c.session().uids().size();
+    ASSERT_EQ(before, 17u + kExtra);
+    const store::Mailbox& inbox = *w.store.mailbox("alice", "INBOX");
+    std::vector<std::string> sourceBytes;
+    for (const store::StoredMessage& m : inbox.messages)
+        sourceBytes.push_back(m.bytes());
+
+    std::string reply = c.send("a1 COPY 1:* INBOX");
+    EXPECT_TRUE(startsWith(lastLine(reply), "a1 OK [COPYUID " + std::to_string(kInboxValidity) + " 1:" +
+                                                std::to_string(before) + " " + std::to_string(before + 1) +
+                                                ":" + std::to_string(2 * before) + "] COPY completed"))
+        << lastLine(reply);
+    ASSERT_EQ(inbox.messages.size(), 2 * before);
+    for (size_t i = 0; i < before; ++i)
+        ASSERT_EQ(inbox.messages[before + i].bytes(), sourceBytes[i]) << i;
+
+    // MOVE to the same mailbox is allowed where COPY is (RFC 6851 section 3.3): new UIDs, the old ones go.
+    reply = c.send("a2 UID MOVE 1:" + std::to_string(before) + " INBOX");
+    EXPECT_TRUE(startsWith(lastLine(reply), "a2 OK")) << lastLine(reply);
+    ASSERT_EQ(inbox.messages.size(), 2 * before);
+    EXPECT_EQ(inbox.messages.front().uid, before + 1);
+    for (size_t i = 0; i < before; ++i)
+        ASSERT_EQ(inbox.messages[before + i].bytes(), sourceBytes[i]) << i;
+    EXPECT_EQ(c.session().uids().size(), 2 * before);
+}
+
 TEST(ImapSession, CopyOrMoveToAMissingMailboxSaysTryCreate_Rfc3501_6_4_7)
 {
     DemoWorld w;

@@ -426,14 +426,18 @@ std::string ImapSession::cmdCopy(const Command& c)
         std::any_of(indices.begin(), indices.end(), [&](size_t i) { return messageAt(i) == nullptr; }))
         return tagged(c, "NO",
                       "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+    // Copies of the messages first, deliveries after: delivering into the selected mailbox itself grows the
+    // vector the source messages live in, so a pointer into it would dangle after the first delivery.
+    std::vector<store::StoredMessage> sources;
+    sources.reserve(indices.size());
+    for (size_t index : indices)
+        if (const store::StoredMessage* m = messageAt(index)) sources.push_back(*m);
     std::vector<uint32_t> sourceUids, targetUids;
-    for (size_t index : indices) {
-        const store::StoredMessage* m = messageAt(index);
-        if (!m) continue;
-        uint8_t flags = static_cast<uint8_t>((m->flags & ~store::kRecent) | store::kRecent);
-        uint32_t uid = m_store.deliverShared(m_user, targetName, m->data, m->internalDate, flags, m->keywords,
-                                             m_sessionId);
-        sourceUids.push_back(m->uid);
+    for (store::StoredMessage& m : sources) {
+        uint8_t flags = static_cast<uint8_t>((m.flags & ~store::kRecent) | store::kRecent);
+        uint32_t uid = m_store.deliverShared(m_user, targetName, std::move(m.data), m.internalDate, flags,
+                                             std::move(m.keywords), m_sessionId);
+        sourceUids.push_back(m.uid);
         targetUids.push_back(uid);
     }
     const uint32_t validity = m_store.mailbox(m_user, targetName)->uidValidity;
