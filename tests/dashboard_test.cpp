@@ -111,15 +111,6 @@ TEST(Dashboard, BreakpointStopsBeforeTheFirstDeleAndRunGoesPastIt)
     EXPECT_TRUE(player.finished());
 }
 
-TEST(Dashboard, CommandNamesForBreakpoints)
-{
-    using gui::LessonPlayer;
-    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Pop3, "dele 1\r\n"), "DELE");
-    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "a7 UID EXPUNGE 4\r\n"), "UID EXPUNGE");
-    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "a2 select INBOX\r\n"), "SELECT");
-    EXPECT_EQ(LessonPlayer::commandName(wire::Protocol::Imap, "DONE\r\n"), "");
-}
-
 TEST(Dashboard, LosingADeviceWipesItAndSurvivesBack)
 {
     GuiHarness gui(lesson("pop3-keep-mode.json"));

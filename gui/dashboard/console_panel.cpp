@@ -126,6 +126,8 @@ private:
         e.bytes = std::move(bytes);
         e.step = sim.stepNumber();
         e.serverPort = e.protocol == wire::Protocol::Pop3 ? scenario::kPop3Port : scenario::kImapPort;
+        if (kind == wire::TranscriptEntry::Kind::Data && direction == wire::Direction::ServerToClient)
+            e.exchanges = m_session->takeExchanges();
         sim.transcript().record(std::move(e));
     }
 

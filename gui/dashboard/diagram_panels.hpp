@@ -43,6 +43,6 @@ const std::vector<SessionStateInfo>* stateInfo(const Panel& panel);
 
 // Whether a server reply says no: POP3 "-ERR" (RFC 1939 section 3), IMAP "NO" or "BAD" in its last
 // (tagged) line (RFC 3501 section 7.1). The panels only colour a reply by it.
-bool replyRefused(std::string_view reply);
+bool replyRefused(const wire::TranscriptEntry& reply);
 
 } // namespace maillab::gui

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 namespace maillab::gui {
 
@@ -131,42 +132,35 @@ void LessonPlayer::loseDevice(const std::string& device)
     m_simulation->loseDevice(device);
 }
 
-std::string LessonPlayer::commandName(wire::Protocol protocol, std::string_view line)
-{
-    std::vector<std::string> words;
-    size_t i = 0;
-    while (i < line.size() && words.size() < 3) {
-        while (i < line.size() && line[i] == ' ')
-            ++i;
-        size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\r' && line[i] != '\n')
-            ++i;
-        if (i > start) words.push_back(util::toUpper(line.substr(start, i - start)));
-        if (i < line.size() && (line[i] == '\r' || line[i] == '\n')) break;
-    }
-    if (protocol == wire::Protocol::Pop3) return words.empty() ? "" : words[0];
-    if (words.size() < 2) return ""; // an IMAP command is "tag name ..."; a lone line is a continuation
-    if (words[1] == "UID" && words.size() > 2) return "UID " + words[2];
-    return words[1];
-}
-
 std::string LessonPlayer::breakpointHit(int step) const
 {
     if (breakpoints.empty()) return {};
     const auto& entries = m_simulation->transcript().entries();
     // The step's entries are at the end of the transcript.
-    for (auto it = entries.rbegin(); it != entries.rend() && it->step == step; ++it) {
-        if (it->kind != wire::TranscriptEntry::Kind::Data || it->direction != wire::Direction::ClientToServer)
+    size_t first = entries.size();
+    while (first > 0 && entries[first - 1].step == step)
+        --first;
+    // Each reply names the command it answered (wire::Exchange); the line shown is what the client sent.
+    std::map<int, const wire::TranscriptEntry*> lastSent; // by session
+    for (size_t i = first; i < entries.size(); ++i) {
+        const wire::TranscriptEntry& e = entries[i];
+        if (e.kind != wire::TranscriptEntry::Kind::Data) continue;
+        if (e.direction == wire::Direction::ClientToServer) {
+            lastSent[e.sessionId] = &e;
             continue;
-        std::string name = commandName(it->protocol, it->bytes);
-        for (const std::string& breakpoint : breakpoints) {
-            std::string wanted = util::toUpper(breakpoint);
-            bool hit = name == wanted || (name.starts_with("UID ") && name.substr(4) == wanted);
-            if (!hit) continue;
-            std::string line = it->bytes.substr(0, it->bytes.find("\r\n"));
-            if (line.size() > 60) line = line.substr(0, 57) + "...";
-            return "Breakpoint " + wanted + ": " + it->device + " is about to send \"" + line + "\"";
         }
+        for (const wire::Exchange& exchange : e.exchanges)
+            for (const std::string& breakpoint : breakpoints) {
+                const std::string wanted = util::toUpper(breakpoint);
+                const std::string& name = exchange.command;
+                const bool hit = name == wanted || (name.starts_with("UID ") && name.substr(4) == wanted);
+                if (!hit) continue;
+                const wire::TranscriptEntry* sent =
+                    lastSent.count(e.sessionId) ? lastSent[e.sessionId] : nullptr;
+                std::string line = sent ? sent->bytes.substr(0, sent->bytes.find("\r\n")) : name;
+                if (line.size() > 60) line = line.substr(0, 57) + "...";
+                return "Breakpoint " + wanted + ": " + e.device + " is about to send \"" + line + "\"";
+            }
     }
     return {};
 }

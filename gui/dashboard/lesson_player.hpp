@@ -54,8 +54,6 @@ public:
     std::vector<std::string> breakpoints;
     // Why the run stopped ("about to send DELE 1"), empty when it did not stop at a breakpoint.
     const std::string& breakMessage() const { return m_breakMessage; }
-    // The command name a client line carries: "DELE" for "DELE 1", "UID FETCH" for "a1 UID FETCH ...".
-    static std::string commandName(wire::Protocol protocol, std::string_view line);
 
     // "Lose this device": replayed with the lesson on Back.
     void loseDevice(const std::string& device);

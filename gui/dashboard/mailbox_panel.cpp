@@ -220,7 +220,7 @@ void MailboxPanel::drawTree(Context& c)
                                holder != c.sessions.end() ? holder->device.c_str() : "a POP3 session");
             tooltip(
                 "A POP3 session that has logged in holds the maildrop lock until it ends: other POP3 logins "
-                "to this account get -ERR [IN-USE] (RFC 1939 section 8, RFC 2449 section 8.1.2).");
+                "to this account get -ERR [IN-USE] (RFC 1939 section 4, RFC 2449 section 8.1.2).");
         }
         if (open) {
             FolderNode root;
@@ -314,7 +314,7 @@ void MailboxPanel::drawFolder(Context& c)
         ImGui::TextColored(c.palette.note, "%s", text.c_str());
         tooltip("While a POP3 session is logged in it holds the maildrop lock: no other POP3 session can "
                 "open this "
-                "inbox until it ends (RFC 1939 section 8).");
+                "inbox until it ends (RFC 1939 section 4).");
     }
     // Messages that went in the last step are not in the table any more: say so.
     std::string gone;

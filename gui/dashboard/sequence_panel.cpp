@@ -477,7 +477,7 @@ private:
         const float x = toServer
                             ? std::max(g.left, std::min(laneX + font * 0.5f, g.serverX - font * 0.5f - w))
                             : g.serverX - font * 0.5f - w;
-        const ImVec4 labelCol = !toServer && replyRefused(e.bytes) ? c.palette.bad : base;
+        const ImVec4 labelCol = !toServer && replyRefused(e) ? c.palette.bad : base;
         draw->AddText(ImVec2(x, top + 1), colour(labelCol), shown.c_str());
         ImGui::PopFont();
     }
@@ -550,19 +550,10 @@ private:
 
 } // namespace
 
-bool replyRefused(std::string_view bytes)
+bool replyRefused(const wire::TranscriptEntry& reply)
 {
-    if (bytes.starts_with("-ERR")) return true;
-    size_t end = bytes.size();
-    while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r'))
-        --end;
-    size_t start = end == 0 ? std::string_view::npos : bytes.rfind('\n', end - 1);
-    start = start == std::string_view::npos ? 0 : start + 1;
-    std::string_view last = bytes.substr(start, end - start);
-    size_t space = last.find(' ');
-    if (space == std::string_view::npos) return false;
-    std::string_view status = last.substr(space + 1);
-    return status.starts_with("NO ") || status.starts_with("BAD ") || status == "NO" || status == "BAD";
+    return std::any_of(reply.exchanges.begin(), reply.exchanges.end(),
+                       [](const wire::Exchange& x) { return wire::refused(x.status); });
 }
 
 std::unique_ptr<Panel> makeSequencePanel()

@@ -42,6 +42,24 @@ struct Machine {
     std::vector<Command> commands;
 };
 
+// The arrows between neighbouring boxes, labelled from the protocol's transition table (sim/), which is what
+// the session itself moves along.
+template <typename State, typename Transition>
+std::vector<Step> stepsOf(const std::vector<StateNode>& states, const std::vector<Transition>& transitions)
+{
+    auto trigger = [&](uint8_t from, uint8_t to) -> const char* {
+        for (const Transition& t : transitions)
+            if (static_cast<uint8_t>(t.from) == from && static_cast<uint8_t>(t.to) == to) return t.trigger;
+        return nullptr;
+    };
+    std::vector<Step> steps;
+    for (size_t i = 0; i + 1 < states.size(); ++i) {
+        const char* forward = trigger(states[i].bit, states[i + 1].bit);
+        steps.push_back({forward ? forward : "", trigger(states[i + 1].bit, states[i].bit)});
+    }
+    return steps;
+}
+
 const Machine& pop3Machine()
 {
     static const Machine m = [] {
@@ -57,7 +75,7 @@ const Machine& pop3Machine()
              "After QUIT: messages marked with DELE are removed, the lock is released, the connection "
              "closes."},
         };
-        m.steps = {{"USER + PASS, APOP, AUTH", nullptr}, {"QUIT", nullptr}};
+        m.steps = stepsOf<State>(m.states, pop3::transitions());
         for (const pop3::CommandInfo& info : pop3::commandTable())
             m.commands.push_back({info.name, info.syntax, info.summary, info.rfc, info.allowedStates});
         return m;
@@ -81,9 +99,7 @@ const Machine& imapMachine()
             {bit(State::Logout), imap::stateName(State::Logout), "Logout",
              "The server has said BYE and closes the connection."},
         };
-        m.steps = {{"LOGIN, AUTHENTICATE", nullptr},
-                   {"SELECT, EXAMINE", "CLOSE, UNSELECT"},
-                   {"LOGOUT (in any state)", nullptr}};
+        m.steps = stepsOf<State>(m.states, imap::transitions());
         for (const imap::CommandInfo& info : imap::commandTable())
             m.commands.push_back({info.wireName, info.syntax, info.summary, info.rfc, info.allowedStates});
         return m;
@@ -203,17 +219,10 @@ private:
             ImGui::SameLine();
             ImGui::TextColored(c.palette.dim, "\xe2\x86\x92");
             ImGui::SameLine();
-            // An IMAP reply that starts with untagged data ends with the tagged status that answers.
-            std::string answer = line(reply->bytes);
-            if (answer.starts_with("* ")) {
-                std::string_view all(reply->bytes);
-                while (!all.empty() && (all.back() == '\n' || all.back() == '\r'))
-                    all.remove_suffix(1);
-                size_t lf = all.rfind('\n');
-                if (lf != std::string_view::npos) answer = std::string(all.substr(lf + 1));
-            }
-            ImGui::TextColored(replyRefused(reply->bytes) ? c.palette.bad : c.palette.server, "%s",
-                               answer.c_str());
+            // The status line the session said answered the command (an IMAP reply's tagged line).
+            std::string answer =
+                reply->exchanges.empty() ? line(reply->bytes) : reply->exchanges.back().statusLine;
+            ImGui::TextColored(replyRefused(*reply) ? c.palette.bad : c.palette.server, "%s", answer.c_str());
         }
         ImGui::PopFont();
     }
@@ -361,7 +370,9 @@ private:
         }
         if (!refused.empty()) {
             ImGui::TextColored(c.palette.dim, "and refuses (%s):",
-                               machine.protocol == wire::Protocol::Pop3 ? "-ERR" : "BAD");
+                               wire::statusName(machine.protocol == wire::Protocol::Pop3
+                                                    ? wire::Status::Err
+                                                    : wire::Status::Bad));
             chips(c, refused, c.palette.dim);
         }
     }

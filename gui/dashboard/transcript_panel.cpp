@@ -117,250 +117,32 @@ void tooltip(const char* text)
     ImGui::EndTooltip();
 }
 
-// [SECTION] what a command or a reply means (the command tables; reply texts cite RFC 1939 and RFC 3501)
+// [SECTION] what a command or a reply means: the protocols' vocabularies in sim/ say it
 
 using Explanation = TranscriptPanel::LineHelp;
 
-std::string stateList(uint8_t bits, bool pop3)
+template <typename Help> std::optional<Explanation> asExplanation(const std::optional<Help>& help)
 {
-    std::string out;
-    for (uint8_t bit = 1; bit && bit <= 8; bit = static_cast<uint8_t>(bit << 1)) {
-        if (!(bits & bit)) continue;
-        const char* name = pop3 ? pop3::stateName(static_cast<pop3::State>(bit))
-                                : imap::stateName(static_cast<imap::State>(bit));
-        if (!*name) continue;
-        out += out.empty() ? "" : ", ";
-        out += name;
-    }
-    return out;
+    if (!help) return std::nullopt;
+    return Explanation{help->title, help->text, help->rfc};
 }
 
 std::optional<Explanation> explainCommand(wire::Protocol protocol, std::string_view line)
 {
-    std::string name = LessonPlayer::commandName(protocol, line);
-    if (protocol == wire::Protocol::Pop3) {
-        const pop3::CommandInfo* info = pop3::findCommand(name);
-        if (!info) return std::nullopt;
-        return Explanation{info->syntax, info->summary,
-                           std::string(info->rfc) + ". Allowed in " + stateList(info->allowedStates, true) +
-                               "."};
-    }
-    std::string_view trimmed = line.substr(0, line.find_first_of("\r\n"));
-    if (name.empty() && (trimmed == "DONE" || trimmed == "done")) name = "IDLE";
-    bool uid = name.starts_with("UID ");
-    if (uid) name = name.substr(4);
-    for (const imap::CommandInfo& info : imap::commandTable()) {
-        if (name != info.wireName) continue;
-        Explanation out{
-            info.syntax, info.summary,
-            std::string(info.rfc) + ". Allowed in the " + stateList(info.allowedStates, false) + " state" +
-                (std::string_view(stateList(info.allowedStates, false)).find(',') != std::string_view::npos
-                     ? "s."
-                     : ".")};
-        if (uid)
-            out.text += " With UID in front, the numbers are UIDs, not sequence numbers (RFC 3501 section "
-                        "6.4.8).";
-        if (trimmed == "DONE" || trimmed == "done") {
-            out.title = "DONE";
-            out.text = "Ends IDLE: the client wants to send commands again.";
-        }
-        return out;
-    }
-    return std::nullopt;
+    return protocol == wire::Protocol::Pop3 ? asExplanation(pop3::explainCommandLine(line))
+                                            : asExplanation(imap::explainCommandLine(line));
 }
 
-struct CodeText {
-    const char* code;
-    const char* text;
-};
-
-// Response codes in brackets after the status (RFC 2449 section 8 for POP3, RFC 3501 section 7.1 for IMAP).
-constexpr CodeText kPop3Codes[] = {
-    {"[IN-USE]", "Another session holds this maildrop's lock: POP3 allows one session at a time "
-                 "(RFC 2449 section 8.1.2, RFC 1939 section 8)."},
-    {"[LOGIN-DELAY]", "Logging in again this soon is not allowed (RFC 2449 section 8.1.1)."},
-    {"[AUTH]", "The user name or password is wrong (RFC 3206 section 4)."},
-    {"[SYS/TEMP]", "A temporary problem on the server: try again later (RFC 3206 section 5)."},
-    {"[SYS/PERM]", "A lasting problem on the server (RFC 3206 section 5)."},
-};
-
-constexpr CodeText kImapCodes[] = {
-    {"[UIDVALIDITY", "UIDVALIDITY names this folder's UID numbering: while it stays the same, a UID "
-                     "always means the same message (RFC 3501 section 2.3.1.1)."},
-    {"[UIDNEXT", "The UID the next message in this folder will get (RFC 3501 section 2.3.1.1)."},
-    {"[UNSEEN", "The sequence number of the first message without \\Seen (RFC 3501 section 7.1)."},
-    {"[PERMANENTFLAGS", "The flags a client can change and that the server keeps (RFC 3501 section 7.1)."},
-    {"[READ-WRITE]", "The folder is open for changes (RFC 3501 section 7.1)."},
-    {"[READ-ONLY]", "The folder is open read-only, e.g. after EXAMINE (RFC 3501 section 7.1)."},
-    {"[TRYCREATE]", "The target folder does not exist; CREATE it first (RFC 3501 section 7.1)."},
-    {"[ALERT]", "A message the mail program must show to the user (RFC 3501 section 7.1)."},
-    {"[CAPABILITY",
-     "What the server can do, sent along to save a CAPABILITY command (RFC 3501 section 7.1)."},
-    {"[APPENDUID", "The UIDVALIDITY and the UID the appended message got (RFC 4315 section 3)."},
-    {"[COPYUID", "The UIDs the copies got in the target folder (RFC 4315 section 3)."},
-};
-
-void appendCode(std::string& text, std::string_view line, const CodeText* codes, size_t count)
+std::optional<Explanation> explainReply(const wire::TranscriptEntry& e, size_t offset)
 {
-    for (size_t i = 0; i < count; ++i)
-        if (line.find(codes[i].code) != std::string_view::npos) {
-            text += " ";
-            text += codes[i].text;
-        }
-}
-
-struct Untagged {
-    const char* word;
-    const char* text;
-    const char* rfc;
-};
-
-constexpr Untagged kUntagged[] = {
-    {"OK", "Information from the server, not the end of a command: the greeting, or a response code.",
-     "RFC 3501 section 7.1.1"},
-    {"NO", "A warning from the server.", "RFC 3501 section 7.1.2"},
-    {"BAD", "The server could not make sense of something the client sent.", "RFC 3501 section 7.1.3"},
-    {"PREAUTH", "The greeting of a connection that is already logged in.", "RFC 3501 section 7.1.4"},
-    {"BYE", "The server is about to close the connection.", "RFC 3501 section 7.1.5"},
-    {"CAPABILITY", "What this server can do.", "RFC 3501 section 7.2.1"},
-    {"LIST", "One folder: its attributes, the hierarchy delimiter and its name.", "RFC 3501 section 7.2.2"},
-    {"LSUB", "One subscribed folder.", "RFC 3501 section 7.2.3"},
-    {"STATUS", "The asked-for counts of a folder.", "RFC 3501 section 7.2.4"},
-    {"SEARCH", "The numbers of the messages that match.", "RFC 3501 section 7.2.5"},
-    {"FLAGS", "The flags this folder knows.", "RFC 3501 section 7.2.6"},
-    {"EXISTS", "How many messages the folder holds now; a bigger number means new mail.",
-     "RFC 3501 section 7.3.1"},
-    {"RECENT", "How many messages are new in this session (\\Recent).", "RFC 3501 section 7.3.2"},
-    {"EXPUNGE", "This message is gone for good; the messages after it move down one number.",
-     "RFC 3501 section 7.4.1"},
-    {"FETCH", "Data about one message: what the client asked for, or flags that changed.",
-     "RFC 3501 section 7.4.2"},
-    {"NAMESPACE", "The folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
-    {"ENABLED", "The extensions ENABLE turned on.", "RFC 5161 section 3.2"},
-    {"ID", "The server's name and version.", "RFC 2971 section 3.2"},
-};
-
-// Whether offset lies inside a literal ({n} and the n bytes after it) of an IMAP reply.
-bool insideLiteral(std::string_view b, size_t offset)
-{
-    size_t pos = 0;
-    while (pos < offset && pos < b.size()) {
-        size_t lf = b.find('\n', pos);
-        if (lf == std::string_view::npos) return false;
-        std::optional<imap::LiteralAnnouncement> literal =
-            imap::announcedLiteral(b.substr(pos, lf + 1 - pos));
-        pos = lf + 1;
-        if (!literal) continue;
-        if (offset < pos + literal->size) return true;
-        pos += static_cast<size_t>(literal->size);
-    }
-    return false;
-}
-
-std::optional<Explanation> explainReply(const wire::TranscriptEntry& e, size_t offset, std::string_view line)
-{
-    if (e.protocol == wire::Protocol::Pop3) {
-        if (offset != 0) {
-            if (line == ".")
-                return Explanation{".",
-                                   "A line with only a dot ends a multi-line reply. A line of the message "
-                                   "that starts with a dot gets a second one (dot-stuffing).",
-                                   "RFC 1939 section 3"};
-            return std::nullopt;
-        }
-        Explanation out;
-        out.rfc = "RFC 1939 section 3";
-        if (line.starts_with("+OK")) {
-            out.title = "+OK";
-            out.text = "The server did what was asked.";
-            if (line.find('<') != std::string_view::npos && line.find('@') != std::string_view::npos)
-                out.text += " The <...> in the greeting is the timestamp that APOP logins use (RFC 1939 "
-                            "section 7).";
-            if (lineCount(e.bytes) > 1)
-                out.text += " The lines after it are the answer; a line with only a dot ends it.";
-        } else if (line.starts_with("-ERR")) {
-            out.title = "-ERR";
-            out.text = "The command failed; the text after -ERR says why.";
-            appendCode(out.text, line, kPop3Codes, std::size(kPop3Codes));
-        } else if (line.starts_with("+")) {
-            out.title = "+";
-            out.text = "The server waits for the next step of the SASL login.";
-            out.rfc = "RFC 5034 section 4";
-        } else {
-            return std::nullopt;
-        }
-        return out;
-    }
-    if (insideLiteral(e.bytes, offset)) return std::nullopt;
-    Explanation out;
-    if (line.starts_with("+")) {
-        return Explanation{
-            "+ (continuation)",
-            "The server is ready for the rest of the command: a literal's bytes, the next SASL "
-            "step, or the end of IDLE.",
-            "RFC 3501 section 7.5"};
-    }
-    if (line.starts_with("* ")) {
-        // "* OK ...", "* FLAGS ...", or "* 3 EXISTS": the word after an optional number.
-        std::string_view rest = line.substr(2);
-        size_t digits = 0;
-        while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
-            ++digits;
-        if (digits && digits < rest.size() && rest[digits] == ' ') rest = rest.substr(digits + 1);
-        std::string word = std::string(rest.substr(0, rest.find_first_of(" (")));
-        for (char& ch : word)
-            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        for (const Untagged& u : kUntagged)
-            if (word == u.word) {
-                out.title = std::string("* ") + u.word + " (untagged)";
-                out.text = std::string(u.text) + " Untagged lines (*) carry data; the command ends with the "
-                                                 "line that starts with its tag.";
-                out.rfc = u.rfc;
-                appendCode(out.text, line, kImapCodes, std::size(kImapCodes));
-                return out;
-            }
-        return Explanation{"* (untagged)", "Data from the server, not the end of a command.",
-                           "RFC 3501 section 7"};
-    }
-    size_t space = line.find(' ');
-    if (space == std::string_view::npos) return std::nullopt;
-    std::string_view tag = line.substr(0, space);
-    std::string_view status = line.substr(space + 1, 3);
-    if (status.starts_with("OK")) {
-        out = {"OK", "The command tagged " + std::string(tag) + " is done and succeeded.",
-               "RFC 3501 section 7.1.1"};
-    } else if (status.starts_with("NO")) {
-        out = {"NO",
-               "The command tagged " + std::string(tag) +
-                   " failed: the server understood it but could not do it.",
-               "RFC 3501 section 7.1.2"};
-    } else if (status == "BAD") {
-        out = {"BAD",
-               "The server did not accept the command tagged " + std::string(tag) +
-                   ": a syntax error, or a command that is not allowed in this state.",
-               "RFC 3501 section 7.1.3"};
-    } else {
-        return std::nullopt;
-    }
-    out.text += " The tag pairs this reply with its command.";
-    appendCode(out.text, line, kImapCodes, std::size(kImapCodes));
-    return out;
+    return e.protocol == wire::Protocol::Pop3 ? asExplanation(pop3::explainReplyLine(e.bytes, offset))
+                                              : asExplanation(imap::explainReplyLine(e.bytes, offset));
 }
 
 // Where the status word of a reply's line is, to colour a failure: [begin, end) or {0, 0}.
 std::pair<size_t, size_t> failureWord(const wire::TranscriptEntry& e, std::string_view line, bool head)
 {
-    if (e.protocol == wire::Protocol::Pop3) {
-        if (head && line.starts_with("-ERR")) return {0, 4};
-        return {0, 0};
-    }
-    size_t space = line.find(' ');
-    if (space == std::string_view::npos) return {0, 0};
-    std::string_view status = line.substr(space + 1);
-    for (std::string_view word : {std::string_view("NO"), std::string_view("BAD")})
-        if (status.starts_with(word) && (status.size() == word.size() || status[word.size()] == ' '))
-            return {space + 1, space + 1 + word.size()};
-    return {0, 0};
+    return e.protocol == wire::Protocol::Pop3 ? pop3::refusalSpan(line, head) : imap::refusalSpan(line);
 }
 
 std::string recordText(std::string_view record)
@@ -460,8 +242,8 @@ void TranscriptPanel::indexEntry(uint64_t number, const wire::TranscriptEntry& e
         std::string_view body = b.substr(0, b.size() - (b.ends_with("\r\n") ? 2 : b.ends_with("\n") ? 1 : 0));
         size_t lastStart = body.rfind('\n') + 1;
         std::string_view last = body.substr(lastStart);
-        bool tail = e.protocol == wire::Protocol::Imap && e.direction == wire::Direction::ServerToClient &&
-                    !last.starts_with("*") && !last.starts_with("+") && lastStart > firstEnd;
+        bool tail = !e.exchanges.empty() && !e.exchanges.back().tag.empty() &&
+                    last == e.exchanges.back().statusLine && lastStart > firstEnd;
         size_t hidden = lines - 1 - (tail ? 1 : 0);
         if (hidden > 0 && folded(number)) {
             rows.push_back({number, 0, length(firstLength), length(hidden), RowKind::Line,
@@ -995,10 +777,9 @@ std::optional<TranscriptPanel::LineHelp> TranscriptPanel::help(const wire::Trans
 {
     if (e.kind != Kind::Data || offset >= e.bytes.size()) return std::nullopt;
     std::string_view rest = std::string_view(e.bytes).substr(offset);
-    std::string_view line = rest.substr(0, rest.find_first_of("\r\n"));
     if (e.direction == wire::Direction::ClientToServer)
         return offset == 0 ? explainCommand(e.protocol, rest) : std::nullopt;
-    return explainReply(e, offset, line);
+    return explainReply(e, offset);
 }
 
 void TranscriptPanel::drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e)

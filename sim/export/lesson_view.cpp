@@ -245,9 +245,14 @@ bool carriesMessageContent(const Item& item, const ReplySize& size)
     if (item.kind == Item::Kind::Event) return false;
     if (size.literal > 0 || size.lines > kLongReplyLines) return true;
     if (item.kind != Item::Kind::Exchange || !item.explanation || item.replies.empty()) return false;
-    // POP3 RETR and TOP answer +OK and the message (RFC 1939 sections 5 and 7).
-    const std::string& command = item.explanation->command;
-    return (command == "RETR" || command == "TOP") && item.replies.front()->bytes.rfind("+OK", 0) == 0;
+    // POP3 RETR and TOP answer +OK and the message (RFC 1939 sections 5 and 7): the session says so. (IMAP's
+    // message content comes in literals, counted above.)
+    if (item.replies.front()->protocol != wire::Protocol::Pop3) return false;
+    const auto& exchanges = item.replies.front()->exchanges;
+    return std::any_of(exchanges.begin(), exchanges.end(), [](const wire::Exchange& x) {
+        return std::any_of(x.effects.begin(), x.effects.end(),
+                           [](const wire::Effect& f) { return f.kind == wire::Effect::Kind::Sent; });
+    });
 }
 
 } // namespace

@@ -9,12 +9,12 @@ namespace maillab::imap {
 
 namespace {
 
-std::string tagged(const Command& c, std::string_view status, std::string_view text)
+Reply tagged(const Command&, std::string_view status, std::string text)
 {
-    return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
+    return Reply{{}, std::string(status), std::move(text)};
 }
 
-std::string done(const Command& c)
+Reply done(const Command& c)
 {
     return tagged(c, "OK", commandWireName(c) + " completed");
 }
@@ -89,33 +89,37 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     return out;
 }
 
-std::string ImapSession::cmdCapability(const Command& c)
+Reply ImapSession::cmdCapability(const Command& c)
 {
     return "* CAPABILITY " + currentCapabilities() + "\r\n" + done(c);
 }
 
-std::string ImapSession::cmdNoop(const Command& c)
+Reply ImapSession::cmdNoop(const Command& c)
 {
     return done(c);
 }
 
-std::string ImapSession::cmdLogout(const Command& c)
+Reply ImapSession::cmdLogout(const Command& c)
 {
-    m_state = State::Logout;
+    enter(State::Logout);
     m_closed = true;
     return "* BYE " + m_options.hostname + " IMAP4rev1 server logging out\r\n" + done(c);
 }
 
-std::string ImapSession::login(const std::string& tag, const std::string& user, const std::string& password)
+Reply ImapSession::login(const std::string& user, const std::string& password)
 {
-    if (!m_store.checkPassword(user, password))
-        return tag + " NO [AUTHENTICATIONFAILED] wrong user name or password\r\n";
+    m_exchange.user = user;
+    if (!m_store.checkPassword(user, password)) {
+        m_exchange.login = wire::Login::Failed;
+        return Reply{{}, "NO", "[AUTHENTICATIONFAILED] wrong user name or password"};
+    }
+    m_exchange.login = wire::Login::Succeeded;
     m_user = user;
-    m_state = State::Authenticated;
-    return tag + " OK [CAPABILITY " + currentCapabilities() + "] logged in\r\n";
+    enter(State::Authenticated);
+    return Reply{{}, "OK", "[CAPABILITY " + currentCapabilities() + "] logged in"};
 }
 
-std::string ImapSession::cmdStarttls(const Command& c)
+Reply ImapSession::cmdStarttls(const Command& c)
 {
     if (m_tlsActive) return tagged(c, "BAD", "TLS is already active (RFC 3501 section 6.2.1)");
     if (!m_options.tlsAvailable) return tagged(c, "NO", "STARTTLS is not offered on this connection");
@@ -131,16 +135,16 @@ static bool loginDisabled(const SessionOptions& options, bool tlsActive)
     return options.loginRequiresTls && !tlsActive;
 }
 
-std::string ImapSession::cmdLogin(const Command& c)
+Reply ImapSession::cmdLogin(const Command& c)
 {
     if (loginDisabled(m_options, m_tlsActive))
         return tagged(c, "NO",
                       "[PRIVACYREQUIRED] LOGIN is disabled until the connection is encrypted: send STARTTLS "
                       "first (LOGINDISABLED, RFC 3501 section 6.2.3)");
-    return login(c.tag, c.user, c.password);
+    return login(c.user, c.password);
 }
 
-std::string ImapSession::cmdAuthenticate(const Command& c)
+Reply ImapSession::cmdAuthenticate(const Command& c)
 {
     if (loginDisabled(m_options, m_tlsActive))
         return tagged(c, "NO",
@@ -148,42 +152,44 @@ std::string ImapSession::cmdAuthenticate(const Command& c)
                       "first (RFC 2595 section 6)");
     if (!util::iequals(c.mechanism, "PLAIN"))
         return tagged(c, "NO", "unsupported SASL mechanism; this server offers PLAIN");
-    if (c.initialResponse) { // SASL-IR (RFC 4959): "=" is an empty response
-        m_saslTag = c.tag;
+    if (c.initialResponse) // SASL-IR (RFC 4959): "=" is an empty response
         return onSaslResponse(*c.initialResponse == "=" ? std::string() : *c.initialResponse);
-    }
     m_saslTag = c.tag;
-    return "+ \r\n";
+    return Reply{"+ \r\n", {}, {}, Reply::Pending::Continuation};
 }
 
-std::string ImapSession::onSaslResponse(const std::string& line)
+Reply ImapSession::onSaslResponse(const std::string& line)
 {
-    std::string tag = std::move(m_saslTag);
-    m_saslTag.clear();
     std::string_view text = util::trim(line);
-    if (text == "*") return tag + " BAD AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)\r\n";
+    if (text == "*") return Reply{{}, "BAD", "AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)"};
     auto decoded = util::base64Decode(text);
-    if (!decoded) return tag + " BAD the PLAIN response is not valid base64\r\n";
+    if (!decoded) return Reply{{}, "BAD", "the PLAIN response is not valid base64"};
     // authzid NUL authcid NUL passwd (RFC 4616 section 2).
     size_t first = decoded->find('\0');
     size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos)
-        return tag + " NO [AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password\r\n";
+    if (second == std::string::npos) {
+        m_exchange.login = wire::Login::Failed;
+        return Reply{
+            {}, "NO", "[AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password"};
+    }
     std::string authzid = decoded->substr(0, first);
     std::string user = decoded->substr(first + 1, second - first - 1);
-    if (!authzid.empty() && authzid != user)
-        return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
-    return login(tag, user, decoded->substr(second + 1));
+    if (!authzid.empty() && authzid != user) {
+        m_exchange.login = wire::Login::Failed;
+        m_exchange.user = user;
+        return Reply{{}, "NO", "[AUTHORIZATIONFAILED] you may not act as another user"};
+    }
+    return login(user, decoded->substr(second + 1));
 }
 
-std::string ImapSession::cmdSelect(const Command& c)
+Reply ImapSession::cmdSelect(const Command& c)
 {
     const bool examine = c.name == CommandName::Examine;
     // SELECT first deselects: one that fails leaves no mailbox selected (RFC 3501 section 6.3.1).
     if (m_state == State::Selected) deselect();
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
-    m_state = State::Selected;
+    enter(State::Selected);
     m_selected = box->name;
     m_readOnly = examine;
     uint32_t firstUnseen = 0;
@@ -214,14 +220,16 @@ std::string ImapSession::cmdSelect(const Command& c)
                             " completed");
 }
 
-std::string ImapSession::cmdCreate(const Command& c)
+Reply ImapSession::cmdCreate(const Command& c)
 {
     if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
     std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox), c.mailbox);
-    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+    if (!problem.empty()) return tagged(c, "NO", problem);
+    addEffect(wire::Effect::Kind::MailboxCreated, c.mailbox, 0, 0);
+    return done(c);
 }
 
-std::string ImapSession::cmdDelete(const Command& c)
+Reply ImapSession::cmdDelete(const Command& c)
 {
     if (util::iequals(c.mailbox, "INBOX"))
         return tagged(c, "NO", "[CANNOT] INBOX cannot be deleted (RFC 3501 6.3.4)");
@@ -229,23 +237,29 @@ std::string ImapSession::cmdDelete(const Command& c)
         m_state == State::Selected && store::Store::canonicalName(c.mailbox) == m_selected;
     std::string problem = storeProblem(m_store.deleteMailbox(m_user, c.mailbox, m_sessionId), c.mailbox);
     if (!problem.empty()) return tagged(c, "NO", problem);
+    addEffect(wire::Effect::Kind::MailboxDeleted, c.mailbox, 0, 0);
     // Deleting the mailbox this session has selected closes it here, as CLOSE would (without expunging:
     // the messages are gone anyway); other sessions that have it selected get BYE.
     if (selectedOne) deselect();
     return done(c);
 }
 
-std::string ImapSession::cmdRename(const Command& c)
+Reply ImapSession::cmdRename(const Command& c)
 {
     if (util::iequals(c.newName, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
     store::Store::Result result = m_store.renameMailbox(m_user, c.mailbox, c.newName, m_sessionId);
     // ALREADYEXISTS is about the new name; the other problems are about the old one.
     std::string problem =
         storeProblem(result, result == store::Store::Result::AlreadyExists ? c.newName : c.mailbox);
-    return problem.empty() ? done(c) : tagged(c, "NO", problem);
+    if (!problem.empty()) return tagged(c, "NO", problem);
+    {
+        wire::Effect& e = addEffect(wire::Effect::Kind::MailboxRenamed, c.mailbox, 0, 0);
+        e.target = c.newName;
+    }
+    return done(c);
 }
 
-std::string ImapSession::cmdSubscribe(const Command& c)
+Reply ImapSession::cmdSubscribe(const Command& c)
 {
     store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
@@ -257,7 +271,7 @@ std::string ImapSession::cmdSubscribe(const Command& c)
     return done(c);
 }
 
-std::string ImapSession::cmdList(const Command& c)
+Reply ImapSession::cmdList(const Command& c)
 {
     const bool lsub = c.name == CommandName::Lsub;
     const char* word = lsub ? "LSUB" : "LIST";
@@ -304,7 +318,7 @@ std::string ImapSession::cmdList(const Command& c)
     return out + done(c);
 }
 
-std::string ImapSession::cmdStatus(const Command& c)
+Reply ImapSession::cmdStatus(const Command& c)
 {
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
@@ -329,7 +343,7 @@ std::string ImapSession::cmdStatus(const Command& c)
     return "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
 }
 
-std::string ImapSession::cmdAppend(const Command& c)
+Reply ImapSession::cmdAppend(const Command& c)
 {
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");
@@ -342,61 +356,67 @@ std::string ImapSession::cmdAppend(const Command& c)
     uint32_t uid =
         m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
     const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
+    {
+        wire::Effect& e = addEffect(wire::Effect::Kind::Appended, box->name, uid, 0);
+        e.bytes = c.message.size();
+    }
     return tagged(
         c, "OK", "[APPENDUID " + std::to_string(validity) + " " + std::to_string(uid) + "] APPEND completed");
 }
 
-std::string ImapSession::cmdNamespace(const Command& c)
+Reply ImapSession::cmdNamespace(const Command& c)
 {
     // One personal namespace with no prefix; no other users' or shared folders (RFC 2342 section 5).
     return "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n" + done(c);
 }
 
-std::string ImapSession::cmdEnable(const Command& c)
+Reply ImapSession::cmdEnable(const Command& c)
 {
     // None of the ENABLE-able extensions (CONDSTORE, QRESYNC, UTF8=ACCEPT) is offered (RFC 5161 section 3.1).
     return "* ENABLED\r\n" + done(c);
 }
 
-std::string ImapSession::cmdId(const Command& c)
+Reply ImapSession::cmdId(const Command& c)
 {
     return "* ID (\"name\" \"maillab\" \"version\" \"0.1\" \"vendor\" \"maillab teaching server\")\r\n" +
            done(c);
 }
 
-std::string ImapSession::cmdIdle(const Command& c)
+Reply ImapSession::cmdIdle(const Command& c)
 {
     m_idling = true;
     m_idleTag = c.tag;
-    return "+ idling\r\n";
+    return Reply{"+ idling\r\n", {}, {}, Reply::Pending::Continuation};
 }
 
-std::string ImapSession::cmdCheck(const Command& c)
+Reply ImapSession::cmdCheck(const Command& c)
 {
     return done(c);
 }
 
-std::string ImapSession::cmdClose(const Command& c)
+Reply ImapSession::cmdClose(const Command& c)
 {
     if (!m_readOnly) {
         // CLOSE removes \Deleted messages without sending EXPUNGE responses (RFC 3501 section 6.4.2).
         std::vector<uint32_t> doomed;
         for (size_t i = 0; i < m_uids.size(); ++i)
-            if (const store::StoredMessage* m = messageAt(i); m && m->has(store::kDeleted))
+            if (const store::StoredMessage* m = messageAt(i); m && m->has(store::kDeleted)) {
                 doomed.push_back(m->uid);
+                addEffect(wire::Effect::Kind::Expunged, m_selected, m->uid, static_cast<uint32_t>(i + 1));
+            }
         m_store.expunge(m_user, m_selected, doomed, m_sessionId);
     }
     deselect();
     return done(c);
 }
 
-std::string ImapSession::cmdUnselect(const Command& c)
+Reply ImapSession::cmdUnselect(const Command& c)
 {
     deselect();
     return done(c);
 }
 
-std::string ImapSession::cmdExpunge(const Command& c)
+Reply ImapSession::cmdExpunge(const Command& c)
 {
     if (m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
     std::vector<uint32_t> doomed;
@@ -406,13 +426,14 @@ std::string ImapSession::cmdExpunge(const Command& c)
         if (!m || !m->has(store::kDeleted)) continue;
         if (c.uid && !c.sequence.contains(m->uid, largest)) continue; // UID EXPUNGE (RFC 4315 section 2.1)
         doomed.push_back(m->uid);
+        addEffect(wire::Effect::Kind::Expunged, m_selected, m->uid, static_cast<uint32_t>(i + 1));
     }
     // The store tells every session, this one included; the EXPUNGE responses go out before the tagged OK.
     m_store.expunge(m_user, m_selected, doomed, m_sessionId);
     return done(c);
 }
 
-std::string ImapSession::cmdCopy(const Command& c)
+Reply ImapSession::cmdCopy(const Command& c)
 {
     const bool move = c.name == CommandName::Move;
     if (move && m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
@@ -428,17 +449,23 @@ std::string ImapSession::cmdCopy(const Command& c)
                       "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
     // Copies of the messages first, deliveries after: delivering into the selected mailbox itself grows the
     // vector the source messages live in, so a pointer into it would dangle after the first delivery.
-    std::vector<store::StoredMessage> sources;
+    std::vector<std::pair<size_t, store::StoredMessage>> sources;
     sources.reserve(indices.size());
     for (size_t index : indices)
-        if (const store::StoredMessage* m = messageAt(index)) sources.push_back(*m);
+        if (const store::StoredMessage* m = messageAt(index)) sources.emplace_back(index, *m);
     std::vector<uint32_t> sourceUids, targetUids;
-    for (store::StoredMessage& m : sources) {
+    for (auto& [index, m] : sources) {
         uint8_t flags = static_cast<uint8_t>((m.flags & ~store::kRecent) | store::kRecent);
         uint32_t uid = m_store.deliverShared(m_user, targetName, std::move(m.data), m.internalDate, flags,
                                              std::move(m.keywords), m_sessionId);
         sourceUids.push_back(m.uid);
         targetUids.push_back(uid);
+        {
+            wire::Effect& e = addEffect(move ? wire::Effect::Kind::Moved : wire::Effect::Kind::Copied,
+                                        m_selected, m.uid, static_cast<uint32_t>(index + 1));
+            e.target = targetName;
+            e.targetUid = uid;
+        }
     }
     const uint32_t validity = m_store.mailbox(m_user, targetName)->uidValidity;
     std::string code = sourceUids.empty() ? std::string()

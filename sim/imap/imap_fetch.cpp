@@ -15,9 +15,29 @@ bool parseFlagNames(const std::vector<std::string>& names, uint8_t& bits, std::v
 
 namespace {
 
-std::string tagged(const Command& c, std::string_view status, std::string_view text)
+Reply tagged(const Command&, std::string_view status, std::string text)
 {
-    return c.tag + " " + std::string(status) + " " + std::string(text) + "\r\n";
+    return Reply{{}, std::string(status), std::move(text)};
+}
+
+// Each item once: "BODY.PEEK[] BODY.PEEK[] ..." repeated would otherwise make a reply many times the size of
+// the mailbox from a short command. BODY[] and BODY.PEEK[] answer as the same item; the one without PEEK
+// wins, since it sets \Seen (RFC 3501 section 6.4.5).
+std::vector<FetchItem> withoutRepeats(const std::vector<FetchItem>& items)
+{
+    std::vector<FetchItem> out;
+    for (const FetchItem& item : items) {
+        auto same = std::find_if(out.begin(), out.end(), [&](const FetchItem& kept) {
+            return kept.attribute == item.attribute && kept.section.part == item.section.part &&
+                   kept.section.text == item.section.text && kept.section.fields == item.section.fields &&
+                   kept.partialOffset == item.partialOffset && kept.partialLength == item.partialLength;
+        });
+        if (same == out.end())
+            out.push_back(item);
+        else
+            same->peek = same->peek && item.peek;
+    }
+    return out;
 }
 
 // Appends a literal without building it first: FETCH of every body moves tens of megabytes.
@@ -208,109 +228,170 @@ std::optional<int64_t> sentDay(const store::StoredMessage& m)
 
 } // namespace
 
-void ImapSession::fetchItems(size_t index, const Command& c, bool& missing, std::string& out)
+void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out)
 {
-    const store::StoredMessage* m = messageAt(index);
-    if (!m) {
-        missing = true;
-        return;
-    }
-    bool flagsChanged = false;
-    if (!m_readOnly && !m->has(store::kSeen) &&
-        std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
-        // Reading a body sets \Seen; BODY.PEEK does not (RFC 3501 section 6.4.5).
-        m_store.setFlags(m_user, m_selected, m->uid, m->flags | store::kSeen, m->keywords, m_sessionId);
-        m = messageAt(index);
-        flagsChanged = true;
-    }
-    out += "* ";
-    out += std::to_string(index + 1);
-    out += " FETCH (";
-    bool first = true;
-    // Starts the next item: its name, and the value that follows unless it is written separately.
-    auto add = [&](std::string_view name, std::string_view value = {}) {
-        if (!first) out += ' ';
-        first = false;
-        out.append(name);
-        out.append(value);
+    auto sent = [&](wire::Effect::Extent extent, uint64_t bytes, std::string part = {}) {
+        {
+            wire::Effect& e = addEffect(wire::Effect::Kind::Sent, m_selected, m.uid,
+                                        static_cast<uint32_t>(m_fetch->indices[m_fetch->next] + 1));
+            e.extent = extent;
+            e.part = std::move(part);
+            e.bytes = bytes;
+        }
     };
-    auto addLiteral = [&](std::string_view name, std::string_view data) {
-        add(name, " ");
+    auto literal = [&](std::string_view name, std::string_view data) {
+        out.append(name);
+        out += ' ';
         appendLiteral(out, data);
     };
-    bool sentUid = false, sentFlags = false;
-    // UID FETCH always reports the UID (RFC 3501 section 6.4.8).
-    if (c.uid && std::none_of(c.fetchItems.begin(), c.fetchItems.end(),
-                              [](const FetchItem& i) { return i.attribute == FetchAttribute::Uid; })) {
-        add("UID ", std::to_string(m->uid));
-        sentUid = true;
+    using Extent = wire::Effect::Extent;
+    switch (item.attribute) {
+    case FetchAttribute::Uid: out += "UID " + std::to_string(m.uid); break;
+    case FetchAttribute::Flags:
+        out += "FLAGS " + flagList(m);
+        m_fetch->sentFlags = true;
+        break;
+    case FetchAttribute::InternalDate:
+        out += "INTERNALDATE \"" + mail::formatImapDateTime(m.internalDate) + "\"";
+        break;
+    case FetchAttribute::Rfc822Size: out += "RFC822.SIZE " + std::to_string(m.size()); break;
+    case FetchAttribute::Envelope: {
+        const std::string_view header = headerOf(m);
+        out += "ENVELOPE " + envelope(header);
+        sent(Extent::Headers, header.size());
+        break;
     }
-    for (const FetchItem& item : c.fetchItems) {
-        switch (item.attribute) {
-        case FetchAttribute::Uid:
-            if (!sentUid) add("UID ", std::to_string(m->uid));
-            sentUid = true;
-            break;
-        case FetchAttribute::Flags:
-            add("FLAGS ", flagList(*m));
-            sentFlags = true;
-            break;
-        case FetchAttribute::InternalDate:
-            add("INTERNALDATE \"", mail::formatImapDateTime(m->internalDate));
-            out += '"';
-            break;
-        case FetchAttribute::Rfc822Size: add("RFC822.SIZE ", std::to_string(m->size())); break;
-        case FetchAttribute::Envelope: add("ENVELOPE ", envelope(headerOf(*m))); break;
-        case FetchAttribute::Body: add("BODY ", bodyStructure(m->bytes(), m->data->mime(), false)); break;
-        case FetchAttribute::BodyStructure:
-            add("BODYSTRUCTURE ", bodyStructure(m->bytes(), m->data->mime(), true));
-            break;
-        case FetchAttribute::Rfc822: addLiteral("RFC822", m->bytes()); break;
-        case FetchAttribute::Rfc822Header: addLiteral("RFC822.HEADER", headerOf(*m)); break;
-        case FetchAttribute::Rfc822Text:
-            addLiteral("RFC822.TEXT", std::string_view(m->bytes()).substr(mail::findBodyOffset(m->bytes())));
-            break;
-        case FetchAttribute::BodySection: {
-            std::string scratch;
-            std::optional<std::string_view> data = sectionBytes(*m, item.section, scratch);
-            std::string name = "BODY[" + sectionName(item.section) + "]";
-            if (item.partialOffset) {
-                // Only the origin is echoed back (RFC 3501 section 7.4.2, BODY[<section>]<<origin octet>>).
-                name += "<" + std::to_string(*item.partialOffset) + ">";
-                if (data) {
-                    size_t offset = std::min<size_t>(*item.partialOffset, data->size());
-                    data = data->substr(offset, item.partialLength.value_or(UINT32_MAX));
-                }
+    case FetchAttribute::Body: out += "BODY " + bodyStructure(m.bytes(), m.data->mime(), false); break;
+    case FetchAttribute::BodyStructure:
+        out += "BODYSTRUCTURE " + bodyStructure(m.bytes(), m.data->mime(), true);
+        break;
+    case FetchAttribute::Rfc822:
+        literal("RFC822", m.bytes());
+        sent(Extent::Whole, m.size());
+        break;
+    case FetchAttribute::Rfc822Header:
+        literal("RFC822.HEADER", headerOf(m));
+        sent(Extent::Headers, headerOf(m).size());
+        break;
+    case FetchAttribute::Rfc822Text: {
+        std::string_view text = std::string_view(m.bytes()).substr(mail::findBodyOffset(m.bytes()));
+        literal("RFC822.TEXT", text);
+        sent(Extent::Text, text.size());
+        break;
+    }
+    case FetchAttribute::BodySection: {
+        std::string scratch;
+        std::optional<std::string_view> data = sectionBytes(m, item.section, scratch);
+        std::string name = "BODY[" + sectionName(item.section) + "]";
+        if (item.partialOffset) {
+            // Only the origin is echoed back (RFC 3501 section 7.4.2, BODY[<section>]<<origin octet>>).
+            name += "<" + std::to_string(*item.partialOffset) + ">";
+            if (data) {
+                size_t offset = std::min<size_t>(*item.partialOffset, data->size());
+                data = data->substr(offset, item.partialLength.value_or(UINT32_MAX));
             }
-            if (data)
-                addLiteral(name, *data);
-            else
-                add(name, " NIL");
+        }
+        if (!data) {
+            out += name + " NIL";
             break;
         }
-        }
+        literal(name, *data);
+        const Section& section = item.section;
+        const bool headerOnly =
+            section.text == SectionText::Header || section.text == SectionText::HeaderFields ||
+            section.text == SectionText::HeaderFieldsNot || section.text == SectionText::Mime;
+        if (headerOnly)
+            sent(Extent::Headers, data->size(), sectionName(section));
+        else if (!section.part.empty())
+            sent(Extent::Part, data->size(), sectionName(section));
+        else if (section.text == SectionText::Text)
+            sent(Extent::Text, data->size());
+        else
+            sent(Extent::Whole, data->size());
+        break;
     }
-    if (flagsChanged && !sentFlags) add("FLAGS ", flagList(*m));
-    out += ")\r\n";
+    }
 }
 
-std::string ImapSession::cmdFetch(const Command& c)
+bool ImapSession::fetchSome(std::string& out, size_t budget)
+{
+    FetchJob& job = *m_fetch;
+    const Command& c = job.command;
+    const size_t start = out.size();
+    // UID FETCH always reports the UID (RFC 3501 section 6.4.8): as an item of its own before the rest.
+    const bool addUid =
+        c.uid && std::none_of(c.fetchItems.begin(), c.fetchItems.end(),
+                              [](const FetchItem& i) { return i.attribute == FetchAttribute::Uid; });
+    const size_t itemCount = c.fetchItems.size() + (addUid ? 1 : 0);
+    while (job.next < job.indices.size()) {
+        if (out.size() - start >= budget) return false;
+        const size_t index = job.indices[job.next];
+        const store::StoredMessage* m = messageAt(index);
+        if (!m) {
+            // Expunged by another session, maybe while its answer was being made: that answer is closed.
+            if (job.item > 0) out += ")\r\n";
+            job.item = 0;
+            job.missing = true;
+            ++job.next;
+            continue;
+        }
+        if (job.item == 0) {
+            job.sentFlags = false;
+            job.flagsChanged = false;
+            if (!m_readOnly && !m->has(store::kSeen) &&
+                std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
+                // Reading a body sets \Seen; BODY.PEEK does not (RFC 3501 section 6.4.5).
+                m_store.setFlags(m_user, m_selected, m->uid, m->flags | store::kSeen, m->keywords,
+                                 m_sessionId);
+                m = messageAt(index);
+                job.flagsChanged = true;
+                {
+                    wire::Effect& e = addEffect(wire::Effect::Kind::FlagsChanged, m_selected, m->uid,
+                                                static_cast<uint32_t>(index + 1));
+                    e.flags = flagList(*m);
+                }
+            }
+            out += "* ";
+            out += std::to_string(index + 1);
+            out += " FETCH (";
+        }
+        // One item at a time, so that many large items of one message are not held at once either.
+        while (job.item < itemCount) {
+            if (job.item > 0) out += ' ';
+            if (addUid && job.item == 0)
+                out += "UID " + std::to_string(m->uid);
+            else
+                fetchItem(*m, c.fetchItems[job.item - (addUid ? 1 : 0)], out);
+            ++job.item;
+            if (out.size() - start >= budget && job.item < itemCount) return false;
+        }
+        if (job.flagsChanged && !job.sentFlags) out += " FLAGS " + flagList(*m);
+        out += ")\r\n";
+        job.item = 0;
+        ++job.next;
+    }
+    return true;
+}
+
+Reply ImapSession::cmdFetch(const Command& c)
 {
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
+    m_fetch = FetchJob{c, resolve(c.sequence, c.uid)};
+    m_fetch->command.fetchItems = withoutRepeats(c.fetchItems);
     std::string out;
-    bool missing = false;
-    const std::vector<size_t> indices = resolve(c.sequence, c.uid);
     if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
             return i.attribute == FetchAttribute::BodySection || i.attribute == FetchAttribute::Rfc822;
         })) {
         // Room for the bodies up front: growing by doubling would copy them again and again.
         size_t total = 0;
-        for (size_t index : indices)
+        for (size_t index : m_fetch->indices)
             if (const store::StoredMessage* m = messageAt(index)) total += m->size() + 64;
-        out.reserve(total);
+        out.reserve(std::min(total, m_options.replyChunkBytes));
     }
-    for (size_t index : indices)
-        fetchItems(index, c, missing, out);
+    if (!fetchSome(out, m_options.replyChunkBytes))
+        return Reply{std::move(out), {}, {}, Reply::Pending::Streaming};
+    const bool missing = m_fetch->missing;
+    m_fetch.reset();
     // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
     // still holds for an expunged message is (RFC 3501 section 7.4.1).
     if (missing && !c.uid)
@@ -319,7 +400,7 @@ std::string ImapSession::cmdFetch(const Command& c)
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
 
-std::string ImapSession::cmdStore(const Command& c)
+Reply ImapSession::cmdStore(const Command& c)
 {
     if (m_readOnly) return tagged(c, "NO", "[READ-ONLY] the mailbox was opened with EXAMINE");
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
@@ -363,8 +444,13 @@ std::string ImapSession::cmdStore(const Command& c)
             break;
         }
         m_store.setFlags(m_user, m_selected, m->uid, flags, words, m_sessionId);
-        if (c.store.silent) continue;
         m = messageAt(index);
+        {
+            wire::Effect& e = addEffect(wire::Effect::Kind::FlagsChanged, m_selected, m->uid,
+                                        static_cast<uint32_t>(index + 1));
+            e.flags = flagList(*m);
+        }
+        if (c.store.silent) continue;
         out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
                (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
     }
@@ -439,7 +525,7 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     return false;
 }
 
-std::string ImapSession::cmdSearch(const Command& c)
+Reply ImapSession::cmdSearch(const Command& c)
 {
     if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
         return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);

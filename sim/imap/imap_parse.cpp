@@ -3,6 +3,7 @@
 // Pure and bounded: every loop consumes input or stops, recursion stops at kMaxNesting, and nothing is
 // allocated beyond a constant factor of the input (a literal's announced size is checked before use).
 #include "imap/imap_types.hpp"
+#include "imap/imap_vocabulary.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -26,109 +27,11 @@ bool SequenceSet::contains(uint32_t n, uint32_t largest) const
 
 namespace {
 
-// [SECTION] the command table
-
-struct CommandSpec {
-    CommandName name;
-    std::string_view wire;
-    // Shown when an argument is missing: what the command needs, an example, and where it is defined.
-    const char* usage;
-};
-
-constexpr CommandSpec kCommands[] = {
-    {CommandName::Capability, "CAPABILITY", "CAPABILITY takes no arguments (RFC 3501 section 6.1.1)"},
-    {CommandName::Noop, "NOOP", "NOOP takes no arguments (RFC 3501 section 6.1.2)"},
-    {CommandName::Logout, "LOGOUT", "LOGOUT takes no arguments (RFC 3501 section 6.1.3)"},
-    {CommandName::Starttls, "STARTTLS", "STARTTLS takes no arguments (RFC 3501 section 6.2.1)"},
-    {CommandName::Authenticate, "AUTHENTICATE",
-     "AUTHENTICATE needs a SASL mechanism and may add a base64 initial response, e.g. AUTHENTICATE PLAIN "
-     "(RFC 3501 section 6.2.2, RFC 4959)"},
-    {CommandName::Login, "LOGIN",
-     "LOGIN needs a user name and a password, e.g. LOGIN alice secret (RFC 3501 section 6.2.3)"},
-    {CommandName::Select, "SELECT",
-     "SELECT needs a mailbox name, e.g. SELECT INBOX (RFC 3501 section 6.3.1)"},
-    {CommandName::Examine, "EXAMINE",
-     "EXAMINE needs a mailbox name, e.g. EXAMINE INBOX (RFC 3501 section 6.3.2)"},
-    {CommandName::Create, "CREATE", "CREATE needs a mailbox name, e.g. CREATE Work (RFC 3501 section 6.3.3)"},
-    {CommandName::Delete, "DELETE", "DELETE needs a mailbox name, e.g. DELETE Work (RFC 3501 section 6.3.4)"},
-    {CommandName::Rename, "RENAME",
-     "RENAME needs the old and the new mailbox name, e.g. RENAME Work Archive (RFC 3501 section 6.3.5)"},
-    {CommandName::Subscribe, "SUBSCRIBE",
-     "SUBSCRIBE needs a mailbox name, e.g. SUBSCRIBE Work (RFC 3501 section 6.3.6)"},
-    {CommandName::Unsubscribe, "UNSUBSCRIBE",
-     "UNSUBSCRIBE needs a mailbox name, e.g. UNSUBSCRIBE Work (RFC 3501 section 6.3.7)"},
-    {CommandName::List, "LIST",
-     "LIST needs a reference and a mailbox pattern, e.g. LIST \"\" \"*\" (RFC 3501 section 6.3.8)"},
-    {CommandName::Lsub, "LSUB",
-     "LSUB needs a reference and a mailbox pattern, e.g. LSUB \"\" \"*\" (RFC 3501 section 6.3.9)"},
-    {CommandName::Status, "STATUS",
-     "STATUS needs a mailbox and a list of items, e.g. STATUS INBOX (MESSAGES UNSEEN) (RFC 3501 section "
-     "6.3.10)"},
-    {CommandName::Append, "APPEND",
-     "APPEND needs a mailbox and the message as a literal, optionally with flags and a date between them, "
-     "e.g. APPEND INBOX (\\Seen) {310} (RFC 3501 section 6.3.11)"},
-    {CommandName::Namespace, "NAMESPACE", "NAMESPACE takes no arguments (RFC 2342 section 5)"},
-    {CommandName::Enable, "ENABLE",
-     "ENABLE needs at least one capability, e.g. ENABLE UTF8=ACCEPT (RFC 5161 section 3.1)"},
-    {CommandName::Id, "ID",
-     "ID needs NIL or a list of field/value pairs, e.g. ID (\"name\" \"mutt\") (RFC 2971 section 3.1)"},
-    {CommandName::Idle, "IDLE", "IDLE takes no arguments (RFC 2177 section 3)"},
-    {CommandName::Check, "CHECK", "CHECK takes no arguments (RFC 3501 section 6.4.1)"},
-    {CommandName::Close, "CLOSE", "CLOSE takes no arguments (RFC 3501 section 6.4.2)"},
-    {CommandName::Expunge, "EXPUNGE",
-     "EXPUNGE takes no arguments (RFC 3501 section 6.4.3); to expunge some messages only, use UID EXPUNGE "
-     "with a UID set (RFC 4315 section 2.1)"},
-    {CommandName::Search, "SEARCH",
-     "SEARCH needs at least one search key, e.g. SEARCH UNSEEN FROM \"alice\" (RFC 3501 section 6.4.4)"},
-    {CommandName::Fetch, "FETCH",
-     "FETCH needs a sequence set and items, e.g. FETCH 1:3 (FLAGS) (RFC 3501 section 6.4.5)"},
-    {CommandName::Store, "STORE",
-     "STORE needs a sequence set, an action and flags, e.g. STORE 1:3 +FLAGS (\\Seen) (RFC 3501 section "
-     "6.4.6)"},
-    {CommandName::Copy, "COPY",
-     "COPY needs a sequence set and a mailbox, e.g. COPY 1:3 Archive (RFC 3501 section 6.4.7)"},
-    {CommandName::Move, "MOVE",
-     "MOVE needs a sequence set and a mailbox, e.g. MOVE 1:3 Archive (RFC 6851 section 3.1)"},
-    {CommandName::Unselect, "UNSELECT", "UNSELECT takes no arguments (RFC 3691 section 2)"},
-};
-
-// The commands UID may prefix, with their usage when the arguments are missing (RFC 3501 section 6.4.8).
-struct UidSpec {
-    CommandName name;
-    const char* usage;
-};
-
-constexpr UidSpec kUidCommands[] = {
-    {CommandName::Fetch,
-     "UID FETCH needs a UID set and items, e.g. UID FETCH 1:* (FLAGS) (RFC 3501 section 6.4.8)"},
-    {CommandName::Store, "UID STORE needs a UID set, an action and flags, e.g. UID STORE 7 +FLAGS (\\Seen) "
-                         "(RFC 3501 section 6.4.8)"},
-    {CommandName::Copy,
-     "UID COPY needs a UID set and a mailbox, e.g. UID COPY 7:9 Archive (RFC 3501 section 6.4.8)"},
-    {CommandName::Move,
-     "UID MOVE needs a UID set and a mailbox, e.g. UID MOVE 7:9 Archive (RFC 6851 section 3.2)"},
-    {CommandName::Search,
-     "UID SEARCH needs at least one search key, e.g. UID SEARCH UNSEEN (RFC 3501 section 6.4.8)"},
-    {CommandName::Expunge, "UID EXPUNGE needs a UID set, e.g. UID EXPUNGE 3:5 (RFC 4315 section 2.1)"},
-};
+// [SECTION] UID (the command table itself is in imap_vocabulary.cpp)
 
 constexpr const char* kUidUsage =
     "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH or EXPUNGE, e.g. UID FETCH 1:* (FLAGS) "
     "(RFC 3501 section 6.4.8)";
-
-const CommandSpec* findCommand(std::string_view wire)
-{
-    for (const CommandSpec& spec : kCommands)
-        if (util::iequals(wire, spec.wire)) return &spec;
-    return nullptr;
-}
-
-const CommandSpec& specOf(CommandName name)
-{
-    for (const CommandSpec& spec : kCommands)
-        if (spec.name == name) return spec;
-    return kCommands[1]; // unreachable: every CommandName has a row
-}
 
 // [SECTION] SEARCH keys (RFC 3501 section 6.4.4)
 
@@ -408,7 +311,7 @@ private:
         if (usage) fail(usage);
         fail("unexpected " + next() + " after the end of the " + wireName() + " command; " + m_usage);
     }
-    std::string wireName() const { return (m_uid ? "UID " : "") + std::string(m_spec->wire); }
+    std::string wireName() const { return (m_uid ? "UID " : "") + std::string(m_spec->wireName); }
 
     // [SECTION] strings (RFC 3501 section 4.3 and 9)
 
@@ -449,7 +352,7 @@ private:
 
     std::string_view m_in;
     size_t m_pos = 0;
-    const CommandSpec* m_spec = nullptr;
+    const CommandInfo* m_spec = nullptr;
     bool m_uid = false;
     const char* m_usage = "";
 };
@@ -480,20 +383,17 @@ void Parser::parseCommand(Command& command)
     if (!take(' ')) fail("expected a space after the tag, found " + next());
     std::string_view name = takeWhile(isAtomChar);
     if (name.empty()) fail("expected a command name after the tag, found " + next());
-    const CommandSpec* spec = findCommand(name);
+    const CommandInfo* spec = util::iequals(name, "UID") ? nullptr : findCommand(name);
     if (!spec && util::iequals(name, "UID")) {
         m_usage = kUidUsage;
         if (atEnd()) fail(kUidUsage);
         if (!take(' ')) fail(std::string("expected a space after UID; ") + kUidUsage);
         std::string_view sub = takeWhile(isAtomChar);
-        spec = findCommand(sub);
-        const UidSpec* uidSpec = nullptr;
-        for (const UidSpec& candidate : kUidCommands)
-            if (spec && candidate.name == spec->name) uidSpec = &candidate;
-        if (!uidSpec)
+        spec = sub.empty() ? nullptr : findCommand(sub);
+        if (!spec || !(spec->flags & kUidForm))
             fail("UID cannot prefix " + (sub.empty() ? next() : quoteForMessage(sub)) + "; " + kUidUsage);
         m_uid = true;
-        m_usage = uidSpec->usage;
+        m_usage = spec->uidUsage;
     } else if (!spec) {
         fail("unknown command " + quoteForMessage(name) + "; CAPABILITY lists what this server supports");
     } else {
@@ -730,56 +630,42 @@ SequenceSet Parser::readSequenceSet(const std::string& what)
 
 void Parser::parseArguments(Command& command)
 {
-    switch (command.name) {
-    case CommandName::Capability:
-    case CommandName::Noop:
-    case CommandName::Logout:
-    case CommandName::Starttls:
-    case CommandName::Namespace:
-    case CommandName::Idle:
-    case CommandName::Check:
-    case CommandName::Close:
-    case CommandName::Unselect: expectEnd(m_usage); break;
-    case CommandName::Expunge:
+    switch (m_spec->arguments) {
+    case Arguments::None: expectEnd(m_usage); break;
+    case Arguments::Expunge:
         if (!command.uid) expectEnd(m_usage);
         if (command.uid) { // UID EXPUNGE sequence-set (RFC 4315 section 2.1)
             space("a UID set");
             command.sequence = readSequenceSet("the UID set");
         }
         break;
-    case CommandName::Authenticate: parseAuthenticate(command); break;
-    case CommandName::Login:
+    case Arguments::Authenticate: parseAuthenticate(command); break;
+    case Arguments::Login:
         space("the user name");
         command.user = readAstring("the user name");
         space("the password");
         command.password = readAstring("the password");
         break;
-    case CommandName::Select:
-    case CommandName::Examine: parseSelect(command); break;
-    case CommandName::Create:
-    case CommandName::Delete:
-    case CommandName::Subscribe:
-    case CommandName::Unsubscribe:
+    case Arguments::Select: parseSelect(command); break;
+    case Arguments::Mailbox:
         space("a mailbox name");
         command.mailbox = readMailbox("the mailbox name");
         break;
-    case CommandName::Rename:
+    case Arguments::Rename:
         space("the mailbox to rename");
         command.mailbox = readMailbox("the mailbox to rename");
         space("the new mailbox name");
         command.newName = readMailbox("the new mailbox name");
         break;
-    case CommandName::List:
-    case CommandName::Lsub: parseList(command); break;
-    case CommandName::Status: parseStatus(command); break;
-    case CommandName::Append: parseAppend(command); break;
-    case CommandName::Enable: parseEnable(command); break;
-    case CommandName::Id: parseId(command); break;
-    case CommandName::Search: parseSearch(command); break;
-    case CommandName::Fetch: parseFetch(command); break;
-    case CommandName::Store: parseStore(command); break;
-    case CommandName::Copy:
-    case CommandName::Move:
+    case Arguments::List: parseList(command); break;
+    case Arguments::Status: parseStatus(command); break;
+    case Arguments::Append: parseAppend(command); break;
+    case Arguments::Enable: parseEnable(command); break;
+    case Arguments::Id: parseId(command); break;
+    case Arguments::Search: parseSearch(command); break;
+    case Arguments::Fetch: parseFetch(command); break;
+    case Arguments::Store: parseStore(command); break;
+    case Arguments::CopyMove:
         space(command.uid ? "a UID set" : "a sequence set");
         command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
         space("the destination mailbox");
@@ -1234,7 +1120,7 @@ std::variant<Command, ParseError> parseCommand(std::string_view bytes)
 
 std::string commandWireName(const Command& command)
 {
-    std::string name(specOf(command.name).wire);
+    std::string name(commandInfo(command.name).wireName);
     return command.uid ? "UID " + name : name;
 }
 

@@ -4,112 +4,10 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <utility>
 
 namespace maillab::imap {
-
-namespace {
-constexpr uint8_t kNotAuth = static_cast<uint8_t>(State::NotAuthenticated);
-constexpr uint8_t kAuth = static_cast<uint8_t>(State::Authenticated);
-constexpr uint8_t kSel = static_cast<uint8_t>(State::Selected);
-constexpr uint8_t kAny = kNotAuth | kAuth | kSel;
-constexpr uint8_t kLoggedIn = kAuth | kSel;
-} // namespace
-
-const char* stateName(State state)
-{
-    switch (state) {
-    case State::NotAuthenticated: return "not authenticated";
-    case State::Authenticated: return "authenticated";
-    case State::Selected: return "selected";
-    case State::Logout: return "logout";
-    }
-    return "";
-}
-
-const std::vector<CommandInfo>& commandTable()
-{
-    static const std::vector<CommandInfo> table = {
-        {CommandName::Capability, "CAPABILITY", kAny, "CAPABILITY", "Lists what this server can do.",
-         "RFC 3501 section 6.1.1"},
-        {CommandName::Noop, "NOOP", kAny, "NOOP",
-         "Does nothing, but gives the server a chance to report new mail and flag changes.",
-         "RFC 3501 section 6.1.2"},
-        {CommandName::Logout, "LOGOUT", kAny, "LOGOUT", "Ends the session; the server says BYE.",
-         "RFC 3501 section 6.1.3"},
-        {CommandName::Starttls, "STARTTLS", kNotAuth, "STARTTLS",
-         "Switches the connection to TLS before logging in: after the tagged OK both sides start a TLS "
-         "handshake, and the password then travels encrypted. The client asks CAPABILITY again afterwards.",
-         "RFC 3501 section 6.2.1"},
-        {CommandName::Authenticate, "AUTHENTICATE", kNotAuth, "AUTHENTICATE mechanism [initial-response]",
-         "Logs in with a SASL mechanism; maillab offers PLAIN.", "RFC 3501 section 6.2.2"},
-        {CommandName::Login, "LOGIN", kNotAuth, "LOGIN user password",
-         "Logs in with a user name and password.", "RFC 3501 section 6.2.3"},
-        {CommandName::Select, "SELECT", kLoggedIn, "SELECT mailbox",
-         "Opens a folder for reading and changing; the server reports its size, flags and UIDs.",
-         "RFC 3501 section 6.3.1"},
-        {CommandName::Examine, "EXAMINE", kLoggedIn, "EXAMINE mailbox",
-         "Opens a folder read-only: nothing, not even \\Seen, changes.", "RFC 3501 section 6.3.2"},
-        {CommandName::Create, "CREATE", kLoggedIn, "CREATE mailbox", "Creates a folder on the server.",
-         "RFC 3501 section 6.3.3"},
-        {CommandName::Delete, "DELETE", kLoggedIn, "DELETE mailbox", "Deletes a folder and the mail in it.",
-         "RFC 3501 section 6.3.4"},
-        {CommandName::Rename, "RENAME", kLoggedIn, "RENAME old new",
-         "Renames a folder; renaming INBOX moves its messages to a new folder.", "RFC 3501 section 6.3.5"},
-        {CommandName::Subscribe, "SUBSCRIBE", kLoggedIn, "SUBSCRIBE mailbox",
-         "Adds a folder to the list a mail program shows (LSUB).", "RFC 3501 section 6.3.6"},
-        {CommandName::Unsubscribe, "UNSUBSCRIBE", kLoggedIn, "UNSUBSCRIBE mailbox",
-         "Removes a folder from the subscribed list.", "RFC 3501 section 6.3.7"},
-        {CommandName::List, "LIST", kLoggedIn, "LIST reference pattern",
-         "Lists folders matching a pattern: * matches anything, % stops at the hierarchy delimiter /.",
-         "RFC 3501 section 6.3.8"},
-        {CommandName::Lsub, "LSUB", kLoggedIn, "LSUB reference pattern", "Lists subscribed folders.",
-         "RFC 3501 section 6.3.9"},
-        {CommandName::Status, "STATUS", kLoggedIn, "STATUS mailbox (items)",
-         "Asks about a folder (message count, unseen, UIDNEXT) without selecting it.",
-         "RFC 3501 section 6.3.10"},
-        {CommandName::Append, "APPEND", kLoggedIn, "APPEND mailbox [(flags)] [date] {size}",
-         "Uploads a message into a folder, e.g. a draft or a sent message.", "RFC 3501 section 6.3.11"},
-        {CommandName::Namespace, "NAMESPACE", kLoggedIn, "NAMESPACE",
-         "Tells the client the folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
-        {CommandName::Enable, "ENABLE", kLoggedIn, "ENABLE capability...",
-         "Turns on extensions that change responses.", "RFC 5161 section 3.1"},
-        {CommandName::Id, "ID", kAny, "ID (fields) | ID NIL",
-         "Client and server tell each other their names.", "RFC 2971 section 3.1"},
-        {CommandName::Idle, "IDLE", kLoggedIn, "IDLE ... DONE",
-         "Waits for the server to push news (new mail, expunges, flag changes) until the client sends DONE.",
-         "RFC 2177 section 3"},
-        {CommandName::Check, "CHECK", kSel, "CHECK",
-         "Asks the server to save its state; nothing to see here.", "RFC 3501 section 6.4.1"},
-        {CommandName::Close, "CLOSE", kSel, "CLOSE",
-         "Closes the folder, silently removing messages marked \\Deleted.", "RFC 3501 section 6.4.2"},
-        {CommandName::Expunge, "EXPUNGE", kSel, "EXPUNGE | UID EXPUNGE uids",
-         "Removes messages marked \\Deleted for good; later messages' sequence numbers shift down.",
-         "RFC 3501 section 6.4.3"},
-        {CommandName::Search, "SEARCH", kSel, "SEARCH [CHARSET x] keys",
-         "The server searches the folder and returns matching message numbers: nothing is downloaded.",
-         "RFC 3501 section 6.4.4"},
-        {CommandName::Fetch, "FETCH", kSel, "FETCH set items",
-         "Gets parts of messages: flags, headers, structure, one body part, or all of it.",
-         "RFC 3501 section 6.4.5"},
-        {CommandName::Store, "STORE", kSel, "STORE set +FLAGS (flags)",
-         "Changes flags on the server, e.g. \\Seen or \\Flagged; every device sees them.",
-         "RFC 3501 section 6.4.6"},
-        {CommandName::Copy, "COPY", kSel, "COPY set mailbox",
-         "Copies messages into another folder on the server.", "RFC 3501 section 6.4.7"},
-        {CommandName::Move, "MOVE", kSel, "MOVE set mailbox",
-         "Moves messages into another folder on the server.", "RFC 6851 section 3.1"},
-        {CommandName::Unselect, "UNSELECT", kSel, "UNSELECT", "Closes the folder without removing anything.",
-         "RFC 3691 section 2"},
-    };
-    return table;
-}
-
-const CommandInfo& commandInfo(CommandName name)
-{
-    for (const CommandInfo& info : commandTable())
-        if (info.name == name) return info;
-    return commandTable().front();
-}
 
 namespace {
 constexpr const char* kBaseCapabilities =
@@ -147,14 +45,105 @@ ImapSession::~ImapSession()
 
 std::string ImapSession::greeting()
 {
-    return "* OK [CAPABILITY " + currentCapabilities() + "] " + m_options.hostname +
-           " IMAP4rev1 server ready\r\n";
+    std::string line =
+        "* OK [CAPABILITY " + currentCapabilities() + "] " + m_options.hostname + " IMAP4rev1 server ready";
+    beginExchange({}, {});
+    m_exchange.status = wire::Status::Ok;
+    m_exchange.code = "CAPABILITY";
+    m_exchange.statusLine = line;
+    m_exchange.stateAfter = imap::stateName(m_state);
+    m_exchanges.push_back(std::move(m_exchange));
+    m_exchange = {};
+    return line + "\r\n";
 }
 
 void ImapSession::disconnected()
 {
     m_closed = true;
     m_state = State::Logout;
+    m_fetch.reset();
+}
+
+// [SECTION] what each exchange meant
+
+void ImapSession::beginExchange(std::string command, std::string tag)
+{
+    m_exchange = {};
+    m_exchange.command = std::move(command);
+    m_exchange.tag = std::move(tag);
+    m_exchange.stateBefore = imap::stateName(m_state);
+}
+
+wire::Effect& ImapSession::addEffect(wire::Effect::Kind kind, std::string mailbox, uint32_t uid,
+                                     uint32_t number)
+{
+    wire::Effect& effect = m_exchange.effects.emplace_back();
+    effect.kind = kind;
+    effect.mailbox = std::move(mailbox);
+    effect.uid = uid;
+    effect.number = number;
+    return effect;
+}
+
+void ImapSession::enter(State state)
+{
+    // Every move is an arrow of the transition table (imap_vocabulary.cpp), which the dashboard draws.
+    assert(state == m_state || state == State::Logout || canMove(m_state, state));
+    m_state = state;
+}
+
+std::string ImapSession::finish(const std::string& tag, Reply reply, bool allowExpunge)
+{
+    std::string out = std::move(reply.untagged);
+    if (reply.pending == Reply::Pending::Continuation) {
+        // The command goes on after the client's next line: this exchange ends with "+", the next with the
+        // tagged status (RFC 3501 section 7.5).
+        wire::Exchange open = m_exchange;
+        m_exchange.status = wire::Status::Continue;
+        std::string_view text = util::trim(out);
+        m_exchange.statusLine =
+            std::string(text.substr(text.rfind('\n') == std::string_view::npos ? 0 : text.rfind('\n') + 1));
+        m_exchange.stateAfter = imap::stateName(m_state);
+        m_exchanges.push_back(std::move(m_exchange));
+        m_exchange = {};
+        beginExchange(open.command, open.tag);
+        return out;
+    }
+    // Untagged news goes before the tagged completion (RFC 3501 section 5.2).
+    if (m_state == State::Selected) out += updates(allowExpunge);
+    std::string line = tag + " " + reply.status + " " + reply.text;
+    out += line;
+    out += "\r\n";
+    m_exchange.tag = tag;
+    m_exchange.status = statusFromWord(reply.status);
+    m_exchange.code = responseCode(reply.text);
+    m_exchange.statusLine = std::move(line);
+    m_exchange.stateAfter = imap::stateName(m_state);
+    m_exchanges.push_back(std::move(m_exchange));
+    m_exchange = {};
+    return out;
+}
+
+std::string ImapSession::untaggedOnly(std::string bytes, wire::Status status)
+{
+    m_exchange.status = status;
+    std::string_view first = bytes;
+    first = first.substr(0, first.find("\r\n"));
+    m_exchange.statusLine = std::string(first);
+    if (first.starts_with("* ")) {
+        std::string_view rest = first.substr(2);
+        rest = rest.substr(rest.find(' ') == std::string_view::npos ? rest.size() : rest.find(' ') + 1);
+        m_exchange.code = responseCode(rest);
+    }
+    m_exchange.stateAfter = imap::stateName(m_state);
+    m_exchanges.push_back(std::move(m_exchange));
+    m_exchange = {};
+    return bytes;
+}
+
+std::vector<wire::Exchange> ImapSession::takeExchanges()
+{
+    return std::exchange(m_exchanges, {});
 }
 
 // [SECTION] framing
@@ -167,6 +156,11 @@ std::string ImapSession::receive(std::string_view bytes)
     // that arrives there could have been injected by a man in the middle (RFC 3501 section 6.2.1,
     // CVE-2011-0411).
     if (m_awaitingTls) return out;
+    // Commands wait while a FETCH answer is still being made: answers go out in the order asked.
+    if (m_fetch) {
+        m_heldInput.append(bytes);
+        return out;
+    }
     while (pos < bytes.size() && !m_closed) {
         if (m_literalRemaining > 0) {
             size_t take = std::min(m_literalRemaining, bytes.size() - pos);
@@ -186,7 +180,10 @@ std::string ImapSession::receive(std::string_view bytes)
         pos = end;
         if (m_line.size() > m_options.maxLineLength) {
             // Answer once and skip the rest of the line, so a flood cannot grow memory (RFC 9051 section 4).
-            out += "* BAD line too long: at most " + std::to_string(m_options.maxLineLength) + " octets\r\n";
+            beginExchange({}, {});
+            out += untaggedOnly("* BAD line too long: at most " + std::to_string(m_options.maxLineLength) +
+                                    " octets\r\n",
+                                wire::Status::Bad);
             m_discardingLine = lf == std::string_view::npos;
             m_line.clear();
             m_command.clear();
@@ -201,7 +198,29 @@ std::string ImapSession::receive(std::string_view bytes)
         else
             out += onLine(std::move(line));
         if (m_awaitingTls) break; // the rest of these bytes came after STARTTLS: dropped
+        if (m_fetch) {
+            m_heldInput.append(bytes.substr(pos));
+            break;
+        }
     }
+    return out;
+}
+
+std::string ImapSession::continueOutput()
+{
+    if (!m_fetch) return {};
+    std::string out;
+    if (!fetchSome(out, m_options.replyChunkBytes)) return out;
+    FetchJob job = std::move(*m_fetch);
+    m_fetch.reset();
+    const Command& c = job.command;
+    Reply done = job.missing && !c.uid
+                     ? Reply{{},
+                             "NO",
+                             "some of the messages were expunged by another session (RFC 3501 section 7.4.1)"}
+                     : Reply{{}, "OK", commandWireName(c) + " completed"};
+    out += finish(c.tag, std::move(done), c.uid);
+    if (!m_heldInput.empty()) out += receive(std::exchange(m_heldInput, {}));
     return out;
 }
 
@@ -225,7 +244,10 @@ void ImapSession::tlsStarted()
 
 std::string ImapSession::onLine(std::string line)
 {
-    if (!m_saslTag.empty()) return onSaslResponse(line);
+    if (!m_saslTag.empty()) {
+        std::string tag = std::exchange(m_saslTag, {});
+        return finish(tag, onSaslResponse(line), true);
+    }
     if (m_idling) return onIdleLine(line);
 
     m_command += line;
@@ -233,6 +255,7 @@ std::string ImapSession::onLine(std::string line)
         const uint64_t size = literal->size;
         const bool nonSync = literal->nonSynchronizing;
         std::string tag = m_command.substr(0, m_command.find(' '));
+        beginExchange({}, tag);
         if (size > m_options.maxLiteralSize || m_command.size() + size > m_options.maxCommandSize) {
             m_command.clear();
             std::string why =
@@ -244,15 +267,15 @@ std::string ImapSession::onLine(std::string line)
                 // The client sends the bytes without waiting: the stream cannot be resynchronised.
                 m_closed = true;
                 m_state = State::Logout;
-                return "* BYE " + why + "\r\n";
+                return untaggedOnly("* BYE " + why + "\r\n", wire::Status::Bye);
             }
-            return tag + " NO [TOOBIG] " + why + "\r\n";
+            return finish(tag, Reply{{}, "NO", "[TOOBIG] " + why}, true);
         }
         m_literalRemaining = static_cast<size_t>(size);
         // The client waits for "+" before sending a synchronizing literal's bytes and the rest of its
         // line, even when there are no bytes: {0} too (RFC 3501 section 4.3 and 7.5).
         if (nonSync) return {};
-        return "+ Ready for literal data\r\n";
+        return untaggedOnly("+ Ready for literal data\r\n", wire::Status::Continue);
     }
     std::string command = std::move(m_command);
     m_command.clear();
@@ -265,8 +288,9 @@ std::string ImapSession::execute(const std::string& bytes)
     if (trimmed.empty()) return {}; // empty lines are ignored, as most servers do
     auto parsed = parseCommand(bytes);
     if (auto* error = std::get_if<ParseError>(&parsed)) {
-        if (error->tag.empty()) return "* BAD " + error->message + "\r\n";
-        return error->tag + " BAD " + error->message + "\r\n";
+        beginExchange({}, error->tag);
+        if (error->tag.empty()) return untaggedOnly("* BAD " + error->message + "\r\n", wire::Status::Bad);
+        return finish(error->tag, Reply{{}, "BAD", error->message}, true);
     }
     return dispatch(std::get<Command>(parsed));
 }
@@ -274,82 +298,51 @@ std::string ImapSession::execute(const std::string& bytes)
 std::string ImapSession::dispatch(const Command& c)
 {
     const CommandInfo& info = commandInfo(c.name);
+    beginExchange(commandWireName(c), c.tag);
     // The one state guard: the allowed states of every command come from the command table.
     if ((info.allowedStates & static_cast<uint8_t>(m_state)) == 0) {
         // The way out depends on what the command needs: a login, a selected mailbox, or no login yet.
         std::string why = m_state == State::NotAuthenticated ? "log in first (LOGIN or AUTHENTICATE)"
-                          : (info.allowedStates & kSel) != 0 ? "select a mailbox first (SELECT or EXAMINE)"
-                                                             : "not after logging in";
-        return c.tag + " BAD " + commandWireName(c) + " is not allowed in the " + imap::stateName(m_state) +
-               " state: " + why + " (" + info.rfc + ")\r\n";
+                          : (info.allowedStates & static_cast<uint8_t>(State::Selected)) != 0
+                              ? "select a mailbox first (SELECT or EXAMINE)"
+                              : "not after logging in";
+        return finish(c.tag,
+                      Reply{{},
+                            "BAD",
+                            commandWireName(c) + " is not allowed in the " + imap::stateName(m_state) +
+                                " state: " + why + " (" + info.rfc + ")"},
+                      true);
     }
-    std::string reply = run(c);
-    if (m_state == State::Selected && !(c.name == CommandName::Idle && m_idling)) {
-        // Untagged news goes before the tagged completion; never an EXPUNGE during FETCH, STORE or SEARCH,
-        // whose replies use sequence numbers (RFC 3501 section 7.4.1). The UID forms may have them.
-        const bool numbered = !c.uid && (c.name == CommandName::Fetch || c.name == CommandName::Store ||
-                                         c.name == CommandName::Search);
-        std::string news = updates(!numbered);
-        if (!news.empty()) {
-            size_t tagLine = reply.rfind("\r\n" + c.tag + " ");
-            reply.insert(tagLine == std::string::npos ? 0 : tagLine + 2, news);
-        }
-    }
-    return reply;
-}
-
-std::string ImapSession::run(const Command& c)
-{
-    switch (c.name) {
-    case CommandName::Capability: return cmdCapability(c);
-    case CommandName::Noop: return cmdNoop(c);
-    case CommandName::Logout: return cmdLogout(c);
-    case CommandName::Starttls: return cmdStarttls(c);
-    case CommandName::Authenticate: return cmdAuthenticate(c);
-    case CommandName::Login: return cmdLogin(c);
-    case CommandName::Select:
-    case CommandName::Examine: return cmdSelect(c);
-    case CommandName::Create: return cmdCreate(c);
-    case CommandName::Delete: return cmdDelete(c);
-    case CommandName::Rename: return cmdRename(c);
-    case CommandName::Subscribe:
-    case CommandName::Unsubscribe: return cmdSubscribe(c);
-    case CommandName::List:
-    case CommandName::Lsub: return cmdList(c);
-    case CommandName::Status: return cmdStatus(c);
-    case CommandName::Append: return cmdAppend(c);
-    case CommandName::Namespace: return cmdNamespace(c);
-    case CommandName::Enable: return cmdEnable(c);
-    case CommandName::Id: return cmdId(c);
-    case CommandName::Idle: return cmdIdle(c);
-    case CommandName::Check: return cmdCheck(c);
-    case CommandName::Close: return cmdClose(c);
-    case CommandName::Unselect: return cmdUnselect(c);
-    case CommandName::Expunge: return cmdExpunge(c);
-    case CommandName::Search: return cmdSearch(c);
-    case CommandName::Fetch: return cmdFetch(c);
-    case CommandName::Store: return cmdStore(c);
-    case CommandName::Copy:
-    case CommandName::Move: return cmdCopy(c);
-    }
-    return c.tag + " BAD unknown command\r\n";
+    Reply reply = (this->*info.handler)(c);
+    if (reply.pending == Reply::Pending::Streaming) return std::move(reply.untagged);
+    // Never an EXPUNGE while answering a command whose answer uses sequence numbers (RFC 3501 section
+    // 7.4.1); the UID forms may have them.
+    return finish(c.tag, std::move(reply), c.uid || !(info.flags & kHoldsExpungeNews));
 }
 
 std::string ImapSession::onIdleLine(const std::string& line)
 {
     std::string_view text = util::trim(line);
     m_idling = false;
-    std::string tag = std::move(m_idleTag);
-    m_idleTag.clear();
-    if (!util::iequals(text, "DONE")) return tag + " BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n";
-    return updates(true) + tag + " OK IDLE terminated\r\n";
+    std::string tag = std::exchange(m_idleTag, {});
+    if (!util::iequals(text, "DONE"))
+        return finish(tag, Reply{{}, "BAD", "expected DONE to end IDLE (RFC 2177 section 3)"}, true);
+    return finish(tag, Reply{{}, "OK", "IDLE terminated"}, true);
 }
 
 std::string ImapSession::takeUnsolicited()
 {
     // Outside IDLE, news waits for the next command (RFC 3501 section 5.2); in IDLE it goes out at once.
     if (!m_idling) return {};
-    return updates(true);
+    std::string news = updates(true);
+    if (news.empty()) return news;
+    // The news is part of the IDLE exchange that is still open: it is recorded on its own, without a status.
+    wire::Exchange open = m_exchange;
+    beginExchange({}, {});
+    m_exchange.stateBefore = open.stateBefore;
+    news = untaggedOnly(std::move(news), wire::Status::None);
+    m_exchange = std::move(open);
+    return news;
 }
 
 // [SECTION] mailbox view and updates

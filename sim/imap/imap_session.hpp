@@ -3,37 +3,47 @@
 #pragma once
 
 #include "imap/imap_types.hpp"
+#include "imap/imap_vocabulary.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
+#include "wire/exchange.hpp"
 #include "wire/session.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace maillab::imap {
 
-// RFC 3501 section 3: the connection's states.
-enum class State : uint8_t { NotAuthenticated = 1, Authenticated = 2, Selected = 4, Logout = 8 };
-const char* stateName(State state); // "not authenticated", ...
-
-struct CommandInfo {
-    CommandName name;
-    const char* wireName;
-    uint8_t allowedStates; // bits of State
-    const char* syntax;
-    const char* summary; // one or two sentences for a student
-    const char* rfc;
+// What a handler answers: untagged lines (or a continuation request), then the tagged status and its text.
+// The session puts news of other sessions' changes between the two, and records what the exchange meant.
+struct Reply {
+    enum class Pending : uint8_t {
+        No,           // the command is done: the tagged line follows
+        Continuation, // the command waits for the client (a literal, a SASL step, IDLE's DONE)
+        Streaming,    // a long FETCH goes on in continueOutput()
+    };
+    std::string untagged;
+    std::string status; // "OK", "NO", "BAD"
+    std::string text;   // after the status: "[TRYCREATE] no mailbox named Work: CREATE it first"
+    Pending pending = Pending::No;
 };
-const std::vector<CommandInfo>& commandTable();
-const CommandInfo& commandInfo(CommandName name);
+inline Reply operator+(std::string untagged, Reply reply)
+{
+    reply.untagged = std::move(untagged) + reply.untagged;
+    return reply;
+}
 
 struct SessionOptions {
     std::string hostname = "maillab";
     size_t maxLineLength = 65536;              // one line of a command, literals excluded
     size_t maxLiteralSize = 32u * 1024 * 1024; // one literal (APPEND of a large message)
     size_t maxCommandSize = 64u * 1024 * 1024; // a whole command with its literals
+    // A FETCH answer is made this many bytes at a time: the transport asks for more as the client reads
+    // (continueOutput), so a large answer is never held whole. The default makes it whole at once.
+    size_t replyChunkBytes = SIZE_MAX;
     // The transport can run TLS on this connection: STARTTLS is offered and accepted (RFC 3501 6.2.1).
     bool tlsAvailable = false;
     // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is
@@ -56,6 +66,9 @@ public:
     bool takeTlsRequest() override;
     void tlsStarted() override;
     bool tlsActive() const override { return m_tlsActive; }
+    std::vector<wire::Exchange> takeExchanges() override;
+    bool outputPending() const override { return m_fetch.has_value(); }
+    std::string continueOutput() override;
 
     State state() const { return m_state; }
     const std::string& user() const { return m_user; }
@@ -76,8 +89,6 @@ private:
     std::string onLine(std::string line);
     std::string execute(const std::string& bytes);
     std::string dispatch(const Command& command);
-    std::string run(const Command& command);
-    std::string onSaslResponse(const std::string& line);
     std::string onIdleLine(const std::string& line);
 
     // [SECTION] mailbox view and updates
@@ -95,35 +106,59 @@ private:
     std::string flagList(const store::StoredMessage& message) const;
 
     // [SECTION] handlers, one per command
-    std::string cmdCapability(const Command& c);
-    std::string cmdNoop(const Command& c);
-    std::string cmdLogout(const Command& c);
-    std::string cmdLogin(const Command& c);
-    std::string cmdAuthenticate(const Command& c);
-    std::string cmdStarttls(const Command& c);
-    std::string cmdSelect(const Command& c);
-    std::string cmdCreate(const Command& c);
-    std::string cmdDelete(const Command& c);
-    std::string cmdRename(const Command& c);
-    std::string cmdSubscribe(const Command& c);
-    std::string cmdList(const Command& c);
-    std::string cmdStatus(const Command& c);
-    std::string cmdAppend(const Command& c);
-    std::string cmdNamespace(const Command& c);
-    std::string cmdEnable(const Command& c);
-    std::string cmdId(const Command& c);
-    std::string cmdIdle(const Command& c);
-    std::string cmdCheck(const Command& c);
-    std::string cmdClose(const Command& c);
-    std::string cmdUnselect(const Command& c);
-    std::string cmdExpunge(const Command& c);
-    std::string cmdSearch(const Command& c);
-    std::string cmdFetch(const Command& c);
-    std::string cmdStore(const Command& c);
-    std::string cmdCopy(const Command& c);
+    Reply cmdCapability(const Command& c);
+    Reply cmdNoop(const Command& c);
+    Reply cmdLogout(const Command& c);
+    Reply cmdLogin(const Command& c);
+    Reply cmdAuthenticate(const Command& c);
+    Reply cmdStarttls(const Command& c);
+    Reply cmdSelect(const Command& c);
+    Reply cmdCreate(const Command& c);
+    Reply cmdDelete(const Command& c);
+    Reply cmdRename(const Command& c);
+    Reply cmdSubscribe(const Command& c);
+    Reply cmdList(const Command& c);
+    Reply cmdStatus(const Command& c);
+    Reply cmdAppend(const Command& c);
+    Reply cmdNamespace(const Command& c);
+    Reply cmdEnable(const Command& c);
+    Reply cmdId(const Command& c);
+    Reply cmdIdle(const Command& c);
+    Reply cmdCheck(const Command& c);
+    Reply cmdClose(const Command& c);
+    Reply cmdUnselect(const Command& c);
+    Reply cmdExpunge(const Command& c);
+    Reply cmdSearch(const Command& c);
+    Reply cmdFetch(const Command& c);
+    Reply cmdStore(const Command& c);
+    Reply cmdCopy(const Command& c);
 
-    std::string login(const std::string& tag, const std::string& user, const std::string& password);
-    void fetchItems(size_t index, const Command& c, bool& missing, std::string& out);
+    Reply login(const std::string& user, const std::string& password);
+    Reply onSaslResponse(const std::string& line);
+    // One FETCH in progress: the messages still to answer, and where in the current one it is.
+    struct FetchJob {
+        Command command;
+        std::vector<size_t> indices;
+        size_t next = 0;      // index into indices of the message being answered
+        size_t item = 0;      // the next item of that message; 0: its "* n FETCH (" is not written yet
+        bool missing = false; // a message was expunged meanwhile (RFC 3501 section 7.4.1)
+        bool sentFlags = false, flagsChanged = false;
+    };
+    // Appends FETCH data until the job is done or `budget` bytes are written; true when it is done.
+    bool fetchSome(std::string& out, size_t budget);
+    void fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out);
+    friend const std::vector<CommandInfo>& commandTable();
+
+    // [SECTION] what each exchange meant
+    void beginExchange(std::string command, std::string tag);
+    // The tagged line of the command in m_exchange, its untagged lines and the news before it; records the
+    // exchange.
+    std::string finish(const std::string& tag, Reply reply, bool allowExpunge);
+    std::string untaggedOnly(std::string bytes, wire::Status status); // an exchange without a tagged line
+    void enter(State state);
+    // Records what the exchange under way did to a message or mailbox; the caller fills in the rest.
+    wire::Effect& addEffect(wire::Effect::Kind kind, std::string mailbox, uint32_t uid = 0,
+                            uint32_t number = 0);
     bool matches(const SearchKey& key, size_t index, const store::StoredMessage& message) const;
 
     store::Store& m_store;
@@ -156,6 +191,12 @@ private:
     std::set<uint32_t> m_pendingExpunge; // gone from the store, not yet announced
     std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
+
+    std::optional<FetchJob> m_fetch;
+    std::string m_heldInput; // bytes that came while a FETCH answer was still being made
+
+    wire::Exchange m_exchange; // the exchange under way
+    std::vector<wire::Exchange> m_exchanges;
 };
 
 } // namespace maillab::imap

@@ -50,6 +50,9 @@ struct Server::Connection {
 
 namespace {
 
+// How much of a long IMAP answer is made at a time (see wire::ServerSession::continueOutput).
+constexpr size_t kReplyChunkBytes = 256 * 1024;
+
 int openListener(const std::string& address, uint16_t port, uint16_t& boundPort, std::string& error)
 {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -133,6 +136,10 @@ void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direc
     entry.bytes = std::move(bytes);
     entry.serverPort = c.port;
     entry.encrypted = encrypted;
+    if (kind == wire::TranscriptEntry::Kind::Data && direction == wire::Direction::ServerToClient) {
+        entry.exchanges = c.session->takeExchanges();
+        noteLoginFailures(c, entry.exchanges);
+    }
     m_transcript.record(std::move(entry));
 }
 
@@ -179,6 +186,8 @@ void Server::accept(const Listener& listener)
             options.maxCommandSize = std::max(options.maxCommandSize, m_options.imapMaxLiteral * 2);
             options.tlsAvailable = tlsAvailable;
             options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
+            // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
+            options.replyChunkBytes = kReplyChunkBytes;
             c->session = std::make_unique<imap::ImapSession>(m_store, m_clock, c->sessionId, options);
         }
         c->lastActivityMs = m_clock.nowMs();
@@ -203,15 +212,14 @@ void Server::accept(const Listener& listener)
     }
 }
 
-void Server::noteLoginFailures(Connection& c, const std::string& reply)
+void Server::noteLoginFailures(Connection& c, const std::vector<wire::Exchange>& exchanges)
 {
-    const bool failed = c.protocol == wire::Protocol::Pop3
-                            ? reply.find("-ERR [AUTH]") != std::string::npos
-                            : reply.find(" NO [AUTHENTICATIONFAILED]") != std::string::npos;
-    if (!failed) return;
-    // Guessing passwords gets slow: after a few failures every answer waits (RFC 1939 section 13).
-    if (++c.failedLogins >= m_options.loginFailuresBeforeDelay)
-        c.holdUntilMs = m_clock.nowMs() + m_options.loginDelayMs;
+    for (const wire::Exchange& exchange : exchanges) {
+        if (exchange.login != wire::Login::Failed) continue;
+        // Guessing passwords gets slow: after a few failures every answer waits (RFC 1939 section 13).
+        if (++c.failedLogins >= m_options.loginFailuresBeforeDelay)
+            c.holdUntilMs = m_clock.nowMs() + m_options.loginDelayMs;
+    }
 }
 
 void Server::readFrom(Connection& c)
@@ -363,8 +371,12 @@ void Server::sendBye(Connection& c, const std::string& bye)
 
 void Server::pump(Connection& c)
 {
+    // The rest of a long answer first, as the client takes it; the next commands wait until it is done.
+    while (!c.dead && !c.closing && c.session->outputPending() && c.queued() < m_options.maxQueuedOutput)
+        queue(c, c.session->continueOutput());
+    if (c.session->closed()) c.closing = true; // a LOGOUT that waited for the answer before it
     while (!c.dead && !c.closing && c.pending() > 0 && c.queued() < m_options.maxQueuedOutput &&
-           m_clock.nowMs() >= c.holdUntilMs) {
+           !c.session->outputPending() && m_clock.nowMs() >= c.holdUntilMs) {
         // One line (or the rest, when no line end has come yet) per call: the session frames lines and
         // literals itself, so any split is fine, and the checks above run between pipelined commands.
         const size_t lf = c.input.find('\n', c.inputUsed);
@@ -372,10 +384,7 @@ void Server::pump(Connection& c)
         std::string_view piece(c.input.data() + c.inputUsed, end - c.inputUsed);
         c.inputUsed = end;
         std::string reply = c.session->receive(piece);
-        if (!reply.empty()) {
-            noteLoginFailures(c, reply);
-            queue(c, std::move(reply)); // an accepted STLS/STARTTLS: still in plain text
-        }
+        if (!reply.empty()) queue(c, std::move(reply)); // an accepted STLS/STARTTLS: still in plain text
         if (c.session->takeTlsRequest()) {
             startTls(c);
             return;
@@ -468,8 +477,9 @@ void Server::poll(int timeoutMs)
         else if (fds[i].revents & (POLLHUP | POLLERR))
             close(c, "the connection was lost");
         if (!c.dead) flush(c);
-        // Input held back while the queue was full or a login delay ran: go on with it now that it may.
-        if (!c.dead && c.pending() > 0) {
+        // Input held back while the queue was full or a login delay ran, or an answer still being made: go
+        // on with it now that it may.
+        if (!c.dead && (c.pending() > 0 || c.session->outputPending())) {
             pump(c);
             flush(c);
         }

@@ -94,7 +94,7 @@ private:
     void close(Connection& c, const std::string& why);
     void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes,
                 bool encrypted = false);
-    void noteLoginFailures(Connection& c, const std::string& reply);
+    void noteLoginFailures(Connection& c, const std::vector<wire::Exchange>& exchanges);
 
     store::Store& m_store;
     const wire::Clock& m_clock;

@@ -5,75 +5,6 @@
 
 namespace maillab::pop3 {
 
-namespace {
-constexpr uint8_t kAuth = static_cast<uint8_t>(State::Authorization);
-constexpr uint8_t kTrans = static_cast<uint8_t>(State::Transaction);
-} // namespace
-
-const char* stateName(State state)
-{
-    switch (state) {
-    case State::Authorization: return "AUTHORIZATION";
-    case State::Transaction: return "TRANSACTION";
-    case State::Update: return "UPDATE";
-    }
-    return "";
-}
-
-const std::vector<CommandInfo>& commandTable()
-{
-    static const std::vector<CommandInfo> table = {
-        {Verb::User, "USER", kAuth, 1, 1, "USER name", "Names the mailbox to log in to; PASS must follow.",
-         "RFC 1939 section 7"},
-        {Verb::Pass, "PASS", kAuth, 1, 1, "PASS string",
-         "Gives the password after USER. On success the server locks the maildrop and enters TRANSACTION.",
-         "RFC 1939 section 7"},
-        {Verb::Apop, "APOP", kAuth, 2, 2, "APOP name digest",
-         "Logs in without sending the password: the digest is MD5 of the greeting's timestamp and the "
-         "password.",
-         "RFC 1939 section 7"},
-        {Verb::Auth, "AUTH", kAuth, 0, 2, "AUTH mechanism [initial-response]",
-         "Logs in with a SASL mechanism; maillab offers PLAIN (base64 of authzid NUL user NUL password).",
-         "RFC 5034 section 4"},
-        {Verb::Capa, "CAPA", kAuth | kTrans, 0, 0, "CAPA", "Lists the extensions this server supports.",
-         "RFC 2449 section 5"},
-        {Verb::Stls, "STLS", kAuth, 0, 0, "STLS",
-         "Switches the connection to TLS before logging in: after +OK both sides start a TLS handshake, and "
-         "the password then travels encrypted. The client asks CAPA again afterwards.",
-         "RFC 2595 section 4"},
-        {Verb::Quit, "QUIT", kAuth | kTrans, 0, 0, "QUIT",
-         "Ends the session. In TRANSACTION it enters UPDATE: only now are messages marked with DELE removed.",
-         "RFC 1939 section 6"},
-        {Verb::Stat, "STAT", kTrans, 0, 0, "STAT",
-         "Answers the number of messages and their total size in octets.", "RFC 1939 section 5"},
-        {Verb::List, "LIST", kTrans, 0, 1, "LIST [msg]", "Lists each message's number and size in octets.",
-         "RFC 1939 section 5"},
-        {Verb::Retr, "RETR", kTrans, 1, 1, "RETR msg",
-         "Downloads a whole message; POP3 has no way to fetch only a part.", "RFC 1939 section 5"},
-        {Verb::Dele, "DELE", kTrans, 1, 1, "DELE msg",
-         "Marks a message for deletion. Nothing is removed until QUIT; RSET unmarks.", "RFC 1939 section 5"},
-        {Verb::Noop, "NOOP", kTrans, 0, 0, "NOOP",
-         "Does nothing; the server answers +OK (keeps the line alive).", "RFC 1939 section 5"},
-        {Verb::Rset, "RSET", kTrans, 0, 0, "RSET", "Unmarks every message marked with DELE in this session.",
-         "RFC 1939 section 5"},
-        {Verb::Top, "TOP", kTrans, 2, 2, "TOP msg n",
-         "Sends a message's header and the first n lines of its body: a way to peek before downloading.",
-         "RFC 1939 section 7"},
-        {Verb::Uidl, "UIDL", kTrans, 0, 1, "UIDL [msg]",
-         "Lists each message's unique id, which stays the same across sessions: how keep mode knows what is "
-         "new.",
-         "RFC 1939 section 7"},
-    };
-    return table;
-}
-
-const CommandInfo* findCommand(std::string_view name)
-{
-    for (const CommandInfo& info : commandTable())
-        if (util::iequals(name, info.name)) return &info;
-    return nullptr;
-}
-
 std::variant<Command, ParseError> parseCommand(std::string_view line)
 {
     if (line.empty()) return ParseError{"empty command line"};
@@ -112,10 +43,13 @@ bool expectsMultiLine(std::string_view commandLine)
 {
     std::vector<std::string_view> words = util::splitSpaces(util::trim(commandLine));
     if (words.empty()) return false;
-    std::string_view verb = words[0];
-    if (util::iequals(verb, "RETR") || util::iequals(verb, "TOP") || util::iequals(verb, "CAPA")) return true;
-    if (util::iequals(verb, "LIST") || util::iequals(verb, "UIDL") || util::iequals(verb, "AUTH"))
-        return words.size() == 1;
+    const CommandInfo* info = findCommand(words[0]);
+    if (!info) return false;
+    switch (info->multiLine) {
+    case MultiLine::Never: return false;
+    case MultiLine::Always: return true;
+    case MultiLine::WithoutArgument: return words.size() == 1;
+    }
     return false;
 }
 

@@ -2,20 +2,13 @@
 
 #include "util/text.hpp"
 
+#include <cassert>
 #include <cstring>
+#include <utility>
 
 namespace maillab::pop3 {
 
 namespace {
-
-std::string ok(std::string_view text)
-{
-    return "+OK " + std::string(text) + "\r\n";
-}
-std::string err(std::string_view text)
-{
-    return "-ERR " + std::string(text) + "\r\n";
-}
 
 // Replies go out in command order; the first one is moved, not copied (a RETR reply can be large).
 void appendReply(std::string& out, std::string reply)
@@ -69,7 +62,61 @@ std::string Pop3Session::greeting()
     // RFC 1939 section 7: the timestamp is a msg-id, unique per greeting; APOP digests it.
     m_timestamp = "<" + std::to_string(m_sessionId) + "." + std::to_string(m_clock.nowMs()) + "@" +
                   m_options.hostname + ">";
-    return ok(m_options.hostname + " POP3 server ready " + m_timestamp);
+    m_exchange = {};
+    std::string reply = ok(m_options.hostname + " POP3 server ready " + m_timestamp);
+    finishExchange();
+    return reply;
+}
+
+// [SECTION] what each exchange meant
+
+std::string Pop3Session::ok(std::string_view text)
+{
+    std::string line = "+OK " + std::string(text);
+    m_exchange.status = wire::Status::Ok;
+    m_exchange.statusLine = line;
+    return line + "\r\n";
+}
+
+std::string Pop3Session::err(std::string_view text)
+{
+    std::string line = "-ERR " + std::string(text);
+    m_exchange.status = wire::Status::Err;
+    // The response code in brackets right after -ERR (RFC 2449 section 8).
+    m_exchange.code = text.starts_with('[') && text.find(']') != std::string_view::npos
+                          ? std::string(text.substr(1, text.find(']') - 1))
+                          : std::string();
+    m_exchange.statusLine = line;
+    return line + "\r\n";
+}
+
+void Pop3Session::finishExchange()
+{
+    m_exchange.stateAfter = pop3::stateName(m_state);
+    m_exchanges.push_back(std::move(m_exchange));
+    m_exchange = {};
+}
+
+void Pop3Session::enter(State state)
+{
+    // Every move is a row of the transition table (pop3_vocabulary.cpp), which the dashboard draws.
+    assert(canMove(m_state, state));
+    m_state = state;
+}
+
+wire::Effect& Pop3Session::addEffect(wire::Effect::Kind kind, const MaildropEntry& entry)
+{
+    wire::Effect& effect = m_exchange.effects.emplace_back();
+    effect.kind = kind;
+    effect.mailbox = "INBOX";
+    effect.uid = entry.uid;
+    effect.number = static_cast<uint32_t>(messageNumber(entry));
+    return effect;
+}
+
+std::vector<wire::Exchange> Pop3Session::takeExchanges()
+{
+    return std::exchange(m_exchanges, {});
 }
 
 std::string Pop3Session::receive(std::string_view bytes)
@@ -93,11 +140,14 @@ std::string Pop3Session::receive(std::string_view bytes)
         size_t limit = m_saslPending ? kMaxSaslLine : m_options.maxLineLength;
         // Checked before buffering, so an endless line costs no more memory than the limit.
         if (m_input.size() + piece.size() + 1 > limit) {
+            m_exchange = {};
+            m_exchange.stateBefore = pop3::stateName(m_state);
             appendReply(out, err("line too long: a command line may be at most " + std::to_string(limit) +
                                  " octets with its CRLF (RFC 2449 section 4)"));
             m_input.clear();
             m_saslPending = false; // the -ERR ends an AUTH exchange too (RFC 5034 section 4)
             m_discardingLongLine = !found;
+            finishExchange();
             continue;
         }
         if (!found) {
@@ -112,7 +162,10 @@ std::string Pop3Session::receive(std::string_view bytes)
         if (line.empty() || line.back() != '\r') {
             m_input.clear();
             m_saslPending = false;
+            m_exchange = {};
+            m_exchange.stateBefore = pop3::stateName(m_state);
             appendReply(out, err("lines must end with CRLF, not a bare LF (RFC 1939 section 3)"));
+            finishExchange();
             continue;
         }
         line.remove_suffix(1);
@@ -142,10 +195,25 @@ void Pop3Session::tlsStarted()
 
 std::string Pop3Session::handleLine(std::string_view line)
 {
-    if (m_saslPending) return handleSaslResponse(line);
-    auto parsed = parseCommand(line);
-    if (auto* error = std::get_if<ParseError>(&parsed)) return err(error->message);
-    return dispatch(std::get<Command>(parsed));
+    std::string reply;
+    if (m_saslPending) {
+        // The rest of AUTH: the exchange that said "+ " was recorded, this one ends it.
+        m_exchange.command = "AUTH";
+        m_exchange.stateBefore = pop3::stateName(m_state);
+        reply = handleSaslResponse(line);
+    } else {
+        m_exchange = {};
+        m_exchange.stateBefore = pop3::stateName(m_state);
+        auto parsed = parseCommand(line);
+        if (auto* error = std::get_if<ParseError>(&parsed)) {
+            reply = err(error->message);
+        } else {
+            m_exchange.command = std::get<Command>(parsed).info->name;
+            reply = dispatch(std::get<Command>(parsed));
+        }
+    }
+    finishExchange();
+    return reply;
 }
 
 std::string Pop3Session::dispatch(const Command& c)
@@ -158,30 +226,11 @@ std::string Pop3Session::dispatch(const Command& c)
         return err(std::string(c.info->name) + " is only allowed before logging in (AUTHORIZATION state, " +
                    c.info->rfc + ")");
     }
-    const bool login = c.info->verb == Verb::User || c.info->verb == Verb::Pass ||
-                       c.info->verb == Verb::Apop || c.info->verb == Verb::Auth;
-    if (login && m_options.loginRequiresTls && !m_tlsActive)
+    if (c.info->logsIn && m_options.loginRequiresTls && !m_tlsActive)
         return err(std::string("plain-text login is disabled on this server: send STLS first, so that the "
                                "password travels encrypted (RFC 2595 section 4); ") +
                    c.info->name + " refused");
-    switch (c.info->verb) {
-    case Verb::User: return cmdUser(c);
-    case Verb::Pass: return cmdPass(c);
-    case Verb::Apop: return cmdApop(c);
-    case Verb::Auth: return cmdAuth(c);
-    case Verb::Capa: return cmdCapa(c);
-    case Verb::Stls: return cmdStls(c);
-    case Verb::Quit: return cmdQuit(c);
-    case Verb::Stat: return cmdStat(c);
-    case Verb::List: return cmdList(c);
-    case Verb::Retr: return cmdRetr(c);
-    case Verb::Dele: return cmdDele(c);
-    case Verb::Noop: return cmdNoop(c);
-    case Verb::Rset: return cmdRset(c);
-    case Verb::Top: return cmdTop(c);
-    case Verb::Uidl: return cmdUidl(c);
-    }
-    return err("unknown command");
+    return (this->*c.info->handler)(c);
 }
 
 void Pop3Session::disconnected()
@@ -229,7 +278,7 @@ std::string Pop3Session::cmdApop(const Command& c)
 
 std::string Pop3Session::cmdAuth(const Command& c)
 {
-    if (c.args.empty()) return "+OK SASL mechanisms follow\r\nPLAIN\r\n.\r\n";
+    if (c.args.empty()) return ok("SASL mechanisms follow") + "PLAIN\r\n.\r\n";
     if (!util::iequals(c.args[0], "PLAIN"))
         return err("unsupported SASL mechanism; this server offers PLAIN");
     if (c.args.size() == 2) {
@@ -237,6 +286,8 @@ std::string Pop3Session::cmdAuth(const Command& c)
         return authPlain(c.args[1] == "=" ? std::string_view() : std::string_view(c.args[1]));
     }
     m_saslPending = true;
+    m_exchange.status = wire::Status::Continue;
+    m_exchange.statusLine = "+ ";
     return "+ \r\n"; // an empty challenge: send the PLAIN response
 }
 
@@ -265,13 +316,18 @@ std::string Pop3Session::authPlain(std::string_view base64)
 
 std::string Pop3Session::login(const std::string& user, bool credentialsOk)
 {
+    m_exchange.user = user;
+    m_exchange.login = wire::Login::Failed;
     if (!credentialsOk) return err("[AUTH] wrong user name or password");
+    // A right password and a locked maildrop is no failed guess: the throttle leaves it alone.
+    m_exchange.login = wire::Login::None;
     if (!m_store.tryLockMaildrop(user, m_sessionId))
         return err("[IN-USE] another session has this maildrop open; POP3 allows one at a time (RFC 1939 "
-                   "section 8)");
+                   "section 4, RFC 2449 section 8.1.2)");
+    m_exchange.login = wire::Login::Succeeded;
     m_locked = true;
     m_user = user;
-    m_state = State::Transaction;
+    enter(State::Transaction);
     m_maildrop.clear();
     size_t total = 0;
     if (const store::Mailbox* inbox = m_store.mailbox(user, "INBOX")) {
@@ -289,7 +345,7 @@ std::string Pop3Session::cmdCapa(const Command&)
     // Without TLS under loginRequiresTls no login is possible, so none is advertised: PLAIN in particular
     // MUST NOT be offered without an encryption layer (RFC 2595 section 6).
     const bool loginOffered = !m_options.loginRequiresTls || m_tlsActive;
-    std::string out = "+OK capability list follows\r\n";
+    std::string out = ok("capability list follows");
     out += loginOffered ? "TOP\r\nUSER\r\n" : "TOP\r\n";
     out += "UIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
     if (loginOffered) out += "SASL PLAIN\r\n";
@@ -315,10 +371,13 @@ std::string Pop3Session::cmdQuit(const Command&)
     m_closed = true;
     if (m_state == State::Authorization) return ok(m_options.hostname + " POP3 server signing off");
     // UPDATE state: only now do the messages marked with DELE go (RFC 1939 section 6).
-    m_state = State::Update;
+    enter(State::Update);
     std::vector<uint32_t> doomed;
     for (const MaildropEntry& e : m_maildrop)
-        if (e.markedDeleted) doomed.push_back(e.uid);
+        if (e.markedDeleted) {
+            doomed.push_back(e.uid);
+            addEffect(wire::Effect::Kind::Expunged, e);
+        }
     size_t removed = m_store.expunge(m_user, "INBOX", doomed, m_sessionId);
     size_t left = 0;
     if (const store::Mailbox* inbox = m_store.mailbox(m_user, "INBOX")) left = inbox->messages.size();
@@ -404,6 +463,7 @@ std::string Pop3Session::cmdRetr(const Command& c)
     if (!message) return err("message " + c.args[0] + " is no longer on the server");
     std::string out = ok(std::to_string(entry->size) + " octets");
     appendDotStuffed(out, message->bytes());
+    addEffect(wire::Effect::Kind::Sent, *entry).bytes = message->size();
     return out;
 }
 
@@ -413,6 +473,7 @@ std::string Pop3Session::cmdDele(const Command& c)
     MaildropEntry* entry = messageArg(c.args[0], error);
     if (!entry) return error;
     entry->markedDeleted = true;
+    addEffect(wire::Effect::Kind::Marked, *entry);
     return ok("message " + c.args[0] + " marked for deletion (removed at QUIT)");
 }
 
@@ -425,6 +486,7 @@ std::string Pop3Session::cmdRset(const Command&)
 {
     size_t total = 0;
     for (MaildropEntry& e : m_maildrop) {
+        if (e.markedDeleted) addEffect(wire::Effect::Kind::Unmarked, e);
         e.markedDeleted = false;
         total += e.size;
     }
@@ -448,6 +510,10 @@ std::string Pop3Session::cmdTop(const Command& c)
     }
     std::string out = ok("top of message follows");
     appendDotStuffed(out, bytes.substr(0, end));
+    wire::Effect& sent = addEffect(wire::Effect::Kind::Sent, *entry);
+    sent.extent = *lines == 0 ? wire::Effect::Extent::Headers : wire::Effect::Extent::HeadersAndLines;
+    if (*lines > 0) sent.part = std::to_string(*lines);
+    sent.bytes = end;
     return out;
 }
 

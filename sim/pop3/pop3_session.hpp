@@ -4,6 +4,7 @@
 #include "pop3/pop3_types.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
+#include "wire/exchange.hpp"
 #include "wire/session.hpp"
 
 #include <string>
@@ -42,6 +43,7 @@ public:
     bool takeTlsRequest() override;
     void tlsStarted() override;
     bool tlsActive() const override { return m_tlsActive; }
+    std::vector<wire::Exchange> takeExchanges() override;
 
     State state() const { return m_state; }
     const std::string& user() const { return m_user; }
@@ -51,7 +53,16 @@ public:
     static std::string uniqueId(uint32_t uidValidity, uint32_t uid);
 
 private:
+    friend const std::vector<CommandInfo>& commandTable();
+
     std::string handleLine(std::string_view line);
+    // "+OK text" / "-ERR text" with CRLF, and the exchange under way learns its status and response code.
+    std::string ok(std::string_view text);
+    std::string err(std::string_view text);
+    // Ends the exchange under way: it is recorded with the state the session is in now.
+    void finishExchange();
+    void enter(State state);
+    wire::Effect& addEffect(wire::Effect::Kind kind, const MaildropEntry& entry);
     std::string dispatch(const Command& command);
     std::string handleSaslResponse(std::string_view line);
 
@@ -96,6 +107,9 @@ private:
     bool m_tlsRequested = false; // STLS accepted, the transport has not taken the request yet
     bool m_awaitingTls = false;  // STLS accepted, TLS not started: client bytes are dropped
     std::string m_input;
+
+    wire::Exchange m_exchange; // the exchange under way
+    std::vector<wire::Exchange> m_exchanges;
     std::vector<MaildropEntry> m_maildrop;
 };
 

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -13,20 +15,56 @@ namespace maillab::pop3 {
 enum class State : uint8_t { Authorization = 1, Transaction = 2, Update = 4 };
 const char* stateName(State state); // "AUTHORIZATION"
 
+// One arrow between the states. The session moves only along these; the state panel draws them, and a test
+// drives a session along each by sending `example` (lines separated by CRLF) in the demo world.
+struct Transition {
+    State from;
+    State to;
+    const char* trigger; // "USER + PASS, APOP, AUTH"
+    const char* example;
+    const char* rfc;
+};
+const std::vector<Transition>& transitions();
+bool canMove(State from, State to);
+
 enum class Verb { User, Pass, Apop, Auth, Capa, Stls, Quit, Stat, List, Retr, Dele, Noop, Rset, Top, Uidl };
 
+// Whether a successful answer runs over several lines, ended by "." (RFC 1939 section 3).
+enum class MultiLine : uint8_t { Never, Always, WithoutArgument };
+
+class Pop3Session;
+struct Command;
+using Handler = std::string (Pop3Session::*)(const Command&);
+
+// One row per command: read by the parser, the session (state guard and dispatch), the client (multi-line
+// answers), the console, the help texts and the panels. A new command is a Verb, a row and its handler.
 struct CommandInfo {
     Verb verb;
     const char* name;
     uint8_t allowedStates; // bits of State
     int minArgs;
     int maxArgs;
+    MultiLine multiLine;
+    bool logsIn; // USER, PASS, APOP, AUTH: refused before TLS under loginRequiresTls
+    Handler handler;
     const char* syntax;  // "TOP msg n"
     const char* summary; // one or two sentences for a student
     const char* rfc;     // "RFC 1939 section 7"
 };
 const std::vector<CommandInfo>& commandTable();
 const CommandInfo* findCommand(std::string_view name); // case-insensitive
+
+// What a line means, for the dashboard's hover help and the exports.
+struct LineHelp {
+    std::string title; // "+OK", "-ERR", "RETR msg"
+    std::string text;
+    std::string rfc;
+};
+std::optional<LineHelp> explainCommandLine(std::string_view line);
+// The line at `offset` of a reply: its status line (offset 0) or the "." that ends it.
+std::optional<LineHelp> explainReplyLine(std::string_view reply, size_t offset);
+// Where the -ERR of a reply's status line is, to colour it: [begin, end), or {0, 0}.
+std::pair<size_t, size_t> refusalSpan(std::string_view line, bool statusLine);
 
 struct Command {
     const CommandInfo* info = nullptr;

@@ -655,9 +655,20 @@ void Simulation::note(const std::string& text, const std::string& device)
 
 void Simulation::recordData(Device& device, wire::Direction direction, std::string bytes, bool encrypted)
 {
-    m_transcript.record({wire::TranscriptEntry::Kind::Data, device.sessionId, device.spec.name,
-                         device.spec.protocol, direction, m_clock.nowMs(), std::move(bytes), m_step,
-                         device.port, encrypted});
+    wire::TranscriptEntry entry{wire::TranscriptEntry::Kind::Data,
+                                device.sessionId,
+                                device.spec.name,
+                                device.spec.protocol,
+                                direction,
+                                m_clock.nowMs(),
+                                std::move(bytes),
+                                m_step,
+                                device.port,
+                                encrypted};
+    // What the reply meant travels with it: every view reads that instead of the text.
+    if (direction == wire::Direction::ServerToClient && device.session)
+        entry.exchanges = device.session->takeExchanges();
+    m_transcript.record(std::move(entry));
 }
 
 std::string Simulation::composeMessage(const Action& action)

@@ -153,7 +153,7 @@ public:
     bool restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity, uint32_t uidNext,
                         std::vector<StoredMessage> messages);
 
-    // The exclusive POP3 maildrop lock (RFC 1939 section 8).
+    // The exclusive POP3 maildrop lock (RFC 1939 section 4).
     bool tryLockMaildrop(std::string_view user, int session);
     void unlockMaildrop(std::string_view user, int session);
 

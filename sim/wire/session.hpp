@@ -1,8 +1,11 @@
 // The contract between a transport (in-process link or socket) and a protocol's server side.
 #pragma once
 
+#include "wire/exchange.hpp"
+
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maillab::wire {
 
@@ -19,6 +22,15 @@ public:
     virtual std::string receive(std::string_view bytes) = 0;
     // Bytes the server sends on its own (IMAP IDLE updates); empty for POP3.
     virtual std::string takeUnsolicited() { return {}; }
+    // What the exchanges answered since the last call meant (wire/exchange.hpp), in order: the greeting,
+    // each command with its status, code, state change and effects, news sent on the server's own.
+    virtual std::vector<Exchange> takeExchanges() { return {}; }
+
+    // A long answer (IMAP FETCH of many messages) is made a piece at a time, so it is never held whole:
+    // while outputPending(), the transport calls continueOutput() whenever it has sent what it holds, and
+    // bytes the client sends meanwhile wait inside the session until the answer is done.
+    virtual bool outputPending() const { return false; }
+    virtual std::string continueOutput() { return {}; }
     // The server ended the session (QUIT, LOGOUT, a fatal limit): the transport closes the connection.
     virtual bool closed() const = 0;
     // The peer vanished without saying goodbye: no POP3 UPDATE state.

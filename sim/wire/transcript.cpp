@@ -6,6 +6,20 @@
 
 namespace maillab::wire {
 
+const char* statusName(Status status)
+{
+    switch (status) {
+    case Status::None: return "";
+    case Status::Ok: return "OK";
+    case Status::Err: return "-ERR";
+    case Status::No: return "NO";
+    case Status::Bad: return "BAD";
+    case Status::Bye: return "BYE";
+    case Status::Continue: return "+";
+    }
+    return "";
+}
+
 const char* protocolName(Protocol protocol)
 {
     return protocol == Protocol::Pop3 ? "POP3" : "IMAP";

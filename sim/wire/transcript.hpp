@@ -1,6 +1,7 @@
 // Every byte that crossed a link, with who sent it and when: the one record that the GUI and exporters read.
 #pragma once
 
+#include "wire/exchange.hpp"
 #include "wire/session.hpp"
 
 #include <cstdint>
@@ -27,6 +28,8 @@ struct TranscriptEntry {
     int step = 0;            // the simulation step that produced it
     uint16_t serverPort = 0; // the port the session connected to (110, 143, ...), for exports
     bool encrypted = false;  // Data that travelled inside TLS: on the wire it is in TlsRecord entries
+    // For server Data: what the replies in these bytes meant, as the session told (wire/exchange.hpp).
+    std::vector<Exchange> exchanges;
 };
 
 class Transcript {
