@@ -26,6 +26,70 @@ const char* kindName(wire::TranscriptEntry::Kind kind)
     return "";
 }
 
+const char* effectName(wire::Effect::Kind kind)
+{
+    using Kind = wire::Effect::Kind;
+    switch (kind) {
+    case Kind::Sent: return "sent";
+    case Kind::Marked: return "marked";
+    case Kind::Unmarked: return "unmarked";
+    case Kind::Expunged: return "expunged";
+    case Kind::Copied: return "copied";
+    case Kind::Moved: return "moved";
+    case Kind::FlagsChanged: return "flags_changed";
+    case Kind::Appended: return "appended";
+    case Kind::MailboxCreated: return "mailbox_created";
+    case Kind::MailboxDeleted: return "mailbox_deleted";
+    case Kind::MailboxRenamed: return "mailbox_renamed";
+    }
+    return "";
+}
+
+const char* extentName(wire::Effect::Extent extent)
+{
+    using Extent = wire::Effect::Extent;
+    switch (extent) {
+    case Extent::Whole: return "whole";
+    case Extent::Headers: return "headers";
+    case Extent::HeadersAndLines: return "headers_and_lines";
+    case Extent::Text: return "text";
+    case Extent::Part: return "part";
+    }
+    return "";
+}
+
+// What a reply meant, as the session told it (wire/exchange.hpp): only what is there, so it reads short.
+Json meaning(const wire::Exchange& x)
+{
+    Json out;
+    if (!x.command.empty()) out["command"] = x.command;
+    if (!x.tag.empty()) out["tag"] = x.tag;
+    out["status"] = x.status == wire::Status::None ? "none" : wire::statusName(x.status);
+    if (!x.code.empty()) out["code"] = x.code;
+    if (!x.stateBefore.empty()) out["state_before"] = x.stateBefore;
+    out["state_after"] = x.stateAfter;
+    if (x.login != wire::Login::None) {
+        out["login"] = x.login == wire::Login::Succeeded ? "succeeded" : "failed";
+        out["user"] = x.user;
+    }
+    if (x.effects.empty()) return out;
+    Json effects = Json::array();
+    for (const wire::Effect& f : x.effects) {
+        Json effect = {{"kind", effectName(f.kind)}, {"mailbox", f.mailbox}};
+        if (f.kind == wire::Effect::Kind::Sent) effect["extent"] = extentName(f.extent);
+        if (f.uid) effect["uid"] = f.uid;
+        if (f.number) effect["number"] = f.number;
+        if (!f.part.empty()) effect["part"] = f.part;
+        if (f.bytes) effect["octets"] = f.bytes;
+        if (!f.target.empty()) effect["target"] = f.target;
+        if (f.targetUid) effect["target_uid"] = f.targetUid;
+        if (!f.flags.empty()) effect["flags"] = f.flags;
+        effects.push_back(std::move(effect));
+    }
+    out["effects"] = std::move(effects);
+    return out;
+}
+
 // Lesson text is UTF-8 already (it came through a JSON parser); anything else is shown, not dropped.
 std::string text(std::string_view value)
 {
@@ -98,6 +162,12 @@ std::string exportJson(const scenario::Simulation& simulation)
                                    {"version", r.version},
                                    {"length", r.length}});
             entry["records"] = std::move(records);
+        }
+        if (!e.exchanges.empty()) {
+            Json meanings = Json::array();
+            for (const wire::Exchange& x : e.exchanges)
+                meanings.push_back(meaning(x));
+            entry["exchanges"] = std::move(meanings);
         }
         if (isValidUtf8(e.bytes))
             entry["bytes"] = e.bytes;
