@@ -10,8 +10,10 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 #define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <stb_image_write.h>
 #include <vector>
@@ -33,12 +35,21 @@ struct Window {
     GLFWwindow* handle = nullptr;
     bool imguiReady = false;
 
-    bool open(int width, int height, bool visible, std::string& error)
+    bool open(int width, int height, bool visible, std::string& error, bool fitToScreen = false)
     {
         glfwSetErrorCallback([](int, const char*) {});
         if (!glfwInit()) {
             error = "no display to open a window on";
             return false;
+        }
+        // The window opens inside the screen's work area (without the task bar): a 1280x720 projector
+        // must not get a window whose right half, with its panels, is off the screen.
+        int areaX = 0, areaY = 0, areaWidth = 0, areaHeight = 0;
+        if (GLFWmonitor* monitor = fitToScreen ? glfwGetPrimaryMonitor() : nullptr)
+            glfwGetMonitorWorkarea(monitor, &areaX, &areaY, &areaWidth, &areaHeight);
+        if (areaWidth > 0 && areaHeight > 0) {
+            width = std::min(width, areaWidth);
+            height = std::min(height, areaHeight);
         }
         glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
         glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
@@ -50,6 +61,8 @@ struct Window {
             glfwTerminate();
             return false;
         }
+        if (areaWidth > 0 && areaHeight > 0)
+            glfwSetWindowPos(handle, areaX + (areaWidth - width) / 2, areaY + (areaHeight - height) / 2);
         glfwMakeContextCurrent(handle);
         glfwSwapInterval(1);
         IMGUI_CHECKVERSION();
@@ -98,10 +111,17 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
 {
     Window window;
     std::string error;
-    if (!window.open(1600, 900, true, error)) return -1;
-    glfwMaximizeWindow(window.handle);
     // imgui.ini and settings live in the user's config folder, not wherever maillab was started.
     std::filesystem::path config = util::configDir();
+    // The size the user last gave the window, or the whole work area the first time.
+    const std::filesystem::path sizeFile = config.empty() ? std::filesystem::path() : config / "window-size";
+    int width = 0, height = 0;
+    if (std::ifstream saved(sizeFile); saved && saved >> width >> height && width >= 320 && height >= 240) {
+        if (!window.open(width, height, true, error, true)) return -1;
+    } else {
+        if (!window.open(1600, 900, true, error, true)) return -1;
+        glfwMaximizeWindow(window.handle);
+    }
     static std::string iniPath; // ImGui keeps the pointer
     if (!config.empty()) {
         std::error_code ec;
@@ -131,6 +151,10 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
         window.render(dashboard, now - last);
         last = now;
         glfwSwapBuffers(window.handle);
+    }
+    if (!sizeFile.empty()) {
+        glfwGetWindowSize(window.handle, &width, &height);
+        std::ofstream(sizeFile) << width << ' ' << height << '\n';
     }
     return 0;
 }
@@ -264,9 +288,10 @@ int runDashboardCommand(const cli::Args& args)
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--presenter")
             options.presenter = true;
-        else if (args[i] == "--theme" && i + 1 < args.size())
+        else if (args[i] == "--theme" && i + 1 < args.size()) {
             options.theme = args[++i] == "light" ? gui::Theme::Light : gui::Theme::Dark;
-        else if (!args[i].starts_with("--") && options.lesson.empty())
+            options.themeGiven = true;
+        } else if (!args[i].starts_with("--") && options.lesson.empty())
             options.lesson = args[i];
         else {
             std::cerr << "usage: maillab dashboard [FILE.json] [--presenter] [--theme light]\n";

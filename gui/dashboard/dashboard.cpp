@@ -216,6 +216,9 @@ void Dashboard::applyStyle()
     // ImGui's yellow progress bar leaves its white label unreadable.
     style.Colors[ImGuiCol_PlotHistogram] = m_options.theme == Theme::Dark ? ImVec4(0.22f, 0.45f, 0.78f, 1.0f)
                                                                           : ImVec4(0.55f, 0.72f, 0.95f, 1.0f);
+    // Opaque windows: a floating panel (Compare, Console) over others must not show their lines through it.
+    for (ImGuiCol col : {ImGuiCol_WindowBg, ImGuiCol_ChildBg, ImGuiCol_PopupBg})
+        if (style.Colors[col].w > 0.0f) style.Colors[col].w = 1.0f;
     if (m_options.presenter) style.ScaleAllSizes(1.5f);
     ImGui::GetStyle() = style;
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
@@ -269,8 +272,8 @@ void Dashboard::registerSettings()
     handler.ReadLineFn = [](ImGuiContext*, ImGuiSettingsHandler* h, void*, const char* line) {
         auto* self = static_cast<Dashboard*>(h->UserData);
         std::string_view text(line);
-        if (text == "Theme=light") self->setTheme(Theme::Light);
-        if (text == "Theme=dark") self->setTheme(Theme::Dark);
+        if (text == "Theme=light" && !self->m_options.themeGiven) self->setTheme(Theme::Light);
+        if (text == "Theme=dark" && !self->m_options.themeGiven) self->setTheme(Theme::Dark);
         if (text == "Presenter=1") self->setPresenter(true);
         if (text.starts_with("Lesson=") && self->m_options.lesson.empty()) {
             std::filesystem::path lesson(text.substr(7));

@@ -21,7 +21,8 @@ struct DashboardOptions {
     std::filesystem::path lesson; // empty: the first lesson in lessons/
     bool presenter = false;
     Theme theme = Theme::Dark;
-    std::string onlyPanel; // draw just this panel, filling the screen (screenshot --panel)
+    bool themeGiven = false; // on the command line: it wins over the theme saved in imgui.ini
+    std::string onlyPanel;   // draw just this panel, filling the screen (screenshot --panel)
 };
 
 class Dashboard {
