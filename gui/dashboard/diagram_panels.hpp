@@ -41,8 +41,8 @@ struct SessionStateInfo {
 // One per session drawn in the last frame; empty when no session is open (the diagrams are greyed).
 const std::vector<SessionStateInfo>* stateInfo(const Panel& panel);
 
-// Whether a server reply says no: POP3 "-ERR" (RFC 1939 section 3), IMAP "NO" or "BAD" in its last
-// (tagged) line (RFC 3501 section 7.1). The panels only colour a reply by it.
+// Whether a server reply said no, as the session that answered it told (wire::Exchange's status: POP3's
+// error, IMAP's tagged NO or BAD). The panels only colour a reply by it.
 bool replyRefused(const wire::TranscriptEntry& reply);
 
 } // namespace maillab::gui
