@@ -665,6 +665,28 @@ TEST(ImapSession, CreateWithHierarchyCreatesTheSuperiors_Rfc3501_6_3_3)
                                             "a6 OK LIST completed\r\n");
 }
 
+// Issue 14, F4: a deep name creates each superior once, outermost first (it used to take seconds).
+TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc3501_6_3_3)
+{
+    DemoWorld w;
+    Conn c(w);
+    c.login();
+    constexpr int kLevels = 4000;
+    std::string name = "a";
+    for (int i = 1; i < kLevels; ++i)
+        name += "/a";
+    EXPECT_EQ(c.send("a1 CREATE " + name), "a1 OK CREATE completed\r\n");
+    const store::Account& alice = *w.store.account("alice");
+    uint32_t previous = 0;
+    for (size_t end = 1; end <= name.size(); end += 2) {
+        const store::Mailbox* box = w.store.mailbox("alice", name.substr(0, end));
+        ASSERT_NE(box, nullptr) << end;
+        EXPECT_GT(box->uidValidity, previous);
+        previous = box->uidValidity;
+        EXPECT_TRUE(alice.subscriptions.count(box->name));
+    }
+}
+
 TEST(ImapSession, CreateOfAnExistingNameOrInboxFails_Rfc3501_6_3_3)
 {
     DemoWorld w;

@@ -153,19 +153,23 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
     if (canonical.empty() || canonical.find("//") != std::string::npos || canonical.front() == '/')
         return Result::Invalid;
     if (a->mailboxes.count(canonical)) return Result::AlreadyExists;
-    // Create missing superiors too, as RFC 3501 section 6.3.3 suggests.
+    // Create missing superiors too, as RFC 3501 section 6.3.3 suggests: outermost first, each once (not by
+    // recursion, which looked at every superior of every superior: cubic in the depth).
+    auto add = [&](std::string boxName, std::string use) {
+        Mailbox mailbox;
+        mailbox.name = boxName;
+        mailbox.uidValidity = m_nextUidValidity++;
+        mailbox.specialUse = std::move(use);
+        a->mailboxes.emplace(boxName, std::move(mailbox));
+        a->subscriptions.insert(boxName);
+        emit({StoreEvent::Kind::MailboxCreated, std::string(user), boxName, 0, {}, 0});
+    };
     for (size_t slash = canonical.find('/'); slash != std::string::npos;
          slash = canonical.find('/', slash + 1)) {
         std::string parent = canonical.substr(0, slash);
-        if (!a->mailboxes.count(parent)) createMailbox(user, parent);
+        if (!a->mailboxes.count(parent)) add(std::move(parent), {});
     }
-    Mailbox mailbox;
-    mailbox.name = canonical;
-    mailbox.uidValidity = m_nextUidValidity++;
-    mailbox.specialUse = std::move(specialUse);
-    a->mailboxes.emplace(canonical, std::move(mailbox));
-    a->subscriptions.insert(canonical);
-    emit({StoreEvent::Kind::MailboxCreated, std::string(user), canonical, 0, {}, 0});
+    add(canonical, std::move(specialUse));
     return Result::Ok;
 }
 
