@@ -11,6 +11,7 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unistd.h>
@@ -157,6 +159,15 @@ std::shared_ptr<const tls::Identity> serverIdentity(const Options& o)
     return std::make_shared<const tls::Identity>(std::move(identity));
 }
 
+// 127.0.0.0/8 and ::1 (RFC 1122 section 3.2.1.3, RFC 4291 section 2.5.3): only this machine reaches them.
+bool isLoopback(const std::string& address)
+{
+    in_addr v4{};
+    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 // serve --log: what the programs said, line by line; for TLS connections the decrypted lines, marked
 // "[TLS]" by formatEntry, and the handshake as one note. The ciphertext itself (TlsRecord entries) is not
 // printed.
@@ -220,7 +231,7 @@ int runServe(const Args& args)
     options.loginDelayMs = static_cast<int>(*delay);
     if (auto bind = o.get("--bind")) {
         options.bindAddress = *bind;
-        if (*bind != "127.0.0.1")
+        if (!isLoopback(*bind))
             std::cerr
                 << "maillab: warning: listening on " << *bind
                 << ": other machines can reach this server, and its demo accounts have published passwords\n";
@@ -236,13 +247,21 @@ int runServe(const Args& args)
             store::addStandardMailboxes(store, demo.user);
         }
     }
+    bool loaded = false; // startup problems are printed together below, later ones as they happen
     std::unique_ptr<store::MaildirSync> maildir;
     if (auto dir = o.get("--maildir")) {
         std::error_code ec;
         std::filesystem::create_directories(*dir, ec);
         // A Maildir that is new gets the demo mail once; after that, what is on disk is the truth.
         bool fresh = std::filesystem::is_empty(*dir, ec);
-        maildir = std::make_unique<store::MaildirSync>(store, *dir);
+        // Every problem as it happens: a write that failed made its command fail, and says why here.
+        maildir = std::make_unique<store::MaildirSync>(store, *dir, [&loaded](const std::string& problem) {
+            if (loaded) std::cerr << "maillab: maildir: " << problem << std::endl;
+        });
+        if (!maildir->lockError().empty()) {
+            std::cerr << "maillab: " << maildir->lockError() << "\n";
+            return 1;
+        }
         if (fresh && !o.get("--accounts")) {
             std::vector<std::string> problems;
             for (const store::DemoAccount& demo : store::kDemoAccounts)
@@ -250,6 +269,9 @@ int runServe(const Args& args)
         }
         for (const std::string& problem : maildir->problems())
             std::cerr << "maillab: maildir: " << problem << "\n";
+        loaded = true;
+        // Mail other programs deliver into the Maildir while serve runs is seen within about a second.
+        options.onTick = [m = maildir.get()] { m->rescan(); };
     } else if (!o.get("--accounts")) {
         std::vector<std::string> problems;
         for (const store::DemoAccount& demo : store::kDemoAccounts)

@@ -34,6 +34,9 @@ struct SessionOptions {
     size_t maxLineLength = 65536;              // one line of a command, literals excluded
     size_t maxLiteralSize = 32u * 1024 * 1024; // one literal (APPEND of a large message)
     size_t maxCommandSize = 64u * 1024 * 1024; // a whole command with its literals
+    // Before login (F3): an unauthenticated client gets only what LOGIN and AUTHENTICATE need.
+    size_t preAuthMaxLineLength = 8192;
+    size_t preAuthMaxLiteralSize = 8192;
     // The transport can run TLS on this connection: STARTTLS is offered and accepted (RFC 3501 6.2.1).
     bool tlsAvailable = false;
     // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is
