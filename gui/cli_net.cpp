@@ -346,14 +346,25 @@ int runServe(const Args& args)
 int runConnect(const Args& args)
 {
     Options o;
-    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout"},
-                      {"--quiet"}, o))
+    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout", "--cacert"},
+                      {"--quiet", "--tls", "--starttls"}, o))
         return 2;
     if (o.positional.size() != 3 || (o.positional[0] != "pop3" && o.positional[0] != "imap") ||
-        !o.get("--user") || !o.get("--password")) {
-        std::cerr << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
-                     "                       [--open N] [--search TEXT]   (IMAP: open message N, search the "
-                     "server)\n";
+        !o.get("--user") || !o.get("--password") || (o.has("--tls") && o.has("--starttls"))) {
+        std::cerr
+            << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
+               "                       [--open N] [--search TEXT]   (IMAP: open message N, search the "
+               "server)\n"
+               "                       [--tls | --starttls] [--cacert FILE]   (implicit TLS, as on 995 and "
+               "993, or STLS/STARTTLS first;\n"
+               "                       the certificate is checked against the system's CA store, or FILE)\n";
+        return 2;
+    }
+    const wire::Security security = o.has("--tls")        ? wire::Security::Implicit
+                                    : o.has("--starttls") ? wire::Security::StartTls
+                                                          : wire::Security::Plain;
+    if (o.get("--cacert") && security == wire::Security::Plain) {
+        std::cerr << "maillab: --cacert goes with --tls or --starttls\n";
         return 2;
     }
     auto port = util::parseNumber(o.positional[2]);
@@ -364,13 +375,19 @@ int runConnect(const Args& args)
     wire::Transcript transcript;
     if (!o.has("--quiet"))
         transcript.onRecord = [](const wire::TranscriptEntry& e) {
+            // Inside TLS the decrypted lines are shown ("[TLS]"), not the ciphertext records.
+            if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) return;
             std::cout << wire::formatEntry(e, false) << std::flush;
         };
     store::DeviceStore local;
     std::unique_ptr<wire::ClientEngine> client;
     std::vector<std::function<void()>> actions;
     if (imap) {
-        auto* c = new imap::ImapClient(local, clock, {*o.get("--user"), *o.get("--password"), true});
+        // STARTTLS is the program's own step (RFC 3501 section 6.2.1); implicit TLS is the link's.
+        auto* c = new imap::ImapClient(
+            local, clock,
+            {*o.get("--user"), *o.get("--password"), true,
+             security == wire::Security::StartTls ? wire::Security::StartTls : wire::Security::Plain});
         client.reset(c);
         actions.push_back([c] { c->start({}); });
         if (auto n = o.get("--open"))
@@ -397,12 +414,14 @@ int runConnect(const Args& args)
         options.user = *o.get("--user");
         options.password = *o.get("--password");
         options.mode = o.get("--mode").value_or("keep") == "delete" ? pop3::Mode::Delete : pop3::Mode::Keep;
+        if (security == wire::Security::StartTls) options.security = wire::Security::StartTls;
         auto* c = new pop3::Pop3Client(local, clock, options);
         client.reset(c);
         actions.push_back([c] { c->checkMail(); });
     }
     net::RemoteLink link(*client, transcript, clock, o.positional[1], static_cast<uint16_t>(*port),
                          imap ? wire::Protocol::Imap : wire::Protocol::Pop3, "maillab-" + o.positional[0]);
+    if (security != wire::Security::Plain) link.setTls(security, o.get("--cacert").value_or(""));
     for (auto& action : actions) {
         action();
         std::string error;
