@@ -283,6 +283,14 @@ bool isSymlink(const fs::path& path)
     return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
 }
 
+// A directory's modification time in ns: what rescan() compares to see whether anyone changed it.
+int64_t changeStamp(const fs::path& dir)
+{
+    struct stat st = {};
+    if (::lstat(dir.c_str(), &st) != 0) return -1;
+    return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
 // Whether a folder's cur/, new/ and tmp/ are its own: each absent or a real directory.
 bool safeFolder(const fs::path& dir)
 {
@@ -1002,6 +1010,12 @@ bool MaildirSync::createFolder(const std::string& user, const std::string& mailb
 std::string MaildirSync::onEvent(const StoreEvent& event)
 {
     if (m_loading || !m_users.count(event.user)) return {};
+    // This process's own writes change cur/'s mtime too. When nobody else changed the folder since the last
+    // rescan, its stamps follow the write, so that the next rescan does not list the folder for nothing.
+    auto folder = m_folders.find({event.user, event.mailbox});
+    const bool untouched = folder != m_folders.end() &&
+                           folder->second.curStamp == changeStamp(folder->second.dir / "cur") &&
+                           folder->second.newStamp == changeStamp(folder->second.dir / "new");
     bool ok = false;
     try {
         switch (event.kind) {
@@ -1018,6 +1032,14 @@ std::string MaildirSync::onEvent(const StoreEvent& event)
     } catch (const std::exception& e) {
         problem(event.user + "/" + event.mailbox + ": writing through failed: " + e.what());
         ok = false;
+    }
+    if (ok && untouched) {
+        const bool renamed = event.kind == StoreEvent::Kind::MailboxRenamed;
+        auto after = m_folders.find({event.user, renamed ? event.newName : event.mailbox});
+        if (after != m_folders.end()) {
+            after->second.curStamp = changeStamp(after->second.dir / "cur");
+            after->second.newStamp = changeStamp(after->second.dir / "new");
+        }
     }
     if (ok) return {};
     return m_lastProblem.empty() ? std::string("write failed") : m_lastProblem;
@@ -1159,31 +1181,34 @@ bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
 // rescan() finds those changes and tells the Store, whose events reach the sessions as for any change
 // (EXISTS, FETCH FLAGS, EXPUNGE). A folder whose new/ and cur/ have not changed (mtime) is not listed.
 
-namespace {
-
-int64_t changeStamp(const fs::path& dir)
-{
-    struct stat st = {};
-    if (::lstat(dir.c_str(), &st) != 0) return -1;
-    return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
-
-} // namespace
-
 void MaildirSync::rescan()
 {
     if (m_lockFd < 0) return;
-    std::vector<FolderKey> changed;
+    struct Due {
+        FolderKey key;
+        int64_t newStamp, curStamp;
+    };
+    std::vector<Due> due;
     for (auto& [key, folder] : m_folders) {
         const int64_t newStamp = changeStamp(folder.dir / "new"), curStamp = changeStamp(folder.dir / "cur");
-        if (newStamp == folder.newStamp && curStamp == folder.curStamp) continue;
-        changed.push_back(key);
+        const bool changed = newStamp != folder.newStamp || curStamp != folder.curStamp;
+        // A change in the same clock tick as a listing leaves the mtime as it was: after every listing that
+        // a change caused, the folder is listed once more.
+        if (!changed && !folder.rescanAgain) continue;
+        folder.rescanAgain = changed;
+        due.push_back({key, newStamp, curStamp});
     }
-    for (const FolderKey& key : changed) {
+    for (const Due& d : due) {
+        // The stamps read before the listing: whatever changes during it is seen next time.
+        auto folder = m_folders.find(d.key);
+        if (folder != m_folders.end()) {
+            folder->second.newStamp = d.newStamp;
+            folder->second.curStamp = d.curStamp;
+        }
         try {
-            rescanFolder(key.first, key.second);
+            rescanFolder(d.key.first, d.key.second);
         } catch (const std::exception& e) {
-            problem(key.first + "/" + key.second + ": rescanning failed: " + e.what());
+            problem(d.key.first + "/" + d.key.second + ": rescanning failed: " + e.what());
         }
     }
 }
@@ -1271,11 +1296,6 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
     }
     for (std::string& text : problems)
         problem(std::move(text));
-    auto folder = m_folders.find({user, mailbox});
-    if (folder != m_folders.end()) {
-        folder->second.newStamp = changeStamp(dir / "new");
-        folder->second.curStamp = changeStamp(dir / "cur");
-    }
 }
 
 // Store::resetUidValidity numbers the messages 1..n in their old order; the files follow in that order.

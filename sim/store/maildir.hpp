@@ -64,6 +64,7 @@ private:
         std::string uidlist;       // what its maillab-uidlist holds now, so an unchanged one is not rewritten
         int64_t newStamp = -1;     // new/ and cur/ modification times at the last rescan (ns)
         int64_t curStamp = -1;
+        bool rescanAgain = false; // the last rescan found a change: look once more (same-tick changes)
     };
     using FolderKey = std::pair<std::string, std::string>; // (user, mailbox)
     using FileKey = std::tuple<std::string, std::string, uint32_t>;
