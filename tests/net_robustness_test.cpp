@@ -145,6 +145,21 @@ TEST(LoginThrottle, SuccessClearsTheAccountButNotTheAddressAndOldFailuresAreForg
     EXPECT_EQ(throttle.record("carol", "10.0.0.3", LoginThrottle::Outcome::Failure, 70000), 0);
 }
 
+TEST(LoginThrottle, GuessingFromElsewhereDoesNotLockTheOwnerOut)
+{
+    LoginThrottle throttle({2, 1000, 30000, 900000, 1000});
+    throttle.record("alice", "192.0.2.1", LoginThrottle::Outcome::Success, 0); // alice's own machine
+    for (int i = 0; i < 5; ++i)
+        throttle.record("alice", "198.51.100." + std::to_string(i), LoginThrottle::Outcome::Failure, 1000);
+    EXPECT_GT(throttle.wait("alice", "203.0.113.9", 1000), 0) << "a new address waits for the account";
+    EXPECT_EQ(throttle.wait("alice", "192.0.2.1", 1000), 0) << "the owner's known address does not";
+    // Its own failures still count against its address.
+    throttle.record("bob", "192.0.2.1", LoginThrottle::Outcome::Failure, 1000);
+    throttle.record("bob", "192.0.2.1", LoginThrottle::Outcome::Failure, 1000);
+    EXPECT_GT(throttle.record("bob", "192.0.2.1", LoginThrottle::Outcome::Failure, 1000), 0);
+    EXPECT_GT(throttle.wait("alice", "192.0.2.1", 1000), 0);
+}
+
 TEST(LoginThrottle, ManyAddressesDoNotGrowTheTableWithoutBound)
 {
     LoginThrottle throttle({3, 1000, 30000, 900000, 100});

@@ -46,6 +46,13 @@ int64_t LoginThrottle::record(std::string_view account, std::string_view address
     if (m_keys.size() >= m_options.maxKeys) prune(nowMs);
     if (outcome == Outcome::Success) {
         m_keys.erase(accountKey(account));
+        if (!address.empty()) {
+            if (m_trusted.size() >= m_options.maxKeys) m_trusted.clear(); // bounded; only a convenience
+            std::vector<std::string>& known = m_trusted[std::string(account)];
+            std::erase(known, address);
+            known.emplace_back(address);
+            if (known.size() > m_options.trustedPerAccount) known.erase(known.begin());
+        }
         return waitOf(addressKey(address), nowMs);
     }
     const int64_t byAccount = account.empty() ? 0 : fail(accountKey(account), nowMs);
@@ -53,9 +60,17 @@ int64_t LoginThrottle::record(std::string_view account, std::string_view address
     return std::max(byAccount, byAddress);
 }
 
+bool LoginThrottle::trusted(std::string_view account, std::string_view address) const
+{
+    auto it = m_trusted.find(std::string(account));
+    return it != m_trusted.end() &&
+           std::find(it->second.begin(), it->second.end(), address) != it->second.end();
+}
+
 int64_t LoginThrottle::wait(std::string_view account, std::string_view address, int64_t nowMs) const
 {
-    const int64_t byAccount = account.empty() ? 0 : waitOf(accountKey(account), nowMs);
+    const int64_t byAccount =
+        account.empty() || trusted(account, address) ? 0 : waitOf(accountKey(account), nowMs);
     const int64_t byAddress = address.empty() ? 0 : waitOf(addressKey(address), nowMs);
     return std::max(byAccount, byAddress);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace maillab::net {
 
@@ -15,12 +16,15 @@ struct LoginThrottleOptions {
     int64_t maxDelayMs = 30000;     // ...up to this, so a locked-out owner waits at most this long
     int64_t forgetAfterMs = 900000; // a key with no failure for this long starts again from zero
     size_t maxKeys = 100000;        // past this, keys whose wait is over are dropped (memory stays bounded)
+    size_t trustedPerAccount = 8;   // addresses remembered per account after a successful login
 };
 
 // Two keys take part in every attempt: the account tried and the client's address. Each key's failures
 // make a wait that grows (base, 2 x base, 4 x base, ... up to max); an attempt must wait for the longer of
 // its two keys. A success clears the account's count, not the address's: an attacker with an account of
-// their own must not be able to reset the address they guess from.
+// their own must not be able to reset the address they guess from. So that guessing from elsewhere cannot
+// lock the owner out, the account's wait does not apply to the addresses the account last logged in from
+// (their own address wait still does).
 class LoginThrottle {
 public:
     enum class Outcome { Success, Failure };
@@ -45,8 +49,12 @@ private:
     int64_t waitOf(const std::string& key, int64_t nowMs) const;
     void prune(int64_t nowMs);
 
+    bool trusted(std::string_view account, std::string_view address) const;
+
     LoginThrottleOptions m_options;
     std::unordered_map<std::string, Key> m_keys; // "a:" + account, "i:" + address
+    // account -> the addresses it last logged in from, newest last (bounded like m_keys)
+    std::unordered_map<std::string, std::vector<std::string>> m_trusted;
 };
 
 } // namespace maillab::net
