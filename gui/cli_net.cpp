@@ -183,10 +183,27 @@ int runServe(const Args& args)
 {
     Options o;
     if (!parseOptions(args,
-                      {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line",
-                       "--max-literal", "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms",
-                       "--accounts", "--maildir", "--pop3s-port", "--imaps-port", "--cert", "--key",
-                       "--keylog", "--handshake-timeout"},
+                      {"--pop3-port",
+                       "--imap-port",
+                       "--bind",
+                       "--max-connections",
+                       "--max-line",
+                       "--max-literal",
+                       "--pop3-idle",
+                       "--imap-idle",
+                       "--login-failures",
+                       "--login-delay-ms",
+                       "--accounts",
+                       "--maildir",
+                       "--pop3s-port",
+                       "--imaps-port",
+                       "--cert",
+                       "--key",
+                       "--keylog",
+                       "--handshake-timeout",
+                       "--login-max-delay-ms",
+                       "--preauth-idle",
+                       "--max-preauth"},
                       {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui"}, o))
         return 2;
     net::ServerOptions options;
@@ -217,6 +234,15 @@ int runServe(const Args& args)
     auto failures =
         numberOption(o, "--login-failures", static_cast<uint64_t>(options.loginFailuresBeforeDelay));
     auto delay = numberOption(o, "--login-delay-ms", static_cast<uint64_t>(options.loginDelayMs));
+    auto maxDelay = numberOption(o, "--login-max-delay-ms", static_cast<uint64_t>(options.loginMaxDelayMs));
+    auto preAuthIdle = numberOption(o, "--preauth-idle", static_cast<uint64_t>(options.preAuthIdleSeconds));
+    auto maxPreAuth = numberOption(o, "--max-preauth", options.maxPreAuthConnections);
+    if (!maxDelay || !preAuthIdle || !maxPreAuth || *maxDelay > 3600000 || *preAuthIdle == 0 ||
+        *preAuthIdle > 86400)
+        return 2;
+    options.loginMaxDelayMs = static_cast<int>(*maxDelay);
+    options.preAuthIdleSeconds = static_cast<int>(*preAuthIdle);
+    options.maxPreAuthConnections = *maxPreAuth;
     if (!pop3Port || !imapPort || !maxConnections || !maxLine || !maxLiteral || !pop3Idle || !imapIdle ||
         !failures || !delay || *pop3Port > 65535 || *imapPort > 65535)
         return 2;
