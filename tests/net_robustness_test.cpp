@@ -309,6 +309,30 @@ TEST(NetRobustness, SilentConnectionsCannotLockOutARealClient_F9)
     EXPECT_EQ(s.server->connectionCount(), 3u);
 }
 
+TEST(NetRobustness, ANewcomerIsNotReadAsTheConnectionItReplaced_F9)
+{
+    net::ServerOptions options;
+    options.maxPreAuthConnections = 2;
+    Served s(options);
+    Client quiet1(s.imap()), quiet2(s.imap());
+    quiet1.read(*s.server, "\r\n");
+    quiet2.read(*s.server, "\r\n");
+    s.world.clock.advance(11000);
+    // In one round of the loop: bytes from the quiet ones, and two newcomers that already sent their
+    // commands. Each newcomer closes a quiet one to make room, and the second newcomer gets the descriptor
+    // number of the first quiet one, whose readiness poll() has already reported.
+    quiet1.send("a NOO");
+    quiet2.send("a NOO");
+    Client newcomer1(s.imap()), newcomer2(s.imap());
+    newcomer1.send("b1 LOGIN alice wonderland\r\n");
+    newcomer2.send("c1 LOGIN bob builder\r\n");
+    ::usleep(20000);
+    std::string first = newcomer1.read(*s.server, "b1 OK");
+    std::string second = newcomer2.read(*s.server, "c1 OK");
+    EXPECT_TRUE(has(first, "b1 OK")) << first;
+    EXPECT_TRUE(has(second, "c1 OK")) << second;
+}
+
 // [SECTION] F11: out of file descriptors
 
 TEST(NetRobustness, OutOfFileDescriptorsTheWaitingClientIsToldAndTheLoopRests_F11)

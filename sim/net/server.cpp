@@ -586,6 +586,9 @@ void Server::poll(int timeoutMs)
         if (fds[i].revents & POLLIN) accept(m_listeners[i]);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
+        // Closed since poll() returned (to make room for a newcomer): its descriptor number may already
+        // belong to the connection just accepted, so its events must not be acted on.
+        if (c.dead) continue;
         if (fds[i].revents & POLLIN)
             readFrom(c);
         else if (fds[i].revents & (POLLHUP | POLLERR))
