@@ -665,6 +665,24 @@ TEST_F(MaildirTest, ImapCommandsWhoseWriteFailsAnswerNo_F6_Rfc5530)
     EXPECT_EQ(append.find("APPENDUID"), std::string::npos) << append;
 }
 
+TEST_F(MaildirTest, StoreWhoseRenameFailsAnswersNoAndKeepsTheFlags_F6_Rfc5530)
+{
+    Server server(root());
+    server.deliver(kMsg1, kDate1, 0);
+    wire::VirtualClock clock;
+    imap::ImapSession session(server.store, clock, 1);
+    session.greeting();
+    session.receive("a LOGIN carol secret\r\n");
+    session.receive("b SELECT INBOX\r\n");
+    // The file went away and nobody rescanned yet: the rename that would store \Seen fails.
+    for (const std::string& name : filesIn(inbox() / "cur"))
+        fs::remove(inbox() / "cur" / name);
+    std::string reply = session.receive("c STORE 1 +FLAGS (\\Seen)\r\n");
+    EXPECT_NE(reply.find("* 1 FETCH (FLAGS ())"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("c NO [SERVERBUG]"), std::string::npos) << reply;
+    EXPECT_FALSE(server.box().messages[0].has(store::kSeen));
+}
+
 TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
 {
     Server first(root());
