@@ -683,6 +683,41 @@ TEST_F(MaildirTest, StoreWhoseRenameFailsAnswersNoAndKeepsTheFlags_F6_Rfc5530)
     EXPECT_FALSE(server.box().messages[0].has(store::kSeen));
 }
 
+TEST_F(MaildirTest, AnExpungeWhoseFileCannotBeRemovedKeepsThatMessage_F6)
+{
+    uint32_t stuck = 0;
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+        stuck = server.deliver(kMsg2);
+        server.deliver(kMsg3);
+        wire::VirtualClock clock;
+        imap::ImapSession session(server.store, clock, 1);
+        session.greeting();
+        session.receive("a LOGIN carol secret\r\n");
+        session.receive("b SELECT INBOX\r\n");
+        session.receive("c STORE 1:3 +FLAGS.SILENT (\\Deleted)\r\n");
+        // unlink(2) cannot remove a directory: the second message's file is one now.
+        for (const std::string& name : filesIn(inbox() / "cur")) {
+            if (readFile(inbox() / "cur" / name) != kMsg2) continue;
+            fs::remove(inbox() / "cur" / name);
+            fs::create_directory(inbox() / "cur" / name);
+        }
+        std::string reply = session.receive("d EXPUNGE\r\n");
+        EXPECT_NE(reply.find("d NO [SERVERBUG]"), std::string::npos) << reply;
+        EXPECT_NE(reply.find("* 1 EXPUNGE\r\n* 2 EXPUNGE\r\n"), std::string::npos) << reply;
+        ASSERT_EQ(server.box().messages.size(), 1u);
+        EXPECT_EQ(server.box().messages[0].uid, stuck);
+        EXPECT_NE(problemsOf(*server.sync).find("the message stays"), std::string::npos);
+        // The session still numbers it 1, and its flags can still change.
+        reply = session.receive("e FETCH 1 (UID)\r\n");
+        EXPECT_NE(reply.find("* 1 FETCH (UID " + std::to_string(stuck) + ")"), std::string::npos) << reply;
+    }
+    // A restart (the directory is not a message, so it is skipped) keeps the UID list consistent.
+    Server restarted(root());
+    EXPECT_EQ(restarted.box().uidNext, 4u);
+}
+
 TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
 {
     Server first(root());

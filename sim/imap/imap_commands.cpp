@@ -409,7 +409,8 @@ std::string ImapSession::cmdExpunge(const Command& c)
         doomed.push_back(m->uid);
     }
     // The store tells every session, this one included; the EXPUNGE responses go out before the tagged OK.
-    m_store.expunge(m_user, m_selected, doomed, m_sessionId);
+    if (m_store.expunge(m_user, m_selected, doomed, m_sessionId) < doomed.size()) // RFC 5530 section 3
+        return tagged(c, "NO", "[SERVERBUG] some messages could not be removed from disk and stay");
     return done(c);
 }
 

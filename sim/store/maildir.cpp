@@ -1092,29 +1092,38 @@ bool MaildirSync::onFlagsChanged(const StoreEvent& event)
 }
 
 // Store::expunge removes every message first and then reports them one by one, so the first report
-// removes all files whose messages are gone: one directory sync and one uidlist for a POP3 UPDATE.
+// removes all files whose messages are gone: one directory sync and one uidlist for a POP3 UPDATE. A file
+// that cannot be removed keeps its entry, and its own report fails, so the Store keeps that message.
 bool MaildirSync::onMessageExpunged(const StoreEvent& event)
 {
-    if (!m_files.count({event.user, event.mailbox, event.uid})) return true; // done with an earlier report
+    const FileKey key{event.user, event.mailbox, event.uid};
+    if (m_unremovable.erase(key) > 0) return false; // its unlink failed in the first report
+    if (!m_files.count(key)) return true;           // done with an earlier report
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
     fs::path cur = folderDir(event.user, event.mailbox) / "cur";
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
-    bool ok = true;
+    bool failed = false;
     while (it != end) {
         if (box && box->find(std::get<2>(it->first))) {
             ++it;
             continue;
         }
         if (::unlink((cur / it->second.name).c_str()) != 0 && errno != ENOENT) {
-            problem(errnoText("unlink", cur / it->second.name, errno));
-            ok = false;
+            problem(errnoText("unlink", cur / it->second.name, errno) + "; the message stays");
+            m_unremovable.insert(it->first);
+            failed = true;
+            ++it;
+            continue;
         }
         it = m_files.erase(it);
     }
     std::string error = syncDir(cur);
     if (!error.empty()) problem(error);
-    return writeUidlist(event.user, event.mailbox) && ok;
+    // With a message that stays, the uidlist as it is still names it (the entries of removed files are
+    // ignored when loading); the next write lists it again from the Store, where it is back by then.
+    const bool listed = failed || writeUidlist(event.user, event.mailbox);
+    return m_unremovable.erase(key) == 0 && listed;
 }
 
 // Called before the Store forgets the mailbox: a folder that cannot be taken away keeps its mailbox.

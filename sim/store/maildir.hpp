@@ -107,6 +107,7 @@ private:
     std::map<FolderKey, Folder> m_folders;
     // (user, mailbox, uid) -> the message's file, to rename and unlink it later.
     std::map<FileKey, FileOnDisk> m_files;
+    std::set<FileKey> m_unremovable; // files an expunge could not remove: their own reports fail
     uint64_t m_counter = 0; // makes names unique within this process; the pid and time do across processes
     std::vector<std::string> m_problems;
 };

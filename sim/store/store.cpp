@@ -336,24 +336,35 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
     if (!box) return 0;
     std::vector<uint32_t> sorted(uids);
     std::sort(sorted.begin(), sorted.end());
-    std::vector<uint32_t> removedUids;
     // One pass, so removing most of a large mailbox stays linear.
-    auto gone = std::remove_if(box->messages.begin(), box->messages.end(), [&](const StoredMessage& m) {
-        if (!std::binary_search(sorted.begin(), sorted.end(), m.uid)) return false;
-        removedUids.push_back(m.uid);
-        return true;
-    });
-    box->messages.erase(gone, box->messages.end());
-    // The messages are gone for every session either way; a file that could not be removed is logged by
-    // the persister (it would come back at the next start).
-    for (uint32_t uid : removedUids) {
+    std::vector<StoredMessage> kept, removed;
+    kept.reserve(box->messages.size());
+    for (StoredMessage& m : box->messages)
+        (std::binary_search(sorted.begin(), sorted.end(), m.uid) ? removed : kept).push_back(std::move(m));
+    box->messages = std::move(kept);
+    // Each one leaves the disk first; one whose file could not be removed would come back at the next start,
+    // so it stays, and no session hears that it went.
+    std::vector<StoredMessage> stayed;
+    size_t count = 0;
+    for (StoredMessage& m : removed) {
         const StoreEvent event{
-            StoreEvent::Kind::MessageExpunged, std::string(user), box->name, uid, {}, origin};
-        persist(event);
+            StoreEvent::Kind::MessageExpunged, std::string(user), box->name, m.uid, {}, origin};
+        if (!persist(event)) {
+            stayed.push_back(std::move(m));
+            continue;
+        }
         emit(event);
+        ++count;
     }
-    size_t removed = removedUids.size();
-    return removed;
+    if (!stayed.empty()) {
+        Mailbox* again = mailbox(user, mailboxName);
+        if (!again) return count;
+        for (StoredMessage& m : stayed)
+            again->messages.push_back(std::move(m));
+        std::sort(again->messages.begin(), again->messages.end(),
+                  [](const StoredMessage& a, const StoredMessage& b) { return a.uid < b.uid; });
+    }
+    return count;
 }
 
 bool Store::claimRecent(std::string_view user, std::string_view mailboxName, uint32_t uid)
