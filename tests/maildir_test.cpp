@@ -782,6 +782,11 @@ TEST_F(MaildirTest, SubscriptionsAndSpecialUseSurviveARestart_Rfc3501_6_3_6_Rfc6
     // No standard mailboxes this time: what the restart knows comes from the disk alone.
     Server restarted(root());
     const std::set<std::string>& subscribed = restarted.store.account("carol")->subscriptions;
+    EXPECT_TRUE(subscribed.count("Sent Items")) << "a renamed mailbox is subscribed, as a new one is";
+    ASSERT_EQ(restarted.store.createMailbox("carol", "Later"), Store::Result::Ok);
+    restarted.sync.reset();
+    Server again(root());
+    EXPECT_TRUE(again.store.account("carol")->subscriptions.count("Later")) << "CREATE subscribes, lastingly";
     EXPECT_FALSE(subscribed.count("Lists"));
     EXPECT_FALSE(subscribed.count("Junk"));
     EXPECT_TRUE(subscribed.count("Trash"));

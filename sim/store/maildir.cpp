@@ -1022,9 +1022,14 @@ std::string MaildirSync::onEvent(const StoreEvent& event)
         case StoreEvent::Kind::MessageAdded: ok = onMessageAdded(event); break;
         case StoreEvent::Kind::MessageExpunged: ok = onMessageExpunged(event); break;
         case StoreEvent::Kind::FlagsChanged: ok = onFlagsChanged(event); break;
-        case StoreEvent::Kind::MailboxCreated: ok = createFolder(event.user, event.mailbox); break;
+        // A new or renamed mailbox is subscribed as it is made (Store::createMailbox, renameMailbox).
+        case StoreEvent::Kind::MailboxCreated:
+            ok = createFolder(event.user, event.mailbox) && writeSubscriptions(event.user);
+            break;
         case StoreEvent::Kind::MailboxDeleted: ok = onMailboxDeleted(event); break;
-        case StoreEvent::Kind::MailboxRenamed: ok = onMailboxRenamed(event); break;
+        case StoreEvent::Kind::MailboxRenamed:
+            ok = onMailboxRenamed(event) && writeSubscriptions(event.user);
+            break;
         case StoreEvent::Kind::UidValidityChanged: ok = onUidValidityChanged(event); break;
         case StoreEvent::Kind::SubscriptionsChanged: ok = writeSubscriptions(event.user); break;
         case StoreEvent::Kind::LockChanged: ok = true; break;

@@ -260,6 +260,9 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
         node.key() = renamed;
         node.mapped().name = renamed;
         auto placed = a->mailboxes.insert(std::move(node)).position;
+        // The new name is subscribed as a new mailbox would be; the old subscription stays (RFC 3501 6.3.6).
+        // Before the persister hears of it, so that it keeps the subscription too.
+        const bool subscribed = a->subscriptions.insert(renamed).second;
         const StoreEvent event{StoreEvent::Kind::MailboxRenamed, std::string(user), name, 0, renamed, origin};
         if (!persist(event)) {
             // This one stays where it is, in memory as on disk; those renamed before it stay renamed.
@@ -267,10 +270,9 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
             back.key() = name;
             back.mapped().name = name;
             a->mailboxes.insert(std::move(back));
+            if (subscribed) a->subscriptions.erase(renamed);
             return Result::WriteFailed;
         }
-        // The new name is subscribed as a new mailbox would be; the old subscription stays (RFC 3501 6.3.6).
-        a->subscriptions.insert(renamed);
         emit(event);
     }
     return Result::Ok;
