@@ -737,6 +737,34 @@ TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
     EXPECT_EQ(third.lockError(), "");
 }
 
+TEST_F(MaildirTest, FoldersAnotherProgramMakesOrRemovesWhileRunningBecomeOrStopBeingMailboxes)
+{
+    Server server(root());
+    server.sync->rescan();
+    // Another program makes a folder with a message in it, and a link to someone else's folder.
+    fs::path lists = inbox() / ".Lists.rust";
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(lists / sub);
+    writeFile(lists / "cur" / "1800000000.P7.other:2,S", kMsg1);
+    fs::create_directories(root() / "bob" / ".Secret" / "cur");
+    fs::create_symlink(root() / "bob" / ".Secret", inbox() / ".Borrowed");
+    server.sync->rescan();
+    ASSERT_NE(server.store.mailbox("carol", "Lists/rust"), nullptr);
+    ASSERT_EQ(server.box("Lists/rust").messages.size(), 1u);
+    EXPECT_TRUE(server.box("Lists/rust").messages[0].has(store::kSeen));
+    EXPECT_NE(server.store.mailbox("carol", "Lists"), nullptr) << "its superior, as CREATE makes it";
+    EXPECT_EQ(server.store.mailbox("carol", "Borrowed"), nullptr);
+    // It writes through like any other folder.
+    server.deliver(kMsg2, kDate2, 0, "Lists/rust");
+    EXPECT_EQ(filesIn(lists / "cur").size(), 2u);
+    // And when another program removes it, the mailbox goes too.
+    fs::remove_all(lists);
+    server.sync->rescan();
+    EXPECT_EQ(server.store.mailbox("carol", "Lists/rust"), nullptr);
+    const std::string problems = problemsOf(*server.sync);
+    EXPECT_NE(problems.find("removed by another program; mailbox deleted"), std::string::npos) << problems;
+}
+
 TEST_F(MaildirTest, SymlinksInsideTheMaildirAreNotFollowed_F10)
 {
     // bob's mail, and links to it from carol's Maildir: a file, a folder, and a folder's cur/.

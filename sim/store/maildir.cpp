@@ -630,29 +630,8 @@ void MaildirSync::loadAccount(const std::string& user)
     }
     m_users.insert(user);
 
-    std::map<std::string, fs::path> onDisk;
-    if (isRealDirectory(dir / "cur")) onDisk["INBOX"] = dir;
     std::vector<fs::path> scratch;
-    std::error_code listError;
-    fs::directory_iterator it(dir, listError);
-    for (; !listError && it != fs::directory_iterator(); it.increment(listError)) {
-        std::string entry = it->path().filename().string();
-        if (entry.size() < 2 || entry[0] != '.') continue;
-        if (entry.rfind(kScratchPrefix, 0) == 0) scratch.push_back(it->path());
-        if (entry[1] == '.') continue;
-        if (isSymlink(it->path()) || (isRealDirectory(it->path()) && !safeFolder(it->path()))) {
-            problem(it->path().string() + ": a symbolic link, not followed; ignored");
-            continue;
-        }
-        if (!isRealDirectory(it->path() / "cur")) continue;
-        std::string name = Store::canonicalName(decodeFolderName(std::string_view(entry).substr(1)));
-        if (name == "INBOX") {
-            problem(it->path().string() + ": names INBOX, which is the account's top directory; ignored");
-        } else if (!onDisk.emplace(name, it->path()).second) {
-            problem(it->path().string() + ": a second directory for \"" + name + "\"; ignored");
-        }
-    }
-    if (listError) problem(dir.string() + ": cannot list: " + listError.message());
+    std::map<std::string, fs::path> onDisk = foldersOnDisk(dir, &scratch);
     for (const fs::path& leftover : scratch) {
         std::error_code removeError;
         fs::remove_all(leftover, removeError);
@@ -677,6 +656,35 @@ void MaildirSync::loadAccount(const std::string& user)
             writeOutFolder(user, name);
     }
     loadSubscriptions(user);
+}
+
+// The account's folders as the disk has them: mailbox name -> directory. Symbolic links are not followed.
+std::map<std::string, fs::path> MaildirSync::foldersOnDisk(const fs::path& dir,
+                                                           std::vector<fs::path>* scratch)
+{
+    std::map<std::string, fs::path> onDisk;
+    if (isRealDirectory(dir / "cur")) onDisk["INBOX"] = dir;
+    std::error_code listError;
+    fs::directory_iterator it(dir, listError);
+    for (; !listError && it != fs::directory_iterator(); it.increment(listError)) {
+        std::string entry = it->path().filename().string();
+        if (entry.size() < 2 || entry[0] != '.') continue;
+        if (entry.rfind(kScratchPrefix, 0) == 0 && scratch) scratch->push_back(it->path());
+        if (entry[1] == '.') continue;
+        if (isSymlink(it->path()) || (isRealDirectory(it->path()) && !safeFolder(it->path()))) {
+            problem(it->path().string() + ": a symbolic link, not followed; ignored");
+            continue;
+        }
+        if (!isRealDirectory(it->path() / "cur")) continue;
+        std::string name = Store::canonicalName(decodeFolderName(std::string_view(entry).substr(1)));
+        if (name == "INBOX") {
+            problem(it->path().string() + ": names INBOX, which is the account's top directory; ignored");
+        } else if (!onDisk.emplace(name, it->path()).second) {
+            problem(it->path().string() + ": a second directory for \"" + name + "\"; ignored");
+        }
+    }
+    if (listError) problem(dir.string() + ": cannot list: " + listError.message());
+    return onDisk;
 }
 
 // maillab-subscriptions in the account's top directory: "maillab-subscriptions 1", then one subscribed
@@ -1024,7 +1032,11 @@ std::string MaildirSync::onEvent(const StoreEvent& event)
         case StoreEvent::Kind::FlagsChanged: ok = onFlagsChanged(event); break;
         // A new or renamed mailbox is subscribed as it is made (Store::createMailbox, renameMailbox).
         case StoreEvent::Kind::MailboxCreated:
-            ok = createFolder(event.user, event.mailbox) && writeSubscriptions(event.user);
+            if (m_adoptingFolder && m_adoptingFolder->first == event.mailbox)
+                m_folders[{event.user, event.mailbox}] = {m_adoptingFolder->second, {}}; // rescan: it exists
+            else if (!createFolder(event.user, event.mailbox))
+                break;
+            ok = writeSubscriptions(event.user);
             break;
         case StoreEvent::Kind::MailboxDeleted: ok = onMailboxDeleted(event); break;
         case StoreEvent::Kind::MailboxRenamed:
@@ -1198,6 +1210,14 @@ bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
 void MaildirSync::rescan()
 {
     if (m_lockFd < 0) return;
+    const std::vector<std::string> users(m_users.begin(), m_users.end());
+    for (const std::string& user : users) {
+        try {
+            rescanAccount(user);
+        } catch (const std::exception& e) {
+            problem(user + ": rescanning failed: " + e.what());
+        }
+    }
     struct Due {
         FolderKey key;
         int64_t newStamp, curStamp;
@@ -1224,6 +1244,41 @@ void MaildirSync::rescan()
         } catch (const std::exception& e) {
             problem(d.key.first + "/" + d.key.second + ": rescanning failed: " + e.what());
         }
+    }
+}
+
+// Folders another program made or removed: made ones become mailboxes with what they hold (their
+// uidlist honoured, as at a start), removed ones are deleted (sessions that had one selected hear BYE).
+void MaildirSync::rescanAccount(const std::string& user)
+{
+    const fs::path dir = m_root / user;
+    const int64_t stamp = changeStamp(dir);
+    Stamp& seen = m_accountStamps[user];
+    const bool changed = stamp != seen.stamp;
+    if (!changed && !seen.again) return;
+    seen = {stamp, changed};
+    std::map<std::string, fs::path> onDisk = foldersOnDisk(dir, nullptr);
+    std::vector<std::string> gone;
+    for (const auto& [key, folder] : m_folders)
+        if (key.first == user && key.second != "INBOX" && !isRealDirectory(folder.dir))
+            gone.push_back(key.second);
+    for (const std::string& name : gone) {
+        const Store::Result result = m_store.deleteMailbox(user, name);
+        problem((dir / encodeFolderName(name)).string() +
+                (result == Store::Result::Ok ? ": removed by another program; mailbox deleted"
+                                             : ": removed by another program; the mailbox stays for now"));
+    }
+    for (const auto& [name, path] : onDisk) {
+        if (m_store.mailbox(user, name) || m_folders.count({user, name})) continue;
+        m_adoptingFolder = std::make_pair(name, path);
+        const Store::Result result = m_store.createMailbox(user, name);
+        m_adoptingFolder.reset();
+        if (result != Store::Result::Ok || !m_folders.count({user, name})) {
+            problem(path.string() + ": made by another program, but not a mailbox that can be added");
+            continue;
+        }
+        loadFolder(user, name, path);
+        problem(path.string() + ": made by another program; mailbox \"" + name + "\" added");
     }
 }
 

@@ -81,6 +81,9 @@ private:
     void loadSubscriptions(const std::string& user);
     bool writeSubscriptions(const std::string& user);
     void rescanFolder(const std::string& user, const std::string& mailbox);
+    void rescanAccount(const std::string& user);
+    std::map<std::string, std::filesystem::path> foldersOnDisk(const std::filesystem::path& dir,
+                                                               std::vector<std::filesystem::path>* scratch);
 
     void loadAccount(const std::string& user);
     void loadFolder(const std::string& user, const std::string& mailbox, const std::filesystem::path& dir);
@@ -100,7 +103,14 @@ private:
     int m_lockFd = -1;
     std::string m_lockError;
     bool m_loading = false;
-    std::optional<FileOnDisk> m_adopting;               // rescan: the file of the message being added
+    std::optional<FileOnDisk> m_adopting; // rescan: the file of the message being added
+    // rescan: the folder another program made, whose mailbox is being added (name, directory)
+    std::optional<std::pair<std::string, std::filesystem::path>> m_adoptingFolder;
+    struct Stamp {
+        int64_t stamp = -1;
+        bool again = false;
+    };
+    std::map<std::string, Stamp> m_accountStamps; // user -> the account directory's mtime at the last rescan
     std::map<std::string, std::string> m_subscriptions; // user -> maillab-subscriptions as on disk
     std::string m_lastProblem;
     std::set<std::string> m_users; // the accounts loaded, whose changes are written through
