@@ -11,6 +11,7 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
+#include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unistd.h>
@@ -157,6 +159,15 @@ std::shared_ptr<const tls::Identity> serverIdentity(const Options& o)
     return std::make_shared<const tls::Identity>(std::move(identity));
 }
 
+// 127.0.0.0/8 and ::1 (RFC 1122 section 3.2.1.3, RFC 4291 section 2.5.3): only this machine reaches them.
+bool isLoopback(const std::string& address)
+{
+    in_addr v4{};
+    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 // serve --log: what the programs said, line by line; for TLS connections the decrypted lines, marked
 // "[TLS]" by formatEntry, and the handshake as one note. The ciphertext itself (TlsRecord entries) is not
 // printed.
@@ -172,10 +183,27 @@ int runServe(const Args& args)
 {
     Options o;
     if (!parseOptions(args,
-                      {"--pop3-port", "--imap-port", "--bind", "--max-connections", "--max-line",
-                       "--max-literal", "--pop3-idle", "--imap-idle", "--login-failures", "--login-delay-ms",
-                       "--accounts", "--maildir", "--pop3s-port", "--imaps-port", "--cert", "--key",
-                       "--keylog", "--handshake-timeout"},
+                      {"--pop3-port",
+                       "--imap-port",
+                       "--bind",
+                       "--max-connections",
+                       "--max-line",
+                       "--max-literal",
+                       "--pop3-idle",
+                       "--imap-idle",
+                       "--login-failures",
+                       "--login-delay-ms",
+                       "--accounts",
+                       "--maildir",
+                       "--pop3s-port",
+                       "--imaps-port",
+                       "--cert",
+                       "--key",
+                       "--keylog",
+                       "--handshake-timeout",
+                       "--login-max-delay-ms",
+                       "--preauth-idle",
+                       "--max-preauth"},
                       {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui"}, o))
         return 2;
     net::ServerOptions options;
@@ -206,6 +234,15 @@ int runServe(const Args& args)
     auto failures =
         numberOption(o, "--login-failures", static_cast<uint64_t>(options.loginFailuresBeforeDelay));
     auto delay = numberOption(o, "--login-delay-ms", static_cast<uint64_t>(options.loginDelayMs));
+    auto maxDelay = numberOption(o, "--login-max-delay-ms", static_cast<uint64_t>(options.loginMaxDelayMs));
+    auto preAuthIdle = numberOption(o, "--preauth-idle", static_cast<uint64_t>(options.preAuthIdleSeconds));
+    auto maxPreAuth = numberOption(o, "--max-preauth", options.maxPreAuthConnections);
+    if (!maxDelay || !preAuthIdle || !maxPreAuth || *maxDelay > 3600000 || *preAuthIdle == 0 ||
+        *preAuthIdle > 86400)
+        return 2;
+    options.loginMaxDelayMs = static_cast<int>(*maxDelay);
+    options.preAuthIdleSeconds = static_cast<int>(*preAuthIdle);
+    options.maxPreAuthConnections = *maxPreAuth;
     if (!pop3Port || !imapPort || !maxConnections || !maxLine || !maxLiteral || !pop3Idle || !imapIdle ||
         !failures || !delay || *pop3Port > 65535 || *imapPort > 65535)
         return 2;
@@ -220,7 +257,7 @@ int runServe(const Args& args)
     options.loginDelayMs = static_cast<int>(*delay);
     if (auto bind = o.get("--bind")) {
         options.bindAddress = *bind;
-        if (*bind != "127.0.0.1")
+        if (!isLoopback(*bind))
             std::cerr
                 << "maillab: warning: listening on " << *bind
                 << ": other machines can reach this server, and its demo accounts have published passwords\n";
@@ -236,13 +273,21 @@ int runServe(const Args& args)
             store::addStandardMailboxes(store, demo.user);
         }
     }
+    bool loaded = false; // startup problems are printed together below, later ones as they happen
     std::unique_ptr<store::MaildirSync> maildir;
     if (auto dir = o.get("--maildir")) {
         std::error_code ec;
         std::filesystem::create_directories(*dir, ec);
         // A Maildir that is new gets the demo mail once; after that, what is on disk is the truth.
         bool fresh = std::filesystem::is_empty(*dir, ec);
-        maildir = std::make_unique<store::MaildirSync>(store, *dir);
+        // Every problem as it happens: a write that failed made its command fail, and says why here.
+        maildir = std::make_unique<store::MaildirSync>(store, *dir, [&loaded](const std::string& problem) {
+            if (loaded) std::cerr << "maillab: maildir: " << problem << std::endl;
+        });
+        if (!maildir->lockError().empty()) {
+            std::cerr << "maillab: " << maildir->lockError() << "\n";
+            return 1;
+        }
         if (fresh && !o.get("--accounts")) {
             std::vector<std::string> problems;
             for (const store::DemoAccount& demo : store::kDemoAccounts)
@@ -250,6 +295,9 @@ int runServe(const Args& args)
         }
         for (const std::string& problem : maildir->problems())
             std::cerr << "maillab: maildir: " << problem << "\n";
+        loaded = true;
+        // Mail other programs deliver into the Maildir while serve runs is seen within about a second.
+        options.onTick = [m = maildir.get()] { m->rescan(); };
     } else if (!o.get("--accounts")) {
         std::vector<std::string> problems;
         for (const store::DemoAccount& demo : store::kDemoAccounts)
@@ -324,14 +372,25 @@ int runServe(const Args& args)
 int runConnect(const Args& args)
 {
     Options o;
-    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout"},
-                      {"--quiet"}, o))
+    if (!parseOptions(args, {"--user", "--password", "--mode", "--open", "--search", "--timeout", "--cacert"},
+                      {"--quiet", "--tls", "--starttls"}, o))
         return 2;
     if (o.positional.size() != 3 || (o.positional[0] != "pop3" && o.positional[0] != "imap") ||
-        !o.get("--user") || !o.get("--password")) {
-        std::cerr << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
-                     "                       [--open N] [--search TEXT]   (IMAP: open message N, search the "
-                     "server)\n";
+        !o.get("--user") || !o.get("--password") || (o.has("--tls") && o.has("--starttls"))) {
+        std::cerr
+            << "usage: maillab connect pop3|imap HOST PORT --user U --password P [--mode delete|keep]\n"
+               "                       [--open N] [--search TEXT]   (IMAP: open message N, search the "
+               "server)\n"
+               "                       [--tls | --starttls] [--cacert FILE]   (implicit TLS, as on 995 and "
+               "993, or STLS/STARTTLS first;\n"
+               "                       the certificate is checked against the system's CA store, or FILE)\n";
+        return 2;
+    }
+    const wire::Security security = o.has("--tls")        ? wire::Security::Implicit
+                                    : o.has("--starttls") ? wire::Security::StartTls
+                                                          : wire::Security::Plain;
+    if (o.get("--cacert") && security == wire::Security::Plain) {
+        std::cerr << "maillab: --cacert goes with --tls or --starttls\n";
         return 2;
     }
     auto port = util::parseNumber(o.positional[2]);
@@ -342,13 +401,19 @@ int runConnect(const Args& args)
     wire::Transcript transcript;
     if (!o.has("--quiet"))
         transcript.onRecord = [](const wire::TranscriptEntry& e) {
+            // Inside TLS the decrypted lines are shown ("[TLS]"), not the ciphertext records.
+            if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) return;
             std::cout << wire::formatEntry(e, false) << std::flush;
         };
     store::DeviceStore local;
     std::unique_ptr<wire::ClientEngine> client;
     std::vector<std::function<void()>> actions;
     if (imap) {
-        auto* c = new imap::ImapClient(local, clock, {*o.get("--user"), *o.get("--password"), true});
+        // STARTTLS is the program's own step (RFC 3501 section 6.2.1); implicit TLS is the link's.
+        auto* c = new imap::ImapClient(
+            local, clock,
+            {*o.get("--user"), *o.get("--password"), true,
+             security == wire::Security::StartTls ? wire::Security::StartTls : wire::Security::Plain});
         client.reset(c);
         actions.push_back([c] { c->start({}); });
         if (auto n = o.get("--open"))
@@ -375,12 +440,14 @@ int runConnect(const Args& args)
         options.user = *o.get("--user");
         options.password = *o.get("--password");
         options.mode = o.get("--mode").value_or("keep") == "delete" ? pop3::Mode::Delete : pop3::Mode::Keep;
+        if (security == wire::Security::StartTls) options.security = wire::Security::StartTls;
         auto* c = new pop3::Pop3Client(local, clock, options);
         client.reset(c);
         actions.push_back([c] { c->checkMail(); });
     }
     net::RemoteLink link(*client, transcript, clock, o.positional[1], static_cast<uint16_t>(*port),
                          imap ? wire::Protocol::Imap : wire::Protocol::Pop3, "maillab-" + o.positional[0]);
+    if (security != wire::Security::Plain) link.setTls(security, o.get("--cacert").value_or(""));
     for (auto& action : actions) {
         action();
         std::string error;

@@ -4,7 +4,7 @@
 #   scripts/deps.sh --test   also what the test suite uses (real clients, sanitizers, ...)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev libsdl2-net-dev nlohmann-json3-dev
+packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev nlohmann-json3-dev
           libssl-dev libstb-dev libgtest-dev libbenchmark-dev fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
     # xvfb, xauth and Mesa's software OpenGL let the screenshot test open a window on a machine without a screen.

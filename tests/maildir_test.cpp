@@ -1,5 +1,6 @@
 // Maildir persistence: write-through of every Store change, restarts that reproduce the Store exactly,
 // Maildirs written by other programs (and Dovecot's UID list), broken UID lists, and kill -9 mid-delivery.
+#include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
 #include "store/maildir.hpp"
 #include "test_support.hpp"
@@ -581,15 +582,304 @@ TEST_F(MaildirTest, WriteFailuresGoToProblemsAndNeverThrow)
     Server server(root());
     ASSERT_EQ(server.store.createMailbox("carol", "Gone"), Store::Result::Ok);
     fs::remove_all(inbox() / ".Gone");
-    uint32_t uid = 0;
+    uint32_t uid = 1;
     EXPECT_NO_THROW(uid = server.deliver(kMsg1, kDate1, 0, "Gone"));
-    EXPECT_NE(uid, 0u);
-    EXPECT_NO_THROW(server.store.setFlags("carol", "Gone", uid, store::kSeen, {}));
-    EXPECT_NO_THROW(server.store.renameMailbox("carol", "Gone", "Elsewhere"));
+    EXPECT_EQ(uid, 0u) << "a message that is not on disk must not get a UID (F6)";
+    EXPECT_TRUE(server.box("Gone").messages.empty());
+    Store::Result renamed = Store::Result::Ok;
+    EXPECT_NO_THROW(renamed = server.store.renameMailbox("carol", "Gone", "Elsewhere"));
+    EXPECT_EQ(renamed, Store::Result::WriteFailed);
+    EXPECT_NE(server.store.mailbox("carol", "Gone"), nullptr);
     EXPECT_FALSE(server.sync->problems().empty());
     // The account's other folders still work.
     server.deliver(kMsg2);
     EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
+}
+
+// [SECTION] issue 14: no acknowledged mail lost, a Maildir shared with other programs
+
+TEST_F(MaildirTest, RenameRefusesNamesCreateRefuses_F5_Rfc3501_6_3_5)
+{
+    // In memory (no Maildir) and with one: the store refuses the same names.
+    Store memory;
+    memory.addAccount("carol", "secret");
+    ASSERT_EQ(memory.createMailbox("carol", "Work"), Store::Result::Ok);
+    {
+        Server server(root());
+        ASSERT_EQ(server.store.createMailbox("carol", "Work"), Store::Result::Ok);
+        server.deliver(kMsg1, kDate1, 0, "Work");
+        for (std::string_view bad : {"/x", "a//b", "x/", "", "/"}) {
+            EXPECT_EQ(server.store.renameMailbox("carol", "Work", bad), Store::Result::Invalid) << bad;
+            EXPECT_EQ(memory.renameMailbox("carol", "Work", bad), Store::Result::Invalid) << bad;
+        }
+        EXPECT_EQ(server.box("Work").messages.size(), 1u);
+    }
+    Server restarted(root());
+    EXPECT_EQ(restarted.box("Work").messages.size(), 1u);
+    EXPECT_EQ(restarted.store.mailbox("carol", "x"), nullptr);
+}
+
+TEST_F(MaildirTest, AFailedDiskWriteRefusesTheChangeAndNothingIsAcknowledged_F6)
+{
+    std::vector<std::string> logged;
+    {
+        Store store(1);
+        store.addAccount("carol", "secret");
+        MaildirSync sync(store, root(), [&](const std::string& problem) { logged.push_back(problem); });
+        // A name too long for the file system (NAME_MAX is 255 bytes).
+        const std::string longName(300, 'n');
+        EXPECT_EQ(store.createMailbox("carol", longName), Store::Result::WriteFailed);
+        EXPECT_EQ(store.mailbox("carol", longName), nullptr);
+        EXPECT_FALSE(store.account("carol")->subscriptions.count(longName));
+        ASSERT_FALSE(logged.empty());
+        EXPECT_NE(logged.back().find("File name too long"), std::string::npos) << logged.back();
+        EXPECT_FALSE(store.lastWriteError().empty());
+        // A folder whose directory went away: APPEND gets no UID, and the mailbox is as it was.
+        ASSERT_EQ(store.createMailbox("carol", "Work"), Store::Result::Ok);
+        fs::remove_all(inbox() / ".Work" / "tmp");
+        const uint32_t uidNext = store.mailbox("carol", "Work")->uidNext;
+        EXPECT_EQ(store.deliver("carol", "Work", std::string(kMsg1), kDate1), 0u);
+        EXPECT_TRUE(store.mailbox("carol", "Work")->messages.empty());
+        EXPECT_EQ(store.mailbox("carol", "Work")->uidNext, uidNext);
+    }
+    Store store(1);
+    store.addAccount("carol", "secret");
+    MaildirSync sync(store, root());
+    EXPECT_EQ(store.account("carol")->mailboxes.size(), 2u); // INBOX and Work
+}
+
+TEST_F(MaildirTest, ImapCommandsWhoseWriteFailsAnswerNo_F6_Rfc5530)
+{
+    Server server(root());
+    wire::VirtualClock clock;
+    imap::ImapSession session(server.store, clock, 1);
+    session.greeting();
+    ASSERT_NE(session.receive("a LOGIN carol secret\r\n").find("a OK"), std::string::npos);
+    std::string create = session.receive("b CREATE " + std::string(300, 'n') + "\r\n");
+    EXPECT_NE(create.find("b NO [SERVERBUG]"), std::string::npos) << create;
+    ASSERT_NE(session.receive("c CREATE Work\r\n").find("c OK"), std::string::npos);
+    fs::remove_all(inbox() / ".Work" / "tmp");
+    std::string append = session.receive("d APPEND Work {3}\r\n");
+    append += session.receive("x\r\n\r\n");
+    EXPECT_NE(append.find("d NO [SERVERBUG]"), std::string::npos) << append;
+    EXPECT_EQ(append.find("APPENDUID"), std::string::npos) << append;
+}
+
+TEST_F(MaildirTest, StoreWhoseRenameFailsAnswersNoAndKeepsTheFlags_F6_Rfc5530)
+{
+    Server server(root());
+    server.deliver(kMsg1, kDate1, 0);
+    wire::VirtualClock clock;
+    imap::ImapSession session(server.store, clock, 1);
+    session.greeting();
+    session.receive("a LOGIN carol secret\r\n");
+    session.receive("b SELECT INBOX\r\n");
+    // The file went away and nobody rescanned yet: the rename that would store \Seen fails.
+    for (const std::string& name : filesIn(inbox() / "cur"))
+        fs::remove(inbox() / "cur" / name);
+    std::string reply = session.receive("c STORE 1 +FLAGS (\\Seen)\r\n");
+    EXPECT_NE(reply.find("* 1 FETCH (FLAGS ())"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("c NO [SERVERBUG]"), std::string::npos) << reply;
+    EXPECT_FALSE(server.box().messages[0].has(store::kSeen));
+}
+
+TEST_F(MaildirTest, AnExpungeWhoseFileCannotBeRemovedKeepsThatMessage_F6)
+{
+    uint32_t stuck = 0;
+    {
+        Server server(root());
+        server.deliver(kMsg1);
+        stuck = server.deliver(kMsg2);
+        server.deliver(kMsg3);
+        wire::VirtualClock clock;
+        imap::ImapSession session(server.store, clock, 1);
+        session.greeting();
+        session.receive("a LOGIN carol secret\r\n");
+        session.receive("b SELECT INBOX\r\n");
+        session.receive("c STORE 1:3 +FLAGS.SILENT (\\Deleted)\r\n");
+        // unlink(2) cannot remove a directory: the second message's file is one now.
+        for (const std::string& name : filesIn(inbox() / "cur")) {
+            if (readFile(inbox() / "cur" / name) != kMsg2) continue;
+            fs::remove(inbox() / "cur" / name);
+            fs::create_directory(inbox() / "cur" / name);
+        }
+        std::string reply = session.receive("d EXPUNGE\r\n");
+        EXPECT_NE(reply.find("d NO [SERVERBUG]"), std::string::npos) << reply;
+        EXPECT_NE(reply.find("* 1 EXPUNGE\r\n* 2 EXPUNGE\r\n"), std::string::npos) << reply;
+        ASSERT_EQ(server.box().messages.size(), 1u);
+        EXPECT_EQ(server.box().messages[0].uid, stuck);
+        EXPECT_NE(problemsOf(*server.sync).find("the message stays"), std::string::npos);
+        // The session still numbers it 1, and its flags can still change.
+        reply = session.receive("e FETCH 1 (UID)\r\n");
+        EXPECT_NE(reply.find("* 1 FETCH (UID " + std::to_string(stuck) + ")"), std::string::npos) << reply;
+    }
+    // A restart (the directory is not a message, so it is skipped) keeps the UID list consistent.
+    Server restarted(root());
+    EXPECT_EQ(restarted.box().uidNext, 4u);
+}
+
+TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
+{
+    Server first(root());
+    first.deliver(kMsg1);
+    Store other(1);
+    other.addAccount("carol", "secret");
+    MaildirSync second(other, root());
+    EXPECT_NE(second.lockError().find("in use by another maillab serve"), std::string::npos)
+        << second.lockError();
+    EXPECT_NE(second.lockError().find(std::to_string(::getpid())), std::string::npos) << second.lockError();
+    // The refused one neither loaded nor writes.
+    EXPECT_TRUE(other.mailbox("carol", "INBOX")->messages.empty());
+    other.deliver("carol", "INBOX", std::string(kMsg2), kDate2);
+    EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
+    first.sync.reset();
+    MaildirSync third(other, root());
+    EXPECT_EQ(third.lockError(), "");
+}
+
+TEST_F(MaildirTest, FoldersAnotherProgramMakesOrRemovesWhileRunningBecomeOrStopBeingMailboxes)
+{
+    Server server(root());
+    server.sync->rescan();
+    // Another program makes a folder with a message in it, and a link to someone else's folder.
+    fs::path lists = inbox() / ".Lists.rust";
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(lists / sub);
+    writeFile(lists / "cur" / "1800000000.P7.other:2,S", kMsg1);
+    fs::create_directories(root() / "bob" / ".Secret" / "cur");
+    fs::create_symlink(root() / "bob" / ".Secret", inbox() / ".Borrowed");
+    server.sync->rescan();
+    ASSERT_NE(server.store.mailbox("carol", "Lists/rust"), nullptr);
+    ASSERT_EQ(server.box("Lists/rust").messages.size(), 1u);
+    EXPECT_TRUE(server.box("Lists/rust").messages[0].has(store::kSeen));
+    EXPECT_NE(server.store.mailbox("carol", "Lists"), nullptr) << "its superior, as CREATE makes it";
+    EXPECT_EQ(server.store.mailbox("carol", "Borrowed"), nullptr);
+    // It writes through like any other folder.
+    server.deliver(kMsg2, kDate2, 0, "Lists/rust");
+    EXPECT_EQ(filesIn(lists / "cur").size(), 2u);
+    // And when another program removes it, the mailbox goes too.
+    fs::remove_all(lists);
+    server.sync->rescan();
+    EXPECT_EQ(server.store.mailbox("carol", "Lists/rust"), nullptr);
+    const std::string problems = problemsOf(*server.sync);
+    EXPECT_NE(problems.find("removed by another program; mailbox deleted"), std::string::npos) << problems;
+}
+
+TEST_F(MaildirTest, SymlinksInsideTheMaildirAreNotFollowed_F10)
+{
+    // bob's mail, and links to it from carol's Maildir: a file, a folder, and a folder's cur/.
+    fs::path bob = root() / "bob";
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(bob / sub);
+    writeFile(bob / "cur" / "1.bob:2,S", kMsg2);
+    for (const char* sub : {"cur", "new", "tmp"})
+        fs::create_directories(inbox() / sub);
+    fs::create_symlink(bob / "cur" / "1.bob:2,S", inbox() / "cur" / "2.link:2,");
+    fs::create_symlink(bob, inbox() / ".Bobs");
+    fs::create_directories(inbox() / ".Sneaky");
+    fs::create_symlink(bob / "cur", inbox() / ".Sneaky" / "cur");
+    fs::create_symlink(bob / "cur" / "1.bob:2,S", inbox() / "new" / "3.link");
+    {
+        Server server(root());
+        EXPECT_TRUE(server.box().messages.empty());
+        EXPECT_EQ(server.store.mailbox("carol", "Bobs"), nullptr);
+        EXPECT_EQ(server.store.mailbox("carol", "Sneaky"), nullptr);
+        const std::string problems = problemsOf(*server.sync);
+        EXPECT_NE(problems.find("2.link:2,: a symbolic link, not followed"), std::string::npos) << problems;
+        EXPECT_NE(problems.find(".Bobs: a symbolic link, not followed"), std::string::npos) << problems;
+        EXPECT_NE(problems.find(".Sneaky: a symbolic link, not followed"), std::string::npos) << problems;
+        // Carol's expunge of everything she has cannot reach bob's file.
+        server.deliver(kMsg1);
+        server.store.expunge("carol", "INBOX", {server.box().messages.front().uid});
+        server.sync->rescan();
+        EXPECT_TRUE(server.box().messages.empty());
+    }
+    EXPECT_EQ(readFile(bob / "cur" / "1.bob:2,S"), kMsg2);
+}
+
+TEST_F(MaildirTest, SubscriptionsAndSpecialUseSurviveARestart_Rfc3501_6_3_6_Rfc6154)
+{
+    {
+        Server server(root(), 1, true);
+        ASSERT_EQ(server.store.createMailbox("carol", "Lists"), Store::Result::Ok);
+        ASSERT_EQ(server.store.setSubscribed("carol", "Lists", false), Store::Result::Ok);
+        ASSERT_EQ(server.store.setSubscribed("carol", "Junk", false), Store::Result::Ok);
+        ASSERT_EQ(server.store.renameMailbox("carol", "Sent", "Sent Items"), Store::Result::Ok);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    // No standard mailboxes this time: what the restart knows comes from the disk alone.
+    Server restarted(root());
+    const std::set<std::string>& subscribed = restarted.store.account("carol")->subscriptions;
+    EXPECT_TRUE(subscribed.count("Sent Items")) << "a renamed mailbox is subscribed, as a new one is";
+    ASSERT_EQ(restarted.store.createMailbox("carol", "Later"), Store::Result::Ok);
+    restarted.sync.reset();
+    Server again(root());
+    EXPECT_TRUE(again.store.account("carol")->subscriptions.count("Later")) << "CREATE subscribes, lastingly";
+    EXPECT_FALSE(subscribed.count("Lists"));
+    EXPECT_FALSE(subscribed.count("Junk"));
+    EXPECT_TRUE(subscribed.count("Trash"));
+    EXPECT_TRUE(subscribed.count("Sent")) << "a subscription outlives its mailbox's rename (RFC 3501 6.3.6)";
+    EXPECT_EQ(restarted.box("Sent Items").specialUse, "\\Sent");
+    EXPECT_EQ(restarted.box("Trash").specialUse, "\\Trash");
+    EXPECT_EQ(restarted.box("Lists").specialUse, "");
+}
+
+TEST_F(MaildirTest, ImapSubscribeIsWrittenThrough_Rfc3501_6_3_6)
+{
+    {
+        Server server(root(), 1, true);
+        wire::VirtualClock clock;
+        imap::ImapSession session(server.store, clock, 1);
+        session.greeting();
+        session.receive("a LOGIN carol secret\r\n");
+        ASSERT_NE(session.receive("b UNSUBSCRIBE Drafts\r\n").find("b OK"), std::string::npos);
+    }
+    Server restarted(root(), 1, true);
+    EXPECT_FALSE(restarted.store.account("carol")->subscriptions.count("Drafts"));
+    EXPECT_TRUE(restarted.store.account("carol")->subscriptions.count("INBOX"));
+}
+
+TEST_F(MaildirTest, MailAnotherProgramDeliversWhileRunningIsSeenAndRemovedFilesAreExpunged)
+{
+    Server server(root());
+    server.deliver(kMsg1);
+    wire::VirtualClock clock;
+    imap::ImapSession session(server.store, clock, 1);
+    session.greeting();
+    session.receive("a LOGIN carol secret\r\n");
+    ASSERT_NE(session.receive("b SELECT INBOX\r\n").find("* 1 EXISTS"), std::string::npos);
+
+    // A delivery agent writes to tmp/ and renames into new/ (the Maildir spec).
+    writeFile(inbox() / "tmp" / "1800000000.P1.mda", kMsg2);
+    fs::rename(inbox() / "tmp" / "1800000000.P1.mda", inbox() / "new" / "1800000000.P1.mda");
+    server.sync->rescan();
+    ASSERT_EQ(server.box().messages.size(), 2u);
+    EXPECT_EQ(server.box().messages[1].bytes(), kMsg2);
+    EXPECT_TRUE(server.box().messages[1].has(store::kRecent));
+    EXPECT_TRUE(filesIn(inbox() / "new").empty());
+    std::string noop = session.receive("c NOOP\r\n");
+    EXPECT_NE(noop.find("* 2 EXISTS"), std::string::npos) << noop;
+
+    // A mail program marks it seen by renaming, and another removes the first message.
+    std::vector<std::string> cur = filesIn(inbox() / "cur");
+    ASSERT_EQ(cur.size(), 2u);
+    for (const std::string& name : cur) {
+        if (readFile(inbox() / "cur" / name) == kMsg1)
+            fs::remove(inbox() / "cur" / name);
+        else
+            fs::rename(inbox() / "cur" / name, inbox() / "cur" / (name + "S"));
+    }
+    server.sync->rescan();
+    ASSERT_EQ(server.box().messages.size(), 1u);
+    EXPECT_TRUE(server.box().messages[0].has(store::kSeen));
+    noop = session.receive("d NOOP\r\n");
+    EXPECT_NE(noop.find("* 1 EXPUNGE"), std::string::npos) << noop;
+
+    // What the rescan learnt lasts: the UIDs are in the uidlist.
+    const auto before = stateOf(server.store);
+    server.sync.reset();
+    Server restarted(root());
+    EXPECT_EQ(stateOf(restarted.store), before);
 }
 
 // [SECTION] kill -9

@@ -107,6 +107,7 @@ TEST(NetServer, ConnectionsPastTheLimitAreToldWhyAndClosed)
 {
     net::ServerOptions options;
     options.maxConnections = 2;
+    options.maxPreAuthConnections = 2; // both may be new (the pre-login cap is tested in net_robustness)
     Served s(options);
     Client a(s.server->pop3Port()), b(s.server->imapPort());
     a.read(*s.server, "\r\n");
@@ -128,6 +129,8 @@ TEST(NetServer, IdleConnectionsAreLoggedOutAndPop3DeletesNothing_Rfc1939_3)
     imap.read(*s.server, "\r\n");
     pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\n");
     pop3.read(*s.server, "marked for deletion");
+    imap.send("a LOGIN bob builder\r\n"); // before login a connection has only 60 s (net_robustness)
+    imap.read(*s.server, "a OK");
     s.world.clock.advance(601 * 1000); // past the 10-minute POP3 autologout timer
     pop3.read(*s.server, "never", 3);
     EXPECT_TRUE(pop3.closed());

@@ -48,6 +48,8 @@ std::string storeProblem(store::Store::Result result, const std::string& name)
     case store::Store::Result::HasChildren: // RFC 9051 section 6.3.4 (INUSE is for another session's lock)
         return "[HASCHILDREN] " + name + " has folders inside it: delete those first";
     case store::Store::Result::Invalid: return "[CANNOT] that cannot be done to " + name;
+    case store::Store::Result::WriteFailed: // RFC 5530 section 3; the why goes to the server's log
+        return "[SERVERBUG] the change could not be written to disk; nothing was changed";
     }
     return "failed";
 }
@@ -263,12 +265,10 @@ Reply ImapSession::cmdSubscribe(const Command& c)
 {
     store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
-    store::Account* account = m_store.account(m_user);
-    if (c.name == CommandName::Subscribe)
-        account->subscriptions.insert(box->name);
-    else
-        account->subscriptions.erase(box->name);
-    return done(c);
+    // Through the store, so that durable storage keeps the subscriptions across restarts.
+    std::string problem = storeProblem(
+        m_store.setSubscribed(m_user, box->name, c.name == CommandName::Subscribe, m_sessionId), c.mailbox);
+    return problem.empty() ? done(c) : tagged(c, "NO", problem);
 }
 
 Reply ImapSession::cmdList(const Command& c)
@@ -355,6 +355,7 @@ Reply ImapSession::cmdAppend(const Command& c)
     // An appended message is \Recent for whoever selects it next (RFC 3501 section 6.3.11).
     uint32_t uid =
         m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
+    if (uid == 0) return tagged(c, "NO", storeProblem(store::Store::Result::WriteFailed, c.mailbox));
     const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
     {
         wire::Effect& e = addEffect(wire::Effect::Kind::Appended, box->name, uid, 0);
@@ -429,7 +430,8 @@ Reply ImapSession::cmdExpunge(const Command& c)
         addEffect(wire::Effect::Kind::Expunged, m_selected, m->uid, static_cast<uint32_t>(i + 1));
     }
     // The store tells every session, this one included; the EXPUNGE responses go out before the tagged OK.
-    m_store.expunge(m_user, m_selected, doomed, m_sessionId);
+    if (m_store.expunge(m_user, m_selected, doomed, m_sessionId) < doomed.size()) // RFC 5530 section 3
+        return tagged(c, "NO", "[SERVERBUG] some messages could not be removed from disk and stay");
     return done(c);
 }
 
@@ -458,6 +460,12 @@ Reply ImapSession::cmdCopy(const Command& c)
         uint8_t flags = static_cast<uint8_t>((m.flags & ~store::kRecent) | store::kRecent);
         uint32_t uid = m_store.deliverShared(m_user, targetName, std::move(m.data), m.internalDate, flags,
                                              std::move(m.keywords), m_sessionId);
+        if (uid == 0) {
+            // All or nothing (RFC 3501 section 6.4.7): the copies made so far go again.
+            m_store.expunge(m_user, targetName, targetUids, m_sessionId);
+            m_exchange.effects.clear();
+            return tagged(c, "NO", storeProblem(store::Store::Result::WriteFailed, c.mailbox));
+        }
         sourceUids.push_back(m.uid);
         targetUids.push_back(uid);
         {

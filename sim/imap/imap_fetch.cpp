@@ -410,6 +410,7 @@ Reply ImapSession::cmdStore(const Command& c)
     if (!parseFlagNames(c.store.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
     std::string out;
     bool missing = false;
+    bool unwritten = false;
     for (size_t index : resolve(c.sequence, c.uid)) {
         const store::StoredMessage* m = messageAt(index);
         if (!m) {
@@ -443,9 +444,11 @@ Reply ImapSession::cmdStore(const Command& c)
                         words.end());
             break;
         }
-        m_store.setFlags(m_user, m_selected, m->uid, flags, words, m_sessionId);
+        // A change the disk refused is undone: the FETCH below shows the flags as they stay.
+        const bool written = m_store.setFlags(m_user, m_selected, m->uid, flags, words, m_sessionId);
+        if (!written) unwritten = true;
         m = messageAt(index);
-        {
+        if (written) {
             wire::Effect& e = addEffect(wire::Effect::Kind::FlagsChanged, m_selected, m->uid,
                                         static_cast<uint32_t>(index + 1));
             e.flags = flagList(*m);
@@ -457,6 +460,9 @@ Reply ImapSession::cmdStore(const Command& c)
     if (missing && !c.uid) // as in cmdFetch
         return out + tagged(c, "NO",
                             "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+    if (unwritten) // RFC 5530 section 3
+        return out +
+               tagged(c, "NO", "[SERVERBUG] some flags could not be written to disk and were not changed");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
 

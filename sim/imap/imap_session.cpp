@@ -178,15 +178,26 @@ std::string ImapSession::receive(std::string_view bytes)
         }
         m_line.append(bytes.data() + pos, end - pos);
         pos = end;
-        if (m_line.size() > m_options.maxLineLength) {
+        const bool early = m_state == State::NotAuthenticated;
+        const size_t maxLine = early ? std::min(m_options.preAuthMaxLineLength, m_options.maxLineLength)
+                                     : m_options.maxLineLength;
+        if (m_line.size() > maxLine) {
             // Answer once and skip the rest of the line, so a flood cannot grow memory (RFC 9051 section 4).
+            wire::Exchange open = std::move(m_exchange); // AUTHENTICATE's, when it waits for this line
             beginExchange({}, {});
-            out += untaggedOnly("* BAD line too long: at most " + std::to_string(m_options.maxLineLength) +
-                                    " octets\r\n",
+            out += untaggedOnly("* BAD line too long: at most " + std::to_string(maxLine) + " octets\r\n",
                                 wire::Status::Bad);
             m_discardingLine = lf == std::string_view::npos;
             m_line.clear();
             m_command.clear();
+            if (!m_saslTag.empty()) {
+                // The line was the AUTHENTICATE response: the exchange ends here, so that the client's next
+                // line is read as a command again, not as a second response (F12, RFC 3501 section 6.2.2).
+                m_exchange = std::move(open);
+                out +=
+                    finish(std::exchange(m_saslTag, {}),
+                           Reply{{}, "BAD", "AUTHENTICATE cancelled: the response line was too long"}, true);
+            }
             continue;
         }
         if (lf == std::string_view::npos) break;
@@ -256,13 +267,20 @@ std::string ImapSession::onLine(std::string line)
         const bool nonSync = literal->nonSynchronizing;
         std::string tag = m_command.substr(0, m_command.find(' '));
         beginExchange({}, tag);
-        if (size > m_options.maxLiteralSize || m_command.size() + size > m_options.maxCommandSize) {
+        // Before login only what LOGIN needs (F3): a stranger cannot make the server hold megabytes.
+        const bool early = m_state == State::NotAuthenticated;
+        const size_t maxLiteral = early ? std::min(m_options.preAuthMaxLiteralSize, m_options.maxLiteralSize)
+                                        : m_options.maxLiteralSize;
+        const size_t maxCommand =
+            early ? std::min(m_options.preAuthMaxLineLength + 2 * m_options.preAuthMaxLiteralSize,
+                             m_options.maxCommandSize)
+                  : m_options.maxCommandSize;
+        if (size > maxLiteral || m_command.size() + size > maxCommand) {
             m_command.clear();
-            std::string why =
-                size > m_options.maxLiteralSize
-                    ? "literal too large: at most " + std::to_string(m_options.maxLiteralSize) + " octets"
-                    : "command too large: at most " + std::to_string(m_options.maxCommandSize) +
-                          " octets with its literals";
+            std::string why = size > maxLiteral
+                                  ? "literal too large: at most " + std::to_string(maxLiteral) + " octets"
+                                  : "command too large: at most " + std::to_string(maxCommand) +
+                                        " octets with its literals";
             if (nonSync) {
                 // The client sends the bytes without waiting: the stream cannot be resynchronised.
                 m_closed = true;

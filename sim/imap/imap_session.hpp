@@ -44,6 +44,9 @@ struct SessionOptions {
     // A FETCH answer is made this many bytes at a time: the transport asks for more as the client reads
     // (continueOutput), so a large answer is never held whole. The default makes it whole at once.
     size_t replyChunkBytes = SIZE_MAX;
+    // Before login (F3): an unauthenticated client gets only what LOGIN and AUTHENTICATE need.
+    size_t preAuthMaxLineLength = 8192;
+    size_t preAuthMaxLiteralSize = 8192;
     // The transport can run TLS on this connection: STARTTLS is offered and accepted (RFC 3501 6.2.1).
     bool tlsAvailable = false;
     // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is

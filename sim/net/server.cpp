@@ -31,10 +31,12 @@ struct Server::Connection {
     std::string input;
     size_t inputUsed = 0;
     int64_t lastActivityMs = 0;
-    int64_t holdUntilMs = 0; // after repeated failed logins nothing is read or sent before this
-    int failedLogins = 0;
-    bool closing = false;    // close once the output is sent
-    bool clientDone = false; // the client shut down its sending side: answer what it sent, then close
+    int64_t holdUntilMs = 0;   // after repeated failed logins nothing is read or sent before this
+    std::string address;       // the peer's IP address, for the login throttle
+    bool loggedIn = false;     // a login succeeded: from then on the full budget and the RFC's idle timers
+    int64_t lastCommandMs = 0; // before login: when a command was last answered (partial bytes do not count)
+    bool closing = false;      // close once the output is sent
+    bool clientDone = false;   // the client shut down its sending side: answer what it sent, then close
     bool dead = false;
     // TLS: the endpoint once a handshake starts (at once on an implicit-TLS port, after STLS/STARTTLS on a
     // plain one). From then on every byte to and from the socket passes through it.
@@ -85,13 +87,23 @@ int openListener(const std::string& address, uint16_t port, uint16_t& boundPort,
 
 Server::Server(store::Store& store, const wire::Clock& clock, wire::Transcript& transcript,
                ServerOptions options)
-    : m_store(store), m_clock(clock), m_transcript(transcript), m_options(std::move(options))
+    : m_store(store), m_clock(clock), m_transcript(transcript), m_options(std::move(options)),
+      // "failures before delay" counts the failure that is answered late: one fewer goes free.
+      m_throttle(LoginThrottleOptions{std::max(0, m_options.loginFailuresBeforeDelay - 1),
+                                      m_options.loginDelayMs,
+                                      std::max(m_options.loginMaxDelayMs, m_options.loginDelayMs)})
 {
+    m_store.setLoginGuard({[this](std::string_view user) { return allowLogin(user); },
+                           [this](std::string_view user, bool ok) { loginChecked(user, ok); }});
+    m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    m_lastTickMs = m_clock.nowMs();
 }
 
 Server::~Server()
 {
     shutdown();
+    m_store.setLoginGuard({});
+    if (m_spareFd >= 0) ::close(m_spareFd);
 }
 
 bool Server::start(std::string& error)
@@ -136,32 +148,83 @@ void Server::record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direc
     entry.bytes = std::move(bytes);
     entry.serverPort = c.port;
     entry.encrypted = encrypted;
-    if (kind == wire::TranscriptEntry::Kind::Data && direction == wire::Direction::ServerToClient) {
+    if (kind == wire::TranscriptEntry::Kind::Data && direction == wire::Direction::ServerToClient)
         entry.exchanges = c.session->takeExchanges();
-        noteLoginFailures(c, entry.exchanges);
-    }
     m_transcript.record(std::move(entry));
+}
+
+// Says why, best effort, and hangs up: the limits keep the process alive for those already here. A client
+// on an implicit-TLS port expects a handshake, where plain text would only be garbage.
+void Server::refuse(int fd, const Listener& listener, std::string_view why)
+{
+    const std::string refusal =
+        (listener.protocol == wire::Protocol::Pop3 ? "-ERR [SYS/TEMP] " : "* BYE [UNAVAILABLE] ") +
+        std::string(why) + ", try again later\r\n";
+    if (!listener.implicitTls) {
+        [[maybe_unused]] ssize_t ignored = ::send(fd, refusal.data(), refusal.size(), MSG_NOSIGNAL);
+    }
+    ::close(fd);
+}
+
+bool Server::preAuth(const Connection& c) const
+{
+    return !c.loggedIn && !c.dead;
+}
+
+size_t Server::preAuthCount() const
+{
+    return static_cast<size_t>(std::count_if(m_connections.begin(), m_connections.end(),
+                                             [this](const auto& c) { return preAuth(*c); }));
+}
+
+// The pre-login cap is full: the pre-login connection that has been quiet longest goes, if it has been
+// quiet long enough, so that a newcomer is not locked out by connections that never say anything (F9).
+bool Server::makeRoomForPreAuth()
+{
+    const int64_t now = m_clock.nowMs();
+    Connection* quietest = nullptr;
+    for (auto& c : m_connections)
+        if (preAuth(*c) && (!quietest || c->lastCommandMs < quietest->lastCommandMs)) quietest = c.get();
+    if (!quietest || now - quietest->lastCommandMs < int64_t(m_options.preAuthEvictSeconds) * 1000)
+        return false;
+    if (quietest->protocol == wire::Protocol::Imap && quietest->queued() == 0)
+        sendBye(*quietest, "* BYE [UNAVAILABLE] no login in time; making room for another client\r\n");
+    close(*quietest, "closed to make room: no login, quiet for " +
+                         std::to_string((now - quietest->lastCommandMs) / 1000) + " seconds");
+    return true;
 }
 
 void Server::accept(const Listener& listener)
 {
     const wire::Protocol protocol = listener.protocol;
+    const size_t preAuthCap = m_options.maxPreAuthConnections > 0
+                                  ? m_options.maxPreAuthConnections
+                                  : std::max<size_t>(1, m_options.maxConnections * 3 / 4);
     for (;;) {
         sockaddr_in addr{};
         socklen_t length = sizeof addr;
         int fd =
             ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&addr), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return; // EAGAIN: no more waiting
-        if (m_connections.size() >= m_options.maxConnections) {
-            // Say why, best effort, and hang up: the limit keeps the process alive for those already here.
-            // A client on an implicit-TLS port expects a handshake, where plain text would only be garbage.
-            const char* refusal = protocol == wire::Protocol::Pop3
-                                      ? "-ERR [SYS/TEMP] too many connections, try again later\r\n"
-                                      : "* BYE [UNAVAILABLE] too many connections, try again later\r\n";
-            if (!listener.implicitTls) {
-                [[maybe_unused]] ssize_t ignored = ::send(fd, refusal, std::strlen(refusal), MSG_NOSIGNAL);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            // Out of descriptors (F11): the client would stay in the backlog and the listener readable, so
+            // poll() would return at once forever. Give up the spare descriptor to take the client and tell
+            // it; without a spare, rest the listeners for a while.
+            if (m_spareFd >= 0) {
+                ::close(m_spareFd);
+                m_spareFd = -1;
+                int waiting = ::accept4(listener.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (waiting >= 0) refuse(waiting, listener, "the server is out of resources");
+                m_spareFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (waiting >= 0 && m_spareFd >= 0) continue;
             }
-            ::close(fd);
+            m_listenersRestUntilMs = m_clock.nowMs() + 250;
+            return;
+        }
+        if (fd < 0) return; // EAGAIN: no more waiting
+        const size_t open = static_cast<size_t>(std::count_if(m_connections.begin(), m_connections.end(),
+                                                              [](const auto& c) { return !c->dead; }));
+        if (open >= m_options.maxConnections || (preAuthCount() >= preAuthCap && !makeRoomForPreAuth())) {
+            refuse(fd, listener, "too many connections");
             continue;
         }
         auto c = std::make_unique<Connection>();
@@ -172,6 +235,7 @@ void Server::accept(const Listener& listener)
         c->sessionId = m_nextSessionId++;
         char ip[INET_ADDRSTRLEN] = {};
         ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
+        c->address = ip;
         c->peer = std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
         const bool tlsAvailable = m_options.tlsIdentity != nullptr;
         if (protocol == wire::Protocol::Pop3) {
@@ -184,6 +248,8 @@ void Server::accept(const Listener& listener)
             options.maxLineLength = m_options.imapMaxLine;
             options.maxLiteralSize = m_options.imapMaxLiteral;
             options.maxCommandSize = std::max(options.maxCommandSize, m_options.imapMaxLiteral * 2);
+            options.preAuthMaxLineLength = std::min(m_options.preAuthMaxLine, m_options.imapMaxLine);
+            options.preAuthMaxLiteralSize = std::min(m_options.preAuthMaxLiteral, m_options.imapMaxLiteral);
             options.tlsAvailable = tlsAvailable;
             options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
             // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
@@ -191,6 +257,7 @@ void Server::accept(const Listener& listener)
             c->session = std::make_unique<imap::ImapSession>(m_store, m_clock, c->sessionId, options);
         }
         c->lastActivityMs = m_clock.nowMs();
+        c->lastCommandMs = c->lastActivityMs;
         const std::string service =
             std::string(wire::protocolName(protocol)) + (listener.implicitTls ? "S" : "");
         record(*c, wire::TranscriptEntry::Kind::Connected, wire::Direction::ClientToServer,
@@ -212,20 +279,53 @@ void Server::accept(const Listener& listener)
     }
 }
 
-void Server::noteLoginFailures(Connection& c, const std::vector<wire::Exchange>& exchanges)
+// [SECTION] login throttle
+//
+// The Store's login guard (every credential check of every session passes through it) calls these while
+// m_current's bytes are being read, so each attempt is known with its account and the client's address.
+// Guessing passwords gets slow across connections (RFC 1939 section 13, F8): after a few failures of an
+// account or of an address, that connection's answer is held back, pre-login input from that address waits
+// (so parallel connections take turns), and attempts on that account are refused unchecked until the wait
+// is over (so many addresses cannot try many passwords at once).
+
+bool Server::allowLogin(std::string_view user)
 {
-    for (const wire::Exchange& exchange : exchanges) {
-        if (exchange.login != wire::Login::Failed) continue;
-        // Guessing passwords gets slow: after a few failures every answer waits (RFC 1939 section 13).
-        if (++c.failedLogins >= m_options.loginFailuresBeforeDelay)
-            c.holdUntilMs = m_clock.nowMs() + m_options.loginDelayMs;
+    if (!m_current) return true;
+    Connection& c = *m_current;
+    const int64_t now = m_clock.nowMs();
+    const int64_t wait = m_throttle.wait(user, c.address, now);
+    if (wait <= 0) return true;
+    c.holdUntilMs = std::max(c.holdUntilMs, now + wait);
+    record(
+        c, wire::TranscriptEntry::Kind::Note, wire::Direction::ServerToClient,
+        "login as \"" + util::escapeForDisplay(std::string(user)) +
+            "\" refused without checking the password: too many failed logins for this account or address; "
+            "the answer waits " +
+            std::to_string((wait + 999) / 1000) + " s");
+    return false;
+}
+
+void Server::loginChecked(std::string_view user, bool ok)
+{
+    if (!m_current) return;
+    Connection& c = *m_current;
+    const int64_t now = m_clock.nowMs();
+    const int64_t delay = m_throttle.record(
+        user, c.address, ok ? LoginThrottle::Outcome::Success : LoginThrottle::Outcome::Failure, now);
+    if (ok) {
+        c.loggedIn = true;
+        c.lastActivityMs = now;
+        return;
     }
+    if (delay > 0) c.holdUntilMs = std::max(c.holdUntilMs, now + delay);
 }
 
 void Server::readFrom(Connection& c)
 {
     char buffer[65536];
-    ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
+    // Before login a read takes a little at a time (F3): what the session has not used is all it holds.
+    const size_t want = preAuth(c) ? 4096 : sizeof buffer;
+    ssize_t n = ::recv(c.fd, buffer, want, 0);
     if (n == 0) {
         // The client will send no more, but may still be reading (a shutdown(SHUT_WR) after its commands, as
         // `nc -N` does): answer what it sent and let the queue drain, then close (flush does).
@@ -369,22 +469,43 @@ void Server::sendBye(Connection& c, const std::string& bye)
     [[maybe_unused]] ssize_t ignored = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
 }
 
+size_t Server::queueLimit(const Connection& c) const
+{
+    return preAuth(c) ? m_options.preAuthMaxQueuedOutput : m_options.maxQueuedOutput;
+}
+
+// Before login, input waits while its address is serving a login penalty: parallel connections from one
+// address take turns instead of guessing side by side.
+bool Server::inputHeld(const Connection& c, int64_t now) const
+{
+    return now < c.holdUntilMs || (preAuth(c) && m_throttle.wait({}, c.address, now) > 0);
+}
+
 void Server::pump(Connection& c)
 {
     // The rest of a long answer first, as the client takes it; the next commands wait until it is done.
-    while (!c.dead && !c.closing && c.session->outputPending() && c.queued() < m_options.maxQueuedOutput)
-        queue(c, c.session->continueOutput());
+    while (!c.dead && !c.closing && c.session->outputPending() && c.queued() < queueLimit(c)) {
+        m_current = &c; // commands held behind the answer run in continueOutput()
+        std::string more = c.session->continueOutput();
+        m_current = nullptr;
+        queue(c, std::move(more));
+    }
     if (c.session->closed()) c.closing = true; // a LOGOUT that waited for the answer before it
-    while (!c.dead && !c.closing && c.pending() > 0 && c.queued() < m_options.maxQueuedOutput &&
-           !c.session->outputPending() && m_clock.nowMs() >= c.holdUntilMs) {
+    while (!c.dead && !c.closing && c.pending() > 0 && c.queued() < queueLimit(c) &&
+           !c.session->outputPending() && !inputHeld(c, m_clock.nowMs())) {
         // One line (or the rest, when no line end has come yet) per call: the session frames lines and
         // literals itself, so any split is fine, and the checks above run between pipelined commands.
         const size_t lf = c.input.find('\n', c.inputUsed);
         const size_t end = lf == std::string::npos ? c.input.size() : lf + 1;
         std::string_view piece(c.input.data() + c.inputUsed, end - c.inputUsed);
         c.inputUsed = end;
+        m_current = &c;
         std::string reply = c.session->receive(piece);
-        if (!reply.empty()) queue(c, std::move(reply)); // an accepted STLS/STARTTLS: still in plain text
+        m_current = nullptr;
+        if (!reply.empty()) {
+            c.lastCommandMs = m_clock.nowMs(); // an answer: a command (or part of one) was complete
+            queue(c, std::move(reply));        // an accepted STLS/STARTTLS: still in plain text
+        }
         if (c.session->takeTlsRequest()) {
             startTls(c);
             return;
@@ -402,6 +523,7 @@ void Server::pump(Connection& c)
     if (c.pending() == 0 || c.closing) {
         c.input.clear();
         c.inputUsed = 0;
+        if (c.input.capacity() > (1u << 16)) c.input.shrink_to_fit(); // an idle connection holds nothing
     } else if (c.inputUsed > (1u << 16)) {
         c.input.erase(0, c.inputUsed);
         c.inputUsed = 0;
@@ -424,6 +546,7 @@ void Server::flush(Connection& c)
     if (c.queued() == 0) {
         c.output.clear();
         c.outputSent = 0;
+        if (c.output.capacity() > (1u << 18)) c.output.shrink_to_fit(); // a long reply is not kept around
         if (c.closing)
             close(c, "the server closes the connection");
         else if (c.clientDone && c.pending() == 0)
@@ -449,17 +572,23 @@ void Server::poll(int timeoutMs)
     const int64_t now = m_clock.nowMs();
     std::vector<pollfd> fds;
     fds.reserve(m_connections.size() + m_listeners.size());
-    for (const Listener& listener : m_listeners)
-        fds.push_back({listener.fd, POLLIN, 0});
-    const size_t firstConnection = fds.size();
     int wait = timeoutMs;
+    const bool resting = now < m_listenersRestUntilMs;
+    if (resting) wait = std::min<int>(wait, static_cast<int>(m_listenersRestUntilMs - now));
+    for (const Listener& listener : m_listeners)
+        fds.push_back({listener.fd, static_cast<short>(resting ? 0 : POLLIN), 0});
+    const size_t firstConnection = fds.size();
     for (auto& c : m_connections) {
         short events = 0;
         const bool held = now < c->holdUntilMs;
         if (held) wait = std::min<int>(wait, static_cast<int>(c->holdUntilMs - now));
+        const bool inputWaits = inputHeld(*c, now);
+        if (inputWaits && !held) {
+            const int64_t penalty = m_throttle.wait({}, c->address, now);
+            wait = std::min<int>(wait, static_cast<int>(std::max<int64_t>(1, penalty)));
+        }
         // Read more only when all that came before was handed to the session (see Connection::input).
-        if (!held && !c->closing && !c->clientDone && c->queued() < m_options.maxQueuedOutput &&
-            c->pending() == 0)
+        if (!inputWaits && !c->closing && !c->clientDone && c->queued() < queueLimit(*c) && c->pending() == 0)
             events |= POLLIN;
         if (!held && c->queued() > 0) events |= POLLOUT;
         fds.push_back({c->fd, events, 0});
@@ -472,6 +601,9 @@ void Server::poll(int timeoutMs)
         if (fds[i].revents & POLLIN) accept(m_listeners[i]);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
+        // Closed since poll() returned (to make room for a newcomer): its descriptor number may already
+        // belong to the connection just accepted, so its events must not be acted on.
+        if (c.dead) continue;
         if (fds[i].revents & POLLIN)
             readFrom(c);
         else if (fds[i].revents & (POLLHUP | POLLERR))
@@ -484,8 +616,13 @@ void Server::poll(int timeoutMs)
             flush(c);
         }
     }
-    // News for other sessions (IMAP IDLE), and the autologout timers.
+    // Work that runs on the clock (the Maildir rescan), then news for other sessions (IMAP IDLE), and the
+    // autologout timers.
     const int64_t later = m_clock.nowMs();
+    if (m_options.onTick && later - m_lastTickMs >= m_options.tickMs) {
+        m_lastTickMs = later;
+        m_options.onTick();
+    }
     for (auto& c : m_connections) {
         if (c->dead) continue;
         std::string news = c->session->takeUnsolicited();
@@ -501,15 +638,22 @@ void Server::poll(int timeoutMs)
                           " seconds");
             continue;
         }
-        const int idleSeconds =
-            c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds : m_options.imapIdleSeconds;
+        // Before login a short timer that only answered commands reset (F9): bytes that never make a
+        // command do not keep a connection; after it the RFC's autologout timers.
+        const bool early = !c->loggedIn;
+        const int idleSeconds = early                                 ? m_options.preAuthIdleSeconds
+                                : c->protocol == wire::Protocol::Pop3 ? m_options.pop3IdleSeconds
+                                                                      : m_options.imapIdleSeconds;
+        const int64_t since = early ? c->lastCommandMs : c->lastActivityMs;
         // Connections that only wait for their output to drain time out too: a client that stops reading
         // after QUIT or after shutting down its side must not keep its queue forever.
-        if (!c->dead && later - c->lastActivityMs > int64_t(idleSeconds) * 1000) {
+        if (!c->dead && later - since > int64_t(idleSeconds) * 1000) {
             // The BYE only between responses, never inside a half-sent one.
+            const std::string why = early ? "no login within " + std::to_string(idleSeconds) + " seconds"
+                                          : std::string("autologout: idle for too long");
             if (c->protocol == wire::Protocol::Imap && !c->closing && !c->clientDone && c->queued() == 0)
-                sendBye(*c, "* BYE autologout: idle for too long\r\n");
-            close(*c, "autologout: idle for too long");
+                sendBye(*c, "* BYE " + why + "\r\n");
+            close(*c, why);
         }
     }
     std::erase_if(m_connections, [](const std::unique_ptr<Connection>& c) { return c->dead; });

@@ -2,6 +2,7 @@
 // simulator.
 #pragma once
 
+#include "net/login_throttle.hpp"
 #include "store/store.hpp"
 #include "tls/tls_endpoint.hpp"
 #include "wire/clock.hpp"
@@ -25,9 +26,25 @@ struct ServerOptions {
     size_t imapMaxLiteral = 32u * 1024 * 1024;
     int pop3IdleSeconds = 600;  // RFC 1939 section 3: an autologout timer of at least 10 minutes
     int imapIdleSeconds = 1800; // RFC 3501 section 5.4: at least 30 minutes
+    // Failed logins, counted per account and per client address across connections (LoginThrottle): the
+    // loginFailuresBeforeDelay-th failure is answered loginDelayMs late, and so is the next attempt; each
+    // further failure doubles the wait, up to loginMaxDelayMs.
     int loginFailuresBeforeDelay = 3;
     int loginDelayMs = 2000;
+    int loginMaxDelayMs = 30000;
     size_t maxQueuedOutput = 8u * 1024 * 1024; // past this, stop reading that client until it catches up
+
+    // Before login a connection gets a small budget (F3, F9): a short idle timer that only complete
+    // commands reset, short lines and literals, a small output queue, and a cap of its own below
+    // maxConnections (0: three quarters of it). When the cap is full, the pre-login connection idle the
+    // longest (at least preAuthEvictSeconds) makes room for the newcomer, so silent connections cannot lock
+    // out a real client.
+    int preAuthIdleSeconds = 60;
+    size_t maxPreAuthConnections = 0;
+    int preAuthEvictSeconds = 10;
+    size_t preAuthMaxLine = 8192;
+    size_t preAuthMaxLiteral = 8192;
+    size_t preAuthMaxQueuedOutput = 64u * 1024;
 
     // TLS (RFC 8314, RFC 2595, RFC 3501 section 6.2.1). With an identity the server also listens for
     // implicit TLS (POP3S, IMAPS) and offers STLS/STARTTLS on the plain ports; without one, neither.
@@ -38,6 +55,9 @@ struct ServerOptions {
     int tlsHandshakeSeconds = 30;  // a handshake not done by then closes the connection
     // Each SSLKEYLOGFILE line of every TLS connection, as it is made (serve --keylog).
     std::function<void(const std::string&)> onKeyLogLine;
+    // Called from poll() about every tickMs on the server's clock (serve: the Maildir rescan).
+    std::function<void()> onTick;
+    int tickMs = 1000;
 };
 
 class Server {
@@ -94,7 +114,14 @@ private:
     void close(Connection& c, const std::string& why);
     void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes,
                 bool encrypted = false);
-    void noteLoginFailures(Connection& c, const std::vector<wire::Exchange>& exchanges);
+    bool allowLogin(std::string_view user);
+    void loginChecked(std::string_view user, bool ok);
+    bool preAuth(const Connection& c) const;
+    size_t preAuthCount() const;
+    bool makeRoomForPreAuth();
+    void refuse(int fd, const Listener& listener, std::string_view why);
+    size_t queueLimit(const Connection& c) const;
+    bool inputHeld(const Connection& c, int64_t now) const;
 
     store::Store& m_store;
     const wire::Clock& m_clock;
@@ -107,6 +134,13 @@ private:
     uint16_t m_imapsPort = 0;
     int m_nextSessionId = 1;
     std::vector<std::unique_ptr<Connection>> m_connections;
+    LoginThrottle m_throttle;
+    Connection* m_current = nullptr; // whose bytes the sessions are reading now (for the login guard)
+    // Out of file descriptors (F11): a spare one is given up to accept and refuse a waiting client; when
+    // even that fails the listeners rest a while instead of waking the loop at once, again and again.
+    int m_spareFd = -1;
+    int64_t m_listenersRestUntilMs = 0;
+    int64_t m_lastTickMs = 0;
 };
 
 } // namespace maillab::net

@@ -271,9 +271,7 @@ std::string Pop3Session::cmdPass(const Command& c)
 
 std::string Pop3Session::cmdApop(const Command& c)
 {
-    const store::Account* account = m_store.account(c.args[0]);
-    bool good = account && util::iequals(util::md5Hex(m_timestamp + account->password), c.args[1]);
-    return login(c.args[0], good);
+    return login(c.args[0], m_store.checkApop(c.args[0], m_timestamp, c.args[1]));
 }
 
 std::string Pop3Session::cmdAuth(const Command& c)

@@ -29,6 +29,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <optional>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,9 @@ namespace {
 constexpr const char* kUidlist = "maillab-uidlist";
 constexpr const char* kDovecotUidlist = "dovecot-uidlist";
 constexpr const char* kScratchPrefix = "..maillab-";
+constexpr const char* kSubscriptions = "maillab-subscriptions";
+// In the root, beside the accounts; no account can have this name (validUserName refuses a leading '.').
+constexpr const char* kLockFile = ".maillab-lock";
 constexpr size_t kMaxProblems = 1000;
 constexpr int64_t kStaleTmpSeconds = 36 * 3600;
 
@@ -232,9 +236,10 @@ struct FileContent {
 
 std::optional<FileContent> readWholeFile(const fs::path& path, std::string& error)
 {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // A symbolic link is never followed: it could point into another account (F10).
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0) {
-        error = errnoText("open", path, errno);
+        error = errnoText(errno == ELOOP ? "a symbolic link, not followed" : "open", path, errno);
         return std::nullopt;
     }
     struct stat st = {};
@@ -265,7 +270,37 @@ bool entryExists(const fs::path& path)
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Names of the regular files in dir that do not start with '.', sorted.
+// A directory itself, not a symbolic link to one (lstat): links could lead into another account (F10).
+bool isRealDirectory(const fs::path& path)
+{
+    struct stat st = {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool isSymlink(const fs::path& path)
+{
+    struct stat st = {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+// A directory's modification time in ns: what rescan() compares to see whether anyone changed it.
+int64_t changeStamp(const fs::path& dir)
+{
+    struct stat st = {};
+    if (::lstat(dir.c_str(), &st) != 0) return -1;
+    return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Whether a folder's cur/, new/ and tmp/ are its own: each absent or a real directory.
+bool safeFolder(const fs::path& dir)
+{
+    for (const char* sub : {"cur", "new", "tmp"})
+        if (entryExists(dir / sub) && !isRealDirectory(dir / sub)) return false;
+    return true;
+}
+
+// Names of the regular files in dir that do not start with '.', sorted. Symbolic links are not followed:
+// they are left out, with a problem each (F10).
 std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>& problems)
 {
     std::vector<std::string> names;
@@ -274,7 +309,11 @@ std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>
     for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
         std::string name = it->path().filename().string();
         std::error_code typeError;
-        if (name.empty() || name.front() == '.' || !it->is_regular_file(typeError)) continue;
+        if (name.empty() || name.front() == '.') continue;
+        const fs::file_type type = it->symlink_status(typeError).type();
+        if (type == fs::file_type::symlink)
+            problems.push_back(it->path().string() + ": a symbolic link, not followed; ignored");
+        if (type != fs::file_type::regular) continue;
         names.push_back(std::move(name));
     }
     if (ec) problems.push_back(dir.string() + ": cannot list: " + ec.message());
@@ -285,7 +324,7 @@ std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>
 // [SECTION] uidlists
 //
 // maillab-uidlist, one line each, LF-terminated:
-//   maillab-uidlist 1 V<uidvalidity> N<uidnext>
+//   maillab-uidlist 1 V<uidvalidity> N<uidnext> [U<special-use attribute>]
 //   <uid> [Z<zone minutes>] [L] [K<keyword>]... :<base name>
 // Z keeps the internal date's zone (the mtime keeps only the moment); L marks another program's LF file
 // that is served as CRLF; K is one IMAP keyword (an atom, so never a space). The base name is the rest of
@@ -309,6 +348,7 @@ struct Uidlist {
     bool garbage = false;
     uint32_t uidValidity = 0;
     uint32_t uidNext = 1;
+    std::string specialUse; // U<attribute> in a maillab-uidlist header (RFC 6154), e.g. "\\Sent"
     std::map<std::string, UidlistEntry> byBase;
     std::string text; // the maillab-uidlist as read
 };
@@ -340,6 +380,8 @@ bool parseHeaderFields(const std::vector<std::string_view>& tokens, size_t from,
     for (size_t i = from; i < tokens.size(); ++i) {
         if (tokens[i].size() > 1 && tokens[i][0] == 'V') validity = parseUid(tokens[i].substr(1));
         if (tokens[i].size() > 1 && tokens[i][0] == 'N') next = parseUid(tokens[i].substr(1));
+        if (tokens[i].size() > 2 && tokens[i][0] == 'U' && tokens[i][1] == '\\')
+            list.specialUse = std::string(tokens[i].substr(1));
     }
     if (!validity || !next) return false;
     list.uidValidity = *validity;
@@ -471,8 +513,10 @@ Uidlist readUidlist(const fs::path& dir, std::vector<std::string>& problems)
 
 // [SECTION] lifetime
 
-MaildirSync::MaildirSync(Store& store, fs::path root) : m_store(store), m_root(std::move(root))
+MaildirSync::MaildirSync(Store& store, fs::path root, ProblemLog log)
+    : m_store(store), m_root(std::move(root)), m_log(std::move(log))
 {
+    if (!lock()) return;
     m_loading = true;
     for (const std::string& user : m_store.users()) {
         try {
@@ -482,16 +526,55 @@ MaildirSync::MaildirSync(Store& store, fs::path root) : m_store(store), m_root(s
         }
     }
     m_loading = false;
-    m_listener = m_store.subscribe([this](const StoreEvent& event) { onEvent(event); });
+    m_store.setPersister([this](const StoreEvent& event) { return onEvent(event); });
 }
 
 MaildirSync::~MaildirSync()
 {
-    m_store.unsubscribe(m_listener);
+    if (m_lockFd >= 0) {
+        m_store.setPersister(nullptr);
+        ::close(m_lockFd); // and with it the lock
+    }
+}
+
+// Two servers on one Maildir hand out the same UIDs and delete each other's files (F7): the first one
+// holds an flock(2) on <root>/.maillab-lock for its lifetime (the kernel drops it when the process ends,
+// also on kill -9), and a second one is refused.
+bool MaildirSync::lock()
+{
+    std::error_code ec;
+    fs::create_directories(m_root, ec);
+    const fs::path path = m_root / kLockFile;
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        m_lockError = errnoText("cannot open the lock file", path, errno);
+        return false;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int error = errno;
+        char holder[32] = {};
+        [[maybe_unused]] ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+        std::string pid =
+            util::trim(holder).empty() ? std::string() : " (pid " + std::string(util::trim(holder)) + ")";
+        m_lockError = error == EWOULDBLOCK ? m_root.string() + " is in use by another maillab serve" + pid +
+                                                 "; two servers on one Maildir would lose mail"
+                                           : errnoText("cannot lock", path, error);
+        ::close(fd);
+        return false;
+    }
+    // Who holds it, for the message a second server prints.
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    // Should this fail, the lock holds all the same; only the pid in the refusal is missing.
+    [[maybe_unused]] const bool written =
+        ::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.data(), pid.size(), 0) > 0;
+    m_lockFd = fd;
+    return true;
 }
 
 void MaildirSync::problem(std::string text)
 {
+    m_lastProblem = text;
+    if (m_log) m_log(text);
     if (m_problems.size() < kMaxProblems)
         m_problems.push_back(std::move(text));
     else if (m_problems.size() == kMaxProblems)
@@ -541,27 +624,14 @@ void MaildirSync::loadAccount(const std::string& user)
         problem(dir.string() + ": cannot create: " + ec.message() + "; account not kept on disk");
         return;
     }
+    if (!isRealDirectory(dir) || !safeFolder(dir)) {
+        problem(dir.string() + ": a symbolic link, not followed; account not kept on disk");
+        return;
+    }
     m_users.insert(user);
 
-    std::map<std::string, fs::path> onDisk;
-    std::error_code typeError;
-    if (fs::is_directory(dir / "cur", typeError)) onDisk["INBOX"] = dir;
     std::vector<fs::path> scratch;
-    std::error_code listError;
-    fs::directory_iterator it(dir, listError);
-    for (; !listError && it != fs::directory_iterator(); it.increment(listError)) {
-        std::string entry = it->path().filename().string();
-        if (entry.size() < 2 || entry[0] != '.') continue;
-        if (entry.rfind(kScratchPrefix, 0) == 0) scratch.push_back(it->path());
-        if (entry[1] == '.' || !fs::is_directory(it->path() / "cur", typeError)) continue;
-        std::string name = Store::canonicalName(decodeFolderName(std::string_view(entry).substr(1)));
-        if (name == "INBOX") {
-            problem(it->path().string() + ": names INBOX, which is the account's top directory; ignored");
-        } else if (!onDisk.emplace(name, it->path()).second) {
-            problem(it->path().string() + ": a second directory for \"" + name + "\"; ignored");
-        }
-    }
-    if (listError) problem(dir.string() + ": cannot list: " + listError.message());
+    std::map<std::string, fs::path> onDisk = foldersOnDisk(dir, &scratch);
     for (const fs::path& leftover : scratch) {
         std::error_code removeError;
         fs::remove_all(leftover, removeError);
@@ -585,6 +655,82 @@ void MaildirSync::loadAccount(const std::string& user)
         else
             writeOutFolder(user, name);
     }
+    loadSubscriptions(user);
+}
+
+// The account's folders as the disk has them: mailbox name -> directory. Symbolic links are not followed.
+std::map<std::string, fs::path> MaildirSync::foldersOnDisk(const fs::path& dir,
+                                                           std::vector<fs::path>* scratch)
+{
+    std::map<std::string, fs::path> onDisk;
+    if (isRealDirectory(dir / "cur")) onDisk["INBOX"] = dir;
+    std::error_code listError;
+    fs::directory_iterator it(dir, listError);
+    for (; !listError && it != fs::directory_iterator(); it.increment(listError)) {
+        std::string entry = it->path().filename().string();
+        if (entry.size() < 2 || entry[0] != '.') continue;
+        if (entry.rfind(kScratchPrefix, 0) == 0 && scratch) scratch->push_back(it->path());
+        if (entry[1] == '.') continue;
+        if (isSymlink(it->path()) || (isRealDirectory(it->path()) && !safeFolder(it->path()))) {
+            problem(it->path().string() + ": a symbolic link, not followed; ignored");
+            continue;
+        }
+        if (!isRealDirectory(it->path() / "cur")) continue;
+        std::string name = Store::canonicalName(decodeFolderName(std::string_view(entry).substr(1)));
+        if (name == "INBOX") {
+            problem(it->path().string() + ": names INBOX, which is the account's top directory; ignored");
+        } else if (!onDisk.emplace(name, it->path()).second) {
+            problem(it->path().string() + ": a second directory for \"" + name + "\"; ignored");
+        }
+    }
+    if (listError) problem(dir.string() + ": cannot list: " + listError.message());
+    return onDisk;
+}
+
+// maillab-subscriptions in the account's top directory: "maillab-subscriptions 1", then one subscribed
+// name a line (RFC 3501 6.3.6; a name may outlive its mailbox). Without the file the Store's
+// subscriptions (every mailbox, as created) are written out.
+void MaildirSync::loadSubscriptions(const std::string& user)
+{
+    Account* account = m_store.account(user);
+    if (!account) return;
+    const fs::path path = m_root / user / kSubscriptions;
+    if (entryExists(path)) {
+        std::string error;
+        std::optional<FileContent> file = readWholeFile(path, error);
+        std::vector<std::string_view> lines =
+            file ? splitLines(file->bytes) : std::vector<std::string_view>{};
+        if (!file) {
+            problem(error);
+        } else if (lines.empty() || lines.front() != std::string(kSubscriptions) + " 1") {
+            problem(path.string() + ": not a maillab-subscriptions file; ignored");
+        } else {
+            account->subscriptions.clear();
+            for (size_t i = 1; i < lines.size(); ++i)
+                if (!lines[i].empty()) account->subscriptions.insert(Store::canonicalName(lines[i]));
+            m_subscriptions[user] = file->bytes;
+            return;
+        }
+    }
+    writeSubscriptions(user);
+}
+
+bool MaildirSync::writeSubscriptions(const std::string& user)
+{
+    const Account* account = m_store.account(user);
+    if (!account) return true;
+    std::string text = std::string(kSubscriptions) + " 1\n";
+    for (const std::string& name : account->subscriptions)
+        if (name.find_first_of("\r\n") == std::string::npos) text += name + "\n";
+    auto known = m_subscriptions.find(user);
+    if (known != m_subscriptions.end() && known->second == text) return true;
+    std::string error = replaceFile(m_root / user / kSubscriptions, text);
+    if (!error.empty()) {
+        problem(error);
+        return false;
+    }
+    m_subscriptions[user] = std::move(text);
+    return true;
 }
 
 void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox, const fs::path& dir)
@@ -712,6 +858,8 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         problem(std::move(text));
     if (!m_store.restoreMailbox(user, mailbox, uidValidity, uidNext, std::move(messages)))
         problem(dir.string() + ": the store refused the loaded mailbox");
+    if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
+        box->specialUse = uidlist.specialUse;
     m_folders[{user, mailbox}] = {dir, uidlist.ours ? uidlist.text : std::string()};
     writeUidlist(user, mailbox); // only when what was read differs: new UIDs, a Dovecot list, expunged files
 }
@@ -743,8 +891,14 @@ void MaildirSync::writeOutFolder(const std::string& user, const std::string& mai
 
 std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box) const
 {
-    std::string text = std::string(kUidlist) + " 1 V" + std::to_string(box.uidValidity) + " N" +
-                       std::to_string(box.uidNext) + "\n";
+    std::string text =
+        std::string(kUidlist) + " 1 V" + std::to_string(box.uidValidity) + " N" + std::to_string(box.uidNext);
+    // The special-use attribute (RFC 6154) lives with the folder, so a rename takes it along; an attribute
+    // is an atom ("\\Sent"), never a space or line break.
+    if (box.specialUse.size() > 1 && box.specialUse[0] == '\\' &&
+        box.specialUse.find_first_of(" \r\n") == std::string::npos)
+        text += " U" + box.specialUse;
+    text += "\n";
     for (const StoredMessage& message : box.messages) {
         auto file = m_files.find({user, box.name, message.uid});
         if (file == m_files.end()) continue; // never reached the disk
@@ -856,109 +1010,164 @@ bool MaildirSync::createFolder(const std::string& user, const std::string& mailb
 }
 
 // [SECTION] events
+//
+// MaildirSync is the Store's persister: each change reaches it before any session hears of it, and an
+// error it returns makes the Store undo the change and fail the command (F6), so no reply acknowledges
+// what is not on disk. Every failure is also a problem, for the log.
 
-void MaildirSync::onEvent(const StoreEvent& event)
+std::string MaildirSync::onEvent(const StoreEvent& event)
 {
-    if (m_loading || !m_users.count(event.user)) return;
+    if (m_loading || !m_users.count(event.user)) return {};
+    // This process's own writes change cur/'s mtime too. When nobody else changed the folder since the last
+    // rescan, its stamps follow the write, so that the next rescan does not list the folder for nothing.
+    auto folder = m_folders.find({event.user, event.mailbox});
+    const bool untouched = folder != m_folders.end() &&
+                           folder->second.curStamp == changeStamp(folder->second.dir / "cur") &&
+                           folder->second.newStamp == changeStamp(folder->second.dir / "new");
+    bool ok = false;
     try {
         switch (event.kind) {
-        case StoreEvent::Kind::MessageAdded: onMessageAdded(event); break;
-        case StoreEvent::Kind::MessageExpunged: onMessageExpunged(event); break;
-        case StoreEvent::Kind::FlagsChanged: onFlagsChanged(event); break;
-        case StoreEvent::Kind::MailboxCreated: onMailboxCreated(event); break;
-        case StoreEvent::Kind::MailboxDeleted: onMailboxDeleted(event); break;
-        case StoreEvent::Kind::MailboxRenamed: onMailboxRenamed(event); break;
-        case StoreEvent::Kind::UidValidityChanged: onUidValidityChanged(event); break;
-        case StoreEvent::Kind::LockChanged: break;
+        case StoreEvent::Kind::MessageAdded: ok = onMessageAdded(event); break;
+        case StoreEvent::Kind::MessageExpunged: ok = onMessageExpunged(event); break;
+        case StoreEvent::Kind::FlagsChanged: ok = onFlagsChanged(event); break;
+        // A new or renamed mailbox is subscribed as it is made (Store::createMailbox, renameMailbox).
+        case StoreEvent::Kind::MailboxCreated:
+            if (m_adoptingFolder && m_adoptingFolder->first == event.mailbox)
+                m_folders[{event.user, event.mailbox}] = {m_adoptingFolder->second, {}}; // rescan: it exists
+            else if (!createFolder(event.user, event.mailbox))
+                break;
+            ok = writeSubscriptions(event.user);
+            break;
+        case StoreEvent::Kind::MailboxDeleted: ok = onMailboxDeleted(event); break;
+        case StoreEvent::Kind::MailboxRenamed:
+            ok = onMailboxRenamed(event) && writeSubscriptions(event.user);
+            break;
+        case StoreEvent::Kind::UidValidityChanged: ok = onUidValidityChanged(event); break;
+        case StoreEvent::Kind::SubscriptionsChanged: ok = writeSubscriptions(event.user); break;
+        case StoreEvent::Kind::LockChanged: ok = true; break;
         }
     } catch (const std::exception& e) {
         problem(event.user + "/" + event.mailbox + ": writing through failed: " + e.what());
+        ok = false;
     }
+    if (ok && untouched) {
+        const bool renamed = event.kind == StoreEvent::Kind::MailboxRenamed;
+        auto after = m_folders.find({event.user, renamed ? event.newName : event.mailbox});
+        if (after != m_folders.end()) {
+            after->second.curStamp = changeStamp(after->second.dir / "cur");
+            after->second.newStamp = changeStamp(after->second.dir / "new");
+        }
+    }
+    if (ok) return {};
+    return m_lastProblem.empty() ? std::string("write failed") : m_lastProblem;
 }
 
-void MaildirSync::onMessageAdded(const StoreEvent& event)
+bool MaildirSync::onMessageAdded(const StoreEvent& event)
 {
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
     const StoredMessage* message = box ? box->find(event.uid) : nullptr;
-    if (!message) return;
+    if (!message) return true;
+    if (m_adopting) {
+        // A file another program put in the folder (rescan): it is on disk already, only its UID is new.
+        m_files[{event.user, event.mailbox, event.uid}] = *m_adopting;
+        return writeUidlist(event.user, event.mailbox);
+    }
     if (!m_folders.count({event.user, event.mailbox})) {
         problem(event.user + "/" + event.mailbox + ": no folder on disk; UID " + std::to_string(event.uid) +
                 " not written");
-        return;
+        return false;
     }
-    if (writeMessage(event.user, event.mailbox, *message)) writeUidlist(event.user, event.mailbox);
+    if (!writeMessage(event.user, event.mailbox, *message)) return false;
+    if (writeUidlist(event.user, event.mailbox)) return true;
+    // Without its UID in the list the file would come back under a new UID: the message goes again.
+    auto file = m_files.find({event.user, event.mailbox, event.uid});
+    if (file != m_files.end()) {
+        ::unlink((folderDir(event.user, event.mailbox) / "cur" / file->second.name).c_str());
+        m_files.erase(file);
+    }
+    return false;
 }
 
-void MaildirSync::onFlagsChanged(const StoreEvent& event)
+bool MaildirSync::onFlagsChanged(const StoreEvent& event)
 {
     auto file = m_files.find({event.user, event.mailbox, event.uid});
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
     const StoredMessage* message = box ? box->find(event.uid) : nullptr;
-    if (file == m_files.end() || !message) return;
+    if (file == m_files.end() || !message) return true;
     std::string name = file->second.base + ":2," + infoFor(message->flags, splitName(file->second.name).info);
     if (name != file->second.name) {
         fs::path cur = folderDir(event.user, event.mailbox) / "cur";
         if (::rename((cur / file->second.name).c_str(), (cur / name).c_str()) != 0) {
             problem(errnoText("rename", cur / file->second.name, errno));
-            return;
+            return false;
         }
         file->second.name = name;
         std::string error = syncDir(cur);
         if (!error.empty()) problem(error);
     }
-    writeUidlist(event.user, event.mailbox); // rewritten only when the keywords changed
+    return writeUidlist(event.user, event.mailbox); // rewritten only when the keywords changed
 }
 
 // Store::expunge removes every message first and then reports them one by one, so the first report
-// removes all files whose messages are gone: one directory sync and one uidlist for a POP3 UPDATE.
-void MaildirSync::onMessageExpunged(const StoreEvent& event)
+// removes all files whose messages are gone: one directory sync and one uidlist for a POP3 UPDATE. A file
+// that cannot be removed keeps its entry, and its own report fails, so the Store keeps that message.
+bool MaildirSync::onMessageExpunged(const StoreEvent& event)
 {
-    if (!m_files.count({event.user, event.mailbox, event.uid})) return; // done with an earlier report
+    const FileKey key{event.user, event.mailbox, event.uid};
+    if (m_unremovable.erase(key) > 0) return false; // its unlink failed in the first report
+    if (!m_files.count(key)) return true;           // done with an earlier report
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
     fs::path cur = folderDir(event.user, event.mailbox) / "cur";
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
+    bool failed = false;
     while (it != end) {
         if (box && box->find(std::get<2>(it->first))) {
             ++it;
             continue;
         }
-        if (::unlink((cur / it->second.name).c_str()) != 0 && errno != ENOENT)
-            problem(errnoText("unlink", cur / it->second.name, errno));
+        if (::unlink((cur / it->second.name).c_str()) != 0 && errno != ENOENT) {
+            problem(errnoText("unlink", cur / it->second.name, errno) + "; the message stays");
+            m_unremovable.insert(it->first);
+            failed = true;
+            ++it;
+            continue;
+        }
         it = m_files.erase(it);
     }
     std::string error = syncDir(cur);
     if (!error.empty()) problem(error);
-    writeUidlist(event.user, event.mailbox);
+    // With a message that stays, the uidlist as it is still names it (the entries of removed files are
+    // ignored when loading); the next write lists it again from the Store, where it is back by then.
+    const bool listed = failed || writeUidlist(event.user, event.mailbox);
+    return m_unremovable.erase(key) == 0 && listed;
 }
 
-void MaildirSync::onMailboxCreated(const StoreEvent& event)
-{
-    createFolder(event.user, event.mailbox);
-}
-
-void MaildirSync::onMailboxDeleted(const StoreEvent& event)
+// Called before the Store forgets the mailbox: a folder that cannot be taken away keeps its mailbox.
+bool MaildirSync::onMailboxDeleted(const StoreEvent& event)
 {
     fs::path dir = folderDir(event.user, event.mailbox);
+    if (event.mailbox != "INBOX" && entryExists(dir)) {
+        // One rename takes the folder away at once; removing its files can then be slow or interrupted.
+        fs::path aside = moveAside(dir);
+        if (aside.empty()) return false;
+        std::string error = syncDir(m_root / event.user);
+        if (!error.empty()) problem(error);
+        std::error_code ec;
+        fs::remove_all(aside, ec);
+        if (ec) problem(aside.string() + ": cannot remove: " + ec.message());
+    }
     m_folders.erase({event.user, event.mailbox});
     m_files.erase(m_files.lower_bound({event.user, event.mailbox, 0}),
                   m_files.upper_bound({event.user, event.mailbox, UINT32_MAX}));
-    if (event.mailbox == "INBOX" || !entryExists(dir)) return;
-    // One rename takes the folder away at once; removing its files can then be slow or interrupted.
-    fs::path aside = moveAside(dir);
-    if (aside.empty()) return;
-    std::string error = syncDir(m_root / event.user);
-    if (!error.empty()) problem(error);
-    std::error_code ec;
-    fs::remove_all(aside, ec);
-    if (ec) problem(aside.string() + ": cannot remove: " + ec.message());
+    return true;
 }
 
 // Maildir++ is flat, so each renamed mailbox (Store::renameMailbox reports inferiors one by one) is one
 // directory rename.
-void MaildirSync::onMailboxRenamed(const StoreEvent& event)
+bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
 {
-    if (event.mailbox == "INBOX" || event.newName == "INBOX") return; // the Store moves INBOX's messages
+    if (event.mailbox == "INBOX" || event.newName == "INBOX") return true; // the Store moves INBOX's mail
     fs::path account = m_root / event.user;
     fs::path from = folderDir(event.user, event.mailbox);
     fs::path to = account / encodeFolderName(event.newName);
@@ -970,7 +1179,7 @@ void MaildirSync::onMailboxRenamed(const StoreEvent& event)
     }
     if (::rename(from.c_str(), to.c_str()) != 0) {
         problem(errnoText("rename", from, errno));
-        return;
+        return false;
     }
     std::string error = syncDir(account);
     if (!error.empty()) problem(error);
@@ -988,13 +1197,181 @@ void MaildirSync::onMailboxRenamed(const StoreEvent& event)
         moved.emplace_back(std::get<2>(it->first), std::move(it->second));
     for (auto& [uid, file] : moved)
         m_files[{event.user, event.newName, uid}] = std::move(file);
+    return true;
+}
+
+// [SECTION] other programs
+//
+// Maildir exists so that a delivery agent and the access server can share it: another program may put a
+// message into new/ (or cur/), rename a file in cur/ to change its flags, or remove one, while serve runs.
+// rescan() finds those changes and tells the Store, whose events reach the sessions as for any change
+// (EXISTS, FETCH FLAGS, EXPUNGE). A folder whose new/ and cur/ have not changed (mtime) is not listed.
+
+void MaildirSync::rescan()
+{
+    if (m_lockFd < 0) return;
+    const std::vector<std::string> users(m_users.begin(), m_users.end());
+    for (const std::string& user : users) {
+        try {
+            rescanAccount(user);
+        } catch (const std::exception& e) {
+            problem(user + ": rescanning failed: " + e.what());
+        }
+    }
+    struct Due {
+        FolderKey key;
+        int64_t newStamp, curStamp;
+    };
+    std::vector<Due> due;
+    for (auto& [key, folder] : m_folders) {
+        const int64_t newStamp = changeStamp(folder.dir / "new"), curStamp = changeStamp(folder.dir / "cur");
+        const bool changed = newStamp != folder.newStamp || curStamp != folder.curStamp;
+        // A change in the same clock tick as a listing leaves the mtime as it was: after every listing that
+        // a change caused, the folder is listed once more.
+        if (!changed && !folder.rescanAgain) continue;
+        folder.rescanAgain = changed;
+        due.push_back({key, newStamp, curStamp});
+    }
+    for (const Due& d : due) {
+        // The stamps read before the listing: whatever changes during it is seen next time.
+        auto folder = m_folders.find(d.key);
+        if (folder != m_folders.end()) {
+            folder->second.newStamp = d.newStamp;
+            folder->second.curStamp = d.curStamp;
+        }
+        try {
+            rescanFolder(d.key.first, d.key.second);
+        } catch (const std::exception& e) {
+            problem(d.key.first + "/" + d.key.second + ": rescanning failed: " + e.what());
+        }
+    }
+}
+
+// Folders another program made or removed: made ones become mailboxes with what they hold (their
+// uidlist honoured, as at a start), removed ones are deleted (sessions that had one selected hear BYE).
+void MaildirSync::rescanAccount(const std::string& user)
+{
+    const fs::path dir = m_root / user;
+    const int64_t stamp = changeStamp(dir);
+    Stamp& seen = m_accountStamps[user];
+    const bool changed = stamp != seen.stamp;
+    if (!changed && !seen.again) return;
+    seen = {stamp, changed};
+    std::map<std::string, fs::path> onDisk = foldersOnDisk(dir, nullptr);
+    std::vector<std::string> gone;
+    for (const auto& [key, folder] : m_folders)
+        if (key.first == user && key.second != "INBOX" && !isRealDirectory(folder.dir))
+            gone.push_back(key.second);
+    for (const std::string& name : gone) {
+        const Store::Result result = m_store.deleteMailbox(user, name);
+        problem((dir / encodeFolderName(name)).string() +
+                (result == Store::Result::Ok ? ": removed by another program; mailbox deleted"
+                                             : ": removed by another program; the mailbox stays for now"));
+    }
+    for (const auto& [name, path] : onDisk) {
+        if (m_store.mailbox(user, name) || m_folders.count({user, name})) continue;
+        m_adoptingFolder = std::make_pair(name, path);
+        const Store::Result result = m_store.createMailbox(user, name);
+        m_adoptingFolder.reset();
+        if (result != Store::Result::Ok || !m_folders.count({user, name})) {
+            problem(path.string() + ": made by another program, but not a mailbox that can be added");
+            continue;
+        }
+        loadFolder(user, name, path);
+        problem(path.string() + ": made by another program; mailbox \"" + name + "\" added");
+    }
+}
+
+void MaildirSync::rescanFolder(const std::string& user, const std::string& mailbox)
+{
+    auto folderIt = m_folders.find({user, mailbox});
+    const Mailbox* box = m_store.mailbox(user, mailbox);
+    if (folderIt == m_folders.end() || !box) return;
+    const fs::path dir = folderIt->second.dir;
+    std::vector<std::string> problems;
+
+    // Delivered to new/: into cur/, \Recent, as at loading.
+    std::set<std::string> recent;
+    for (const std::string& name : listFiles(dir / "new", problems)) {
+        if (name.find('\n') != std::string::npos) continue;
+        std::string target = name.find(":2,") == std::string::npos ? name + ":2," : name;
+        fs::path from = dir / "new" / name, to = dir / "cur" / target;
+        if (entryExists(to))
+            problems.push_back(from.string() + ": cur/ already holds " + target + "; left in new/");
+        else if (::rename(from.c_str(), to.c_str()) != 0)
+            problems.push_back(errnoText("rename", from, errno));
+        else
+            recent.insert(splitName(name).base);
+    }
+    if (!recent.empty()) {
+        std::string error = syncDir(dir / "cur");
+        if (!error.empty()) problems.push_back(error);
+    }
+
+    std::map<std::string, std::string> present; // base -> whole name, in cur/ now
+    for (const std::string& name : listFiles(dir / "cur", problems))
+        if (name.find('\n') == std::string::npos) present.emplace(splitName(name).base, name);
+
+    // Files this process knows: gone (expunged behind its back), or renamed (flags changed).
+    std::vector<uint32_t> gone;
+    std::vector<std::pair<uint32_t, uint8_t>> flagged;
+    std::set<std::string> known;
+    auto end = m_files.upper_bound({user, mailbox, UINT32_MAX});
+    for (auto it = m_files.lower_bound({user, mailbox, 0}); it != end; ++it) {
+        const uint32_t uid = std::get<2>(it->first);
+        known.insert(it->second.base);
+        auto found = present.find(it->second.base);
+        if (found == present.end()) {
+            gone.push_back(uid);
+        } else if (found->second != it->second.name) {
+            it->second.name = found->second;
+            flagged.emplace_back(uid, flagsFromInfo(splitName(found->second).info));
+        }
+    }
+    if (!gone.empty()) {
+        problems.push_back(dir.string() + ": " + std::to_string(gone.size()) +
+                           " message file(s) removed by another program; expunged");
+        m_store.expunge(user, mailbox, gone);
+    }
+    for (auto [uid, flags] : flagged) {
+        const Mailbox* now = m_store.mailbox(user, mailbox);
+        const StoredMessage* message = now ? now->find(uid) : nullptr;
+        if (!message) continue;
+        const uint8_t wanted = static_cast<uint8_t>(flags | (message->flags & kRecent));
+        if (wanted != message->flags) m_store.setFlags(user, mailbox, uid, wanted, message->keywords);
+    }
+
+    // Files nobody gave a UID yet: another program's delivery. Added as any delivery is, so that sessions
+    // hear of them; the file stays as it is (m_adopting tells onMessageAdded not to write it again).
+    for (const auto& [base, name] : present) {
+        if (known.count(base)) continue;
+        const fs::path path = dir / "cur" / name;
+        std::string error;
+        std::optional<FileContent> content = readWholeFile(path, error);
+        if (!content) {
+            problems.push_back(error);
+            continue;
+        }
+        FileOnDisk file{base, name,
+                        content->bytes.find('\r') == std::string::npos &&
+                            content->bytes.find('\n') != std::string::npos};
+        std::string bytes = file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
+        uint8_t flags = flagsFromInfo(splitName(name).info);
+        if (recent.count(base)) flags |= kRecent;
+        m_adopting = file;
+        const uint32_t uid = m_store.deliver(user, mailbox, std::move(bytes), {content->mtime, 0}, flags);
+        m_adopting.reset();
+        if (uid == 0) problems.push_back(path.string() + ": could not be added");
+    }
+    for (std::string& text : problems)
+        problem(std::move(text));
 }
 
 // Store::resetUidValidity numbers the messages 1..n in their old order; the files follow in that order.
-void MaildirSync::onUidValidityChanged(const StoreEvent& event)
+bool MaildirSync::onUidValidityChanged(const StoreEvent& event)
 {
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
-    if (!box) return;
+    if (!box) return true;
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
     std::vector<FileOnDisk> files;
@@ -1008,7 +1385,7 @@ void MaildirSync::onUidValidityChanged(const StoreEvent& event)
     }
     for (size_t i = 0; i < files.size(); ++i)
         m_files[{event.user, event.mailbox, box->messages[i].uid}] = std::move(files[i]);
-    writeUidlist(event.user, event.mailbox);
+    return writeUidlist(event.user, event.mailbox);
 }
 
 } // namespace maillab::store

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -20,21 +22,35 @@ namespace maillab::store {
 // (":2,DFRST", Maildir spec); UIDs, UIDVALIDITY and UIDNEXT in a maillab-uidlist file per folder, replaced
 // atomically. A message is written to tmp/, fsynced, and renamed into cur/ before the Store's change event
 // returns, so a reply that acknowledges it is sent only after it is on disk; a kill at any moment leaves at
-// most a file in tmp/, which loading ignores.
+// most a file in tmp/, which loading ignores. A write that fails makes the Store refuse the change (the
+// command fails), and is logged. Subscriptions live in <root>/<user>/maillab-subscriptions, a folder's
+// special-use attribute in its maillab-uidlist. Symbolic links inside the tree are never followed. One
+// process at a time: <root>/.maillab-lock is held with flock(2).
 class MaildirSync {
 public:
+    // Each problem as it happens (serve prints them), besides problems().
+    using ProblemLog = std::function<void(const std::string&)>;
+
     // Loads each existing account's Maildir under root into the store (creating empty Maildirs where
     // missing), reading Maildirs written by other programs too (files without a UID get new UIDs; a
     // dovecot-uidlist is honoured when there is no maillab-uidlist), then writes every later change
     // of those accounts through to disk. A folder on disk replaces the messages its mailbox held; a
     // mailbox the disk lacks is written out with its messages. Accounts added later are not kept.
-    MaildirSync(Store& store, std::filesystem::path root);
+    // When another process holds the Maildir nothing is loaded or written: see lockError().
+    MaildirSync(Store& store, std::filesystem::path root, ProblemLog log = {});
     ~MaildirSync();
     MaildirSync(const MaildirSync&) = delete;
     MaildirSync& operator=(const MaildirSync&) = delete;
 
     // What could not be read or written, in words, for the log.
     const std::vector<std::string>& problems() const { return m_problems; }
+    // Why the Maildir could not be taken (another process holds it); empty when this one holds it.
+    const std::string& lockError() const { return m_lockError; }
+
+    // Takes in what other programs did to the folders since the last look: messages delivered into new/
+    // or cur/ (added, as any delivery), files removed (expunged), files renamed (their flags). The caller
+    // decides when (serve: about once a second); this reads no clock.
+    void rescan();
 
 private:
     // One message file in a folder's cur/.
@@ -46,18 +62,28 @@ private:
     struct Folder {
         std::filesystem::path dir; // <root>/<user> for INBOX, <root>/<user>/.<Name> for the rest
         std::string uidlist;       // what its maillab-uidlist holds now, so an unchanged one is not rewritten
+        int64_t newStamp = -1;     // new/ and cur/ modification times at the last rescan (ns)
+        int64_t curStamp = -1;
+        bool rescanAgain = false; // the last rescan found a change: look once more (same-tick changes)
     };
     using FolderKey = std::pair<std::string, std::string>; // (user, mailbox)
     using FileKey = std::tuple<std::string, std::string, uint32_t>;
 
-    void onEvent(const StoreEvent& event);
-    void onMessageAdded(const StoreEvent& event);
-    void onFlagsChanged(const StoreEvent& event);
-    void onMessageExpunged(const StoreEvent& event);
-    void onMailboxCreated(const StoreEvent& event);
-    void onMailboxDeleted(const StoreEvent& event);
-    void onMailboxRenamed(const StoreEvent& event);
-    void onUidValidityChanged(const StoreEvent& event);
+    bool lock();
+    // The Store's persister: empty when the change is on disk, else why not.
+    std::string onEvent(const StoreEvent& event);
+    bool onMessageAdded(const StoreEvent& event);
+    bool onFlagsChanged(const StoreEvent& event);
+    bool onMessageExpunged(const StoreEvent& event);
+    bool onMailboxDeleted(const StoreEvent& event);
+    bool onMailboxRenamed(const StoreEvent& event);
+    bool onUidValidityChanged(const StoreEvent& event);
+    void loadSubscriptions(const std::string& user);
+    bool writeSubscriptions(const std::string& user);
+    void rescanFolder(const std::string& user, const std::string& mailbox);
+    void rescanAccount(const std::string& user);
+    std::map<std::string, std::filesystem::path> foldersOnDisk(const std::filesystem::path& dir,
+                                                               std::vector<std::filesystem::path>* scratch);
 
     void loadAccount(const std::string& user);
     void loadFolder(const std::string& user, const std::string& mailbox, const std::filesystem::path& dir);
@@ -73,12 +99,25 @@ private:
 
     Store& m_store;
     std::filesystem::path m_root;
-    int m_listener = 0;
+    ProblemLog m_log;
+    int m_lockFd = -1;
+    std::string m_lockError;
     bool m_loading = false;
+    std::optional<FileOnDisk> m_adopting; // rescan: the file of the message being added
+    // rescan: the folder another program made, whose mailbox is being added (name, directory)
+    std::optional<std::pair<std::string, std::filesystem::path>> m_adoptingFolder;
+    struct Stamp {
+        int64_t stamp = -1;
+        bool again = false;
+    };
+    std::map<std::string, Stamp> m_accountStamps; // user -> the account directory's mtime at the last rescan
+    std::map<std::string, std::string> m_subscriptions; // user -> maillab-subscriptions as on disk
+    std::string m_lastProblem;
     std::set<std::string> m_users; // the accounts loaded, whose changes are written through
     std::map<FolderKey, Folder> m_folders;
     // (user, mailbox, uid) -> the message's file, to rename and unlink it later.
     std::map<FileKey, FileOnDisk> m_files;
+    std::set<FileKey> m_unremovable; // files an expunge could not remove: their own reports fail
     uint64_t m_counter = 0; // makes names unique within this process; the pid and time do across processes
     std::vector<std::string> m_problems;
 };

@@ -3,6 +3,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace maillab::store {
 
@@ -116,8 +117,20 @@ std::vector<std::string> Store::users() const
 
 bool Store::checkPassword(std::string_view user, std::string_view password) const
 {
+    if (m_loginGuard.allow && !m_loginGuard.allow(user)) return false;
     const Account* a = account(user);
-    return a && a->password == password;
+    const bool ok = a && a->password == password;
+    if (m_loginGuard.checked) m_loginGuard.checked(user, ok);
+    return ok;
+}
+
+bool Store::checkApop(std::string_view user, std::string_view timestamp, std::string_view digest) const
+{
+    if (m_loginGuard.allow && !m_loginGuard.allow(user)) return false;
+    const Account* a = account(user);
+    const bool ok = a && util::iequals(util::md5Hex(std::string(timestamp) + a->password), digest);
+    if (m_loginGuard.checked) m_loginGuard.checked(user, ok);
+    return ok;
 }
 
 std::string Store::canonicalName(std::string_view name)
@@ -143,6 +156,12 @@ const Mailbox* Store::mailbox(std::string_view user, std::string_view name) cons
     return it == a->mailboxes.end() ? nullptr : &it->second;
 }
 
+bool Store::validMailboxName(std::string_view canonical)
+{
+    return !canonical.empty() && canonical.front() != '/' && canonical.back() != '/' &&
+           canonical.find("//") == std::string_view::npos;
+}
+
 Store::Result Store::createMailbox(std::string_view user, std::string_view name, std::string specialUse)
 {
     Account* a = account(user);
@@ -150,26 +169,33 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
     std::string canonical = canonicalName(name);
     while (!canonical.empty() && canonical.back() == '/')
         canonical.pop_back(); // RFC 3501 section 6.3.3
-    if (canonical.empty() || canonical.find("//") != std::string::npos || canonical.front() == '/')
-        return Result::Invalid;
+    if (!validMailboxName(canonical)) return Result::Invalid;
     if (a->mailboxes.count(canonical)) return Result::AlreadyExists;
     // Create missing superiors too, as RFC 3501 section 6.3.3 suggests: outermost first, each once (not by
-    // recursion, which looked at every superior of every superior: cubic in the depth).
-    auto add = [&](std::string boxName, std::string use) {
+    // recursion, which looked at every superior of every superior: cubic in the depth). Each is written to
+    // durable storage before anyone hears of it; a write that fails stops there.
+    auto add = [&](const std::string& boxName, std::string use) {
         Mailbox mailbox;
         mailbox.name = boxName;
         mailbox.uidValidity = m_nextUidValidity++;
         mailbox.specialUse = std::move(use);
         a->mailboxes.emplace(boxName, std::move(mailbox));
-        a->subscriptions.insert(boxName);
-        emit({StoreEvent::Kind::MailboxCreated, std::string(user), boxName, 0, {}, 0});
+        const bool subscribed = a->subscriptions.insert(boxName).second;
+        const StoreEvent event{StoreEvent::Kind::MailboxCreated, std::string(user), boxName, 0, {}, 0};
+        if (!persist(event)) {
+            a->mailboxes.erase(boxName);
+            if (subscribed) a->subscriptions.erase(boxName);
+            return false;
+        }
+        emit(event);
+        return true;
     };
     for (size_t slash = canonical.find('/'); slash != std::string::npos;
          slash = canonical.find('/', slash + 1)) {
-        std::string parent = canonical.substr(0, slash);
-        if (!a->mailboxes.count(parent)) add(std::move(parent), {});
+        const std::string parent = canonical.substr(0, slash);
+        if (!a->mailboxes.count(parent) && !add(parent, {})) return Result::WriteFailed;
     }
-    add(canonical, std::move(specialUse));
+    if (!add(canonical, std::move(specialUse))) return Result::WriteFailed;
     return Result::Ok;
 }
 
@@ -183,8 +209,11 @@ Store::Result Store::deleteMailbox(std::string_view user, std::string_view name,
     if (it == a->mailboxes.end()) return Result::NoSuchMailbox;
     auto next = std::next(it);
     if (next != a->mailboxes.end() && next->first.rfind(canonical + "/", 0) == 0) return Result::HasChildren;
+    // Off the disk first: a folder that could not be removed would come back at the next start.
+    const StoreEvent event{StoreEvent::Kind::MailboxDeleted, std::string(user), canonical, 0, {}, origin};
+    if (!persist(event)) return Result::WriteFailed;
     a->mailboxes.erase(it);
-    emit({StoreEvent::Kind::MailboxDeleted, std::string(user), canonical, 0, {}, origin});
+    emit(event);
     return Result::Ok;
 }
 
@@ -197,7 +226,9 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
     std::string target = canonicalName(to);
     if (!a->mailboxes.count(source)) return Result::NoSuchMailbox;
     if (a->mailboxes.count(target)) return Result::AlreadyExists;
-    if (target.empty() || target.rfind(source + "/", 0) == 0) return Result::Invalid;
+    // The new name must be one CREATE would make (F5: "/x", "a//b" or "x/" were accepted, and with a
+    // Maildir the mail was gone after a restart), and not inside the mailbox itself.
+    if (!validMailboxName(target) || target.rfind(source + "/", 0) == 0) return Result::Invalid;
     if (source == "INBOX") {
         // Renaming INBOX moves its messages to the new mailbox and leaves INBOX empty (RFC 3501
         // section 6.3.5).
@@ -205,16 +236,23 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
         if (created != Result::Ok) return created;
         Mailbox& inbox = a->mailboxes.at("INBOX");
         std::vector<uint32_t> uids;
+        bool failed = false;
         for (const StoredMessage& m : inbox.messages) {
-            deliverShared(user, target, m.data, m.internalDate, m.flags, m.keywords, origin);
+            if (deliverShared(user, target, m.data, m.internalDate, m.flags, m.keywords, origin) == 0) {
+                failed = true; // it stays in INBOX
+                continue;
+            }
             uids.push_back(m.uid);
         }
         expunge(user, "INBOX", uids, origin);
-        return Result::Ok;
+        return failed ? Result::WriteFailed : Result::Ok;
     }
     for (size_t slash = target.find('/'); slash != std::string::npos; slash = target.find('/', slash + 1)) {
         std::string parent = target.substr(0, slash);
-        if (!a->mailboxes.count(parent)) createMailbox(user, parent);
+        if (!a->mailboxes.count(parent)) {
+            Result made = createMailbox(user, parent);
+            if (made != Result::Ok) return made;
+        }
     }
     std::vector<std::string> moving;
     for (const auto& [name, box] : a->mailboxes)
@@ -224,10 +262,21 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
         std::string renamed = target + name.substr(source.size());
         node.key() = renamed;
         node.mapped().name = renamed;
-        a->mailboxes.insert(std::move(node));
+        auto placed = a->mailboxes.insert(std::move(node)).position;
         // The new name is subscribed as a new mailbox would be; the old subscription stays (RFC 3501 6.3.6).
-        a->subscriptions.insert(renamed);
-        emit({StoreEvent::Kind::MailboxRenamed, std::string(user), name, 0, renamed, origin});
+        // Before the persister hears of it, so that it keeps the subscription too.
+        const bool subscribed = a->subscriptions.insert(renamed).second;
+        const StoreEvent event{StoreEvent::Kind::MailboxRenamed, std::string(user), name, 0, renamed, origin};
+        if (!persist(event)) {
+            // This one stays where it is, in memory as on disk; those renamed before it stay renamed.
+            auto back = a->mailboxes.extract(placed);
+            back.key() = name;
+            back.mapped().name = name;
+            a->mailboxes.insert(std::move(back));
+            if (subscribed) a->subscriptions.erase(renamed);
+            return Result::WriteFailed;
+        }
+        emit(event);
     }
     return Result::Ok;
 }
@@ -255,7 +304,13 @@ uint32_t Store::deliverShared(std::string_view user, std::string_view mailboxNam
     message.data = std::move(data);
     box->messages.push_back(std::move(message));
     uint32_t uid = box->messages.back().uid;
-    emit({StoreEvent::Kind::MessageAdded, std::string(user), box->name, uid, {}, origin});
+    const StoreEvent event{StoreEvent::Kind::MessageAdded, std::string(user), box->name, uid, {}, origin};
+    if (!persist(event)) {
+        box->messages.pop_back();
+        --box->uidNext; // nobody saw the UID
+        return 0;
+    }
+    emit(event);
     return uid;
 }
 
@@ -266,9 +321,16 @@ bool Store::setFlags(std::string_view user, std::string_view mailboxName, uint32
     StoredMessage* message = box ? box->find(uid) : nullptr;
     if (!message) return false;
     if (message->flags == flags && message->keywords == keywords) return true;
+    const uint8_t oldFlags = message->flags;
+    std::vector<std::string> oldKeywords = std::exchange(message->keywords, std::move(keywords));
     message->flags = flags;
-    message->keywords = std::move(keywords);
-    emit({StoreEvent::Kind::FlagsChanged, std::string(user), box->name, uid, {}, origin});
+    const StoreEvent event{StoreEvent::Kind::FlagsChanged, std::string(user), box->name, uid, {}, origin};
+    if (!persist(event)) {
+        message->flags = oldFlags;
+        message->keywords = std::move(oldKeywords);
+        return false;
+    }
+    emit(event);
     return true;
 }
 
@@ -279,18 +341,35 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
     if (!box) return 0;
     std::vector<uint32_t> sorted(uids);
     std::sort(sorted.begin(), sorted.end());
-    std::vector<uint32_t> removedUids;
     // One pass, so removing most of a large mailbox stays linear.
-    auto gone = std::remove_if(box->messages.begin(), box->messages.end(), [&](const StoredMessage& m) {
-        if (!std::binary_search(sorted.begin(), sorted.end(), m.uid)) return false;
-        removedUids.push_back(m.uid);
-        return true;
-    });
-    box->messages.erase(gone, box->messages.end());
-    for (uint32_t uid : removedUids)
-        emit({StoreEvent::Kind::MessageExpunged, std::string(user), box->name, uid, {}, origin});
-    size_t removed = removedUids.size();
-    return removed;
+    std::vector<StoredMessage> kept, removed;
+    kept.reserve(box->messages.size());
+    for (StoredMessage& m : box->messages)
+        (std::binary_search(sorted.begin(), sorted.end(), m.uid) ? removed : kept).push_back(std::move(m));
+    box->messages = std::move(kept);
+    // Each one leaves the disk first; one whose file could not be removed would come back at the next start,
+    // so it stays, and no session hears that it went.
+    std::vector<StoredMessage> stayed;
+    size_t count = 0;
+    for (StoredMessage& m : removed) {
+        const StoreEvent event{
+            StoreEvent::Kind::MessageExpunged, std::string(user), box->name, m.uid, {}, origin};
+        if (!persist(event)) {
+            stayed.push_back(std::move(m));
+            continue;
+        }
+        emit(event);
+        ++count;
+    }
+    if (!stayed.empty()) {
+        Mailbox* again = mailbox(user, mailboxName);
+        if (!again) return count;
+        for (StoredMessage& m : stayed)
+            again->messages.push_back(std::move(m));
+        std::sort(again->messages.begin(), again->messages.end(),
+                  [](const StoredMessage& a, const StoredMessage& b) { return a.uid < b.uid; });
+    }
+    return count;
 }
 
 bool Store::claimRecent(std::string_view user, std::string_view mailboxName, uint32_t uid)
@@ -310,7 +389,9 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
     box->uidNext = 1;
     for (StoredMessage& message : box->messages)
         message.uid = box->uidNext++;
-    emit({StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0});
+    const StoreEvent event{StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0};
+    persist(event);
+    emit(event);
 }
 
 bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity,
@@ -330,6 +411,30 @@ bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_
     box->messages = std::move(messages);
     if (uidValidity != UINT32_MAX) m_nextUidValidity = std::max(m_nextUidValidity, uidValidity + 1);
     return true;
+}
+
+Store::Result Store::setSubscribed(std::string_view user, std::string_view name, bool subscribed, int origin)
+{
+    Account* a = account(user);
+    if (!a) return Result::NoSuchAccount;
+    std::string canonical = canonicalName(name);
+    if (subscribed && !a->mailboxes.count(canonical)) return Result::NoSuchMailbox;
+    if (a->subscriptions.count(canonical) == (subscribed ? 1u : 0u)) return Result::Ok;
+    if (subscribed)
+        a->subscriptions.insert(canonical);
+    else
+        a->subscriptions.erase(canonical);
+    const StoreEvent event{
+        StoreEvent::Kind::SubscriptionsChanged, std::string(user), canonical, 0, {}, origin};
+    if (!persist(event)) {
+        if (subscribed)
+            a->subscriptions.erase(canonical);
+        else
+            a->subscriptions.insert(canonical);
+        return Result::WriteFailed;
+    }
+    emit(event);
+    return Result::Ok;
 }
 
 bool Store::tryLockMaildrop(std::string_view user, int session)
@@ -360,6 +465,15 @@ int Store::subscribe(Listener listener)
 void Store::unsubscribe(int id)
 {
     m_listeners.erase(id);
+}
+
+bool Store::persist(const StoreEvent& event)
+{
+    if (!m_persister) return true;
+    std::string error = m_persister(event);
+    if (error.empty()) return true;
+    m_lastWriteError = std::move(error);
+    return false;
 }
 
 void Store::emit(const StoreEvent& event)

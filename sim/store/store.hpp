@@ -89,7 +89,8 @@ struct StoreEvent {
         MailboxDeleted,
         MailboxRenamed,
         UidValidityChanged,
-        LockChanged
+        LockChanged,
+        SubscriptionsChanged // SUBSCRIBE / UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7); mailbox names the one
     };
     Kind kind;
     std::string user;
@@ -102,6 +103,11 @@ struct StoreEvent {
 class Store {
 public:
     using Listener = std::function<void(const StoreEvent&)>;
+    // Durable storage (MaildirSync) hears of a change before any listener and may refuse it: it returns
+    // an empty string once the change is on disk, else why not. A refused change is undone, no listener
+    // hears of it and the call fails (Result::WriteFailed, UID 0, false), so no session acknowledges what
+    // is not on disk.
+    using Persister = std::function<std::string(const StoreEvent&)>;
 
     explicit Store(uint32_t uidValidityBase = 1);
     Store(const Store&) = delete;
@@ -112,13 +118,26 @@ public:
     const Account* account(std::string_view user) const;
     std::vector<std::string> users() const;
     bool checkPassword(std::string_view user, std::string_view password) const;
+    // APOP (RFC 1939 section 7): digest is the MD5 of timestamp and password, in hex.
+    bool checkApop(std::string_view user, std::string_view timestamp, std::string_view digest) const;
+    // Every credential check passes through the two above (LOGIN, AUTHENTICATE, USER/PASS, APOP, AUTH),
+    // so a transport can guard them all in one place (serve's login throttle, F8): allow(user) false
+    // refuses an attempt without looking at the password; checked(user, ok) hears each outcome.
+    struct LoginGuard {
+        std::function<bool(std::string_view user)> allow;
+        std::function<void(std::string_view user, bool ok)> checked;
+    };
+    void setLoginGuard(LoginGuard guard) { m_loginGuard = std::move(guard); }
 
     // Mailbox names: INBOX in any case means the inbox (RFC 3501 section 5.1); the rest are case-sensitive.
     static std::string canonicalName(std::string_view name);
     Mailbox* mailbox(std::string_view user, std::string_view name);
     const Mailbox* mailbox(std::string_view user, std::string_view name) const;
 
-    enum class Result { Ok, NoSuchAccount, NoSuchMailbox, AlreadyExists, HasChildren, Invalid };
+    enum class Result { Ok, NoSuchAccount, NoSuchMailbox, AlreadyExists, HasChildren, Invalid, WriteFailed };
+    // A name CREATE and RENAME accept (after a trailing '/' is dropped for CREATE, RFC 3501 6.3.3): not
+    // empty, no empty level ("/x", "a//b", "x/").
+    static bool validMailboxName(std::string_view canonical);
     Result createMailbox(std::string_view user, std::string_view name, std::string specialUse = {});
     Result deleteMailbox(std::string_view user, std::string_view name, int origin = 0);
     Result renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin = 0);
@@ -153,21 +172,32 @@ public:
     bool restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity, uint32_t uidNext,
                         std::vector<StoredMessage> messages);
 
+    // SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7): the name must name a mailbox to subscribe; any
+    // subscribed name may be unsubscribed.
+    Result setSubscribed(std::string_view user, std::string_view name, bool subscribed, int origin = 0);
+
     // The exclusive POP3 maildrop lock (RFC 1939 section 4).
     bool tryLockMaildrop(std::string_view user, int session);
     void unlockMaildrop(std::string_view user, int session);
 
     int subscribe(Listener listener);
     void unsubscribe(int id);
+    void setPersister(Persister persister) { m_persister = std::move(persister); }
+    // Why the last refused change was refused (for a log; sessions say only that it failed).
+    const std::string& lastWriteError() const { return m_lastWriteError; }
 
     // Bytes held by message data, counted once per shared copy (for the memory budget).
     size_t messageBytes() const;
 
 private:
     void emit(const StoreEvent& event);
+    bool persist(const StoreEvent& event);
 
     std::map<std::string, Account> m_accounts;
     std::map<int, Listener> m_listeners;
+    Persister m_persister;
+    LoginGuard m_loginGuard;
+    std::string m_lastWriteError;
     int m_nextListener = 1;
     uint32_t m_nextUidValidity;
 };

@@ -323,6 +323,7 @@ struct Connection {
     std::string plain;        // decrypted, not yet taken
     std::vector<std::string> keyLog;
     bool started = false;
+    bool verifying = false; // a client that checks the server's certificate (verifyingClient)
 
     void fail(const char* fallback)
     {
@@ -344,6 +345,10 @@ struct Connection {
                 if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;
                 fail(err == SSL_ERROR_ZERO_RETURN ? "the peer closed the connection during the handshake"
                                                   : "handshake failed");
+                const long verified = SSL_get_verify_result(ssl.get());
+                if (verifying && verified != X509_V_OK)
+                    error = std::string("the server's certificate was not accepted: ") +
+                            X509_verify_cert_error_string(verified);
                 return;
             }
             state = State::Established;
@@ -486,6 +491,35 @@ std::unique_ptr<Endpoint> Endpoint::client(const std::string& serverName)
     // RFC 6066 section 3: SNI carries host names only, never an address literal.
     if (impl->ssl && !serverName.empty() && !isIpLiteral(serverName))
         SSL_set_tlsext_host_name(impl->ssl.get(), serverName.c_str());
+    return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
+}
+
+std::unique_ptr<Endpoint> Endpoint::verifyingClient(const std::string& serverName, const std::string& caFile)
+{
+    auto impl = std::make_unique<Impl>();
+    makeContext(impl.get(), Role::Client);
+    if (impl->state == State::Failed) return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
+    SSL_CTX* ctx = impl->ctx.get();
+    const bool loaded = caFile.empty() ? SSL_CTX_set_default_verify_paths(ctx) == 1
+                                       : SSL_CTX_load_verify_locations(ctx, caFile.c_str(), nullptr) == 1;
+    if (!loaded) {
+        const std::string what = caFile.empty() ? "cannot load the system's CA certificates"
+                                                : "cannot load CA certificates from " + caFile;
+        impl->fail(what.c_str());
+        return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    impl->verifying = true;
+    attachSsl(*impl);
+    if (impl->ssl) {
+        // RFC 6125: the name the user asked for must be in the certificate; SNI only for host names.
+        if (isIpLiteral(serverName)) {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(impl->ssl.get()), serverName.c_str());
+        } else {
+            SSL_set_tlsext_host_name(impl->ssl.get(), serverName.c_str());
+            SSL_set1_host(impl->ssl.get(), serverName.c_str());
+        }
+    }
     return std::unique_ptr<Endpoint>(new Endpoint(std::move(impl)));
 }
 

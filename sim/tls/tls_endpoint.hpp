@@ -42,6 +42,11 @@ public:
     // server; real clients do their own checking) and sends serverName as SNI.
     static std::unique_ptr<Endpoint> server(const Identity& identity);
     static std::unique_ptr<Endpoint> client(const std::string& serverName);
+    // A client for real servers (maillab connect): the server's chain is verified against the system's CA
+    // store, or only against the PEM certificates in caFile when one is given, and its certificate must
+    // name serverName (a host name, or an IP address literal); a handshake that fails says why.
+    static std::unique_ptr<Endpoint> verifyingClient(const std::string& serverName,
+                                                     const std::string& caFile);
     ~Endpoint();
 
     // Ciphertext that arrived from the peer (any split).

@@ -23,11 +23,18 @@ run_case() { # case name [arguments]
 
 # [SECTION] the in-memory store
 start_serve "$tmp/serve.log"
-for case in garbage long_line toobig pipelined_retr pipelined_guesses silent silent_pop3_lock drop_mid_retr \
+for case in garbage long_line toobig pipelined_retr silent silent_pop3_lock drop_mid_retr \
     drop_mid_append many pop3_killed_after_dele; do
     run_case "$case"
 done
 expect_alive "the server survived every case" "$SERVE_PID"
+stop_serve
+
+# [SECTION] login attempts, counted across connections (a server of their own: the penalty stays with
+# 127.0.0.1, which every case uses)
+start_serve "$tmp/serve-guess.log" --login-delay-ms 1000
+run_case pipelined_guesses
+expect_alive "the server survived the guesses" "$SERVE_PID"
 stop_serve
 
 # [SECTION] autologout, with short idle limits
@@ -40,6 +47,16 @@ stop_serve
 maildir="$tmp/maildir"
 start_serve "$tmp/serve-md.log" --maildir "$maildir"
 run_case maildir_before
+# Two servers on one Maildir would hand out the same UIDs and delete each other's files (F7).
+second=0
+XDG_CONFIG_HOME="$tmp/config" timeout 10 "$MAILLAB" serve --pop3-port 0 --imap-port 0 --no-tls \
+    --maildir "$maildir" >"$tmp/second.log" 2>&1 || second=$?
+if [[ $second -ne 0 && $second -ne 124 ]] && grep -q "is in use by another maillab serve (pid $SERVE_PID)" "$tmp/second.log"; then
+    echo "ok: a second serve on the same Maildir refuses to start (exit $second): $(head -1 "$tmp/second.log")"
+else
+    echo "FAIL: a second serve on the same Maildir (exit $second): $(cat "$tmp/second.log")"
+    failures=$((failures + 1))
+fi
 for variant in mid-literal after-literal pipelined; do
     run_case "kill_${variant//-/_}"
     if kill -0 "$SERVE_PID" 2>/dev/null && ! grep -q '^State:.*zombie' "/proc/$SERVE_PID/status" 2>/dev/null; then
