@@ -1,6 +1,7 @@
 // One small handler per IMAP command, except FETCH, STORE and SEARCH (imap_fetch.cpp).
 #include "imap/imap_format.hpp"
 #include "imap/imap_session.hpp"
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -160,20 +161,20 @@ std::string ImapSession::onSaslResponse(const std::string& line)
 {
     std::string tag = std::move(m_saslTag);
     m_saslTag.clear();
-    std::string_view text = util::trim(line);
+    // The line end goes, nothing else: the response is strict base64 (RFC 3501 section 6.2.2).
+    std::string_view text = line;
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    if (text.ends_with('\r')) text.remove_suffix(1);
     if (text == "*") return tag + " BAD AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)\r\n";
-    auto decoded = util::base64Decode(text);
-    if (!decoded) return tag + " BAD the PLAIN response is not valid base64\r\n";
-    // authzid NUL authcid NUL passwd (RFC 4616 section 2).
-    size_t first = decoded->find('\0');
-    size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos)
-        return tag + " NO [AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password\r\n";
-    std::string authzid = decoded->substr(0, first);
-    std::string user = decoded->substr(first + 1, second - first - 1);
-    if (!authzid.empty() && authzid != user)
+    // One strict decoder for IMAP and POP3 (RFC 4616 section 2).
+    auto decoded = util::decodeSaslPlain(text);
+    if (auto* error = std::get_if<util::SaslPlainError>(&decoded))
+        return tag + (*error == util::SaslPlainError::NotBase64 ? " BAD " : " NO [AUTHENTICATIONFAILED] ") +
+               std::string(util::describe(*error)) + "\r\n";
+    const util::SaslPlain& plain = std::get<util::SaslPlain>(decoded);
+    if (!plain.authzid.empty() && plain.authzid != plain.authcid)
         return tag + " NO [AUTHORIZATIONFAILED] you may not act as another user\r\n";
-    return login(tag, user, decoded->substr(second + 1));
+    return login(tag, plain.authcid, plain.passwd);
 }
 
 std::string ImapSession::cmdSelect(const Command& c)
