@@ -242,7 +242,7 @@ int runServe(const Args& args)
         std::filesystem::create_directories(*dir, ec);
         // A Maildir that is new gets the demo mail once; after that, what is on disk is the truth.
         bool fresh = std::filesystem::is_empty(*dir, ec);
-        maildir = std::make_unique<store::MaildirSync>(store, *dir);
+        maildir = std::make_unique<store::MaildirSync>(store, clock, *dir);
         if (fresh && !o.get("--accounts")) {
             std::vector<std::string> problems;
             for (const store::DemoAccount& demo : store::kDemoAccounts)
