@@ -281,9 +281,10 @@ int runServe(const Args& args)
         // A Maildir that is new gets the demo mail once; after that, what is on disk is the truth.
         bool fresh = std::filesystem::is_empty(*dir, ec);
         // Every problem as it happens: a write that failed made its command fail, and says why here.
-        maildir = std::make_unique<store::MaildirSync>(store, *dir, [&loaded](const std::string& problem) {
-            if (loaded) std::cerr << "maillab: maildir: " << problem << std::endl;
-        });
+        maildir =
+            std::make_unique<store::MaildirSync>(store, clock, *dir, [&loaded](const std::string& problem) {
+                if (loaded) std::cerr << "maillab: maildir: " << problem << std::endl;
+            });
         if (!maildir->lockError().empty()) {
             std::cerr << "maillab: " << maildir->lockError() << "\n";
             return 1;

@@ -8,7 +8,9 @@ packages=(build-essential cmake pkg-config libimgui-dev libglfw3-dev nlohmann-js
           libssl-dev libstb-dev libgtest-dev libbenchmark-dev fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
     # xvfb, xauth and Mesa's software OpenGL let the screenshot test open a window on a machine without a screen.
-    packages+=(python3 python3-jsonschema curl openssl clang libclang-rt-14-dev tshark xvfb xauth libgl1-mesa-dri)
+    # clang-format (14 on Debian 12) is what scripts/format.sh --check, run by .ci/run, compares the tree with.
+    packages+=(python3 python3-jsonschema curl openssl clang clang-format libclang-rt-14-dev tshark xvfb xauth
+               libgl1-mesa-dri)
 fi
 
 missing=()

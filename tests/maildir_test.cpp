@@ -72,6 +72,7 @@ private:
 
 // A server's store with carol's account and the Maildir kept in sync; destroying it is a shutdown.
 struct Server {
+    wire::VirtualClock clock;
     Store store;
     std::optional<MaildirSync> sync;
     explicit Server(const fs::path& root, uint32_t uidValidityBase = 1, bool standardMailboxes = false)
@@ -79,7 +80,7 @@ struct Server {
     {
         store.addAccount("carol", "secret");
         if (standardMailboxes) store::addStandardMailboxes(store, "carol");
-        sync.emplace(store, root);
+        sync.emplace(store, clock, root);
     }
     const store::Mailbox& box(std::string_view name = "INBOX") const
     {
@@ -93,6 +94,9 @@ struct Server {
         return store.deliver("carol", mailbox, std::string(bytes), date, flags, std::move(keywords));
     }
 };
+
+// For the tests that build a MaildirSync without a Server.
+const wire::VirtualClock kClock;
 
 std::string problemsOf(const MaildirSync& sync)
 {
@@ -407,7 +411,7 @@ TEST_F(MaildirTest, MailTheDiskLacksIsWrittenOutAndTheDiskWinsAfterwards)
         store::addStandardMailboxes(store, "carol");
         store.deliver("carol", "INBOX", std::string(kMsg1), kDate1, store::kSeen);
         store.deliver("carol", "Drafts", std::string(kMsg3), kDate3, store::kDraft, {"$MDNSent"});
-        MaildirSync sync(store, root());
+        MaildirSync sync(store, kClock, root());
         EXPECT_EQ(problemsOf(sync), "");
         EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
         EXPECT_EQ(filesIn(inbox() / ".Drafts" / "cur").size(), 1u);
@@ -417,7 +421,7 @@ TEST_F(MaildirTest, MailTheDiskLacksIsWrittenOutAndTheDiskWinsAfterwards)
     store.addAccount("carol", "secret");
     store::addStandardMailboxes(store, "carol");
     store.deliver("carol", "INBOX", "Subject: not on disk\r\n\r\n", kDate2); // replaced by the disk's INBOX
-    MaildirSync sync(store, root());
+    MaildirSync sync(store, kClock, root());
     EXPECT_EQ(problemsOf(sync), "");
     EXPECT_EQ(stateOf(store), before);
 }
@@ -510,14 +514,28 @@ TEST_F(MaildirTest, FilesLeftInTmpAreIgnoredAndOldOnesCleanedUp)
         Server server(root());
         server.deliver(kMsg1);
     }
+    // "Old" is measured on the clock the sync is given, not the real one (the Maildir spec: 36 hours).
+    const int64_t now = wire::VirtualClock().nowSeconds();
     writeFile(inbox() / "tmp" / "1700000000.M1P1.host", "Subject: half a mess");
+    setMtime(inbox() / "tmp" / "1700000000.M1P1.host", now - 35 * 3600);
     writeFile(inbox() / "tmp" / "1600000000.M1P1.host", "Subject: abandoned long ago");
-    setMtime(inbox() / "tmp" / "1600000000.M1P1.host", 1600000000);
+    setMtime(inbox() / "tmp" / "1600000000.M1P1.host", now - 37 * 3600);
     Server restarted(root());
     EXPECT_EQ(problemsOf(*restarted.sync), "");
     ASSERT_EQ(restarted.box().messages.size(), 1u);
     EXPECT_EQ(restarted.box().messages[0].bytes(), kMsg1);
     EXPECT_EQ(filesIn(inbox() / "tmp"), std::vector<std::string>{"1700000000.M1P1.host"});
+}
+
+TEST_F(MaildirTest, NewFilesAreNamedFromTheClockPassedIn)
+{
+    Server server(root());
+    server.clock.set(1795683600123);
+    server.deliver(kMsg1);
+    std::vector<std::string> files = filesIn(inbox() / "cur");
+    ASSERT_EQ(files.size(), 1u);
+    // time.MusecPpidQn.host:2,flags (the Maildir spec's unique name).
+    EXPECT_EQ(files[0].rfind("1795683600.M123000P" + std::to_string(::getpid()) + "Q", 0), 0u) << files[0];
 }
 
 // [SECTION] broken state
@@ -625,7 +643,8 @@ TEST_F(MaildirTest, AFailedDiskWriteRefusesTheChangeAndNothingIsAcknowledged_F6)
     {
         Store store(1);
         store.addAccount("carol", "secret");
-        MaildirSync sync(store, root(), [&](const std::string& problem) { logged.push_back(problem); });
+        MaildirSync sync(store, kClock, root(),
+                         [&](const std::string& problem) { logged.push_back(problem); });
         // A name too long for the file system (NAME_MAX is 255 bytes).
         const std::string longName(300, 'n');
         EXPECT_EQ(store.createMailbox("carol", longName), Store::Result::WriteFailed);
@@ -644,7 +663,7 @@ TEST_F(MaildirTest, AFailedDiskWriteRefusesTheChangeAndNothingIsAcknowledged_F6)
     }
     Store store(1);
     store.addAccount("carol", "secret");
-    MaildirSync sync(store, root());
+    MaildirSync sync(store, kClock, root());
     EXPECT_EQ(store.account("carol")->mailboxes.size(), 2u); // INBOX and Work
 }
 
@@ -724,7 +743,7 @@ TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
     first.deliver(kMsg1);
     Store other(1);
     other.addAccount("carol", "secret");
-    MaildirSync second(other, root());
+    MaildirSync second(other, kClock, root());
     EXPECT_NE(second.lockError().find("in use by another maillab serve"), std::string::npos)
         << second.lockError();
     EXPECT_NE(second.lockError().find(std::to_string(::getpid())), std::string::npos) << second.lockError();
@@ -733,7 +752,7 @@ TEST_F(MaildirTest, ASecondProcessOnTheSameMaildirIsRefused_F7)
     other.deliver("carol", "INBOX", std::string(kMsg2), kDate2);
     EXPECT_EQ(filesIn(inbox() / "cur").size(), 1u);
     first.sync.reset();
-    MaildirSync third(other, root());
+    MaildirSync third(other, kClock, root());
     EXPECT_EQ(third.lockError(), "");
 }
 
@@ -916,7 +935,7 @@ TEST_F(MaildirTest, KillDuringDeliveryNeverLeavesAPartialMessage)
             ::close(ready[0]);
             Store store(1);
             store.addAccount("carol", "secret");
-            MaildirSync sync(store, root());
+            MaildirSync sync(store, kClock, root());
             if (::write(ready[1], "x", 1) != 1) ::_exit(2);
             for (int seq = 0; seq < 1000000; ++seq)
                 store.deliver("carol", "INBOX", crashMessage(run, seq), {1700000000 + seq, 0},

@@ -221,14 +221,8 @@ int runScreenshot(const cli::Args& args)
     options.onlyPanel = panel;
     options.presenter = presenter;
     options.theme = theme == "light" ? gui::Theme::Light : gui::Theme::Dark;
-    Window window;
-    std::string error;
-    if (!window.open(width, height, false, error)) {
-        std::cerr << "maillab screenshot: " << error << " (on a machine without one: xvfb-run -a maillab "
-                  << "screenshot ...)\n";
-        return 1;
-    }
-    ImGui::GetIO().IniFilename = nullptr; // a screenshot shows the default layout, whatever the user saved
+    // The dashboard needs no window to be built, so a wrong panel or lesson is reported before one is
+    // opened: those errors do not depend on a display.
     gui::Dashboard dashboard(options);
     if (!panel.empty() && !dashboard.panel(panel)) {
         std::cerr << "maillab screenshot: no panel \"" << panel << "\"; panels:";
@@ -241,6 +235,14 @@ int runScreenshot(const cli::Args& args)
         std::cerr << "maillab screenshot: " << dashboard.player().loadError() << "\n";
         return 1;
     }
+    Window window;
+    std::string error;
+    if (!window.open(width, height, false, error)) {
+        std::cerr << "maillab screenshot: " << error << " (on a machine without one: xvfb-run -a maillab "
+                  << "screenshot ...)\n";
+        return 1;
+    }
+    ImGui::GetIO().IniFilename = nullptr; // a screenshot shows the default layout, whatever the user saved
     dashboard.loadFonts();
     dashboard.player().replayTo(step);
     if (auto* transcript = dynamic_cast<gui::TranscriptPanel*>(dashboard.panel("transcript"));

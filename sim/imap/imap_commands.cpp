@@ -1,6 +1,7 @@
 // One small handler per IMAP command, except FETCH, STORE and SEARCH (imap_fetch.cpp).
 #include "imap/imap_format.hpp"
 #include "imap/imap_session.hpp"
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -162,26 +163,26 @@ Reply ImapSession::cmdAuthenticate(const Command& c)
 
 Reply ImapSession::onSaslResponse(const std::string& line)
 {
-    std::string_view text = util::trim(line);
+    // The line end goes, nothing else: the response is strict base64 (RFC 3501 section 6.2.2).
+    std::string_view text = line;
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    if (text.ends_with('\r')) text.remove_suffix(1);
     if (text == "*") return Reply{{}, "BAD", "AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)"};
-    auto decoded = util::base64Decode(text);
-    if (!decoded) return Reply{{}, "BAD", "the PLAIN response is not valid base64"};
-    // authzid NUL authcid NUL passwd (RFC 4616 section 2).
-    size_t first = decoded->find('\0');
-    size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos) {
+    // One strict decoder for IMAP and POP3 (RFC 4616 section 2).
+    auto decoded = util::decodeSaslPlain(text);
+    if (auto* error = std::get_if<util::SaslPlainError>(&decoded)) {
+        if (*error == util::SaslPlainError::NotBase64)
+            return Reply{{}, "BAD", std::string(util::describe(*error))};
         m_exchange.login = wire::Login::Failed;
-        return Reply{
-            {}, "NO", "[AUTHENTICATIONFAILED] the PLAIN response needs authzid NUL user NUL password"};
+        return Reply{{}, "NO", "[AUTHENTICATIONFAILED] " + std::string(util::describe(*error))};
     }
-    std::string authzid = decoded->substr(0, first);
-    std::string user = decoded->substr(first + 1, second - first - 1);
-    if (!authzid.empty() && authzid != user) {
+    const util::SaslPlain& plain = std::get<util::SaslPlain>(decoded);
+    if (!plain.authzid.empty() && plain.authzid != plain.authcid) {
         m_exchange.login = wire::Login::Failed;
-        m_exchange.user = user;
+        m_exchange.user = plain.authcid;
         return Reply{{}, "NO", "[AUTHORIZATIONFAILED] you may not act as another user"};
     }
-    return login(user, decoded->substr(second + 1));
+    return login(plain.authcid, plain.passwd);
 }
 
 Reply ImapSession::cmdSelect(const Command& c)

@@ -4,6 +4,7 @@
 // allocated beyond a constant factor of the input (a literal's announced size is checked before use).
 #include "imap/imap_types.hpp"
 #include "imap/imap_vocabulary.hpp"
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -692,9 +693,7 @@ void Parser::parseAuthenticate(Command& command)
         command.initialResponse = std::string(response);
         return;
     }
-    size_t padding = response.size() - std::min(response.find('='), response.size());
-    bool padAtEnd = response.find_first_not_of('=', response.size() - padding) == std::string_view::npos;
-    if (response.empty() || response.size() % 4 != 0 || padding > 2 || !padAtEnd)
+    if (response.empty() || !util::isStrictBase64(response)) // the sessions' own decoder's rule
         fail("the initial response must be base64 (or \"=\" for an empty one), found " +
              (response.empty() ? next() : quoteForMessage(response)) + " (RFC 4959 section 3)");
     command.initialResponse = std::string(response);

@@ -24,6 +24,13 @@ std::variant<Command, ParseError> parseCommand(std::string_view line)
         // PASS takes the rest of the line: RFC 1939 section 7 notes that a password may contain spaces.
         if (info->verb == Verb::Pass) {
             command.args.emplace_back(rest);
+        } else if (info->verb == Verb::Auth) {
+            // "AUTH" SP sasl-mech [SP initial-response] (RFC 5034 section 4): the response is all that
+            // follows one space, so a stray space reaches the strict SASL decoder and is refused there.
+            const size_t gap = rest.find(' ');
+            command.args.emplace_back(rest.substr(0, gap));
+            if (gap != std::string_view::npos && gap + 1 < rest.size())
+                command.args.emplace_back(rest.substr(gap + 1));
         } else {
             for (std::string_view arg : util::splitSpaces(rest))
                 command.args.emplace_back(arg);

@@ -1,5 +1,6 @@
 #include "pop3/pop3_session.hpp"
 
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <cassert>
@@ -17,21 +18,6 @@ void appendReply(std::string& out, std::string reply)
         out = std::move(reply);
     else
         out += reply;
-}
-
-// RFC 5034 section 4: a SASL response is strict base64; any other character, or "=" anywhere but in the
-// final padding, is an error. (util::base64Decode is lenient, as MIME bodies need.)
-bool isStrictBase64(std::string_view text)
-{
-    if (text.size() % 4 != 0) return false;
-    const size_t data = text.find_last_not_of('=') + 1; // 0 when there is no data at all
-    if (text.size() - data > 2) return false;
-    for (char c : text.substr(0, data)) {
-        const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                              c == '+' || c == '/';
-        if (!alphabet) return false;
-    }
-    return true;
 }
 
 std::string octets(size_t count, size_t total)
@@ -298,18 +284,14 @@ std::string Pop3Session::handleSaslResponse(std::string_view line)
 
 std::string Pop3Session::authPlain(std::string_view base64)
 {
-    auto decoded = isStrictBase64(base64) ? util::base64Decode(base64) : std::nullopt;
-    if (!decoded) return err("[AUTH] the PLAIN response is not valid base64");
-    // authzid NUL authcid NUL passwd (RFC 4616 section 2).
-    size_t first = decoded->find('\0');
-    size_t second = first == std::string::npos ? first : decoded->find('\0', first + 1);
-    if (second == std::string::npos)
-        return err("[AUTH] the PLAIN response needs authzid NUL user NUL password");
-    std::string authzid = decoded->substr(0, first);
-    std::string user = decoded->substr(first + 1, second - first - 1);
-    std::string password = decoded->substr(second + 1);
-    if (!authzid.empty() && authzid != user) return err("[AUTH] you may not act as another user");
-    return login(user, m_store.checkPassword(user, password));
+    // One strict decoder for POP3 and IMAP (RFC 4616 section 2; strict base64 per RFC 5034 section 4).
+    auto decoded = util::decodeSaslPlain(base64);
+    if (auto* error = std::get_if<util::SaslPlainError>(&decoded))
+        return err("[AUTH] " + std::string(util::describe(*error)));
+    const util::SaslPlain& plain = std::get<util::SaslPlain>(decoded);
+    if (!plain.authzid.empty() && plain.authzid != plain.authcid)
+        return err("[AUTH] you may not act as another user");
+    return login(plain.authcid, m_store.checkPassword(plain.authcid, plain.passwd));
 }
 
 std::string Pop3Session::login(const std::string& user, bool credentialsOk)

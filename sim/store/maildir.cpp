@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -513,8 +512,8 @@ Uidlist readUidlist(const fs::path& dir, std::vector<std::string>& problems)
 
 // [SECTION] lifetime
 
-MaildirSync::MaildirSync(Store& store, fs::path root, ProblemLog log)
-    : m_store(store), m_root(std::move(root)), m_log(std::move(log))
+MaildirSync::MaildirSync(Store& store, const wire::Clock& clock, fs::path root, ProblemLog log)
+    : m_store(store), m_clock(clock), m_root(std::move(root)), m_log(std::move(log))
 {
     if (!lock()) return;
     m_loading = true;
@@ -591,10 +590,9 @@ fs::path MaildirSync::folderDir(const std::string& user, const std::string& mail
 std::string MaildirSync::uniqueName()
 {
     static const std::string host = hostName();
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now);
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - seconds);
-    return std::to_string(seconds.count()) + ".M" + std::to_string(micros.count()) + "P" +
+    // time.MusecPpidQn.host (Maildir spec): the clock has milliseconds, and the counter keeps names apart.
+    const int64_t ms = m_clock.nowMs();
+    return std::to_string(ms / 1000) + ".M" + std::to_string(ms % 1000 * 1000) + "P" +
            std::to_string(::getpid()) + "Q" + std::to_string(++m_counter) + "." + host;
 }
 
@@ -743,7 +741,7 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     }
 
     // Another program's tmp/ files that were abandoned long ago (Maildir spec: 36 hours).
-    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const int64_t now = m_clock.nowSeconds();
     for (const std::string& name : listFiles(dir / "tmp", problems)) {
         struct stat st = {};
         fs::path path = dir / "tmp" / name;

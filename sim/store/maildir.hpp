@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/store.hpp"
+#include "wire/clock.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -36,8 +37,10 @@ public:
     // dovecot-uidlist is honoured when there is no maillab-uidlist), then writes every later change
     // of those accounts through to disk. A folder on disk replaces the messages its mailbox held; a
     // mailbox the disk lacks is written out with its messages. Accounts added later are not kept.
-    // When another process holds the Maildir nothing is loaded or written: see lockError().
-    MaildirSync(Store& store, std::filesystem::path root, ProblemLog log = {});
+    // When another process holds the Maildir nothing is loaded or written: see lockError(). The clock names
+    // new files and decides when another program's tmp/ file is abandoned; it must outlive this object (serve
+    // passes the real clock, tests a virtual one).
+    MaildirSync(Store& store, const wire::Clock& clock, std::filesystem::path root, ProblemLog log = {});
     ~MaildirSync();
     MaildirSync(const MaildirSync&) = delete;
     MaildirSync& operator=(const MaildirSync&) = delete;
@@ -98,6 +101,7 @@ private:
     void problem(std::string text);
 
     Store& m_store;
+    const wire::Clock& m_clock;
     std::filesystem::path m_root;
     ProblemLog m_log;
     int m_lockFd = -1;

@@ -8,8 +8,12 @@ source "$(dirname "$0")/lib.bash"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-shot() { XDG_CONFIG_HOME="$tmp/config" xvfb-run -a -s "-screen 0 1920x1080x24" "$MAILLAB" screenshot "$@"; }
+trap 'stop_xvfb; rm -rf "$tmp"' EXIT
+# One private X server for every shot (see start_xvfb in lib.bash for why not xvfb-run -a).
+start_xvfb 1920x1080x24
+shot() { XDG_CONFIG_HOME="$tmp/config" "$MAILLAB" screenshot "$@"; }
+# The usage errors, which are found before a window is opened: they must not need a display at all.
+noshot() { XDG_CONFIG_HOME="$tmp/config" env -u DISPLAY -u WAYLAND_DISPLAY "$MAILLAB" screenshot "$@"; }
 
 # Reads a PNG with Python's zlib (8-bit RGB/RGBA, filter types 0-4) and prints: width height colours share
 # where colours is the number of distinct colours and share the fraction of pixels in the commonest one.
@@ -72,11 +76,11 @@ read -r width height colours share <<<"$(png_stats "$tmp/panel.png")"
 ((colours > 20)) && echo "ok: panel has $colours colours" || { echo "FAIL: panel blank ($colours colours)"; failures=$((failures + 1)); }
 
 status=0
-err=$(shot --panel nosuch --out "$tmp/x.png" 2>&1) || status=$?
+err=$(noshot --panel nosuch --out "$tmp/x.png" 2>&1) || status=$?
 expect_contains "unknown panel names the panels" "$err" "no panel \"nosuch\"; panels: lesson transcript"
 [[ $status -eq 2 ]] && echo "ok: exit 2" || { echo "FAIL: exit $status"; failures=$((failures + 1)); }
 status=0
-err=$(shot --lesson "$tmp/none.json" --out "$tmp/x.png" 2>&1) || status=$?
+err=$(noshot --lesson "$tmp/none.json" --out "$tmp/x.png" 2>&1) || status=$?
 expect_contains "missing lesson says which file" "$err" "none.json"
 [[ $status -eq 1 ]] && echo "ok: exit 1" || { echo "FAIL: exit $status"; failures=$((failures + 1)); }
 status=0

@@ -9,11 +9,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 source "$(dirname "$0")/serve_lib.bash"
 
 tmp=$(mktemp -d)
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/display" 2>/dev/null &
-xvfb=$!
-trap 'stop_all_serves; kill $xvfb 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 100); do [[ -s "$tmp/display" ]] && break; sleep 0.1; done
-export DISPLAY=":$(head -n1 "$tmp/display")"
+trap 'stop_all_serves; stop_xvfb; rm -rf "$tmp"' EXIT
+start_xvfb 1280x800x24
 
 start_serve "$tmp/serve.log" --gui --log
 body=$(curl -s --max-time 10 "pop3://alice:wonderland@127.0.0.1:$POP3_PORT/1")
