@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "imap/imap_types.hpp"
+#include "imap/imap_vocabulary.hpp"
 #include "pop3/pop3_session.hpp"
 #include "scenario/simulation.hpp"
 #include "store/demo_mail.hpp"
@@ -147,6 +148,21 @@ int runDefault()
     return printScenario(lesson, true);
 }
 
+// "?" in the console: every command of the protocol with its syntax, from the command table.
+static void printCommands(bool imap)
+{
+    auto row = [](std::string_view syntax, std::string_view summary) {
+        std::cerr << "  " << syntax << std::string(syntax.size() < 34 ? 34 - syntax.size() : 1, ' ')
+                  << summary << "\n";
+    };
+    if (imap)
+        for (const imap::CommandInfo& info : imap::commandTable())
+            row(info.syntax, info.summary);
+    else
+        for (const pop3::CommandInfo& info : pop3::commandTable())
+            row(info.syntax, info.summary);
+}
+
 int runConsole(const Args& args)
 {
     if (args.empty() || (args[0] != "pop3" && args[0] != "imap")) {
@@ -163,10 +179,11 @@ int runConsole(const Args& args)
         if (imap)
             std::cerr
                 << "maillab IMAP console: type tagged commands (a1 LOGIN alice wonderland, a2 SELECT INBOX, "
-                   "a3 FETCH 1:3 (FLAGS ENVELOPE), a4 LOGOUT).\n";
+                   "a3 FETCH 1:3 (FLAGS ENVELOPE), a4 LOGOUT); ? lists the commands.\n";
         else
-            std::cerr
-                << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, QUIT).\n";
+            std::cerr << "maillab POP3 console: type commands (USER alice, PASS wonderland, LIST, RETR 1, "
+                         "QUIT); ? lists "
+                         "the commands.\n";
     }
     std::cout << session->greeting() << std::flush;
     // Input is read as a byte stream whose line ends become CRLF, so a literal's size counts them as the
@@ -191,13 +208,19 @@ int runConsole(const Args& args)
         if (end == std::string::npos) break;
         std::string line = pending.substr(0, end + 2);
         pending.erase(0, end + 2);
+        if (line == "?\r\n") { // the command table, not sent to the server
+            printCommands(imap);
+            continue;
+        }
         std::string reply = session->receive(line);
+        const std::vector<wire::Exchange> said = session->takeExchanges();
         std::cout << reply << std::flush;
         clock.advance(1000);
         if (!imap || session->closed()) continue;
         if (auto literal = imap::announcedLiteral(line)) {
             // A synchronizing literal goes only after the server's "+" (RFC 3501 section 4.3); {n+} at once.
-            const bool go = literal->nonSynchronizing || reply.rfind("+", 0) == 0;
+            const bool go =
+                literal->nonSynchronizing || (!said.empty() && said.back().status == wire::Status::Continue);
             const size_t size = static_cast<size_t>(literal->size);
             fill(size, false);
             std::string data = pending.substr(0, size);

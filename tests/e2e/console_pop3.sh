@@ -15,4 +15,10 @@ expect_contains "QUIT removes the marked message" "$out" "(1 deleted, 16 left)"
 out=$(printf 'USER alice\nPASS wonderland\nDELE 1\n' | "$MAILLAB" console pop3)
 expect_contains "DELE marks" "$out" "+OK message 1 marked for deletion"
 expect_not_contains "no sign-off without QUIT" "$out" "signing off"
+# "?" lists the commands from the command table and is not sent to the server.
+help=$(printf '?\nQUIT\n' | "$MAILLAB" console pop3 2>&1 >/dev/null)
+expect_contains "? lists RETR with its syntax" "$help" "RETR msg"
+expect_contains "? lists TOP" "$help" "TOP msg n"
+out=$(printf '?\nQUIT\n' | "$MAILLAB" console pop3 2>/dev/null)
+expect_not_contains "? is not sent to the server" "$out" "-ERR"
 finish
