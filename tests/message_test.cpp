@@ -220,3 +220,22 @@ TEST(Date, Rfc5322AndImapFormatsRoundTrip_Rfc3501_9)
 
 } // namespace
 } // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+// The header ends at the first empty line (RFC 5322 section 2.1), in CRLF or in bare-LF mail.
+TEST(Message, TheBodyStartsAfterTheFirstEmptyLine_Rfc5322_2_1)
+{
+    EXPECT_EQ(mail::findBodyOffset("A: 1\r\nB: 2\r\n\r\nbody\r\n\r\nmore\r\n"), 14u);
+    EXPECT_EQ(mail::findBodyOffset("A: 1\nB: 2\n\nbody\n\nmore\n"), 11u);
+    EXPECT_EQ(mail::findBodyOffset("\r\nbody"), 2u);
+    EXPECT_EQ(mail::findBodyOffset("\nbody"), 1u);
+    EXPECT_EQ(mail::findBodyOffset("A: 1\r\nB: 2\r\n"), 12u); // no body at all
+    EXPECT_EQ(mail::findBodyOffset("A: 1\r\n\r"), 7u);
+    // A large body behind the header does not change where it ends.
+    EXPECT_EQ(mail::findBodyOffset("A: 1\r\n\r\n" + std::string(1 << 20, 'x')), 8u);
+}
+
+} // namespace
+} // namespace maillab::test

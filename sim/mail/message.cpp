@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace maillab::mail {
 
@@ -332,11 +333,17 @@ size_t findBodyOffset(std::string_view message)
 {
     if (message.substr(0, 2) == "\r\n") return 2;
     if (message.substr(0, 1) == "\n") return 1;
-    size_t crlf = message.find("\r\n\r\n");
-    size_t lf = message.find("\n\n");
-    if (crlf == std::string_view::npos && lf == std::string_view::npos) return message.size();
-    if (lf == std::string_view::npos || (crlf != std::string_view::npos && crlf < lf)) return crlf + 4;
-    return lf + 2;
+    // One pass to the first empty line, CRLF or bare LF. (Looking for "\r\n\r\n" and then for "\n\n" read
+    // every CRLF message to its end, since "\n\n" never occurs in one: each header lookup paid for the body.)
+    const char* begin = message.data();
+    const char* end = begin + message.size();
+    for (const char* p = begin;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))));) {
+        ++p;
+        if (p < end && *p == '\n') return static_cast<size_t>(p + 1 - begin);
+        if (end - p >= 2 && p[0] == '\r' && p[1] == '\n') return static_cast<size_t>(p + 2 - begin);
+    }
+    return message.size();
 }
 
 MimePart parseMime(std::string_view message)
