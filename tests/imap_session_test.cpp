@@ -2038,23 +2038,37 @@ TEST(ImapSession, UidCommandsSkipAUidExpungedElsewhere_Rfc3501_6_4_8)
               "* 3 FETCH (FLAGS (\\Seen) UID 4)\r\n* 2 EXPUNGE\r\nb2 OK UID STORE completed\r\n");
 }
 
-TEST(ImapSession, FetchOrStoreOfAMessageExpungedElsewhereSaysNo_Rfc3501_7_4_1)
+TEST(ImapSession, AMessageExpungedElsewhereIsStillFetchedUntilTheClientIsTold_Rfc2180_4_1_1_Rfc5530_3)
 {
     DemoWorld w;
     Conn a(w, 1), b(w, 2);
     a.open();
     b.open();
+    const std::string second = w.store.mailbox("alice", "INBOX")->messages[1].bytes();
     a.send("a1 STORE 2 +FLAGS.SILENT (\\Deleted)");
     a.send("a2 EXPUNGE");
-    const std::string no =
-        " NO some of the messages were expunged by another session (RFC 3501 section 7.4.1)\r\n";
-    EXPECT_EQ(b.send("b1 FETCH 1:3 UID"), "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3)\r\nb1" + no);
-    EXPECT_EQ(b.send("b2 STORE 2 +FLAGS (\\Seen)"), "b2" + no);
     EXPECT_EQ(w.store.mailbox("alice", "INBOX")->find(2), nullptr);
+    // No EXPUNGE may be sent during FETCH (RFC 3501 section 7.4.1), so the number still stands for the
+    // message: it is answered from what it was, and the code tells the client to send NOOP (RFC 5530 section
+    // 3).
+    const std::string issued = " OK [EXPUNGEISSUED] FETCH completed; another session expunged some\r\n";
+    EXPECT_EQ(b.send("b1 FETCH 1:3 UID"),
+              "* 1 FETCH (UID 1)\r\n* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\nb1" + issued);
+    EXPECT_EQ(b.send("b2 FETCH 2 BODY.PEEK[]"), "* 2 FETCH (BODY[] " + lit(second) + ")\r\nb2" + issued);
+    // Its flags cannot change any more: STORE leaves it alone (RFC 2180 section 4.2).
+    EXPECT_EQ(b.send("b3 STORE 2 +FLAGS (\\Seen)"),
+              "b3 NO [EXPUNGEISSUED] some of the messages were expunged by another session (RFC 2180 section "
+              "4.2)\r\n");
+    EXPECT_EQ(b.send("b4 STORE 1:2 +FLAGS.SILENT (\\Seen)"),
+              "b4 OK [EXPUNGEISSUED] STORE completed; another session expunged some\r\n");
+    EXPECT_TRUE(w.store.mailbox("alice", "INBOX")->messages[0].has(store::kSeen));
     // COPY is not one of the three, so the EXPUNGE may come with it; its numbers were still the old ones, so
     // number 2 is the message that is gone: the COPY fails as a whole and copies nothing (RFC 3501 6.4.7).
-    EXPECT_EQ(b.send("b3 COPY 2 Archive"), "* 2 EXPUNGE\r\nb3" + no);
+    EXPECT_EQ(b.send("b5 COPY 2 Archive"), "* 2 EXPUNGE\r\nb5 NO [EXPUNGEISSUED] some of the messages were "
+                                           "expunged by another session (RFC 3501 section 7.4.1)\r\n");
     EXPECT_EQ(w.store.mailbox("alice", "Archive")->messages.size(), 2u);
+    // Told, the number is gone: 2 is now the message that was 3.
+    EXPECT_EQ(b.send("b6 FETCH 2 UID"), "* 2 FETCH (UID 3)\r\nb6 OK FETCH completed\r\n");
 }
 
 TEST(ImapSession, SubscriptionsOutliveDeleteAndRename_Rfc3501_6_3_6)

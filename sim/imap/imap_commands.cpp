@@ -448,8 +448,10 @@ Reply ImapSession::cmdCopy(const Command& c)
     // All or nothing (RFC 3501 section 6.4.7): a message another session expunged fails the whole COPY.
     if (!c.uid &&
         std::any_of(indices.begin(), indices.end(), [&](size_t i) { return messageAt(i) == nullptr; }))
-        return tagged(c, "NO",
-                      "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+        return tagged(
+            c, "NO",
+            "[EXPUNGEISSUED] some of the messages were expunged by another session (RFC 3501 section "
+            "7.4.1)");
     // Copies of the messages first, deliveries after: delivering into the selected mailbox itself grows the
     // vector the source messages live in, so a pointer into it would dangle after the first delivery.
     std::vector<std::pair<size_t, store::StoredMessage>> sources;

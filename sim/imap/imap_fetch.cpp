@@ -326,7 +326,12 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
     while (job.next < job.indices.size()) {
         if (out.size() - start >= budget) return false;
         const size_t index = job.indices[job.next];
-        const store::StoredMessage* m = messageAt(index);
+        // A message another session expunged is still answered until this client hears of it (RFC 2180
+        // section 4.1.1); the tagged OK then says so (RFC 5530 EXPUNGEISSUED).
+        // (UID FETCH simply skips a UID that is gone, and may be told of the EXPUNGE at once, section 6.4.8.)
+        const store::StoredMessage* m = c.uid ? messageAt(index) : readableAt(index);
+        const bool gone = m && messageAt(index) == nullptr;
+        if (gone) job.expungeIssued = true;
         if (!m) {
             // Expunged by another session, maybe while its answer was being made: that answer is closed.
             if (job.item > 0) out += ")\r\n";
@@ -338,7 +343,7 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
         if (job.item == 0) {
             job.sentFlags = false;
             job.flagsChanged = false;
-            if (!m_readOnly && !m->has(store::kSeen) &&
+            if (!gone && !m_readOnly && !m->has(store::kSeen) &&
                 std::any_of(c.fetchItems.begin(), c.fetchItems.end(), fetchSetsSeen)) {
                 // Reading a body sets \Seen; BODY.PEEK does not (RFC 3501 section 6.4.5).
                 m_store.setFlags(m_user, m_selected, m->uid, m->flags | store::kSeen, m->keywords,
@@ -373,6 +378,22 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
     return true;
 }
 
+Reply ImapSession::fetchDone(const FetchJob& job)
+{
+    const Command& c = job.command;
+    // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
+    // still holds for a message that could not be read is (RFC 3501 section 7.4.1).
+    if (job.missing && !c.uid)
+        return tagged(
+            c, "NO",
+            "[EXPUNGEISSUED] some of the messages were expunged by another session (RFC 3501 section "
+            "7.4.1)");
+    if (job.expungeIssued) // RFC 5530 section 3: the client may want to send NOOP soon
+        return tagged(c, "OK",
+                      "[EXPUNGEISSUED] " + commandWireName(c) + " completed; another session expunged some");
+    return tagged(c, "OK", commandWireName(c) + " completed");
+}
+
 Reply ImapSession::cmdFetch(const Command& c)
 {
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
@@ -390,14 +411,9 @@ Reply ImapSession::cmdFetch(const Command& c)
     }
     if (!fetchSome(out, m_options.replyChunkBytes))
         return Reply{std::move(out), {}, {}, Reply::Pending::Streaming};
-    const bool missing = m_fetch->missing;
+    FetchJob job = std::move(*m_fetch);
     m_fetch.reset();
-    // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
-    // still holds for an expunged message is (RFC 3501 section 7.4.1).
-    if (missing && !c.uid)
-        return out + tagged(c, "NO",
-                            "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
-    return out + tagged(c, "OK", commandWireName(c) + " completed");
+    return out + fetchDone(job);
 }
 
 Reply ImapSession::cmdStore(const Command& c)
@@ -457,9 +473,17 @@ Reply ImapSession::cmdStore(const Command& c)
         out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
                (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
     }
-    if (missing && !c.uid) // as in cmdFetch
+    // Messages another session expunged are left alone: with .SILENT the rest is done and OK (RFC 2180
+    // section 4.2.1); without it NO (4.2.2, 4.2.3). The code tells the client to send NOOP (RFC 5530 section
+    // 3).
+    if (missing && !c.uid && c.store.silent)
+        return out +
+               tagged(c, "OK",
+                      "[EXPUNGEISSUED] " + commandWireName(c) + " completed; another session expunged some");
+    if (missing && !c.uid)
         return out + tagged(c, "NO",
-                            "some of the messages were expunged by another session (RFC 3501 section 7.4.1)");
+                            "[EXPUNGEISSUED] some of the messages were expunged by another session (RFC 2180 "
+                            "section 4.2)");
     if (unwritten) // RFC 5530 section 3
         return out +
                tagged(c, "NO", "[SERVERBUG] some flags could not be written to disk and were not changed");

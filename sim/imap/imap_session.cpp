@@ -224,13 +224,7 @@ std::string ImapSession::continueOutput()
     if (!fetchSome(out, m_options.replyChunkBytes)) return out;
     FetchJob job = std::move(*m_fetch);
     m_fetch.reset();
-    const Command& c = job.command;
-    Reply done = job.missing && !c.uid
-                     ? Reply{{},
-                             "NO",
-                             "some of the messages were expunged by another session (RFC 3501 section 7.4.1)"}
-                     : Reply{{}, "OK", commandWireName(c) + " completed"};
-    out += finish(c.tag, std::move(done), c.uid);
+    out += finish(job.command.tag, fetchDone(job), job.command.uid);
     if (!m_heldInput.empty()) out += receive(std::exchange(m_heldInput, {}));
     return out;
 }
@@ -371,7 +365,11 @@ void ImapSession::onStoreEvent(const store::StoreEvent& event)
     using Kind = store::StoreEvent::Kind;
     switch (event.kind) {
     case Kind::MessageExpunged:
-        if (event.mailbox == m_selected) m_pendingExpunge.insert(event.uid);
+        if (event.mailbox != m_selected) break;
+        m_pendingExpunge.insert(event.uid);
+        // Kept until this client is told, so its FETCH of that number still answers (RFC 2180 section 4.1.1).
+        if (event.message && event.originSession != m_sessionId)
+            m_expungedCopies.emplace(event.uid, *event.message);
         break;
     case Kind::FlagsChanged:
         // This session's own STORE and FETCH report their flag changes themselves.
@@ -394,6 +392,14 @@ const store::Mailbox* ImapSession::selected() const
     return m_state == State::Selected ? m_store.mailbox(m_user, m_selected) : nullptr;
 }
 
+const store::StoredMessage* ImapSession::readableAt(size_t index) const
+{
+    if (const store::StoredMessage* live = messageAt(index)) return live;
+    if (index >= m_uids.size()) return nullptr;
+    auto kept = m_expungedCopies.find(m_uids[index]);
+    return kept == m_expungedCopies.end() ? nullptr : &kept->second;
+}
+
 const store::StoredMessage* ImapSession::messageAt(size_t index) const
 {
     const store::Mailbox* box = selected();
@@ -408,6 +414,7 @@ void ImapSession::deselect()
     m_uids.clear();
     m_recent.clear();
     m_pendingExpunge.clear();
+    m_expungedCopies.clear();
     m_pendingFlags.clear();
     m_pendingBye = false;
     m_readOnly = false;
@@ -436,6 +443,7 @@ std::string ImapSession::updates(bool allowExpunge)
             m_pendingFlags.erase(uid);
         }
         m_pendingExpunge.clear();
+        m_expungedCopies.clear();
     }
     const uint32_t lastKnown = m_uids.empty() ? 0 : m_uids.back();
     auto firstNew = std::upper_bound(box->messages.begin(), box->messages.end(), lastKnown,

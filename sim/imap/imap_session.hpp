@@ -10,6 +10,7 @@
 #include "wire/session.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -101,6 +102,8 @@ private:
     const store::Mailbox* selected() const;
     const store::StoredMessage*
     messageAt(size_t index) const; // index into m_uids; null when expunged meanwhile
+    // The same, or the copy of a message another session expunged that this client has not been told of.
+    const store::StoredMessage* readableAt(size_t index) const;
     void deselect();
     // Indices into m_uids named by a sequence set (or UID set when byUid).
     std::vector<size_t> resolve(const SequenceSet& set, bool byUid) const;
@@ -142,13 +145,15 @@ private:
     struct FetchJob {
         Command command;
         std::vector<size_t> indices;
-        size_t next = 0;      // index into indices of the message being answered
-        size_t item = 0;      // the next item of that message; 0: its "* n FETCH (" is not written yet
-        bool missing = false; // a message was expunged meanwhile (RFC 3501 section 7.4.1)
+        size_t next = 0;            // index into indices of the message being answered
+        size_t item = 0;            // the next item of that message; 0: its "* n FETCH (" is not written yet
+        bool missing = false;       // a message was expunged meanwhile and could not be read (RFC 3501 7.4.1)
+        bool expungeIssued = false; // a message another session expunged was answered from its copy
         bool sentFlags = false, flagsChanged = false;
     };
     // Appends FETCH data until the job is done or `budget` bytes are written; true when it is done.
     bool fetchSome(std::string& out, size_t budget);
+    Reply fetchDone(const FetchJob& job); // the tagged status that ends it
     void fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out);
     friend const std::vector<CommandInfo>& commandTable();
 
@@ -192,8 +197,9 @@ private:
     std::vector<uint32_t> m_uids;
     std::set<uint32_t> m_recent;         // \Recent is per session (RFC 3501 section 2.3.2)
     std::set<uint32_t> m_pendingExpunge; // gone from the store, not yet announced
-    std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
-    bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
+    std::map<uint32_t, store::StoredMessage> m_expungedCopies; // of those, what FETCH may still read
+    std::set<uint32_t> m_pendingFlags; // changed by another session, not yet announced
+    bool m_pendingBye = false;         // the selected mailbox vanished or was renumbered
 
     std::optional<FetchJob> m_fetch;
     std::string m_heldInput; // bytes that came while a FETCH answer was still being made

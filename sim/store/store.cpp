@@ -352,12 +352,12 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
     std::vector<StoredMessage> stayed;
     size_t count = 0;
     for (StoredMessage& m : removed) {
-        const StoreEvent event{
-            StoreEvent::Kind::MessageExpunged, std::string(user), box->name, m.uid, {}, origin};
+        StoreEvent event{StoreEvent::Kind::MessageExpunged, std::string(user), box->name, m.uid, {}, origin};
         if (!persist(event)) {
             stayed.push_back(std::move(m));
             continue;
         }
+        event.message = &m;
         emit(event);
         ++count;
     }

@@ -98,6 +98,9 @@ struct StoreEvent {
     uint32_t uid = 0;
     std::string newName;   // for MailboxRenamed
     int originSession = 0; // the session that caused it (0: delivery or the simulator)
+    // MessageExpunged: the message as it was, valid only while the event is heard (a session that has not
+    // told its client yet may keep a copy, RFC 2180 section 4.1.1).
+    const StoredMessage* message = nullptr;
 };
 
 class Store {
