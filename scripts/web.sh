@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds maillab for the browser into build-web/site/ (index.html, maillab.js, maillab.wasm, maillab.data):
+# the same sim/ and gui/dashboard as the desktop, compiled by Debian's emscripten, with Dear ImGui and OpenSSL
+# built from Debian's own source packages (apt-get source) under build-web/src, never committed.
+#   scripts/web.sh            install what is missing (scripts/deps.sh --web), then build
+#   scripts/web.sh --no-deps  build only (CI, after deps.sh --web)
+# Serve the site with any static web server, e.g. python3 -m http.server -d build-web/site 8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/build-web
+jobs=${MAILLAB_WEB_JOBS:-2}
+
+if [[ "${1:-}" != "--no-deps" ]]; then bash scripts/deps.sh --web; fi
+
+# Debian's emscripten runs its JavaScript tools under the system Node.js, which finds Debian's node-acorn
+# only through NODE_PATH.
+export NODE_PATH=/usr/share/nodejs
+# Debian ships emscripten's system libraries prebuilt in a frozen cache (/usr/share/emscripten/cache): use
+# it as it is, so nothing is compiled or downloaded behind our back.
+unset EM_CACHE
+mkdir -p "$out/src"
+started=$SECONDS
+
+# [SECTION] sources from Debian: the same versions the desktop build links (imgui 1.86, OpenSSL 3.0)
+source_dir() { # package -> its unpacked folder, fetched once
+    local dir
+    dir=$(find "$out/src" -maxdepth 1 -type d -name "$1-[0-9]*" | sort | tail -n 1)
+    if [[ -z "$dir" ]]; then
+        (cd "$out/src" && apt-get source -qq "$1" >/dev/null 2>&1) || {
+            echo "web.sh: apt-get source $1 failed (is there a deb-src entry? scripts/deps.sh --web adds one)" >&2
+            exit 1
+        }
+        dir=$(find "$out/src" -maxdepth 1 -type d -name "$1-[0-9]*" | sort | tail -n 1)
+    fi
+    echo "$dir"
+}
+imgui_dir=$(source_dir imgui)
+openssl_src=$(source_dir openssl)
+
+# [SECTION] OpenSSL for wasm: static libcrypto and libssl, no assembly, threads, engines or sockets
+openssl_out=$out/openssl
+if [[ ! -f "$openssl_out/lib/libssl.a" ]]; then
+    echo "+ OpenSSL $(basename "$openssl_src") for wasm (once; kept in $openssl_out)"
+    t=$SECONDS
+    rm -rf "$out/openssl-build" && mkdir -p "$out/openssl-build"
+    (
+        cd "$out/openssl-build"
+        # linux-generic32: wasm32 is a 32-bit target without OpenSSL assembly. CROSS_COMPILE must be empty or
+        # Configure prefixes emcc with the host triplet.
+        emconfigure "$openssl_src/Configure" linux-generic32 no-asm no-threads no-shared no-dso no-engine \
+            no-afalgeng no-async no-secure-memory no-tests no-ui-console \
+            --prefix="$openssl_out" --openssldir=/etc/ssl CROSS_COMPILE="" -O2 >/dev/null
+        nice -n 10 emmake make -j"$jobs" build_libs >/dev/null
+        emmake make install_dev >/dev/null
+    )
+    echo "  OpenSSL built in $((SECONDS - t)) s"
+fi
+
+# [SECTION] maillab itself (web/CMakeLists.txt)
+echo "+ maillab for the web"
+t=$SECONDS
+emcmake cmake -S web -B "$out/cmake" -DCMAKE_BUILD_TYPE=Release -DIMGUI_DIR="$imgui_dir" \
+    -DOPENSSL_WASM_DIR="$openssl_out" -DMAILLAB_SITE_DIR="$out/site" >/dev/null
+nice -n 10 cmake --build "$out/cmake" -j"$jobs"
+echo "  maillab built in $((SECONDS - t)) s"
+
+site=$out/site
+mkdir -p "$site"
+cp web/index.html "$site/"
+for file in maillab.js maillab.wasm maillab.data; do
+    [[ -f "$site/$file" ]] || { echo "web.sh: $site/$file is missing" >&2; exit 1; }
+done
+echo "web.sh: site in $site ($(du -sh "$site" | cut -f1); wasm + data $(
+    du -cb "$site/maillab.wasm" "$site/maillab.data" | tail -n 1 | awk '{printf "%.1f MB", $1 / 1e6}'
+)), built in $((SECONDS - started)) s"
