@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-out=$root/build-web
+out=${MAILLAB_WEB_OUT:-$root/build-web} # another folder: a clean build beside the usual one
 jobs=${MAILLAB_WEB_JOBS:-2}
 
 if [[ "${1:-}" != "--no-deps" ]]; then bash scripts/deps.sh --web; fi

@@ -114,6 +114,7 @@ struct Page {
     std::string rememberedLesson;
     int rememberedStep = -1;
     long frames = 0;
+    double awakeUntil = 0, lastDrawn = 0;
 };
 
 Page* g_page = nullptr; // the page lives as long as the tab: Emscripten never returns from main
@@ -248,17 +249,41 @@ void applyTouch(Touch& touch)
     touch.wheel = ImVec2(0, 0);
 }
 
+// Like the desktop's glfwWaitEventsTimeout: a page nobody touches and no lesson plays in draws a few frames a
+// second, not sixty, so a classroom of laptops on battery does not spin to show a still picture.
+constexpr double kAwakeSeconds = 1.0;      // full speed this long after the last input
+constexpr double kIdleFrameSeconds = 0.25; // and then a frame this often (clocks, hover that follows)
+
+void wake()
+{
+    if (g_page) g_page->awakeUntil = glfwGetTime() + kAwakeSeconds;
+}
+
+// Input wakes the page. ImGui's backend keeps these and calls them from its own (it chains what was there).
+void watchInput(GLFWwindow* window)
+{
+    glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { wake(); });
+    glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { wake(); });
+    glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { wake(); });
+    glfwSetKeyCallback(window, [](GLFWwindow*, int, int, int, int) { wake(); });
+    glfwSetCharCallback(window, [](GLFWwindow*, unsigned) { wake(); });
+}
+
 void frame()
 {
     Page& page = *g_page;
+    double now = glfwGetTime();
+    bool busy = page.frames < 2 || now < page.awakeUntil || page.dashboard->player().running();
+    if (!busy && now - page.lastDrawn < kIdleFrameSeconds) return;
+    page.lastDrawn = now;
     // The canvas fills the page; follow the browser window (and a phone turned sideways).
     int width = maillab_page_width(), height = maillab_page_height();
     if (width != page.width || height != page.height) {
         page.width = width;
         page.height = height;
         glfwSetWindowSize(page.window, width, height);
+        wake();
     }
-    double now = glfwGetTime();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     applyTouch(page.touch);
@@ -358,28 +383,33 @@ EMSCRIPTEN_KEEPALIVE void maillab_save_settings()
 
 EMSCRIPTEN_KEEPALIVE int maillab_step()
 {
+    maillab::web::wake();
     return g_page->dashboard->player().step() ? 1 : 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void maillab_back()
 {
+    maillab::web::wake();
     g_page->dashboard->player().back();
 }
 
 EMSCRIPTEN_KEEPALIVE void maillab_go_to(int step)
 {
+    maillab::web::wake();
     g_page->dashboard->player().replayTo(step);
 }
 
 // A lesson by name (see findLesson); 0 when there is no such lesson or it does not load.
 EMSCRIPTEN_KEEPALIVE int maillab_load(const char* name)
 {
+    maillab::web::wake();
     std::filesystem::path file = maillab::web::findLesson(name);
     return !file.empty() && g_page->dashboard->player().load(file) ? 1 : 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void maillab_set_layout(const char* layout)
 {
+    maillab::web::wake();
     maillab::web::applyLayout(*g_page->dashboard, layout);
 }
 
@@ -396,6 +426,7 @@ EMSCRIPTEN_KEEPALIVE int maillab_export(const char* format)
 // notches, 3 a real mouse moved (GLFW's cursor is right again).
 EMSCRIPTEN_KEEPALIVE void maillab_touch(int kind, float x, float y)
 {
+    maillab::web::wake();
     maillab::web::Touch& touch = g_page->touch;
     if (kind == 3) {
         touch.active = false;
@@ -440,6 +471,7 @@ int main(int argc, char** argv)
     glfwMakeContextCurrent(page->window);
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
+    web::watchInput(page->window); // before the backend, which chains these
     ImGui_ImplGlfw_InitForOpenGL(page->window, true);
     ImGui_ImplOpenGL3_Init("#version 300 es");
     ImGui::GetIO().IniFilename = nullptr; // settings go to localStorage (saveSettings)

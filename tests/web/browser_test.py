@@ -89,6 +89,12 @@ def main():
         shot = browser.screenshot(os.path.join(out, "pop3-delete-mode.png"))
         colours = cdp.distinct_colours(shot)
         check(len(colours) > 20, "the screenshot at 1366x768 is not blank", f"{len(colours)} colours")
+        # The middle of the page is the wire transcript, following its newest line: a finger dragged down
+        # over it shows older lines.
+        browser.drag(683, 250, 300)
+        browser.frames(4)
+        scrolled = browser.screenshot(os.path.join(out, "pop3-delete-mode-scrolled.png"))
+        check(scrolled != shot and state(browser)["step"] == s["step"], "a drag scrolls the transcript")
 
         # [SECTION] downloads
         check(browser.evaluate("window.maillab.exportFile('txt')"), "Download > Transcript starts a download")
