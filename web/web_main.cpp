@@ -82,6 +82,13 @@ EM_JS(void, maillab_download, (const char* name, const char* data, size_t size, 
 
 EM_JS(int, maillab_page_width, (), { return window.innerWidth; });
 EM_JS(int, maillab_page_height, (), { return window.innerHeight; });
+EM_JS(double, maillab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
+
+// The canvas's own pixels, behind its size on the page (which CSS keeps at the whole window).
+EM_JS(void, maillab_set_canvas_pixels, (int width, int height), {
+    Module.canvas.width = width;
+    Module.canvas.height = height;
+});
 
 // The first frame is drawn: the page is interactive (tests and bench/web_load.sh wait for this).
 EM_JS(void, maillab_mark_ready, (), {
@@ -110,6 +117,10 @@ struct Page {
     double last = 0;
     int width = 0, height = 0;
     Touch touch;
+    // Device pixels per CSS pixel (2 on most laptops sold today, 1.25 to 3 elsewhere). ImGui lays out in CSS
+    // pixels and draws into a canvas that many times larger, with fonts rasterised at that size: crisp text
+    // where Emscripten's GLFW (3.1.6, no high-DPI support) would give a blurry, upscaled picture.
+    float scale = 1.0f;
     std::pair<gui::Theme, bool> settingsShown{gui::Theme::Dark, false};
     std::string rememberedLesson;
     int rememberedStep = -1;
@@ -232,6 +243,26 @@ void drawDownloadMenu(Page& page)
 
 // [SECTION] the frame
 
+// High-DPI: GLFW reports the mouse in canvas pixels and a framebuffer the size of the window; ImGui wants CSS
+// pixels and the real framebuffer scale.
+void applyScale(const Page& page)
+{
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplayFramebufferScale = ImVec2(page.scale, page.scale);
+    if (io.MousePos.x != -FLT_MAX)
+        io.MousePos = ImVec2(io.MousePos.x / page.scale, io.MousePos.y / page.scale);
+}
+
+// Fonts rasterised at the device's pixel size, drawn at 1/scale: the panels still measure the sizes they
+// asked for. Before the atlas is built (the first frame builds it).
+void scaleFonts(float scale)
+{
+    ImGuiIO& io = ImGui::GetIO();
+    for (ImFontConfig& config : io.Fonts->ConfigData)
+        config.SizePixels *= scale;
+    io.FontGlobalScale = 1.0f / scale;
+}
+
 void applyTouch(Touch& touch)
 {
     if (!touch.active) return;
@@ -282,10 +313,13 @@ void frame()
         page.width = width;
         page.height = height;
         glfwSetWindowSize(page.window, width, height);
+        maillab_set_canvas_pixels(static_cast<int>(width * page.scale),
+                                  static_cast<int>(height * page.scale));
         wake();
     }
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    applyScale(page);
     applyTouch(page.touch);
     ImGui::NewFrame();
     page.dashboard->frame(now - page.last);
@@ -293,9 +327,7 @@ void frame()
     ImGui::Render();
     page.last = now;
 
-    int fbWidth = 0, fbHeight = 0;
-    glfwGetFramebufferSize(page.window, &fbWidth, &fbHeight);
-    glViewport(0, 0, fbWidth, fbHeight);
+    glViewport(0, 0, static_cast<int>(page.width * page.scale), static_cast<int>(page.height * page.scale));
     ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(background.x * 0.8f, background.y * 0.8f, background.z * 0.8f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
@@ -464,10 +496,14 @@ int main(int argc, char** argv)
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
     auto* page = new web::Page;
     web::g_page = page;
+    // Up to 3: beyond, the font atlas grows past what small GPUs take, for no visible gain.
+    page->scale = static_cast<float>(std::clamp(maillab_pixel_ratio(), 1.0, 3.0));
     page->width = maillab_page_width();
     page->height = maillab_page_height();
     page->window = glfwCreateWindow(page->width, page->height, "maillab", nullptr, nullptr);
     if (!page->window) return 1;
+    maillab_set_canvas_pixels(static_cast<int>(page->width * page->scale),
+                              static_cast<int>(page->height * page->scale));
     glfwMakeContextCurrent(page->window);
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -489,6 +525,7 @@ int main(int argc, char** argv)
     if (!layout.empty()) web::applyLayout(dashboard, layout);
     if (step > 0) dashboard.player().replayTo(step);
     dashboard.loadFonts();
+    web::scaleFonts(page->scale);
 
     page->settingsShown = {dashboard.theme(), dashboard.presenter()};
     page->last = glfwGetTime();

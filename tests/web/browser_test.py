@@ -134,6 +134,16 @@ def main():
         browser.frames(3)
         check(not state(browser)["presenter"], "any other layout is the normal view")
 
+        # [SECTION] a high-DPI screen: twice the pixels, the same layout, clicks still land
+        browser.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=2,
+                     mobile=False)
+        browser.open(url + "index.html?lesson=pop3-delete-mode&step=1")
+        pixels = browser.evaluate("document.getElementById('canvas').width")
+        check(pixels == 2 * 1366, "at devicePixelRatio 2 the canvas has twice the pixels", pixels)
+        check(press(browser, "Step") and state(browser)["step"] == 2, "a click on Step lands at ratio 2",
+              state(browser)["step"])
+        browser.screenshot(os.path.join(out, "pop3-delete-mode-hidpi.png"))
+
         errors = [line for line in browser.console if "exception" in line or "Aborted" in line]
         check(not errors, "no exceptions in the page", errors[:3])
 
