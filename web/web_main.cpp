@@ -80,6 +80,14 @@ EM_JS(void, maillab_download, (const char* name, const char* data, size_t size, 
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 });
 
+// Copy: Emscripten's GLFW has no clipboard (its glfwSetClipboardString does nothing). The system clipboard is
+// written where the browser allows it (a secure context: https or localhost); paste arrives as a paste event
+// (index.html), which the browser fires before ImGui's next frame sees Ctrl+V.
+EM_JS(void, maillab_clipboard_write, (const char* text), {
+    const value = UTF8ToString(text);
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(value).catch(() => {});
+});
+
 EM_JS(int, maillab_page_width, (), { return window.innerWidth; });
 EM_JS(int, maillab_page_height, (), { return window.innerHeight; });
 EM_JS(double, maillab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
@@ -122,6 +130,7 @@ struct Page {
     // where Emscripten's GLFW (3.1.6, no high-DPI support) would give a blurry, upscaled picture.
     float scale = 1.0f;
     std::pair<gui::Theme, bool> settingsShown{gui::Theme::Dark, false};
+    std::string clipboard; // what was last copied here or pasted into the page
     std::string rememberedLesson;
     int rememberedStep = -1;
     long frames = 0;
@@ -261,6 +270,19 @@ void scaleFonts(float scale)
     for (ImFontConfig& config : io.Fonts->ConfigData)
         config.SizePixels *= scale;
     io.FontGlobalScale = 1.0f / scale;
+}
+
+void useClipboard(Page& page)
+{
+    ImGuiIO& io = ImGui::GetIO();
+    io.ClipboardUserData = &page;
+    io.SetClipboardTextFn = [](void* user, const char* text) {
+        static_cast<Page*>(user)->clipboard = text;
+        maillab_clipboard_write(text);
+    };
+    io.GetClipboardTextFn = [](void* user) -> const char* {
+        return static_cast<Page*>(user)->clipboard.c_str();
+    };
 }
 
 void applyTouch(Touch& touch)
@@ -407,6 +429,13 @@ EMSCRIPTEN_KEEPALIVE const char* maillab_widget(const char* name)
     return json.c_str();
 }
 
+// Text the user pasted into the page (Ctrl+V): ImGui reads it as the clipboard in the next frame.
+EMSCRIPTEN_KEEPALIVE void maillab_paste(const char* text)
+{
+    g_page->clipboard = text;
+    maillab::web::wake();
+}
+
 // The page is hidden or closing: write the settings now, not in a few seconds.
 EMSCRIPTEN_KEEPALIVE void maillab_save_settings()
 {
@@ -510,6 +539,7 @@ int main(int argc, char** argv)
     web::watchInput(page->window); // before the backend, which chains these
     ImGui_ImplGlfw_InitForOpenGL(page->window, true);
     ImGui_ImplOpenGL3_Init("#version 300 es");
+    web::useClipboard(*page);             // after the backend, which installs GLFW's clipboard
     ImGui::GetIO().IniFilename = nullptr; // settings go to localStorage (saveSettings)
 
     gui::DashboardOptions options;
