@@ -214,7 +214,8 @@ std::string exportBytes(exporter::Format format, const scenario::Simulation& sim
     case exporter::Format::Json: return exporter::exportJson(simulation);
     case exporter::Format::Pcap: return exporter::exportPcap(simulation);
     case exporter::Format::KeyLog: return exporter::exportKeyLog(simulation);
-    case exporter::Format::Bundle: break; // a folder: the page offers its files one by one
+    // A folder, which one download cannot be: its files are kDownloads' rows.
+    case exporter::Format::Bundle: break;
     }
     return {};
 }
