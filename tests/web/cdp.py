@@ -73,7 +73,8 @@ class Browser:
         def pipe_fds():
             # Chromium reads commands from fd 3 and writes replies to fd 4. Through fds above both first, so
             # that neither dup2 closes the other's source.
-            high_r, high_w = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            high_r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
+            high_w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
 
@@ -91,6 +92,13 @@ class Browser:
         self.events = []
         self.session = None
         self.console = []
+        try:
+            self._attach(width, height, touch)
+        except BaseException:
+            self.close()  # no Chromium left behind by a start that failed
+            raise
+
+    def _attach(self, width, height, touch):
         targets = self.call("Target.getTargets")["targetInfos"]
         page = next(t for t in targets if t["type"] == "page")
         self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True,
