@@ -88,6 +88,12 @@ EM_JS(void, maillab_clipboard_write, (const char* text), {
     if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(value).catch(() => {});
 });
 
+// A touch screen without a keyboard: when ImGui wants text (the console, a search field), the page offers a
+// button that opens the on-screen keyboard (index.html; only a tap may focus a text field on phones).
+EM_JS(void, maillab_offer_keyboard, (int offer), {
+    if (typeof window.maillabOfferKeyboard === "function") window.maillabOfferKeyboard(offer !== 0);
+});
+
 EM_JS(int, maillab_page_width, (), { return window.innerWidth; });
 EM_JS(int, maillab_page_height, (), { return window.innerHeight; });
 EM_JS(double, maillab_pixel_ratio, (), { return window.devicePixelRatio || 1; });
@@ -117,6 +123,11 @@ struct Touch {
     ImVec2 pos;
     int tapPhase = 0; // 1: press this frame, 2: release this frame
     ImVec2 wheel;
+    // The on-screen keyboard: a key (GLFW's number) pressed for one frame and released in the next, since
+    // ImGui 1.86 samples which keys are down once a frame.
+    int key = -1;
+    bool keyDown = false;
+    bool keyboardOffered = false;
 };
 
 struct Page {
@@ -286,6 +297,21 @@ void useClipboard(Page& page)
     };
 }
 
+void applyKeys(Page& page)
+{
+    Touch& touch = page.touch;
+    if (touch.key >= 0) {
+        ImGui_ImplGlfw_KeyCallback(page.window, touch.key, 0, touch.keyDown ? GLFW_RELEASE : GLFW_PRESS, 0);
+        if (touch.keyDown) touch.key = -1;
+        touch.keyDown = !touch.keyDown;
+    }
+    bool offer = touch.active && ImGui::GetIO().WantTextInput;
+    if (offer != touch.keyboardOffered) {
+        touch.keyboardOffered = offer;
+        maillab_offer_keyboard(offer);
+    }
+}
+
 void applyTouch(Touch& touch)
 {
     if (!touch.active) return;
@@ -344,6 +370,7 @@ void frame()
     ImGui_ImplGlfw_NewFrame();
     applyScale(page);
     applyTouch(page.touch);
+    applyKeys(page);
     ImGui::NewFrame();
     page.dashboard->frame(now - page.last);
     drawDownloadMenu(page);
@@ -482,6 +509,18 @@ EMSCRIPTEN_KEEPALIVE int maillab_export(const char* format)
     for (const auto& what : maillab::web::kDownloads)
         if (wanted && what.format == *wanted) return maillab::web::download(*g_page, what) ? 1 : 0;
     return 0;
+}
+
+// From the on-screen keyboard (index.html): text typed, or a key (1 Backspace, 2 Enter, 3 Tab, 4 Escape).
+EMSCRIPTEN_KEEPALIVE void maillab_type(const char* text, int key)
+{
+    maillab::web::wake();
+    if (text && *text) ImGui::GetIO().AddInputCharactersUTF8(text);
+    static constexpr int kKeys[] = {-1, GLFW_KEY_BACKSPACE, GLFW_KEY_ENTER, GLFW_KEY_TAB, GLFW_KEY_ESCAPE};
+    if (key > 0 && key < 5) {
+        g_page->touch.key = kKeys[key];
+        g_page->touch.keyDown = false;
+    }
 }
 
 // From the page's touch handlers: kind 0 a finger at (x, y), 1 a tap there, 2 a scroll by (x, y) wheel

@@ -70,6 +70,26 @@ def main():
         browser.drag(where["x"], where["y"] + 200, -150)
         browser.frames(4)
         check(state(browser)["step"] == 2, "a drag scrolls and does not click", state(browser)["step"])
+        # The on-screen keyboard: a tap in a text field offers it, typing and Enter reach ImGui once each.
+        check(press(browser, "Breakpoint input", touch=True), "a tap in the breakpoint field")
+        offered = browser.evaluate("document.getElementById('keyboard-button').classList.contains('shown')")
+        check(offered, "a text field on a touch screen offers the keyboard")
+        button = browser.evaluate("(() => { const r = document.getElementById('keyboard-button')"
+                                  ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        browser.tap(*button)
+        browser.frames(2)
+        browser.call("Input.insertText", text="NOOPX")
+        browser.frames(3)
+        for kind in ("rawKeyDown", "keyUp"):
+            browser.call("Input.dispatchKeyEvent", type=kind, key="Backspace", code="Backspace",
+                         windowsVirtualKeyCode=8)
+        browser.frames(3)
+        for kind in ("rawKeyDown", "keyUp"):
+            browser.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13)
+        browser.frames(4)
+        added = browser.evaluate("window.maillab.widget('Toggle NOOP')")
+        check(added is not None, "typed on the on-screen keyboard: a NOOP breakpoint (Backspace, Enter)")
+
         for _ in range(3):
             browser.evaluate("window.maillab.step()")
         browser.evaluate("window.maillab.back()")
@@ -143,6 +163,9 @@ def main():
         check(press(browser, "Step") and state(browser)["step"] == 2, "a click on Step lands at ratio 2",
               state(browser)["step"])
         browser.screenshot(os.path.join(out, "pop3-delete-mode-hidpi.png"))
+
+        check(browser.evaluate("window.maillab.load('imap-two')") and state(browser)["lesson"] == "imap-two-devices",
+              "the hook loads a lesson by a prefix of its name", state(browser)["lesson"])
 
         errors = [line for line in browser.console if "exception" in line or "Aborted" in line]
         check(not errors, "no exceptions in the page", errors[:3])
