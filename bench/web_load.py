@@ -13,6 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ beside cdp.py in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "web"))
 import cdp  # noqa: E402
 
