@@ -39,26 +39,34 @@ imgui_dir=$(source_dir imgui)
 openssl_src=$(source_dir openssl)
 
 # [SECTION] OpenSSL for wasm: static libcrypto and libssl, no assembly, threads, engines or sockets
+# linux-generic32: wasm32 is a 32-bit target without OpenSSL assembly. The simulator's TLS is TLS 1.2/1.3 with a
+# P-256 certificate it makes itself (sim/tls); the ciphers, formats and protocols it never uses are left out,
+# for a smaller page and a shorter build.
+openssl_options=(linux-generic32 no-asm no-threads no-shared no-dso no-engine no-afalgeng no-async
+    no-secure-memory no-tests no-ui-console no-legacy no-comp no-dtls no-ssl3 no-srp no-srtp no-cms no-ts no-ocsp
+    no-ct no-gost no-ec2m no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-seed no-whirlpool no-camellia no-aria no-sm2
+    no-sm3 no-sm4 no-bf no-cast no-des no-dsa no-scrypt no-siphash no-weak-ssl-ciphers -O2)
 openssl_out=$out/openssl
-if [[ ! -f "$openssl_out/lib/libssl.a" ]]; then
+# Built once and kept; built again when the source or these options change.
+openssl_stamp="$(basename "$openssl_src") ${openssl_options[*]}"
+if [[ ! -f "$openssl_out/lib/libssl.a" || "$(cat "$openssl_out/options" 2>/dev/null)" != "$openssl_stamp" ]]; then
     echo "+ OpenSSL $(basename "$openssl_src") for wasm (once; kept in $openssl_out)"
     t=$SECONDS
-    rm -rf "$out/openssl-build" && mkdir -p "$out/openssl-build"
-    (
+    rm -rf "$out/openssl-build" "$openssl_out" && mkdir -p "$out/openssl-build"
+    log=$out/openssl-build.log
+    if ! (
         cd "$out/openssl-build"
-        # linux-generic32: wasm32 is a 32-bit target without OpenSSL assembly. CROSS_COMPILE must be empty or
-        # Configure prefixes emcc with the host triplet. The simulator's TLS is TLS 1.2/1.3 with a P-256
-        # certificate it makes itself (sim/tls); the ciphers, formats and protocols below it never uses are left
-        # out, for a smaller page and a shorter build.
-        emconfigure "$openssl_src/Configure" linux-generic32 no-asm no-threads no-shared no-dso no-engine \
-            no-afalgeng no-async no-secure-memory no-tests no-ui-console \
-            no-legacy no-comp no-dtls no-ssl3 no-srp no-srtp no-cms no-ts no-ocsp no-ct no-gost no-ec2m \
-            no-idea no-mdc2 no-rc2 no-rc4 no-rc5 no-seed no-whirlpool no-camellia no-aria no-sm2 no-sm3 no-sm4 \
-            no-bf no-cast no-des no-dsa no-scrypt no-siphash no-weak-ssl-ciphers \
-            --prefix="$openssl_out" --openssldir=/etc/ssl CROSS_COMPILE="" -O2 >/dev/null
-        nice -n 10 emmake make -j"$jobs" build_libs >/dev/null
-        emmake make install_dev >/dev/null
-    )
+        # CROSS_COMPILE must be empty, or Configure prefixes emcc with the host's triplet.
+        emconfigure "$openssl_src/Configure" "${openssl_options[@]}" --prefix="$openssl_out" \
+            --openssldir=/etc/ssl CROSS_COMPILE=""
+        nice -n 10 emmake make -j"$jobs" build_libs
+        emmake make install_dev
+    ) >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "web.sh: OpenSSL did not build for wasm (the whole log: $log)" >&2
+        exit 1
+    fi
+    echo "$openssl_stamp" >"$openssl_out/options"
     echo "  OpenSSL built in $((SECONDS - t)) s"
 fi
 
