@@ -241,9 +241,7 @@ void Dashboard::refreshContext()
     if (m_liveMode) {
         c.transcript = m_live.transcript();
         c.store = m_live.store();
-        if (net::Server* server = m_live.server())
-            for (const auto& s : server->sessions())
-                c.sessions.push_back({s.id, s.peer, s.protocol, s.session});
+        c.sessions = m_live.sessions();
         return;
     }
     c.player = &m_player;

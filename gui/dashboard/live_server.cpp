@@ -5,6 +5,11 @@
 
 namespace maillab::gui {
 
+void LiveServer::ServerDelete::operator()(net::Server* server) const
+{
+    delete server;
+}
+
 LiveServer::LiveServer() = default;
 LiveServer::~LiveServer()
 {
@@ -21,7 +26,7 @@ bool LiveServer::start(uint16_t pop3Port, uint16_t imapPort, std::string& error)
     net::ServerOptions options;
     options.pop3Port = pop3Port;
     options.imapPort = imapPort;
-    m_ownServer = std::make_unique<net::Server>(*m_ownStore, m_clock, *m_ownTranscript, options);
+    m_ownServer.reset(new net::Server(*m_ownStore, m_clock, *m_ownTranscript, options));
     if (!m_ownServer->start(error)) {
         m_ownServer.reset();
         return false;
@@ -51,6 +56,15 @@ void LiveServer::stop()
 void LiveServer::poll()
 {
     if (m_server) m_server->poll(0);
+}
+
+std::vector<SessionView> LiveServer::sessions() const
+{
+    std::vector<SessionView> views;
+    if (m_server)
+        for (const auto& s : m_server->sessions())
+            views.push_back({s.id, s.peer, s.protocol, s.session});
+    return views;
 }
 
 } // namespace maillab::gui

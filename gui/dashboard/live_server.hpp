@@ -3,6 +3,7 @@
 
 #include "net/server.hpp"
 #include "net/system_clock.hpp"
+#include "panel.hpp"
 #include "store/store.hpp"
 #include "wire/transcript.hpp"
 
@@ -25,6 +26,8 @@ public:
     bool running() const { return m_store != nullptr; }
     // Serves whatever arrived, without waiting (called once a frame).
     void poll();
+    // The open connections' server sides (none without a server).
+    std::vector<SessionView> sessions() const;
 
     store::Store* store() { return m_store; }
     const wire::Transcript* transcript() const { return m_transcript; }
@@ -35,7 +38,12 @@ private:
     net::SystemClock m_clock;
     std::unique_ptr<store::Store> m_ownStore;
     std::unique_ptr<wire::Transcript> m_ownTranscript;
-    std::unique_ptr<net::Server> m_ownServer;
+    // Deleted by a function in live_server.cpp, so that only that file needs net::Server's code: the web
+    // build, which has no sockets, links web/live_server_web.cpp instead and no part of sim/net.
+    struct ServerDelete {
+        void operator()(net::Server* server) const;
+    };
+    std::unique_ptr<net::Server, ServerDelete> m_ownServer;
     store::Store* m_store = nullptr;
     wire::Transcript* m_transcript = nullptr;
     net::Server* m_server = nullptr;
