@@ -1,10 +1,8 @@
 #include "scenario/simulation.hpp"
 
 #include "imap/imap_client.hpp"
-#include "imap/imap_session.hpp"
 #include "mail/date.hpp"
 #include "pop3/pop3_client.hpp"
-#include "pop3/pop3_session.hpp"
 #include "store/demo_mail.hpp"
 #include "util/paths.hpp"
 #include "util/text.hpp"
@@ -12,13 +10,6 @@
 #include <stdexcept>
 
 namespace maillab::scenario {
-
-std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
-                                                       const wire::Clock& clock, int sessionId)
-{
-    if (protocol == wire::Protocol::Pop3) return std::make_unique<pop3::Pop3Session>(store, clock, sessionId);
-    return std::make_unique<imap::ImapSession>(store, clock, sessionId);
-}
 
 uint16_t serverPortFor(wire::Protocol protocol, wire::Security security)
 {
@@ -31,17 +22,10 @@ std::unique_ptr<wire::ServerSession> Simulation::makeSession(const Device& devic
 {
     // The lesson's server options. A session on an implicit-TLS port learns of TLS when the handshake is
     // done.
-    const ServerSpec& server = m_scenario.server;
-    if (device.spec.protocol == wire::Protocol::Pop3) {
-        pop3::SessionOptions options;
-        options.tlsAvailable = server.tlsAvailable;
-        options.loginRequiresTls = server.loginRequiresTls;
-        return std::make_unique<pop3::Pop3Session>(*m_store, m_clock, device.sessionId, options);
-    }
-    imap::SessionOptions options;
-    options.tlsAvailable = server.tlsAvailable;
-    options.loginRequiresTls = server.loginRequiresTls;
-    return std::make_unique<imap::ImapSession>(*m_store, m_clock, device.sessionId, options);
+    ServerSessionOptions options;
+    options.tlsAvailable = m_scenario.server.tlsAvailable;
+    options.loginRequiresTls = m_scenario.server.loginRequiresTls;
+    return makeServerSession(device.spec.protocol, *m_store, m_clock, device.sessionId, options);
 }
 
 namespace {

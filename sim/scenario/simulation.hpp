@@ -3,6 +3,7 @@
 
 #include "scenario/checkpoint.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/session_factory.hpp"
 #include "store/device_store.hpp"
 #include "store/store.hpp"
 #include "tls/tls_endpoint.hpp"
@@ -25,10 +26,6 @@ constexpr uint16_t kPop3sPort = 995;
 constexpr uint16_t kImapsPort = 993;
 // The port a device connects to for its protocol and security.
 uint16_t serverPortFor(wire::Protocol protocol, wire::Security security);
-
-// Makes the server side of a new connection; the network adapter and the simulator share it.
-std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
-                                                       const wire::Clock& clock, int sessionId);
 
 // A connection's TLS: both ends in-process, records passed through the link for real. Each flight of the
 // handshake is a simulation step of its own; application data is encrypted by one end and decrypted by the
