@@ -50,15 +50,16 @@ std::unique_ptr<wire::ClientEngine> makeClient(const DeviceSpec& spec, store::De
     return std::make_unique<imap::ImapClient>(local, clock, options);
 }
 
-imap::ClientAction imapAction(const Action& action)
+// A lesson's device action in the words every mail program reads.
+wire::UserAction userAction(const Action& action)
 {
-    using Kind = imap::ClientAction::Kind;
-    imap::ClientAction out;
+    using Kind = wire::UserAction::Kind;
+    wire::UserAction out;
     switch (action.kind) {
     case ActionKind::CheckMail: out.kind = Kind::CheckMail; break;
     case ActionKind::Raw: out.kind = Kind::Raw; break;
-    case ActionKind::Quit: out.kind = Kind::Logout; break;
-    case ActionKind::OpenFolder: out.kind = Kind::SelectFolder; break;
+    case ActionKind::Quit: out.kind = Kind::Quit; break;
+    case ActionKind::OpenFolder: out.kind = Kind::OpenFolder; break;
     case ActionKind::OpenMessage: out.kind = Kind::OpenMessage; break;
     case ActionKind::Flag: out.kind = Kind::Flag; break;
     case ActionKind::Unflag: out.kind = Kind::Unflag; break;
@@ -233,24 +234,13 @@ void Simulation::finishAction(size_t index)
 void Simulation::startAction(const Action& action)
 {
     Device* device = action.device.empty() ? nullptr : this->device(action.device);
-    auto* pop3Client = device ? dynamic_cast<pop3::Pop3Client*>(device->client.get()) : nullptr;
-    auto* imapClient = device ? dynamic_cast<imap::ImapClient*>(device->client.get()) : nullptr;
     if (isImapOnly(action.kind) || action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
         action.kind == ActionKind::Quit) {
         if (!device || !device->client) {
             note("device " + action.device + " cannot act: it has no mail program for its protocol");
             return;
         }
-        if (pop3Client) {
-            if (action.kind == ActionKind::CheckMail)
-                pop3Client->checkMail();
-            else if (action.kind == ActionKind::Raw)
-                pop3Client->sendRaw(action.line);
-            else
-                pop3Client->quit();
-        } else if (imapClient) {
-            imapClient->start(imapAction(action));
-        }
+        device->client->perform(userAction(action));
         if (device->client->busy()) {
             m_activeDevice = device;
             m_activeAction = &action;
