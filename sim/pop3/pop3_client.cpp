@@ -147,8 +147,7 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
         co_await downloadAndDelete();
     else
         co_await downloadNew();
-    // Only QUIT's UPDATE state removes what DELE marked (RFC 1939 section 6); its answer changes nothing
-    // here.
+    // Only QUIT's UPDATE state removes what DELE marked (RFC 1939 section 6); its answer changes nothing.
     co_await tryExchange("QUIT\r\n", frameSingleLine);
     co_await close();
     setStatus("downloaded " + std::to_string(m_lastCheck.messagesDownloaded) + ", deleted on server " +

@@ -3,6 +3,7 @@
 #include "imap/imap_client.hpp"
 #include "mail/date.hpp"
 #include "pop3/pop3_client.hpp"
+#include "scenario/delivery.hpp"
 #include "store/demo_mail.hpp"
 #include "util/paths.hpp"
 #include "util/text.hpp"
@@ -323,21 +324,11 @@ void Simulation::note(const std::string& text, const std::string& device)
 
 std::string Simulation::composeMessage(const Action& action)
 {
-    if (!action.messageFile.empty()) {
-        std::string error;
-        std::string bytes = store::readMessageFile(m_mailDir / action.messageFile, error);
-        if (!error.empty()) note("delivery failed: " + error);
-        return bytes;
-    }
-    ++m_composed;
-    mail::DateTime now{m_clock.nowSeconds(), 0};
-    std::string text = "Date: " + mail::formatRfc5322Date(now) + "\r\n" + "From: " + action.from + "\r\n" +
-                       "To: " + action.to + "@maillab.example\r\n" + "Subject: " + action.subject + "\r\n" +
-                       "Message-ID: <sim." + std::to_string(m_composed) + "." +
-                       std::to_string(now.epochSeconds) + "@maillab.example>\r\n" + "MIME-Version: 1.0\r\n" +
-                       "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + util::toCrlf(action.body);
-    if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
-    return text;
+    std::string error;
+    const int serial = action.messageFile.empty() ? ++m_composed : 0;
+    std::string bytes = deliveredMessage(action, m_mailDir, m_clock.nowSeconds(), serial, error);
+    if (!error.empty()) note("delivery failed: " + error);
+    return bytes;
 }
 
 } // namespace maillab::scenario
