@@ -92,7 +92,7 @@ void Pop3Client::perform(const wire::UserAction& action)
     case Kind::CheckMail: checkMail(); return;
     case Kind::Raw: sendRaw(action.line); return;
     case Kind::Quit: quit(); return;
-    default: setStatus("POP3 cannot do that: folders, flags and search on the server need IMAP"); return;
+    default: decline("POP3 cannot do that: folders, flags and search on the server need IMAP"); return;
     }
 }
 

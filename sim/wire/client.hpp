@@ -143,6 +143,12 @@ public:
 
 protected:
     void startTask(Task task);
+    // The action is not one this program can do: nothing starts, and the status says why.
+    void decline(std::string why)
+    {
+        m_status = std::move(why);
+        m_stoppedForSecurity = false;
+    }
     void setStatus(std::string status) { m_status = std::move(status); }
     void stopForSecurity(std::string status)
     {
