@@ -416,25 +416,25 @@ int runConnect(const Args& args)
             {*o.get("--user"), *o.get("--password"), true,
              security == wire::Security::StartTls ? wire::Security::StartTls : wire::Security::Plain});
         client.reset(c);
-        actions.push_back([c] { c->start({}); });
+        actions.push_back([c] { c->perform({}); });
         if (auto n = o.get("--open"))
             actions.push_back([c, n = util::parseNumber(*n).value_or(1)] {
                 imap::ClientAction a;
                 a.kind = imap::ClientAction::Kind::OpenMessage;
                 a.message = static_cast<uint32_t>(n);
-                c->start(a);
+                c->perform(a);
             });
         if (auto text = o.get("--search"))
             actions.push_back([c, text = *text] {
                 imap::ClientAction a;
                 a.kind = imap::ClientAction::Kind::Search;
                 a.query = text;
-                c->start(a);
+                c->perform(a);
             });
         actions.push_back([c] {
             imap::ClientAction a;
-            a.kind = imap::ClientAction::Kind::Logout;
-            c->start(a);
+            a.kind = imap::ClientAction::Kind::Quit;
+            c->perform(a);
         });
     } else {
         pop3::ClientOptions options;

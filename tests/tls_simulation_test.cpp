@@ -735,7 +735,7 @@ TEST(TlsClients, ImapWithStartTlsRequiredStopsWhenStartTlsIsNotOfferedOrRefused_
     const std::string greeting = "* OK [CAPABILITY IMAP4rev1] ready\r\n";
     {
         imap::ImapClient client(local, clock, options);
-        client.start({});
+        client.perform({});
         const auto did = drive(
             client, greeting,
             [](const std::string& line) -> std::string {
@@ -750,7 +750,7 @@ TEST(TlsClients, ImapWithStartTlsRequiredStopsWhenStartTlsIsNotOfferedOrRefused_
     }
     {
         imap::ImapClient client(local, clock, options);
-        client.start({});
+        client.perform({});
         const auto did = drive(
             client, greeting,
             [](const std::string& line) -> std::string {
@@ -770,7 +770,7 @@ TEST(TlsClients, ImapWithStartTlsRequiredStopsWhenStartTlsIsNotOfferedOrRefused_
         // After TLS the capabilities are asked again and the old ones forgotten: LOGINDISABLED before TLS
         // must not stop the login after it.
         imap::ImapClient client(local, clock, options);
-        client.start({});
+        client.perform({});
         int asked = 0;
         const auto did = drive(
             client, greeting,
@@ -800,7 +800,7 @@ TEST(TlsClients, ImapNeverSendsLoginWhenTheServerSaysLoginDisabled_Rfc3501_6_2_3
     options.user = "alice";
     options.password = "wonderland";
     imap::ImapClient client(local, clock, options);
-    client.start({});
+    client.perform({});
     const auto did = drive(
         client, "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n",
         [](const std::string& line) { return line.substr(0, line.find(' ')) + " OK done\r\n"; }, true);

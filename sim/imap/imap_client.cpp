@@ -62,9 +62,9 @@ ImapClient::ImapClient(store::DeviceStore& local, const wire::Clock& clock, Clie
 {
 }
 
-void ImapClient::start(ClientAction action)
+void ImapClient::perform(const ClientAction& action)
 {
-    startTask(run(std::move(action)));
+    startTask(run(action));
 }
 
 std::string ImapClient::nextTag()
@@ -72,11 +72,10 @@ std::string ImapClient::nextTag()
     return "A" + std::to_string(++m_tagCounter);
 }
 
-bool ImapClient::ok(const wire::Reply& reply, const std::string& tag)
+bool ImapClient::ok(std::string_view reply, const std::string& tag)
 {
-    if (reply.connectionLost) return false;
-    size_t at = reply.bytes.rfind(tag + " OK");
-    return at != std::string::npos && (at == 0 || reply.bytes[at - 1] == '\n');
+    size_t at = reply.rfind(tag + " OK");
+    return at != std::string_view::npos && (at == 0 || reply[at - 1] == '\n');
 }
 
 std::string ImapClient::quote(std::string_view text)
@@ -248,300 +247,311 @@ uint32_t ImapClient::targetUid(const ClientAction& action) const
     return 0;
 }
 
+// [SECTION] the program
+
 wire::ClientEngine::Task ImapClient::run(ClientAction action)
 {
     using Kind = ClientAction::Kind;
-    wire::Reply reply;
-    std::string tag;
-
-    if (m_idling) { // leave IDLE before anything else (RFC 2177 section 3)
-        reply = co_await exchange("DONE\r\n", tagged(m_idleTag));
-        m_idling = false;
-        absorb(reply.bytes);
-        if (reply.connectionLost) co_return;
-    }
-    if (action.kind == Kind::Logout) {
-        if (!connected()) co_return;
-        tag = nextTag();
-        reply = co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
-        co_await close();
-        m_loggedIn = false;
-        m_selected.clear();
-        setStatus("logged out");
+    if (m_idling) co_await leaveIdle();
+    if (action.kind == Kind::Quit) {
+        co_await logOut();
         co_return;
     }
     if (!connected()) {
-        m_tagCounter = 0;
-        m_loggedIn = false;
-        m_selected.clear();
-        m_uids.clear();
-        m_capabilities.clear();
-        reply = co_await connect([](std::string_view b) { return frameResponse(b); });
-        if (reply.connectionLost || reply.bytes.substr(0, 4) != "* OK") {
-            setStatus("could not connect");
-            co_await close();
-            co_return;
-        }
-        absorb(reply.bytes);
-        if (m_options.security == wire::Security::StartTls) {
-            tag = nextTag();
-            reply = co_await exchange(tag + " CAPABILITY\r\n", tagged(tag));
-            absorb(reply.bytes);
-            if (reply.connectionLost) co_return;
-            std::string refusal;
-            if (!hasCapability("STARTTLS")) {
-                refusal = "the server does not offer STARTTLS";
-            } else {
-                tag = nextTag();
-                reply = co_await exchange(tag + " STARTTLS\r\n", tagged(tag));
-                if (reply.connectionLost) co_return;
-                if (!ok(reply, tag)) refusal = "the server refused STARTTLS: " + statusLine(reply.bytes);
-            }
-            if (!refusal.empty()) {
-                // What a mail program set to "STARTTLS required" does: stop before LOGIN goes out.
-                stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
-                tag = nextTag();
-                co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
-                co_await close();
-                co_return;
-            }
-            m_capabilities.clear();
-            reply = co_await startTls();
-            if (reply.connectionLost) {
-                setStatus("the TLS handshake failed");
-                co_await close();
-                co_return;
-            }
-            tag = nextTag();
-            reply = co_await exchange(tag + " CAPABILITY\r\n", tagged(tag));
-            absorb(reply.bytes);
-            if (reply.connectionLost) co_return;
-        }
+        if (!co_await openConnection()) co_return;
     }
     if (action.kind == Kind::Raw) {
-        std::string rawTag = action.line.substr(0, action.line.find(' '));
-        reply = co_await exchange(action.line + "\r\n", taggedOrContinuation(rawTag));
-        absorb(reply.bytes);
-        setStatus(reply.connectionLost ? "connection closed" : statusLine(reply.bytes));
-        const std::vector<std::string_view> words = util::splitSpaces(action.line);
-        if (words.size() == 2 && util::iequals(words[1], "STARTTLS") && ok(reply, rawTag)) {
-            // As openssl s_client -starttls imap does: the handshake follows the tagged OK at once.
-            m_capabilities.clear();
-            reply = co_await startTls();
-            setStatus(reply.connectionLost ? "the TLS handshake failed" : "TLS started");
-        }
+        co_await sendRaw(action.line);
         co_return;
     }
     if (!m_loggedIn) {
-        if (hasCapability("LOGINDISABLED")) {
-            // RFC 3501 section 6.2.3: the client must not send LOGIN when the server says LOGINDISABLED.
-            stopForSecurity(
-                "the server disabled LOGIN on this connection (LOGINDISABLED); not sending the password");
-            tag = nextTag();
-            co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
-            co_await close();
-            co_return;
-        }
-        tag = nextTag();
-        reply = co_await exchange(
-            tag + " LOGIN " + quote(m_options.user) + " " + quote(m_options.password) + "\r\n", tagged(tag));
-        if (!ok(reply, tag)) {
-            setStatus("login failed: " + statusLine(reply.bytes));
-            if (!reply.connectionLost) {
-                tag = nextTag();
-                co_await exchange(tag + " LOGOUT\r\n", tagged(tag));
-            }
-            co_await close();
-            co_return;
-        }
-        m_loggedIn = true;
-        tag = nextTag();
-        m_folders.clear();
-        reply = co_await exchange(tag + " LIST \"\" \"*\"\r\n", tagged(tag));
-        absorb(reply.bytes);
+        if (!co_await logIn()) co_return;
     }
 
     // Which folder the action needs open.
     std::string folder = m_selected.empty() ? "INBOX" : m_selected;
     if (action.kind == Kind::CheckMail) folder = "INBOX";
-    if (action.kind == Kind::SelectFolder) folder = action.folder;
+    if (action.kind == Kind::OpenFolder) folder = action.folder;
     const bool needsFolder = action.kind != Kind::CreateFolder && action.kind != Kind::RenameFolder &&
                              action.kind != Kind::DeleteFolder && action.kind != Kind::SaveDraft;
     bool fetchedHeaders = false;
     if (needsFolder && folder != m_selected) {
-        tag = nextTag();
-        m_uids.clear();
-        m_selected = folder;
-        reply = co_await exchange(tag + " SELECT " + quote(folder) + "\r\n", tagged(tag));
-        absorb(reply.bytes);
-        if (!ok(reply, tag)) {
-            m_selected.clear();
-            setStatus("cannot open " + folder + ": " + statusLine(reply.bytes));
-            co_return;
-        }
-        if (!m_uids.empty()) {
-            // Headers first: who, what, how big and which flags; no bodies (the point of IMAP's online mode).
-            tag = nextTag();
-            reply =
-                co_await exchange(tag + " UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)\r\n", tagged(tag));
-            absorb(reply.bytes);
-        }
-        fetchedHeaders = true;
+        if (!co_await select(folder, fetchedHeaders)) co_return;
     }
+    co_await act(std::move(action), fetchedHeaders);
+}
 
+wire::ClientEngine::SubTask<std::string> ImapClient::command(const std::string& tag, const std::string& text)
+{
+    std::string reply = co_await exchange(tag + " " + text + "\r\n", tagged(tag));
+    absorb(reply);
+    co_return reply;
+}
+
+// [SECTION] connecting, TLS and login
+
+wire::ClientEngine::SubTask<void> ImapClient::leaveIdle()
+{
+    // Leave IDLE before anything else (RFC 2177 section 3).
+    std::string reply = co_await exchange("DONE\r\n", tagged(m_idleTag));
+    m_idling = false;
+    absorb(reply);
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::logOut()
+{
+    if (!connected()) co_return;
+    const std::string tag = nextTag();
+    co_await tryExchange(tag + " LOGOUT\r\n", tagged(tag));
+    co_await close();
+    m_loggedIn = false;
+    m_selected.clear();
+    setStatus("logged out");
+}
+
+wire::ClientEngine::SubTask<bool> ImapClient::openConnection()
+{
+    m_tagCounter = 0;
+    m_loggedIn = false;
+    m_selected.clear();
+    m_uids.clear();
+    m_capabilities.clear();
+    wire::Reply reply = co_await connect([](std::string_view b) { return frameResponse(b); });
+    if (reply.connectionLost || reply.bytes.substr(0, 4) != "* OK") {
+        setStatus("could not connect");
+        co_await close();
+        co_return false;
+    }
+    absorb(reply.bytes);
+    if (m_options.security != wire::Security::StartTls) co_return true;
+    const bool upgraded = co_await upgradeToTls();
+    co_return upgraded;
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::askCapabilities()
+{
+    co_await command(nextTag(), "CAPABILITY");
+}
+
+wire::ClientEngine::SubTask<std::string> ImapClient::requestTls()
+{
+    const std::string tag = nextTag();
+    const std::string reply = co_await exchange(tag + " STARTTLS\r\n", tagged(tag));
+    co_return ok(reply, tag) ? std::string() : statusLine(reply);
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::sayGoodbye()
+{
+    const std::string tag = nextTag();
+    co_await tryExchange(tag + " LOGOUT\r\n", tagged(tag));
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::sendRaw(std::string line)
+{
+    const std::string rawTag = line.substr(0, line.find(' '));
+    wire::Reply reply = co_await tryExchange(line + "\r\n", taggedOrContinuation(rawTag));
+    absorb(reply.bytes);
+    setStatus(reply.connectionLost ? "connection closed" : statusLine(reply.bytes));
+    const std::vector<std::string_view> words = util::splitSpaces(line);
+    if (words.size() == 2 && util::iequals(words[1], "STARTTLS") && !reply.connectionLost &&
+        ok(reply.bytes, rawTag)) {
+        // As openssl s_client -starttls imap does: the handshake follows the tagged OK at once.
+        const bool started = co_await handshake();
+        setStatus(started ? "TLS started" : "the TLS handshake failed");
+    }
+}
+
+wire::ClientEngine::SubTask<bool> ImapClient::logIn()
+{
+    if (hasCapability("LOGINDISABLED")) {
+        // RFC 3501 section 6.2.3: the client must not send LOGIN when the server says LOGINDISABLED.
+        stopForSecurity(
+            "the server disabled LOGIN on this connection (LOGINDISABLED); not sending the password");
+        co_await sayGoodbye();
+        co_await close();
+        co_return false;
+    }
+    std::string tag = nextTag();
+    const std::string reply = co_await exchange(
+        tag + " LOGIN " + quote(m_options.user) + " " + quote(m_options.password) + "\r\n", tagged(tag));
+    if (!ok(reply, tag)) {
+        setStatus("login failed: " + statusLine(reply));
+        co_await sayGoodbye();
+        co_await close();
+        co_return false;
+    }
+    m_loggedIn = true;
+    tag = nextTag();
+    m_folders.clear();
+    co_await command(tag, "LIST \"\" \"*\"");
+    co_return true;
+}
+
+// [SECTION] the actions
+
+wire::ClientEngine::SubTask<bool> ImapClient::select(std::string folder, bool& fetchedHeaders)
+{
+    const std::string tag = nextTag();
+    m_uids.clear();
+    m_selected = folder;
+    const std::string reply = co_await command(tag, "SELECT " + quote(folder));
+    if (!ok(reply, tag)) {
+        m_selected.clear();
+        setStatus("cannot open " + folder + ": " + statusLine(reply));
+        co_return false;
+    }
+    if (!m_uids.empty()) {
+        // Headers first: who, what, how big and which flags; no bodies (the point of IMAP's online mode).
+        co_await command(nextTag(), "UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)");
+    }
+    fetchedHeaders = true;
+    co_return true;
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::act(ClientAction action, bool fetchedHeaders)
+{
+    using Kind = ClientAction::Kind;
     switch (action.kind) {
     case Kind::CheckMail:
-    case Kind::SelectFolder: {
-        if (!fetchedHeaders) {
-            const uint32_t before = highestKnownUid();
-            if (std::find(m_uids.begin(), m_uids.end(), 0u) == m_uids.end()) {
-                // Nothing heard yet (no IDLE news): NOOP lets the server report new mail.
-                tag = nextTag();
-                reply = co_await exchange(tag + " NOOP\r\n", tagged(tag));
-                absorb(reply.bytes);
-            }
-            if (std::find(m_uids.begin(), m_uids.end(), 0u) != m_uids.end()) {
-                tag = nextTag();
-                reply = co_await exchange(tag + " UID FETCH " + std::to_string(before + 1) +
-                                              ":* (UID FLAGS ENVELOPE RFC822.SIZE)\r\n",
-                                          tagged(tag));
-                absorb(reply.bytes);
-            }
-        }
-        setStatus(m_selected + ": " + std::to_string(m_uids.size()) + " messages, headers only");
-        break;
-    }
-    case Kind::OpenMessage: {
-        uint32_t uid = targetUid(action);
-        if (!uid) {
-            setStatus("no such message on this device");
-            break;
-        }
-        const std::string u = std::to_string(uid);
-        tag = nextTag();
-        reply = co_await exchange(tag + " UID FETCH " + u + " (BODYSTRUCTURE)\r\n", tagged(tag));
-        absorb(reply.bytes);
-        std::string plain, any;
-        uint64_t size = 0;
-        for (const Response& r : splitResponses(reply.bytes)) {
-            if (r.word != "FETCH") continue;
-            size_t pos = 0;
-            std::vector<Value> values = parseValues(r.rest, pos);
-            if (!values.empty())
-                if (const Value* body = values[0].get("BODYSTRUCTURE"))
-                    findTextPart(*body, "", plain, any, size);
-        }
-        std::string part = plain.empty() ? (any.empty() ? "1" : any) : plain;
-        // Only the part to show, and only its start when it is long.
-        std::string partial = size > 2048 ? "<0.2048>" : "";
-        tag = nextTag();
-        reply = co_await exchange(tag + " UID FETCH " + u + " (BODY.PEEK[" + part + "]" + partial + ")\r\n",
-                                  tagged(tag));
-        absorb(reply.bytes);
-        tag = nextTag();
-        reply = co_await exchange(tag + " UID STORE " + u + " +FLAGS (\\Seen)\r\n", tagged(tag));
-        absorb(reply.bytes);
-        setStatus("opened part " + part + " of message UID " + u);
-        break;
-    }
+    case Kind::OpenFolder: co_await checkNew(fetchedHeaders); co_return;
+    case Kind::OpenMessage:
     case Kind::Flag:
-    case Kind::Unflag: {
-        uint32_t uid = targetUid(action);
-        if (!uid) {
-            setStatus("no such message on this device");
-            break;
-        }
-        tag = nextTag();
-        reply = co_await exchange(tag + " UID STORE " + std::to_string(uid) +
-                                      (action.kind == Kind::Flag ? " +" : " -") + "FLAGS (" + action.flag +
-                                      ")\r\n",
-                                  tagged(tag));
-        absorb(reply.bytes);
-        setStatus(statusLine(reply.bytes));
-        break;
-    }
+    case Kind::Unflag:
     case Kind::Move:
     case Kind::Copy:
     case Kind::Delete: {
-        uint32_t uid = targetUid(action);
-        if (!uid) {
+        const uint32_t uid = targetUid(action);
+        if (!uid)
             setStatus("no such message on this device");
-            break;
-        }
-        const std::string u = std::to_string(uid);
-        if (action.kind == Kind::Delete && action.expunge) {
-            tag = nextTag();
-            reply =
-                co_await exchange(tag + " UID STORE " + u + " +FLAGS.SILENT (\\Deleted)\r\n", tagged(tag));
-            absorb(reply.bytes);
-            tag = nextTag();
-            reply = co_await exchange(tag + " UID EXPUNGE " + u + "\r\n", tagged(tag));
-            absorb(reply.bytes);
-        } else {
-            std::string target = action.kind == Kind::Delete ? "Trash" : action.folder;
-            std::string verb = action.kind == Kind::Copy ? " UID COPY " : " UID MOVE ";
-            tag = nextTag();
-            reply = co_await exchange(tag + verb + u + " " + quote(target) + "\r\n", tagged(tag));
-            absorb(reply.bytes);
-        }
-        setStatus(statusLine(reply.bytes));
-        break;
+        else if (action.kind == Kind::OpenMessage)
+            co_await openMessage(uid);
+        else if (action.kind == Kind::Flag || action.kind == Kind::Unflag)
+            co_await setFlag(uid, action);
+        else
+            co_await moveCopyOrDelete(uid, action);
+        co_return;
     }
     case Kind::CreateFolder:
     case Kind::DeleteFolder:
-    case Kind::RenameFolder: {
-        tag = nextTag();
-        std::string command = action.kind == Kind::CreateFolder ? " CREATE " + quote(action.folder)
-                              : action.kind == Kind::DeleteFolder
-                                  ? " DELETE " + quote(action.folder)
-                                  : " RENAME " + quote(action.folder) + " " + quote(action.newName);
-        reply = co_await exchange(tag + command + "\r\n", tagged(tag));
-        absorb(reply.bytes);
-        setStatus(statusLine(reply.bytes));
-        break;
-    }
-    case Kind::Search: {
-        tag = nextTag();
-        reply = co_await exchange(
-            tag + " UID SEARCH " + action.searchKey + " " + quote(action.query) + "\r\n", tagged(tag));
-        absorb(reply.bytes);
-        setStatus("the server found " + std::to_string(m_lastSearch.size()) + " message(s)");
-        break;
-    }
-    case Kind::SaveDraft: {
-        mail::DateTime now{m_clock.nowSeconds(), 0};
-        std::string message = "Date: " + mail::formatRfc5322Date(now) + "\r\nFrom: " + m_options.user +
-                              "@maillab.example\r\nSubject: " + action.draftSubject +
-                              "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" +
-                              util::toCrlf(action.draftBody);
-        if (message.substr(message.size() - 2) != "\r\n") message += "\r\n";
-        tag = nextTag();
-        // A synchronizing literal: the client waits for "+" before it sends the message (RFC 3501 4.3).
-        reply = co_await exchange(tag + " APPEND Drafts (\\Draft \\Seen) {" + std::to_string(message.size()) +
-                                      "}\r\n",
-                                  taggedOrContinuation(tag));
-        if (reply.connectionLost || reply.bytes.substr(0, 1) != "+") {
-            setStatus("the server refused the draft: " + statusLine(reply.bytes));
-            break;
-        }
-        reply = co_await exchange(message + "\r\n", tagged(tag));
-        absorb(reply.bytes);
-        setStatus(statusLine(reply.bytes));
-        break;
-    }
-    case Kind::Idle: {
-        tag = nextTag();
-        reply = co_await exchange(tag + " IDLE\r\n", taggedOrContinuation(tag));
-        absorb(reply.bytes);
-        if (!reply.connectionLost && reply.bytes.substr(0, 1) == "+") {
-            m_idling = true;
-            m_idleTag = tag;
-            setStatus("idling: waiting for the server to push news");
-        }
-        break;
-    }
+    case Kind::RenameFolder: co_await changeFolder(action); co_return;
+    case Kind::Search: co_await search(action); co_return;
+    case Kind::SaveDraft: co_await saveDraft(action); co_return;
+    case Kind::Idle: co_await idle(); co_return;
     case Kind::Raw:
-    case Kind::Logout: break;
+    case Kind::Quit: co_return;
+    }
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::checkNew(bool fetchedHeaders)
+{
+    if (!fetchedHeaders) {
+        const uint32_t before = highestKnownUid();
+        if (std::find(m_uids.begin(), m_uids.end(), 0u) == m_uids.end()) {
+            // Nothing heard yet (no IDLE news): NOOP lets the server report new mail.
+            co_await command(nextTag(), "NOOP");
+        }
+        if (std::find(m_uids.begin(), m_uids.end(), 0u) != m_uids.end())
+            co_await command(nextTag(), "UID FETCH " + std::to_string(before + 1) +
+                                            ":* (UID FLAGS ENVELOPE RFC822.SIZE)");
+    }
+    setStatus(m_selected + ": " + std::to_string(m_uids.size()) + " messages, headers only");
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::openMessage(uint32_t uid)
+{
+    const std::string u = std::to_string(uid);
+    const std::string structure = co_await command(nextTag(), "UID FETCH " + u + " (BODYSTRUCTURE)");
+    std::string plain, any;
+    uint64_t size = 0;
+    for (const Response& r : splitResponses(structure)) {
+        if (r.word != "FETCH") continue;
+        size_t pos = 0;
+        std::vector<Value> values = parseValues(r.rest, pos);
+        if (!values.empty())
+            if (const Value* body = values[0].get("BODYSTRUCTURE")) findTextPart(*body, "", plain, any, size);
+    }
+    const std::string part = plain.empty() ? (any.empty() ? "1" : any) : plain;
+    // Only the part to show, and only its start when it is long.
+    const std::string partial = size > 2048 ? "<0.2048>" : "";
+    co_await command(nextTag(), "UID FETCH " + u + " (BODY.PEEK[" + part + "]" + partial + ")");
+    co_await command(nextTag(), "UID STORE " + u + " +FLAGS (\\Seen)");
+    setStatus("opened part " + part + " of message UID " + u);
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::setFlag(uint32_t uid, const ClientAction& action)
+{
+    const std::string reply =
+        co_await command(nextTag(), "UID STORE " + std::to_string(uid) +
+                                        (action.kind == ClientAction::Kind::Flag ? " +" : " -") + "FLAGS (" +
+                                        action.flag + ")");
+    setStatus(statusLine(reply));
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::moveCopyOrDelete(uint32_t uid, const ClientAction& action)
+{
+    using Kind = ClientAction::Kind;
+    const std::string u = std::to_string(uid);
+    std::string reply;
+    if (action.kind == Kind::Delete && action.expunge) {
+        co_await command(nextTag(), "UID STORE " + u + " +FLAGS.SILENT (\\Deleted)");
+        reply = co_await command(nextTag(), "UID EXPUNGE " + u);
+    } else {
+        const std::string target = action.kind == Kind::Delete ? "Trash" : action.folder;
+        const std::string verb = action.kind == Kind::Copy ? "UID COPY " : "UID MOVE ";
+        reply = co_await command(nextTag(), verb + u + " " + quote(target));
+    }
+    setStatus(statusLine(reply));
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::changeFolder(const ClientAction& action)
+{
+    using Kind = ClientAction::Kind;
+    const std::string tag = nextTag();
+    const std::string text = action.kind == Kind::CreateFolder ? "CREATE " + quote(action.folder)
+                             : action.kind == Kind::DeleteFolder
+                                 ? "DELETE " + quote(action.folder)
+                                 : "RENAME " + quote(action.folder) + " " + quote(action.newName);
+    const std::string reply = co_await command(tag, text);
+    setStatus(statusLine(reply));
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::search(const ClientAction& action)
+{
+    co_await command(nextTag(), "UID SEARCH " + action.searchKey + " " + quote(action.query));
+    setStatus("the server found " + std::to_string(m_lastSearch.size()) + " message(s)");
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::saveDraft(const ClientAction& action)
+{
+    mail::DateTime now{m_clock.nowSeconds(), 0};
+    std::string message = "Date: " + mail::formatRfc5322Date(now) + "\r\nFrom: " + m_options.user +
+                          "@maillab.example\r\nSubject: " + action.draftSubject +
+                          "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" +
+                          util::toCrlf(action.draftBody);
+    if (message.substr(message.size() - 2) != "\r\n") message += "\r\n";
+    const std::string tag = nextTag();
+    // A synchronizing literal: the client waits for "+" before it sends the message (RFC 3501 4.3).
+    std::string reply = co_await exchange(tag + " APPEND Drafts (\\Draft \\Seen) {" +
+                                              std::to_string(message.size()) + "}\r\n",
+                                          taggedOrContinuation(tag));
+    if (reply.substr(0, 1) != "+") {
+        setStatus("the server refused the draft: " + statusLine(reply));
+        co_return;
+    }
+    reply = co_await exchange(message + "\r\n", tagged(tag));
+    absorb(reply);
+    setStatus(statusLine(reply));
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::idle()
+{
+    const std::string tag = nextTag();
+    const std::string reply = co_await exchange(tag + " IDLE\r\n", taggedOrContinuation(tag));
+    absorb(reply);
+    if (reply.substr(0, 1) == "+") {
+        m_idling = true;
+        m_idleTag = tag;
+        setStatus("idling: waiting for the server to push news");
     }
 }
 

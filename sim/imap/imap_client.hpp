@@ -22,43 +22,14 @@ struct ClientOptions {
     wire::Security security = wire::Security::Plain;
 };
 
-struct ClientAction {
-    enum class Kind {
-        CheckMail,    // connect, log in, LIST, SELECT INBOX, fetch the headers of new messages
-        SelectFolder, // open another folder and fetch its headers
-        OpenMessage,  // BODYSTRUCTURE, then only the text part, then \Seen
-        Flag,         // STORE +FLAGS (flag)
-        Unflag,       // STORE -FLAGS (flag)
-        Move,         // UID MOVE to folder
-        Copy,         // UID COPY to folder
-        Delete,       // to Trash, or \Deleted + UID EXPUNGE when expunge is set
-        CreateFolder,
-        RenameFolder,
-        DeleteFolder,
-        Search,    // UID SEARCH on the server
-        SaveDraft, // APPEND to Drafts with a literal
-        Idle,      // IDLE until the next action
-        Raw,       // one raw line
-        Logout,
-    };
-    Kind kind = Kind::CheckMail;
-    uint32_t message = 0; // position in the device's view of the folder (1-based), or 0 to use subject
-    std::string subject;  // a substring of the subject, to pick a message
-    std::string folder;   // SelectFolder, Move/Copy target, Create/Rename/Delete folder
-    std::string newName;  // RenameFolder
-    std::string flag = "\\Flagged";
-    std::string query; // Search: the text to find
-    std::string searchKey = "TEXT";
-    bool expunge = false; // Delete: \Deleted + EXPUNGE instead of moving to Trash
-    std::string line;     // Raw
-    std::string draftSubject, draftBody;
-};
+// The user's actions, in the words every mail program reads (wire::UserAction).
+using ClientAction = wire::UserAction;
 
 class ImapClient : public wire::ClientEngine {
 public:
     ImapClient(store::DeviceStore& local, const wire::Clock& clock, ClientOptions options);
 
-    void start(ClientAction action);
+    void perform(const ClientAction& action) override;
 
     const std::string& selectedFolder() const { return m_selected; }
     const std::vector<std::string>& folders() const { return m_folders; }
@@ -67,15 +38,41 @@ public:
     // The server's capabilities as last announced on this connection (greeting, CAPABILITY); emptied when TLS
     // starts (RFC 3501 section 6.2.1: the client discards cached capabilities).
     const std::vector<std::string>& capabilities() const { return m_capabilities; }
-    bool hasCapability(std::string_view name) const;
+    bool hasCapability(std::string_view name) const override;
     void forget() override; // nothing cached survives, but the mail is still on the server
 
 protected:
     size_t consumeUnsolicited(std::string_view buffer) override;
     void connectionLost() override;
+    // STARTTLS's words for the upgrade the engine runs (RFC 3501 section 6.2.1).
+    const char* tlsCommand() const override { return "STARTTLS"; }
+    void forgetCapabilities() override { m_capabilities.clear(); }
+    SubTask<void> askCapabilities() override;
+    SubTask<std::string> requestTls() override;
+    SubTask<void> sayGoodbye() override;
 
 private:
+    // The program for one action, made of the sub-tasks below: each returns false when the program must end
+    // (the status says why).
     Task run(ClientAction action);
+    SubTask<void> leaveIdle();
+    SubTask<void> logOut();
+    SubTask<bool> openConnection(); // connect, read the greeting, upgrade to TLS when asked to
+    SubTask<void> sendRaw(std::string line);
+    SubTask<bool> logIn(); // LOGIN, then LIST
+    // SELECT and the headers of every message in it; sets fetchedHeaders.
+    SubTask<bool> select(std::string folder, bool& fetchedHeaders);
+    SubTask<void> act(ClientAction action, bool fetchedHeaders); // the action itself, on the open folder
+    SubTask<void> checkNew(bool fetchedHeaders);
+    SubTask<void> openMessage(uint32_t uid);
+    SubTask<void> setFlag(uint32_t uid, const ClientAction& action);
+    SubTask<void> moveCopyOrDelete(uint32_t uid, const ClientAction& action);
+    SubTask<void> changeFolder(const ClientAction& action);
+    SubTask<void> search(const ClientAction& action);
+    SubTask<void> saveDraft(const ClientAction& action);
+    SubTask<void> idle();
+    // tag + " " + command + CRLF, awaited to the tagged reply; the untagged parts are absorbed on the way.
+    SubTask<std::string> command(const std::string& tag, const std::string& text);
     std::string nextTag();
     // Applies the untagged responses (EXISTS, EXPUNGE, FETCH, SEARCH, LIST, ...) in a reply.
     void absorb(const std::string& reply);
@@ -83,7 +80,7 @@ private:
     void applyFetch(uint32_t number, const Value& items);
     std::string serverId(uint32_t uid) const;
     uint32_t targetUid(const ClientAction& action) const;
-    static bool ok(const wire::Reply& reply, const std::string& tag);
+    static bool ok(std::string_view reply, const std::string& tag);
     static std::string quote(std::string_view text);
     uint32_t highestKnownUid() const;
 

@@ -2,6 +2,7 @@
 
 #include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
+#include "scenario/session_factory.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -237,25 +238,16 @@ void Server::accept(const Listener& listener)
         ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
         c->address = ip;
         c->peer = std::string(ip) + ":" + std::to_string(ntohs(addr.sin_port));
-        const bool tlsAvailable = m_options.tlsIdentity != nullptr;
-        if (protocol == wire::Protocol::Pop3) {
-            pop3::SessionOptions options;
-            options.tlsAvailable = tlsAvailable;
-            options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
-            c->session = std::make_unique<pop3::Pop3Session>(m_store, m_clock, c->sessionId, options);
-        } else {
-            imap::SessionOptions options;
-            options.maxLineLength = m_options.imapMaxLine;
-            options.maxLiteralSize = m_options.imapMaxLiteral;
-            options.maxCommandSize = std::max(options.maxCommandSize, m_options.imapMaxLiteral * 2);
-            options.preAuthMaxLineLength = std::min(m_options.preAuthMaxLine, m_options.imapMaxLine);
-            options.preAuthMaxLiteralSize = std::min(m_options.preAuthMaxLiteral, m_options.imapMaxLiteral);
-            options.tlsAvailable = tlsAvailable;
-            options.loginRequiresTls = tlsAvailable && m_options.loginRequiresTls;
-            // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
-            options.replyChunkBytes = kReplyChunkBytes;
-            c->session = std::make_unique<imap::ImapSession>(m_store, m_clock, c->sessionId, options);
-        }
+        scenario::ServerSessionOptions options;
+        options.tlsAvailable = m_options.tlsIdentity != nullptr;
+        options.loginRequiresTls = options.tlsAvailable && m_options.loginRequiresTls;
+        options.imapMaxLine = m_options.imapMaxLine;
+        options.imapMaxLiteral = m_options.imapMaxLiteral;
+        options.preAuthMaxLine = m_options.preAuthMaxLine;
+        options.preAuthMaxLiteral = m_options.preAuthMaxLiteral;
+        // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
+        options.replyChunkBytes = kReplyChunkBytes;
+        c->session = scenario::makeServerSession(protocol, m_store, m_clock, c->sessionId, options);
         c->lastActivityMs = m_clock.nowMs();
         c->lastCommandMs = c->lastActivityMs;
         const std::string service =

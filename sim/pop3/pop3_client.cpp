@@ -85,6 +85,17 @@ Pop3Client::Pop3Client(store::DeviceStore& local, const wire::Clock& clock, Clie
 {
 }
 
+void Pop3Client::perform(const wire::UserAction& action)
+{
+    using Kind = wire::UserAction::Kind;
+    switch (action.kind) {
+    case Kind::CheckMail: checkMail(); return;
+    case Kind::Raw: sendRaw(action.line); return;
+    case Kind::Quit: quit(); return;
+    default: decline("POP3 cannot do that: folders, flags and search on the server need IMAP"); return;
+    }
+}
+
 void Pop3Client::checkMail()
 {
     startTask(runCheckMail());
@@ -105,15 +116,6 @@ bool Pop3Client::hasCapability(std::string_view keyword) const
     return false;
 }
 
-bool Pop3Client::loginSucceeded(const wire::Reply& reply)
-{
-    if (reply.connectionLost || !isOk(reply.bytes)) {
-        setStatus(reply.connectionLost ? "connection lost" : "login failed: " + statusText(reply.bytes));
-        return false;
-    }
-    return true;
-}
-
 void Pop3Client::storeMessage(const std::string& wireReply, const std::string& serverId, size_t size)
 {
     store::LocalMessage message;
@@ -128,57 +130,98 @@ void Pop3Client::storeMessage(const std::string& wireReply, const std::string& s
     m_local.add(std::move(message));
 }
 
+// [SECTION] the programs
+
 wire::ClientEngine::Task Pop3Client::runCheckMail()
 {
     m_lastCheck = {};
     m_capabilities.clear();
+    const std::optional<std::string> greeting = co_await greet();
+    if (!greeting) co_return;
+    if (m_options.security == wire::Security::StartTls) {
+        if (!co_await upgradeToTls()) co_return;
+    }
+    if (!co_await logIn(*greeting)) co_return;
+    co_await exchange("STAT\r\n", frameSingleLine);
+    if (m_options.mode == Mode::Delete)
+        co_await downloadAndDelete();
+    else
+        co_await downloadNew();
+    // Only QUIT's UPDATE state removes what DELE marked (RFC 1939 section 6); its answer changes nothing.
+    co_await tryExchange("QUIT\r\n", frameSingleLine);
+    co_await close();
+    setStatus("downloaded " + std::to_string(m_lastCheck.messagesDownloaded) + ", deleted on server " +
+              std::to_string(m_lastCheck.messagesDeleted));
+}
+
+wire::ClientEngine::Task Pop3Client::runRaw(std::string line)
+{
+    if (!connected()) {
+        wire::Reply greeting = co_await connect(frameSingleLine);
+        if (greeting.connectionLost) {
+            setStatus("could not connect");
+            co_return;
+        }
+    }
+    wire::Reply reply =
+        co_await tryExchange(line + "\r\n", expectsMultiLine(line) ? frameMultiLine : frameSingleLine);
+    setStatus(reply.connectionLost ? "connection closed" : statusText(reply.bytes));
+    if (!reply.connectionLost && isOk(reply.bytes) && util::iequals(util::trim(line), "STLS")) {
+        // As openssl s_client -starttls pop3 does: the handshake follows the server's +OK at once.
+        const bool started = co_await handshake();
+        setStatus(started ? "TLS started" : "the TLS handshake failed");
+    }
+}
+
+wire::ClientEngine::Task Pop3Client::runQuit()
+{
+    if (!connected()) co_return;
+    wire::Reply reply = co_await tryExchange("QUIT\r\n", frameSingleLine);
+    co_await close();
+    setStatus(statusText(reply.bytes));
+}
+
+// [SECTION] the sub-tasks
+
+wire::ClientEngine::SubTask<std::optional<std::string>> Pop3Client::greet()
+{
     wire::Reply reply = co_await connect(frameSingleLine);
     if (reply.connectionLost || !isOk(reply.bytes)) {
         setStatus("could not connect");
         co_await close();
-        co_return;
+        co_return std::nullopt;
     }
-    // APOP signs the greeting's timestamp (RFC 1939 section 7); STLS and CAPA may come in between.
-    const std::string greeting = reply.bytes;
-    if (m_options.security == wire::Security::StartTls) {
-        // RFC 2595 section 4: STLS is offered in CAPA; after TLS the client asks again, since the list may
-        // change (STLS goes, logins may come).
-        reply = co_await exchange("CAPA\r\n", frameMultiLine);
-        if (reply.connectionLost) co_return;
-        m_capabilities = isOk(reply.bytes) ? listingLines(reply.bytes) : std::vector<std::string>{};
-        std::string refusal;
-        if (!hasCapability("STLS")) {
-            refusal = "the server does not offer STLS";
-        } else {
-            reply = co_await exchange("STLS\r\n", frameSingleLine);
-            if (reply.connectionLost) co_return;
-            if (!isOk(reply.bytes)) refusal = "the server refused STLS: " + statusText(reply.bytes);
-        }
-        if (!refusal.empty()) {
-            // What a mail program set to "STARTTLS required" does: stop before any credentials go out.
-            stopForSecurity(refusal + "; stopping rather than sending the password in plain text");
-            co_await exchange("QUIT\r\n", frameSingleLine);
-            co_await close();
-            co_return;
-        }
-        m_capabilities.clear();
-        reply = co_await startTls();
-        if (reply.connectionLost) {
-            setStatus("the TLS handshake failed");
-            co_await close();
-            co_return;
-        }
-        reply = co_await exchange("CAPA\r\n", frameMultiLine);
-        if (reply.connectionLost) co_return;
-        if (isOk(reply.bytes)) m_capabilities = listingLines(reply.bytes);
-    }
+    co_return std::move(reply.bytes);
+}
+
+wire::ClientEngine::SubTask<void> Pop3Client::askCapabilities()
+{
+    // RFC 2449: the capabilities, one per line; STLS among them when the server offers it (RFC 2595 4).
+    const std::string reply = co_await exchange("CAPA\r\n", frameMultiLine);
+    m_capabilities = isOk(reply) ? listingLines(reply) : std::vector<std::string>{};
+}
+
+wire::ClientEngine::SubTask<std::string> Pop3Client::requestTls()
+{
+    const std::string reply = co_await exchange("STLS\r\n", frameSingleLine);
+    co_return isOk(reply) ? std::string() : statusText(reply);
+}
+
+wire::ClientEngine::SubTask<void> Pop3Client::sayGoodbye()
+{
+    co_await tryExchange("QUIT\r\n", frameSingleLine);
+}
+
+wire::ClientEngine::SubTask<bool> Pop3Client::logIn(std::string greeting)
+{
+    std::string reply;
     switch (m_options.auth) {
     case AuthMethod::UserPass:
         reply = co_await exchange("USER " + m_options.user + "\r\n", frameSingleLine);
-        if (isOk(reply.bytes))
-            reply = co_await exchange("PASS " + m_options.password + "\r\n", frameSingleLine);
+        if (isOk(reply)) reply = co_await exchange("PASS " + m_options.password + "\r\n", frameSingleLine);
         break;
     case AuthMethod::Apop: {
+        // APOP signs the greeting's timestamp (RFC 1939 section 7).
         size_t lt = greeting.find('<'), gt = greeting.find('>', lt);
         std::string timestamp = lt == std::string::npos || gt == std::string::npos
                                     ? std::string()
@@ -196,80 +239,46 @@ wire::ClientEngine::Task Pop3Client::runCheckMail()
                                   frameSingleLine);
         break;
     }
-    if (!loginSucceeded(reply)) {
-        if (!reply.connectionLost) co_await exchange("QUIT\r\n", frameSingleLine);
-        co_await close();
-        co_return;
-    }
+    if (isOk(reply)) co_return true;
+    setStatus("login failed: " + statusText(reply));
+    co_await sayGoodbye();
+    co_await close();
+    co_return false;
+}
 
-    reply = co_await exchange("STAT\r\n", frameSingleLine);
-    if (reply.connectionLost) co_return;
-    if (m_options.mode == Mode::Delete) {
-        reply = co_await exchange("LIST\r\n", frameMultiLine);
-        if (reply.connectionLost) co_return;
-        for (auto& [number, size] : listing(reply.bytes)) {
-            reply = co_await exchange("RETR " + std::to_string(number) + "\r\n", frameMultiLine);
-            if (reply.connectionLost) co_return;
-            if (!isOk(reply.bytes)) continue;
-            storeMessage(reply.bytes, {}, util::parseNumber(size).value_or(0));
+wire::ClientEngine::SubTask<void> Pop3Client::downloadAndDelete()
+{
+    const std::string list = co_await exchange("LIST\r\n", frameMultiLine);
+    for (auto& [number, size] : listing(list)) {
+        std::string reply = co_await exchange("RETR " + std::to_string(number) + "\r\n", frameMultiLine);
+        if (!isOk(reply)) continue;
+        storeMessage(reply, {}, util::parseNumber(size).value_or(0));
+        ++m_lastCheck.messagesDownloaded;
+        reply = co_await exchange("DELE " + std::to_string(number) + "\r\n", frameSingleLine);
+        if (isOk(reply)) ++m_lastCheck.messagesDeleted;
+    }
+}
+
+wire::ClientEngine::SubTask<void> Pop3Client::downloadNew()
+{
+    const std::string uidl = co_await exchange("UIDL\r\n", frameMultiLine);
+    const int64_t now = m_clock.nowMs();
+    for (auto& [number, id] : listing(uidl)) {
+        if (!m_known.count(id)) {
+            const std::string reply =
+                co_await exchange("RETR " + std::to_string(number) + "\r\n", frameMultiLine);
+            if (!isOk(reply)) continue;
+            storeMessage(reply, id, 0);
+            m_known[id] = now;
             ++m_lastCheck.messagesDownloaded;
-            reply = co_await exchange("DELE " + std::to_string(number) + "\r\n", frameSingleLine);
-            if (reply.connectionLost) co_return;
-            if (isOk(reply.bytes)) ++m_lastCheck.messagesDeleted;
         }
-    } else {
-        reply = co_await exchange("UIDL\r\n", frameMultiLine);
-        if (reply.connectionLost) co_return;
-        const int64_t now = m_clock.nowMs();
-        for (auto& [number, id] : listing(reply.bytes)) {
-            if (!m_known.count(id)) {
-                reply = co_await exchange("RETR " + std::to_string(number) + "\r\n", frameMultiLine);
-                if (reply.connectionLost) co_return;
-                if (!isOk(reply.bytes)) continue;
-                storeMessage(reply.bytes, id, 0);
-                m_known[id] = now;
-                ++m_lastCheck.messagesDownloaded;
-            }
-            const int64_t keepMs = int64_t(m_options.removeAfterDays) * 86400000;
-            if (m_options.removeAfterDays > 0 && now - m_known[id] >= keepMs) {
-                reply = co_await exchange("DELE " + std::to_string(number) + "\r\n", frameSingleLine);
-                if (reply.connectionLost) co_return;
-                if (isOk(reply.bytes)) ++m_lastCheck.messagesDeleted;
-            }
+        const int64_t keepMs = int64_t(m_options.removeAfterDays) * 86400000;
+        if (m_options.removeAfterDays > 0 && now - m_known[id] >= keepMs) {
+            const std::string reply =
+                co_await exchange("DELE " + std::to_string(number) + "\r\n", frameSingleLine);
+            if (isOk(reply)) ++m_lastCheck.messagesDeleted;
         }
     }
-    reply = co_await exchange("QUIT\r\n", frameSingleLine);
-    co_await close();
-    setStatus("downloaded " + std::to_string(m_lastCheck.messagesDownloaded) + ", deleted on server " +
-              std::to_string(m_lastCheck.messagesDeleted));
-}
-
-wire::ClientEngine::Task Pop3Client::runRaw(std::string line)
-{
-    if (!connected()) {
-        wire::Reply greeting = co_await connect(frameSingleLine);
-        if (greeting.connectionLost) {
-            setStatus("could not connect");
-            co_return;
-        }
-    }
-    wire::Reply reply =
-        co_await exchange(line + "\r\n", expectsMultiLine(line) ? frameMultiLine : frameSingleLine);
-    setStatus(reply.connectionLost ? "connection closed" : statusText(reply.bytes));
-    if (!reply.connectionLost && isOk(reply.bytes) && util::iequals(util::trim(line), "STLS")) {
-        // As openssl s_client -starttls pop3 does: the handshake follows the server's +OK at once.
-        m_capabilities.clear();
-        reply = co_await startTls();
-        setStatus(reply.connectionLost ? "the TLS handshake failed" : "TLS started");
-    }
-}
-
-wire::ClientEngine::Task Pop3Client::runQuit()
-{
-    if (!connected()) co_return;
-    wire::Reply reply = co_await exchange("QUIT\r\n", frameSingleLine);
-    co_await close();
-    setStatus(statusText(reply.bytes));
 }
 
 } // namespace maillab::pop3

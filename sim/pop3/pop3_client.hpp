@@ -6,6 +6,7 @@
 #include "wire/clock.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class Pop3Client : public wire::ClientEngine {
 public:
     Pop3Client(store::DeviceStore& local, const wire::Clock& clock, ClientOptions options);
 
+    // CheckMail, Raw and Quit; POP3 has no folders, flags or search, so the rest are declined.
+    void perform(const wire::UserAction& action) override;
     // User actions. Each runs until the session ends.
     void checkMail();
     // A raw line typed by the user (telnet-like); connects first when needed and stays connected.
@@ -60,14 +63,27 @@ public:
     // The capabilities of the last CAPA reply this session (RFC 2449), upper-case keywords with arguments;
     // emptied at connect and when TLS starts (RFC 2595 section 4: the client discards what it learned).
     const std::vector<std::string>& capabilities() const { return m_capabilities; }
-    bool hasCapability(std::string_view keyword) const;
+    bool hasCapability(std::string_view keyword) const override;
+
+protected:
+    // STLS's words for the upgrade the engine runs (RFC 2595 section 4).
+    const char* tlsCommand() const override { return "STLS"; }
+    void forgetCapabilities() override { m_capabilities.clear(); }
+    SubTask<void> askCapabilities() override;
+    SubTask<std::string> requestTls() override;
+    SubTask<void> sayGoodbye() override;
 
 private:
+    // The programs, one per user action, made of the sub-tasks below.
     Task runCheckMail();
     Task runRaw(std::string line);
     Task runQuit();
-    // Connects and logs in; false (with the status set) when that failed and the connection was closed.
-    bool loginSucceeded(const wire::Reply& reply);
+    // The greeting (APOP signs its timestamp), or nothing when there is no server to talk to.
+    SubTask<std::optional<std::string>> greet();
+    // False (with the status set, the connection closed) when the server refused the login.
+    SubTask<bool> logIn(std::string greeting);
+    SubTask<void> downloadAndDelete();
+    SubTask<void> downloadNew(); // keep mode: only what UIDL shows is new, DELE after removeAfterDays
     void storeMessage(const std::string& wireReply, const std::string& serverId, size_t size);
 
     store::DeviceStore& m_local;

@@ -1,10 +1,9 @@
 #include "scenario/simulation.hpp"
 
 #include "imap/imap_client.hpp"
-#include "imap/imap_session.hpp"
 #include "mail/date.hpp"
 #include "pop3/pop3_client.hpp"
-#include "pop3/pop3_session.hpp"
+#include "scenario/delivery.hpp"
 #include "store/demo_mail.hpp"
 #include "util/paths.hpp"
 #include "util/text.hpp"
@@ -13,13 +12,6 @@
 
 namespace maillab::scenario {
 
-std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
-                                                       const wire::Clock& clock, int sessionId)
-{
-    if (protocol == wire::Protocol::Pop3) return std::make_unique<pop3::Pop3Session>(store, clock, sessionId);
-    return std::make_unique<imap::ImapSession>(store, clock, sessionId);
-}
-
 uint16_t serverPortFor(wire::Protocol protocol, wire::Security security)
 {
     const bool implicitTls = security == wire::Security::Implicit;
@@ -27,27 +19,15 @@ uint16_t serverPortFor(wire::Protocol protocol, wire::Security security)
     return implicitTls ? kImapsPort : kImapPort;
 }
 
-std::unique_ptr<wire::ServerSession> Simulation::makeSession(const Device& device)
+Device::Device(DeviceSpec deviceSpec, Link::Acceptor accept, wire::Transcript& transcript,
+               wire::VirtualClock& clock, const int& step)
+    : spec(std::move(deviceSpec)),
+      link({spec.name, spec.protocol, spec.security, serverPortFor(spec.protocol, spec.security)},
+           std::move(accept), transcript, clock, step)
 {
-    // The lesson's server options. A session on an implicit-TLS port learns of TLS when the handshake is
-    // done.
-    const ServerSpec& server = m_scenario.server;
-    if (device.spec.protocol == wire::Protocol::Pop3) {
-        pop3::SessionOptions options;
-        options.tlsAvailable = server.tlsAvailable;
-        options.loginRequiresTls = server.loginRequiresTls;
-        return std::make_unique<pop3::Pop3Session>(*m_store, m_clock, device.sessionId, options);
-    }
-    imap::SessionOptions options;
-    options.tlsAvailable = server.tlsAvailable;
-    options.loginRequiresTls = server.loginRequiresTls;
-    return std::make_unique<imap::ImapSession>(*m_store, m_clock, device.sessionId, options);
 }
 
 namespace {
-
-// The name the simulated server's certificate carries and the devices send as SNI.
-constexpr const char* kSimulatedServerName = "mail.maillab.example";
 
 std::unique_ptr<wire::ClientEngine> makeClient(const DeviceSpec& spec, store::DeviceStore& local,
                                                const wire::Clock& clock)
@@ -71,15 +51,16 @@ std::unique_ptr<wire::ClientEngine> makeClient(const DeviceSpec& spec, store::De
     return std::make_unique<imap::ImapClient>(local, clock, options);
 }
 
-imap::ClientAction imapAction(const Action& action)
+// A lesson's device action in the words every mail program reads.
+wire::UserAction userAction(const Action& action)
 {
-    using Kind = imap::ClientAction::Kind;
-    imap::ClientAction out;
+    using Kind = wire::UserAction::Kind;
+    wire::UserAction out;
     switch (action.kind) {
     case ActionKind::CheckMail: out.kind = Kind::CheckMail; break;
     case ActionKind::Raw: out.kind = Kind::Raw; break;
-    case ActionKind::Quit: out.kind = Kind::Logout; break;
-    case ActionKind::OpenFolder: out.kind = Kind::SelectFolder; break;
+    case ActionKind::Quit: out.kind = Kind::Quit; break;
+    case ActionKind::OpenFolder: out.kind = Kind::OpenFolder; break;
     case ActionKind::OpenMessage: out.kind = Kind::OpenMessage; break;
     case ActionKind::Flag: out.kind = Kind::Flag; break;
     case ActionKind::Unflag: out.kind = Kind::Unflag; break;
@@ -123,8 +104,9 @@ Simulation::Simulation(Scenario scenario, std::filesystem::path mailDir)
             store::loadUserMail(*m_store, m_mailDir, account.user, account.files, m_setupErrors);
     }
     for (const DeviceSpec& spec : m_scenario.devices) {
-        auto device = std::make_unique<Device>();
-        device->spec = spec;
+        auto device = std::make_unique<Device>(
+            spec, [this, protocol = spec.protocol] { return acceptConnection(protocol); }, m_transcript,
+            m_clock, m_step);
         device->client = makeClient(spec, device->local, m_clock);
         if (!device->client)
             m_setupErrors.push_back("device " + spec.name + ": this protocol has no client yet");
@@ -133,6 +115,19 @@ Simulation::Simulation(Scenario scenario, std::filesystem::path mailDir)
 }
 
 Simulation::~Simulation() = default;
+
+Link::Accepted Simulation::acceptConnection(wire::Protocol protocol)
+{
+    // The lesson's server options. A session on an implicit-TLS port learns of TLS when the handshake is
+    // done.
+    ServerSessionOptions options;
+    options.tlsAvailable = m_scenario.server.tlsAvailable;
+    options.loginRequiresTls = m_scenario.server.loginRequiresTls;
+    Link::Accepted accepted;
+    accepted.sessionId = m_nextSessionId++;
+    accepted.session = makeServerSession(protocol, *m_store, m_clock, accepted.sessionId, options);
+    return accepted;
+}
 
 Device* Simulation::device(const std::string& name)
 {
@@ -167,8 +162,8 @@ bool Simulation::step()
         if (m_activeDevice) {
             Device& device = *m_activeDevice;
             if (device.client->busy()) {
-                Progress progress = serveRequest(device);
-                if (progress == Progress::Visible) {
+                Link::Progress progress = serveRequest(device);
+                if (progress == Link::Progress::Visible) {
                     deliverUnsolicited();
                     m_stepActions.push_back(m_actionIndex - 1);
                     if (!device.client->busy()) { // the action ended with this exchange
@@ -178,7 +173,7 @@ bool Simulation::step()
                     }
                     return true;
                 }
-                if (progress == Progress::Silent) continue;
+                if (progress == Link::Progress::Silent) continue;
             }
             // Done, or waiting for something only another device can cause: the next action runs.
             m_activeDevice = nullptr;
@@ -202,7 +197,7 @@ bool Simulation::step()
 
 void Simulation::wipeDevice(Device& device)
 {
-    if (device.session) dropConnection(device, "the connection drops with the device");
+    dropConnection(device, "the connection drops with the device");
     device.local.wipe();
     device.client->forget();
     note(device.spec.name + " is lost: everything stored on it is gone", device.spec.name);
@@ -240,24 +235,13 @@ void Simulation::finishAction(size_t index)
 void Simulation::startAction(const Action& action)
 {
     Device* device = action.device.empty() ? nullptr : this->device(action.device);
-    auto* pop3Client = device ? dynamic_cast<pop3::Pop3Client*>(device->client.get()) : nullptr;
-    auto* imapClient = device ? dynamic_cast<imap::ImapClient*>(device->client.get()) : nullptr;
     if (isImapOnly(action.kind) || action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
         action.kind == ActionKind::Quit) {
         if (!device || !device->client) {
             note("device " + action.device + " cannot act: it has no mail program for its protocol");
             return;
         }
-        if (pop3Client) {
-            if (action.kind == ActionKind::CheckMail)
-                pop3Client->checkMail();
-            else if (action.kind == ActionKind::Raw)
-                pop3Client->sendRaw(action.line);
-            else
-                pop3Client->quit();
-        } else if (imapClient) {
-            imapClient->start(imapAction(action));
-        }
+        device->client->perform(userAction(action));
         if (device->client->busy()) {
             m_activeDevice = device;
             m_activeAction = &action;
@@ -272,7 +256,7 @@ void Simulation::startAction(const Action& action)
     }
     switch (action.kind) {
     case ActionKind::Drop:
-        if (device->session)
+        if (device->link.open())
             dropConnection(*device, "the connection drops");
         else
             note(action.device + " has no open connection to drop", action.device);
@@ -308,343 +292,28 @@ void Simulation::startAction(const Action& action)
     }
 }
 
-Simulation::Progress Simulation::serveRequest(Device& device)
+Link::Progress Simulation::serveRequest(Device& device)
 {
-    wire::ClientEngine& client = *device.client;
-    if (device.tls && device.session) {
-        TlsChannel& tls = *device.tls;
-        if (tls.started && !tls.established) return tlsFlight(device);
-        if (tls.established && tls.greetingPending) {
-            // Implicit TLS: the server's first words travel inside TLS (RFC 8314 section 3.3).
-            tls.greetingPending = false;
-            std::string greeting =
-                transmit(device, wire::Direction::ServerToClient, device.session->greeting());
-            m_clock.advance(kOneWayLatencyMs);
-            client.onBytes(greeting);
-            return Progress::Visible;
-        }
+    // The lesson's fault: the connection drops just before the named command goes out.
+    const wire::ClientEngine::Request& request = device.client->request();
+    if (request.kind == wire::ClientEngine::Request::Kind::Send && m_activeAction &&
+        !m_activeAction->dropBefore.empty() && util::istartsWith(request.bytes, m_activeAction->dropBefore) &&
+        device.link.open()) {
+        dropConnection(device, "the connection drops before " + m_activeAction->dropBefore + " is sent");
+        return Link::Progress::Visible;
     }
-    const wire::ClientEngine::Request& request = client.request();
-    switch (request.kind) {
-    case wire::ClientEngine::Request::Kind::Connect: {
-        device.sessionId = m_nextSessionId++;
-        device.session = makeSession(device);
-        device.tls.reset();
-        device.port = serverPortFor(device.spec.protocol, device.spec.security);
-        const bool implicitTls = device.spec.security == wire::Security::Implicit;
-        m_transcript.record({wire::TranscriptEntry::Kind::Connected, device.sessionId, device.spec.name,
-                             device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
-                             device.spec.name + " connects to the server's " +
-                                 wire::protocolName(device.spec.protocol) + (implicitTls ? "S" : "") +
-                                 " port " + std::to_string(device.port) +
-                                 (implicitTls ? " (implicit TLS: the handshake comes first)" : ""),
-                             m_step, device.port});
-        client.onConnected();
-        m_clock.advance(2 * kOneWayLatencyMs); // the TCP handshake
-        if (implicitTls) {
-            device.tls = makeTlsChannel();
-            device.tls->greetingPending = true;
-            device.tls->started = true;
-            device.tls->client->startHandshake();
-            device.tls->fromClient = device.tls->client->takeCiphertext();
-            return tlsFlight(device); // the ClientHello goes out with the connection
-        }
-        std::string greeting = device.session->greeting();
-        recordData(device, wire::Direction::ServerToClient, greeting);
-        m_clock.advance(kOneWayLatencyMs);
-        client.onBytes(greeting);
-        return Progress::Visible;
-    }
-    case wire::ClientEngine::Request::Kind::Send: {
-        std::string bytes = request.bytes;
-        if (m_activeAction && !m_activeAction->dropBefore.empty() &&
-            util::istartsWith(bytes, m_activeAction->dropBefore) && device.session) {
-            dropConnection(device, "the connection drops before " + m_activeAction->dropBefore + " is sent");
-            return Progress::Visible;
-        }
-        if (!device.session) {
-            client.onClosed();
-            return Progress::Silent;
-        }
-        if (device.tls && !device.tls->started) {
-            // The server accepted STLS/STARTTLS and waits for a ClientHello; plain text is not one.
-            recordData(device, wire::Direction::ClientToServer, bytes);
-            client.onSent();
-            m_clock.advance(kOneWayLatencyMs);
-            device.tls->server->feedCiphertext(bytes);
-            if (std::string alert = device.tls->server->takeCiphertext(); !alert.empty())
-                recordRecords(device, wire::Direction::ServerToClient, std::move(alert));
-            note("the server expected a TLS handshake and got plain text: it gives up on the connection",
-                 device.spec.name);
-            closeSession(device);
-            m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
-                                 device.spec.protocol, wire::Direction::ServerToClient, m_clock.nowMs(),
-                                 "the server closes the connection", m_step, 0});
-            client.onClosed();
-            return Progress::Visible;
-        }
-        const std::string received = transmit(device, wire::Direction::ClientToServer, bytes);
-        client.onSent();
-        m_clock.advance(kOneWayLatencyMs);
-        std::string reply = device.session->receive(received);
-        if (!reply.empty()) reply = transmit(device, wire::Direction::ServerToClient, reply);
-        if (device.session->takeTlsRequest()) {
-            // The reply that accepted STLS/STARTTLS went out in plain text; the next bytes must be TLS.
-            device.tls = makeTlsChannel();
-        }
-        m_clock.advance(kOneWayLatencyMs);
-        const bool closedByServer = device.session->closed();
-        if (closedByServer) {
-            tlsClose(device, wire::Direction::ServerToClient);
-            m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
-                                 device.spec.protocol, wire::Direction::ServerToClient, m_clock.nowMs(),
-                                 "the server closes the connection", m_step, 0});
-            closeSession(device);
-        }
-        client.onBytes(reply);
-        if (closedByServer) client.onClosed();
-        return Progress::Visible;
-    }
-    case wire::ClientEngine::Request::Kind::StartTls:
-        if (!device.session) {
-            client.onClosed();
-            return Progress::Silent;
-        }
-        if (!device.tls) {
-            note(device.spec.name + " wants TLS, but the server did not agree to start it", device.spec.name);
-            client.onTlsStarted(false);
-            return Progress::Visible;
-        }
-        device.tls->started = true;
-        device.tls->client->startHandshake();
-        device.tls->fromClient = device.tls->client->takeCiphertext();
-        return tlsFlight(device);
-    case wire::ClientEngine::Request::Kind::Close:
-        if (device.session) {
-            tlsClose(device, wire::Direction::ClientToServer);
-            device.session->disconnected();
-            closeSession(device);
-            m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
-                                 device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
-                                 device.spec.name + " closes the connection", m_step, 0});
-            client.onClosed();
-            return Progress::Visible;
-        }
-        client.onClosed();
-        return Progress::Silent;
-    case wire::ClientEngine::Request::Kind::Wait:
-    case wire::ClientEngine::Request::Kind::Idle: return Progress::Stuck;
-    }
-    return Progress::Stuck;
-}
-
-// [SECTION] TLS
-
-namespace {
-
-const char* handshakeTypeName(uint8_t type)
-{
-    switch (type) { // RFC 8446 section 4, RFC 5246 section 7.4
-    case 1: return "ClientHello";
-    case 2: return "ServerHello";
-    case 4: return "NewSessionTicket";
-    case 8: return "EncryptedExtensions";
-    case 11: return "Certificate";
-    case 12: return "ServerKeyExchange";
-    case 13: return "CertificateRequest";
-    case 14: return "ServerHelloDone";
-    case 15: return "CertificateVerify";
-    case 16: return "ClientKeyExchange";
-    case 20: return "Finished";
-    }
-    return "handshake message";
-}
-
-// What one flight of the handshake carries, as far as the records show it, with what TLS 1.3 puts inside the
-// encrypted ones (RFC 8446 section 2): "ServerHello, ChangeCipherSpec, encrypted: EncryptedExtensions, ...".
-std::string describeFlight(std::string_view bytes, bool fromClient, bool bothEstablished)
-{
-    std::vector<std::string> parts;
-    bool changedCipher = false, encryptedNamed = false;
-    for (const wire::RecordInfo& record : wire::parseRecords(bytes)) {
-        const uint8_t type = record.contentType;
-        const std::string_view payload = bytes.substr(record.offset, record.length);
-        if (type == 20) {
-            parts.push_back("ChangeCipherSpec");
-            changedCipher = true;
-        } else if (type == 21) {
-            parts.push_back(changedCipher ? "encrypted Alert" : "Alert");
-        } else if (type == 22 && !changedCipher) {
-            for (size_t m = 0; m + 4 <= payload.size();) {
-                parts.push_back(handshakeTypeName(static_cast<uint8_t>(payload[m])));
-                m += 4 + (static_cast<uint8_t>(payload[m + 1]) << 16 |
-                          static_cast<uint8_t>(payload[m + 2]) << 8 | static_cast<uint8_t>(payload[m + 3]));
-            }
-        } else if (!encryptedNamed) {
-            encryptedNamed = true;
-            if (bothEstablished && !fromClient)
-                parts.push_back("encrypted: NewSessionTicket");
-            else if (fromClient || type == 22)
-                parts.push_back("encrypted: Finished");
-            else
-                parts.push_back("encrypted: EncryptedExtensions, Certificate, CertificateVerify, Finished");
-        }
-    }
-    std::string out;
-    for (const std::string& part : parts)
-        out += (out.empty() ? "" : ", ") + part;
-    return out;
-}
-
-const tls::Identity& simulatorIdentity()
-{
-    // One certificate per process: made once (key generation is the slow part), used by every simulation.
-    static const tls::Identity identity = tls::generateSelfSigned(kSimulatedServerName);
-    return identity;
-}
-
-} // namespace
-
-std::unique_ptr<TlsChannel> Simulation::makeTlsChannel()
-{
-    auto channel = std::make_unique<TlsChannel>();
-    channel->server = tls::Endpoint::server(simulatorIdentity());
-    channel->client = tls::Endpoint::client(kSimulatedServerName);
-    return channel;
-}
-
-Simulation::Progress Simulation::tlsFlight(Device& device)
-{
-    TlsChannel& tls = *device.tls;
-    const bool fromClient = !tls.fromClient.empty();
-    std::string bytes = std::move(fromClient ? tls.fromClient : tls.fromServer);
-    tls.fromClient.clear();
-    tls.fromServer.clear();
-    if (bytes.empty()) {
-        tlsFailed(device, "the handshake stalled: neither side has anything to send");
-        return Progress::Visible;
-    }
-    const wire::Direction direction =
-        fromClient ? wire::Direction::ClientToServer : wire::Direction::ServerToClient;
-    const bool bothEstablished = tls.client->state() == tls::Endpoint::State::Established &&
-                                 tls.server->state() == tls::Endpoint::State::Established;
-    ++tls.flights;
-    const std::string who =
-        fromClient ? device.spec.name + " to the server" : "the server to " + device.spec.name;
-    m_transcript.record({wire::TranscriptEntry::Kind::Note, device.sessionId, device.spec.name,
-                         device.spec.protocol, direction, m_clock.nowMs(),
-                         "TLS handshake, flight " + std::to_string(tls.flights) + ", " + who + ": " +
-                             describeFlight(bytes, fromClient, bothEstablished),
-                         m_step, device.port});
-    recordRecords(device, direction, bytes);
-    m_clock.advance(kOneWayLatencyMs);
-    tls::Endpoint& receiver = fromClient ? *tls.server : *tls.client;
-    receiver.feedCiphertext(bytes);
-    (fromClient ? tls.fromServer : tls.fromClient) = receiver.takeCiphertext();
-    if (tls.client->state() == tls::Endpoint::State::Failed ||
-        tls.server->state() == tls::Endpoint::State::Failed) {
-        const tls::Endpoint& failed =
-            tls.server->state() == tls::Endpoint::State::Failed ? *tls.server : *tls.client;
-        tlsFailed(device, failed.error());
-        return Progress::Visible;
-    }
-    if (tls.client->state() == tls::Endpoint::State::Established &&
-        tls.server->state() == tls::Endpoint::State::Established && tls.fromClient.empty() &&
-        tls.fromServer.empty()) {
-        tls.established = true;
-        for (const std::string& line : tls.client->keyLogLines())
-            m_transcript.keyLog.push_back(line);
-        m_transcript.record({wire::TranscriptEntry::Kind::Note, device.sessionId, device.spec.name,
-                             device.spec.protocol, direction, m_clock.nowMs(),
-                             "TLS established (" + tls.client->version() + ", " + tls.client->cipher() +
-                                 "): from here on the wire carries only encrypted records",
-                             m_step, device.port});
-        device.session->tlsStarted();
-        if (!tls.greetingPending) device.client->onTlsStarted(true);
-    }
-    return Progress::Visible;
-}
-
-void Simulation::tlsFailed(Device& device, const std::string& why)
-{
-    TlsChannel& tls = *device.tls;
-    // An alert one side produced on its way out still crosses the wire.
-    if (!tls.fromServer.empty())
-        recordRecords(device, wire::Direction::ServerToClient, std::move(tls.fromServer));
-    if (!tls.fromClient.empty())
-        recordRecords(device, wire::Direction::ClientToServer, std::move(tls.fromClient));
-    m_transcript.record({wire::TranscriptEntry::Kind::Note, device.sessionId, device.spec.name,
-                         device.spec.protocol, wire::Direction::ServerToClient, m_clock.nowMs(),
-                         "TLS handshake failed: " + why, m_step, device.port});
-    device.session->disconnected();
-    closeSession(device);
-    m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
-                         device.spec.protocol, wire::Direction::ServerToClient, m_clock.nowMs(),
-                         "the connection closes after the failed handshake", m_step, 0});
-    device.client->onClosed();
-}
-
-void Simulation::tlsClose(Device& device, wire::Direction direction)
-{
-    if (!device.tls || !device.tls->established) return;
-    // RFC 8446 section 6.1: a close_notify alert before the TCP FIN, so the peer knows nothing was cut off.
-    tls::Endpoint& sender =
-        direction == wire::Direction::ClientToServer ? *device.tls->client : *device.tls->server;
-    sender.shutdown();
-    if (std::string alert = sender.takeCiphertext(); !alert.empty())
-        recordRecords(device, direction, std::move(alert));
-}
-
-void Simulation::closeSession(Device& device)
-{
-    device.session.reset();
-    device.tls.reset();
-}
-
-std::string Simulation::transmit(Device& device, wire::Direction direction, const std::string& bytes)
-{
-    if (!device.tls || !device.tls->established) {
-        recordData(device, direction, bytes);
-        return bytes;
-    }
-    TlsChannel& tls = *device.tls;
-    const bool fromClient = direction == wire::Direction::ClientToServer;
-    tls::Endpoint& sender = fromClient ? *tls.client : *tls.server;
-    tls::Endpoint& receiver = fromClient ? *tls.server : *tls.client;
-    sender.writePlain(bytes);
-    std::string records = sender.takeCiphertext();
-    recordData(device, direction, bytes, true);
-    receiver.feedCiphertext(records);
-    recordRecords(device, direction, std::move(records));
-    return receiver.takePlain();
-}
-
-void Simulation::recordRecords(Device& device, wire::Direction direction, std::string records)
-{
-    m_transcript.record({wire::TranscriptEntry::Kind::TlsRecord, device.sessionId, device.spec.name,
-                         device.spec.protocol, direction, m_clock.nowMs(), std::move(records), m_step,
-                         device.port});
+    return device.link.serve(*device.client);
 }
 
 void Simulation::dropConnection(Device& device, const std::string& why)
 {
-    if (!device.session) return;
-    device.session->disconnected();
-    closeSession(device);
-    m_transcript.record({wire::TranscriptEntry::Kind::Closed, device.sessionId, device.spec.name,
-                         device.spec.protocol, wire::Direction::ClientToServer, m_clock.nowMs(),
-                         why + " (no QUIT/LOGOUT)", m_step, 0});
-    device.client->onClosed();
+    device.link.drop(*device.client, why);
 }
 
 void Simulation::deliverUnsolicited()
 {
-    for (auto& device : m_devices) {
-        if (!device->session) continue;
-        std::string bytes = device->session->takeUnsolicited();
-        if (bytes.empty()) continue;
-        device->client->onBytes(transmit(*device, wire::Direction::ServerToClient, bytes));
-    }
+    for (auto& device : m_devices)
+        device->link.deliverUnsolicited(*device->client);
 }
 
 void Simulation::note(const std::string& text, const std::string& device)
@@ -653,41 +322,13 @@ void Simulation::note(const std::string& text, const std::string& device)
                          wire::Direction::ServerToClient, m_clock.nowMs(), text, m_step, 0});
 }
 
-void Simulation::recordData(Device& device, wire::Direction direction, std::string bytes, bool encrypted)
-{
-    wire::TranscriptEntry entry{wire::TranscriptEntry::Kind::Data,
-                                device.sessionId,
-                                device.spec.name,
-                                device.spec.protocol,
-                                direction,
-                                m_clock.nowMs(),
-                                std::move(bytes),
-                                m_step,
-                                device.port,
-                                encrypted};
-    // What the reply meant travels with it: every view reads that instead of the text.
-    if (direction == wire::Direction::ServerToClient && device.session)
-        entry.exchanges = device.session->takeExchanges();
-    m_transcript.record(std::move(entry));
-}
-
 std::string Simulation::composeMessage(const Action& action)
 {
-    if (!action.messageFile.empty()) {
-        std::string error;
-        std::string bytes = store::readMessageFile(m_mailDir / action.messageFile, error);
-        if (!error.empty()) note("delivery failed: " + error);
-        return bytes;
-    }
-    ++m_composed;
-    mail::DateTime now{m_clock.nowSeconds(), 0};
-    std::string text = "Date: " + mail::formatRfc5322Date(now) + "\r\n" + "From: " + action.from + "\r\n" +
-                       "To: " + action.to + "@maillab.example\r\n" + "Subject: " + action.subject + "\r\n" +
-                       "Message-ID: <sim." + std::to_string(m_composed) + "." +
-                       std::to_string(now.epochSeconds) + "@maillab.example>\r\n" + "MIME-Version: 1.0\r\n" +
-                       "Content-Type: text/plain; charset=us-ascii\r\n\r\n" + util::toCrlf(action.body);
-    if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
-    return text;
+    std::string error;
+    const int serial = action.messageFile.empty() ? ++m_composed : 0;
+    std::string bytes = deliveredMessage(action, m_mailDir, m_clock.nowSeconds(), serial, error);
+    if (!error.empty()) note("delivery failed: " + error);
+    return bytes;
 }
 
 } // namespace maillab::scenario

@@ -1,11 +1,13 @@
-// Runs a scenario one exchange at a time: devices' client engines joined to server sessions in-process.
+// Runs a scenario one exchange at a time: which device acts when, world events, faults and checkpoints. Each
+// device reaches the server through its own Link, which carries the bytes, TLS and the recording.
 #pragma once
 
 #include "scenario/checkpoint.hpp"
+#include "scenario/link.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/session_factory.hpp"
 #include "store/device_store.hpp"
 #include "store/store.hpp"
-#include "tls/tls_endpoint.hpp"
 #include "wire/client.hpp"
 #include "wire/clock.hpp"
 #include "wire/transcript.hpp"
@@ -26,37 +28,23 @@ constexpr uint16_t kImapsPort = 993;
 // The port a device connects to for its protocol and security.
 uint16_t serverPortFor(wire::Protocol protocol, wire::Security security);
 
-// Makes the server side of a new connection; the network adapter and the simulator share it.
-std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,
-                                                       const wire::Clock& clock, int sessionId);
-
-// A connection's TLS: both ends in-process, records passed through the link for real. Each flight of the
-// handshake is a simulation step of its own; application data is encrypted by one end and decrypted by the
-// other, and the transcript records both the plaintext (Data, encrypted set) and the records (TlsRecord).
-struct TlsChannel {
-    std::unique_ptr<tls::Endpoint> client;
-    std::unique_ptr<tls::Endpoint> server;
-    bool started = false;         // the client began the handshake
-    bool established = false;     // both ends finished it: application data from here on
-    bool greetingPending = false; // implicit TLS: the server greets once the handshake is done
-    int flights = 0;
-    std::string fromClient, fromServer; // ciphertext waiting for its step
-};
-
 struct Device {
+    Device(DeviceSpec spec, Link::Acceptor accept, wire::Transcript& transcript, wire::VirtualClock& clock,
+           const int& step);
     DeviceSpec spec;
     store::DeviceStore local;
     std::unique_ptr<wire::ClientEngine> client;
-    std::unique_ptr<wire::ServerSession> session; // the open connection's server side, or null
-    int sessionId = 0;
-    uint16_t port = 0;               // the port of the current or last connection
-    std::unique_ptr<TlsChannel> tls; // the open connection's TLS, once the server expects a handshake
+    Link link; // the device's connection to the server, open or not
+    // The open connection's server side (or null) and the id of the current or last session, as the
+    // dashboard and the tests read them; the link owns both.
+    const std::unique_ptr<wire::ServerSession>& session = link.session();
+    const int& sessionId = link.sessionId();
 };
 
 class Simulation {
 public:
     // One way through the in-process link: what a LAN round trip of 50 ms looks like.
-    static constexpr int64_t kOneWayLatencyMs = 25;
+    static constexpr int64_t kOneWayLatencyMs = Link::kOneWayLatencyMs;
 
     explicit Simulation(Scenario scenario, std::filesystem::path mailDir = {});
     ~Simulation();
@@ -93,25 +81,15 @@ public:
     const std::vector<std::string>& setupErrors() const { return m_setupErrors; }
 
 private:
-    enum class Progress { Visible, Silent, Stuck };
-    Progress serveRequest(Device& device);
+    Link::Progress serveRequest(Device& device);
     void startAction(const Action& action);
     void finishAction(size_t index);
     void dropConnection(Device& device, const std::string& why);
     void wipeDevice(Device& device);
     void deliverUnsolicited();
     void note(const std::string& text, const std::string& device = "server");
-    void recordData(Device& device, wire::Direction direction, std::string bytes, bool encrypted = false);
-    void recordRecords(Device& device, wire::Direction direction, std::string records);
-    // Sends bytes from one side to the other: through TLS when the connection has it. Returns what the
-    // receiving side gets (for TLS: what its end decrypted).
-    std::string transmit(Device& device, wire::Direction direction, const std::string& bytes);
-    std::unique_ptr<wire::ServerSession> makeSession(const Device& device);
-    std::unique_ptr<TlsChannel> makeTlsChannel();
-    Progress tlsFlight(Device& device);
-    void tlsFailed(Device& device, const std::string& why);
-    void tlsClose(Device& device, wire::Direction direction); // close_notify from that side, if TLS is up
-    void closeSession(Device& device);
+    // The server side of a device's new connection, with the lesson's server options and the next session id.
+    Link::Accepted acceptConnection(wire::Protocol protocol);
     std::string composeMessage(const Action& action);
 
     Scenario m_scenario;
