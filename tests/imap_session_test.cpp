@@ -529,7 +529,11 @@ TEST(ImapSession, SelectListsKeywordsInUseInFlags_Rfc3501_7_2_6)
     DemoWorld w;
     Conn c(w);
     c.open();
-    EXPECT_EQ(c.send("a1 STORE 4 +FLAGS.SILENT ($Important)"), "a1 OK STORE completed\r\n");
+    // A new keyword is announced at once, with the FLAGS and PERMANENTFLAGS that now list it (7.2.6).
+    const std::string announced = "* FLAGS (" + kSystemFlags + " $Important)\r\n* OK [PERMANENTFLAGS (" +
+                                  kSystemFlags + " $Important \\*)] flags and new keywords are kept\r\n";
+    EXPECT_EQ(c.send("a1 STORE 4 +FLAGS.SILENT ($Important)"), announced + "a1 OK STORE completed\r\n");
+    EXPECT_EQ(c.send("a1b STORE 3 +FLAGS.SILENT ($Important)"), "a1b OK STORE completed\r\n"); // once
     std::string reply = c.send("a2 SELECT INBOX");
     EXPECT_TRUE(startsWith(reply, "* FLAGS (" + kSystemFlags + " $Important)\r\n* OK [PERMANENTFLAGS (" +
                                       kSystemFlags + " $Important \\*)]"))
@@ -1527,7 +1531,9 @@ TEST(ImapSession, StoreKeywordsPersistAndRemoveCaseInsensitively_Rfc3501_2_3_2)
     Conn c(w);
     c.open();
     EXPECT_EQ(c.send("a1 STORE 5 +FLAGS ($Important Work)"),
-              "* 5 FETCH (FLAGS (\\Recent $Important Work))\r\na1 OK STORE completed\r\n");
+              "* FLAGS (" + kSystemFlags + " $Important Work)\r\n* OK [PERMANENTFLAGS (" + kSystemFlags +
+                  " $Important Work \\*)] flags and new keywords are kept\r\n"
+                  "* 5 FETCH (FLAGS (\\Recent $Important Work))\r\na1 OK STORE completed\r\n");
     EXPECT_EQ(c.send("a2 STORE 5 +FLAGS ($important)"),
               "* 5 FETCH (FLAGS (\\Recent $Important Work))\r\na2 OK STORE completed\r\n");
     EXPECT_EQ(c.send("a3 STORE 5 -FLAGS ($IMPORTANT)"),
@@ -1535,6 +1541,21 @@ TEST(ImapSession, StoreKeywordsPersistAndRemoveCaseInsensitively_Rfc3501_2_3_2)
     Conn other(w, 2);
     other.open();
     EXPECT_EQ(other.send("b1 FETCH 5 FLAGS"), "* 5 FETCH (FLAGS (Work))\r\nb1 OK FETCH completed\r\n");
+}
+
+// Issue 14 (imaptest): another session's new keyword reaches this client as FLAGS before the FETCH that shows
+// it.
+TEST(ImapSession, AnotherSessionsNewKeywordComesWithFlagsFirst_Rfc3501_7_2_6)
+{
+    DemoWorld w;
+    Conn a(w, 1), b(w, 2);
+    a.open();
+    b.open();
+    a.send("a1 STORE 2 +FLAGS.SILENT ($Project)");
+    EXPECT_EQ(b.send("b1 NOOP"), "* FLAGS (" + kSystemFlags + " $Project)\r\n* OK [PERMANENTFLAGS (" +
+                                     kSystemFlags +
+                                     " $Project \\*)] flags and new keywords are kept\r\n"
+                                     "* 2 FETCH (FLAGS ($Project))\r\nb1 OK NOOP completed\r\n");
 }
 
 TEST(ImapSession, RecentCannotBeStoredByAClient_Rfc3501_2_3_2)

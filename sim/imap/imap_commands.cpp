@@ -207,12 +207,8 @@ Reply ImapSession::cmdSelect(const Command& c)
         for (const std::string& k : m.keywords)
             if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
     }
-    std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
-    for (const std::string& k : keywords)
-        flags += " " + k;
-    std::string out = "* FLAGS (" + flags + ")\r\n";
-    out += examine ? "* OK [PERMANENTFLAGS ()] read-only: no flags can be changed\r\n"
-                   : "* OK [PERMANENTFLAGS (" + flags + " \\*)] flags and new keywords are kept\r\n";
+    m_keywords = keywords;
+    std::string out = flagsAnnouncement();
     out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
     out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
     if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";

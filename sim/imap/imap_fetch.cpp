@@ -356,6 +356,10 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
                     e.flags = flagList(*m);
                 }
             }
+            if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(),
+                            [](const FetchItem& i) { return i.attribute == FetchAttribute::Flags; }) ||
+                job.flagsChanged)
+                out += newKeywords(*m);
             out += "* ";
             out += std::to_string(index + 1);
             out += " FETCH (";
@@ -469,6 +473,8 @@ Reply ImapSession::cmdStore(const Command& c)
                                         static_cast<uint32_t>(index + 1));
             e.flags = flagList(*m);
         }
+        // Even without an untagged FETCH, the client must learn the keyword before one could show it.
+        out += newKeywords(*m);
         if (c.store.silent) continue;
         out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
                (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";

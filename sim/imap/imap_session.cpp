@@ -416,6 +416,7 @@ void ImapSession::deselect()
     m_pendingExpunge.clear();
     m_expungedCopies.clear();
     m_pendingFlags.clear();
+    m_keywords.clear();
     m_pendingBye = false;
     m_readOnly = false;
 }
@@ -464,6 +465,7 @@ std::string ImapSession::updates(bool allowExpunge)
         if (it == m_uids.end() || *it != uid || m_pendingExpunge.count(uid)) continue;
         const store::StoredMessage* message = box->find(uid);
         if (!message) continue;
+        out += newKeywords(*message);
         out +=
             "* " + std::to_string(it - m_uids.begin() + 1) + " FETCH (FLAGS " + flagList(*message) + ")\r\n";
     }
@@ -497,6 +499,31 @@ std::string ImapSession::sequenceProblem(const Command& c) const
                        ": the mailbox has " + std::to_string(m_uids.size()) +
                        " (RFC 3501 section 9, seq-number)";
     return {};
+}
+
+std::string ImapSession::flagsAnnouncement() const
+{
+    std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const std::string& k : m_keywords)
+        flags += " " + k;
+    std::string out = "* FLAGS (" + flags + ")\r\n";
+    out += m_readOnly ? "* OK [PERMANENTFLAGS ()] read-only: no flags can be changed\r\n"
+                      : "* OK [PERMANENTFLAGS (" + flags + " \\*)] flags and new keywords are kept\r\n";
+    return out;
+}
+
+std::string ImapSession::newKeywords(const store::StoredMessage& message)
+{
+    bool added = false;
+    for (const std::string& k : message.keywords)
+        if (std::none_of(m_keywords.begin(), m_keywords.end(),
+                         [&](const std::string& known) { return util::iequals(known, k); })) {
+            m_keywords.push_back(k);
+            added = true;
+        }
+    // A keyword the client has not been told of comes with the FLAGS (and PERMANENTFLAGS) that now list it,
+    // before any FETCH shows it (RFC 3501 section 7.2.6).
+    return added ? flagsAnnouncement() : std::string();
 }
 
 std::string ImapSession::flagList(const store::StoredMessage& message) const

@@ -110,6 +110,10 @@ private:
     // For commands that take message sequence numbers: why the set names messages that do not exist, or "".
     std::string sequenceProblem(const Command& c) const;
     std::string flagList(const store::StoredMessage& message) const;
+    // "* FLAGS (...)" and its PERMANENTFLAGS, with the keywords this client has been told of.
+    std::string flagsAnnouncement() const;
+    // That announcement again when the message has a keyword the client has not been told of, else "".
+    std::string newKeywords(const store::StoredMessage& message);
 
     // [SECTION] handlers, one per command
     Reply cmdCapability(const Command& c);
@@ -198,8 +202,9 @@ private:
     std::set<uint32_t> m_recent;         // \Recent is per session (RFC 3501 section 2.3.2)
     std::set<uint32_t> m_pendingExpunge; // gone from the store, not yet announced
     std::map<uint32_t, store::StoredMessage> m_expungedCopies; // of those, what FETCH may still read
-    std::set<uint32_t> m_pendingFlags; // changed by another session, not yet announced
-    bool m_pendingBye = false;         // the selected mailbox vanished or was renumbered
+    std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
+    std::vector<std::string> m_keywords; // the keywords the last FLAGS response named
+    bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
 
     std::optional<FetchJob> m_fetch;
     std::string m_heldInput; // bytes that came while a FETCH answer was still being made
