@@ -121,22 +121,15 @@ void tooltip(const char* text)
 
 using Explanation = TranscriptPanel::LineHelp;
 
-template <typename Help> std::optional<Explanation> asExplanation(const std::optional<Help>& help)
-{
-    if (!help) return std::nullopt;
-    return Explanation{help->title, help->text, help->rfc};
-}
-
 std::optional<Explanation> explainCommand(wire::Protocol protocol, std::string_view line)
 {
-    return protocol == wire::Protocol::Pop3 ? asExplanation(pop3::explainCommandLine(line))
-                                            : asExplanation(imap::explainCommandLine(line));
+    return protocol == wire::Protocol::Pop3 ? pop3::explainCommandLine(line) : imap::explainCommandLine(line);
 }
 
 std::optional<Explanation> explainReply(const wire::TranscriptEntry& e, size_t offset)
 {
-    return e.protocol == wire::Protocol::Pop3 ? asExplanation(pop3::explainReplyLine(e.bytes, offset))
-                                              : asExplanation(imap::explainReplyLine(e.bytes, offset));
+    return e.protocol == wire::Protocol::Pop3 ? pop3::explainReplyLine(e.bytes, offset)
+                                              : imap::explainReplyLine(e.bytes, offset);
 }
 
 // Where the status word of a reply's line is, to colour a failure: [begin, end) or {0, 0}.

@@ -52,9 +52,7 @@ public:
     // What the line at `offset` of an entry means, as its tooltip says: a command from the command tables
     // (POP3: the first word; IMAP: the word after the tag, UID FETCH as FETCH), a reply's status or untagged
     // response. Nothing for a line of a message body.
-    struct LineHelp {
-        std::string title, text, rfc;
-    };
+    using LineHelp = wire::LineHelp;
     static std::optional<LineHelp> help(const wire::TranscriptEntry& entry, size_t offset);
 
 private:

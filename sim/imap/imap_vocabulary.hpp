@@ -86,11 +86,7 @@ const CommandInfo* findCommand(std::string_view wireName); // case-insensitive; 
 
 // [SECTION] what the lines of a reply mean (for the dashboard's hover help and the exports)
 
-struct LineHelp {
-    std::string title; // "* EXISTS (untagged)", "NO", "+ (continuation)"
-    std::string text;
-    std::string rfc;
-};
+using wire::LineHelp;
 // The meaning of one line of what the client sent (`line` starts a command, or is IDLE's DONE).
 std::optional<LineHelp> explainCommandLine(std::string_view line);
 // The meaning of the line at `offset` of a server reply (none inside a literal's bytes).

@@ -1,6 +1,8 @@
 // POP3 commands, states and the command table (RFC 1939, RFC 2449 CAPA, RFC 5034 AUTH, RFC 2595 STLS).
 #pragma once
 
+#include "wire/exchange.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,12 +56,7 @@ struct CommandInfo {
 const std::vector<CommandInfo>& commandTable();
 const CommandInfo* findCommand(std::string_view name); // case-insensitive
 
-// What a line means, for the dashboard's hover help and the exports.
-struct LineHelp {
-    std::string title; // "+OK", "-ERR", "RETR msg"
-    std::string text;
-    std::string rfc;
-};
+using wire::LineHelp; // what a line means, for the hover help and the exports
 std::optional<LineHelp> explainCommandLine(std::string_view line);
 // The line at `offset` of a reply: its status line (offset 0) or the "." that ends it.
 std::optional<LineHelp> explainReplyLine(std::string_view reply, size_t offset);

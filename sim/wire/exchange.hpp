@@ -67,4 +67,12 @@ struct Exchange {
     std::vector<Effect> effects;
 };
 
+// What a line of a command or a reply means, for the dashboard's hover help and the exports; each protocol's
+// vocabulary says it (pop3::explainReplyLine, imap::explainReplyLine, ...).
+struct LineHelp {
+    std::string title; // "+OK", "* EXISTS (untagged)", "RETR msg"
+    std::string text;
+    std::string rfc;
+};
+
 } // namespace maillab::wire
