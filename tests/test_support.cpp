@@ -8,6 +8,11 @@
 
 namespace maillab::test {
 
+std::filesystem::path sourceDir()
+{
+    return MAILLAB_SOURCE_DIR;
+}
+
 std::string readFile(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);

@@ -13,10 +13,7 @@
 
 namespace maillab::test {
 
-inline std::filesystem::path sourceDir()
-{
-    return MAILLAB_SOURCE_DIR;
-}
+std::filesystem::path sourceDir();
 inline std::filesystem::path mailDir()
 {
     return sourceDir() / "assets" / "mail";
