@@ -64,8 +64,8 @@ void printUsage()
                  "             [--size WxH] [--theme dark|light] [--presenter] [--eavesdropper]\n"
                  "             [--comparison checks-twice|two-devices|lost-laptop] [--compare-steps N]\n"
                  "                          render the dashboard offscreen to a PNG (xvfb-run -a without\n"
-                 "                          a display); panels: lesson transcript mailboxes devices\n"
-                 "                          sequence state breakpoints console compare live\n"
+                 "                          a display); panels: lesson events transcript mailboxes\n"
+                 "                          devices sequence state breakpoints console compare live\n"
                  "  help                    this text\n";
 }
 

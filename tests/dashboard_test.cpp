@@ -25,30 +25,76 @@ size_t countDataFrom(const wire::Transcript& transcript, const std::string& devi
     return n;
 }
 
-TEST(Dashboard, StepBackAndResetButtonsMoveThroughTheLesson)
+TEST(Dashboard, ExchangeBackAndResetButtonsMoveThroughTheLesson)
 {
     GuiHarness gui(lesson("pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     ASSERT_TRUE(player.loaded());
     EXPECT_EQ(player.stepNumber(), 0);
-    ASSERT_TRUE(gui.click("Step"));
+    ASSERT_TRUE(gui.click("Next exchange"));
     EXPECT_EQ(player.stepNumber(), 1);
     // Step 1 is the connection and the greeting (RFC 1939 section 4).
     const auto& entries = player.simulation()->transcript().entries();
     ASSERT_FALSE(entries.empty());
     EXPECT_TRUE(entries.back().bytes.starts_with("+OK"));
     for (int i = 0; i < 4; ++i)
-        ASSERT_TRUE(gui.click("Step"));
+        ASSERT_TRUE(gui.click("Next exchange"));
     EXPECT_EQ(player.stepNumber(), 5);
-    std::string fifth = player.simulation()->transcript().toText();
+    std::string fifth = player.simulation()->transcript().toText(false);
+    // Back goes to the start of the lesson step in progress.
     ASSERT_TRUE(gui.click("Back"));
-    EXPECT_EQ(player.stepNumber(), 4);
-    ASSERT_TRUE(gui.click("Step"));
-    // Back is a replay: stepping forward again gives the same bytes.
-    EXPECT_EQ(player.simulation()->transcript().toText(), fifth);
+    EXPECT_EQ(player.stepNumber(), player.timeline()->previousBoundary(5));
+    EXPECT_LT(player.stepNumber(), 5);
+    // Going forward again gives the same bytes: the lesson is deterministic.
+    player.seek(5);
+    EXPECT_EQ(player.simulation()->transcript().toText(false), fifth);
     ASSERT_TRUE(gui.click("Reset"));
     EXPECT_EQ(player.stepNumber(), 0);
     EXPECT_EQ(player.simulation()->transcript().size(), 0u);
+}
+
+TEST(Dashboard, StepPlaysOneWholeLessonStepAtTheRunSpeed)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    const int end = player.timeline()->nextBoundary(0);
+    ASSERT_GT(end, 2) << "the first lesson step should take several exchanges";
+    player.stepsPerSecond = 2.0f;
+    ASSERT_TRUE(gui.click("Step"));
+    EXPECT_TRUE(player.playingLessonStep());
+    EXPECT_LT(player.stepNumber(), end) << "the exchanges play one after another, not all at once";
+    for (int i = 0; i < 60 && player.playingLessonStep(); ++i)
+        gui.frame(0.5);
+    EXPECT_FALSE(player.playingLessonStep());
+    EXPECT_EQ(player.stepNumber(), end);
+    EXPECT_EQ(player.lessonStep(), player.timeline()->actionAt(end));
+}
+
+TEST(Dashboard, ClickingTheProgressBarAndTheEventListMovesThere)
+{
+    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    // Only the two panels under test, so that no other window lies over them.
+    for (const char* id : {"transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"})
+        if (gui::Panel* other = gui.dashboard().panel(id)) other->open = false;
+    gui.dashboard().panel("events")->open = true;
+    gui.frame();
+    const int total = player.totalSteps();
+    // Three quarters along the bar.
+    ASSERT_TRUE(gui.clickAt("Progress", 0.75f));
+    EXPECT_NEAR(player.stepNumber(), total * 3 / 4, 1);
+    // An exchange already played, in the event list.
+    player.seek(4);
+    gui.frame();
+    gui.frame();
+    ASSERT_TRUE(gui.click("Event 2"));
+    EXPECT_EQ(player.stepNumber(), 2);
+    // A lesson step not played yet: only its title is listed, and a click goes to where it begins.
+    gui.frame();
+    const int third = player.timeline()->actionStart(2);
+    ASSERT_GT(third, 2);
+    ASSERT_TRUE(gui.click("Event step 3"));
+    EXPECT_EQ(player.stepNumber(), third);
 }
 
 TEST(Dashboard, BackAndResetAreDisabledAtTheStart)
@@ -95,9 +141,9 @@ TEST(Dashboard, BreakpointStopsBeforeTheFirstDeleAndRunGoesPastIt)
     ASSERT_FALSE(player.running());
     EXPECT_FALSE(player.finished());
     EXPECT_NE(player.breakMessage().find("DELE 1"), std::string::npos) << player.breakMessage();
-    // Stopped before: nothing has sent DELE yet, and the next Step sends it.
+    // Stopped before: nothing has sent DELE yet, and the next exchange sends it.
     EXPECT_EQ(countDataFrom(player.simulation()->transcript(), "laptop", "DELE"), 0u);
-    ASSERT_TRUE(gui.click("Step"));
+    ASSERT_TRUE(gui.click("Next exchange"));
     EXPECT_EQ(countDataFrom(player.simulation()->transcript(), "laptop", "DELE"), 1u);
     ASSERT_TRUE(gui.click("Run"));
     for (int i = 0; i < 10 && player.running(); ++i)
@@ -215,11 +261,20 @@ TEST(Dashboard, ArrowKeysStepAndSpaceRuns)
 {
     GuiHarness gui(lesson("pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
+    // Right plays the next lesson step, like the next slide.
     gui.press(GuiHarness::kRight);
+    EXPECT_TRUE(player.playingLessonStep());
+    for (int i = 0; i < 100 && player.playingLessonStep(); ++i)
+        gui.frame(0.5);
+    const int first = player.timeline()->nextBoundary(0);
+    EXPECT_EQ(player.stepNumber(), first);
     gui.press(GuiHarness::kRight);
-    EXPECT_EQ(player.stepNumber(), 2);
+    for (int i = 0; i < 100 && player.playingLessonStep(); ++i)
+        gui.frame(0.5);
+    EXPECT_EQ(player.stepNumber(), player.timeline()->nextBoundary(first));
+    // Left goes back to where the lesson step began.
     gui.press(GuiHarness::kLeft);
-    EXPECT_EQ(player.stepNumber(), 1);
+    EXPECT_EQ(player.stepNumber(), first);
     gui.press(GuiHarness::kSpace);
     EXPECT_TRUE(player.running());
     gui.press(GuiHarness::kSpace);
@@ -231,6 +286,8 @@ TEST(Dashboard, TypingInATextFieldDoesNotStep)
     GuiHarness gui(lesson("pop3-delete-mode.json"));
     ASSERT_TRUE(gui.click("Breakpoint input"));
     gui.press(GuiHarness::kRight);
+    for (int i = 0; i < 10; ++i)
+        gui.frame(0.5);
     EXPECT_EQ(gui.dashboard().player().stepNumber(), 0);
 }
 

@@ -94,7 +94,7 @@ TEST(SequencePanel, TwoDevicesGetALifelineEachAndAnArrowPerExchange)
     ASSERT_NE(info, nullptr);
     EXPECT_EQ(info->rows, 0u);
     for (int i = 0; i < 15; ++i)
-        ASSERT_TRUE(gui.click("Step"));
+        ASSERT_TRUE(gui.click("Next exchange"));
     ASSERT_EQ(player.stepNumber(), 15);
     gui.frame();
     const wire::Transcript& t = player.simulation()->transcript();
@@ -109,7 +109,8 @@ TEST(SequencePanel, TwoDevicesGetALifelineEachAndAnArrowPerExchange)
     EXPECT_TRUE(info->following);
     EXPECT_EQ(info->firstDrawn + info->drawnRows, info->rows);
 
-    // Back replays the lesson into a new simulation: the diagram is rebuilt from it, one step shorter.
+    // Back moves to another simulation (kept at the start of the lesson step): the diagram is rebuilt from
+    // it.
     ASSERT_TRUE(gui.click("Back"));
     gui.frame();
     EXPECT_EQ(info->rows, player.simulation()->transcript().size());

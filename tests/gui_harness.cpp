@@ -37,10 +37,15 @@ void GuiHarness::frame(double seconds)
 
 bool GuiHarness::click(const std::string& probeName)
 {
-    ImVec2 centre;
-    if (!gui::probe::find(probeName, centre)) return false;
+    return clickAt(probeName, 0.5f);
+}
+
+bool GuiHarness::clickAt(const std::string& probeName, float fraction)
+{
+    ImVec2 point;
+    if (!gui::probe::findAcross(probeName, fraction, point)) return false;
     ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = centre;
+    io.MousePos = point;
     frame();
     io.MouseDown[0] = true;
     frame();

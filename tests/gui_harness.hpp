@@ -22,6 +22,8 @@ public:
     // Moves the mouse onto the widget the last frame drew under this probe name and clicks it (three
     // frames: hover, press, release). False when no such widget was drawn.
     bool click(const std::string& probeName);
+    // Clicks `fraction` of the way across the widget (0: its left edge, 1: its right edge).
+    bool clickAt(const std::string& probeName, float fraction);
     // Clicks a text field and types into it, then presses Enter.
     bool type(const std::string& probeName, const std::string& text);
     // Presses and releases a key (one of the k* names below) over two frames.

@@ -353,7 +353,8 @@ void frame()
 {
     Page& page = *g_page;
     double now = glfwGetTime();
-    bool busy = page.frames < 2 || now < page.awakeUntil || page.dashboard->player().running();
+    bool busy = page.frames < 2 || now < page.awakeUntil || page.dashboard->player().running() ||
+                page.dashboard->player().playingLessonStep();
     if (!busy && now - page.lastDrawn < kIdleFrameSeconds) return;
     page.lastDrawn = now;
     // The canvas fills the page; follow the browser window (and a phone turned sideways).

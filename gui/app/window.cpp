@@ -143,7 +143,7 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
     while (!glfwWindowShouldClose(window.handle) && !dashboard.quitRequested() &&
            (!keepRunning || keepRunning())) {
         // Sleep until something happens, but wake for a running lesson or a live server.
-        if (dashboard.player().running() || dashboard.liveMode())
+        if (dashboard.player().running() || dashboard.player().playingLessonStep() || dashboard.liveMode())
             glfwWaitEventsTimeout(1.0 / 60);
         else
             glfwWaitEventsTimeout(0.25);

@@ -72,6 +72,7 @@ std::filesystem::path fontFile(const char* name)
 Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
 {
     m_panels.push_back(makeLessonPanel(*this));
+    m_panels.push_back(makeEventsPanel(*this));
     m_panels.push_back(makeTranscriptPanel());
     m_panels.push_back(makeMailboxPanel());
     m_panels.push_back(makeDevicesPanel());
@@ -297,8 +298,14 @@ void Dashboard::handleShortcuts()
     const ImGuiIO& io = ImGui::GetIO();
     if (m_presenterKey >= 0 && ImGui::IsKeyPressed(m_presenterKey, false)) setPresenter(!m_options.presenter);
     if (io.WantTextInput || m_liveMode || !m_player.loaded()) return;
-    // Arrow keys and space, like a slide show: what an instructor reaches for on a projector.
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) && !m_player.finished()) m_player.step();
+    // Arrow keys and space, like a slide show: what an instructor reaches for on a projector. Right plays the
+    // next lesson step, Shift+Right only the next exchange.
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) && !m_player.finished()) {
+        if (io.KeyShift)
+            m_player.step();
+        else
+            m_player.playLessonStep();
+    }
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) && m_player.stepNumber() > 0)
         m_player.back();
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))

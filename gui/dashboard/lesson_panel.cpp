@@ -4,6 +4,7 @@
 #include "ui_probe.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace maillab::gui {
@@ -39,7 +40,7 @@ public:
             m_generation = player.generation();
             // A replay does not change the lesson; a new lesson forgets the student's answers.
             if (player.file() != m_answersFor) {
-                m_answers.clear();
+                m_predictions.clear();
                 m_answersFor = player.file();
             }
         }
@@ -77,13 +78,18 @@ private:
         if (ImGui::Button("< Back")) player.back();
         probe::track("Back");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("One step back (the simulation is replayed to the step before)");
+            ImGui::SetTooltip("Back to the start of this lesson step (or the one before)");
         ImGui::EndDisabled();
         ImGui::SameLine();
         ImGui::BeginDisabled(player.finished());
-        if (ImGui::Button("Step >")) player.step();
+        if (ImGui::Button("Step >")) player.playLessonStep();
         probe::track("Step");
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("One exchange: a command and its whole reply");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play the next lesson step, one exchange at a time");
+        ImGui::SameLine();
+        if (ImGui::Button("Exchange >")) player.step();
+        probe::track("Next exchange");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Only the next exchange: one command and its whole reply");
         ImGui::SameLine();
         if (ImGui::Button(player.running() ? "Pause" : "Run >>")) player.setRunning(!player.running());
         probe::track("Run");
@@ -93,21 +99,50 @@ private:
             ImGui::GetWindowContentRegionMax().x - (ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x);
         if (room > ImGui::GetFontSize() * 9) ImGui::SameLine();
         ImGui::SetNextItemWidth(-1);
-        ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f steps/s",
+        ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f exchanges/s",
                            ImGuiSliderFlags_Logarithmic);
         probe::track("Speed");
-
-        int total = std::max(player.totalSteps(), player.stepNumber());
-        char label[64];
-        std::snprintf(label, sizeof label, "step %d of %d%s", player.stepNumber(), total,
-                      player.finished() ? " (the end)" : "");
-        ImGui::ProgressBar(total ? static_cast<float>(player.stepNumber()) / static_cast<float>(total) : 0.0f,
-                           ImVec2(-1, 0), label);
+        drawProgress(c, player);
         if (!player.breakMessage().empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
             ImGui::TextWrapped("%s. What will happen next? Press Step to see.",
                                player.breakMessage().c_str());
             ImGui::PopStyleColor();
+        }
+    }
+
+    // The progress bar is the timeline: ticks where lesson steps begin; a click or a drag moves there.
+    void drawProgress(Context& c, LessonPlayer& player)
+    {
+        const scenario::Timeline& timeline = *player.timeline();
+        const int total = std::max(timeline.totalSteps(), player.stepNumber());
+        const size_t lessonSteps = player.scenario().actions.size();
+        const size_t current = player.lessonStep();
+        char label[96];
+        if (player.finished())
+            std::snprintf(label, sizeof label, "the end (%zu lesson steps, %d exchanges)", lessonSteps,
+                          total);
+        else
+            std::snprintf(label, sizeof label, "lesson step %zu of %zu   (exchange %d of %d)",
+                          std::min(current, lessonSteps - 1) + 1, lessonSteps, player.stepNumber(), total);
+        ImGui::ProgressBar(total ? static_cast<float>(player.stepNumber()) / static_cast<float>(total) : 0.0f,
+                           ImVec2(-1, 0), label);
+        probe::track("Progress");
+        const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+        const float width = max.x - min.x;
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImU32 tick = ImGui::GetColorU32(c.palette.dim);
+        for (size_t a = 1; a < lessonSteps && total > 0; ++a) {
+            const float x =
+                min.x + width * static_cast<float>(timeline.actionStart(a)) / static_cast<float>(total);
+            draw->AddLine(ImVec2(x, min.y), ImVec2(x, min.y + (max.y - min.y) * 0.3f), tick, 2.0f);
+        }
+        if (total > 0 && ImGui::IsItemHovered()) {
+            const int at = std::clamp(static_cast<int>(std::lround((ImGui::GetIO().MousePos.x - min.x) /
+                                                                   width * static_cast<float>(total))),
+                                      0, total);
+            ImGui::SetTooltip("Go to exchange %d", at);
+            if (ImGui::IsMouseDown(ImGuiMouseButton_Left) && at != player.stepNumber()) player.seek(at);
         }
     }
 
@@ -126,66 +161,133 @@ private:
         if (last == SIZE_MAX) {
             ImGui::TextWrapped("%s", lesson.description.c_str());
         } else {
-            const scenario::Action& action = lesson.actions[last];
             // An action without words of its own (a QUIT at the end) keeps the last narration on screen.
             size_t told = last;
             while (told > 0 && lesson.actions[told].narration.empty())
                 --told;
             if (!lesson.actions[told].narration.empty())
                 ImGui::TextWrapped("%s", lesson.actions[told].narration.c_str());
-            if (action.question) drawAnswer(c, last, *action.question);
             for (const scenario::CheckpointResult& result : sim.checkpointResults())
                 if (result.action == last) drawCheckpoint(c, result);
         }
-        if (player.finished()) drawSummary(c, sim);
-        size_t next = sim.actionIndex();
-        if (next < lesson.actions.size() && next != last && lesson.actions[next].question) {
+        // The question of the lesson step in progress or about to begin: asked until the exchange that
+        // settles it has happened, then answered.
+        const size_t asked = askedQuestion(player);
+        if (asked != SIZE_MAX) {
             ImGui::Separator();
-            drawQuestion(c, next, *lesson.actions[next].question);
+            const scenario::Question& question = *lesson.actions[asked].question;
+            if (revealed(player, asked))
+                drawAnswer(c, player, asked, question);
+            else
+                drawQuestion(c, asked, question);
         }
+        if (player.finished()) drawSummary(c, player);
         ImGui::EndChild();
     }
 
-    void drawSummary(Context& c, const scenario::Simulation& sim)
+    // The lesson step whose question is on screen: the one about to begin, or in progress, or just ended.
+    static size_t askedQuestion(const LessonPlayer& player)
     {
+        const scenario::Scenario& lesson = player.scenario();
+        const scenario::Timeline& timeline = *player.timeline();
+        const size_t next = player.lessonStep();
+        const int at = player.stepNumber();
+        // A step just finished keeps its answer on screen until the next one begins.
+        for (size_t a = 0; a < lesson.actions.size(); ++a) {
+            if (!lesson.actions[a].question) continue;
+            const int start = timeline.actionStart(a);
+            const int end = timeline.nextBoundary(start);
+            if (at >= start && at <= end && (a == next || at == end)) return a;
+        }
+        return SIZE_MAX;
+    }
+
+    // The simulation step after which the question's answer may be shown.
+    static int revealStep(const LessonPlayer& player, size_t action)
+    {
+        const scenario::Timeline& timeline = *player.timeline();
+        return timeline.nextBoundary(timeline.actionStart(action));
+    }
+
+    static bool revealed(const LessonPlayer& player, size_t action)
+    {
+        return player.stepNumber() >= revealStep(player, action) && player.stepNumber() > 0;
+    }
+
+    struct Prediction {
+        int choice = -1;
+        bool locked = false;
+    };
+
+    void drawSummary(Context& c, const LessonPlayer& player)
+    {
+        const scenario::Simulation& sim = *player.simulation();
         size_t held = 0, total = sim.checkpointResults().size();
         for (const auto& result : sim.checkpointResults())
             held += result.passed() ? 1 : 0;
+        size_t asked = 0, predicted = 0, right = 0;
+        const scenario::Scenario& lesson = player.scenario();
+        for (size_t a = 0; a < lesson.actions.size(); ++a) {
+            if (!lesson.actions[a].question) continue;
+            ++asked;
+            auto it = m_predictions.find(a);
+            if (it == m_predictions.end() || !it->second.locked) continue;
+            ++predicted;
+            right += static_cast<size_t>(it->second.choice) == lesson.actions[a].question->answer ? 1 : 0;
+        }
         ImGui::Separator();
         ImGui::TextColored(held == total ? c.palette.good : c.palette.bad,
                            "The end of the lesson: %zu of %zu checks held.", held, total);
+        if (asked)
+            ImGui::Text("Your predictions: %zu of %zu right (%zu of %zu questions answered).", right, asked,
+                        predicted, asked);
         ImGui::TextColored(c.palette.dim, "Back steps through it again; Reset starts over.");
     }
 
     void drawQuestion(Context& c, size_t action, const scenario::Question& question)
     {
         ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
-        ImGui::TextWrapped("Before the next step: %s", question.prompt.c_str());
+        ImGui::TextWrapped("Predict: %s", question.prompt.c_str());
         ImGui::PopStyleColor();
-        int& choice = m_answers.try_emplace(action, -1).first->second;
+        Prediction& prediction = m_predictions[action];
+        ImGui::BeginDisabled(prediction.locked);
         for (size_t i = 0; i < question.choices.size(); ++i) {
             ImGui::PushID(static_cast<int>(i));
-            ImGui::RadioButton(question.choices[i].c_str(), &choice, static_cast<int>(i));
+            ImGui::RadioButton(question.choices[i].c_str(), &prediction.choice, static_cast<int>(i));
             probe::track("Choice " + std::to_string(i));
             ImGui::PopID();
         }
-        ImGui::TextColored(c.palette.dim, "Pick an answer, then press Step.");
+        ImGui::EndDisabled();
+        if (prediction.locked) {
+            ImGui::TextColored(c.palette.dim, "Locked in. Press Step and watch.");
+            return;
+        }
+        ImGui::BeginDisabled(prediction.choice < 0);
+        if (ImGui::Button("Lock in")) prediction.locked = true;
+        probe::track("Lock in");
+        ImGui::EndDisabled();
+        ImGui::SameLine();
+        ImGui::TextColored(c.palette.dim, "Pick one and lock it in, then press Step.");
     }
 
-    void drawAnswer(Context& c, size_t action, const scenario::Question& question)
+    void drawAnswer(Context& c, LessonPlayer& player, size_t action, const scenario::Question& question)
     {
-        ImGui::Separator();
         ImGui::TextWrapped("Q: %s", question.prompt.c_str());
-        auto picked = m_answers.find(action);
+        auto picked = m_predictions.find(action);
         std::string right =
             question.answer < question.choices.size() ? question.choices[question.answer] : "";
-        if (picked != m_answers.end() && picked->second >= 0) {
-            bool correct = static_cast<size_t>(picked->second) == question.answer;
+        if (picked != m_predictions.end() && picked->second.locked) {
+            bool correct = static_cast<size_t>(picked->second.choice) == question.answer;
             ImGui::TextColored(correct ? c.palette.good : c.palette.bad, "%s",
-                               correct ? "Your answer is right." : "Not quite.");
+                               correct ? "Your prediction was right." : "Not what you predicted.");
         }
         ImGui::TextColored(c.palette.good, "Answer: %s", right.c_str());
         if (!question.explanation.empty()) ImGui::TextWrapped("%s", question.explanation.c_str());
+        const int proof = revealStep(player, action);
+        if (proof > 0 && player.stepNumber() != proof) {
+            if (ImGui::SmallButton("See the exchange that shows it")) player.seek(proof);
+            probe::track("See proof");
+        }
     }
 
     void drawCheckpoint(Context& c, const scenario::CheckpointResult& result)
@@ -206,7 +308,7 @@ private:
     Dashboard& m_dashboard;
     int m_generation = -1;
     std::filesystem::path m_answersFor;
-    std::map<size_t, int> m_answers; // action index -> the choice the student picked
+    std::map<size_t, Prediction> m_predictions; // by action index: kept across Back and jumps
 };
 
 } // namespace

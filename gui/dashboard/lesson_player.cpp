@@ -31,21 +31,22 @@ bool LessonPlayer::load(const std::filesystem::path& file)
 void LessonPlayer::load(scenario::Scenario scenario)
 {
     m_scenario = std::move(scenario);
-    m_interventions.clear();
-    // The length of the lesson, for the progress bar: a dry run costs a few milliseconds.
-    scenario::Simulation dryRun(m_scenario);
-    m_totalSteps = dryRun.run();
-    rebuild();
+    m_running = false;
+    m_playTo = -1;
+    m_skipBreakAt = 0;
+    // The timeline runs the lesson once to list its events (a few milliseconds).
+    m_timeline = std::make_unique<scenario::Timeline>(m_scenario);
+    adopt(m_timeline->simulationAt(0));
 }
 
-void LessonPlayer::rebuild()
+void LessonPlayer::adopt(std::unique_ptr<scenario::Simulation> simulation)
 {
     if (m_simulation) {
         for (const auto& listener : m_rebuildListeners)
             listener();
         if (m_listener) m_simulation->store().unsubscribe(m_listener);
     }
-    m_simulation = std::make_unique<scenario::Simulation>(m_scenario);
+    m_simulation = std::move(simulation);
     m_listener = m_simulation->store().subscribe([this](const store::StoreEvent& event) {
         using Kind = store::StoreEvent::Kind;
         switch (event.kind) {
@@ -73,49 +74,76 @@ bool LessonPlayer::finished() const
     return !m_simulation || m_simulation->finished();
 }
 
+size_t LessonPlayer::lessonStep() const
+{
+    return m_timeline ? m_timeline->actionAt(stepNumber()) : SIZE_MAX;
+}
+
 bool LessonPlayer::stepOnce()
 {
     if (!m_simulation) return false;
     m_changes = {};
     m_changes.step = m_simulation->stepNumber() + 1;
-    for (const Intervention& intervention : m_interventions)
-        if (intervention.beforeStep == m_changes.step) {
-            m_simulation->loseDevice(intervention.device);
-            return true;
-        }
-    return m_simulation->step();
+    return m_timeline->advance(*m_simulation);
 }
 
 bool LessonPlayer::step()
 {
     m_breakMessage.clear();
+    m_playTo = -1;
     return stepOnce();
 }
 
-void LessonPlayer::replayTo(int target)
+void LessonPlayer::playLessonStep()
+{
+    if (!m_simulation || finished()) return;
+    m_breakMessage.clear();
+    m_running = false;
+    m_runCredit = 1.0; // the first exchange goes at once: the press is answered
+    m_playTo = m_timeline->nextBoundary(stepNumber());
+}
+
+void LessonPlayer::finishLessonStep()
 {
     if (!m_simulation) return;
-    rebuild();
-    while (m_simulation->stepNumber() < target && stepOnce()) {}
+    m_breakMessage.clear();
+    const int target = m_timeline->nextBoundary(stepNumber());
+    m_playTo = -1;
+    while (stepNumber() < target && stepOnce()) {}
+}
+
+void LessonPlayer::seek(int target)
+{
+    if (!m_timeline) return;
+    m_running = false;
+    m_playTo = -1;
+    target = std::clamp(target, 0, totalSteps());
+    if (target == stepNumber()) return;
+    // The last step is taken here, not in the timeline, so that its changes are highlighted as after a Step.
+    adopt(m_timeline->simulationAt(std::max(0, target - 1)));
+    if (target > 0) stepOnce();
 }
 
 void LessonPlayer::back()
 {
-    m_running = false;
-    replayTo(std::max(0, stepNumber() - 1));
+    if (!m_timeline) return;
+    seek(m_timeline->previousBoundary(stepNumber()));
 }
 
 void LessonPlayer::reset()
 {
     m_running = false;
-    m_interventions.clear();
+    m_playTo = -1;
     m_skipBreakAt = 0;
-    if (m_simulation) rebuild();
+    if (!m_timeline) return;
+    m_timeline->clearInterventions();
+    adopt(m_timeline->simulationAt(0));
 }
 
 void LessonPlayer::setRunning(bool running)
 {
     m_running = running && !finished();
+    m_playTo = -1;
     m_runCredit = 0;
     if (m_running) m_breakMessage.clear();
 }
@@ -123,13 +151,9 @@ void LessonPlayer::setRunning(bool running)
 void LessonPlayer::loseDevice(const std::string& device)
 {
     if (!m_simulation || !m_simulation->device(device)) return;
-    int stepNumber = m_simulation->stepNumber() + 1;
-    // Later interventions belonged to a future that Back has undone.
-    std::erase_if(m_interventions, [&](const Intervention& i) { return i.beforeStep >= stepNumber; });
-    m_interventions.push_back({stepNumber, device});
-    m_changes = {};
-    m_changes.step = stepNumber;
-    m_simulation->loseDevice(device);
+    m_playTo = -1;
+    m_timeline->addIntervention({m_simulation->stepNumber() + 1, device});
+    stepOnce();
 }
 
 std::string LessonPlayer::breakpointHit(int step) const
@@ -167,26 +191,40 @@ std::string LessonPlayer::breakpointHit(int step) const
 
 void LessonPlayer::tick(double seconds)
 {
-    if (!m_running || !m_simulation) return;
+    if (!m_simulation) return;
+    const bool playing = m_running || m_playTo >= 0;
+    // Snapshots are made while nothing plays, a few exchanges a frame (a lesson's whole run is ~5 ms).
+    if (!playing) {
+        m_timeline->prepare(8);
+        return;
+    }
     m_runCredit += seconds * std::max(0.1f, stepsPerSecond);
-    while (m_runCredit >= 1.0 && m_running) {
+    while (m_runCredit >= 1.0 && (m_running || m_playTo >= 0)) {
         m_runCredit -= 1.0;
-        if (!stepOnce()) {
-            m_running = false;
+        if (m_playTo >= 0 && stepNumber() >= m_playTo) {
+            m_playTo = -1;
             break;
         }
+        if (!stepOnce()) {
+            m_running = false;
+            m_playTo = -1;
+            break;
+        }
+        if (m_playTo >= 0 && stepNumber() >= m_playTo) m_playTo = -1;
         int taken = m_simulation->stepNumber();
         if (taken == m_skipBreakAt) continue;
         std::string hit = breakpointHit(taken);
         if (!hit.empty()) {
-            // Stop *before* the step: replay to the one before it, so the class can guess what comes next.
-            replayTo(taken - 1);
+            // Stop *before* the step, so the class can guess what comes next.
+            seek(taken - 1);
             m_breakMessage = hit;
             m_skipBreakAt = taken; // Run again goes past it
-            m_running = false;
         }
     }
-    if (finished()) m_running = false;
+    if (finished()) {
+        m_running = false;
+        m_playTo = -1;
+    }
 }
 
 } // namespace maillab::gui

@@ -10,6 +10,7 @@ namespace maillab::gui {
 class Dashboard;
 
 std::unique_ptr<Panel> makeLessonPanel(Dashboard& dashboard);
+std::unique_ptr<Panel> makeEventsPanel(Dashboard& dashboard);
 std::unique_ptr<Panel> makeTranscriptPanel();
 std::unique_ptr<Panel> makeMailboxPanel();
 std::unique_ptr<Panel> makeDevicesPanel();

@@ -23,6 +23,15 @@ bool find(const std::string& name, ImVec2& centre)
     return true;
 }
 
+bool findAcross(const std::string& name, float fraction, ImVec2& point)
+{
+    auto it = rects().find(name);
+    if (it == rects().end()) return false;
+    point =
+        ImVec2(it->second.x + (it->second.z - it->second.x) * fraction, (it->second.y + it->second.w) / 2);
+    return true;
+}
+
 void clear()
 {
     rects().clear();

@@ -12,6 +12,8 @@ namespace maillab::gui::probe {
 void track(const std::string& name);
 // The rectangle's centre, or false when the widget was not drawn in the last frame.
 bool find(const std::string& name, ImVec2& centre);
+// The point `fraction` of the way across the widget, at its middle height (a click on a progress bar).
+bool findAcross(const std::string& name, float fraction, ImVec2& point);
 void clear();
 
 } // namespace maillab::gui::probe

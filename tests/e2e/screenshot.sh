@@ -77,7 +77,7 @@ read -r width height colours share <<<"$(png_stats "$tmp/panel.png")"
 
 status=0
 err=$(noshot --panel nosuch --out "$tmp/x.png" 2>&1) || status=$?
-expect_contains "unknown panel names the panels" "$err" "no panel \"nosuch\"; panels: lesson transcript"
+expect_contains "unknown panel names the panels" "$err" "no panel \"nosuch\"; panels: lesson events transcript"
 [[ $status -eq 2 ]] && echo "ok: exit 2" || { echo "FAIL: exit $status"; failures=$((failures + 1)); }
 status=0
 err=$(noshot --lesson "$tmp/none.json" --out "$tmp/x.png" 2>&1) || status=$?
