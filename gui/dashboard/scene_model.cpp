@@ -180,7 +180,8 @@ Scene buildScene(const SceneInput& in)
                     flight.kind = effect.kind == Kind::Moved ? Flight::Kind::Move : Flight::Kind::Copy;
                     flight.uid = effect.targetUid;
                     changedByEffect.insert({user, effect.target, effect.targetUid});
-                    if (effect.kind == Kind::Moved) scene.removed.push_back({user, effect.mailbox, effect.uid});
+                    if (effect.kind == Kind::Moved)
+                        scene.removed.push_back({user, effect.mailbox, effect.uid});
                     break;
                 case Kind::Expunged:
                     scene.removed.push_back({user, effect.mailbox, effect.uid});
@@ -210,13 +211,13 @@ Scene buildScene(const SceneInput& in)
         if (e->kind == Entry::Kind::TlsRecord) {
             if (heard[e->device].tls.empty()) heard[e->device].tls = hexOf(e->bytes, 10);
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
-            std::string& line =
-                e->direction == wire::Direction::ClientToServer ? heard[e->device].client : heard[e->device].server;
+            std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
+                                                                                : heard[e->device].server;
             if (line.empty()) line = firstLine(e->bytes, 48);
         }
     }
-    // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else the
-    // client's words first: a password or a command says more than the reply's first line.
+    // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else
+    // the client's words first: a password or a command says more than the reply's first line.
     for (const auto& [device, h] : heard) {
         if (!h.tls.empty())
             scene.overheard.push_back({device, true, h.tls});
@@ -257,7 +258,8 @@ Scene buildScene(const SceneInput& in)
                 envelope.uid = m.uid;
                 envelope.flags = m.flags;
                 if (mailbox.name == "INBOX")
-                    if (auto it = marks.find({user, m.uid}); it != marks.end()) envelope.markedBy = it->second;
+                    if (auto it = marks.find({user, m.uid}); it != marks.end())
+                        envelope.markedBy = it->second;
                 const std::tuple<std::string, std::string, uint32_t> key{user, mailbox.name, m.uid};
                 envelope.changedNow =
                     changedByEffect.contains(key) || (in.changed && in.changed->contains(key));
@@ -298,7 +300,8 @@ Scene buildScene(const SceneInput& in)
         view.acting = view.name == scene.actor;
         view.bounced = bounced.contains(view.name);
         if (view.bounced && bouncedByRightPassword.contains(view.name))
-            if (const Account* a = scene.account(view.user); a && !a->lockHolder.empty() && a->lockHolder != view.name)
+            if (const Account* a = scene.account(view.user);
+                a && !a->lockHolder.empty() && a->lockHolder != view.name)
                 view.bouncedOffLock = true;
         if (d->session) view.state = d->session->stateName();
         const auto& messages = d->local.messages();

@@ -27,9 +27,9 @@ DeviceKind deviceKind(const scenario::DeviceSpec& spec);
 
 struct Envelope {
     uint32_t uid = 0;
-    uint8_t flags = 0;        // store::Flag bits: stickers for \Seen, \Flagged, \Answered, \Deleted
-    std::string markedBy;     // POP3: the device whose DELE marked it, struck until QUIT (RFC 1939 section 6)
-    bool changedNow = false;  // arrived or changed in the last step
+    uint8_t flags = 0;       // store::Flag bits: stickers for \Seen, \Flagged, \Answered, \Deleted
+    std::string markedBy;    // POP3: the device whose DELE marked it, struck until QUIT (RFC 1939 section 6)
+    bool changedNow = false; // arrived or changed in the last step
 };
 
 // One mailbox of an account: the first envelopes, and how many there are in all (a 10,000-message INBOX is
@@ -63,12 +63,12 @@ struct DeviceView {
     std::string user;
     wire::Security security = wire::Security::Plain;
     bool connected = false;
-    bool sealed = false;  // the open connection runs inside TLS: the wire is a sealed tube
-    bool lost = false;    // "lose this device": greyed, its envelopes gone
-    bool acting = false;  // the device of the last step
-    bool bounced = false; // its login was refused in the last step
+    bool sealed = false;         // the open connection runs inside TLS: the wire is a sealed tube
+    bool lost = false;           // "lose this device": greyed, its envelopes gone
+    bool acting = false;         // the device of the last step
+    bool bounced = false;        // its login was refused in the last step
     bool bouncedOffLock = false; // ... while another session held the account's POP3 maildrop lock
-    std::string state;    // the open session's state as the RFC names it
+    std::string state;           // the open session's state as the RFC names it
     size_t localCount = 0;
     std::vector<LocalItem> local; // at most SceneInput::maxEnvelopes
 };
@@ -81,8 +81,8 @@ struct Flight {
     std::string user, mailbox;
     uint32_t uid = 0;
     wire::Effect::Extent extent = wire::Effect::Extent::Whole; // envelope, postcard (headers) or one part
-    std::string part;                                         // Extent::Part: "1.2"
-    std::string target;                                       // Move / Copy: the destination mailbox
+    std::string part;                                          // Extent::Part: "1.2"
+    std::string target;                                        // Move / Copy: the destination mailbox
     uint64_t bytes = 0;
     bool encrypted = false; // inside TLS
 };

@@ -77,10 +77,12 @@ void drawPostcard(ImDrawList* draw, ImVec2 min, ImVec2 max, ImU32 paper, ImU32 i
     const float h = max.y - min.y, w = max.x - min.x;
     for (int i = 1; i <= 3; ++i) {
         const float y = min.y + h * static_cast<float>(i) / 4.5f;
-        draw->AddLine(ImVec2(min.x + w * 0.12f, y), ImVec2(min.x + w * (i == 1 ? 0.75f : 0.55f), y), ink, 1.0f);
+        draw->AddLine(ImVec2(min.x + w * 0.12f, y), ImVec2(min.x + w * (i == 1 ? 0.75f : 0.55f), y), ink,
+                      1.0f);
     }
     // The stamp corner: a postcard, not a letter.
-    draw->AddRect(ImVec2(max.x - w * 0.22f, min.y + h * 0.12f), ImVec2(max.x - w * 0.06f, min.y + h * 0.42f), ink);
+    draw->AddRect(ImVec2(max.x - w * 0.22f, min.y + h * 0.12f), ImVec2(max.x - w * 0.06f, min.y + h * 0.42f),
+                  ink);
 }
 
 void drawPiece(ImDrawList* draw, ImVec2 centre, float size, ImU32 paper, ImU32 ink)
@@ -107,7 +109,8 @@ void drawCargo(ImDrawList* draw, Extent extent, ImVec2 centre, float em, ImU32 p
 
 void drawPadlock(ImDrawList* draw, ImVec2 centre, float size, ImU32 body, ImU32 ink)
 {
-    const ImVec2 min(centre.x - size * 0.5f, centre.y - size * 0.1f), max(centre.x + size * 0.5f, centre.y + size * 0.6f);
+    const ImVec2 min(centre.x - size * 0.5f, centre.y - size * 0.1f),
+        max(centre.x + size * 0.5f, centre.y + size * 0.6f);
     draw->PathArcTo(ImVec2(centre.x, min.y), size * 0.32f, 3.14159f, 6.28318f, 12);
     draw->PathStroke(ink, 0, size * 0.14f);
     draw->AddRectFilled(min, max, body, size * 0.1f);
@@ -118,8 +121,10 @@ void drawPadlock(ImDrawList* draw, ImVec2 centre, float size, ImU32 body, ImU32 
 void drawCheck(ImDrawList* draw, ImVec2 min, float size, bool passed, ImU32 col)
 {
     if (passed) {
-        draw->AddLine(ImVec2(min.x, min.y + size * 0.55f), ImVec2(min.x + size * 0.38f, min.y + size * 0.9f), col, 2.5f);
-        draw->AddLine(ImVec2(min.x + size * 0.38f, min.y + size * 0.9f), ImVec2(min.x + size, min.y + size * 0.1f), col, 2.5f);
+        draw->AddLine(ImVec2(min.x, min.y + size * 0.55f), ImVec2(min.x + size * 0.38f, min.y + size * 0.9f),
+                      col, 2.5f);
+        draw->AddLine(ImVec2(min.x + size * 0.38f, min.y + size * 0.9f),
+                      ImVec2(min.x + size, min.y + size * 0.1f), col, 2.5f);
     } else {
         draw->AddLine(min, ImVec2(min.x + size, min.y + size), col, 2.5f);
         draw->AddLine(ImVec2(min.x + size, min.y), ImVec2(min.x, min.y + size), col, 2.5f);
@@ -128,7 +133,8 @@ void drawCheck(ImDrawList* draw, ImVec2 min, float size, bool passed, ImU32 col)
 
 // [SECTION] the devices, as a class recognises them
 
-void drawDeviceIcon(ImDrawList* draw, DeviceKind kind, ImVec2 min, ImVec2 max, ImU32 body, ImU32 screen, ImU32 ink)
+void drawDeviceIcon(ImDrawList* draw, DeviceKind kind, ImVec2 min, ImVec2 max, ImU32 body, ImU32 screen,
+                    ImU32 ink)
 {
     const float w = max.x - min.x, h = max.y - min.y;
     switch (kind) {
@@ -140,7 +146,8 @@ void drawDeviceIcon(ImDrawList* draw, DeviceKind kind, ImVec2 min, ImVec2 max, I
                             ImVec2(lidMax.x - w * 0.05f, lidMax.y - w * 0.04f), screen, w * 0.02f);
         draw->AddQuadFilled(ImVec2(lidMin.x, lidMax.y + h * 0.03f), ImVec2(lidMax.x, lidMax.y + h * 0.03f),
                             ImVec2(max.x, max.y), ImVec2(min.x, max.y), body);
-        draw->AddLine(ImVec2(min.x + w * 0.4f, max.y - h * 0.08f), ImVec2(max.x - w * 0.4f, max.y - h * 0.08f), ink, 1.5f);
+        draw->AddLine(ImVec2(min.x + w * 0.4f, max.y - h * 0.08f),
+                      ImVec2(max.x - w * 0.4f, max.y - h * 0.08f), ink, 1.5f);
         break;
     }
     case DeviceKind::Phone: {
@@ -148,21 +155,24 @@ void drawDeviceIcon(ImDrawList* draw, DeviceKind kind, ImVec2 min, ImVec2 max, I
         const float pw = std::min(w, h * 0.55f);
         const ImVec2 pMin((min.x + max.x - pw) * 0.5f, min.y), pMax((min.x + max.x + pw) * 0.5f, max.y);
         draw->AddRectFilled(pMin, pMax, body, pw * 0.18f);
-        draw->AddRectFilled(ImVec2(pMin.x + pw * 0.1f, pMin.y + h * 0.1f), ImVec2(pMax.x - pw * 0.1f, pMax.y - h * 0.14f),
-                            screen, pw * 0.04f);
-        draw->AddLine(ImVec2(pMin.x + pw * 0.38f, pMin.y + h * 0.05f), ImVec2(pMax.x - pw * 0.38f, pMin.y + h * 0.05f), ink, 2.0f);
+        draw->AddRectFilled(ImVec2(pMin.x + pw * 0.1f, pMin.y + h * 0.1f),
+                            ImVec2(pMax.x - pw * 0.1f, pMax.y - h * 0.14f), screen, pw * 0.04f);
+        draw->AddLine(ImVec2(pMin.x + pw * 0.38f, pMin.y + h * 0.05f),
+                      ImVec2(pMax.x - pw * 0.38f, pMin.y + h * 0.05f), ink, 2.0f);
         draw->AddCircle(ImVec2((pMin.x + pMax.x) * 0.5f, pMax.y - h * 0.07f), pw * 0.07f, ink, 12, 1.5f);
         break;
     }
     case DeviceKind::Webmail: {
         // A browser window: the title bar with its three dots, the address bar, a page.
         draw->AddRectFilled(min, max, body, w * 0.04f);
-        draw->AddRectFilled(ImVec2(min.x + w * 0.04f, min.y + h * 0.3f), ImVec2(max.x - w * 0.04f, max.y - h * 0.05f), screen);
+        draw->AddRectFilled(ImVec2(min.x + w * 0.04f, min.y + h * 0.3f),
+                            ImVec2(max.x - w * 0.04f, max.y - h * 0.05f), screen);
         for (int i = 0; i < 3; ++i)
-            draw->AddCircleFilled(ImVec2(min.x + w * (0.08f + 0.07f * static_cast<float>(i)), min.y + h * 0.12f),
-                                  w * 0.025f, ink);
-        draw->AddRectFilled(ImVec2(min.x + w * 0.32f, min.y + h * 0.07f), ImVec2(max.x - w * 0.06f, min.y + h * 0.2f),
-                            screen, h * 0.05f);
+            draw->AddCircleFilled(
+                ImVec2(min.x + w * (0.08f + 0.07f * static_cast<float>(i)), min.y + h * 0.12f), w * 0.025f,
+                ink);
+        draw->AddRectFilled(ImVec2(min.x + w * 0.32f, min.y + h * 0.07f),
+                            ImVec2(max.x - w * 0.06f, min.y + h * 0.2f), screen, h * 0.05f);
         break;
     }
     }
@@ -260,7 +270,8 @@ void ScenePanel::draw(Context& c)
     const float stepsPerSecond = c.player ? std::max(0.1f, c.player->stepsPerSecond) : 2.0f;
     // The flight takes most of one step at the run speed, so it lands before the next one starts.
     const float duration = std::clamp(0.8f / stepsPerSecond, 0.25f, 2.0f);
-    m_progress = c.animationAt >= 0 ? static_cast<float>(c.animationAt) : static_cast<float>(m_clock) / duration;
+    m_progress =
+        c.animationAt >= 0 ? static_cast<float>(c.animationAt) : static_cast<float>(m_clock) / duration;
 
     drawScene(c);
 }
@@ -269,7 +280,8 @@ float ScenePanel::flightProgress(size_t index, size_t count) const
 {
     // Several things in one step leave one after another, a little apart.
     const float stagger = count > 1 ? std::min(0.15f, 0.5f / static_cast<float>(count)) : 0.0f;
-    const float t = (m_progress - stagger * static_cast<float>(index)) / (1.0f - stagger * static_cast<float>(count - 1));
+    const float t =
+        (m_progress - stagger * static_cast<float>(index)) / (1.0f - stagger * static_cast<float>(count - 1));
     return std::clamp(t, 0.0f, 1.0f);
 }
 
@@ -318,7 +330,8 @@ void ScenePanel::drawScene(Context& c)
             const scene::DeviceView& d = m_scene.devices[indices[k]];
             const float x0 = onLeft ? origin.x : origin.x + width - side;
             const ImVec2 min(x0, origin.y + cellH * static_cast<float>(k));
-            drawDevice(c, draw, col, font, em, d, min, ImVec2(min.x + side, min.y + cellH), onLeft, serverMin, serverMax, hover);
+            drawDevice(c, draw, col, font, em, d, min, ImVec2(min.x + side, min.y + cellH), onLeft, serverMin,
+                       serverMax, hover);
         }
     };
     drawSide(left, true);
@@ -338,15 +351,15 @@ void ScenePanel::drawScene(Context& c)
     drawFooter(c, draw, col, em);
 }
 
-void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em, ImVec2 min,
-                            ImVec2 max, const HoverFn& hover)
+void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
+                            ImVec2 min, ImVec2 max, const HoverFn& hover)
 {
     draw->AddRectFilled(min, max, col.panel, em * 0.5f);
     draw->AddRect(min, max, col.frame, em * 0.5f, 0, 2.0f);
     const float pad = em * 0.5f;
     const float innerW = max.x - min.x - pad * 2;
-    fitText(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f, ImVec2(min.x + pad, min.y + pad * 0.6f), innerW,
-            col.text, "mail server", true);
+    fitText(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f,
+            ImVec2(min.x + pad, min.y + pad * 0.6f), innerW, col.text, "mail server", true);
     float y = min.y + pad + em * 1.5f;
     const size_t accounts = m_scene.accounts.size();
     if (accounts == 0) return;
@@ -366,7 +379,8 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
             drawPadlock(draw, lock, em * 0.9f, col.note, col.ink);
             const std::string held = "held by " + account.lockHolder;
             const float room = max.x - pad - (lock.x + em * 0.7f);
-            fitText(draw, font, em * 0.9f, ImVec2(lock.x + em * 0.7f, y + em * 0.05f), room, col.note, held, false);
+            fitText(draw, font, em * 0.9f, ImVec2(lock.x + em * 0.7f, y + em * 0.05f), room, col.note, held,
+                    false);
             hover(ImVec2(lock.x - em * 0.5f, y), ImVec2(max.x, y + em * 1.2f),
                   "The POP3 maildrop lock: " + account.lockHolder +
                       "'s session has logged in, so until it ends no other POP3 login to " + account.user +
@@ -379,19 +393,22 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
         const size_t columns = std::max<size_t>(1, std::min(n, static_cast<size_t>(innerW / minTrayW)));
         const size_t rows = (n + columns - 1) / columns;
         const float trayW = (innerW - pad * static_cast<float>(columns - 1)) / static_cast<float>(columns);
-        const float trayH = std::max(em * 2.6f, (top + accountH - y - pad * static_cast<float>(rows)) / static_cast<float>(rows));
+        const float trayH = std::max(em * 2.6f, (top + accountH - y - pad * static_cast<float>(rows)) /
+                                                    static_cast<float>(rows));
         for (size_t i = 0; i < n; ++i) {
             const scene::Tray& tray = account.trays[i];
             const ImVec2 tMin(min.x + pad + (trayW + pad) * static_cast<float>(i % columns),
                               y + (trayH + pad) * static_cast<float>(i / columns));
-            drawTray(c, draw, col, font, em, account.user, tray, tMin, ImVec2(tMin.x + trayW, tMin.y + trayH), hover);
+            drawTray(c, draw, col, font, em, account.user, tray, tMin, ImVec2(tMin.x + trayW, tMin.y + trayH),
+                     hover);
         }
         y = top + accountH;
     }
 }
 
 void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
-                          const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max, const HoverFn& hover)
+                          const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max,
+                          const HoverFn& hover)
 {
     m_trayRects[{user, tray.mailbox}] = ImVec4(min.x, min.y, max.x, max.y);
     const bool changed = c.changes && c.changes->mailboxes.contains({user, tray.mailbox});
@@ -401,18 +418,19 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     const std::string count = util::withThousands(tray.count);
     const float countW = font->CalcTextSizeA(small, FLT_MAX, 0, count.c_str()).x;
     const float pad = em * 0.3f;
-    fitText(draw, font, small, ImVec2(min.x + pad, min.y + pad * 0.5f), max.x - min.x - countW - pad * 3, col.text,
-            tray.mailbox, false);
+    fitText(draw, font, small, ImVec2(min.x + pad, min.y + pad * 0.5f), max.x - min.x - countW - pad * 3,
+            col.text, tray.mailbox, false);
     draw->AddText(font, small, ImVec2(max.x - pad - countW, min.y + pad * 0.5f), col.dim, count.c_str());
 
     const float top = min.y + small + pad * 2;
     const float gapX = em * 0.35f, gapY = em * 0.35f;
     int columns = 1;
-    const size_t ghosts = std::count_if(m_scene.removed.begin(), m_scene.removed.end(), [&](const scene::Removal& r) {
-        return r.user == user && r.mailbox == tray.mailbox;
-    });
-    const float ew = envelopeWidth(tray.envelopes.size() + ghosts, ImVec2(max.x - min.x - pad * 2, max.y - top - pad),
-                                   gapX, em * 3.0f, em * 1.1f, columns);
+    const size_t ghosts =
+        std::count_if(m_scene.removed.begin(), m_scene.removed.end(),
+                      [&](const scene::Removal& r) { return r.user == user && r.mailbox == tray.mailbox; });
+    const float ew =
+        envelopeWidth(tray.envelopes.size() + ghosts, ImVec2(max.x - min.x - pad * 2, max.y - top - pad),
+                      gapX, em * 3.0f, em * 1.1f, columns);
     const ImVec2 envelope(ew > 0 ? ew : em * 1.25f, (ew > 0 ? ew : em * 1.25f) / 1.45f);
     const size_t room = ew > 0 ? tray.envelopes.size() + ghosts : 0;
     const bool stacked = ew == 0 || tray.count > tray.envelopes.size();
@@ -421,7 +439,8 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
         const ImVec2 base(min.x + pad, top + em * 0.3f);
         for (int i = 4; i >= 0; --i) {
             const float off = static_cast<float>(i) * em * 0.18f;
-            drawEnvelope(draw, ImVec2(base.x + off, base.y + off), ImVec2(base.x + off + envelope.x * 1.4f, base.y + off + envelope.y * 1.4f),
+            drawEnvelope(draw, ImVec2(base.x + off, base.y + off),
+                         ImVec2(base.x + off + envelope.x * 1.4f, base.y + off + envelope.y * 1.4f),
                          col.paper, col.ink);
         }
         const std::string label = "\xc3\x97 " + count;
@@ -432,12 +451,14 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     }
     for (size_t i = 0; i < tray.envelopes.size(); ++i) {
         const scene::Envelope& e = tray.envelopes[i];
-        const ImVec2 eMin(min.x + pad + (envelope.x + gapX) * static_cast<float>(i % static_cast<size_t>(columns)),
+        const ImVec2 eMin(min.x + pad +
+                              (envelope.x + gapX) * static_cast<float>(i % static_cast<size_t>(columns)),
                           top + (envelope.y + gapY) * static_cast<float>(i / static_cast<size_t>(columns)));
         const ImVec2 eMax(eMin.x + envelope.x, eMin.y + envelope.y);
-                const bool going = !e.markedBy.empty() || (e.flags & store::kDeleted);
+        const bool going = !e.markedBy.empty() || (e.flags & store::kDeleted);
         if (e.changedNow)
-            draw->AddRectFilled(ImVec2(eMin.x - 3, eMin.y - 3), ImVec2(eMax.x + 3, eMax.y + 3), col.changed, 3.0f);
+            draw->AddRectFilled(ImVec2(eMin.x - 3, eMin.y - 3), ImVec2(eMax.x + 3, eMax.y + 3), col.changed,
+                                3.0f);
         drawEnvelope(draw, eMin, eMax, col.paper, col.ink);
         // Stickers: unread (a blue dot), flagged (an orange flag corner), answered (a green dot).
         if (!(e.flags & store::kSeen)) draw->AddCircleFilled(ImVec2(eMin.x, eMin.y), em * 0.16f, col.client);
@@ -450,8 +471,8 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
             draw->AddLine(ImVec2(eMin.x - 2, eMax.y + 1), ImVec2(eMax.x + 2, eMin.y - 1), col.deleted, 2.5f);
             draw->AddLine(ImVec2(eMin.x - 2, eMin.y - 1), ImVec2(eMax.x + 2, eMax.y + 1), col.deleted, 2.5f);
         }
-        std::string text = subjectOf(c, user, tray.mailbox, e.uid, eMin, eMax) + "\nUID " + std::to_string(e.uid) +
-                           ", " + flagWords(e.flags);
+        std::string text = subjectOf(c, user, tray.mailbox, e.uid, eMin, eMax) + "\nUID " +
+                           std::to_string(e.uid) + ", " + flagWords(e.flags);
         if (!e.markedBy.empty())
             text += "\nMarked with DELE by " + e.markedBy + ": removed when its session ends with QUIT.";
         else if (e.flags & store::kDeleted)
@@ -463,17 +484,20 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     size_t slot = tray.envelopes.size();
     for (const scene::Removal& r : m_scene.removed) {
         if (r.user != user || r.mailbox != tray.mailbox || fade <= 0.0f || slot >= room) continue;
-        const ImVec2 eMin(min.x + pad + (envelope.x + gapX) * static_cast<float>(slot % static_cast<size_t>(columns)),
-                          top + (envelope.y + gapY) * static_cast<float>(slot / static_cast<size_t>(columns)));
+        const ImVec2 eMin(
+            min.x + pad + (envelope.x + gapX) * static_cast<float>(slot % static_cast<size_t>(columns)),
+            top + (envelope.y + gapY) * static_cast<float>(slot / static_cast<size_t>(columns)));
         const ImVec2 eMax(eMin.x + envelope.x, eMin.y + envelope.y);
-        drawEnvelope(draw, eMin, eMax, colour(ImVec4(1, 1, 1, 0.15f * fade)), colour(c.palette.deleted, fade));
-        draw->AddLine(ImVec2(eMin.x - 2, eMax.y + 1), ImVec2(eMax.x + 2, eMin.y - 1), colour(c.palette.deleted, fade), 2.5f);
+        drawEnvelope(draw, eMin, eMax, colour(ImVec4(1, 1, 1, 0.15f * fade)),
+                     colour(c.palette.deleted, fade));
+        draw->AddLine(ImVec2(eMin.x - 2, eMax.y + 1), ImVec2(eMax.x + 2, eMin.y - 1),
+                      colour(c.palette.deleted, fade), 2.5f);
         ++slot;
     }
 }
 
-const std::string& ScenePanel::subjectOf(Context& c, const std::string& user, const std::string& mailbox, uint32_t uid,
-                                         ImVec2 min, ImVec2 max)
+const std::string& ScenePanel::subjectOf(Context& c, const std::string& user, const std::string& mailbox,
+                                         uint32_t uid, ImVec2 min, ImVec2 max)
 {
     // Worked out only for the envelope under the mouse: the subject is a hover detail.
     static const std::string none;
@@ -499,10 +523,11 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
     const ImVec2 iconMin(iconX, min.y + pad), iconMax(iconX + iconW, min.y + pad + iconH);
     if (d.acting && !d.lost)
-        draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2), colour(c.palette.stateLit, 0.18f),
-                            em * 0.4f);
+        draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
+                            colour(c.palette.stateLit, 0.18f), em * 0.4f);
     const ImU32 body = d.lost ? col.dim : colour(ImVec4(0.55f, 0.58f, 0.64f, 1.0f), alpha);
-    const ImU32 screen = d.connected ? colour(c.palette.client, 0.8f) : colour(ImVec4(0.16f, 0.18f, 0.22f, 1.0f), alpha);
+    const ImU32 screen =
+        d.connected ? colour(c.palette.client, 0.8f) : colour(ImVec4(0.16f, 0.18f, 0.22f, 1.0f), alpha);
     drawDeviceIcon(draw, d.kind, iconMin, iconMax, body, screen, col.ink);
     if (d.lost) {
         draw->AddLine(iconMin, iconMax, col.bad, 3.0f);
@@ -511,12 +536,14 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     hover(iconMin, iconMax,
           d.name + ": a " + kindName(d.kind) + ", " + deviceSubtitle(d) +
               (d.lost ? "\nLost: everything stored on it is gone." : "") +
-              (d.connected ? "\nConnected; the server's session is in state " + d.state + "." : "\nNot connected."));
+              (d.connected ? "\nConnected; the server's session is in state " + d.state + "."
+                           : "\nNot connected."));
 
     // Name and what it runs, under the icon across the whole cell, never cut.
     ImFont* heading = c.fonts.heading ? c.fonts.heading : font;
     float y = iconMax.y + pad * 0.5f;
-    fitText(draw, heading, em * 1.15f, ImVec2(min.x + pad, y), w - pad * 2, d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
+    fitText(draw, heading, em * 1.15f, ImVec2(min.x + pad, y), w - pad * 2,
+            d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
             d.name + (d.lost ? " (lost)" : ""), true);
     y += em * 1.2f;
     fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d), true);
@@ -529,39 +556,47 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
         const float gx = em * 0.25f;
         int columns = 1;
-        const float gw = envelopeWidth(d.local.size(), ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
-                                       em * 2.4f, em * 0.9f, columns);
+        const float gw =
+            envelopeWidth(d.local.size(), ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
+                          em * 2.4f, em * 0.9f, columns);
         const ImVec2 glyph(gw > 0 ? gw : em, (gw > 0 ? gw : em) / 1.45f);
         const size_t room = gw > 0 ? d.local.size() : 0;
         if (d.localCount == 0) {
-            fitText(draw, font, em * 0.8f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.8f) * 0.5f), sMax.x - sMin.x, col.dim,
-                    "empty", true);
+            fitText(draw, font, em * 0.8f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.8f) * 0.5f),
+                    sMax.x - sMin.x, col.dim, "empty", true);
         } else if (d.localCount > room || d.localCount > d.local.size()) {
-            drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx), ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
+            drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
+                         ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
             const std::string count = "\xc3\x97 " + util::withThousands(d.localCount);
-            fitText(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx), sMax.x - sMin.x - glyph.x - gx * 4,
-                    col.text, count, false);
+            fitText(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
+                    sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false);
         } else {
             for (size_t i = 0; i < d.local.size(); ++i) {
                 const scene::LocalItem& m = d.local[i];
-                const ImVec2 gMin(sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
-                                  sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
+                const ImVec2 gMin(
+                    sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
+                    sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
                 const ImVec2 gMax(gMin.x + glyph.x, gMin.y + glyph.y);
                 if (m.whole)
                     drawEnvelope(draw, gMin, gMax, col.paper, col.ink);
                 else if (m.partsHeld.empty())
                     drawPostcard(draw, gMin, gMax, col.paper, col.ink);
                 else
-                    drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f), glyph.y * 0.6f, col.paper, col.ink);
+                    drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f),
+                              glyph.y * 0.6f, col.paper, col.ink);
                 hover(gMin, gMax,
-                      (m.subject.empty() ? std::string("(no subject)") : m.subject) + "\n" + m.folder + " on " + d.name + ": " +
-                          (m.whole ? "the whole message" : m.partsHeld.empty() ? "headers only" : "headers and part " + m.partsHeld));
+                      (m.subject.empty() ? std::string("(no subject)") : m.subject) + "\n" + m.folder +
+                          " on " + d.name + ": " +
+                          (m.whole               ? "the whole message"
+                           : m.partsHeld.empty() ? "headers only"
+                                                 : "headers and part " + m.partsHeld));
             }
         }
     }
 
     // The connection: a dotted line when closed, a line when open, a sealed tube inside TLS.
-    const ImVec2 port(onLeft ? iconMax.x + pad * 0.5f : iconMin.x - pad * 0.5f, (iconMin.y + iconMax.y) * 0.5f);
+    const ImVec2 port(onLeft ? iconMax.x + pad * 0.5f : iconMin.x - pad * 0.5f,
+                      (iconMin.y + iconMax.y) * 0.5f);
     const float serverY = std::clamp(port.y, serverMin.y + em * 2.5f, serverMax.y - em);
     const ImVec2 dock(onLeft ? serverMin.x : serverMax.x, serverY);
     m_devicePorts[d.name] = {port, dock};
@@ -572,14 +607,16 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddLine(ImVec2(port.x, port.y - r), ImVec2(dock.x, dock.y - r), col.tls, 2.0f);
         draw->AddLine(ImVec2(port.x, port.y + r), ImVec2(dock.x, dock.y + r), col.tls, 2.0f);
         drawPadlock(draw, lerp(port, dock, 0.5f), em * 0.8f, col.tls, col.ink);
-        hover(ImVec2(std::min(port.x, dock.x), port.y - r), ImVec2(std::max(port.x, dock.x), port.y + r),
-              "TLS: everything on this connection is encrypted. An eavesdropper sees only scrambled records.");
+        hover(
+            ImVec2(std::min(port.x, dock.x), port.y - r), ImVec2(std::max(port.x, dock.x), port.y + r),
+            "TLS: everything on this connection is encrypted. An eavesdropper sees only scrambled records.");
     } else if (d.connected) {
         draw->AddLine(port, dock, wireCol, d.acting ? 3.0f : 2.0f);
     } else if (!d.lost) {
         const int dashes = 8;
         for (int i = 0; i < dashes; ++i)
-            draw->AddLine(lerp(port, dock, static_cast<float>(i) / dashes), lerp(port, dock, (static_cast<float>(i) + 0.5f) / dashes),
+            draw->AddLine(lerp(port, dock, static_cast<float>(i) / dashes),
+                          lerp(port, dock, (static_cast<float>(i) + 0.5f) / dashes),
                           colour(c.palette.dim, 0.5f), 1.0f);
     }
     if (d.bounced && !d.lost) {
@@ -589,10 +626,12 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         const ImVec2 at = t < 0.5f ? lerp(port, wall, t * 2) : lerp(wall, port, (t - 0.5f) * 2);
         draw->AddLine(port, wall, col.bad, 2.5f);
         draw->AddCircleFilled(at, em * 0.3f, col.bad);
-        if (d.bouncedOffLock) drawPadlock(draw, ImVec2(wall.x, wall.y - em * 0.9f), em * 0.9f, col.note, col.ink);
+        if (d.bouncedOffLock)
+            drawPadlock(draw, ImVec2(wall.x, wall.y - em * 0.9f), em * 0.9f, col.note, col.ink);
         const std::string why = d.bouncedOffLock ? "locked out" : "refused";
         const float tw = font->CalcTextSizeA(em * 0.9f, FLT_MAX, 0, why.c_str()).x;
-        draw->AddText(font, em * 0.9f, ImVec2(lerp(port, wall, 0.45f).x - tw * 0.5f, port.y + em * 0.35f), col.bad, why.c_str());
+        draw->AddText(font, em * 0.9f, ImVec2(lerp(port, wall, 0.45f).x - tw * 0.5f, port.y + em * 0.35f),
+                      col.bad, why.c_str());
     }
 }
 
@@ -628,19 +667,22 @@ void ScenePanel::drawFlights(Context& c, ImDrawList* draw, const SceneColours& c
             const bool sealed = f.encrypted;
             if (sealed && t >= 0.25f) {
                 // Inside the tube: sealed, its shape hidden from anyone on the wire.
-                draw->AddRectFilled(ImVec2(at.x - em, at.y - em * 0.7f), ImVec2(at.x + em, at.y + em * 0.7f), col.tls, em * 0.35f);
+                draw->AddRectFilled(ImVec2(at.x - em, at.y - em * 0.7f), ImVec2(at.x + em, at.y + em * 0.7f),
+                                    col.tls, em * 0.35f);
                 drawPadlock(draw, ImVec2(at.x, at.y - em * 0.1f), em * 0.7f, col.paper, col.ink);
             } else {
                 drawCargo(draw, f.extent, at, em, col.paper, col.ink);
             }
             if (f.extent == Extent::Part && !f.part.empty())
-                draw->AddText(ImVec2(at.x + em * 0.7f, at.y - em * 1.2f), col.text, ("part " + f.part).c_str());
+                draw->AddText(ImVec2(at.x + em * 0.7f, at.y - em * 1.2f), col.text,
+                              ("part " + f.part).c_str());
             continue;
         }
         drawCargo(draw, Extent::Whole, lerp(from, to, t), em, col.paper, col.ink);
     }
     if (m_scene.flights.size() > shown && m_progress < 1.0f) {
-        const std::string more = "+" + std::to_string(m_scene.flights.size() - shown + m_scene.flightsLeftOut) + " more";
+        const std::string more =
+            "+" + std::to_string(m_scene.flights.size() - shown + m_scene.flightsLeftOut) + " more";
         if (auto ports = m_devicePorts.find(m_scene.flights.front().device); ports != m_devicePorts.end()) {
             const ImVec2 mid = lerp(ports->second.first, ports->second.second, 0.5f);
             draw->AddText(ImVec2(mid.x - em, mid.y - em * 1.8f), col.text, more.c_str());
@@ -668,7 +710,8 @@ void ScenePanel::drawFlights(Context& c, ImDrawList* draw, const SceneColours& c
         at.x = std::clamp(at.x, windowMin.x + ImGui::GetStyle().WindowPadding.x, right - ts.x);
         draw->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2),
                             colour(ImGui::GetStyleColorVec4(ImGuiCol_WindowBg), 0.92f), 4.0f);
-        draw->AddRect(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2), o.encrypted ? col.tls : col.bad, 4.0f);
+        draw->AddRect(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2),
+                      o.encrypted ? col.tls : col.bad, 4.0f);
         draw->AddText(mono, size, at, o.encrypted ? col.tls : col.bad, text.c_str());
     }
 }
@@ -679,7 +722,9 @@ float ScenePanel::footerHeight(float width) const
     float h = line * 1.2f; // the legend
     size_t badges = std::min<size_t>(m_scene.checkpoints.size(), 2);
     for (size_t i = m_scene.checkpoints.size() - badges; i < m_scene.checkpoints.size(); ++i)
-        h += ImGui::CalcTextSize(m_scene.checkpoints[i].description.c_str(), nullptr, false, width - line * 1.5f).y +
+        h += ImGui::CalcTextSize(m_scene.checkpoints[i].description.c_str(), nullptr, false,
+                                 width - line * 1.5f)
+                 .y +
              ImGui::GetStyle().ItemSpacing.y;
     return h + ImGui::GetStyle().ItemSpacing.y;
 }
@@ -691,7 +736,8 @@ void ScenePanel::drawFooter(Context& c, ImDrawList* draw, const SceneColours& co
     for (size_t i = m_scene.checkpoints.size() - badges; i < m_scene.checkpoints.size(); ++i) {
         const scene::Badge& badge = m_scene.checkpoints[i];
         const ImVec2 at = ImGui::GetCursorScreenPos();
-        drawCheck(draw, ImVec2(at.x + 2, at.y + em * 0.15f), em * 0.8f, badge.passed, badge.passed ? col.good : col.bad);
+        drawCheck(draw, ImVec2(at.x + 2, at.y + em * 0.15f), em * 0.8f, badge.passed,
+                  badge.passed ? col.good : col.bad);
         ImGui::Indent(em * 1.4f);
         ImGui::PushStyleColor(ImGuiCol_Text, badge.passed ? c.palette.good : c.palette.bad);
         ImGui::TextWrapped("%s", badge.description.c_str());
@@ -704,13 +750,17 @@ void ScenePanel::drawFooter(Context& c, ImDrawList* draw, const SceneColours& co
     const ImVec2 glyph(em * 1.1f, em * 0.75f);
     auto item = [&](int shape, const char* text) {
         const float w = glyph.x + em * 0.3f + ImGui::CalcTextSize(text).x;
-        if (ImGui::GetContentRegionAvail().x < w && ImGui::GetCursorPosX() > ImGui::GetStyle().WindowPadding.x * 2)
+        if (ImGui::GetContentRegionAvail().x < w &&
+            ImGui::GetCursorPosX() > ImGui::GetStyle().WindowPadding.x * 2)
             ImGui::NewLine();
         const ImVec2 at = ImGui::GetCursorScreenPos();
-        const ImVec2 gMin(at.x, at.y + (ImGui::GetTextLineHeight() - glyph.y) * 0.5f), gMax(gMin.x + glyph.x, gMin.y + glyph.y);
+        const ImVec2 gMin(at.x, at.y + (ImGui::GetTextLineHeight() - glyph.y) * 0.5f),
+            gMax(gMin.x + glyph.x, gMin.y + glyph.y);
         if (shape == 0) drawEnvelope(draw, gMin, gMax, col.paper, col.ink);
         if (shape == 1) drawPostcard(draw, gMin, gMax, col.paper, col.ink);
-        if (shape == 2) drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f), glyph.y * 0.6f, col.paper, col.ink);
+        if (shape == 2)
+            drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f), glyph.y * 0.6f,
+                      col.paper, col.ink);
         if (shape == 3) {
             drawEnvelope(draw, gMin, gMax, col.paper, col.ink);
             draw->AddLine(ImVec2(gMin.x - 1, gMax.y), ImVec2(gMax.x + 1, gMin.y), col.deleted, 2.0f);

@@ -34,7 +34,8 @@ private:
     void drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em, ImVec2 min,
                     ImVec2 max, const HoverFn& hover);
     void drawTray(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
-                  const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max, const HoverFn& hover);
+                  const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max,
+                  const HoverFn& hover);
     void drawDevice(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
                     const scene::DeviceView& device, ImVec2 min, ImVec2 max, bool onLeft, ImVec2 serverMin,
                     ImVec2 serverMax, const HoverFn& hover);
@@ -42,8 +43,8 @@ private:
     float footerHeight(float width) const;
     void drawFooter(Context& c, ImDrawList* draw, const SceneColours& col, float em);
     float flightProgress(size_t index, size_t count) const;
-    const std::string& subjectOf(Context& c, const std::string& user, const std::string& mailbox, uint32_t uid,
-                                 ImVec2 min, ImVec2 max);
+    const std::string& subjectOf(Context& c, const std::string& user, const std::string& mailbox,
+                                 uint32_t uid, ImVec2 min, ImVec2 max);
 
     scene::Scene m_scene;
     int m_animatedStep = -1, m_animatedGeneration = -1;
