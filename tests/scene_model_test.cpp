@@ -1,7 +1,7 @@
 // The scene panel's model, headless: per lesson and step, what it says is where (envelopes, devices' stores,
 // the padlock, what is in flight) is checked against the store, the device stores and the sessions.
-#include "gui_harness.hpp"
 #include "diagram_panels.hpp"
+#include "gui_harness.hpp"
 #include "mailbox_panel.hpp"
 #include "scene_model.hpp"
 #include "scene_panel.hpp"
@@ -31,7 +31,8 @@ gui::scene::Scene sceneOf(const scenario::Simulation& sim)
     in.transcript = &sim.transcript();
     for (const auto& device : sim.devices()) {
         in.devices.push_back(device.get());
-        if (device->session) in.sessions.push_back({device->sessionId, device->spec.name, device->session.get()});
+        if (device->session)
+            in.sessions.push_back({device->sessionId, device->spec.name, device->session.get()});
     }
     in.checkpoints = &sim.checkpointResults();
     return gui::scene::buildScene(in);
@@ -73,54 +74,56 @@ TEST(SceneModel, DeviceKindComesFromTheName)
     EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Laptop);
 }
 
-// Every shipped lesson, every step: the trays hold what the store holds, each device what its own store holds,
-// the padlock names the device whose session holds the lock, and only lost devices are greyed.
+// Every shipped lesson, every step: the trays hold what the store holds, each device what its own store
+// holds, the padlock names the device whose session holds the lock, and only lost devices are greyed.
 TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
 {
     size_t lessons = 0, steps = 0;
     for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
         if (entry.path().extension() != ".json" || entry.path().stem() == "lesson.schema") continue;
         ++lessons;
-        play(entry.path().filename().string(), [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
-            ++steps;
-            const std::string where = entry.path().filename().string() + " step " + std::to_string(sim.stepNumber());
-            for (const std::string& user : sim.store().users()) {
-                const store::Account& account = *sim.store().account(user);
-                const gui::scene::Account* shown = scene.account(user);
-                EXPECT_NE(shown, nullptr) << where;
-                if (!shown) continue;
-                const store::Mailbox& inbox = account.mailboxes.at("INBOX");
-                const gui::scene::Tray* tray = scene.tray(user, "INBOX");
-                EXPECT_NE(tray, nullptr) << where;
-                if (!tray) continue;
-                EXPECT_EQ(tray->count, inbox.messages.size()) << where;
-                for (size_t i = 0; i < tray->envelopes.size(); ++i)
-                    EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
-                std::string holder;
-                for (const auto& device : sim.devices())
-                    if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder && device->session)
-                        holder = device->spec.name;
-                EXPECT_EQ(shown->lockHolder, holder) << where;
-                for (const auto& [name, mailbox] : account.mailboxes)
-                    if (const gui::scene::Tray* t = scene.tray(user, name)) {
-                        EXPECT_EQ(t->count, mailbox.messages.size()) << where;
-                    } else {
-                        EXPECT_TRUE(mailbox.messages.empty()) << where << ": " << name << " holds mail, not shown";
-                    }
-            }
-            for (const auto& device : sim.devices()) {
-                const gui::scene::DeviceView* view = scene.device(device->spec.name);
-                EXPECT_NE(view, nullptr) << where;
-                if (!view) continue;
-                EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
-                EXPECT_EQ(view->lost, device->lost) << where;
-                EXPECT_EQ(view->connected, device->session != nullptr) << where;
-                if (view->lost) {
-                    EXPECT_EQ(view->localCount, 0u) << where;
-                }
-            }
-            return false;
-        });
+        play(entry.path().filename().string(),
+             [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+                 ++steps;
+                 const std::string where =
+                     entry.path().filename().string() + " step " + std::to_string(sim.stepNumber());
+                 for (const std::string& user : sim.store().users()) {
+                     const store::Account& account = *sim.store().account(user);
+                     const gui::scene::Account* shown = scene.account(user);
+                     EXPECT_NE(shown, nullptr) << where;
+                     if (!shown) continue;
+                     const store::Mailbox& inbox = account.mailboxes.at("INBOX");
+                     const gui::scene::Tray* tray = scene.tray(user, "INBOX");
+                     EXPECT_NE(tray, nullptr) << where;
+                     if (!tray) continue;
+                     EXPECT_EQ(tray->count, inbox.messages.size()) << where;
+                     for (size_t i = 0; i < tray->envelopes.size(); ++i)
+                         EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                     std::string holder;
+                     for (const auto& device : sim.devices())
+                         if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
+                             device->session)
+                             holder = device->spec.name;
+                     EXPECT_EQ(shown->lockHolder, holder) << where;
+                     for (const auto& [name, mailbox] : account.mailboxes)
+                         if (const gui::scene::Tray* t = scene.tray(user, name)) {
+                             EXPECT_EQ(t->count, mailbox.messages.size()) << where;
+                         } else {
+                             EXPECT_TRUE(mailbox.messages.empty())
+                                 << where << ": " << name << " holds mail, not shown";
+                         }
+                 }
+                 for (const auto& device : sim.devices()) {
+                     const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                     EXPECT_NE(view, nullptr) << where;
+                     if (!view) continue;
+                     EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
+                     EXPECT_EQ(view->lost, device->lost) << where;
+                     EXPECT_EQ(view->connected, device->session != nullptr) << where;
+                     if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
+                 }
+                 return false;
+             });
     }
     EXPECT_GT(lessons, 10u);
     EXPECT_GT(steps, 300u);
@@ -162,7 +165,8 @@ TEST(SceneModel, KeepModeLeavesTheServersCopy)
     play("pop3-keep-mode.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
         if (!hasFlight(scene, Flight::Kind::Download, Extent::Whole)) return false;
         sawRetr = true;
-        EXPECT_EQ(scene.tray("alice", "INBOX")->count, sim.store().mailbox("alice", "INBOX")->messages.size());
+        EXPECT_EQ(scene.tray("alice", "INBOX")->count,
+                  sim.store().mailbox("alice", "INBOX")->messages.size());
         EXPECT_GT(scene.tray("alice", "INBOX")->count, 0u);
         return false;
     });
@@ -184,9 +188,7 @@ TEST(SceneModel, ImapSendsPostcardsFirstThenOnePart)
         if (hasFlight(scene, Flight::Kind::Download, Extent::Part)) {
             part = true;
             for (const Flight& f : scene.flights)
-                if (f.extent == Extent::Part) {
-                    EXPECT_FALSE(f.part.empty());
-                }
+                if (f.extent == Extent::Part) { EXPECT_FALSE(f.part.empty()); }
         }
         return false;
     });
@@ -242,9 +244,7 @@ TEST(SceneModel, TlsSealsTheConnectionAndTheEavesdropperHearsOnlyRecords)
         for (const gui::scene::Overheard& o : scene.overheard) {
             const scenario::Device* device = deviceNamed(sim, o.device);
             if (!device) continue;
-            if (o.encrypted) {
-                EXPECT_NE(device->spec.security, wire::Security::Plain) << o.device;
-            }
+            if (o.encrypted) { EXPECT_NE(device->spec.security, wire::Security::Plain) << o.device; }
             if (!o.encrypted && device->spec.security == wire::Security::Plain) plainWords = true;
         }
         return false;
@@ -270,7 +270,8 @@ TEST(SceneModel, ABigTrayKeepsOnlyItsFirstEnvelopes)
     store::Store store;
     store.addAccount("alice", "wonderland");
     for (int i = 0; i < 10000; ++i)
-        store.deliver("alice", "INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n", mail::DateTime{0, 0});
+        store.deliver("alice", "INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n",
+                      mail::DateTime{0, 0});
     gui::scene::SceneInput in;
     in.store = &store;
     const gui::scene::Scene scene = gui::scene::buildScene(in);
@@ -285,6 +286,7 @@ TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
     gui::DashboardOptions options;
     options.lesson = sourceDir() / "lessons" / "03-one-device-at-a-time.json";
     GuiHarness gui(options);
+    gui.dashboard().panel("scene")->open = true; // every panel at once
     gui::LessonPlayer& player = gui.dashboard().player();
     bool reached = false;
     while (player.step()) {
@@ -308,6 +310,7 @@ TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
     EXPECT_EQ(sessions->front().device, "bob-laptop");
     const gui::scene::Scene* scene = gui::sceneOf(*gui.dashboard().panel("scene"));
     ASSERT_NE(scene, nullptr);
+    ASSERT_NE(scene->device("bob-laptop"), nullptr);
     EXPECT_TRUE(scene->device("bob-laptop")->acting);
     // A folder the user clicks stays shown until the next step turns the panel again.
     mailboxes.select("alice", "INBOX");
@@ -317,9 +320,7 @@ TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
     gui.frame();
     const std::string actor = gui.dashboard().context().actor;
     const scenario::Device* acting = player.simulation()->device(actor);
-    if (acting) {
-        EXPECT_EQ(mailboxes.selectedUser(), acting->spec.user);
-    }
+    if (acting) { EXPECT_EQ(mailboxes.selectedUser(), acting->spec.user); }
 }
 
 TEST(SceneLayouts, EachLayoutOpensItsPanels)
@@ -328,7 +329,7 @@ TEST(SceneLayouts, EachLayoutOpensItsPanels)
              {gui::Layout::Student, {"scene", "lesson", "transcript"}},
              {gui::Layout::Presenter, {"scene", "lesson"}},
              {gui::Layout::Analyst,
-              {"scene", "lesson", "transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"}}}) {
+              {"lesson", "transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"}}}) {
         gui::DashboardOptions options;
         options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
         options.layout = layout;

@@ -220,11 +220,8 @@ std::optional<ImVec4> Dashboard::layoutRect(Layout layout, const Panel& panel)
         if (id == "lesson") return ImVec4(0.0f, 0.64f, 1.0f, 0.36f);
         return std::nullopt;
     case Layout::Analyst:
-        // Every panel: the middle column shares the scene, the transcript and the sequence diagram.
-        if (id == "console" || id == "compare" || id == "live") return std::nullopt;
-        if (id == "scene") return ImVec4(0.30f, 0.0f, 0.42f, 0.36f);
-        if (id == "transcript") return ImVec4(0.30f, 0.36f, 0.42f, 0.34f);
-        if (id == "sequence") return ImVec4(0.30f, 0.70f, 0.42f, 0.30f);
+        // Every protocol panel, as the dashboard was before the scene; the scene (View) floats over them.
+        if (id == "console" || id == "compare" || id == "live" || id == "scene") return std::nullopt;
         return panel.defaultRect();
     }
     return std::nullopt;

@@ -518,7 +518,8 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const float pad = em * 0.35f;
     const float alpha = d.lost ? 0.3f : 1.0f;
     // The icon on the side of the wire, the device's own store on the outer side.
-    const float iconH = std::clamp(h - em * 2.9f, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
+    // Room under the icon for the name, what it runs and what an eavesdropper heard.
+    const float iconH = std::clamp(h - em * 4.2f, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
     const ImVec2 iconMin(iconX, min.y + pad), iconMax(iconX + iconW, min.y + pad + iconH);
@@ -547,6 +548,16 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
             d.name + (d.lost ? " (lost)" : ""), true);
     y += em * 1.2f;
     fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d), true);
+    y += em * 1.15f;
+    for (const scene::Overheard& o : m_scene.overheard)
+        if (o.device == d.name) {
+            drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
+            hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
+                  o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
+                                "scrambled. Without the keys nobody on the way can read them."
+                              : "What an eavesdropper on this connection saw in the last step: the words "
+                                "themselves. Without TLS anyone on the way can read them.");
+        }
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
     const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
@@ -635,7 +646,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     }
 }
 
-void ScenePanel::drawFlights(Context& c, ImDrawList* draw, const SceneColours& col, float em)
+void ScenePanel::drawFlights(Context&, ImDrawList* draw, const SceneColours& col, float em)
 {
     const size_t shown = std::min<size_t>(m_scene.flights.size(), 12);
     for (size_t i = 0; i < shown; ++i) {
@@ -688,32 +699,27 @@ void ScenePanel::drawFlights(Context& c, ImDrawList* draw, const SceneColours& c
             draw->AddText(ImVec2(mid.x - em, mid.y - em * 1.8f), col.text, more.c_str());
         }
     }
+}
 
-    // What an eavesdropper on the acting device's wire saw: the words in plain text, noise inside TLS.
-    for (const scene::Overheard& o : m_scene.overheard) {
-        auto ports = m_devicePorts.find(o.device);
-        if (ports == m_devicePorts.end()) continue;
-        const ImVec2 mid = lerp(ports->second.first, ports->second.second, 0.5f);
-        const ImVec2 eye(mid.x, mid.y + em * 1.6f);
-        draw->AddBezierQuadratic(ImVec2(eye.x - em * 0.7f, eye.y), ImVec2(eye.x, eye.y - em * 0.75f),
-                                 ImVec2(eye.x + em * 0.7f, eye.y), col.dim, 1.5f);
-        draw->AddBezierQuadratic(ImVec2(eye.x - em * 0.7f, eye.y), ImVec2(eye.x, eye.y + em * 0.75f),
-                                 ImVec2(eye.x + em * 0.7f, eye.y), col.dim, 1.5f);
-        draw->AddCircleFilled(eye, em * 0.17f, col.dim);
-        ImFont* mono = c.fonts.mono ? c.fonts.mono : ImGui::GetFont();
-        const float size = em * 0.85f;
-        const std::string text = o.encrypted ? o.text + " \xe2\x80\xa6" : "\"" + o.text + "\"";
-        const ImVec2 ts = mono->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
-        ImVec2 at(eye.x - ts.x * 0.5f, eye.y + em * 0.5f);
-        const ImVec2 windowMin = ImGui::GetWindowPos();
-        const float right = windowMin.x + ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x;
-        at.x = std::clamp(at.x, windowMin.x + ImGui::GetStyle().WindowPadding.x, right - ts.x);
-        draw->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2),
-                            colour(ImGui::GetStyleColorVec4(ImGuiCol_WindowBg), 0.92f), 4.0f);
-        draw->AddRect(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + ts.x + 4, at.y + ts.y + 2),
-                      o.encrypted ? col.tls : col.bad, 4.0f);
-        draw->AddText(mono, size, at, o.encrypted ? col.tls : col.bad, text.c_str());
-    }
+void ScenePanel::drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
+                               const scene::Overheard& o, ImVec2 at, float width)
+{
+    // An eye, and what it read on this device's wire in the last step: the words in plain text, noise in TLS.
+    const ImVec2 eye(at.x + em * 0.75f, at.y + em * 0.5f);
+    draw->AddBezierQuadratic(ImVec2(eye.x - em * 0.7f, eye.y), ImVec2(eye.x, eye.y - em * 0.75f),
+                             ImVec2(eye.x + em * 0.7f, eye.y), col.dim, 1.5f);
+    draw->AddBezierQuadratic(ImVec2(eye.x - em * 0.7f, eye.y), ImVec2(eye.x, eye.y + em * 0.75f),
+                             ImVec2(eye.x + em * 0.7f, eye.y), col.dim, 1.5f);
+    draw->AddCircleFilled(eye, em * 0.17f, col.dim);
+    ImFont* mono = c.fonts.mono ? c.fonts.mono : ImGui::GetFont();
+    const std::string text = o.encrypted ? o.text + " \xe2\x80\xa6" : "\"" + o.text + "\"";
+    const float room = width - em * 1.8f;
+    const float size = fittedSize(mono, em * 0.85f, room - 8, text);
+    const ImVec2 ts = mono->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+    const ImVec2 box(at.x + em * 1.7f + 4, at.y + (em - ts.y) * 0.5f);
+    const ImU32 ink = o.encrypted ? col.tls : col.bad;
+    draw->AddRect(ImVec2(box.x - 4, box.y - 2), ImVec2(box.x + ts.x + 4, box.y + ts.y + 2), ink, 4.0f);
+    draw->AddText(mono, size, box, ink, text.c_str());
 }
 
 float ScenePanel::footerHeight(float width) const

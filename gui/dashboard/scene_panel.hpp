@@ -20,7 +20,7 @@ class ScenePanel : public Panel {
 public:
     const char* id() const override { return "scene"; }
     const char* title() const override { return "Scene"; }
-    ImVec4 defaultRect() const override { return ImVec4(0.30f, 0.0f, 0.42f, 0.55f); }
+    ImVec4 defaultRect() const override { return ImVec4(0.22f, 0.20f, 0.56f, 0.60f); }
     void draw(Context& context) override;
 
     // What the last frame drew (tests read it).
@@ -40,6 +40,8 @@ private:
                     const scene::DeviceView& device, ImVec2 min, ImVec2 max, bool onLeft, ImVec2 serverMin,
                     ImVec2 serverMax, const HoverFn& hover);
     void drawFlights(Context& c, ImDrawList* draw, const SceneColours& col, float em);
+    void drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
+                       const scene::Overheard& o, ImVec2 at, float width);
     float footerHeight(float width) const;
     void drawFooter(Context& c, ImDrawList* draw, const SceneColours& col, float em);
     float flightProgress(size_t index, size_t count) const;
