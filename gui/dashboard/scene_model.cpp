@@ -209,7 +209,7 @@ Scene buildScene(const SceneInput& in)
     std::map<std::string, Heard> heard;
     for (const Entry* e : last) {
         if (e->kind == Entry::Kind::TlsRecord) {
-            if (heard[e->device].tls.empty()) heard[e->device].tls = hexOf(e->bytes, 10);
+            if (heard[e->device].tls.empty()) heard[e->device].tls = hexOf(e->bytes, 8);
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
             std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
                                                                                 : heard[e->device].server;

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 
 namespace maillab::gui {
@@ -304,8 +305,8 @@ void ScenePanel::drawScene(Context& c)
     for (size_t i = 0; i < m_scene.devices.size(); ++i)
         (i % 2 == 0 ? left : right).push_back(i);
     const bool twoSides = !right.empty();
-    const float side = width * (twoSides ? 0.25f : 0.33f);
-    const float gap = width * (twoSides ? 0.075f : 0.12f);
+    const float side = width * (twoSides ? 0.24f : 0.33f);
+    const float gap = width * (twoSides ? 0.09f : 0.12f);
     const ImVec2 serverMin(origin.x + side + gap, origin.y);
     const ImVec2 serverMax(twoSides ? origin.x + width - side - gap : origin.x + width, origin.y + height);
 
@@ -361,15 +362,63 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
     fitText(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f,
             ImVec2(min.x + pad, min.y + pad * 0.6f), innerW, col.text, "mail server", true);
     float y = min.y + pad + em * 1.5f;
-    const size_t accounts = m_scene.accounts.size();
-    if (accounts == 0) return;
-    const float accountH = (max.y - y - pad) / static_cast<float>(accounts);
+    if (m_scene.accounts.empty()) return;
+
+    // Trays with mail (and INBOX, and those the last step touched) get room for their envelopes; empty
+    // folders are small labelled boxes in a row, ready to receive a move.
+    std::set<std::pair<std::string, std::string>> touched;
+    for (const scene::Removal& r : m_scene.removed)
+        touched.insert({r.user, r.mailbox});
+    for (const Flight& f : m_scene.flights)
+        touched.insert({f.user, f.target.empty() ? f.mailbox : f.target});
+    const float small = em * 0.85f, chipH = em * 1.45f, titleH = em * 1.35f;
+    const float minTrayW = em * 6.5f;
+    auto chipWidth = [&](const scene::Tray& tray) {
+        return font->CalcTextSizeA(small, FLT_MAX, 0, (tray.mailbox + "  0").c_str()).x + em * 1.0f;
+    };
+    struct Plan {
+        std::vector<const scene::Tray*> full, empty;
+        std::vector<ImVec2> chipPos; // from the chips' top left
+        float chipsH = 0;
+        size_t columns = 1, rows = 0;
+    };
+    std::vector<Plan> plans;
+    float fixed = 0;
+    size_t fullRows = 0;
     for (const scene::Account& account : m_scene.accounts) {
-        const float top = y;
-        const bool actorsAccount = [&] {
-            const scene::DeviceView* actor = m_scene.device(m_scene.actor);
-            return actor && actor->user == account.user;
-        }();
+        Plan plan;
+        for (const scene::Tray& tray : account.trays) {
+            const bool roomy =
+                tray.count > 0 || tray.mailbox == "INBOX" || touched.contains({account.user, tray.mailbox});
+            (roomy ? plan.full : plan.empty).push_back(&tray);
+        }
+        float x = 0, rowY = 0;
+        for (const scene::Tray* tray : plan.empty) {
+            const float w = chipWidth(*tray);
+            if (x > 0 && x + w > innerW) {
+                x = 0;
+                rowY += chipH + pad * 0.5f;
+            }
+            plan.chipPos.push_back(ImVec2(x, rowY));
+            x += w + pad * 0.5f;
+        }
+        plan.chipsH = plan.empty.empty() ? 0 : rowY + chipH + pad * 0.5f;
+        plan.columns =
+            std::max<size_t>(1, std::min(plan.full.size(), static_cast<size_t>(innerW / minTrayW)));
+        plan.rows = (plan.full.size() + plan.columns - 1) / plan.columns;
+        fixed += titleH + plan.chipsH + pad * static_cast<float>(plan.rows);
+        fullRows += plan.rows;
+        plans.push_back(std::move(plan));
+    }
+    const float trayH =
+        fullRows ? std::clamp((max.y - y - pad - fixed) / static_cast<float>(fullRows), em * 2.0f, em * 9.0f)
+                 : 0;
+
+    for (size_t a = 0; a < m_scene.accounts.size(); ++a) {
+        const scene::Account& account = m_scene.accounts[a];
+        const Plan& plan = plans[a];
+        const scene::DeviceView* actor = m_scene.device(m_scene.actor);
+        const bool actorsAccount = actor && actor->user == account.user;
         // The account's name, and its padlock with the holder's name while a POP3 session has it.
         std::string title = "account " + account.user;
         draw->AddText(font, em, ImVec2(min.x + pad, y), actorsAccount ? col.actor : col.text, title.c_str());
@@ -386,23 +435,22 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
                       "'s session has logged in, so until it ends no other POP3 login to " + account.user +
                       " gets in (RFC 1939 section 4).");
         }
-        y += em * 1.35f;
-        // The trays in a grid: INBOX first.
-        const size_t n = account.trays.size();
-        const float minTrayW = em * 6.5f;
-        const size_t columns = std::max<size_t>(1, std::min(n, static_cast<size_t>(innerW / minTrayW)));
-        const size_t rows = (n + columns - 1) / columns;
-        const float trayW = (innerW - pad * static_cast<float>(columns - 1)) / static_cast<float>(columns);
-        const float trayH = std::max(em * 2.6f, (top + accountH - y - pad * static_cast<float>(rows)) /
-                                                    static_cast<float>(rows));
-        for (size_t i = 0; i < n; ++i) {
-            const scene::Tray& tray = account.trays[i];
-            const ImVec2 tMin(min.x + pad + (trayW + pad) * static_cast<float>(i % columns),
-                              y + (trayH + pad) * static_cast<float>(i / columns));
-            drawTray(c, draw, col, font, em, account.user, tray, tMin, ImVec2(tMin.x + trayW, tMin.y + trayH),
-                     hover);
+        y += titleH;
+        const float trayW =
+            (innerW - pad * static_cast<float>(plan.columns - 1)) / static_cast<float>(plan.columns);
+        for (size_t i = 0; i < plan.full.size(); ++i) {
+            const ImVec2 tMin(min.x + pad + (trayW + pad) * static_cast<float>(i % plan.columns),
+                              y + (trayH + pad) * static_cast<float>(i / plan.columns));
+            drawTray(c, draw, col, font, em, account.user, *plan.full[i], tMin,
+                     ImVec2(tMin.x + trayW, tMin.y + trayH), hover);
         }
-        y = top + accountH;
+        y += (trayH + pad) * static_cast<float>(plan.rows);
+        for (size_t i = 0; i < plan.empty.size(); ++i) {
+            const ImVec2 cMin(min.x + pad + plan.chipPos[i].x, y + plan.chipPos[i].y);
+            drawTray(c, draw, col, font, em, account.user, *plan.empty[i], cMin,
+                     ImVec2(cMin.x + chipWidth(*plan.empty[i]), cMin.y + chipH), hover);
+        }
+        y += plan.chipsH;
     }
 }
 
@@ -418,41 +466,51 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     const std::string count = util::withThousands(tray.count);
     const float countW = font->CalcTextSizeA(small, FLT_MAX, 0, count.c_str()).x;
     const float pad = em * 0.3f;
-    fitText(draw, font, small, ImVec2(min.x + pad, min.y + pad * 0.5f), max.x - min.x - countW - pad * 3,
-            col.text, tray.mailbox, false);
-    draw->AddText(font, small, ImVec2(max.x - pad - countW, min.y + pad * 0.5f), col.dim, count.c_str());
+    // A short tray has its name and count on the left and the envelopes beside them; a tall one, above them.
+    const bool flat = max.y - min.y < em * 3.2f;
+    const float nameW =
+        fittedSize(font, small, (max.x - min.x) * (flat && tray.count > 0 ? 0.45f : 1.0f) - countW - pad * 3,
+                   tray.mailbox) /
+        small * font->CalcTextSizeA(small, FLT_MAX, 0, tray.mailbox.c_str()).x;
+    const float labelY = flat ? (min.y + max.y - small) * 0.5f : min.y + pad * 0.5f;
+    fitText(draw, font, small, ImVec2(min.x + pad, labelY), nameW, col.text, tray.mailbox, false);
+    const float countX = flat ? min.x + pad * 2 + nameW : max.x - pad - countW;
+    draw->AddText(font, small, ImVec2(countX, labelY), col.dim, count.c_str());
+    const float left = flat ? countX + countW + pad * 2 : min.x + pad;
+    const float top = flat ? min.y + pad : min.y + small + pad * 2;
+    const ImVec2 area(max.x - left - pad, max.y - top - pad);
 
-    const float top = min.y + small + pad * 2;
     const float gapX = em * 0.35f, gapY = em * 0.35f;
     int columns = 1;
     const size_t ghosts =
         std::count_if(m_scene.removed.begin(), m_scene.removed.end(),
                       [&](const scene::Removal& r) { return r.user == user && r.mailbox == tray.mailbox; });
-    const float ew =
-        envelopeWidth(tray.envelopes.size() + ghosts, ImVec2(max.x - min.x - pad * 2, max.y - top - pad),
-                      gapX, em * 3.0f, em * 1.1f, columns);
-    const ImVec2 envelope(ew > 0 ? ew : em * 1.25f, (ew > 0 ? ew : em * 1.25f) / 1.45f);
+    if (tray.envelopes.empty() && ghosts == 0 && tray.count == 0) return;
+    const float ew = envelopeWidth(tray.envelopes.size() + ghosts, area, gapX, em * 3.0f, em * 0.8f, columns);
+    const ImVec2 envelope(ew, ew / 1.45f);
     const size_t room = ew > 0 ? tray.envelopes.size() + ghosts : 0;
     const bool stacked = ew == 0 || tray.count > tray.envelopes.size();
     if (stacked) {
-        // Too many to draw one by one (a 10,000-message INBOX): a stack and its count.
-        const ImVec2 base(min.x + pad, top + em * 0.3f);
+        // Too many to draw one by one (a 10,000-message INBOX): a stack, as high as the tray allows, and its
+        // count.
+        const float off = std::min(em * 0.18f, area.y * 0.08f);
+        const float sh = std::clamp(area.y - off * 4, em * 0.5f, em * 1.6f), sw = sh * 1.45f;
+        const ImVec2 base(left, top);
         for (int i = 4; i >= 0; --i) {
-            const float off = static_cast<float>(i) * em * 0.18f;
-            drawEnvelope(draw, ImVec2(base.x + off, base.y + off),
-                         ImVec2(base.x + off + envelope.x * 1.4f, base.y + off + envelope.y * 1.4f),
+            const float o = static_cast<float>(i) * off;
+            drawEnvelope(draw, ImVec2(base.x + o, base.y + o), ImVec2(base.x + o + sw, base.y + o + sh),
                          col.paper, col.ink);
         }
         const std::string label = "\xc3\x97 " + count;
-        fitText(draw, font, em, ImVec2(base.x + envelope.x * 1.4f + em * 1.2f, base.y + em * 0.2f),
-                max.x - (base.x + envelope.x * 1.4f + em * 1.2f) - pad, col.text, label, false);
+        const float labelX = base.x + sw + off * 4 + pad * 2;
+        fitText(draw, font, em, ImVec2(labelX, base.y + (sh + off * 4 - em) * 0.5f), max.x - labelX - pad,
+                col.text, label, false);
         hover(min, max, tray.mailbox + ": " + count + " messages, too many to draw one by one.");
         return;
     }
     for (size_t i = 0; i < tray.envelopes.size(); ++i) {
         const scene::Envelope& e = tray.envelopes[i];
-        const ImVec2 eMin(min.x + pad +
-                              (envelope.x + gapX) * static_cast<float>(i % static_cast<size_t>(columns)),
+        const ImVec2 eMin(left + (envelope.x + gapX) * static_cast<float>(i % static_cast<size_t>(columns)),
                           top + (envelope.y + gapY) * static_cast<float>(i / static_cast<size_t>(columns)));
         const ImVec2 eMax(eMin.x + envelope.x, eMin.y + envelope.y);
         const bool going = !e.markedBy.empty() || (e.flags & store::kDeleted);
@@ -485,7 +543,7 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     for (const scene::Removal& r : m_scene.removed) {
         if (r.user != user || r.mailbox != tray.mailbox || fade <= 0.0f || slot >= room) continue;
         const ImVec2 eMin(
-            min.x + pad + (envelope.x + gapX) * static_cast<float>(slot % static_cast<size_t>(columns)),
+            left + (envelope.x + gapX) * static_cast<float>(slot % static_cast<size_t>(columns)),
             top + (envelope.y + gapY) * static_cast<float>(slot / static_cast<size_t>(columns)));
         const ImVec2 eMax(eMin.x + envelope.x, eMin.y + envelope.y);
         drawEnvelope(draw, eMin, eMax, colour(ImVec4(1, 1, 1, 0.15f * fade)),
