@@ -58,14 +58,16 @@ void printUsage()
                  "        --cacert FILE                 trust these certificates instead of the system's\n"
                  "  export FILE.json --format txt|md|html|json|pcap|bundle -o OUT\n"
                  "                          run a lesson and write its transcript, a handout or a capture\n"
-                 "  dashboard [FILE.json] [--presenter] [--theme light]\n"
+                 "  dashboard [FILE.json] [--layout student|presenter|analyst] [--theme light]\n"
                  "                          the dashboard with this lesson (what no command opens)\n"
                  "  screenshot --out FILE.png [--lesson FILE.json] [--step N] [--panel NAME]\n"
-                 "             [--size WxH] [--theme dark|light] [--presenter] [--eavesdropper]\n"
+                 "             [--size WxH] [--theme dark|light] [--layout student|presenter|analyst]\n"
+                 "             [--presenter] [--eavesdropper]\n"
                  "             [--comparison checks-twice|two-devices|lost-laptop] [--compare-steps N]\n"
                  "                          render the dashboard offscreen to a PNG (xvfb-run -a without\n"
-                 "                          a display); panels: lesson events transcript mailboxes\n"
-                 "                          devices sequence state breakpoints console compare live\n"
+                 "                          a display); panels: lesson events transcript scene\n"
+                 "                          mailboxes devices sequence state breakpoints console compare\n"
+                 "                          live\n"
                  "  help                    this text\n";
 }
 

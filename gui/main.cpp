@@ -9,7 +9,9 @@ int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
-        int code = maillab::app::runDashboard({});
+        maillab::gui::DashboardOptions options;
+        options.layout = maillab::gui::Layout::Student; // what a new student should see first
+        int code = maillab::app::runDashboard(options);
         return code >= 0 ? code : maillab::cli::runDefault();
     }
     const std::string command = args.front();

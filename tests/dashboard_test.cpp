@@ -234,10 +234,11 @@ TEST(Dashboard, PresenterModeAndThemeSwitch)
     gui.frame();
     gui.frame();
     EXPECT_GT(ImGui::GetIO().FontDefault->FontSize, normal * 1.3f);
-    // Fewer, larger panels on a projector; the others come back afterwards.
+    // On a projector the scene, large, and the lesson; the other panels come back afterwards.
     EXPECT_FALSE(gui.dashboard().panel("sequence")->open);
     EXPECT_FALSE(gui.dashboard().panel("breakpoints")->open);
-    EXPECT_TRUE(gui.dashboard().panel("transcript")->open);
+    EXPECT_TRUE(gui.dashboard().panel("scene")->open);
+    EXPECT_TRUE(gui.dashboard().panel("lesson")->open);
     gui.dashboard().setPresenter(false);
     gui.frame();
     EXPECT_TRUE(gui.dashboard().panel("sequence")->open);

@@ -338,7 +338,8 @@ TEST(StatePanel, ImapSessionsLightTheirOwnStates_Rfc3501_3)
     EXPECT_EQ(litStates(gui), std::vector<std::string>{"laptop Authenticated"});
     while (imapState("phone") != "selected")
         ASSERT_TRUE(player.step());
-    EXPECT_EQ(litStates(gui), (std::vector<std::string>{"laptop Selected", "phone Selected"}));
+    // The acting device's session comes first: focus follows the action.
+    EXPECT_EQ(litStates(gui), (std::vector<std::string>{"phone Selected", "laptop Selected"}));
 }
 
 } // namespace

@@ -165,11 +165,11 @@ std::filesystem::path findLesson(const std::string& name)
     return matches.size() == 1 ? matches.front() : std::filesystem::path();
 }
 
-// Layouts are chosen by name in the URL. "presenter" is the dashboard's presenter mode; every other name is
-// the normal view. The one place that maps names to layouts.
+// Layouts are chosen by name in the URL: student, presenter or analyst (gui::layoutFromName); any other name
+// is the analyst's view, every panel.
 void applyLayout(gui::Dashboard& dashboard, const std::string& layout)
 {
-    dashboard.setPresenter(layout == "presenter");
+    dashboard.setLayout(gui::layoutFromName(layout).value_or(gui::Layout::Analyst));
 }
 
 void saveSettings(Page& page, bool now = false)

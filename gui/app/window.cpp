@@ -161,7 +161,7 @@ int runDashboard(gui::DashboardOptions options, const std::function<void(gui::Da
 
 int runScreenshot(const cli::Args& args)
 {
-    std::string lesson, out, panel, theme = "dark", comparison;
+    std::string lesson, out, panel, theme = "dark", comparison, layout = "student";
     int step = 0, width = 1600, height = 900, compareSteps = 0;
     bool presenter = false, eavesdropper = false;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -179,6 +179,8 @@ int runScreenshot(const cli::Args& args)
             theme = value();
         else if (a == "--presenter")
             presenter = true;
+        else if (a == "--layout")
+            layout = value();
         else if (a == "--comparison")
             comparison = value();
         else if (a == "--compare-steps") {
@@ -213,6 +215,7 @@ int runScreenshot(const cli::Args& args)
     if (out.empty()) {
         std::cerr << "usage: maillab screenshot [--lesson FILE] [--step N] --out FILE.png [--panel NAME]\n"
                      "                          [--size WxH] [--theme dark|light] [--presenter]\n"
+                     "                          [--layout student|presenter|analyst]\n"
                      "                          [--comparison ID] [--compare-steps N] [--eavesdropper]\n";
         return 2;
     }
@@ -220,6 +223,15 @@ int runScreenshot(const cli::Args& args)
     options.lesson = lesson;
     options.onlyPanel = panel;
     options.presenter = presenter;
+    if (std::optional<gui::Layout> chosen = gui::layoutFromName(layout)) {
+        options.layout = *chosen;
+        options.layoutGiven = true;
+    } else {
+        std::cerr << "maillab screenshot: --layout takes student, presenter or analyst\n";
+        return 2;
+    }
+    // A still picture: what the last step sent is drawn halfway along its wire.
+    options.animationAt = 0.5;
     options.theme = theme == "light" ? gui::Theme::Light : gui::Theme::Dark;
     // The dashboard needs no window to be built, so a wrong panel or lesson is reported before one is
     // opened: those errors do not depend on a display.
@@ -287,16 +299,23 @@ namespace maillab::app {
 int runDashboardCommand(const cli::Args& args)
 {
     gui::DashboardOptions options;
+    options.layout = gui::Layout::Student;
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--presenter")
             options.presenter = true;
-        else if (args[i] == "--theme" && i + 1 < args.size()) {
+        else if (std::optional<gui::Layout> layout = args[i] == "--layout" && i + 1 < args.size()
+                                                         ? gui::layoutFromName(args[++i])
+                                                         : std::nullopt) {
+            options.layout = *layout;
+            options.layoutGiven = true;
+        } else if (args[i] == "--theme" && i + 1 < args.size()) {
             options.theme = args[++i] == "light" ? gui::Theme::Light : gui::Theme::Dark;
             options.themeGiven = true;
         } else if (!args[i].starts_with("--") && options.lesson.empty())
             options.lesson = args[i];
         else {
-            std::cerr << "usage: maillab dashboard [FILE.json] [--presenter] [--theme light]\n";
+            std::cerr << "usage: maillab dashboard [FILE.json] [--layout student|presenter|analyst] [--theme "
+                         "light]\n";
             return 2;
         }
     }

@@ -1,6 +1,7 @@
 #include "dashboard.hpp"
 
 #include "panels.hpp"
+#include "scene_model.hpp"
 #include "ui_probe.hpp"
 #include "util/paths.hpp"
 
@@ -69,11 +70,30 @@ std::filesystem::path fontFile(const char* name)
 
 } // namespace
 
+std::optional<Layout> layoutFromName(std::string_view name)
+{
+    if (name == "student") return Layout::Student;
+    if (name == "presenter") return Layout::Presenter;
+    if (name == "analyst") return Layout::Analyst;
+    return std::nullopt;
+}
+
+const char* layoutName(Layout layout)
+{
+    switch (layout) {
+    case Layout::Student: return "student";
+    case Layout::Presenter: return "presenter";
+    case Layout::Analyst: return "analyst";
+    }
+    return "analyst";
+}
+
 Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
 {
     m_panels.push_back(makeLessonPanel(*this));
     m_panels.push_back(makeEventsPanel(*this));
     m_panels.push_back(makeTranscriptPanel());
+    m_panels.push_back(makeScenePanel());
     m_panels.push_back(makeMailboxPanel());
     m_panels.push_back(makeDevicesPanel());
     m_panels.push_back(makeSequencePanel());
@@ -82,11 +102,8 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     m_panels.push_back(makeConsolePanel());
     m_panels.push_back(makeComparePanel());
     m_panels.push_back(makeLivePanel(*this));
-    for (auto& panel : m_panels) {
-        std::string_view id = panel->id();
-        panel->open = id != "console" && id != "compare" && id != "live";
-        if (!m_options.onlyPanel.empty()) panel->open = id == m_options.onlyPanel;
-    }
+    if (m_options.presenter) m_options.layout = Layout::Presenter;
+    applyLayout();
     m_lessonFiles = findLessons();
     for (const auto& file : m_lessonFiles) {
         auto loaded = scenario::loadScenario(file);
@@ -102,10 +119,7 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     }
     if (!lesson.empty()) m_player.load(lesson);
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
-    if (m_options.presenter) {
-        m_options.presenter = false;
-        setPresenter(true);
-    }
+    m_context.animationAt = m_options.animationAt;
 }
 
 Dashboard::~Dashboard()
@@ -166,33 +180,53 @@ void Dashboard::loadFonts()
 
 void Dashboard::setPresenter(bool on)
 {
-    if (on != m_options.presenter && m_options.onlyPanel.empty()) {
-        // On a projector, fewer and larger panels: the lesson, the wire, the server and the devices. The
-        // others close (View opens them again) and come back when presenter mode ends.
-        if (on) {
-            m_openBeforePresenter.clear();
-            for (auto& panel : m_panels) {
-                m_openBeforePresenter[panel->id()] = panel->open;
-                panel->open = presenterRect(panel->id()).has_value();
-            }
-        } else {
-            for (auto& panel : m_panels)
-                if (auto it = m_openBeforePresenter.find(panel->id()); it != m_openBeforePresenter.end())
-                    panel->open = it->second;
-        }
-        m_resetLayout = true;
-    }
-    m_options.presenter = on;
-    m_styleDirty = true;
+    if (on == presenter()) return;
+    if (on) m_layoutBeforePresenter = m_options.layout;
+    setLayout(on ? Layout::Presenter : m_layoutBeforePresenter);
 }
 
-std::optional<ImVec4> Dashboard::presenterRect(std::string_view id)
+void Dashboard::setLayout(Layout layout)
 {
-    if (id == "lesson") return ImVec4(0.0f, 0.0f, 0.34f, 0.56f);
-    if (id == "mailboxes") return ImVec4(0.0f, 0.56f, 0.34f, 0.44f);
-    if (id == "transcript") return ImVec4(0.34f, 0.0f, 0.40f, 1.0f);
-    if (id == "devices") return ImVec4(0.74f, 0.0f, 0.26f, 0.56f);
-    if (id == "state") return ImVec4(0.74f, 0.56f, 0.26f, 0.44f);
+    if (layout == m_options.layout) return;
+    m_options.layout = layout;
+    applyLayout();
+}
+
+void Dashboard::applyLayout()
+{
+    m_options.presenter = m_options.layout == Layout::Presenter;
+    m_styleDirty = true;
+    m_resetLayout = true;
+    for (auto& panel : m_panels) {
+        if (!m_options.onlyPanel.empty())
+            panel->open = panel->id() == m_options.onlyPanel;
+        else
+            panel->open = layoutRect(m_options.layout, *panel).has_value();
+    }
+}
+
+std::optional<ImVec4> Dashboard::layoutRect(Layout layout, const Panel& panel)
+{
+    const std::string_view id = panel.id();
+    switch (layout) {
+    case Layout::Student:
+        // The picture, the wire beneath it, the lesson with its questions beside both.
+        if (id == "scene") return ImVec4(0.0f, 0.0f, 0.64f, 0.60f);
+        if (id == "transcript") return ImVec4(0.0f, 0.60f, 0.64f, 0.40f);
+        if (id == "lesson") return ImVec4(0.64f, 0.0f, 0.36f, 0.66f);
+        if (id == "events") return ImVec4(0.64f, 0.66f, 0.36f, 0.34f);
+        return std::nullopt;
+    case Layout::Presenter:
+        // For the back of the room: the picture large, the narration and the question under it.
+        if (id == "scene") return ImVec4(0.0f, 0.0f, 1.0f, 0.64f);
+        if (id == "lesson") return ImVec4(0.0f, 0.64f, 1.0f, 0.36f);
+        return std::nullopt;
+    case Layout::Analyst:
+        // Every protocol panel, as the dashboard was before the scene; the scene (View) floats over them.
+        if (id == "console" || id == "compare" || id == "live" || id == "scene" || id == "events")
+            return std::nullopt;
+        return panel.defaultRect();
+    }
     return std::nullopt;
 }
 
@@ -220,13 +254,14 @@ void Dashboard::applyStyle()
     // Opaque windows: a floating panel (Compare, Console) over others must not show their lines through it.
     for (ImGuiCol col : {ImGuiCol_WindowBg, ImGuiCol_ChildBg, ImGuiCol_PopupBg})
         if (style.Colors[col].w > 0.0f) style.Colors[col].w = 1.0f;
-    if (m_options.presenter) style.ScaleAllSizes(1.5f);
+    if (presenter()) style.ScaleAllSizes(1.5f);
     ImGui::GetStyle() = style;
     m_context.palette = m_options.theme == Theme::Dark ? darkPalette() : lightPalette();
-    const Fonts& fonts = m_options.presenter ? m_presenterFonts : m_normalFonts;
+    const Fonts& fonts = presenter() ? m_presenterFonts : m_normalFonts;
     m_context.fonts = fonts;
     ImGui::GetIO().FontDefault = fonts.ui;
-    m_context.presenter = m_options.presenter;
+    m_context.presenter = presenter();
+    m_context.layout = m_options.layout;
     m_styleDirty = false;
 }
 
@@ -239,10 +274,12 @@ void Dashboard::refreshContext()
     c.devices.clear();
     c.sessions.clear();
     c.changes = nullptr;
+    c.actor.clear();
     if (m_liveMode) {
         c.transcript = m_live.transcript();
         c.store = m_live.store();
         c.sessions = m_live.sessions();
+        if (c.transcript) c.actor = scene::actorOf(*c.transcript);
         return;
     }
     c.player = &m_player;
@@ -257,6 +294,7 @@ void Dashboard::refreshContext()
             c.sessions.push_back(
                 {device->sessionId, device->spec.name, device->spec.protocol, device->session.get()});
     }
+    c.actor = scene::actorOf(*c.transcript);
 }
 
 void Dashboard::registerSettings()
@@ -273,7 +311,15 @@ void Dashboard::registerSettings()
         std::string_view text(line);
         if (text == "Theme=light" && !self->m_options.themeGiven) self->setTheme(Theme::Light);
         if (text == "Theme=dark" && !self->m_options.themeGiven) self->setTheme(Theme::Dark);
-        if (text == "Presenter=1") self->setPresenter(true);
+        // Older settings said only whether presenter mode was on.
+        if (text == "Presenter=1" && !self->m_options.layoutGiven) self->setLayout(Layout::Presenter);
+        if (text.starts_with("Layout="))
+            if (std::optional<Layout> saved = layoutFromName(text.substr(7))) {
+                if (!self->m_options.layoutGiven) self->setLayout(*saved);
+                // The windows' places saved beside it belong to the saved layout: kept when that is the one
+                // shown, else the layout's own places.
+                self->m_resetLayout = *saved != self->m_options.layout;
+            }
         if (text.starts_with("Lesson=") && self->m_options.lesson.empty()) {
             std::filesystem::path lesson(text.substr(7));
             std::error_code ec;
@@ -283,9 +329,9 @@ void Dashboard::registerSettings()
     };
     handler.WriteAllFn = [](ImGuiContext*, ImGuiSettingsHandler* h, ImGuiTextBuffer* out) {
         auto* self = static_cast<Dashboard*>(h->UserData);
-        out->appendf("[Maillab][Settings]\nTheme=%s\nPresenter=%d\n",
+        out->appendf("[Maillab][Settings]\nTheme=%s\nLayout=%s\n",
                      self->m_options.theme == Theme::Light ? "light" : "dark",
-                     self->m_options.presenter ? 1 : 0);
+                     layoutName(self->m_options.layout));
         if (!self->m_player.file().empty()) out->appendf("Lesson=%s\n", self->m_player.file().c_str());
         out->append("\n");
     };
@@ -296,7 +342,7 @@ void Dashboard::registerSettings()
 void Dashboard::handleShortcuts()
 {
     const ImGuiIO& io = ImGui::GetIO();
-    if (m_presenterKey >= 0 && ImGui::IsKeyPressed(m_presenterKey, false)) setPresenter(!m_options.presenter);
+    if (m_presenterKey >= 0 && ImGui::IsKeyPressed(m_presenterKey, false)) setPresenter(!presenter());
     if (io.WantTextInput || m_liveMode || !m_player.loaded()) return;
     // Arrow keys and space, like a slide show: what an instructor reaches for on a projector. Right plays the
     // next lesson step, Shift+Right only the next exchange.
@@ -343,8 +389,14 @@ void Dashboard::drawMenuBar()
         for (auto& panel : m_panels)
             ImGui::MenuItem(panel->title(), nullptr, &panel->open);
         ImGui::Separator();
-        if (ImGui::MenuItem("Presenter mode (large text)", "F5", m_options.presenter))
-            setPresenter(!m_options.presenter);
+        ImGui::TextColored(m_context.palette.dim, "Layout");
+        if (ImGui::MenuItem("Student: scene, lesson, transcript", nullptr,
+                            m_options.layout == Layout::Student))
+            setLayout(Layout::Student);
+        if (ImGui::MenuItem("Presenter: scene large, for a projector", "F5", presenter()))
+            setPresenter(!presenter());
+        if (ImGui::MenuItem("Analyst: every panel", nullptr, m_options.layout == Layout::Analyst))
+            setLayout(Layout::Analyst);
         if (ImGui::MenuItem("Light theme", nullptr, m_options.theme == Theme::Light))
             setTheme(m_options.theme == Theme::Light ? Theme::Dark : Theme::Light);
         if (ImGui::MenuItem("Reset window layout")) m_resetLayout = true;
@@ -394,8 +446,7 @@ void Dashboard::drawPanels()
             const float top = ImGui::GetFrameHeight();
             const ImVec2 origin(viewport->Pos.x, viewport->Pos.y + top);
             const ImVec2 area(viewport->Size.x, viewport->Size.y - top);
-            ImVec4 r = m_options.presenter ? presenterRect(panel->id()).value_or(panel->defaultRect())
-                                           : panel->defaultRect();
+            ImVec4 r = layoutRect(m_options.layout, *panel).value_or(panel->defaultRect());
             ImGuiCond cond = m_resetLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
             ImGui::SetNextWindowPos(ImVec2(origin.x + r.x * area.x, origin.y + r.y * area.y), cond);
             ImGui::SetNextWindowSize(ImVec2(r.z * area.x, r.w * area.y), cond);

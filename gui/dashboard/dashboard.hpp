@@ -17,12 +17,19 @@ namespace maillab::gui {
 
 enum class Theme { Dark, Light };
 
+// "student", "presenter", "analyst"; nullopt for any other name.
+std::optional<Layout> layoutFromName(std::string_view name);
+const char* layoutName(Layout layout);
+
 struct DashboardOptions {
     std::filesystem::path lesson; // empty: the first lesson in lessons/
-    bool presenter = false;
+    Layout layout = Layout::Analyst;
+    bool layoutGiven = false; // on the command line: it wins over the layout saved in imgui.ini
+    bool presenter = false;   // the presenter layout (older spelling of layout = Presenter)
     Theme theme = Theme::Dark;
     bool themeGiven = false; // on the command line: it wins over the theme saved in imgui.ini
     std::string onlyPanel;   // draw just this panel, filling the screen (screenshot --panel)
+    double animationAt = -1; // screenshots: animations drawn at this fraction of their course (Context)
 };
 
 class Dashboard {
@@ -49,7 +56,11 @@ public:
     const std::vector<std::unique_ptr<Panel>>& panels() const { return m_panels; }
     Context& context() { return m_context; }
 
-    bool presenter() const { return m_options.presenter; }
+    Layout layout() const { return m_options.layout; }
+    // Opens the layout's panels where it puts them (the others close; View opens them again).
+    void setLayout(Layout layout);
+    bool presenter() const { return m_options.layout == Layout::Presenter; }
+    // Presenter on, or back to the layout before it (F5).
     void setPresenter(bool on);
     Theme theme() const { return m_options.theme; }
     void setTheme(Theme theme);
@@ -69,7 +80,9 @@ private:
     void drawMenuBar();
     void drawPanels();
     void handleShortcuts();
-    static std::optional<ImVec4> presenterRect(std::string_view id);
+    void applyLayout();
+    // Where a panel goes in a layout, as fractions of the screen; nullopt: the layout leaves it closed.
+    static std::optional<ImVec4> layoutRect(Layout layout, const Panel& panel);
 
     DashboardOptions m_options;
     LessonPlayer m_player;
@@ -86,7 +99,9 @@ private:
     bool m_styleDirty = true;
     int m_presenterKey = -1;
     bool m_settingsRegistered = false;
-    std::map<std::string, bool> m_openBeforePresenter;
+    Layout m_layoutBeforePresenter = Layout::Student;
+    std::string m_followedActor; // the actor whose account and session the panels were last turned to
+    int m_followedStep = -1;
 };
 
 } // namespace maillab::gui

@@ -3,6 +3,7 @@
 #include "panels.hpp"
 #include "ui_probe.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace maillab::gui {
@@ -42,18 +43,30 @@ public:
                                           "copies live on their machines.");
             return;
         }
-        for (scenario::Device* device : c.devices)
+        const bool actorChanged = c.actor != m_followedActor;
+        m_followedActor = c.actor;
+        for (scenario::Device* device : c.devices) {
+            // Focus follows the action: the acting device is scrolled into view and its header lit.
+            const bool acting = device->spec.name == c.actor;
+            if (acting && actorChanged) ImGui::SetScrollHereY(0.0f);
             drawDevice(c, *device);
+        }
     }
 
 private:
+    std::string m_followedActor;
+
     void drawDevice(Context& c, scenario::Device& device)
     {
         const store::DeviceStore& local = device.local;
         std::string header = device.spec.name + " (" + std::to_string(local.messages().size()) + " message" +
                              (local.messages().size() == 1 ? "" : "s") + ")###" + device.spec.name;
         ImGui::SetNextItemOpen(true, ImGuiCond_FirstUseEver);
-        if (!ImGui::CollapsingHeader(header.c_str())) return;
+        const bool acting = device.spec.name == c.actor;
+        if (acting) ImGui::PushStyleColor(ImGuiCol_Header, c.palette.stateLit);
+        const bool open = ImGui::CollapsingHeader(header.c_str());
+        if (acting) ImGui::PopStyleColor();
+        if (!open) return;
         ImGui::PushID(device.spec.name.c_str());
         ImGui::TextColored(c.palette.dim, "%s", describe(device.spec).c_str());
         if (device.session)
@@ -76,15 +89,24 @@ private:
             ImGui::TextWrapped("Last action: %s", device.client->status().c_str());
         if (local.messages().empty()) {
             ImGui::TextColored(c.palette.dim, "Nothing stored on this device.");
-        } else if (ImGui::BeginTable("local", 5,
-                                     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                                         ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp)) {
+        } else if (const float rowHeight =
+                       ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().CellPadding.y;
+                   ImGui::BeginTable(
+                       "local", 5,
+                       ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
+                           ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY,
+                       // Columns as wide as their words, scrolling sideways in a narrow panel: nothing cut.
+                       ImVec2(0,
+                              rowHeight *
+                                      static_cast<float>(std::min<size_t>(local.messages().size() + 1, 9)) +
+                                  ImGui::GetStyle().ScrollbarSize + ImGui::GetStyle().CellPadding.y * 2))) {
+            ImGui::TableSetupScrollFreeze(0, 1);
             // On a projector the narrow panel keeps what the lessons are about: which message, and how much
             // of it the device holds.
             const ImGuiTableColumnFlags secondary = c.presenter ? ImGuiTableColumnFlags_Disabled : 0;
             ImGui::TableSetupColumn("Folder", secondary);
             ImGui::TableSetupColumn("From", secondary);
-            ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+            ImGui::TableSetupColumn("Subject");
             ImGui::TableSetupColumn("Held");
             ImGui::TableSetupColumn("Read", secondary);
             ImGui::TableHeadersRow();

@@ -1,6 +1,7 @@
 // The server mailboxes panel: see mailbox_panel.hpp.
 #include "mailbox_panel.hpp"
 
+#include "imap/imap_session.hpp"
 #include "lesson_player.hpp"
 #include "mail/date.hpp"
 #include "mail/message.hpp"
@@ -114,6 +115,32 @@ const MailboxPanel::Summary& MailboxPanel::summary(const store::StoredMessage& m
     return m_summaries[key] = std::move(out);
 }
 
+// Focus follows the action: the account of the device acting now, and the folder its session has open.
+void MailboxPanel::followActor(const Context& c)
+{
+    m_actorUser.clear();
+    if (c.actor.empty()) return;
+    std::string user, folder = "INBOX";
+    for (const scenario::Device* d : c.devices)
+        if (d->spec.name == c.actor) user = d->spec.user;
+    for (const SessionView& s : c.sessions) {
+        if (s.device != c.actor) continue;
+        if (const auto* imap = dynamic_cast<const imap::ImapSession*>(s.session)) {
+            if (!imap->user().empty()) user = imap->user();
+            if (!imap->selectedMailbox().empty()) folder = imap->selectedMailbox();
+        } else if (const auto* pop = dynamic_cast<const pop3::Pop3Session*>(s.session);
+                   pop && !pop->user().empty()) {
+            user = pop->user();
+        }
+    }
+    m_actorUser = user;
+    const int step = c.changes ? c.changes->step : -1;
+    if (user.empty() || (c.actor == m_followedActor && step == m_followedStep)) return;
+    m_followedActor = c.actor;
+    m_followedStep = step;
+    select(user, folder);
+}
+
 // What the shown folder's rows need this frame: deletion marks, changes, the lock holder.
 void MailboxPanel::refresh(const Context& c)
 {
@@ -172,6 +199,7 @@ void MailboxPanel::draw(Context& c)
         ImGui::TextWrapped("No server to show: no lesson is loaded and no server is running.");
         return;
     }
+    followActor(c);
     refresh(c);
     const float width = ImGui::GetContentRegionAvail().x;
     const bool sideBySide = width > ImGui::GetFontSize() * 40;
@@ -212,6 +240,10 @@ void MailboxPanel::drawTree(Context& c)
         bool open = ImGui::TreeNodeEx("account", flags, "%s", user.c_str());
         probe::track("Account " + user);
         if (ImGui::IsItemClicked() && !ImGui::IsItemToggledOpen()) select(user, "INBOX");
+        if (user == m_actorUser) {
+            ImGui::SameLine();
+            ImGui::TextColored(c.palette.stateLit, "\xe2\x97\x80 %s", c.actor.c_str());
+        }
         if (account.pop3LockHolder) {
             ImGui::SameLine();
             auto holder = std::find_if(c.sessions.begin(), c.sessions.end(),

@@ -53,6 +53,7 @@ private:
         std::map<std::string, FolderNode> children;
     };
 
+    void followActor(const Context& c);
     void refresh(const Context& c);
     void drawTree(Context& c);
     void drawFolderNode(Context& c, const store::Account& account, const std::string& label,
@@ -64,6 +65,11 @@ private:
 
     std::string m_user, m_mailbox;
     const store::Mailbox* m_shown = nullptr;
+    // The acting device whose account and folder the panel last turned to, and in which step: a folder the
+    // user clicks stays shown until the next step.
+    std::string m_followedActor;
+    int m_followedStep = -1;
+    std::string m_actorUser;
 
     // Worked out once a frame for the shown folder.
     std::map<uint32_t, std::string> m_marked; // uid -> the device whose POP3 session marked it

@@ -38,6 +38,11 @@ struct Palette {
     ImVec4 stateIdle; // the other states
 };
 
+// The three ways the dashboard is used: a student at a desk (the scene, the lesson and its questions, the
+// transcript), an instructor at a projector (the scene large, the narration and the question), and someone
+// studying the protocols (every panel).
+enum class Layout { Student, Presenter, Analyst };
+
 // One open connection's server side, for the state diagram.
 struct SessionView {
     int id = 0;
@@ -59,13 +64,20 @@ struct StepChanges {
 struct Context {
     Fonts fonts;
     Palette palette;
-    bool presenter = false;
+    bool presenter = false; // large fonts: the presenter layout
+    Layout layout = Layout::Analyst;
     LessonPlayer* player = nullptr; // null in live mode
     const wire::Transcript* transcript = nullptr;
     store::Store* store = nullptr;
     std::vector<scenario::Device*> devices; // simulated devices, empty in live mode
     std::vector<SessionView> sessions;      // open connections
     const StepChanges* changes = nullptr;
+    // The device (or live client) that acted in the last step: panels show its account, folder and session,
+    // and highlight it. Empty when the server acted alone or nothing happened yet.
+    std::string actor;
+    // Screenshots: draw every animation at this fraction of its course (0.5: the envelope mid-wire); < 0:
+    // play them with the frame time.
+    double animationAt = -1;
 };
 
 // A dockable window of the dashboard. id() names it on the command line (screenshot --panel ID).

@@ -20,5 +20,6 @@ std::unique_ptr<Panel> makeStatePanel();
 std::unique_ptr<Panel> makeBreakpointsPanel();
 std::unique_ptr<Panel> makeConsolePanel();
 std::unique_ptr<Panel> makeLivePanel(Dashboard& dashboard);
+std::unique_ptr<Panel> makeScenePanel();
 
 } // namespace maillab::gui

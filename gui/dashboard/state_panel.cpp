@@ -153,15 +153,33 @@ public:
             }
             return;
         }
-        for (const SessionView& s : c.sessions) {
+        // The acting device's session first, lit, and scrolled to when the actor changes: focus follows the
+        // action.
+        std::vector<const SessionView*> order;
+        for (const SessionView& s : c.sessions)
+            if (s.device == c.actor) order.push_back(&s);
+        for (const SessionView& s : c.sessions)
+            if (s.device != c.actor) order.push_back(&s);
+        const bool actorChanged = c.actor != m_followedActor;
+        m_followedActor = c.actor;
+        for (const SessionView* view : order) {
+            const SessionView& s = *view;
+            const bool acting = s.device == c.actor;
+            if (acting && actorChanged) ImGui::SetScrollHereY(0.0f);
             const Machine& machine = s.protocol == wire::Protocol::Pop3 ? pop3Machine() : imapMachine();
             const int lit = s.session ? stateIndex(machine, s.session->stateName()) : -1;
             SessionStateInfo info{s.id, s.device, s.protocol, lit >= 0 ? machine.states[lit].label : "",
                                   {},   {}};
             ImGui::PushFont(c.fonts.heading);
-            ImGui::TextUnformatted((s.device + " #" + std::to_string(s.id)).c_str());
+            const std::string heading = s.device + " #" + std::to_string(s.id);
+            if (acting)
+                ImGui::TextColored(c.palette.stateLit, "%s", heading.c_str());
+            else
+                ImGui::TextUnformatted(heading.c_str());
             ImGui::PopFont();
+            // The protocol's name beside the device when it fits, else under it: nothing cut.
             ImGui::SameLine();
+            if (ImGui::GetContentRegionAvail().x < ImGui::CalcTextSize(machine.title).x) ImGui::NewLine();
             ImGui::TextColored(c.palette.dim, "%s", machine.title);
             if (c.transcript) drawLastExchange(c, *c.transcript, s.id);
             const int shown = drawSession(c, machine, lit, s.device + "#" + std::to_string(s.id));
@@ -410,6 +428,7 @@ private:
     }
 
     std::vector<SessionStateInfo> m_info;
+    std::string m_followedActor;
 };
 
 } // namespace

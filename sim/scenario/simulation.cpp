@@ -200,6 +200,7 @@ void Simulation::wipeDevice(Device& device)
     dropConnection(device, "the connection drops with the device");
     device.local.wipe();
     device.client->forget();
+    device.lost = true;
     note(device.spec.name + " is lost: everything stored on it is gone", device.spec.name);
 }
 
@@ -241,6 +242,7 @@ void Simulation::startAction(const Action& action)
             note("device " + action.device + " cannot act: it has no mail program for its protocol");
             return;
         }
+        device->lost = false;
         device->client->perform(userAction(action));
         if (device->client->busy()) {
             m_activeDevice = device;

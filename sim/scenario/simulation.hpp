@@ -39,6 +39,9 @@ struct Device {
     // dashboard and the tests read them; the link owns both.
     const std::unique_ptr<wire::ServerSession>& session = link.session();
     const int& sessionId = link.sessionId();
+    // Lost ("lose device"): its connection dropped and its store wiped; it stays lost until it acts again
+    // (a lesson may set it up anew), so views can grey it out without reading the transcript's notes.
+    bool lost = false;
 };
 
 class Simulation {

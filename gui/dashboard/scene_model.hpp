@@ -1,0 +1,149 @@
+// What the scene panel shows, worked out from sim/ state alone and without ImGui, so tests can check it
+// headless: the server's accounts with their trays of envelopes, each device with its local store, what
+// crossed the wire in the last step (in flight), the POP3 maildrop padlock, lost devices, checkpoints.
+// Everything comes from the store, the device stores, the sessions and the typed wire::Exchange effects of
+// the transcript; nothing here reads protocol text.
+#pragma once
+
+#include "scenario/checkpoint.hpp"
+#include "scenario/simulation.hpp"
+#include "store/store.hpp"
+#include "wire/exchange.hpp"
+#include "wire/session.hpp"
+#include "wire/transcript.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace maillab::gui::scene {
+
+enum class DeviceKind { Laptop, Phone, Webmail };
+// What a device looks like, from its name for now ("phone", "webmail"/"browser", else a laptop).
+DeviceKind deviceKind(const scenario::DeviceSpec& spec);
+
+struct Envelope {
+    uint32_t uid = 0;
+    uint8_t flags = 0;       // store::Flag bits: stickers for \Seen, \Flagged, \Answered, \Deleted
+    std::string markedBy;    // POP3: the device whose DELE marked it, struck until QUIT (RFC 1939 section 6)
+    bool changedNow = false; // arrived or changed in the last step
+};
+
+// One mailbox of an account: the first envelopes, and how many there are in all (a 10,000-message INBOX is
+// drawn as a stack with its count, not as 10,000 envelopes).
+struct Tray {
+    std::string mailbox;
+    std::string specialUse;
+    size_t count = 0;
+    std::vector<Envelope> envelopes; // ascending UID, at most SceneInput::maxEnvelopes
+};
+
+struct Account {
+    std::string user;
+    std::string lockHolder; // the device (or client) whose POP3 session holds the maildrop lock; empty: free
+    int lockSession = 0;
+    std::vector<Tray> trays; // INBOX first
+};
+
+struct LocalItem {
+    std::string folder;
+    std::string subject;
+    bool whole = false;    // the whole message is on the device
+    std::string partsHeld; // IMAP sections beyond the header ("1.2"), comma-separated; empty: header only
+};
+
+struct DeviceView {
+    std::string name;
+    DeviceKind kind = DeviceKind::Laptop;
+    wire::Protocol protocol = wire::Protocol::Pop3;
+    std::string mode; // POP3 "delete" / "keep"; IMAP "online"
+    std::string user;
+    wire::Security security = wire::Security::Plain;
+    bool connected = false;
+    bool sealed = false;         // the open connection runs inside TLS: the wire is a sealed tube
+    bool lost = false;           // "lose this device": greyed, its envelopes gone
+    bool acting = false;         // the device of the last step
+    bool bounced = false;        // its login was refused in the last step
+    bool bouncedOffLock = false; // ... while another session held the account's POP3 maildrop lock
+    std::string state;           // the open session's state as the RFC names it
+    size_t localCount = 0;
+    std::vector<LocalItem> local; // at most SceneInput::maxEnvelopes
+};
+
+// Something that crossed the wire, or moved on the server, in the last step.
+struct Flight {
+    enum class Kind { Download, Upload, Move, Copy };
+    Kind kind = Kind::Download;
+    std::string device; // whose connection it travels on
+    std::string user, mailbox;
+    uint32_t uid = 0;
+    wire::Effect::Extent extent = wire::Effect::Extent::Whole; // envelope, postcard (headers) or one part
+    std::string part;                                          // Extent::Part: "1.2"
+    std::string target;                                        // Move / Copy: the destination mailbox
+    uint64_t bytes = 0;
+    bool encrypted = false; // inside TLS
+};
+
+// A message removed for good in the last step (POP3 UPDATE after QUIT, IMAP EXPUNGE, MOVE's original).
+struct Removal {
+    std::string user, mailbox;
+    uint32_t uid = 0;
+};
+
+// What an eavesdropper on a device's connection saw in the last step.
+struct Overheard {
+    std::string device;
+    bool encrypted = false; // only TLS records: scrambled bytes
+    std::string text;       // plain: the first client line; TLS: the first record bytes in hex
+};
+
+struct Badge {
+    std::string description;
+    bool passed = false;
+};
+
+struct Scene {
+    int step = 0;      // the simulation step the flights belong to
+    std::string actor; // the device of the last step, empty when the server acted alone
+    std::vector<Account> accounts;
+    std::vector<DeviceView> devices;
+    std::vector<Flight> flights;
+    size_t flightsLeftOut = 0; // beyond maxFlights
+    std::vector<Removal> removed;
+    std::vector<Overheard> overheard;
+    std::vector<Badge> checkpoints;
+
+    const Account* account(const std::string& user) const;
+    const Tray* tray(const std::string& user, const std::string& mailbox) const;
+    const DeviceView* device(const std::string& name) const;
+};
+
+// One open connection's server side (lesson devices bring their own; in live mode, the real clients).
+struct SessionRef {
+    int id = 0;
+    std::string device;
+    const wire::ServerSession* session = nullptr;
+};
+
+struct SceneInput {
+    const store::Store* store = nullptr;
+    const wire::Transcript* transcript = nullptr;
+    std::vector<const scenario::Device*> devices;
+    std::vector<SessionRef> sessions;
+    const std::vector<scenario::CheckpointResult>* checkpoints = nullptr;
+    // What the store's events said changed in the last step (StepChanges::messages): user, mailbox, UID.
+    const std::set<std::tuple<std::string, std::string, uint32_t>>* changed = nullptr;
+    size_t maxEnvelopes = 24;
+    size_t maxFlights = 64;
+};
+
+Scene buildScene(const SceneInput& input);
+
+// The device that acted last: the newest transcript entry from a device or client, looked for among the
+// newest entries only (a live server's transcript is long). Empty when none.
+std::string actorOf(const wire::Transcript& transcript);
+
+} // namespace maillab::gui::scene

@@ -1,0 +1,362 @@
+// The scene panel's model, headless: per lesson and step, what it says is where (envelopes, devices' stores,
+// the padlock, what is in flight) is checked against the store, the device stores and the sessions.
+#include "diagram_panels.hpp"
+#include "gui_harness.hpp"
+#include "mailbox_panel.hpp"
+#include "scene_model.hpp"
+#include "scene_panel.hpp"
+#include "test_support.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <gtest/gtest.h>
+
+namespace maillab::test {
+namespace {
+
+using gui::scene::Flight;
+using Extent = wire::Effect::Extent;
+
+scenario::Scenario lessonFile(const std::string& name)
+{
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / name);
+    if (auto* error = std::get_if<scenario::LoadError>(&loaded)) ADD_FAILURE() << error->message;
+    return std::get<scenario::Scenario>(std::move(loaded));
+}
+
+gui::scene::Scene sceneOf(const scenario::Simulation& sim)
+{
+    gui::scene::SceneInput in;
+    in.store = &sim.store();
+    in.transcript = &sim.transcript();
+    for (const auto& device : sim.devices()) {
+        in.devices.push_back(device.get());
+        if (device->session)
+            in.sessions.push_back({device->sessionId, device->spec.name, device->session.get()});
+    }
+    in.checkpoints = &sim.checkpointResults();
+    return gui::scene::buildScene(in);
+}
+
+// Plays a lesson and calls check after every step; stops early when check returns true.
+void play(const std::string& lesson,
+          const std::function<bool(const scenario::Simulation&, const gui::scene::Scene&)>& check)
+{
+    scenario::Simulation sim(lessonFile(lesson));
+    while (sim.step())
+        if (check(sim, sceneOf(sim))) return;
+}
+
+const scenario::Device* deviceNamed(const scenario::Simulation& sim, const std::string& name)
+{
+    for (const auto& device : sim.devices())
+        if (device->spec.name == name) return device.get();
+    return nullptr;
+}
+
+bool hasFlight(const gui::scene::Scene& scene, Flight::Kind kind, Extent extent)
+{
+    for (const Flight& f : scene.flights)
+        if (f.kind == kind && f.extent == extent) return true;
+    return false;
+}
+
+TEST(SceneModel, DeviceKindComesFromTheName)
+{
+    scenario::DeviceSpec spec;
+    spec.name = "bob-phone";
+    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Phone);
+    spec.name = "Webmail";
+    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Webmail);
+    spec.name = "browser";
+    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Webmail);
+    spec.name = "desktop";
+    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Laptop);
+}
+
+// Every shipped lesson, every step: the trays hold what the store holds, each device what its own store
+// holds, the padlock names the device whose session holds the lock, and only lost devices are greyed.
+TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
+{
+    size_t lessons = 0, steps = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
+        if (entry.path().extension() != ".json" || entry.path().stem() == "lesson.schema") continue;
+        ++lessons;
+        play(entry.path().filename().string(),
+             [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+                 ++steps;
+                 const std::string where =
+                     entry.path().filename().string() + " step " + std::to_string(sim.stepNumber());
+                 for (const std::string& user : sim.store().users()) {
+                     const store::Account& account = *sim.store().account(user);
+                     const gui::scene::Account* shown = scene.account(user);
+                     EXPECT_NE(shown, nullptr) << where;
+                     if (!shown) continue;
+                     const store::Mailbox& inbox = account.mailboxes.at("INBOX");
+                     const gui::scene::Tray* tray = scene.tray(user, "INBOX");
+                     EXPECT_NE(tray, nullptr) << where;
+                     if (!tray) continue;
+                     EXPECT_EQ(tray->count, inbox.messages.size()) << where;
+                     for (size_t i = 0; i < tray->envelopes.size(); ++i)
+                         EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                     std::string holder;
+                     for (const auto& device : sim.devices())
+                         if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
+                             device->session)
+                             holder = device->spec.name;
+                     EXPECT_EQ(shown->lockHolder, holder) << where;
+                     for (const auto& [name, mailbox] : account.mailboxes)
+                         if (const gui::scene::Tray* t = scene.tray(user, name)) {
+                             EXPECT_EQ(t->count, mailbox.messages.size()) << where;
+                         } else {
+                             EXPECT_TRUE(mailbox.messages.empty())
+                                 << where << ": " << name << " holds mail, not shown";
+                         }
+                 }
+                 for (const auto& device : sim.devices()) {
+                     const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                     EXPECT_NE(view, nullptr) << where;
+                     if (!view) continue;
+                     EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
+                     EXPECT_EQ(view->lost, device->lost) << where;
+                     EXPECT_EQ(view->connected, device->session != nullptr) << where;
+                     if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
+                 }
+                 return false;
+             });
+    }
+    EXPECT_GT(lessons, 10u);
+    EXPECT_GT(steps, 300u);
+}
+
+// Delete mode (RFC 1939 sections 5 and 6): RETR sends whole envelopes, DELE strikes the server's copy, QUIT
+// removes it.
+TEST(SceneModel, DeleteModeSendsWholeEnvelopesStrikesThemAndEmptiesTheTrayAtQuit)
+{
+    bool sawRetr = false, sawStruck = false, sawRemoval = false;
+    play("pop3-delete-mode.json", [&](const scenario::Simulation&, const gui::scene::Scene& scene) {
+        const gui::scene::Tray* inbox = scene.tray("alice", "INBOX");
+        if (hasFlight(scene, Flight::Kind::Download, Extent::Whole)) {
+            sawRetr = true;
+            EXPECT_EQ(scene.flights.front().device, "laptop");
+            EXPECT_EQ(scene.account("alice")->lockHolder, "laptop");
+            EXPECT_EQ(scene.actor, "laptop");
+            EXPECT_TRUE(scene.device("laptop")->acting);
+        }
+        for (const gui::scene::Envelope& e : inbox->envelopes)
+            if (e.markedBy == "laptop") sawStruck = true;
+        if (!scene.removed.empty() && !sawRemoval) {
+            sawRemoval = true;
+            EXPECT_EQ(scene.removed.size(), 3u);
+            EXPECT_EQ(inbox->count, 0u);
+            EXPECT_TRUE(scene.account("alice")->lockHolder.empty()) << "QUIT releases the lock";
+            EXPECT_EQ(scene.device("laptop")->localCount, 3u);
+        }
+        return false;
+    });
+    EXPECT_TRUE(sawRetr);
+    EXPECT_TRUE(sawStruck);
+    EXPECT_TRUE(sawRemoval);
+}
+
+TEST(SceneModel, KeepModeLeavesTheServersCopy)
+{
+    bool sawRetr = false;
+    play("pop3-keep-mode.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        if (!hasFlight(scene, Flight::Kind::Download, Extent::Whole)) return false;
+        sawRetr = true;
+        EXPECT_EQ(scene.tray("alice", "INBOX")->count,
+                  sim.store().mailbox("alice", "INBOX")->messages.size());
+        EXPECT_GT(scene.tray("alice", "INBOX")->count, 0u);
+        return false;
+    });
+    EXPECT_TRUE(sawRetr);
+    // At the end the server still holds every message the laptop downloaded.
+    scenario::Simulation sim(lessonFile("pop3-keep-mode.json"));
+    sim.run();
+    const gui::scene::Scene scene = sceneOf(sim);
+    EXPECT_TRUE(scene.removed.empty());
+    EXPECT_GE(scene.tray("alice", "INBOX")->count, scene.device("laptop")->localCount);
+}
+
+// IMAP fetches headers first (postcards), then one part when a message is opened (RFC 3501 section 6.4.5).
+TEST(SceneModel, ImapSendsPostcardsFirstThenOnePart)
+{
+    bool headers = false, part = false;
+    play("11-headers-before-bodies.json", [&](const scenario::Simulation&, const gui::scene::Scene& scene) {
+        headers = headers || hasFlight(scene, Flight::Kind::Download, Extent::Headers);
+        if (hasFlight(scene, Flight::Kind::Download, Extent::Part)) {
+            part = true;
+            for (const Flight& f : scene.flights)
+                if (f.extent == Extent::Part) { EXPECT_FALSE(f.part.empty()); }
+        }
+        return false;
+    });
+    EXPECT_TRUE(headers);
+    EXPECT_TRUE(part);
+}
+
+// RFC 1939 section 4: while one POP3 session holds the maildrop, a second device's login bounces off it.
+TEST(SceneModel, ASecondPop3LoginBouncesOffThePadlock)
+{
+    bool bounced = false;
+    play("03-one-device-at-a-time.json", [&](const scenario::Simulation&, const gui::scene::Scene& scene) {
+        for (const gui::scene::DeviceView& d : scene.devices)
+            if (d.bouncedOffLock) {
+                bounced = true;
+                const gui::scene::Account* account = scene.account(d.user);
+                EXPECT_FALSE(account->lockHolder.empty());
+                EXPECT_NE(account->lockHolder, d.name);
+                EXPECT_TRUE(d.bounced);
+            }
+        return bounced;
+    });
+    EXPECT_TRUE(bounced);
+}
+
+TEST(SceneModel, ALostDeviceIsGreyedAndHoldsNothing)
+{
+    bool lost = false;
+    play("09-lost-laptop.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        const gui::scene::DeviceView* laptop = scene.device("alice-laptop");
+        if (!laptop->lost) return false;
+        lost = true;
+        EXPECT_EQ(laptop->localCount, 0u);
+        EXPECT_FALSE(laptop->connected);
+        EXPECT_TRUE(deviceNamed(sim, "alice-laptop")->local.messages().empty());
+        EXPECT_FALSE(scene.device("alice-new")->lost) << "only the lost device is greyed";
+        return true;
+    });
+    EXPECT_TRUE(lost);
+}
+
+// With TLS the connection is a sealed tube: an eavesdropper hears only records; without it, the words.
+TEST(SceneModel, TlsSealsTheConnectionAndTheEavesdropperHearsOnlyRecords)
+{
+    bool sealedDownload = false, plainWords = false;
+    play("02-ports-and-tls.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        for (const Flight& f : scene.flights)
+            if (f.kind == Flight::Kind::Download && f.encrypted) {
+                sealedDownload = true;
+                EXPECT_TRUE(scene.device(f.device)->sealed);
+                EXPECT_NE(deviceNamed(sim, f.device)->spec.security, wire::Security::Plain);
+            }
+        for (const gui::scene::Overheard& o : scene.overheard) {
+            const scenario::Device* device = deviceNamed(sim, o.device);
+            if (!device) continue;
+            if (o.encrypted) { EXPECT_NE(device->spec.security, wire::Security::Plain) << o.device; }
+            if (!o.encrypted && device->spec.security == wire::Security::Plain) plainWords = true;
+        }
+        return false;
+    });
+    EXPECT_TRUE(sealedDownload);
+    EXPECT_TRUE(plainWords);
+}
+
+TEST(SceneModel, CheckpointsBecomeBadges)
+{
+    scenario::Simulation sim(lessonFile("pop3-delete-mode.json"));
+    sim.run();
+    const gui::scene::Scene scene = sceneOf(sim);
+    ASSERT_EQ(scene.checkpoints.size(), sim.checkpointResults().size());
+    ASSERT_FALSE(scene.checkpoints.empty());
+    EXPECT_TRUE(scene.checkpoints.front().passed);
+    EXPECT_EQ(scene.checkpoints.front().description, sim.checkpointResults().front().description);
+}
+
+// A 10,000-message INBOX is a count and a few envelopes, not 10,000 of them.
+TEST(SceneModel, ABigTrayKeepsOnlyItsFirstEnvelopes)
+{
+    store::Store store;
+    store.addAccount("alice", "wonderland");
+    for (int i = 0; i < 10000; ++i)
+        store.deliver("alice", "INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n",
+                      mail::DateTime{0, 0});
+    gui::scene::SceneInput in;
+    in.store = &store;
+    const gui::scene::Scene scene = gui::scene::buildScene(in);
+    EXPECT_EQ(scene.tray("alice", "INBOX")->count, 10000u);
+    EXPECT_EQ(scene.tray("alice", "INBOX")->envelopes.size(), in.maxEnvelopes);
+}
+
+// Focus follows the action: after a step by bob's laptop the mailboxes panel shows bob's folder and Session
+// state puts bob's session first.
+TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
+{
+    gui::DashboardOptions options;
+    options.lesson = sourceDir() / "lessons" / "03-one-device-at-a-time.json";
+    GuiHarness gui(options);
+    gui.dashboard().panel("scene")->open = true; // every panel at once
+    gui::LessonPlayer& player = gui.dashboard().player();
+    bool reached = false;
+    while (player.step()) {
+        const scenario::Simulation& sim = *player.simulation();
+        const scenario::Device* bob = deviceNamed(sim, "bob-laptop");
+        if (gui::scene::actorOf(sim.transcript()) == "bob-laptop" && bob->session) {
+            reached = true;
+            break;
+        }
+    }
+    ASSERT_TRUE(reached);
+    gui.frame();
+    gui.frame();
+    EXPECT_EQ(gui.dashboard().context().actor, "bob-laptop");
+    auto& mailboxes = dynamic_cast<gui::MailboxPanel&>(*gui.dashboard().panel("mailboxes"));
+    EXPECT_EQ(mailboxes.selectedUser(), "bob");
+    EXPECT_EQ(mailboxes.selectedMailbox(), "INBOX");
+    const auto* sessions = gui::stateInfo(*gui.dashboard().panel("state"));
+    ASSERT_NE(sessions, nullptr);
+    ASSERT_FALSE(sessions->empty());
+    EXPECT_EQ(sessions->front().device, "bob-laptop");
+    const gui::scene::Scene* scene = gui::sceneOf(*gui.dashboard().panel("scene"));
+    ASSERT_NE(scene, nullptr);
+    ASSERT_NE(scene->device("bob-laptop"), nullptr);
+    EXPECT_TRUE(scene->device("bob-laptop")->acting);
+    // A folder the user clicks stays shown until the next step turns the panel again.
+    mailboxes.select("alice", "INBOX");
+    gui.frame();
+    EXPECT_EQ(mailboxes.selectedUser(), "alice");
+    player.step();
+    gui.frame();
+    const std::string actor = gui.dashboard().context().actor;
+    const scenario::Device* acting = player.simulation()->device(actor);
+    if (acting) { EXPECT_EQ(mailboxes.selectedUser(), acting->spec.user); }
+}
+
+TEST(SceneLayouts, EachLayoutOpensItsPanels)
+{
+    for (auto [layout, open] : std::vector<std::pair<gui::Layout, std::vector<std::string>>>{
+             {gui::Layout::Student, {"scene", "lesson", "transcript"}},
+             {gui::Layout::Presenter, {"scene", "lesson"}},
+             {gui::Layout::Analyst,
+              {"lesson", "transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"}}}) {
+        gui::DashboardOptions options;
+        options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
+        options.layout = layout;
+        GuiHarness gui(options);
+        gui.frame();
+        std::vector<std::string> shown;
+        for (const auto& panel : gui.dashboard().panels())
+            if (panel->open) shown.push_back(panel->id());
+        std::sort(shown.begin(), shown.end());
+        std::sort(open.begin(), open.end());
+        EXPECT_EQ(shown, open) << gui::layoutName(layout);
+        EXPECT_EQ(gui.dashboard().presenter(), layout == gui::Layout::Presenter);
+    }
+}
+
+TEST(SceneLayouts, PresenterKeyReturnsToTheLayoutBefore)
+{
+    gui::DashboardOptions options;
+    options.layout = gui::Layout::Student;
+    GuiHarness gui(options);
+    gui.dashboard().setPresenter(true);
+    EXPECT_EQ(gui.dashboard().layout(), gui::Layout::Presenter);
+    gui.dashboard().setPresenter(false);
+    EXPECT_EQ(gui.dashboard().layout(), gui::Layout::Student);
+    EXPECT_EQ(gui::layoutFromName("analyst"), gui::Layout::Analyst);
+    EXPECT_FALSE(gui::layoutFromName("teacher").has_value());
+}
+
+} // namespace
+} // namespace maillab::test
