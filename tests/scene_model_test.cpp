@@ -326,7 +326,7 @@ TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
 TEST(SceneLayouts, EachLayoutOpensItsPanels)
 {
     for (auto [layout, open] : std::vector<std::pair<gui::Layout, std::vector<std::string>>>{
-             {gui::Layout::Student, {"scene", "lesson", "transcript"}},
+             {gui::Layout::Student, {"scene", "lesson", "transcript", "events"}},
              {gui::Layout::Presenter, {"scene", "lesson"}},
              {gui::Layout::Analyst,
               {"lesson", "transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"}}}) {
