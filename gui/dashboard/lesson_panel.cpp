@@ -26,7 +26,8 @@ public:
             if (ImGui::Button("Back to the lesson")) m_dashboard.setLiveMode(false);
             return;
         }
-        drawChooser(player);
+        // In presenter mode the menu bar names the lesson: its rows go to the narration and the question.
+        if (!c.presenter) drawChooser(player);
         if (!player.loadError().empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, c.palette.bad);
             ImGui::TextWrapped("Could not load the lesson: %s", player.loadError().c_str());
@@ -94,14 +95,17 @@ private:
         if (ImGui::Button(player.running() ? "Pause" : "Run >>")) player.setRunning(!player.running());
         probe::track("Run");
         ImGui::EndDisabled();
-        // The speed slider goes beside the buttons when there is room, below them when not (presenter mode).
+        // The speed slider goes beside the buttons when there is room, below them when not. In presenter mode
+        // the timeline takes that place instead: one row of controls leaves the room to the question.
         float room =
             ImGui::GetWindowContentRegionMax().x - (ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x);
         if (room > ImGui::GetFontSize() * 9) ImGui::SameLine();
-        ImGui::SetNextItemWidth(-1);
-        ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f exchanges/s",
-                           ImGuiSliderFlags_Logarithmic);
-        probe::track("Speed");
+        if (!c.presenter) {
+            ImGui::SetNextItemWidth(-1);
+            ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f exchanges/s",
+                               ImGuiSliderFlags_Logarithmic);
+            probe::track("Speed");
+        }
         drawProgress(c, player);
         if (!player.breakMessage().empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
@@ -117,14 +121,16 @@ private:
         const scenario::Timeline& timeline = *player.timeline();
         const int total = std::max(timeline.totalSteps(), player.stepNumber());
         const size_t lessonSteps = player.scenario().actions.size();
-        const size_t current = player.lessonStep();
+        // The lesson step of the last exchange, as the narration beside it.
+        const size_t current = player.simulation()->actionOfStep(player.stepNumber());
         char label[96];
         if (player.finished())
-            std::snprintf(label, sizeof label, "the end (%zu lesson steps, %d exchanges)", lessonSteps,
-                          total);
+            std::snprintf(label, sizeof label, "the end (%zu lesson steps, %d exchanges)", lessonSteps, total);
+        else if (current == SIZE_MAX)
+            std::snprintf(label, sizeof label, "the start (%zu lesson steps)", lessonSteps);
         else
-            std::snprintf(label, sizeof label, "lesson step %zu of %zu   (exchange %d of %d)",
-                          std::min(current, lessonSteps - 1) + 1, lessonSteps, player.stepNumber(), total);
+            std::snprintf(label, sizeof label, "lesson step %zu of %zu   (exchange %d of %d)", current + 1,
+                          lessonSteps, player.stepNumber(), total);
         ImGui::ProgressBar(total ? static_cast<float>(player.stepNumber()) / static_cast<float>(total) : 0.0f,
                            ImVec2(-1, 0), label);
         probe::track("Progress");
