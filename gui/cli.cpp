@@ -88,7 +88,8 @@ void printAnswer(const scenario::Question& q, std::optional<size_t> prediction)
     std::cout << ". " << q.explanation << "\n";
 }
 
-// On a terminal the student commits to a choice before the step's lines appear: a letter or a number.
+// On a terminal the student commits to a choice before the step's lines appear: its letter, or its number
+// counting from 1.
 std::optional<size_t> askPrediction(const scenario::Question& q)
 {
     for (;;) {
@@ -96,11 +97,12 @@ std::optional<size_t> askPrediction(const scenario::Question& q)
                   << "): " << std::flush;
         std::string line;
         if (!std::getline(std::cin, line)) return std::nullopt;
-        line = std::string(util::trim(line));
-        if (line.size() == 1 && line[0] >= 'a' && static_cast<size_t>(line[0] - 'a') < q.choices.size())
-            return static_cast<size_t>(line[0] - 'a');
-        if (line.size() == 1 && line[0] >= 'A' && static_cast<size_t>(line[0] - 'A') < q.choices.size())
-            return static_cast<size_t>(line[0] - 'A');
+        const std::string typed = util::toLower(util::trim(line));
+        size_t choice = SIZE_MAX;
+        if (typed.size() == 1 && typed[0] >= 'a') choice = static_cast<size_t>(typed[0] - 'a');
+        if (auto number = util::parseNumber(typed); number && *number >= 1)
+            choice = static_cast<size_t>(*number - 1);
+        if (choice < q.choices.size()) return choice;
     }
 }
 

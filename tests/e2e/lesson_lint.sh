@@ -44,7 +44,7 @@ expect_contains "the summary counts predictions" "$out" "# Predictions: 0 of 1 r
 
 # On a terminal the student commits to a prediction first (script(1) gives the run a terminal).
 if command -v script >/dev/null; then
-    out=$(printf 'z\nb\n' | script -qec "$MAILLAB run lessons/15-pop3-keep-mode.json" /dev/null | tr -d '\r')
+    out=$(printf 'z\n2\n' | script -qec "$MAILLAB run lessons/15-pop3-keep-mode.json" /dev/null | tr -d '\r')
     expect_contains "a terminal gets a prompt" "$out" "# Your prediction (a-c): "
     expect_contains "the prediction is judged with the answer" "$out" "# Answer: b) 1 (your prediction: right)"
     expect_contains "and counted in the summary" "$out" "# Predictions: 1 of 1 right first time"
