@@ -36,7 +36,7 @@ def main():
             started = time.time()
             with cdp.Browser(1366, 768) as browser:
                 launched = time.time() - started
-                tti = browser.open(url + "index.html?lesson=pop3-delete-mode")
+                tti = browser.open(url + "index.html?lesson=14-pop3-delete-mode")
                 times.append(tti)
                 print(f"run {run + 1}: interactive after {tti:.0f} ms (browser start {launched * 1000:.0f} ms, "
                       "not counted)")

@@ -3,11 +3,14 @@
 #include "imap/imap_types.hpp"
 #include "imap/imap_vocabulary.hpp"
 #include "pop3/pop3_session.hpp"
+#include "scenario/question.hpp"
 #include "scenario/simulation.hpp"
+#include "scenario/summary.hpp"
 #include "store/demo_mail.hpp"
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -23,6 +26,9 @@ void printUsage()
                  "                          default lesson headless and print its transcript)\n"
                  "  run FILE.json           run a scenario and print its transcript as C:/S: lines\n"
                  "        --quiet           print only the transcript, without narration\n"
+                 "                          (on a terminal, you predict each question's answer first)\n"
+                 "  lint FILE.json...       check lessons: answers given away before their reveal point,\n"
+                 "                          reveal points that never happen, schema errors\n"
                  "  console pop3|imap       talk POP3 or IMAP to the built-in server on stdin/stdout, like\n"
                  "                          telnet (accounts alice/wonderland and bob/builder)\n"
                  "  serve                   POP3 and IMAP for real mail clients on 127.0.0.1:1110 and :1143\n"
@@ -73,12 +79,33 @@ void printUsage()
 
 namespace {
 
-void printAnswer(const scenario::Action& action)
+// The answer goes right after the transcript line that proves it (the question's reveal point).
+void printAnswer(const scenario::Question& q, std::optional<size_t> prediction)
 {
-    if (!action.question) return;
-    const scenario::Question& q = *action.question;
-    std::cout << "# Answer: " << static_cast<char>('a' + q.answer) << ") " << q.choices[q.answer] << ". "
-              << q.explanation << "\n";
+    std::cout << "# Answer: " << scenario::choiceLetter(q.answer) << ") " << q.choices[q.answer];
+    if (prediction)
+        std::cout << (*prediction == q.answer
+                          ? " (your prediction: right)"
+                          : std::string(" (your prediction: ") + scenario::choiceLetter(*prediction) + ")");
+    std::cout << ". " << q.explanation << "\n";
+}
+
+// On a terminal the student commits to a choice before the step's lines appear: its letter, or its number
+// counting from 1.
+std::optional<size_t> askPrediction(const scenario::Question& q)
+{
+    for (;;) {
+        std::cout << "# Your prediction (a-" << scenario::choiceLetter(q.choices.size() - 1)
+                  << "): " << std::flush;
+        std::string line;
+        if (!std::getline(std::cin, line)) return std::nullopt;
+        const std::string typed = util::toLower(util::trim(line));
+        size_t choice = SIZE_MAX;
+        if (typed.size() == 1 && typed[0] >= 'a') choice = static_cast<size_t>(typed[0] - 'a');
+        if (auto number = util::parseNumber(typed); number && *number >= 1)
+            choice = static_cast<size_t>(*number - 1);
+        if (choice < q.choices.size()) return choice;
+    }
 }
 
 int printScenario(const std::string& path, bool narrate)
@@ -93,27 +120,61 @@ int printScenario(const std::string& path, bool narrate)
         std::cerr << "maillab: warning: " << problem << "\n";
     const auto& actions = simulation.scenario().actions;
     if (narrate) std::cout << "# " << simulation.scenario().title << "\n";
+    const bool interactive = narrate && isatty(STDIN_FILENO);
+    // Per question, in the order of their actions: the student's prediction and whether it was answered.
+    std::vector<size_t> questionActions;
+    for (size_t i = 0; i < actions.size(); ++i)
+        if (actions[i].question) questionActions.push_back(i);
+    std::vector<std::optional<size_t>> predictions(questionActions.size());
+    std::vector<bool> answered(questionActions.size(), false);
+    // Answers whose reveal point is behind the simulation and whose proof is among the first `shown` lines.
+    auto printRevealed = [&](size_t shown) {
+        const std::vector<scenario::Reveal> found = scenario::reveals(simulation);
+        for (size_t i = 0; i < found.size(); ++i)
+            if (!answered[i] && found[i].revealed() &&
+                (found[i].evidence == SIZE_MAX || found[i].evidence < shown)) {
+                answered[i] = true;
+                printAnswer(*actions[found[i].action].question, predictions[i]);
+            }
+    };
     size_t printed = 0;
     size_t lastAction = SIZE_MAX;
     const bool tagged = simulation.devices().size() > 1;
     while (simulation.step()) {
-        // Narration and the question go before the first line of their step; the answer after its last.
+        // Narration and the question go before the first line of their step; each answer after the line that
+        // settles it.
         size_t action = simulation.actionOfStep(simulation.stepNumber());
         const auto& entries = simulation.transcript().entries();
+        if (narrate) printRevealed(printed);
         if (narrate && action != lastAction && action < actions.size()) {
-            if (lastAction < actions.size()) printAnswer(actions[lastAction]);
             if (!actions[action].narration.empty()) std::cout << "\n# " << actions[action].narration << "\n";
             if (const auto& q = actions[action].question) {
                 std::cout << "# Question: " << q->prompt << "\n";
                 for (size_t i = 0; i < q->choices.size(); ++i)
-                    std::cout << "#   " << static_cast<char>('a' + i) << ") " << q->choices[i] << "\n";
+                    std::cout << "#   " << scenario::choiceLetter(i) << ") " << q->choices[i] << "\n";
+                const size_t index =
+                    static_cast<size_t>(std::find(questionActions.begin(), questionActions.end(), action) -
+                                        questionActions.begin());
+                if (interactive)
+                    predictions[index] = askPrediction(*q);
+                else
+                    std::cout << "# (answer after the step)\n";
             }
             lastAction = action;
         }
-        for (; printed < entries.size(); ++printed)
+        for (; printed < entries.size(); ++printed) {
             std::cout << wire::formatEntry(entries[printed], tagged);
+            if (narrate) printRevealed(printed + 1);
+        }
     }
-    if (narrate && lastAction < actions.size()) printAnswer(actions[lastAction]);
+    if (narrate) {
+        printRevealed(SIZE_MAX);
+        for (size_t i = 0; i < answered.size(); ++i)
+            if (!answered[i]) printAnswer(*actions[questionActions[i]].question, predictions[i]);
+        std::cout << "\n";
+        for (const std::string& line : scenario::summaryLines(scenario::summarize(simulation, predictions)))
+            std::cout << "# " << line << "\n";
+    }
     int failed = 0;
     for (const scenario::CheckpointResult& result : simulation.checkpointResults())
         if (!result.passed()) {
@@ -145,7 +206,7 @@ int runScenario(const Args& args)
 
 int runDefault()
 {
-    const std::string lesson = (util::lessonsDir() / "pop3-delete-mode.json").string();
+    const std::string lesson = (util::lessonsDir() / "14-pop3-delete-mode.json").string();
     std::cout << "No display found: running the default lesson headless (" << lesson << ").\n";
     return printScenario(lesson, true);
 }

@@ -23,6 +23,7 @@ int main(int argc, char** argv)
     if (command == "serve") return maillab::cli::runServe(args);
     if (command == "connect") return maillab::cli::runConnect(args);
     if (command == "export") return maillab::cli::runExport(args);
+    if (command == "lint") return maillab::cli::runLint(args);
     if (command == "help" || command == "--help" || command == "-h") {
         maillab::cli::printUsage();
         return 0;

@@ -27,7 +27,7 @@ size_t countDataFrom(const wire::Transcript& transcript, const std::string& devi
 
 TEST(Dashboard, ExchangeBackAndResetButtonsMoveThroughTheLesson)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     ASSERT_TRUE(player.loaded());
     EXPECT_EQ(player.stepNumber(), 0);
@@ -99,7 +99,7 @@ TEST(Dashboard, ClickingTheProgressBarAndTheEventListMovesThere)
 
 TEST(Dashboard, BackAndResetAreDisabledAtTheStart)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     ASSERT_TRUE(gui.click("Back"));
     EXPECT_EQ(gui.dashboard().player().stepNumber(), 0);
     EXPECT_EQ(gui.dashboard().player().generation(), 1) << "a disabled Back must not replay";
@@ -107,7 +107,7 @@ TEST(Dashboard, BackAndResetAreDisabledAtTheStart)
 
 TEST(Dashboard, RunPlaysAtTheChosenSpeedAndStopsAtTheEnd)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     player.stepsPerSecond = 4.0f;
     ASSERT_TRUE(gui.click("Run"));
@@ -131,7 +131,7 @@ TEST(Dashboard, RunPlaysAtTheChosenSpeedAndStopsAtTheEnd)
 
 TEST(Dashboard, BreakpointStopsBeforeTheFirstDeleAndRunGoesPastIt)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     ASSERT_TRUE(gui.click("Add DELE"));
     player.stepsPerSecond = 20.0f;
@@ -159,7 +159,7 @@ TEST(Dashboard, BreakpointStopsBeforeTheFirstDeleAndRunGoesPastIt)
 
 TEST(Dashboard, LosingADeviceWipesItAndSurvivesBack)
 {
-    GuiHarness gui(lesson("pop3-keep-mode.json"));
+    GuiHarness gui(lesson("15-pop3-keep-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (!player.finished())
         player.step();
@@ -186,7 +186,7 @@ TEST(Dashboard, LosingADeviceWipesItAndSurvivesBack)
 
 TEST(Dashboard, ConsoleTalksToTheLessonsServerAndFeelsTheLock)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     gui.dashboard().panel("console")->open = true;
     gui.frame();
@@ -212,7 +212,7 @@ TEST(Dashboard, ConsoleTalksToTheLessonsServerAndFeelsTheLock)
 
 TEST(Dashboard, ABrokenLessonFileShowsTheErrorAndKeepsTheLessonPlaying)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     player.step();
     auto broken = std::filesystem::temp_directory_path() / "maillab-broken-lesson.json";
@@ -221,14 +221,14 @@ TEST(Dashboard, ABrokenLessonFileShowsTheErrorAndKeepsTheLessonPlaying)
     EXPECT_NE(player.loadError().find("maillab-broken-lesson.json"), std::string::npos) << player.loadError();
     EXPECT_NE(player.loadError().find("line 3"), std::string::npos) << player.loadError();
     EXPECT_EQ(player.stepNumber(), 1);
-    EXPECT_EQ(player.file().filename(), "pop3-delete-mode.json");
+    EXPECT_EQ(player.file().filename(), "14-pop3-delete-mode.json");
     gui.frame(); // the panel shows it and goes on
     std::filesystem::remove(broken);
 }
 
 TEST(Dashboard, PresenterModeAndThemeSwitch)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     float normal = ImGui::GetFontSize();
     gui.dashboard().setPresenter(true);
     gui.frame();
@@ -260,7 +260,7 @@ namespace {
 
 TEST(Dashboard, ArrowKeysStepAndSpaceRuns)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     // Right plays the next lesson step, like the next slide.
     gui.press(GuiHarness::kRight);
@@ -284,7 +284,7 @@ TEST(Dashboard, ArrowKeysStepAndSpaceRuns)
 
 TEST(Dashboard, TypingInATextFieldDoesNotStep)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     ASSERT_TRUE(gui.click("Breakpoint input"));
     gui.press(GuiHarness::kRight);
     for (int i = 0; i < 10; ++i)
@@ -308,7 +308,7 @@ TEST(Dashboard, SettingsOutliveNoDashboard)
     const std::string iniPath = ini.string();
     ImGui::GetIO().IniFilename = iniPath.c_str();
     {
-        gui::Dashboard dashboard(lesson("pop3-keep-mode.json"));
+        gui::Dashboard dashboard(lesson("15-pop3-keep-mode.json"));
         dashboard.registerSettings();
         dashboard.setTheme(gui::Theme::Light);
     }
@@ -323,7 +323,7 @@ TEST(Dashboard, ThemePresenterAndLessonAreSavedWithTheLayout)
 {
     std::string saved;
     {
-        GuiHarness gui(lesson("pop3-keep-mode.json"));
+        GuiHarness gui(lesson("15-pop3-keep-mode.json"));
         gui.dashboard().registerSettings();
         gui.dashboard().setTheme(gui::Theme::Light);
         gui.dashboard().setPresenter(true);
@@ -331,14 +331,14 @@ TEST(Dashboard, ThemePresenterAndLessonAreSavedWithTheLayout)
         saved = ImGui::SaveIniSettingsToMemory();
     }
     EXPECT_NE(saved.find("Theme=light"), std::string::npos) << saved;
-    EXPECT_NE(saved.find("pop3-keep-mode.json"), std::string::npos) << saved;
+    EXPECT_NE(saved.find("15-pop3-keep-mode.json"), std::string::npos) << saved;
     EXPECT_NE(saved.find("[Window][###lesson]"), std::string::npos) << saved;
     GuiHarness fresh;
     fresh.dashboard().registerSettings();
     ImGui::LoadIniSettingsFromMemory(saved.c_str());
     EXPECT_EQ(fresh.dashboard().theme(), gui::Theme::Light);
     EXPECT_TRUE(fresh.dashboard().presenter());
-    EXPECT_EQ(fresh.dashboard().player().file().filename(), "pop3-keep-mode.json");
+    EXPECT_EQ(fresh.dashboard().player().file().filename(), "15-pop3-keep-mode.json");
 }
 
 } // namespace
@@ -355,7 +355,7 @@ namespace {
 // A real client on a real socket, as curl would be: the dashboard's live mode must show its session.
 TEST(Dashboard, LiveModeShowsARealClientsSessionAsItTalks)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     std::string error;
     ASSERT_TRUE(gui.dashboard().live().start(0, 0, error)) << error;
     gui.dashboard().setLiveMode(true);
@@ -409,7 +409,8 @@ namespace {
 // its action ends, so the lesson plays on (review found it threw "one action at a time" after step 1).
 TEST(Dashboard, ADeviceCanBeLostAtEveryStepAndTheLessonPlaysOn)
 {
-    for (const char* file : {"pop3-delete-mode.json", "imap-two-devices.json", "02-ports-and-tls.json"}) {
+    for (const char* file :
+         {"14-pop3-delete-mode.json", "17-imap-two-devices.json", "02-ports-and-tls.json"}) {
         gui::LessonPlayer player;
         ASSERT_TRUE(player.load(sourceDir() / "lessons" / file));
         const int total = player.totalSteps();

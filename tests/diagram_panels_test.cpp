@@ -35,7 +35,7 @@ size_t countKind(const wire::Transcript& t, Entry::Kind kind)
 
 TEST(ComparePanel, StepAllLanesRunAndResetDriveTheComparison)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json", "compare"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json", "compare"));
     gui::Panel* panel = gui.dashboard().panel("compare");
     ASSERT_NE(panel, nullptr);
     scenario::Comparison* comparison = gui::comparisonOf(*panel);
@@ -64,7 +64,7 @@ TEST(ComparePanel, StepAllLanesRunAndResetDriveTheComparison)
 
 TEST(ComparePanel, ChoosingTheLostLaptopShowsPop3DeleteLosingTheMail)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json", "compare"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json", "compare"));
     gui::Panel* panel = gui.dashboard().panel("compare");
     ASSERT_TRUE(gui.click("Compare chooser"));
     gui.frame(); // a popup's first frame only measures it: its items are in place from the next one
@@ -88,7 +88,7 @@ TEST(ComparePanel, ChoosingTheLostLaptopShowsPop3DeleteLosingTheMail)
 
 TEST(SequencePanel, TwoDevicesGetALifelineEachAndAnArrowPerExchange)
 {
-    GuiHarness gui(lesson("imap-two-devices.json"));
+    GuiHarness gui(lesson("17-imap-two-devices.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     const gui::SequenceDiagramInfo* info = gui::sequenceInfo(*gui.dashboard().panel("sequence"));
     ASSERT_NE(info, nullptr);
@@ -119,7 +119,7 @@ TEST(SequencePanel, TwoDevicesGetALifelineEachAndAnArrowPerExchange)
 
 TEST(SequencePanel, AClosedSessionEndsItsLifelineAndTheDeviceReconnectsInTheSameLane)
 {
-    GuiHarness gui(lesson("pop3-keep-mode.json", "sequence"));
+    GuiHarness gui(lesson("15-pop3-keep-mode.json", "sequence"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (player.step()) {}
     gui.frame();
@@ -136,7 +136,7 @@ TEST(SequencePanel, AClosedSessionEndsItsLifelineAndTheDeviceReconnectsInTheSame
 // each later frame draws only the visible rows, and new entries are indexed as they come.
 TEST(SequencePanel, StaysFastWithAHundredThousandEntries)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json", "sequence"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json", "sequence"));
     store::Store store;
     wire::Transcript transcript;
     int64_t time = wire::VirtualClock::kDefaultStartMs;
@@ -196,7 +196,7 @@ TEST(SequencePanel, StaysFastWithAHundredThousandEntries)
 // TLS records (what an eavesdropper sees) are thin arrows of their own.
 TEST(SequencePanel, ScrolledUpItStaysThereUntilAskedToFollowAgain)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json", "sequence"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json", "sequence"));
     store::Store store;
     wire::Transcript transcript;
     auto record = [&](Entry::Kind kind, wire::Direction direction, std::string bytes) {
@@ -244,7 +244,7 @@ TEST(SequencePanel, ScrolledUpItStaysThereUntilAskedToFollowAgain)
 TEST(DiagramPanels, HoveringEverywhereDrawsTheTooltips)
 {
     for (const char* id : {"sequence", "state", "compare"}) {
-        GuiHarness gui(lesson("imap-two-devices.json", id), ImVec2(1000, 600));
+        GuiHarness gui(lesson("17-imap-two-devices.json", id), ImVec2(1000, 600));
         gui::LessonPlayer& player = gui.dashboard().player();
         for (int i = 0; i < 8; ++i)
             player.step();
@@ -293,7 +293,7 @@ std::vector<std::string> litStates(GuiHarness& gui)
 
 TEST(StatePanel, Pop3SessionLightsAuthorizationThenTransaction_Rfc1939_3)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json", "state"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json", "state"));
     gui::LessonPlayer& player = gui.dashboard().player();
     EXPECT_TRUE(litStates(gui).empty()) << "no session: the diagrams are greyed";
     player.step(); // connect and greeting
@@ -325,7 +325,7 @@ TEST(StatePanel, Pop3SessionLightsAuthorizationThenTransaction_Rfc1939_3)
 
 TEST(StatePanel, ImapSessionsLightTheirOwnStates_Rfc3501_3)
 {
-    GuiHarness gui(lesson("imap-two-devices.json", "state"));
+    GuiHarness gui(lesson("17-imap-two-devices.json", "state"));
     gui::LessonPlayer& player = gui.dashboard().player();
     auto imapState = [&](const std::string& device) {
         scenario::Device* d = player.simulation()->device(device);

@@ -406,7 +406,7 @@ TEST(ImapStreaming, ARepeatedItemIsAnsweredOnce_Rfc3501_6_4_5)
 
 TEST(TranscriptExchanges, EveryServerReplyOfALessonSaysWhatItMeant)
 {
-    for (const char* lesson : {"pop3-delete-mode", "imap-two-devices", "02-ports-and-tls"}) {
+    for (const char* lesson : {"14-pop3-delete-mode", "17-imap-two-devices", "02-ports-and-tls"}) {
         auto sim = runLesson(lesson);
         ASSERT_TRUE(sim);
         size_t replies = 0;

@@ -48,17 +48,6 @@ std::unique_ptr<Simulation> runFixture(const std::string& name)
     return runFile(fixture(name));
 }
 
-// Every lesson that ships, for the properties that must hold whatever a lesson does.
-std::vector<std::filesystem::path> shippedLessons()
-{
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 std::unique_ptr<Simulation> runJson(const std::string& json, const std::filesystem::path& mail)
 {
     auto loaded = scenario::parseScenario(json, "hostile.json");
@@ -83,7 +72,7 @@ void compareWithGolden(const std::string& lesson, const char* extension, Exporte
                           exporter(*simulation));
 }
 
-const char* const kLessons[] = {"pop3-delete-mode", "imap-two-devices"};
+const char* const kLessons[] = {"14-pop3-delete-mode", "17-imap-two-devices"};
 
 struct TempDir {
     std::filesystem::path path;
@@ -202,7 +191,7 @@ TEST(Export, EveryFormatIsByteIdenticalAcrossRuns)
 
 TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
 {
-    auto simulation = runFixture("pop3-delete-mode");
+    auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     TempDir dir("bundle");
     for (const char* run : {"a", "b"}) {
@@ -215,7 +204,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
         {exporter::kBundleHtml, exporter::exportHtml(*simulation)},
         {exporter::kBundleJson, exporter::exportJson(*simulation)},
         {exporter::kBundlePcap, exporter::exportPcap(*simulation)},
-        {exporter::kBundleLesson, readFile(fixture("pop3-delete-mode"))},
+        {exporter::kBundleLesson, readFile(fixture("14-pop3-delete-mode"))},
     };
     size_t count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir.path / "a")) {
@@ -231,7 +220,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
 
 TEST(Export, WriteReportsWhatWentWrong)
 {
-    auto simulation = runFixture("pop3-delete-mode");
+    auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     const std::string error =
         exporter::write(exporter::Format::Text, *simulation, "/nonexistent-folder/for/maillab/out.txt");
@@ -251,11 +240,12 @@ TEST(Export, FormatNamesRoundTrip)
 
 TEST(ExportText, NarrationComesBeforeTheLinesOfItsStep)
 {
-    auto simulation = runFixture("pop3-delete-mode");
+    auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     const std::string text = exporter::exportText(*simulation);
-    EXPECT_EQ(text.rfind("Lesson: POP3 delete mode: download and remove\nSource: pop3-delete-mode.json\n", 0),
-              0u);
+    EXPECT_EQ(
+        text.rfind("Lesson: POP3 delete mode: download and remove\nSource: 14-pop3-delete-mode.json\n", 0),
+        0u);
     EXPECT_NE(text.find("  laptop: POP3, delete mode, user alice"), std::string::npos);
     EXPECT_NE(text.find("Virtual start: 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);
     EXPECT_NE(text.find("# A new message arrives at the server while the laptop is offline.\n"
@@ -568,7 +558,7 @@ TEST(ExportPcap, HeadersChecksumsAndSequenceNumbersAreConsistent_Rfc9293)
 
 TEST(ExportPcap, HandshakeAndFirstExchangeByHand_Rfc9293_3_5)
 {
-    auto simulation = runFixture("pop3-delete-mode");
+    auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     const std::string pcap = exporter::exportPcap(*simulation);
     // The first packets, each 16 bytes of record header then Ethernet (14) + IPv4 (20) + TCP.
@@ -605,7 +595,7 @@ TEST(ExportPcap, HandshakeAndFirstExchangeByHand_Rfc9293_3_5)
 
 TEST(ExportMarkdown, StepsExplainCommandsAndShowTheFinalState)
 {
-    auto simulation = runFixture("pop3-delete-mode");
+    auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     const std::string md = exporter::exportMarkdown(*simulation);
     EXPECT_NE(md.find("## Step 1: check mail (laptop)\n"), std::string::npos);
@@ -623,7 +613,7 @@ namespace {
 
 TEST(Export, QuestionsComeBeforeTheStepAndAnswersAfter)
 {
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "pop3-keep-mode.json");
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "15-pop3-keep-mode.json");
     ASSERT_TRUE(std::holds_alternative<scenario::Scenario>(loaded));
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
     simulation.run();

@@ -2610,17 +2610,17 @@ void checkRfc3501Shapes(const scenario::Simulation& simulation)
 
 TEST(ImapSessionGolden, FoldersLessonTranscriptMatchesGolden_Rfc3501_8)
 {
-    compareWithGolden("imap-folders");
+    compareWithGolden("16-imap-folders");
 }
 
 TEST(ImapSessionGolden, TwoDevicesLessonTranscriptMatchesGolden_Rfc3501_8_Rfc2177_3)
 {
-    compareWithGolden("imap-two-devices");
+    compareWithGolden("17-imap-two-devices");
 }
 
 TEST(ImapSessionGolden, EachLessonGivesTheSameTranscriptOnEveryRun)
 {
-    for (const char* lesson : {"imap-folders", "imap-two-devices"}) {
+    for (const char* lesson : {"16-imap-folders", "17-imap-two-devices"}) {
         SCOPED_TRACE(lesson);
         auto first = runLesson(lesson);
         auto second = runLesson(lesson);
@@ -2631,7 +2631,7 @@ TEST(ImapSessionGolden, EachLessonGivesTheSameTranscriptOnEveryRun)
 
 TEST(ImapSessionGolden, LessonResponsesHaveTheShapesOfRfc3501_2_2_2_And_7)
 {
-    for (const char* lesson : {"imap-folders", "imap-two-devices"}) {
+    for (const char* lesson : {"16-imap-folders", "17-imap-two-devices"}) {
         SCOPED_TRACE(lesson);
         auto simulation = runLesson(lesson);
         ASSERT_TRUE(simulation);
@@ -2641,7 +2641,7 @@ TEST(ImapSessionGolden, LessonResponsesHaveTheShapesOfRfc3501_2_2_2_And_7)
 
 TEST(ImapSessionGolden, TwoDevicesLessonPushesChangesToTheIdlingLaptop_Rfc2177_3)
 {
-    auto simulation = runLesson("imap-two-devices");
+    auto simulation = runLesson("17-imap-two-devices");
     ASSERT_TRUE(simulation);
     const std::string text = simulation->transcript().toText();
     // What the lesson narrates: \Seen, then the EXPUNGE, then new mail, all while the laptop idles.

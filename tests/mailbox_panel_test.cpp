@@ -40,7 +40,7 @@ bool stepPast(gui::LessonPlayer& player, const std::string& command)
 
 TEST(MailboxPanel, DeleMarksShowUntilQuitRemovesTheMessage_Rfc1939_6)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     gui::MailboxPanel& panel = mailboxPanel(gui);
     ASSERT_TRUE(stepPast(player, "DELE 1"));
@@ -71,9 +71,9 @@ TEST(MailboxPanel, DeleMarksShowUntilQuitRemovesTheMessage_Rfc1939_6)
     EXPECT_TRUE(panel.highlighted(1)) << "expunged in this step";
 }
 
-TEST(MailboxPanel, ShowsWhoHoldsTheMaildropLockDuringTransaction_Rfc1939_8)
+TEST(MailboxPanel, ShowsWhoHoldsTheMaildropLockDuringTransaction_Rfc1939_4)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     gui::MailboxPanel& panel = mailboxPanel(gui);
     gui.frame();
@@ -91,7 +91,7 @@ TEST(MailboxPanel, ShowsWhoHoldsTheMaildropLockDuringTransaction_Rfc1939_8)
 
 TEST(MailboxPanel, HighlightsTheRowAStoreChanged_Rfc3501_6_4_6)
 {
-    GuiHarness gui(lesson("imap-two-devices.json"));
+    GuiHarness gui(lesson("17-imap-two-devices.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     gui::MailboxPanel& panel = mailboxPanel(gui);
     ASSERT_TRUE(stepPast(player, "A7 UID STORE 2"));
@@ -110,7 +110,7 @@ TEST(MailboxPanel, HighlightsTheRowAStoreChanged_Rfc3501_6_4_6)
 
 TEST(MailboxPanel, ClickingAFolderShowsIt)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::MailboxPanel& panel = mailboxPanel(gui);
     ASSERT_TRUE(gui.click("Folder alice/Sent"));
     EXPECT_EQ(panel.selectedMailbox(), "Sent");
@@ -120,7 +120,7 @@ TEST(MailboxPanel, ClickingAFolderShowsIt)
 
 TEST(MailboxPanel, ATenThousandMessageFolderSummarizesOnlyTheRowsItDraws)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     store::Store store;
     store.addAccount("alice", "wonderland");
     const std::string body = "\r\nHello.\r\n";

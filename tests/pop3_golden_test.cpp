@@ -157,17 +157,17 @@ void checkRfc1939Shapes(const Simulation& simulation)
 
 TEST(Pop3Golden, DeleteModeTranscriptMatchesGolden_Rfc1939_10)
 {
-    compareWithGolden("pop3-delete-mode");
+    compareWithGolden("14-pop3-delete-mode");
 }
 
 TEST(Pop3Golden, KeepModeTranscriptMatchesGolden_Rfc1939_10)
 {
-    compareWithGolden("pop3-keep-mode");
+    compareWithGolden("15-pop3-keep-mode");
 }
 
 TEST(Pop3Golden, EachLessonGivesTheSameTranscriptOnEveryRun)
 {
-    for (const char* lesson : {"pop3-delete-mode", "pop3-keep-mode"}) {
+    for (const char* lesson : {"14-pop3-delete-mode", "15-pop3-keep-mode"}) {
         SCOPED_TRACE(lesson);
         auto first = runLesson(lesson);
         auto second = runLesson(lesson);
@@ -178,7 +178,7 @@ TEST(Pop3Golden, EachLessonGivesTheSameTranscriptOnEveryRun)
 
 TEST(Pop3Golden, LessonExchangesHaveTheShapesOfRfc1939_3_5_7)
 {
-    for (const char* lesson : {"pop3-delete-mode", "pop3-keep-mode"}) {
+    for (const char* lesson : {"14-pop3-delete-mode", "15-pop3-keep-mode"}) {
         SCOPED_TRACE(lesson);
         auto simulation = runLesson(lesson);
         ASSERT_TRUE(simulation);
@@ -188,7 +188,7 @@ TEST(Pop3Golden, LessonExchangesHaveTheShapesOfRfc1939_3_5_7)
 
 TEST(Pop3Golden, DeleteModeLessonStuffsTheLoneDotLine_Rfc1939_3)
 {
-    auto simulation = runLesson("pop3-delete-mode");
+    auto simulation = runLesson("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
     const std::vector<std::string> lines = linesOf(util::toCrlf(simulation->transcript().toText()));
     // Message 2 of the lesson has a line that is just "." and lines that start with ".": on the wire each

@@ -163,7 +163,7 @@ TEST(Scenario, EveryShippedLessonLoadsAndRunsToTheEnd)
 
 TEST(Simulation, StepsOneExchangeAtATime)
 {
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "pop3-delete-mode.json");
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "14-pop3-delete-mode.json");
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
     ASSERT_TRUE(simulation.step()); // connect: the greeting
     const auto& entries = simulation.transcript().entries();
@@ -179,7 +179,7 @@ TEST(Simulation, StepsOneExchangeAtATime)
 
 TEST(Simulation, ImapPhoneChangesReachTheIdlingLaptop_Rfc2177)
 {
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "imap-two-devices.json");
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "17-imap-two-devices.json");
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
     simulation.run();
     std::string laptopHeard;
@@ -199,7 +199,7 @@ TEST(Simulation, ImapPhoneChangesReachTheIdlingLaptop_Rfc2177)
 
 TEST(Simulation, ImapDeviceCachesHeadersAndOnlyTheOpenedPart)
 {
-    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "imap-folders.json");
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "16-imap-folders.json");
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)), mailDir());
     simulation.run();
     auto* laptop = simulation.device("laptop");

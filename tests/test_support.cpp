@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -34,6 +35,16 @@ std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path&
     simulation->run();
     EXPECT_TRUE(simulation->finished()) << file;
     return simulation;
+}
+
+std::vector<std::filesystem::path> shippedLessons()
+{
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)

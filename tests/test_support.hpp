@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace maillab::test {
 
@@ -30,6 +31,9 @@ struct DemoWorld {
 
 // Loads a lesson file and runs it to the end (a test failure, and nullptr, when it does not load).
 std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path& file);
+// Every lesson that ships (lessons/*.json but the schema), in name order, for the properties that must hold
+// whatever a lesson does.
+std::vector<std::filesystem::path> shippedLessons();
 // The same for lessons/<name>.json.
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name);
 

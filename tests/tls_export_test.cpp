@@ -177,7 +177,7 @@ TEST(TlsExport, KeyLogIsSslKeyLogFileFormatWithOneSetPerTlsSession)
     EXPECT_EQ(exporter::formatFromName("KeyLog"), exporter::Format::KeyLog);
     EXPECT_STREQ(exporter::formatName(exporter::Format::KeyLog), "keylog");
 
-    auto plain = runLesson("pop3-delete-mode");
+    auto plain = runLesson("14-pop3-delete-mode");
     ASSERT_TRUE(plain);
     EXPECT_EQ(exporter::exportKeyLog(*plain), "");
 }
@@ -185,7 +185,7 @@ TEST(TlsExport, KeyLogIsSslKeyLogFileFormatWithOneSetPerTlsSession)
 TEST(TlsExport, WritePutsTheKeyLogBesideThePcapAndInTheBundle)
 {
     auto tls = runLesson("02-ports-and-tls");
-    auto plain = runLesson("pop3-delete-mode");
+    auto plain = runLesson("14-pop3-delete-mode");
     ASSERT_TRUE(tls && plain);
     TempDir dir("write");
     EXPECT_EQ(exporter::write(exporter::Format::Pcap, *tls, dir.path / "tls.pcap"), "");

@@ -80,7 +80,7 @@ std::string lower(std::string text)
 
 TEST(TranscriptPanel, ClickingAFoldedRetrReplyUnfoldsIt)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (!replyTo(player.simulation()->transcript(), "RETR 1"))
         ASSERT_TRUE(player.step());
@@ -110,7 +110,7 @@ TEST(TranscriptPanel, ClickingAFoldedRetrReplyUnfoldsIt)
 
 TEST(TranscriptPanel, UnfoldAllShowsEveryLineAndSurvivesBack)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     for (int i = 0; i < 12; ++i)
         ASSERT_TRUE(player.step());
@@ -129,7 +129,7 @@ TEST(TranscriptPanel, UnfoldAllShowsEveryLineAndSurvivesBack)
 
 TEST(TranscriptPanel, DeviceAndSessionFiltersHideTheOtherRows)
 {
-    GuiHarness gui(lesson("imap-two-devices.json"));
+    GuiHarness gui(lesson("17-imap-two-devices.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (player.step()) {}
     gui.frame();
@@ -165,7 +165,7 @@ TEST(TranscriptPanel, DeviceAndSessionFiltersHideTheOtherRows)
 
 TEST(TranscriptPanel, SearchCountsMatchingLinesAndStepsThroughThem)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (player.step()) {}
     gui.frame();
@@ -198,7 +198,7 @@ TEST(TranscriptPanel, SearchCountsMatchingLinesAndStepsThroughThem)
 
 TEST(TranscriptPanel, GoingToAMatchInsideAFoldedReplyUnfoldsIt)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (player.step()) {}
     gui.frame();
@@ -215,7 +215,7 @@ TEST(TranscriptPanel, GoingToAMatchInsideAFoldedReplyUnfoldsIt)
 
 TEST(TranscriptPanel, FollowingStopsWhenScrolledUpAndResumes)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (player.step()) {}
     ASSERT_TRUE(gui.click("Unfold all")); // far more lines than fit
@@ -294,7 +294,7 @@ TEST(TranscriptPanel, HoverHelpComesFromTheCommandTables)
 
 TEST(TranscriptPanel, HoveringAReplyOpensItsExplanation)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     while (!replyTo(player.simulation()->transcript(), "RETR 1"))
         ASSERT_TRUE(player.step());
@@ -325,7 +325,7 @@ TEST(TranscriptPanel, HoveringAReplyOpensItsExplanation)
 // A live server's transcript: lines arrive every frame, the oldest go once a byte limit is passed.
 TEST(TranscriptPanel, TheIndexGrowsWithTheTranscriptInsteadOfBeingRebuilt)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     store::Store store;
     wire::Transcript transcript;
     auto add = [&](int i) {
@@ -411,7 +411,7 @@ void recordSessions(wire::Transcript& t)
 
 TEST(TranscriptPanel, TheEavesdropperSeesPlainSessionsAndOnlyTheRecordsOfTls)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     store::Store store;
     wire::Transcript transcript;
     recordSessions(transcript);

@@ -114,7 +114,7 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     std::filesystem::path lesson = m_options.lesson;
     if (lesson.empty()) {
         for (const auto& file : m_lessonFiles)
-            if (file.filename() == "pop3-delete-mode.json") lesson = file;
+            if (file.filename() == "14-pop3-delete-mode.json") lesson = file;
         if (lesson.empty() && !m_lessonFiles.empty()) lesson = m_lessonFiles.front();
     }
     if (!lesson.empty()) m_player.load(lesson);

@@ -404,6 +404,14 @@ wire::ClientEngine::SubTask<bool> ImapClient::select(std::string folder, bool& f
         // Headers first: who, what, how big and which flags; no bodies (the point of IMAP's online mode).
         co_await command(nextTag(), "UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)");
     }
+    // What this device cached of the folder earlier but the server no longer lists was expunged while the
+    // folder was not selected (by another device, a POP3 QUIT): the cache follows the server.
+    std::vector<std::string> listed;
+    for (uint32_t uid : m_uids)
+        listed.push_back(serverId(uid));
+    std::erase_if(m_local.messages(), [&](const store::LocalMessage& m) {
+        return m.folder == m_selected && std::find(listed.begin(), listed.end(), m.serverId) == listed.end();
+    });
     fetchedHeaders = true;
     co_return true;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace maillab::scenario {
 
@@ -14,5 +15,11 @@ namespace maillab::scenario {
 // an empty result with error set when the file cannot be read.
 std::string deliveredMessage(const Action& action, const std::filesystem::path& mailDir, int64_t nowSeconds,
                              int serial, std::string& error);
+
+// The server's virus filter, which runs at delivery, before any access agent (POP3, IMAP) can see the
+// message: true when the bytes hold the EICAR anti-virus test string (eicar.org), the harmless text every
+// virus scanner reports as a virus so that filters can be tested. Such a message is quarantined: stored in
+// no mailbox, only noted in the transcript.
+bool holdsEicarTestString(std::string_view bytes);
 
 } // namespace maillab::scenario

@@ -95,6 +95,10 @@ DeviceSpec parseDevice(const json& value, const std::string& where)
     requireObject(value, where);
     DeviceSpec device;
     device.name = stringField(value, "name", where, true);
+    device.kind = util::toLower(stringField(value, "kind", where, false));
+    if (!device.kind.empty() && !deviceKindFromName(device.kind))
+        throw Problem{where + ".kind", "unknown kind \"" + device.kind +
+                                           "\"; expected \"laptop\", \"phone\", \"desktop\" or \"webmail\""};
     std::string protocol = util::toLower(stringField(value, "protocol", where, true));
     if (protocol == "pop3")
         device.protocol = wire::Protocol::Pop3;
@@ -131,10 +135,12 @@ DeviceSpec parseDevice(const json& value, const std::string& where)
     else
         throw Problem{where + ".security",
                       "unknown security \"" + security + "\"; expected \"plain\", \"starttls\" or \"tls\""};
+    if (deviceKind(device) == DeviceKind::Webmail && device.protocol != wire::Protocol::Imap)
+        throw Problem{where + ".protocol", "a webmail device speaks IMAP to its server; expected \"imap\""};
     return device;
 }
 
-Question parseQuestion(const json& value, const std::string& where)
+Question parseQuestion(const json& value, const std::string& where, const std::vector<DeviceSpec>& devices)
 {
     requireObject(value, where);
     Question q;
@@ -152,6 +158,18 @@ Question parseQuestion(const json& value, const std::string& where)
         throw Problem{where + ".answer", "expected the number of the right choice, counting from 0"};
     q.answer = answer->get<size_t>();
     q.explanation = stringField(value, "explanation", where, true);
+    if (auto reveal = value.find("reveal"); reveal != value.end()) {
+        requireObject(*reveal, where + ".reveal");
+        q.revealAfterReplyTo = util::toUpper(stringField(*reveal, "after reply to", where + ".reveal", true));
+        if (q.revealAfterReplyTo.empty())
+            throw Problem{where + ".reveal.after reply to", "expected a command name such as \"RETR\""};
+        q.revealDevice = stringField(*reveal, "device", where + ".reveal", false);
+        if (!q.revealDevice.empty() && std::none_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
+                return d.name == q.revealDevice;
+            }))
+            throw Problem{where + ".reveal.device",
+                          "no device named \"" + q.revealDevice + "\" in \"devices\""};
+    }
     return q;
 }
 
@@ -239,7 +257,7 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
     }
     action.narration = stringField(value, "narration", where, false);
     if (auto question = value.find("question"); question != value.end())
-        action.question = parseQuestion(*question, where + ".question");
+        action.question = parseQuestion(*question, where + ".question", devices);
     if (auto checkpoint = value.find("checkpoint"); checkpoint != value.end())
         action.checkpoint = parseCheckpoint(*checkpoint, where + ".checkpoint", devices);
     const bool needsDevice = action.kind == ActionKind::CheckMail || action.kind == ActionKind::Raw ||
@@ -336,6 +354,36 @@ Action parseAction(const json& value, const std::string& where, const std::vecto
 }
 
 } // namespace
+
+std::optional<DeviceKind> deviceKindFromName(std::string_view name)
+{
+    if (name == "laptop") return DeviceKind::Laptop;
+    if (name == "phone") return DeviceKind::Phone;
+    if (name == "desktop") return DeviceKind::Desktop;
+    if (name == "webmail") return DeviceKind::Webmail;
+    return std::nullopt;
+}
+
+const char* deviceKindName(DeviceKind kind)
+{
+    switch (kind) {
+    case DeviceKind::Phone: return "phone";
+    case DeviceKind::Desktop: return "desktop";
+    case DeviceKind::Webmail: return "webmail";
+    case DeviceKind::Laptop: break;
+    }
+    return "laptop";
+}
+
+DeviceKind deviceKind(const DeviceSpec& device)
+{
+    if (auto named = deviceKindFromName(device.kind)) return *named;
+    const std::string name = util::toLower(device.name);
+    if (name.find("phone") != std::string::npos) return DeviceKind::Phone;
+    if (name.find("webmail") != std::string::npos || name.find("browser") != std::string::npos)
+        return DeviceKind::Webmail;
+    return DeviceKind::Laptop;
+}
 
 bool isImapOnly(ActionKind kind)
 {

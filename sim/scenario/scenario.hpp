@@ -31,7 +31,17 @@ struct DeviceSpec {
     int removeAfterDays = 0;
     // "plain" (110/143), "starttls" (110/143, STLS/STARTTLS before login) or "tls" (995/993, implicit TLS).
     wire::Security security = wire::Security::Plain;
+    std::string kind; // "laptop", "phone", "desktop" or "webmail"; empty: from the name (deviceKind)
 };
+
+// What the device is, for the pictures and the summary. A webmail device is a browser session: the webmail
+// program runs at the server and speaks IMAP to it, so it stores nothing on the student's side.
+enum class DeviceKind { Laptop, Phone, Desktop, Webmail };
+// The lesson's "kind", or inferred from the name: "phone" in it is a phone, "webmail" or "browser" webmail,
+// anything else a laptop.
+DeviceKind deviceKind(const DeviceSpec& device);
+const char* deviceKindName(DeviceKind kind); // "laptop", ...
+std::optional<DeviceKind> deviceKindFromName(std::string_view name);
 
 // The server's TLS options (the lesson's "server" section).
 struct ServerSpec {
@@ -75,6 +85,11 @@ struct Question {
     std::vector<std::string> choices;
     size_t answer = 0; // index into choices
     std::string explanation;
+    // The point that settles it (lessons/README.md "questions"): the server's first reply to this command
+    // ("RETR", "UID SEARCH") from the question's step on, by `revealDevice` when set; empty: the end of the
+    // question's step. Nothing may show the answer before it (scenario/question.hpp).
+    std::string revealAfterReplyTo;
+    std::string revealDevice;
 };
 
 // A claim about the state after a step, checked by the simulator: the lesson is wrong if it fails.

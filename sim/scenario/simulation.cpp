@@ -198,6 +198,10 @@ bool Simulation::step()
 void Simulation::wipeDevice(Device& device)
 {
     dropConnection(device, "the connection drops with the device");
+    LostDevice lost{device.spec.name, {}};
+    for (const store::LocalMessage& message : device.local.messages())
+        lost.subjects.push_back(message.subject);
+    m_lost.push_back(std::move(lost));
     device.local.wipe();
     device.client->forget();
     device.lost = true;
@@ -268,6 +272,12 @@ void Simulation::startAction(const Action& action)
         std::string bytes = composeMessage(action);
         if (bytes.empty()) return;
         mail::Summary summary = mail::summarize(bytes);
+        if (holdsEicarTestString(bytes)) {
+            m_quarantined.push_back(summary.subject);
+            note("virus filter: \"" + summary.subject + "\" for " + action.to +
+                 " holds the EICAR test virus: quarantined, delivered to no mailbox");
+            return;
+        }
         mail::DateTime now{m_clock.nowSeconds(), 0};
         uint32_t uid = m_store->deliver(action.to, action.folder, std::move(bytes), now);
         if (uid == 0)

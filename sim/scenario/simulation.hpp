@@ -65,6 +65,21 @@ public:
     size_t actionOfStep(int step) const;
     // The index of the action in progress, or of the next one.
     size_t actionIndex() const { return m_actionIndex; }
+    // Whether action `index` has run to its end (a device action that waits for another device, IDLE, ends
+    // when the next action starts).
+    bool actionDone(size_t index) const
+    {
+        return index + 1 < m_actionIndex || (index + 1 == m_actionIndex && m_activeDevice == nullptr);
+    }
+    // Every device lost so far, with the subjects of the mail it held when it went (the summary's "what
+    // survived where").
+    struct LostDevice {
+        std::string name;
+        std::vector<std::string> subjects;
+    };
+    const std::vector<LostDevice>& lostDevices() const { return m_lost; }
+    // The subjects of the messages the server's virus filter kept out of every mailbox, in order.
+    const std::vector<std::string>& quarantined() const { return m_quarantined; }
     const Scenario& scenario() const { return m_scenario; }
     const wire::Transcript& transcript() const { return m_transcript; }
     // For sessions the simulation does not drive itself (the dashboard's console) to record into.
@@ -107,6 +122,8 @@ private:
     const Action* m_activeAction = nullptr;
     int m_step = 0;
     std::vector<CheckpointResult> m_checkpoints;
+    std::vector<std::string> m_quarantined;
+    std::vector<LostDevice> m_lost;
     std::vector<size_t> m_stepActions; // [n - 1]: the action step n ran
     int m_nextSessionId = 1;
     int m_composed = 0;

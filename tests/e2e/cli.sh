@@ -6,7 +6,7 @@ out=$(env -u DISPLAY -u WAYLAND_DISPLAY "$MAILLAB")
 expect_contains "says there is no display, in one line" "$(printf '%s' "$out" | head -n 1)" "No display found: running the default lesson headless"
 expect_contains "prints the transcript" "$out" "C: RETR 1"
 
-out=$("$MAILLAB" run lessons/pop3-keep-mode.json --quiet)
+out=$("$MAILLAB" run lessons/15-pop3-keep-mode.json --quiet)
 expect_contains "keep mode uses UIDL" "$out" "C: UIDL"
 expect_not_contains "keep mode never deletes" "$out" "C: DELE"
 expect_not_contains "quiet means no narration" "$out" "# "

@@ -77,11 +77,11 @@ check() { # lesson, protocol
     fi
 }
 
-check lessons/pop3-delete-mode.json pop
-check lessons/imap-two-devices.json imap
+check lessons/14-pop3-delete-mode.json pop
+check lessons/17-imap-two-devices.json imap
 
 # The same lesson exports the same capture, byte for byte.
-"$MAILLAB" export lessons/imap-two-devices.json --format pcap -o "$tmp/again.pcap"
-if cmp -s "$tmp/imap-two-devices.pcap" "$tmp/again.pcap"; then echo "ok: the export repeats byte for byte"
+"$MAILLAB" export lessons/17-imap-two-devices.json --format pcap -o "$tmp/again.pcap"
+if cmp -s "$tmp/17-imap-two-devices.pcap" "$tmp/again.pcap"; then echo "ok: the export repeats byte for byte"
 else echo "FAIL: two exports of one lesson differ"; failures=$((failures + 1)); fi
 finish

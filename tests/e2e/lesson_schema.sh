@@ -83,6 +83,10 @@ broken unknown-security '{"title": "t", "devices": [{"name": "p", "protocol": "p
 broken server-option-not-boolean '{"title": "t", '"$base"', "server": {"login_requires_tls": "yes"}, "steps": []}'
 broken wire-shows-without-text '{"title": "t", '"$base"', "steps": [{"action": "note", "checkpoint":
     {"description": "d", "claims": [{"claim": "wire shows"}]}}]}'
+broken webmail-over-pop3 '{"title": "t", "devices": [{"name": "w", "kind": "webmail", "protocol": "pop3", "user": "a", "password": "b"}], "steps": []}'
+broken unknown-kind '{"title": "t", "devices": [{"name": "w", "kind": "toaster", "protocol": "imap", "user": "a", "password": "b"}], "steps": []}'
+broken reveal-without-command '{"title": "t", '"$base"', "steps": [{"action": "note", "question":
+    {"prompt": "p", "choices": ["a", "b"], "answer": 0, "explanation": "e", "reveal": {"device": "laptop"}}}]}'
 broken wire-shows-equals-two '{"title": "t", '"$base"', "steps": [{"action": "note", "checkpoint":
     {"description": "d", "claims": [{"claim": "wire shows", "text": "PASS", "equals": 2}]}}]}'
 results=$(validate "$tmp"/*.json)

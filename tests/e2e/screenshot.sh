@@ -57,7 +57,7 @@ print(width, height, len(counts), "%.3f" % (counts.most_common(1)[0][1] / total)
 PY
 }
 
-out=$(shot --lesson lessons/pop3-delete-mode.json --step 8 --out "$tmp/full.png" 2>&1)
+out=$(shot --lesson lessons/14-pop3-delete-mode.json --step 8 --out "$tmp/full.png" 2>&1)
 expect_contains "writes the file and says so" "$out" "wrote $tmp/full.png (1600x900, step 8)"
 read -r width height colours share <<<"$(png_stats "$tmp/full.png")"
 [[ "$width $height" == "1600 900" ]] && echo "ok: 1600x900" || { echo "FAIL: size $width x $height"; failures=$((failures + 1)); }
@@ -66,10 +66,10 @@ read -r width height colours share <<<"$(png_stats "$tmp/full.png")"
 python3 -c "import sys; sys.exit(0 if float('$share') < 0.9 else 1)" && echo "ok: no colour covers 90% ($share)" ||
     { echo "FAIL: one colour covers $share of the picture"; failures=$((failures + 1)); }
 
-shot --lesson lessons/pop3-delete-mode.json --step 0 --out "$tmp/start.png" >/dev/null
+shot --lesson lessons/14-pop3-delete-mode.json --step 0 --out "$tmp/start.png" >/dev/null
 if cmp -s "$tmp/start.png" "$tmp/full.png"; then echo "FAIL: step 0 and step 8 look the same"; failures=$((failures + 1)); else echo "ok: step 8 differs from step 0"; fi
 
-out=$(shot --lesson lessons/imap-two-devices.json --step 10 --panel transcript --size 800x600 --theme light --out "$tmp/panel.png" 2>&1)
+out=$(shot --lesson lessons/17-imap-two-devices.json --step 10 --panel transcript --size 800x600 --theme light --out "$tmp/panel.png" 2>&1)
 expect_contains "one panel at another size" "$out" "(800x600"
 read -r width height colours share <<<"$(png_stats "$tmp/panel.png")"
 [[ "$width $height" == "800 600" ]] && echo "ok: 800x600" || { echo "FAIL: size $width x $height"; failures=$((failures + 1)); }

@@ -56,10 +56,10 @@ def main():
 
     with cdp.http_server(site) as url, cdp.Browser(1366, 768, touch=True) as browser:
         # [SECTION] a lesson by URL, stepped by mouse, by touch and through the hook
-        tti = browser.open(url + "index.html?lesson=pop3-delete-mode")
+        tti = browser.open(url + "index.html?lesson=14-pop3-delete-mode")
         print(f"     interactive after {tti:.0f} ms")
         s = state(browser)
-        check(s["lesson"] == "pop3-delete-mode" and s["step"] == 0, "the URL's lesson opens at step 0", s)
+        check(s["lesson"] == "14-pop3-delete-mode" and s["step"] == 0, "the URL's lesson opens at step 0", s)
         check(s["loadError"] == "", "the lesson loads", s["loadError"])
         check(press(browser, "Step"), "a click on Step", "no Step button on screen")
         s = state(browser)
@@ -107,14 +107,14 @@ def main():
         check(inbox == 0, "delete mode leaves alice's INBOX empty on the server", s["server"])
         check(laptop.get("messages", 0) > 0 and laptop.get("complete") == laptop.get("messages"),
               "the laptop holds every message whole", s["devices"])
-        shot = browser.screenshot(os.path.join(out, "pop3-delete-mode.png"))
+        shot = browser.screenshot(os.path.join(out, "14-pop3-delete-mode.png"))
         colours = cdp.distinct_colours(shot)
         check(len(colours) > 20, "the screenshot at 1366x768 is not blank", f"{len(colours)} colours")
         # The middle of the page is the wire transcript, following its newest line: a finger dragged down
         # over it shows older lines.
         browser.drag(683, 250, 300)
         browser.frames(4)
-        scrolled = browser.screenshot(os.path.join(out, "pop3-delete-mode-scrolled.png"))
+        scrolled = browser.screenshot(os.path.join(out, "14-pop3-delete-mode-scrolled.png"))
         check(scrolled != shot and state(browser)["step"] == s["step"], "a drag scrolls the transcript")
 
         # [SECTION] downloads
@@ -128,7 +128,7 @@ def main():
             time.sleep(0.1)
         path = path if os.path.exists(path) else os.path.join(browser.downloads, name)
         text = open(path, encoding="utf-8", errors="replace").read() if os.path.exists(path) else ""
-        check(name.startswith("pop3-delete-mode") and name.endswith(".txt") and "+OK" in text,
+        check(name.startswith("14-pop3-delete-mode") and name.endswith(".txt") and "+OK" in text,
               "the transcript arrives as a file", f"{name}: {text[:80]!r}")
 
         # [SECTION] a reload comes back to the lesson and step
@@ -136,7 +136,7 @@ def main():
         browser.frames(3)
         browser.open(url + "index.html")
         s = state(browser)
-        check(s["lesson"] == "pop3-delete-mode" and s["step"] == 3, "a reload restores lesson and step",
+        check(s["lesson"] == "14-pop3-delete-mode" and s["step"] == 3, "a reload restores lesson and step",
               (s["lesson"], s["step"]))
 
         # [SECTION] lesson, layout and step from the URL; TLS in the page
@@ -158,14 +158,14 @@ def main():
         # [SECTION] a high-DPI screen: twice the pixels, the same layout, clicks still land
         browser.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=2,
                      mobile=False)
-        browser.open(url + "index.html?lesson=pop3-delete-mode&step=1")
+        browser.open(url + "index.html?lesson=14-pop3-delete-mode&step=1")
         pixels = browser.evaluate("document.getElementById('canvas').width")
         check(pixels == 2 * 1366, "at devicePixelRatio 2 the canvas has twice the pixels", pixels)
         check(press(browser, "Step") and state(browser)["step"] == 2, "a click on Step lands at ratio 2",
               state(browser)["step"])
-        browser.screenshot(os.path.join(out, "pop3-delete-mode-hidpi.png"))
+        browser.screenshot(os.path.join(out, "14-pop3-delete-mode-hidpi.png"))
 
-        check(browser.evaluate("window.maillab.load('imap-two')") and state(browser)["lesson"] == "imap-two-devices",
+        check(browser.evaluate("window.maillab.load('17-imap-two')") and state(browser)["lesson"] == "17-imap-two-devices",
               "the hook loads a lesson by a prefix of its name", state(browser)["lesson"])
 
         errors = [line for line in browser.console if "exception" in line or "Aborted" in line]
