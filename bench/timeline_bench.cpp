@@ -21,7 +21,8 @@ const scenario::Scenario& longestLesson()
         scenario::Scenario best;
         int bestSteps = -1;
         for (const auto& entry : std::filesystem::directory_iterator(util::lessonsDir())) {
-            if (entry.path().extension() != ".json" || entry.path().filename() == "lesson.schema.json") continue;
+            if (entry.path().extension() != ".json" || entry.path().filename() == "lesson.schema.json")
+                continue;
             auto loaded = scenario::loadScenario(entry.path());
             if (!std::holds_alternative<scenario::Scenario>(loaded)) continue;
             auto& lesson = std::get<scenario::Scenario>(loaded);

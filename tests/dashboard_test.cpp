@@ -55,7 +55,7 @@ TEST(Dashboard, ExchangeBackAndResetButtonsMoveThroughTheLesson)
 
 TEST(Dashboard, StepPlaysOneWholeLessonStepAtTheRunSpeed)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     const int end = player.timeline()->nextBoundary(0);
     ASSERT_GT(end, 2) << "the first lesson step should take several exchanges";
@@ -72,7 +72,7 @@ TEST(Dashboard, StepPlaysOneWholeLessonStepAtTheRunSpeed)
 
 TEST(Dashboard, ClickingTheProgressBarAndTheEventListMovesThere)
 {
-    GuiHarness gui(lesson("pop3-delete-mode.json"));
+    GuiHarness gui(lesson("14-pop3-delete-mode.json"));
     gui::LessonPlayer& player = gui.dashboard().player();
     // Only the two panels under test, so that no other window lies over them.
     for (const char* id : {"transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"})

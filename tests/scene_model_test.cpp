@@ -61,21 +61,6 @@ bool hasFlight(const gui::scene::Scene& scene, Flight::Kind kind, Extent extent)
     return false;
 }
 
-TEST(SceneModel, DeviceKindComesFromTheName)
-{
-    scenario::DeviceSpec spec;
-    spec.name = "bob-phone";
-    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Phone);
-    spec.name = "Webmail";
-    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Webmail);
-    spec.name = "browser";
-    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Webmail);
-    spec.name = "desktop";
-    EXPECT_EQ(gui::scene::deviceKind(spec), gui::scene::DeviceKind::Laptop);
-}
-
-// Every shipped lesson, every step: the trays hold what the store holds, each device what its own store
-// holds, the padlock names the device whose session holds the lock, and only lost devices are greyed.
 TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
 {
     size_t lessons = 0, steps = 0;
@@ -134,7 +119,7 @@ TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
 TEST(SceneModel, DeleteModeSendsWholeEnvelopesStrikesThemAndEmptiesTheTrayAtQuit)
 {
     bool sawRetr = false, sawStruck = false, sawRemoval = false;
-    play("pop3-delete-mode.json", [&](const scenario::Simulation&, const gui::scene::Scene& scene) {
+    play("14-pop3-delete-mode.json", [&](const scenario::Simulation&, const gui::scene::Scene& scene) {
         const gui::scene::Tray* inbox = scene.tray("alice", "INBOX");
         if (hasFlight(scene, Flight::Kind::Download, Extent::Whole)) {
             sawRetr = true;
@@ -162,7 +147,7 @@ TEST(SceneModel, DeleteModeSendsWholeEnvelopesStrikesThemAndEmptiesTheTrayAtQuit
 TEST(SceneModel, KeepModeLeavesTheServersCopy)
 {
     bool sawRetr = false;
-    play("pop3-keep-mode.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+    play("15-pop3-keep-mode.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
         if (!hasFlight(scene, Flight::Kind::Download, Extent::Whole)) return false;
         sawRetr = true;
         EXPECT_EQ(scene.tray("alice", "INBOX")->count,
@@ -172,7 +157,7 @@ TEST(SceneModel, KeepModeLeavesTheServersCopy)
     });
     EXPECT_TRUE(sawRetr);
     // At the end the server still holds every message the laptop downloaded.
-    scenario::Simulation sim(lessonFile("pop3-keep-mode.json"));
+    scenario::Simulation sim(lessonFile("15-pop3-keep-mode.json"));
     sim.run();
     const gui::scene::Scene scene = sceneOf(sim);
     EXPECT_TRUE(scene.removed.empty());
@@ -218,13 +203,14 @@ TEST(SceneModel, ALostDeviceIsGreyedAndHoldsNothing)
 {
     bool lost = false;
     play("09-lost-laptop.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
-        const gui::scene::DeviceView* laptop = scene.device("alice-laptop");
-        if (!laptop->lost) return false;
+        const gui::scene::DeviceView* laptop = scene.device("imap-laptop");
+        if (!laptop || !laptop->lost) return false;
         lost = true;
         EXPECT_EQ(laptop->localCount, 0u);
         EXPECT_FALSE(laptop->connected);
-        EXPECT_TRUE(deviceNamed(sim, "alice-laptop")->local.messages().empty());
-        EXPECT_FALSE(scene.device("alice-new")->lost) << "only the lost device is greyed";
+        EXPECT_TRUE(deviceNamed(sim, "imap-laptop")->local.messages().empty());
+        const gui::scene::DeviceView* other = scene.device("new-imap-laptop");
+        EXPECT_TRUE(other && !other->lost) << "only the lost device is greyed";
         return true;
     });
     EXPECT_TRUE(lost);
@@ -255,7 +241,7 @@ TEST(SceneModel, TlsSealsTheConnectionAndTheEavesdropperHearsOnlyRecords)
 
 TEST(SceneModel, CheckpointsBecomeBadges)
 {
-    scenario::Simulation sim(lessonFile("pop3-delete-mode.json"));
+    scenario::Simulation sim(lessonFile("14-pop3-delete-mode.json"));
     sim.run();
     const gui::scene::Scene scene = sceneOf(sim);
     ASSERT_EQ(scene.checkpoints.size(), sim.checkpointResults().size());
@@ -284,7 +270,7 @@ TEST(SceneModel, ABigTrayKeepsOnlyItsFirstEnvelopes)
 TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)
 {
     gui::DashboardOptions options;
-    options.lesson = sourceDir() / "lessons" / "03-one-device-at-a-time.json";
+    options.lesson = sourceDir() / "lessons" / "13-pop3-interrupted-and-restored.json";
     GuiHarness gui(options);
     gui.dashboard().panel("scene")->open = true; // every panel at once
     gui::LessonPlayer& player = gui.dashboard().player();
@@ -331,7 +317,7 @@ TEST(SceneLayouts, EachLayoutOpensItsPanels)
              {gui::Layout::Analyst,
               {"lesson", "transcript", "mailboxes", "devices", "sequence", "state", "breakpoints"}}}) {
         gui::DashboardOptions options;
-        options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
+        options.lesson = sourceDir() / "lessons" / "14-pop3-delete-mode.json";
         options.layout = layout;
         GuiHarness gui(options);
         gui.frame();

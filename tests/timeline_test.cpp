@@ -35,8 +35,8 @@ std::string observable(const scenario::Simulation& sim)
 
 TEST(Timeline, ListsEveryStepOnceWithItsLessonStep)
 {
-    scenario::Timeline timeline(loadLesson("pop3-delete-mode.json"));
-    auto whole = test::runLesson("pop3-delete-mode");
+    scenario::Timeline timeline(loadLesson("14-pop3-delete-mode.json"));
+    auto whole = test::runLesson("14-pop3-delete-mode");
     ASSERT_NE(whole, nullptr);
     ASSERT_EQ(timeline.totalSteps(), whole->stepNumber());
     for (const scenario::TimelineEvent& event : timeline.events()) {
@@ -61,9 +61,7 @@ TEST(Timeline, LessonStepsBeginAtIncreasingBoundaries)
         const int start = timeline.actionStart(a);
         EXPECT_GE(start, previous) << a;
         previous = start;
-        if (start < timeline.totalSteps()) {
-            EXPECT_EQ(timeline.actionAt(start), a) << a;
-        }
+        if (start < timeline.totalSteps()) { EXPECT_EQ(timeline.actionAt(start), a) << a; }
         EXPECT_GT(timeline.nextBoundary(start), start);
     }
     EXPECT_EQ(timeline.previousBoundary(0), 0);
@@ -72,7 +70,8 @@ TEST(Timeline, LessonStepsBeginAtIncreasingBoundaries)
 
 TEST(Timeline, AJumpFromASnapshotReachesTheSameStateAsAReplay)
 {
-    for (const char* name : {"08-pop3-delete-vs-keep.json", "imap-two-devices.json", "09-lost-laptop.json"}) {
+    for (const char* name :
+         {"08-pop3-delete-vs-keep.json", "17-imap-two-devices.json", "09-lost-laptop.json"}) {
         scenario::Timeline timeline(loadLesson(name));
         while (!timeline.prepare(50)) {}
         EXPECT_GT(timeline.snapshotsReady(), 0u) << name;
@@ -89,7 +88,7 @@ TEST(Timeline, AJumpFromASnapshotReachesTheSameStateAsAReplay)
 
 TEST(Timeline, ALostDeviceIsKeptAtItsStepAndDropsTheFutureItChanged)
 {
-    scenario::Timeline timeline(loadLesson("pop3-keep-mode.json"));
+    scenario::Timeline timeline(loadLesson("15-pop3-keep-mode.json"));
     while (!timeline.prepare(1000)) {}
     const int total = timeline.totalSteps();
     const int at = total / 2;

@@ -230,6 +230,12 @@ std::optional<ImVec4> Dashboard::layoutRect(Layout layout, const Panel& panel)
     return std::nullopt;
 }
 
+void Dashboard::showTranscriptEntry(size_t entry)
+{
+    if (Panel* transcript = panel("transcript")) transcript->open = true;
+    m_context.showEntry = entry;
+}
+
 void Dashboard::setTheme(Theme theme)
 {
     m_options.theme = theme;

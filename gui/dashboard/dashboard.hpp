@@ -55,6 +55,8 @@ public:
     Panel* panel(std::string_view id);
     const std::vector<std::unique_ptr<Panel>>& panels() const { return m_panels; }
     Context& context() { return m_context; }
+    // Opens the transcript and brings this entry (an index into the simulation's transcript) into view.
+    void showTranscriptEntry(size_t entry);
 
     Layout layout() const { return m_options.layout; }
     // Opens the layout's panels where it puts them (the others close; View opens them again).

@@ -46,7 +46,8 @@ public:
             const int start = timeline.actionStart(action);
             const bool played = start < at;
             ImGui::PushID(static_cast<int>(action));
-            ImGui::PushStyleColor(ImGuiCol_Text, played ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : c.palette.dim);
+            ImGui::PushStyleColor(ImGuiCol_Text,
+                                  played ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : c.palette.dim);
             // Only the last thing that happened is selected: a lesson step's title stands for its start.
             if (ImGui::Selectable(stepTitle(lesson, action).c_str(), false)) seekTo = start;
             probe::track("Event step " + std::to_string(action + 1));
@@ -75,7 +76,8 @@ private:
         const bool here = e.step == at;
         // "laptop connects to ..." names its device already.
         std::string text = e.summary.starts_with(e.device + " ") ? e.summary : e.device + "  " + e.summary;
-        ImGui::PushStyleColor(ImGuiCol_Text, e.failed ? c.palette.bad : ImGui::GetStyleColorVec4(ImGuiCol_Text));
+        ImGui::PushStyleColor(ImGuiCol_Text,
+                              e.failed ? c.palette.bad : ImGui::GetStyleColorVec4(ImGuiCol_Text));
         if (ImGui::Selectable(text.c_str(), here)) seekTo = e.step;
         ImGui::PopStyleColor();
         probe::track("Event " + std::to_string(e.step));

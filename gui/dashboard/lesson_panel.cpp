@@ -1,6 +1,8 @@
 // The lesson player: choose a lesson, Step / Run / Back / Reset, and read what is happening and why.
 #include "dashboard.hpp"
 #include "panels.hpp"
+#include "scenario/question.hpp"
+#include "scenario/summary.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -125,7 +127,8 @@ private:
         const size_t current = player.simulation()->actionOfStep(player.stepNumber());
         char label[96];
         if (player.finished())
-            std::snprintf(label, sizeof label, "the end (%zu lesson steps, %d exchanges)", lessonSteps, total);
+            std::snprintf(label, sizeof label, "the end (%zu lesson steps, %d exchanges)", lessonSteps,
+                          total);
         else if (current == SIZE_MAX)
             std::snprintf(label, sizeof label, "the start (%zu lesson steps)", lessonSteps);
         else
@@ -208,16 +211,12 @@ private:
         return SIZE_MAX;
     }
 
-    // The simulation step after which the question's answer may be shown.
-    static int revealStep(const LessonPlayer& player, size_t action)
-    {
-        const scenario::Timeline& timeline = *player.timeline();
-        return timeline.nextBoundary(timeline.actionStart(action));
-    }
-
+    // Whether the exchange that settles the question has happened (scenario::revealOf decides for every
+    // view, so the dashboard cannot show an answer earlier than `maillab run` or an export does).
     static bool revealed(const LessonPlayer& player, size_t action)
     {
-        return player.stepNumber() >= revealStep(player, action) && player.stepNumber() > 0;
+        auto reveal = scenario::revealOf(*player.simulation(), action);
+        return reveal && reveal->revealed();
     }
 
     struct Prediction {
@@ -228,25 +227,63 @@ private:
     void drawSummary(Context& c, const LessonPlayer& player)
     {
         const scenario::Simulation& sim = *player.simulation();
+        const scenario::Scenario& lesson = player.scenario();
+        std::vector<std::optional<size_t>> predictions;
+        for (size_t a = 0; a < lesson.actions.size(); ++a) {
+            if (!lesson.actions[a].question) continue;
+            auto it = m_predictions.find(a);
+            if (it != m_predictions.end() && it->second.locked)
+                predictions.push_back(static_cast<size_t>(it->second.choice));
+            else
+                predictions.push_back(std::nullopt);
+        }
+        const scenario::Summary summary = scenario::summarize(sim, predictions);
         size_t held = 0, total = sim.checkpointResults().size();
         for (const auto& result : sim.checkpointResults())
             held += result.passed() ? 1 : 0;
-        size_t asked = 0, predicted = 0, right = 0;
-        const scenario::Scenario& lesson = player.scenario();
-        for (size_t a = 0; a < lesson.actions.size(); ++a) {
-            if (!lesson.actions[a].question) continue;
-            ++asked;
-            auto it = m_predictions.find(a);
-            if (it == m_predictions.end() || !it->second.locked) continue;
-            ++predicted;
-            right += static_cast<size_t>(it->second.choice) == lesson.actions[a].question->answer ? 1 : 0;
-        }
         ImGui::Separator();
-        ImGui::TextColored(held == total ? c.palette.good : c.palette.bad,
-                           "The end of the lesson: %zu of %zu checks held.", held, total);
-        if (asked)
-            ImGui::Text("Your predictions: %zu of %zu right (%zu of %zu questions answered).", right, asked,
-                        predicted, asked);
+        ImGui::PushFont(c.fonts.heading);
+        ImGui::TextWrapped("The end of the lesson");
+        ImGui::PopFont();
+        ImGui::TextColored(held == total ? c.palette.good : c.palette.bad, "%zu of %zu checks held.", held,
+                           total);
+        if (!summary.predictions.empty())
+            ImGui::TextWrapped("Your predictions: %zu of %zu right the first time (%zu answered).",
+                               summary.rightFirstTime(), summary.predictions.size(), summary.answered());
+        for (const scenario::PredictionOutcome& p : summary.predictions) {
+            const bool right = p.rightFirstTime();
+            ImGui::PushStyleColor(ImGuiCol_Text, !p.prediction ? c.palette.dim
+                                                 : right       ? c.palette.good
+                                                               : c.palette.bad);
+            ImGui::TextWrapped("%s %s  %s",
+                               !p.prediction ? "-"
+                               : right       ? "right:"
+                                             : "not quite:",
+                               p.prompt.c_str(), p.answer.c_str());
+            ImGui::PopStyleColor();
+        }
+        ImGui::TextWrapped("Where the mail is now:");
+        auto holderLine = [&](const scenario::HolderState& holder, const char* prefix) {
+            std::string folders;
+            for (const scenario::FolderCount& folder : holder.folders)
+                folders +=
+                    (folders.empty() ? "" : ", ") + folder.folder + " " + std::to_string(folder.messages);
+            if (folders.empty()) folders = holder.lost ? "lost: nothing left" : "nothing";
+            ImGui::BulletText("%s%s: %s", prefix, holder.name.c_str(), folders.c_str());
+        };
+        for (const scenario::HolderState& holder : summary.server)
+            holderLine(holder, "server, ");
+        for (const scenario::HolderState& holder : summary.devices)
+            holderLine(holder, "");
+        for (const scenario::Survivor& survivor : summary.survivors) {
+            std::string places;
+            for (const std::string& place : survivor.places)
+                places += (places.empty() ? "" : ", ") + place;
+            ImGui::PushStyleColor(ImGuiCol_Text, places.empty() ? c.palette.bad : c.palette.good);
+            ImGui::BulletText("\"%s\": %s", survivor.subject.c_str(),
+                              places.empty() ? "gone" : places.c_str());
+            ImGui::PopStyleColor();
+        }
         ImGui::TextColored(c.palette.dim, "Back steps through it again; Reset starts over.");
     }
 
@@ -289,9 +326,13 @@ private:
         }
         ImGui::TextColored(c.palette.good, "Answer: %s", right.c_str());
         if (!question.explanation.empty()) ImGui::TextWrapped("%s", question.explanation.c_str());
-        const int proof = revealStep(player, action);
-        if (proof > 0 && player.stepNumber() != proof) {
-            if (ImGui::SmallButton("See the exchange that shows it")) player.seek(proof);
+        // The explain line points at the reply that proves the answer.
+        auto reveal = scenario::revealOf(*player.simulation(), action);
+        if (reveal && reveal->revealed()) {
+            if (ImGui::SmallButton("Show the reply that proves it")) {
+                if (player.stepNumber() != reveal->step) player.seek(reveal->step);
+                m_dashboard.showTranscriptEntry(reveal->evidence);
+            }
             probe::track("See proof");
         }
     }

@@ -72,6 +72,9 @@ struct Context {
     std::vector<scenario::Device*> devices; // simulated devices, empty in live mode
     std::vector<SessionView> sessions;      // open connections
     const StepChanges* changes = nullptr;
+    // A transcript entry to bring into view and mark (the reply that proves a question's answer); the
+    // transcript panel takes it (and sets it back to SIZE_MAX).
+    size_t showEntry = SIZE_MAX;
     // The device (or live client) that acted in the last step: panels show its account, folder and session,
     // and highlight it. Empty when the server acted alone or nothing happened yet.
     std::string actor;

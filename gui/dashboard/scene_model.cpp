@@ -19,14 +19,6 @@ constexpr size_t kStepLookBack = 256;
 // How far back a device's connection is searched for the TLS records that make it a sealed tube.
 constexpr size_t kTlsLookBack = 2000;
 
-bool contains(const std::string& text, const char* word)
-{
-    std::string lower;
-    for (char ch : text)
-        lower += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    return lower.find(word) != std::string::npos;
-}
-
 std::string sessionUser(const wire::ServerSession* session)
 {
     if (const auto* pop = dynamic_cast<const pop3::Pop3Session*>(session)) return pop->user();
@@ -66,13 +58,6 @@ std::string contentParts(const std::set<std::string>& held)
 }
 
 } // namespace
-
-DeviceKind deviceKind(const scenario::DeviceSpec& spec)
-{
-    if (contains(spec.name, "phone")) return DeviceKind::Phone;
-    if (contains(spec.name, "webmail") || contains(spec.name, "browser")) return DeviceKind::Webmail;
-    return DeviceKind::Laptop;
-}
 
 const Account* Scene::account(const std::string& user) const
 {
@@ -289,7 +274,7 @@ Scene buildScene(const SceneInput& in)
     for (const scenario::Device* d : in.devices) {
         DeviceView view;
         view.name = d->spec.name;
-        view.kind = deviceKind(d->spec);
+        view.kind = scenario::deviceKind(d->spec);
         view.protocol = d->spec.protocol;
         view.mode = d->spec.mode;
         view.user = d->spec.user;

@@ -21,9 +21,8 @@
 
 namespace maillab::gui::scene {
 
-enum class DeviceKind { Laptop, Phone, Webmail };
-// What a device looks like, from its name for now ("phone", "webmail"/"browser", else a laptop).
-DeviceKind deviceKind(const scenario::DeviceSpec& spec);
+// What a device looks like: the lesson's "kind", or inferred from its name (scenario::deviceKind).
+using scenario::DeviceKind;
 
 struct Envelope {
     uint32_t uid = 0;

@@ -139,7 +139,8 @@ void drawDeviceIcon(ImDrawList* draw, DeviceKind kind, ImVec2 min, ImVec2 max, I
 {
     const float w = max.x - min.x, h = max.y - min.y;
     switch (kind) {
-    case DeviceKind::Laptop: {
+    case DeviceKind::Laptop:
+    case DeviceKind::Desktop: {
         // A lid with its screen, and the keyboard's base below, wider than the lid.
         const ImVec2 lidMin(min.x + w * 0.12f, min.y), lidMax(max.x - w * 0.12f, min.y + h * 0.74f);
         draw->AddRectFilled(lidMin, lidMax, body, w * 0.04f);
@@ -183,6 +184,7 @@ const char* kindName(DeviceKind kind)
 {
     switch (kind) {
     case DeviceKind::Laptop: return "laptop";
+    case DeviceKind::Desktop: return "desktop";
     case DeviceKind::Phone: return "phone";
     case DeviceKind::Webmail: return "webmail in a browser";
     }

@@ -20,13 +20,13 @@ namespace maillab::scenario {
 
 // One row of the event list: what one simulation step did.
 struct TimelineEvent {
-    int step = 0;        // the simulation step (TranscriptEntry::step) that made it happen
-    size_t action = 0;   // the lesson step it belongs to (index into Scenario::actions)
+    int step = 0;      // the simulation step (TranscriptEntry::step) that made it happen
+    size_t action = 0; // the lesson step it belongs to (index into Scenario::actions)
     bool opensAction = false;
-    std::string device;  // who acted; "server" for world events
-    std::string summary; // what the device sent ("RETR 1"), or what happened ("2 day(s) pass")
-    std::string outcome; // the reply's status line ("+OK 1200 octets"), empty when there was none
-    bool failed = false; // the reply refused (-ERR, NO, BAD) or a checkpoint failed
+    std::string device;    // who acted; "server" for world events
+    std::string summary;   // what the device sent ("RETR 1"), or what happened ("2 day(s) pass")
+    std::string outcome;   // the reply's status line ("+OK 1200 octets"), empty when there was none
+    bool failed = false;   // the reply refused (-ERR, NO, BAD) or a checkpoint failed
     size_t firstEntry = 0; // index of the step's first transcript entry
 };
 
@@ -78,8 +78,8 @@ private:
     std::filesystem::path m_mailDir;
     std::vector<LostDevice> m_lost;
     std::vector<TimelineEvent> m_events;
-    std::vector<int> m_actionStarts;   // per action
-    std::vector<int> m_boundaries;     // sorted, unique: where lesson steps begin
+    std::vector<int> m_actionStarts;                        // per action
+    std::vector<int> m_boundaries;                          // sorted, unique: where lesson steps begin
     std::map<int, std::unique_ptr<Simulation>> m_snapshots; // by step, at boundaries
     std::unique_ptr<Simulation> m_builder;                  // on its way to the lowest empty place
 };
