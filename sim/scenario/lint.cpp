@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -297,12 +298,17 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
 {
     nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
     auto parsed = parseScenario(text, sourceName);
-    if (document.is_discarded() || std::holds_alternative<LoadError>(parsed)) {
-        const std::string message = document.is_discarded() ? std::get<LoadError>(parsed).message
-                                                            : std::get<LoadError>(parsed).message;
-        // The loader's message: "source: where: what" (or, for bad JSON, nlohmann's with line and column).
-        std::string rest = message.substr(std::min(message.size(), sourceName.size() + 2));
-        if (document.is_discarded()) return {{sourceName, 0, 0, rest}};
+    if (auto* error = std::get_if<LoadError>(&parsed)) {
+        // The loader's message: "source: where: what", or for text that is not JSON nlohmann's words, which
+        // hold "at line L, column C".
+        const std::string rest =
+            error->message.substr(std::min(error->message.size(), sourceName.size() + 2));
+        if (document.is_discarded()) {
+            LintFinding finding{sourceName, 0, 0, rest};
+            if (size_t at = rest.find("at line "); at != std::string::npos)
+                std::sscanf(rest.c_str() + at, "at line %d, column %d", &finding.line, &finding.column);
+            return {finding};
+        }
         Reporter report(text, sourceName);
         const size_t colon = rest.find(": ");
         report.add(colon == std::string::npos ? "" : rest.substr(0, colon), rest);
