@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include "export/export.hpp"
 #include "imap/imap_types.hpp"
 #include "imap/imap_vocabulary.hpp"
 #include "pop3/pop3_session.hpp"
@@ -8,7 +9,9 @@
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <unistd.h>
@@ -23,6 +26,9 @@ void printUsage()
                  "                          default lesson headless and print its transcript)\n"
                  "  run FILE.json           run a scenario and print its transcript as C:/S: lines\n"
                  "        --quiet           print only the transcript, without narration\n"
+                 "        --answers A.json --hand-in DIR\n"
+                 "                          a student's answers (docs/answers.schema.json): write DIR/NAME/\n"
+                 "                          with them graded, the checkpoints, the transcript and capture\n"
                  "  console pop3|imap       talk POP3 or IMAP to the built-in server on stdin/stdout, like\n"
                  "                          telnet (accounts alice/wonderland and bob/builder)\n"
                  "  serve                   POP3 and IMAP for real mail clients on 127.0.0.1:1110 and :1143\n"
@@ -56,9 +62,13 @@ void printUsage()
                  "                          a simulated device against a real server, transcript on stdout\n"
                  "        --tls | --starttls            implicit TLS (995, 993), or STLS/STARTTLS first\n"
                  "        --cacert FILE                 trust these certificates instead of the system's\n"
-                 "  export FILE.json --format txt|md|html|json|pcap|bundle -o OUT\n"
-                 "                          run a lesson and write its transcript, a handout or a capture\n"
-                 "  dashboard [FILE.json] [--presenter] [--theme light]\n"
+                 "  export FILE.json --format F -o OUT\n"
+                 "                          run a lesson and write its transcript, a handout or a capture:\n";
+    for (const exporter::FormatHelp& format : exporter::formatHelp())
+        std::cout << "        " << format.name
+                  << std::string(10 - std::min<size_t>(9, std::strlen(format.name)), ' ') << format.what
+                  << "\n";
+    std::cout << "  dashboard [FILE.json] [--presenter] [--theme light]\n"
                  "                          the dashboard with this lesson (what no command opens)\n"
                  "  screenshot --out FILE.png [--lesson FILE.json] [--step N] [--panel NAME]\n"
                  "             [--size WxH] [--theme dark|light] [--presenter] [--eavesdropper]\n"
@@ -79,13 +89,14 @@ void printAnswer(const scenario::Action& action)
               << q.explanation << "\n";
 }
 
-int printScenario(const std::string& path, bool narrate)
+int printScenario(const std::string& path, bool narrate, const HandInRequest& handIn = {})
 {
     auto loaded = scenario::loadScenario(path);
     if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
         std::cerr << "maillab: " << error->message << "\n";
         return 1;
     }
+    if (handIn.wanted() && !checkHandIn(handIn, std::get<scenario::Scenario>(loaded))) return 1;
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)));
     for (const std::string& problem : simulation.setupErrors())
         std::cerr << "maillab: warning: " << problem << "\n";
@@ -119,6 +130,8 @@ int printScenario(const std::string& path, bool narrate)
                       << result.description << "\" fails\n";
             ++failed;
         }
+    if (handIn.wanted())
+        if (int status = writeHandIn(handIn, simulation); status != 0) return status;
     return failed ? 3 : 0;
 }
 
@@ -128,17 +141,23 @@ int runScenario(const Args& args)
 {
     std::string file;
     bool narrate = true;
-    for (const std::string& arg : args) {
+    HandInRequest handIn;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
         if (arg == "--quiet")
             narrate = false;
+        else if (arg == "--answers" && i + 1 < args.size())
+            handIn.answersFile = args[++i];
+        else if (arg == "--hand-in" && i + 1 < args.size())
+            handIn.folder = args[++i];
         else if (file.empty())
             file = arg;
     }
     if (file.empty()) {
-        std::cerr << "usage: maillab run FILE.json [--quiet]\n";
+        std::cerr << "usage: maillab run FILE.json [--quiet] [--answers A.json --hand-in DIR]\n";
         return 2;
     }
-    return printScenario(file, narrate);
+    return printScenario(file, narrate, handIn);
 }
 
 int runDefault()

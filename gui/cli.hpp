@@ -4,6 +4,11 @@
 #include <string>
 #include <vector>
 
+namespace maillab::scenario {
+struct Scenario;
+class Simulation;
+} // namespace maillab::scenario
+
 namespace maillab::cli {
 
 using Args = std::vector<std::string>;
@@ -15,5 +20,15 @@ int runServe(const Args& args);    // maillab serve [options]
 int runConnect(const Args& args);  // maillab connect pop3|imap HOST PORT --user U --password P
 int runExport(const Args& args);   // maillab export LESSON.json --format F -o OUT
 void printUsage();
+
+// maillab run FILE --answers A.json --hand-in DIR (gui/cli_export.cpp): the answers are checked against the
+// lesson before it runs (false: the error is printed), and the hand-in folder written from the run.
+struct HandInRequest {
+    std::string answersFile;
+    std::string folder;
+    bool wanted() const { return !answersFile.empty() || !folder.empty(); }
+};
+bool checkHandIn(const HandInRequest& request, const scenario::Scenario& lesson);
+int writeHandIn(const HandInRequest& request, const scenario::Simulation& simulation);
 
 } // namespace maillab::cli

@@ -130,6 +130,12 @@ TEST(ExportGolden, Pcap)
         compareWithGolden(lesson, "pcap", exporter::exportPcap);
 }
 
+TEST(ExportGolden, Pcapng)
+{
+    for (const char* lesson : kLessons)
+        compareWithGolden(lesson, "pcapng", exporter::exportPcapng);
+}
+
 // [SECTION] determinism
 
 // A lesson with TLS: its records and keys are random, so the exports compare on what the programs said.
@@ -215,6 +221,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
         {exporter::kBundleHtml, exporter::exportHtml(*simulation)},
         {exporter::kBundleJson, exporter::exportJson(*simulation)},
         {exporter::kBundlePcap, exporter::exportPcap(*simulation)},
+        {exporter::kBundlePcapng, exporter::exportPcapng(*simulation)},
         {exporter::kBundleLesson, readFile(fixture("pop3-delete-mode"))},
     };
     size_t count = 0;
@@ -463,6 +470,7 @@ uint16_t onesComplementSum(const std::string& bytes)
 struct Flow {
     uint32_t next = 0; // the next sequence number this side will send
     bool synSeen = false;
+    bool resetSeen = false;
     bool finSeen = false;
     std::string payload;
 };
@@ -528,28 +536,38 @@ void checkCapture(const Simulation& simulation)
                 ++mine.next;
             }
         }
-        if (flags & 0x10) {
+        if (flags & 0x04) {
+            // RFC 9293 section 3.10.7.1: the reset to a segment for a connection that no longer exists takes
+            // that segment's acknowledgment number, and nothing follows it.
+            EXPECT_EQ(flags, 0x04) << "packet " << packets;
+            EXPECT_TRUE(peer.finSeen) << "a reset answers the server's FIN after a drop";
+            EXPECT_FALSE(mine.resetSeen);
+            mine.resetSeen = true;
+        } else if (flags & 0x10) {
             EXPECT_EQ(ack, peer.next) << "packet " << packets << ": ACKs all the peer sent";
         } else {
             EXPECT_EQ(flags, 0x02) << "only the first SYN goes without ACK";
         }
     }
     // Per session and direction, the segments carry exactly the bytes on the wire, and Closed means FIN:
-    // plain Data as it is, and for TLS the records, never the plaintext that travelled inside them.
+    // plain Data as it is, and for TLS the records, never the plaintext that travelled inside them. A drop
+    // (an abrupt Closed) is no FIN from the device: the server's FIN when its idle timer ends, then a reset.
     std::map<std::pair<uint16_t, bool>, std::string> expected;
-    std::map<uint16_t, bool> closed;
+    std::map<uint16_t, bool> closed, dropped;
     for (const wire::TranscriptEntry& e : simulation.transcript().entries()) {
         if (e.sessionId == 0) continue;
         const uint16_t port = static_cast<uint16_t>(49152 + e.sessionId);
         if ((e.kind == wire::TranscriptEntry::Kind::Data && !e.encrypted) ||
             e.kind == wire::TranscriptEntry::Kind::TlsRecord)
             expected[{port, e.direction == wire::Direction::ClientToServer}] += e.bytes;
-        if (e.kind == wire::TranscriptEntry::Kind::Closed) closed[port] = true;
+        if (e.kind == wire::TranscriptEntry::Kind::Closed) (e.abrupt ? dropped : closed)[port] = true;
     }
     for (const auto& [key, bytes] : expected) {
         EXPECT_TRUE(flows[key].payload == bytes)
             << "port " << key.first << (key.second ? " client" : " server");
-        EXPECT_EQ(flows[key].finSeen, closed[key.first]);
+        const bool fromClient = key.second;
+        EXPECT_EQ(flows[key].finSeen, closed[key.first] || (dropped[key.first] && !fromClient));
+        EXPECT_EQ(flows[key].resetSeen, dropped[key.first] && fromClient);
     }
 }
 

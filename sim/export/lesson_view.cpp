@@ -315,6 +315,21 @@ LessonView lessonView(const scenario::Simulation& simulation)
     return view;
 }
 
+size_t answerAfterItems(const StepView& step)
+{
+    for (size_t i = step.items.size(); i-- > 0;)
+        if (step.items[i].kind != Item::Kind::Event) return i + 1;
+    return step.items.size();
+}
+
+const wire::TranscriptEntry* answerAfterEntry(const StepView& step)
+{
+    const size_t after = answerAfterItems(step);
+    if (after == 0) return nullptr;
+    const Item& item = step.items[after - 1];
+    return item.replies.empty() ? item.first : item.replies.back();
+}
+
 std::string stepTitle(const StepView& step)
 {
     if (!step.action) return "outside the lesson's steps";
@@ -325,6 +340,20 @@ std::string stepTitle(const StepView& step)
     else if (action.kind == scenario::ActionKind::Deliver && !action.to.empty())
         title += " (to " + action.to + ")";
     return title;
+}
+
+std::vector<AskedQuestion> askedQuestions(const scenario::Scenario& lesson)
+{
+    std::vector<AskedQuestion> asked;
+    for (size_t i = 0; i < lesson.actions.size(); ++i) {
+        if (!lesson.actions[i].question) continue;
+        StepView step;
+        step.actionIndex = i;
+        step.action = &lesson.actions[i];
+        asked.push_back({asked.size() + 1, i, &lesson.actions[i], &*lesson.actions[i].question,
+                         "Step " + std::to_string(i + 1) + ": " + stepTitle(step)});
+    }
+    return asked;
 }
 
 std::string sessionTag(const wire::TranscriptEntry& entry, bool tagged)
