@@ -99,9 +99,12 @@ Graded grade(const scenario::Simulation& simulation, const scenario::Scenario& l
         questions.push_back(std::move(question));
         answered += chosen ? 1 : 0;
         right += chosen && chosen->choice == q->answer ? 1 : 0;
-        lines += "Step " + std::to_string(i + 1) + ": " + q->prompt + "\n  chosen: " +
-                 (chosen ? choiceText(*q, chosen->choice) : std::string("(no answer)")) + "\n  " +
-                 (!chosen ? "answer: " : chosen->choice == q->answer ? "right: " : "wrong; the answer: ") +
+        lines += "Step " + std::to_string(i + 1) + ": " + q->prompt +
+                 "\n  chosen: " + (chosen ? choiceText(*q, chosen->choice) : std::string("(no answer)")) +
+                 "\n  " +
+                 (!chosen                       ? "answer: "
+                  : chosen->choice == q->answer ? "right: "
+                                                : "wrong; the answer: ") +
                  choiceText(*q, q->answer) + ". " + q->explanation + "\n";
     }
     Json checkpoints = Json::array();
@@ -164,13 +167,15 @@ std::variant<StudentAnswers, std::string> parseAnswers(std::string_view text, co
         if (countField(document, "version", "top level") != 1) throw Problem{"version", "expected 1"};
         StudentAnswers out;
         out.name = stringField(document, "name", "top level");
-        if (out.name.find_first_not_of(" \t") == std::string::npos) throw Problem{"name", "the name is empty"};
+        if (out.name.find_first_not_of(" \t") == std::string::npos)
+            throw Problem{"name", "the name is empty"};
         out.date = stringField(document, "date", "top level");
-        if (!isDate(out.date)) throw Problem{"date", "expected a date as YYYY-MM-DD, got \"" + out.date + "\""};
+        if (!isDate(out.date))
+            throw Problem{"date", "expected a date as YYYY-MM-DD, got \"" + out.date + "\""};
         out.lesson = stringField(document, "lesson", "top level");
         if (out.lesson != sourceName(lesson))
-            throw Problem{"lesson",
-                          "these answers are for \"" + out.lesson + "\", not for \"" + sourceName(lesson) + "\""};
+            throw Problem{"lesson", "these answers are for \"" + out.lesson + "\", not for \"" +
+                                        sourceName(lesson) + "\""};
         const Json& list = field(document, "answers", "top level");
         if (!list.is_array()) throw Problem{"answers", "expected a list"};
         for (size_t i = 0; i < list.size(); ++i) {
@@ -178,11 +183,14 @@ std::variant<StudentAnswers, std::string> parseAnswers(std::string_view text, co
             if (!list[i].is_object()) throw Problem{where, "expected an object with \"step\" and \"choice\""};
             StudentAnswer answer{countField(list[i], "step", where), countField(list[i], "choice", where)};
             if (answer.step == 0 || answer.step > lesson.actions.size())
-                throw Problem{where + ".step", "the lesson has steps 1 to " + std::to_string(lesson.actions.size())};
+                throw Problem{where + ".step",
+                              "the lesson has steps 1 to " + std::to_string(lesson.actions.size())};
             const auto& q = lesson.actions[answer.step - 1].question;
-            if (!q) throw Problem{where + ".step", "step " + std::to_string(answer.step) + " asks no question"};
+            if (!q)
+                throw Problem{where + ".step", "step " + std::to_string(answer.step) + " asks no question"};
             if (answer.choice >= q->choices.size())
-                throw Problem{where + ".choice", "step " + std::to_string(answer.step) + " has choices 0 to " +
+                throw Problem{where + ".choice", "step " + std::to_string(answer.step) +
+                                                     " has choices 0 to " +
                                                      std::to_string(q->choices.size() - 1)};
             if (answerFor(out, answer.step))
                 throw Problem{where + ".step", "a second answer for step " + std::to_string(answer.step)};
@@ -207,8 +215,9 @@ std::string answersJson(const StudentAnswers& answers)
     Json list = Json::array();
     for (const StudentAnswer& a : answers.answers)
         list.push_back({{"step", a.step}, {"choice", a.choice}});
-    Json document = {{"format", kAnswersFormat}, {"version", 1},          {"name", answers.name},
-                     {"date", answers.date},     {"lesson", answers.lesson}, {"answers", std::move(list)}};
+    Json document = {{"format", kAnswersFormat}, {"version", 1},
+                     {"name", answers.name},     {"date", answers.date},
+                     {"lesson", answers.lesson}, {"answers", std::move(list)}};
     return document.dump(2) + "\n";
 }
 
@@ -239,7 +248,8 @@ std::variant<std::filesystem::path, std::string> writeHandIn(const scenario::Sim
                                                              const std::filesystem::path& parent)
 {
     std::string lessonBytes;
-    if (lesson.source.empty()) return std::string("the lesson was not loaded from a file, so it cannot be handed in");
+    if (lesson.source.empty())
+        return std::string("the lesson was not loaded from a file, so it cannot be handed in");
     if (std::string error = readFile(lesson.source, lessonBytes); !error.empty()) return error;
     const std::filesystem::path folder = parent / handInFolderName(answers.name);
     std::error_code ec;
@@ -248,12 +258,9 @@ std::variant<std::filesystem::path, std::string> writeHandIn(const scenario::Sim
 
     const Graded graded = grade(simulation, lesson, answers);
     const std::pair<const char*, std::string> files[] = {
-        {kHandInAnswers, answersJson(answers)},
-        {kHandInResults, graded.results.dump(2) + "\n"},
-        {kHandInSummary, graded.summary},
-        {kBundleHtml, exportHtml(simulation)},
-        {kBundleText, exportText(simulation)},
-        {kBundleJson, exportJson(simulation)},
+        {kHandInAnswers, answersJson(answers)},  {kHandInResults, graded.results.dump(2) + "\n"},
+        {kHandInSummary, graded.summary},        {kBundleHtml, exportHtml(simulation)},
+        {kBundleText, exportText(simulation)},   {kBundleJson, exportJson(simulation)},
         {kBundleLesson, std::move(lessonBytes)},
     };
     for (const auto& [name, bytes] : files)

@@ -42,9 +42,9 @@ std::string answersJson(const StudentAnswers& answers);
 std::string handInFolderName(std::string_view studentName);
 
 // The files of a hand-in folder.
-inline constexpr const char* kHandInAnswers = "answers.json";  // the student's answers, as loaded
-inline constexpr const char* kHandInResults = "results.json";  // docs/hand-in.schema.json
-inline constexpr const char* kHandInSummary = "results.txt";   // the same, for people
+inline constexpr const char* kHandInAnswers = "answers.json"; // the student's answers, as loaded
+inline constexpr const char* kHandInResults = "results.json"; // docs/hand-in.schema.json
+inline constexpr const char* kHandInSummary = "results.txt";  // the same, for people
 inline constexpr const char* kHandInCapture = "transcript.pcapng";
 
 // Writes parent/handInFolderName(name)/: answers.json, results.json and results.txt (each answer and whether

@@ -189,6 +189,7 @@ std::string exportJson(const scenario::Simulation& simulation)
         entry["time"] = isoTime(e.timeMs);
         if (e.serverPort) entry["server_port"] = e.serverPort;
         if (e.encrypted) entry["encrypted"] = true;
+        if (e.abrupt) entry["abrupt"] = true; // a drop: neither side closed it
         if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) {
             // The record headers an eavesdropper reads (RFC 8446 section 5.1); the bytes follow in full.
             Json records = Json::array();
