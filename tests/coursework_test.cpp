@@ -1,6 +1,6 @@
-// Coursework from sim/export: the worksheet gives nothing away, the key holds every answer, each answer in the
-// handouts comes after the exchange that settles it, a student's answers file loads with clear errors, and a
-// hand-in folder round-trips. The JSON Schemas are checked against these files in tests/e2e/hand_in.sh.
+// Coursework from sim/export: the worksheet gives nothing away, the key holds every answer, each answer in
+// the handouts comes after the exchange that settles it, a student's answers file loads with clear errors,
+// and a hand-in folder round-trips. The JSON Schemas are checked against these files in tests/e2e/hand_in.sh.
 #include "export/export.hpp"
 #include "export/hand_in.hpp"
 #include "export/lesson_view.hpp"
@@ -17,16 +17,6 @@ namespace {
 
 using scenario::Simulation;
 
-std::vector<std::filesystem::path> shippedLessons()
-{
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 size_t count(std::string_view haystack, std::string_view needle)
 {
     size_t n = 0;
@@ -40,7 +30,8 @@ std::string plainFragment(const std::string& text)
 {
     size_t best = 0, bestLength = 0, start = 0;
     for (size_t i = 0; i <= text.size(); ++i) {
-        const bool plain = i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == ' ');
+        const bool plain =
+            i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == ' ');
         if (plain) continue;
         if (i - start > bestLength) {
             best = start;
@@ -50,18 +41,6 @@ std::string plainFragment(const std::string& text)
     }
     return bestLength >= 16 ? text.substr(best, std::min<size_t>(bestLength, 40)) : std::string();
 }
-
-struct TempDir {
-    std::filesystem::path path;
-    explicit TempDir(const std::string& name)
-    {
-        path = std::filesystem::temp_directory_path() /
-               ("maillab-coursework-test-" + name + "-" + std::to_string(::getpid()));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 // [SECTION] worksheet and key
 
@@ -143,7 +122,8 @@ TEST(ExportAnswers, TxtAndJsonShowEachAnswerAfterTheExchangeThatSettlesIt)
             if (!step.action || !step.action->question) continue;
             const scenario::Question& q = *step.action->question;
             const size_t question = text.find("# Question: " + q.prompt + "\n");
-            const std::string answerLine = std::string("# Answer: ") + static_cast<char>('a' + q.answer) + ") ";
+            const std::string answerLine =
+                std::string("# Answer: ") + static_cast<char>('a' + q.answer) + ") ";
             const size_t answer = text.find(answerLine, question);
             ASSERT_NE(question, std::string::npos) << q.prompt;
             ASSERT_NE(answer, std::string::npos) << q.prompt;
@@ -166,8 +146,8 @@ TEST(ExportAnswers, TxtAndJsonShowEachAnswerAfterTheExchangeThatSettlesIt)
             ASSERT_LT(index, entries.size());
             EXPECT_EQ(entries[index]["lesson_step"], step.actionIndex + 1);
             for (size_t i = index + 1; i < entries.size(); ++i)
-                EXPECT_FALSE(entries[i]["lesson_step"] == step.actionIndex + 1 && entries[i]["kind"] == "data" &&
-                             entries[i]["direction"] == "client_to_server")
+                EXPECT_FALSE(entries[i]["lesson_step"] == step.actionIndex + 1 &&
+                             entries[i]["kind"] == "data" && entries[i]["direction"] == "client_to_server")
                     << "a command of the step after its answer: entry " << i;
         }
     }
@@ -203,8 +183,8 @@ TEST(AnswersFile, ErrorsNameTheFileAndThePosition)
     auto document = [&](const std::string& answers, const std::string& date = "2026-12-07",
                         const std::string& lessonName = "") {
         return R"({"format": "maillab-answers", "version": 1, "name": "Ada Lovelace", "date": ")" + date +
-               R"(", "lesson": ")" + (lessonName.empty() ? name : lessonName) + R"(", "answers": [)" + answers +
-               "]}";
+               R"(", "lesson": ")" + (lessonName.empty() ? name : lessonName) + R"(", "answers": [)" +
+               answers + "]}";
     };
     EXPECT_EQ(errorOf(document(R"({"step": )" + step + R"(, "choice": 0})"), lesson), "(loaded)");
     EXPECT_NE(errorOf("{\n  \"format\": \"maillab-answers\",\n  \"version\": 1,,\n}", lesson)
@@ -213,9 +193,10 @@ TEST(AnswersFile, ErrorsNameTheFileAndThePosition)
     EXPECT_EQ(errorOf(document(R"({"step": )" + step + R"(, "choice": 9})"), lesson),
               "a.json: answers[0].choice: step " + step + " has choices 0 to " +
                   std::to_string(asked[0].question->choices.size() - 1));
-    EXPECT_EQ(errorOf(document(R"({"step": )" + step + R"(, "choice": 0}, {"step": )" + step + R"(, "choice": 1})"),
-                      lesson),
-              "a.json: answers[1].step: a second answer for step " + step);
+    EXPECT_EQ(
+        errorOf(document(R"({"step": )" + step + R"(, "choice": 0}, {"step": )" + step + R"(, "choice": 1})"),
+                lesson),
+        "a.json: answers[1].step: a second answer for step " + step);
     EXPECT_EQ(errorOf(document(R"({"step": 0, "choice": 0})"), lesson),
               "a.json: answers[0].step: the lesson has steps 1 to " + std::to_string(lesson.actions.size()));
     EXPECT_EQ(errorOf(document(R"({"step": 1, "choice": -1})"), lesson),
@@ -225,7 +206,8 @@ TEST(AnswersFile, ErrorsNameTheFileAndThePosition)
               "a.json: date: expected a date as YYYY-MM-DD, got \"7 December\"");
     EXPECT_EQ(errorOf(document("", "2026-12-07", "other.json"), lesson),
               "a.json: lesson: these answers are for \"other.json\", not for \"" + name + "\"");
-    EXPECT_EQ(errorOf(R"({"format": "maillab-transcript"})", lesson), "a.json: format: expected \"maillab-answers\"");
+    EXPECT_EQ(errorOf(R"({"format": "maillab-transcript"})", lesson),
+              "a.json: format: expected \"maillab-answers\"");
     // A step without a question, when the lesson has one.
     for (size_t i = 0; i < lesson.actions.size(); ++i)
         if (!lesson.actions[i].question) {
@@ -236,7 +218,8 @@ TEST(AnswersFile, ErrorsNameTheFileAndThePosition)
         }
     auto missing = exporter::loadAnswers("/nonexistent/answers.json", lesson);
     ASSERT_TRUE(std::holds_alternative<std::string>(missing));
-    EXPECT_NE(std::get<std::string>(missing).find("cannot read /nonexistent/answers.json"), std::string::npos);
+    EXPECT_NE(std::get<std::string>(missing).find("cannot read /nonexistent/answers.json"),
+              std::string::npos);
 }
 
 // [SECTION] the hand-in
@@ -255,14 +238,15 @@ TEST(HandIn, RoundTripsAndGradesEachAnswer)
     answers.answers.push_back({asked[0].actionIndex + 1, asked[0].question->answer});
     answers.answers.push_back({asked[1].actionIndex + 1, (asked[1].question->answer + 1) % 2});
 
-    TempDir dir("hand-in");
+    ScratchDir dir("coursework-hand-in");
     auto written = exporter::writeHandIn(*simulation, lesson, answers, dir.path);
     ASSERT_TRUE(std::holds_alternative<std::filesystem::path>(written)) << std::get<std::string>(written);
     const std::filesystem::path folder = std::get<std::filesystem::path>(written);
     EXPECT_EQ(folder, dir.path / "Ada-Lovelace-2B");
 
     auto reloaded = exporter::loadAnswers(folder / exporter::kHandInAnswers, lesson);
-    ASSERT_TRUE(std::holds_alternative<exporter::StudentAnswers>(reloaded)) << std::get<std::string>(reloaded);
+    ASSERT_TRUE(std::holds_alternative<exporter::StudentAnswers>(reloaded))
+        << std::get<std::string>(reloaded);
     const exporter::StudentAnswers& back = std::get<exporter::StudentAnswers>(reloaded);
     EXPECT_EQ(back.name, answers.name);
     EXPECT_EQ(back.date, answers.date);
@@ -295,7 +279,8 @@ TEST(HandIn, RoundTripsAndGradesEachAnswer)
     EXPECT_EQ(readFile(folder / exporter::kBundleJson), exporter::exportJson(*simulation));
     EXPECT_EQ(readFile(folder / exporter::kHandInCapture), exporter::exportPcapng(*simulation));
     EXPECT_EQ(readFile(folder / exporter::kBundleLesson), readFile(lesson.source));
-    EXPECT_EQ(std::filesystem::exists(folder / exporter::kBundleKeyLog), !simulation->transcript().keyLog.empty());
+    EXPECT_EQ(std::filesystem::exists(folder / exporter::kBundleKeyLog),
+              !simulation->transcript().keyLog.empty());
     const std::string summary = readFile(folder / exporter::kHandInSummary);
     EXPECT_NE(summary.find("Right: 1 of " + std::to_string(asked.size())), std::string::npos) << summary;
 }

@@ -48,17 +48,6 @@ std::unique_ptr<Simulation> runFixture(const std::string& name)
     return runFile(fixture(name));
 }
 
-// Every lesson that ships, for the properties that must hold whatever a lesson does.
-std::vector<std::filesystem::path> shippedLessons()
-{
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 std::unique_ptr<Simulation> runJson(const std::string& json, const std::filesystem::path& mail)
 {
     auto loaded = scenario::parseScenario(json, "hostile.json");
@@ -84,19 +73,6 @@ void compareWithGolden(const std::string& lesson, const char* extension, Exporte
 }
 
 const char* const kLessons[] = {"pop3-delete-mode", "imap-two-devices"};
-
-struct TempDir {
-    std::filesystem::path path;
-    explicit TempDir(const std::string& name)
-    {
-        // ctest runs tests in parallel processes: the pid keeps their folders apart.
-        path = std::filesystem::temp_directory_path() /
-               ("maillab-export-test-" + name + "-" + std::to_string(::getpid()));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 // [SECTION] golden files, one per format and lesson
 
@@ -210,7 +186,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
 {
     auto simulation = runFixture("pop3-delete-mode");
     ASSERT_TRUE(simulation);
-    TempDir dir("bundle");
+    ScratchDir dir("export-bundle");
     for (const char* run : {"a", "b"}) {
         const std::string error = exporter::write(exporter::Format::Bundle, *simulation, dir.path / run);
         ASSERT_EQ(error, "");
@@ -316,7 +292,7 @@ TEST(ExportText, Utf8IsCheckedStrictly_Rfc3629)
 // A message whose subject is markup and whose bytes are not UTF-8, read by POP3 and IMAP, plus a delivered
 // message with a markup subject.
 struct HostileWorld {
-    TempDir dir{"hostile"};
+    ScratchDir dir{"export-hostile"};
     std::unique_ptr<Simulation> simulation;
     HostileWorld()
     {

@@ -1,10 +1,12 @@
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace maillab::test {
 
@@ -39,6 +41,30 @@ std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path&
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)
 {
     return runLessonFile(sourceDir() / "lessons" / (name + ".json"));
+}
+
+std::vector<std::filesystem::path> shippedLessons()
+{
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+ScratchDir::ScratchDir(const std::string& name)
+{
+    path =
+        std::filesystem::temp_directory_path() / ("maillab-test-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+}
+
+ScratchDir::~ScratchDir()
+{
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
 }
 
 namespace {

@@ -5,22 +5,9 @@
 # pcap, and a TLS lesson's capture decrypts with the key log written beside it in the same run.
 source "$(dirname "$0")/lib.bash"
 
-if ! command -v tshark >/dev/null; then
-    echo "FAIL: tshark is not installed (bash scripts/deps.sh --test installs it)"
-    exit 1
-fi
+require_tshark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# As in export_pcap.sh: tshark's warning about running as root is noise, any other complaint fails the test.
-tshark_read() {
-    local status=0
-    tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "$@" 2>"$tmp/stderr" || status=$?
-    grep -v 'Running as user' "$tmp/stderr" >&2 || true
-    if ((status != 0)); then
-        echo "FAIL: tshark $* exited with $status" >&2
-        exit 1
-    fi
-}
 expect_equal() { # name, expected, actual
     if [[ "$2" == "$3" ]]; then echo "ok: $1 ($3)"; else
         echo "FAIL: $1: expected $2, got $3"

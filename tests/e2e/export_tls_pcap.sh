@@ -5,23 +5,9 @@
 # of the transcript, in order. Keys from another run decrypt nothing.
 source "$(dirname "$0")/lib.bash"
 
-if ! command -v tshark >/dev/null; then
-    echo "FAIL: tshark is not installed (bash scripts/deps.sh --test installs it)"
-    exit 1
-fi
+require_tshark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# As in export_pcap.sh: the warning about running as root is noise, anything else on stderr is shown, and
-# a failing tshark fails the test, so an empty answer always means "none".
-tshark_read() {
-    local status=0
-    tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "$@" 2>"$tmp/stderr" || status=$?
-    grep -v 'Running as user' "$tmp/stderr" >&2 || true
-    if ((status != 0)); then
-        echo "FAIL: tshark $* exited with $status" >&2
-        exit 1
-    fi
-}
 expect_same() { # name, expected, actual
     if [[ -n "$2" && "$2" == "$3" ]]; then
         echo "ok: $1 ($(wc -l <<<"$2") lines)"

@@ -12,24 +12,6 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# "FILE: valid" or "FILE: invalid: where: why", one line per file.
-validate() { # schema, files...
-    python3 - "$@" <<'EOF_PY'
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-for path in sys.argv[2:]:
-    errors = sorted(validator.iter_errors(json.load(open(path))), key=lambda e: list(e.absolute_path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
-        print(f"{path}: invalid: {where}: {errors[0].message[:200]}")
-    else:
-        print(f"{path}: valid")
-EOF_PY
-}
-
 # [SECTION] the json export of every lesson, and of the frozen golden lessons
 files=()
 for lesson in lessons/*.json tests/golden/export/lessons/*.json; do
@@ -38,7 +20,7 @@ for lesson in lessons/*.json tests/golden/export/lessons/*.json; do
     "$MAILLAB" export "$lesson" --format json -o "$out"
     files+=("$out")
 done
-results=$(validate docs/transcript.schema.json "${files[@]}")
+results=$(validate_json docs/transcript.schema.json "${files[@]}")
 for file in "${files[@]}"; do expect_contains "$(basename "$file") matches docs/transcript.schema.json" "$results" "$file: valid"; done
 # The schema is not a rubber stamp: a changed field fails it.
 python3 - "${files[0]}" "$tmp/broken.json" <<'EOF_PY'
@@ -47,7 +29,7 @@ d = json.load(open(sys.argv[1]))
 d["entries"][0]["direction"] = "sideways"
 json.dump(d, open(sys.argv[2], "w"))
 EOF_PY
-expect_contains "the transcript schema rejects an unknown direction" "$(validate docs/transcript.schema.json "$tmp/broken.json")" \
+expect_contains "the transcript schema rejects an unknown direction" "$(validate_json docs/transcript.schema.json "$tmp/broken.json")" \
     "broken.json: invalid: entries/0/direction"
 
 # [SECTION] a hand-in from the command line
@@ -62,7 +44,7 @@ for s in json.load(open(sys.argv[1]))["steps"]:
 printf '{"format": "maillab-answers", "version": 1, "name": "Ada Lovelace", "date": "2026-12-07",
   "lesson": "%s", "answers": [{"step": %s, "choice": %s}]}\n' "$name" "$step" "$answer" >"$tmp/answers.json"
 expect_contains "the answers file is valid by docs/answers.schema.json" \
-    "$(validate docs/answers.schema.json "$tmp/answers.json")" "answers.json: valid"
+    "$(validate_json docs/answers.schema.json "$tmp/answers.json")" "answers.json: valid"
 status=0
 "$MAILLAB" run "$lesson" --quiet --answers "$tmp/answers.json" --hand-in "$tmp/class" >/dev/null 2>"$tmp/stderr" || status=$?
 [[ $status -eq 0 ]] && echo "ok: maillab run --answers --hand-in exits 0" ||
@@ -72,14 +54,14 @@ for file in answers.json results.json results.txt transcript.html transcript.txt
     [[ -s "$folder/$file" ]] && echo "ok: the hand-in holds $file" || { echo "FAIL: no $folder/$file"; failures=$((failures + 1)); }
 done
 expect_contains "the hand-in's answers.json round-trips, valid by its schema" \
-    "$(validate docs/answers.schema.json "$folder/answers.json")" "answers.json: valid"
+    "$(validate_json docs/answers.schema.json "$folder/answers.json")" "answers.json: valid"
 cmp -s <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$tmp/answers.json") \
     <(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$folder/answers.json") &&
     echo "ok: the same answers as handed in" || { echo "FAIL: the answers changed"; failures=$((failures + 1)); }
 expect_contains "results.json is valid by docs/hand-in.schema.json" \
-    "$(validate docs/hand-in.schema.json "$folder/results.json")" "results.json: valid"
+    "$(validate_json docs/hand-in.schema.json "$folder/results.json")" "results.json: valid"
 expect_contains "transcript.json is valid by docs/transcript.schema.json" \
-    "$(validate docs/transcript.schema.json "$folder/transcript.json")" "transcript.json: valid"
+    "$(validate_json docs/transcript.schema.json "$folder/transcript.json")" "transcript.json: valid"
 expect_contains "results.txt says the answer was right" "$(cat "$folder/results.txt")" "Right: 1 of"
 expect_contains "results.json grades it right" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["questions"][0]["right"])' "$folder/results.json")" "True"
 packets=$(tshark -r "$folder/transcript.pcapng" 2>/dev/null | wc -l)
@@ -102,6 +84,6 @@ broken choice '{"format": "maillab-answers", "version": 1, "name": "x", "date": 
 broken other-lesson '{"format": "maillab-answers", "version": 1, "name": "x", "date": "2026-12-07", "lesson": "elsewhere.json", "answers": []}' \
     "lesson: these answers are for \"elsewhere.json\""
 expect_contains "the answers schema rejects a negative choice too" \
-    "$(printf '{"format": "maillab-answers", "version": 1, "name": "x", "date": "2026-12-07", "lesson": "l.json", "answers": [{"step": 1, "choice": -1}]}' >"$tmp/neg.json"; validate docs/answers.schema.json "$tmp/neg.json")" \
+    "$(printf '{"format": "maillab-answers", "version": 1, "name": "x", "date": "2026-12-07", "lesson": "l.json", "answers": [{"step": 1, "choice": -1}]}' >"$tmp/neg.json"; validate_json docs/answers.schema.json "$tmp/neg.json")" \
     "neg.json: invalid: answers/0/choice"
 finish
