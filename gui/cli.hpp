@@ -21,8 +21,8 @@ int runConnect(const Args& args);  // maillab connect pop3|imap HOST PORT --user
 int runExport(const Args& args);   // maillab export LESSON.json --format F -o OUT
 void printUsage();
 
-// maillab run FILE --answers A.json --hand-in DIR (gui/cli_export.cpp): the answers are checked against the
-// lesson before it runs (false: the error is printed), and the hand-in folder written from the run.
+// maillab run FILE --answers A.json [--hand-in DIR] (gui/cli_export.cpp): the answers are checked against the
+// lesson before it runs (false: the error is printed), and with a folder the hand-in is written from the run.
 struct HandInRequest {
     std::string answersFile;
     std::string folder;

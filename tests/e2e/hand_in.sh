@@ -83,6 +83,9 @@ broken choice '{"format": "maillab-answers", "version": 1, "name": "x", "date": 
   "answers": [{"step": '"$step"', "choice": 99}]}' "answers[0].choice: step $step has choices 0 to"
 broken other-lesson '{"format": "maillab-answers", "version": 1, "name": "x", "date": "2026-12-07", "lesson": "elsewhere.json", "answers": []}' \
     "lesson: these answers are for \"elsewhere.json\""
+status=0
+err=$("$MAILLAB" run "$lesson" --quiet --hand-in "$tmp/no-answers" 2>&1 >/dev/null) || status=$?
+expect_contains "--hand-in without --answers: refused (exit $status)" "$err" "needs the student's answers"
 expect_contains "the answers schema rejects a negative choice too" \
     "$(printf '{"format": "maillab-answers", "version": 1, "name": "x", "date": "2026-12-07", "lesson": "l.json", "answers": [{"step": 1, "choice": -1}]}' >"$tmp/neg.json"; validate_json docs/answers.schema.json "$tmp/neg.json")" \
     "neg.json: invalid: answers/0/choice"
