@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include "export/export.hpp"
 #include "imap/imap_types.hpp"
 #include "imap/imap_vocabulary.hpp"
 #include "pop3/pop3_session.hpp"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <unistd.h>
@@ -27,6 +29,9 @@ void printUsage()
                  "  run FILE.json           run a scenario and print its transcript as C:/S: lines\n"
                  "        --quiet           print only the transcript, without narration\n"
                  "                          (on a terminal, you predict each question's answer first)\n"
+                 "        --answers A.json --hand-in DIR\n"
+                 "                          a student's answers (docs/answers.schema.json): write DIR/NAME/\n"
+                 "                          with them graded, the checkpoints, the transcript and capture\n"
                  "  lint FILE.json...       check lessons: answers given away before their reveal point,\n"
                  "                          reveal points that never happen, schema errors\n"
                  "  console pop3|imap       talk POP3 or IMAP to the built-in server on stdin/stdout, like\n"
@@ -62,9 +67,13 @@ void printUsage()
                  "                          a simulated device against a real server, transcript on stdout\n"
                  "        --tls | --starttls            implicit TLS (995, 993), or STLS/STARTTLS first\n"
                  "        --cacert FILE                 trust these certificates instead of the system's\n"
-                 "  export FILE.json --format txt|md|html|json|pcap|bundle -o OUT\n"
-                 "                          run a lesson and write its transcript, a handout or a capture\n"
-                 "  dashboard [FILE.json] [--layout student|presenter|analyst] [--theme light]\n"
+                 "  export FILE.json --format F -o OUT\n"
+                 "                          run a lesson and write its transcript, a handout or a capture:\n";
+    for (const exporter::FormatHelp& format : exporter::formatHelp())
+        std::cout << "        " << format.name
+                  << std::string(10 - std::min<size_t>(9, std::strlen(format.name)), ' ') << format.what
+                  << "\n";
+    std::cout << "  dashboard [FILE.json] [--layout student|presenter|analyst] [--theme light]\n"
                  "                          the dashboard with this lesson (what no command opens)\n"
                  "  screenshot --out FILE.png [--lesson FILE.json] [--step N] [--panel NAME]\n"
                  "             [--size WxH] [--theme dark|light] [--layout student|presenter|analyst]\n"
@@ -108,24 +117,32 @@ std::optional<size_t> askPrediction(const scenario::Question& q)
     }
 }
 
-int printScenario(const std::string& path, bool narrate)
+int printScenario(const std::string& path, bool narrate, const HandInRequest& handIn = {})
 {
     auto loaded = scenario::loadScenario(path);
     if (auto* error = std::get_if<scenario::LoadError>(&loaded)) {
         std::cerr << "maillab: " << error->message << "\n";
         return 1;
     }
+    if (handIn.wanted() && !checkHandIn(handIn, std::get<scenario::Scenario>(loaded))) return 1;
     scenario::Simulation simulation(std::get<scenario::Scenario>(std::move(loaded)));
     for (const std::string& problem : simulation.setupErrors())
         std::cerr << "maillab: warning: " << problem << "\n";
     const auto& actions = simulation.scenario().actions;
     if (narrate) std::cout << "# " << simulation.scenario().title << "\n";
-    const bool interactive = narrate && isatty(STDIN_FILENO);
+    // Answers handed in are the predictions; only without them does a terminal ask.
+    const std::optional<exporter::StudentAnswers> handedIn =
+        loadHandedInAnswers(handIn, simulation.scenario());
+    const bool interactive = narrate && isatty(STDIN_FILENO) && !handedIn;
     // Per question, in the order of their actions: the student's prediction and whether it was answered.
     std::vector<size_t> questionActions;
     for (size_t i = 0; i < actions.size(); ++i)
         if (actions[i].question) questionActions.push_back(i);
     std::vector<std::optional<size_t>> predictions(questionActions.size());
+    if (handedIn)
+        for (const exporter::StudentAnswer& answer : handedIn->answers)
+            for (size_t q = 0; q < questionActions.size(); ++q)
+                if (questionActions[q] + 1 == answer.step) predictions[q] = answer.choice;
     std::vector<bool> answered(questionActions.size(), false);
     // Answers whose reveal point is behind the simulation and whose proof is among the first `shown` lines.
     auto printRevealed = [&](size_t shown) {
@@ -157,6 +174,8 @@ int printScenario(const std::string& path, bool narrate)
                                         questionActions.begin());
                 if (interactive)
                     predictions[index] = askPrediction(*q);
+                else if (predictions[index])
+                    std::cout << "# (handed in: " << scenario::choiceLetter(*predictions[index]) << ")\n";
                 else
                     std::cout << "# (answer after the step)\n";
             }
@@ -182,6 +201,8 @@ int printScenario(const std::string& path, bool narrate)
                       << result.description << "\" fails\n";
             ++failed;
         }
+    if (handIn.wanted())
+        if (int status = writeHandIn(handIn, simulation); status != 0) return status;
     return failed ? 3 : 0;
 }
 
@@ -191,17 +212,23 @@ int runScenario(const Args& args)
 {
     std::string file;
     bool narrate = true;
-    for (const std::string& arg : args) {
+    HandInRequest handIn;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
         if (arg == "--quiet")
             narrate = false;
+        else if (arg == "--answers" && i + 1 < args.size())
+            handIn.answersFile = args[++i];
+        else if (arg == "--hand-in" && i + 1 < args.size())
+            handIn.folder = args[++i];
         else if (file.empty())
             file = arg;
     }
     if (file.empty()) {
-        std::cerr << "usage: maillab run FILE.json [--quiet]\n";
+        std::cerr << "usage: maillab run FILE.json [--quiet] [--answers A.json --hand-in DIR]\n";
         return 2;
     }
-    return printScenario(file, narrate);
+    return printScenario(file, narrate, handIn);
 }
 
 int runDefault()

@@ -74,19 +74,6 @@ void compareWithGolden(const std::string& lesson, const char* extension, Exporte
 
 const char* const kLessons[] = {"14-pop3-delete-mode", "17-imap-two-devices"};
 
-struct TempDir {
-    std::filesystem::path path;
-    explicit TempDir(const std::string& name)
-    {
-        // ctest runs tests in parallel processes: the pid keeps their folders apart.
-        path = std::filesystem::temp_directory_path() /
-               ("maillab-export-test-" + name + "-" + std::to_string(::getpid()));
-        std::filesystem::remove_all(path);
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 // [SECTION] golden files, one per format and lesson
 
 TEST(ExportGolden, Text)
@@ -117,6 +104,12 @@ TEST(ExportGolden, Pcap)
 {
     for (const char* lesson : kLessons)
         compareWithGolden(lesson, "pcap", exporter::exportPcap);
+}
+
+TEST(ExportGolden, Pcapng)
+{
+    for (const char* lesson : kLessons)
+        compareWithGolden(lesson, "pcapng", exporter::exportPcapng);
 }
 
 // [SECTION] determinism
@@ -193,7 +186,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
 {
     auto simulation = runFixture("14-pop3-delete-mode");
     ASSERT_TRUE(simulation);
-    TempDir dir("bundle");
+    ScratchDir dir("export-bundle");
     for (const char* run : {"a", "b"}) {
         const std::string error = exporter::write(exporter::Format::Bundle, *simulation, dir.path / run);
         ASSERT_EQ(error, "");
@@ -204,6 +197,7 @@ TEST(Export, BundleHoldsEveryFormatAndTheLessonFile)
         {exporter::kBundleHtml, exporter::exportHtml(*simulation)},
         {exporter::kBundleJson, exporter::exportJson(*simulation)},
         {exporter::kBundlePcap, exporter::exportPcap(*simulation)},
+        {exporter::kBundlePcapng, exporter::exportPcapng(*simulation)},
         {exporter::kBundleLesson, readFile(fixture("14-pop3-delete-mode"))},
     };
     size_t count = 0;
@@ -299,7 +293,7 @@ TEST(ExportText, Utf8IsCheckedStrictly_Rfc3629)
 // A message whose subject is markup and whose bytes are not UTF-8, read by POP3 and IMAP, plus a delivered
 // message with a markup subject.
 struct HostileWorld {
-    TempDir dir{"hostile"};
+    ScratchDir dir{"export-hostile"};
     std::unique_ptr<Simulation> simulation;
     HostileWorld()
     {
@@ -453,6 +447,7 @@ uint16_t onesComplementSum(const std::string& bytes)
 struct Flow {
     uint32_t next = 0; // the next sequence number this side will send
     bool synSeen = false;
+    bool resetSeen = false;
     bool finSeen = false;
     std::string payload;
 };
@@ -518,28 +513,38 @@ void checkCapture(const Simulation& simulation)
                 ++mine.next;
             }
         }
-        if (flags & 0x10) {
+        if (flags & 0x04) {
+            // RFC 9293 section 3.10.7.1: the reset to a segment for a connection that no longer exists takes
+            // that segment's acknowledgment number, and nothing follows it.
+            EXPECT_EQ(flags, 0x04) << "packet " << packets;
+            EXPECT_TRUE(peer.finSeen) << "a reset answers the server's FIN after a drop";
+            EXPECT_FALSE(mine.resetSeen);
+            mine.resetSeen = true;
+        } else if (flags & 0x10) {
             EXPECT_EQ(ack, peer.next) << "packet " << packets << ": ACKs all the peer sent";
         } else {
             EXPECT_EQ(flags, 0x02) << "only the first SYN goes without ACK";
         }
     }
     // Per session and direction, the segments carry exactly the bytes on the wire, and Closed means FIN:
-    // plain Data as it is, and for TLS the records, never the plaintext that travelled inside them.
+    // plain Data as it is, and for TLS the records, never the plaintext that travelled inside them. A drop
+    // (an abrupt Closed) is no FIN from the device: the server's FIN when its idle timer ends, then a reset.
     std::map<std::pair<uint16_t, bool>, std::string> expected;
-    std::map<uint16_t, bool> closed;
+    std::map<uint16_t, bool> closed, dropped;
     for (const wire::TranscriptEntry& e : simulation.transcript().entries()) {
         if (e.sessionId == 0) continue;
         const uint16_t port = static_cast<uint16_t>(49152 + e.sessionId);
         if ((e.kind == wire::TranscriptEntry::Kind::Data && !e.encrypted) ||
             e.kind == wire::TranscriptEntry::Kind::TlsRecord)
             expected[{port, e.direction == wire::Direction::ClientToServer}] += e.bytes;
-        if (e.kind == wire::TranscriptEntry::Kind::Closed) closed[port] = true;
+        if (e.kind == wire::TranscriptEntry::Kind::Closed) (e.abrupt ? dropped : closed)[port] = true;
     }
     for (const auto& [key, bytes] : expected) {
         EXPECT_TRUE(flows[key].payload == bytes)
             << "port " << key.first << (key.second ? " client" : " server");
-        EXPECT_EQ(flows[key].finSeen, closed[key.first]);
+        const bool fromClient = key.second;
+        EXPECT_EQ(flows[key].finSeen, closed[key.first] || (dropped[key.first] && !fromClient));
+        EXPECT_EQ(flows[key].resetSeen, dropped[key.first] && fromClient);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace maillab::test {
 
@@ -50,6 +51,20 @@ std::vector<std::filesystem::path> shippedLessons()
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)
 {
     return runLessonFile(sourceDir() / "lessons" / (name + ".json"));
+}
+
+ScratchDir::ScratchDir(const std::string& name)
+{
+    path =
+        std::filesystem::temp_directory_path() / ("maillab-test-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+}
+
+ScratchDir::~ScratchDir()
+{
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
 }
 
 namespace {

@@ -37,6 +37,16 @@ std::vector<std::filesystem::path> shippedLessons();
 // The same for lessons/<name>.json.
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name);
 
+// A fresh folder under the system's temp folder, removed with everything in it at the end of the scope. The
+// pid keeps the folders of tests that ctest runs side by side apart.
+struct ScratchDir {
+    std::filesystem::path path;
+    explicit ScratchDir(const std::string& name);
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
 // With MAILLAB_UPDATE_GOLDEN=1 the golden file is rewritten from `actual`; otherwise they must be equal,
 // and a failure names the first line that differs.
 void compareWithGoldenFile(const std::filesystem::path& golden, const std::string& actual);

@@ -194,8 +194,17 @@ TEST(TlsExport, WritePutsTheKeyLogBesideThePcapAndInTheBundle)
     EXPECT_EQ(readFile(dir.path / "tls.pcap"), exporter::exportPcap(*tls));
     EXPECT_EQ(exporter::write(exporter::Format::Pcap, *plain, dir.path / "plain.pcap"), "");
     EXPECT_FALSE(std::filesystem::exists(dir.path / "plain.keys"));
-    EXPECT_EQ(exporter::write(exporter::Format::KeyLog, *tls, dir.path / "alone.txt"), "");
-    EXPECT_EQ(readFile(dir.path / "alone.txt"), exporter::exportKeyLog(*tls));
+    EXPECT_EQ(exporter::write(exporter::Format::Pcapng, *tls, dir.path / "tls.pcapng"), "");
+    EXPECT_EQ(readFile(dir.path / "tls.pcapng"), exporter::exportPcapng(*tls));
+    EXPECT_EQ(readFile(dir.path / "tls.keys"), exporter::exportKeyLog(*tls));
+    // TLS keys are new on every run, so a key log alone (from a run whose capture nobody keeps) is refused,
+    // and on a lesson without TLS there is nothing to log: each says so instead of writing a useless file.
+    const std::string alone = exporter::write(exporter::Format::KeyLog, *tls, dir.path / "alone.txt");
+    EXPECT_NE(alone.find("opens only the capture of its own run"), std::string::npos) << alone;
+    EXPECT_FALSE(std::filesystem::exists(dir.path / "alone.txt"));
+    const std::string none = exporter::write(exporter::Format::KeyLog, *plain, dir.path / "none.txt");
+    EXPECT_NE(none.find("no TLS session"), std::string::npos) << none;
+    EXPECT_FALSE(std::filesystem::exists(dir.path / "none.txt"));
 
     EXPECT_EQ(exporter::write(exporter::Format::Bundle, *tls, dir.path / "bundle"), "");
     EXPECT_EQ(readFile(dir.path / "bundle" / exporter::kBundleKeyLog), exporter::exportKeyLog(*tls));

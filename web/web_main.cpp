@@ -218,17 +218,8 @@ constexpr Download kDownloads[] = {
 
 std::string exportBytes(exporter::Format format, const scenario::Simulation& simulation)
 {
-    switch (format) {
-    case exporter::Format::Text: return exporter::exportText(simulation);
-    case exporter::Format::Markdown: return exporter::exportMarkdown(simulation);
-    case exporter::Format::Html: return exporter::exportHtml(simulation);
-    case exporter::Format::Json: return exporter::exportJson(simulation);
-    case exporter::Format::Pcap: return exporter::exportPcap(simulation);
-    case exporter::Format::KeyLog: return exporter::exportKeyLog(simulation);
-    // A folder, which one download cannot be: its files are kDownloads' rows.
-    case exporter::Format::Bundle: break;
-    }
-    return {};
+    // One simulation in memory: the key log download belongs to the same run as the capture.
+    return exporter::exportBytes(format, simulation);
 }
 
 // Downloads one export of the lesson as it stands; false when there is nothing to export.

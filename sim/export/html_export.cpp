@@ -133,7 +133,8 @@ void appendItem(std::string& out, const Item& item, bool tagged)
            ")</figcaption>\n<pre class=\"wire\">" + longLines + "</pre></figure>\n</div>\n";
 }
 
-// The question goes before the step's lines, so a student can answer before watching; the answer after.
+// The question goes before the step's lines, so a student can answer before watching; the answer after the
+// exchange that settles it (answerAfterItems).
 void appendQuestion(std::string& out, const StepView& step)
 {
     if (!step.action || !step.action->question) return;
@@ -171,10 +172,12 @@ void appendStep(std::string& out, const StepView& step, size_t number, bool tagg
         out += "<p class=\"empty\">Nothing went over the wire in this step.</p>\n";
     } else {
         out += "<p class=\"time\">" + readableTime(step.startMs) + "</p>\n";
-        for (const Item& item : step.items)
-            appendItem(out, item, tagged);
     }
-    appendAnswer(out, step);
+    const size_t answerAfter = answerAfterItems(step);
+    for (size_t i = 0; i <= step.items.size(); ++i) {
+        if (i == answerAfter) appendAnswer(out, step);
+        if (i < step.items.size()) appendItem(out, step.items[i], tagged);
+    }
     out += "</section>\n";
 }
 
@@ -288,6 +291,118 @@ std::string exportHtml(const scenario::Simulation& simulation)
     out += "<footer>Exported by maillab from " + escLine(header.sourceName) +
            ". All times are the simulation's virtual clock.</footer>\n</body>\n</html>\n";
     return out;
+}
+
+} // namespace maillab::exporter
+
+// [SECTION] coursework: the worksheet and the key
+
+namespace maillab::exporter {
+
+namespace {
+
+constexpr const char* kCourseworkStyle = R"css(
+.who { display: flex; gap: 2rem; margin: 1rem 0 1.5rem; }
+.who label { flex: 1; font-weight: 600; }
+.who span { display: block; border-bottom: 1px solid #1f2328; height: 1.6rem; }
+.q { border: 1px solid var(--rule); border-radius: 4px; padding: .4rem .8rem .8rem; margin: 1rem 0; }
+.q h2 { border: 0; margin-top: .4rem; }
+ol.choices { list-style: none; padding-left: .5rem; }
+ol.choices li { margin: .25rem 0; }
+.box { font-weight: 600; display: inline-block; width: 1.6rem; }
+.write { margin: .6rem 0 .2rem; font-weight: 600; }
+.lines { height: 4.5rem; border: 1px solid #8c959f; border-radius: 3px;
+         background: repeating-linear-gradient(transparent 0 1.45rem, #d0d7de 1.45rem 1.5rem); }
+.context { color: #57606a; font-size: .9rem; margin: .2rem 0; }
+.right { font-weight: 700; color: #1a7f37; }
+table.key td { vertical-align: top; }
+@media print {
+  .q { break-inside: avoid; }
+  .lines { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+)css";
+
+std::string page(const std::string& title, const std::string& body)
+{
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<meta name=\"generator\" content=\"maillab\">\n<title>" +
+           escLine(title) + " — maillab</title>\n<style>" + kStyle + kCourseworkStyle +
+           "</style>\n</head>\n<body>\n" + body + "</body>\n</html>\n";
+}
+
+std::string paragraphs(std::string_view text, const char* cssClass)
+{
+    std::string out = std::string("<p class=\"") + cssClass + "\">";
+    bool firstLine = true;
+    for (std::string_view line : wireLines(text)) {
+        out += (firstLine ? "" : "<br>") + esc(line);
+        firstLine = false;
+    }
+    return out + "</p>\n";
+}
+
+} // namespace
+
+std::string exportWorksheetHtml(const scenario::Scenario& lesson)
+{
+    std::string body = "<header>\n<h1>Worksheet: " + escLine(lesson.title) + "</h1>\n";
+    body += "<div class=\"who\"><label>Name<span></span></label><label>Date<span></span></label></div>\n";
+    if (!lesson.description.empty()) body += paragraphs(lesson.description, "description");
+    body += "<p>Before each step runs, circle your prediction and say why. After watching it, write what "
+            "happened and which line of the transcript shows it.</p>\n</header>\n";
+    // Only the steps that ask: a later step's narration may tell an earlier answer.
+    const std::vector<AskedQuestion> asked = askedQuestions(lesson);
+    for (const AskedQuestion& q : asked) {
+        body += "<section class=\"q\" id=\"step-" + std::to_string(q.actionIndex + 1) + "\">\n<h2>" +
+                escLine(q.stepHeading) + "</h2>\n";
+        if (!q.action->narration.empty()) body += paragraphs(q.action->narration, "narration");
+        body += "<p><strong>Question " + std::to_string(q.number) + ":</strong> " + esc(q.question->prompt) +
+                "</p>\n<ol class=\"choices\">\n";
+        for (size_t c = 0; c < q.question->choices.size(); ++c)
+            body += std::string("<li><span class=\"box\">") + static_cast<char>('a' + c) + ")</span> " +
+                    esc(q.question->choices[c]) + "</li>\n";
+        body += "</ol>\n<p class=\"write\">My prediction, and why:</p>\n<div class=\"lines\"></div>\n"
+                "<p class=\"write\">What happened, and the transcript line that shows it:</p>\n"
+                "<div class=\"lines\"></div>\n</section>\n";
+    }
+    if (asked.empty()) body += "<p class=\"empty\">This lesson asks no questions.</p>\n";
+    return page("Worksheet: " + lesson.title, body);
+}
+
+std::string exportKeyHtml(const scenario::Scenario& lesson)
+{
+    std::string body = "<header>\n<h1>Answer key: " + escLine(lesson.title) + "</h1>\n";
+    body += "<p>For the instructor: every question of the lesson with its answer and explanation.</p>\n";
+    const std::vector<AskedQuestion> asked = askedQuestions(lesson);
+    if (asked.empty())
+        return page("Answer key: " + lesson.title,
+                    body + "</header>\n<p class=\"empty\">This lesson asks no questions.</p>\n");
+    std::string summary, details;
+    for (const AskedQuestion& q : asked) {
+        const size_t answer = q.question->answer;
+        const std::string right =
+            std::string(1, static_cast<char>('a' + answer)) + ") " + esc(q.question->choices[answer]);
+        summary += "<tr><td class=\"n\">" + std::to_string(q.number) + "</td><td>" + escLine(q.stepHeading) +
+                   "</td><td>" + right + "</td></tr>\n";
+        details += "<section class=\"q\">\n<h2>Question " + std::to_string(q.number) + " · " +
+                   escLine(q.stepHeading) + "</h2>\n<p>" + esc(q.question->prompt) +
+                   "</p>\n<ol class=\"choices\">\n";
+        for (size_t c = 0; c < q.question->choices.size(); ++c)
+            details += std::string("<li") + (c == answer ? " class=\"right\"" : "") +
+                       "><span class=\"box\">" + static_cast<char>('a' + c) + ")</span> " +
+                       esc(q.question->choices[c]) + (c == answer ? " ✓" : "") + "</li>\n";
+        details += "</ol>\n<p class=\"answer\"><strong>Answer:</strong> " + right + ". " +
+                   esc(q.question->explanation) + "</p>\n";
+        if (q.action->checkpoint)
+            details +=
+                "<p class=\"context\">Checkpoint after this step: " + esc(q.action->checkpoint->description) +
+                "</p>\n";
+        details += "</section>\n";
+    }
+    body += "<table class=\"key\">\n<tr><th>#</th><th>Step</th><th>Answer</th></tr>\n" + summary +
+            "</table>\n</header>\n" + details;
+    return page("Answer key: " + lesson.title, body);
 }
 
 } // namespace maillab::exporter

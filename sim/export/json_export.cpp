@@ -6,6 +6,7 @@
 #include "tls/tls_endpoint.hpp"
 #include "util/text.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace maillab::exporter {
@@ -125,11 +126,46 @@ std::string exportJson(const scenario::Simulation& simulation)
     document["devices"] = std::move(devices);
     Json steps = Json::array();
     const std::vector<scenario::Action>& actions = simulation.scenario().actions;
+    // The entry after which each answer is shown (answerAfterEntry), by its index in "entries".
+    std::map<const wire::TranscriptEntry*, size_t> answerAfterAction;
+    for (const StepView& step : lessonView(simulation).steps)
+        if (const wire::TranscriptEntry* after = step.action ? answerAfterEntry(step) : nullptr)
+            answerAfterAction[after] = step.actionIndex;
+    std::vector<Json> answerAfter(actions.size(), Json(nullptr));
+    uint64_t position = transcript.dropped();
+    for (const wire::TranscriptEntry& e : transcript.entries()) {
+        if (auto it = answerAfterAction.find(&e);
+            it != answerAfterAction.end() && it->second < actions.size())
+            answerAfter[it->second] = position;
+        ++position;
+    }
     for (size_t i = 0; i < actions.size(); ++i) {
         Json step = {{"number", i + 1}, {"action", scenario::actionName(actions[i].kind)}};
         if (!actions[i].device.empty()) step["device"] = text(actions[i].device);
         step["narration"] = text(actions[i].narration);
         step["reached"] = i < simulation.actionIndex();
+        if (const auto& q = actions[i].question) {
+            Json choices = Json::array();
+            for (const std::string& choice : q->choices)
+                choices.push_back(text(choice));
+            step["question"] = {{"prompt", text(q->prompt)},
+                                {"choices", std::move(choices)},
+                                {"answer", q->answer},
+                                {"explanation", text(q->explanation)},
+                                {"answer_after_entry", answerAfter[i]}};
+        }
+        if (const auto& checkpoint = actions[i].checkpoint) {
+            Json result = {{"description", text(checkpoint->description)}, {"result", "not reached"}};
+            for (const scenario::CheckpointResult& r : simulation.checkpointResults()) {
+                if (r.action != i) continue;
+                result["result"] = r.passed() ? "holds" : "fails";
+                Json failures = Json::array();
+                for (const std::string& failure : r.failures)
+                    failures.push_back(text(failure));
+                result["failures"] = std::move(failures);
+            }
+            step["checkpoint"] = std::move(result);
+        }
         steps.push_back(std::move(step));
     }
     document["steps"] = std::move(steps);
@@ -153,6 +189,7 @@ std::string exportJson(const scenario::Simulation& simulation)
         entry["time"] = isoTime(e.timeMs);
         if (e.serverPort) entry["server_port"] = e.serverPort;
         if (e.encrypted) entry["encrypted"] = true;
+        if (e.abrupt) entry["abrupt"] = true; // a drop: neither side closed it
         if (e.kind == wire::TranscriptEntry::Kind::TlsRecord) {
             // The record headers an eavesdropper reads (RFC 8446 section 5.1); the bytes follow in full.
             Json records = Json::array();

@@ -3,6 +3,7 @@
 #include "imap/imap_session.hpp"
 #include "mail/message.hpp"
 #include "pop3/pop3_types.hpp"
+#include "scenario/question.hpp"
 #include "util/text.hpp"
 #include "wire/clock.hpp"
 
@@ -309,10 +310,36 @@ LessonView lessonView(const scenario::Simulation& simulation)
             step.items.push_back(Item{Item::Kind::Event, &e, {}, std::nullopt, false, false});
         }
     }
+    const auto& entries = simulation.transcript().entries();
+    for (const scenario::Reveal& reveal : scenario::reveals(simulation))
+        if (reveal.revealed() && reveal.evidence < entries.size() && reveal.action < view.steps.size())
+            view.steps[reveal.action].evidence = &entries[reveal.evidence];
     for (StepView& step : view.steps)
         for (Item& item : step.items)
             item.longReply = carriesMessageContent(item, replySize(item));
     return view;
+}
+
+size_t answerAfterItems(const StepView& step)
+{
+    if (step.evidence)
+        for (size_t i = 0; i < step.items.size(); ++i) {
+            const Item& item = step.items[i];
+            if (item.first == step.evidence ||
+                std::find(item.replies.begin(), item.replies.end(), step.evidence) != item.replies.end())
+                return i + 1;
+        }
+    for (size_t i = step.items.size(); i-- > 0;)
+        if (step.items[i].kind != Item::Kind::Event) return i + 1;
+    return step.items.size();
+}
+
+const wire::TranscriptEntry* answerAfterEntry(const StepView& step)
+{
+    const size_t after = answerAfterItems(step);
+    if (after == 0) return nullptr;
+    const Item& item = step.items[after - 1];
+    return item.replies.empty() ? item.first : item.replies.back();
 }
 
 std::string stepTitle(const StepView& step)
@@ -325,6 +352,20 @@ std::string stepTitle(const StepView& step)
     else if (action.kind == scenario::ActionKind::Deliver && !action.to.empty())
         title += " (to " + action.to + ")";
     return title;
+}
+
+std::vector<AskedQuestion> askedQuestions(const scenario::Scenario& lesson)
+{
+    std::vector<AskedQuestion> asked;
+    for (size_t i = 0; i < lesson.actions.size(); ++i) {
+        if (!lesson.actions[i].question) continue;
+        StepView step;
+        step.actionIndex = i;
+        step.action = &lesson.actions[i];
+        asked.push_back({asked.size() + 1, i, &lesson.actions[i], &*lesson.actions[i].question,
+                         "Step " + std::to_string(i + 1) + ": " + stepTitle(step)});
+    }
+    return asked;
 }
 
 std::string sessionTag(const wire::TranscriptEntry& entry, bool tagged)

@@ -95,6 +95,8 @@ struct StepView {
     const scenario::Action* action = nullptr; // null only for entries no lesson step claims
     std::vector<Item> items;
     int64_t startMs = 0; // of the first entry; 0 when the step put nothing on the transcript
+    // The transcript line that settles the step's question (scenario::revealOf), when it has happened.
+    const wire::TranscriptEntry* evidence = nullptr;
 };
 
 struct LessonView {
@@ -103,6 +105,24 @@ struct LessonView {
     size_t actionsTotal = 0;
 };
 LessonView lessonView(const scenario::Simulation& simulation);
+
+// Where a step's answer is shown: after this many of its items (0 .. items.size()). Every format asks here,
+// so an answer never shows before the exchange that settles it: the item holding the question's reveal
+// point (scenario::revealOf), else the step's last exchange (or its end, when it has none).
+size_t answerAfterItems(const StepView& step);
+// The transcript entry after which the answer is shown, for formats that list entries (txt, json): the last
+// entry of the item answerAfterItems names; null when the answer goes at the step's end with no entry.
+const wire::TranscriptEntry* answerAfterEntry(const StepView& step);
+
+// The lesson's questions in order, for the worksheet and the key: "Question 2 · Step 5: check mail (laptop)".
+struct AskedQuestion {
+    size_t number = 0;      // 1 for the lesson's first question
+    size_t actionIndex = 0; // its step: "Step actionIndex + 1"
+    const scenario::Action* action = nullptr;
+    const scenario::Question* question = nullptr;
+    std::string stepHeading; // "Step 5: check mail (laptop)", not escaped
+};
+std::vector<AskedQuestion> askedQuestions(const scenario::Scenario& lesson);
 
 // "check mail (laptop)", "deliver (to alice)", "wait": what a step heading says after its number.
 std::string stepTitle(const StepView& step);

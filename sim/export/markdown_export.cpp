@@ -124,7 +124,8 @@ void appendItem(std::string& out, const Item& item, bool tagged)
     out += "\n";
 }
 
-// The question goes before the step's lines, so a student can answer before watching; the answer after.
+// The question goes before the step's lines, so a student can answer before watching; the answer after the
+// exchange that settles it (answerAfterItems).
 void appendQuestion(std::string& out, const StepView& step)
 {
     if (!step.action || !step.action->question) return;
@@ -156,10 +157,12 @@ void appendStep(std::string& out, const StepView& step, size_t number, bool tagg
         out += "*Nothing went over the wire in this step.*\n\n";
     } else {
         out += "*" + readableTime(step.startMs) + "*\n\n";
-        for (const Item& item : step.items)
-            appendItem(out, item, tagged);
     }
-    appendAnswer(out, step);
+    const size_t answerAfter = answerAfterItems(step);
+    for (size_t i = 0; i <= step.items.size(); ++i) {
+        if (i == answerAfter) appendAnswer(out, step);
+        if (i < step.items.size()) appendItem(out, step.items[i], tagged);
+    }
 }
 
 // [SECTION] the final state
@@ -258,6 +261,75 @@ std::string exportMarkdown(const scenario::Simulation& simulation)
     appendServerState(out, simulation.store());
     appendDeviceState(out, simulation);
     return out;
+}
+
+} // namespace maillab::exporter
+
+// [SECTION] coursework: the worksheet and the key
+
+namespace maillab::exporter {
+
+namespace {
+
+void appendQuoted(std::string& out, std::string_view text)
+{
+    for (std::string_view line : wireLines(text))
+        out += "> " + mdInline(line) + "\n";
+    out += "\n";
+}
+
+} // namespace
+
+std::string exportWorksheetMarkdown(const scenario::Scenario& lesson)
+{
+    std::string out = "# Worksheet: " + mdInline(lesson.title) + "\n\n";
+    out += "**Name:** ______________________________ **Date:** ______________\n\n";
+    if (!lesson.description.empty()) appendQuoted(out, lesson.description);
+    out += "Before each step runs, mark your prediction and say why. After watching it, write what happened "
+           "and which line of the transcript shows it.\n\n";
+    // Only the steps that ask: a later step's narration may tell an earlier answer.
+    const std::vector<AskedQuestion> asked = askedQuestions(lesson);
+    for (const AskedQuestion& q : asked) {
+        out += "## " + mdInline(q.stepHeading) + "\n\n";
+        if (!q.action->narration.empty()) appendQuoted(out, q.action->narration);
+        out += "**Question " + std::to_string(q.number) + ":** " + mdInline(q.question->prompt) + "\n\n";
+        for (size_t c = 0; c < q.question->choices.size(); ++c)
+            out += std::string("- [ ] ") + static_cast<char>('a' + c) + ") " +
+                   mdInline(q.question->choices[c]) + "\n";
+        // A backslash at the end of a line is a hard line break (CommonMark 6.7): blank lines to write on.
+        out += "\n**My prediction, and why:**\n\n\\\n\\\n\\\n\n"
+               "**What happened, and the transcript line that shows it:**\n\n\\\n\\\n\\\n\n";
+    }
+    if (asked.empty()) out += "*This lesson asks no questions.*\n";
+    return out;
+}
+
+std::string exportKeyMarkdown(const scenario::Scenario& lesson)
+{
+    std::string out = "# Answer key: " + mdInline(lesson.title) + "\n\n";
+    out += "For the instructor: every question of the lesson with its answer and explanation.\n\n";
+    const std::vector<AskedQuestion> asked = askedQuestions(lesson);
+    if (asked.empty()) return out + "*This lesson asks no questions.*\n";
+    out += "| # | Step | Answer |\n|---:|---|---|\n";
+    std::string details;
+    for (const AskedQuestion& q : asked) {
+        const size_t answer = q.question->answer;
+        const std::string right =
+            std::string(1, static_cast<char>('a' + answer)) + ") " + mdInline(q.question->choices[answer]);
+        out += "| " + std::to_string(q.number) + " | " + mdInline(q.stepHeading) + " | " + right + " |\n";
+        details += "## Question " + std::to_string(q.number) + " · " + mdInline(q.stepHeading) + "\n\n" +
+                   mdInline(q.question->prompt) + "\n\n";
+        for (size_t c = 0; c < q.question->choices.size(); ++c) {
+            const std::string choice =
+                std::string(1, static_cast<char>('a' + c)) + ") " + mdInline(q.question->choices[c]);
+            details += c == answer ? "- **" + choice + "** ✓\n" : "- " + choice + "\n";
+        }
+        details += "\n**Answer:** " + right + ". " + mdInline(q.question->explanation) + "\n\n";
+        if (q.action->checkpoint)
+            details +=
+                "*Checkpoint after this step: " + mdInline(q.action->checkpoint->description) + "*\n\n";
+    }
+    return out + "\n" + details;
 }
 
 } // namespace maillab::exporter

@@ -1,11 +1,15 @@
-// pcap: the transcript as the packets a capture on the LAN would show, so Wireshark or tshark dissect the
-// lesson as POP / IMAP. Classic libpcap format, Ethernet II, IPv4 (RFC 791), TCP (RFC 9293): one connection
-// per session with its three-way handshake, data in segments of at most one MSS, the receiver's ACKs, and a
-// FIN exchange where the transcript has a Closed entry. A TLS session carries its records (TlsRecord entries)
-// and not the plaintext, so the capture is what an eavesdropper records; exportKeyLog decrypts it. Everything
-// is derived from the transcript: addresses from the documentation ranges, initial sequence numbers from the
-// session id, times from the virtual clock.
+// pcap and pcapng: the transcript as the packets a capture on the LAN would show, so Wireshark or tshark
+// dissect the lesson as POP / IMAP. Ethernet II, IPv4 (RFC 791), TCP (RFC 9293): one connection per session
+// with its three-way handshake, data in segments of at most one MSS, the receiver's ACKs, and a FIN exchange
+// where the transcript has a Closed entry; a dropped connection is silence, then the server's idle timer and
+// the device's RST. A TLS session carries its records (TlsRecord entries) and not the plaintext, so the
+// capture is what an eavesdropper records; exportKeyLog decrypts it. Everything is derived from the
+// transcript: addresses from the documentation ranges, initial sequence numbers from the session id, times
+// from the virtual clock. Classic pcap holds only the packets; pcapng (RFC draft-ietf-opsawg-pcapng) adds the
+// names of the hosts and the lesson's steps as packet comments.
 #include "export/export.hpp"
+#include "export/lesson_view.hpp"
+#include "scenario/link.hpp"
 
 #include <algorithm>
 #include <array>
@@ -33,7 +37,12 @@ constexpr uint32_t kFirstClientIp = 0xC000020A; // 192.0.2.10, then .11, ... one
 using Mac = std::array<uint8_t, 6>;
 constexpr Mac kServerMac = {0x00, 0x00, 0x5E, 0x00, 0x53, 0x01};
 
-enum TcpFlag : uint8_t { kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10 };
+enum TcpFlag : uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10 };
+
+// How long a server waits on a silent connection before it gives up (the minimum autologout timers of RFC
+// 1939 section 3 and RFC 3501 section 5.4): a dropped device's connection ends only then.
+constexpr int64_t kPop3IdleUs = 10 * 60 * 1000000LL;
+constexpr int64_t kImapIdleUs = 30 * 60 * 1000000LL;
 
 // [SECTION] byte writing and checksums
 
@@ -94,19 +103,14 @@ struct Connection {
     bool closed = false;
 };
 
+struct Packet {
+    int64_t us = 0;
+    std::string frame; // Ethernet II, from the destination MAC on
+    std::vector<std::string> comments;
+};
+
 class Capture {
 public:
-    Capture()
-    {
-        put32le(m_out, 0xA1B2C3D4); // microsecond timestamps
-        put16le(m_out, 2);
-        put16le(m_out, 4);
-        put32le(m_out, 0); // thiszone: times are UTC
-        put32le(m_out, 0); // sigfigs
-        put32le(m_out, kSnapLength);
-        put32le(m_out, kLinkTypeEthernet);
-    }
-
     // One TCP segment from `from` to `to`. Times never go backwards: a packet wanted earlier than the one
     // before it (or at the same microsecond) is stamped one microsecond later, so the order is the causal
     // one.
@@ -124,7 +128,7 @@ public:
         const uint8_t headerWords = syn ? 6 : 5;
         tcp += static_cast<char>(headerWords << 4);
         tcp += static_cast<char>(flags);
-        put16be(tcp, kWindow);
+        put16be(tcp, (flags & kRst) ? 0 : kWindow);
         put16be(tcp, 0); // checksum, below
         put16be(tcp, 0); // urgent pointer
         if (syn) {
@@ -155,37 +159,160 @@ public:
         put32be(ip, to.ip);
         poke16be(ip, 10, finishChecksum(sumWords(ip)));
 
-        std::string frame(to.mac.begin(), to.mac.end());
-        frame.append(from.mac.begin(), from.mac.end());
-        put16be(frame, 0x0800); // IPv4
-        frame += ip;
-        frame += tcp;
-
-        put32le(m_out, static_cast<uint32_t>(us / 1000000));
-        put32le(m_out, static_cast<uint32_t>(us % 1000000));
-        put32le(m_out, static_cast<uint32_t>(frame.size()));
-        put32le(m_out, static_cast<uint32_t>(frame.size()));
-        m_out += frame;
+        Packet packet;
+        packet.us = us;
+        packet.frame.assign(to.mac.begin(), to.mac.end());
+        packet.frame.append(from.mac.begin(), from.mac.end());
+        put16be(packet.frame, 0x0800); // IPv4
+        packet.frame += ip;
+        packet.frame += tcp;
+        packet.comments = std::move(m_pending);
+        m_pending.clear();
+        m_packets.push_back(std::move(packet));
     }
 
-    std::string take() { return std::move(m_out); }
+    // A comment for the next packet (pcapng only).
+    void commentNext(std::string text) { m_pending.push_back(std::move(text)); }
+    // A comment for the packet written last, or the next one when there is none yet.
+    void commentLast(std::string text)
+    {
+        if (m_packets.empty())
+            commentNext(std::move(text));
+        else
+            m_packets.back().comments.push_back(std::move(text));
+    }
+    // Comments nobody took (nothing went on the wire after them) go on the last packet.
+    std::vector<Packet> take()
+    {
+        for (std::string& text : m_pending)
+            if (!m_packets.empty()) m_packets.back().comments.push_back(std::move(text));
+        m_pending.clear();
+        return std::move(m_packets);
+    }
 
 private:
-    std::string m_out;
+    std::vector<Packet> m_packets;
+    std::vector<std::string> m_pending;
     int64_t m_lastUs = std::numeric_limits<int64_t>::min() / 2;
     std::map<uint32_t, uint16_t> m_ipId; // per sending host, as a stack numbers its datagrams
 };
 
-} // namespace
+// [SECTION] the lesson as comments
 
-std::string exportPcap(const scenario::Simulation& simulation)
+// Each lesson step's heading and narration on the first packet it put on the wire (steps that put nothing
+// there ride on the next packet), and each checkpoint's result on the last packet of its step.
+class StepComments {
+public:
+    explicit StepComments(const scenario::Simulation& simulation)
+        : m_actions(simulation.scenario().actions), m_checkpoints(simulation.checkpointResults()),
+          m_reached(std::min(simulation.actionIndex(), m_actions.size()))
+    {
+    }
+
+    // Before the first packet of an entry that lesson step `action` made.
+    void reach(Capture& capture, size_t action)
+    {
+        if (action == SIZE_MAX || action >= m_actions.size() || (m_started && action <= m_current)) return;
+        if (m_started) capture.commentLast(checkpointText(m_current));
+        for (size_t k = m_started ? m_current + 1 : 0; k < action; ++k) {
+            capture.commentNext(stepText(k));
+            capture.commentNext(checkpointText(k));
+        }
+        capture.commentNext(stepText(action));
+        m_current = action;
+        m_started = true;
+    }
+
+    void finish(Capture& capture)
+    {
+        if (m_started) capture.commentLast(checkpointText(m_current));
+        for (size_t k = m_started ? m_current + 1 : 0; k < m_reached; ++k) {
+            capture.commentLast(stepText(k));
+            capture.commentLast(checkpointText(k));
+        }
+        m_current = m_reached;
+    }
+
+private:
+    std::string stepText(size_t action) const
+    {
+        StepView step;
+        step.actionIndex = action;
+        step.action = &m_actions[action];
+        std::string text = "Step " + std::to_string(action + 1) + " of " + std::to_string(m_actions.size()) +
+                           ": " + stepTitle(step);
+        if (!m_actions[action].narration.empty()) text += ". " + displayLine(m_actions[action].narration);
+        return text;
+    }
+
+    // "" when the step has no checkpoint: Capture ignores empty comments.
+    std::string checkpointText(size_t action) const
+    {
+        for (const scenario::CheckpointResult& result : m_checkpoints) {
+            if (result.action != action) continue;
+            std::string text = "Checkpoint, step " + std::to_string(action + 1) + ": " + result.description +
+                               (result.passed() ? ": holds" : ": FAILS");
+            for (const std::string& failure : result.failures)
+                text += "; " + failure;
+            return text;
+        }
+        return {};
+    }
+
+    const std::vector<scenario::Action>& m_actions;
+    const std::vector<scenario::CheckpointResult>& m_checkpoints;
+    size_t m_reached = 0;
+    size_t m_current = 0;
+    bool m_started = false;
+};
+
+// [SECTION] the packets
+
+struct Host {
+    uint32_t ip = 0;
+    std::string name;
+};
+
+struct Packets {
+    std::vector<Packet> packets;
+    std::vector<Host> hosts; // the server, then each device, for pcapng's name resolution block
+};
+
+// A dropped connection's end: nothing for as long as the server's idle timer runs, then the server closes
+// and the device, which no longer knows the connection, answers with a reset.
+struct IdleEnd {
+    int64_t us = 0;
+    Connection connection;
+    std::string device;
+    int sessionId = 0;
+    bool imap = false;
+    int64_t droppedMs = 0;
+};
+
+void endIdleConnection(Capture& capture, IdleEnd& end)
+{
+    Endpoint& server = end.connection.server;
+    Endpoint& client = end.connection.client;
+    capture.commentNext("Session #" + std::to_string(end.sessionId) + ": nothing from " + end.device +
+                        " since " + readableTime(end.droppedMs) + "; the server's idle timer (" +
+                        (end.imap ? "RFC 3501 section 5.4, 30 minutes" : "RFC 1939 section 3, 10 minutes") +
+                        ") ends the session");
+    capture.segment(end.us, server, client, server.next, client.next, kFin | kAck, {});
+    // RFC 9293 section 3.10.7.1: a segment for a connection that does not exist gets a reset, whose sequence
+    // number is the segment's acknowledgment number.
+    capture.commentNext(end.device + " no longer knows this connection: it answers with a reset");
+    capture.segment(end.us + kLatencyUs, client, server, client.next, 0, kRst, {});
+}
+
+Packets buildPackets(const scenario::Simulation& simulation)
 {
     const auto& entries = simulation.transcript().entries();
     // What crossed the wire: plain-text Data as it is; for TLS, the records (TlsRecord entries), never the
-    // plaintext of encrypted Data entries.
+    // plaintext of encrypted Data entries. A dropped connection's Closed entry is a moment, not packets.
     auto onWire = [](const wire::TranscriptEntry& e) {
         return e.sessionId != 0 && e.kind != wire::TranscriptEntry::Kind::Note &&
-               !(e.kind == wire::TranscriptEntry::Kind::Data && e.encrypted);
+               !(e.kind == wire::TranscriptEntry::Kind::Data && e.encrypted) &&
+               !(e.kind == wire::TranscriptEntry::Kind::Closed && e.abrupt);
     };
     // When the next packet-making entry happens: replies and ACKs are due one latency later, but never after
     // it.
@@ -203,13 +330,16 @@ std::string exportPcap(const scenario::Simulation& simulation)
         if (it == deviceOrder.end()) it = deviceOrder.insert(deviceOrder.end(), name);
         return static_cast<uint32_t>(it - deviceOrder.begin());
     };
+    auto deviceIp = [](uint32_t n) { return kFirstClientIp + n % 240; };
 
     Capture capture;
+    StepComments steps(simulation);
     std::map<int, Connection> connections;
+    std::vector<IdleEnd> idleEnds; // in the order the drops happened, so by time within one protocol
     auto open = [&](const wire::TranscriptEntry& e, int64_t synUs, int64_t dueUs) -> Connection& {
         Connection c;
         const uint32_t n = deviceIndex(e.device);
-        c.client.ip = kFirstClientIp + n % 240;
+        c.client.ip = deviceIp(n);
         c.client.mac = {0x00, 0x00, 0x5E, 0x00, 0x53, static_cast<uint8_t>(0x10 + n % 240)};
         c.client.port = static_cast<uint16_t>(kFirstClientPort + e.sessionId % 16384);
         c.server.ip = kServerIp;
@@ -232,12 +362,36 @@ std::string exportPcap(const scenario::Simulation& simulation)
                         c.server.next, kAck, {});
         return connections[e.sessionId] = c;
     };
+    // Idle timers that ran out before `us` end their connections first, so packets stay in time order.
+    auto endIdleBefore = [&](int64_t us) {
+        std::stable_sort(idleEnds.begin(), idleEnds.end(),
+                         [](const IdleEnd& a, const IdleEnd& b) { return a.us < b.us; });
+        size_t ended = 0;
+        for (; ended < idleEnds.size() && idleEnds[ended].us <= us; ++ended)
+            endIdleConnection(capture, idleEnds[ended]);
+        idleEnds.erase(idleEnds.begin(), idleEnds.begin() + static_cast<std::ptrdiff_t>(ended));
+    };
 
     for (size_t i = 0; i < entries.size(); ++i) {
         const wire::TranscriptEntry& e = entries[i];
-        if (!onWire(e)) continue;
         const int64_t us = e.timeMs * 1000;
         auto found = connections.find(e.sessionId);
+        if (e.kind == wire::TranscriptEntry::Kind::Closed && e.abrupt && found != connections.end() &&
+            !found->second.closed) {
+            // Nothing goes on the wire; the server learns of it only when its idle timer runs out.
+            Connection& c = found->second;
+            c.closed = true;
+            const bool imap = e.protocol == wire::Protocol::Imap;
+            idleEnds.push_back(
+                IdleEnd{us + (imap ? kImapIdleUs : kPop3IdleUs), c, e.device, e.sessionId, imap, e.timeMs});
+            capture.commentNext(readableTime(e.timeMs) + ", session #" + std::to_string(e.sessionId) + ": " +
+                                displayLine(e.bytes) + "; " + e.device +
+                                " sends nothing more on it, not even a FIN");
+            continue;
+        }
+        if (!onWire(e)) continue;
+        endIdleBefore(us);
+        steps.reach(capture, simulation.actionOfStep(e.step));
         if (e.kind == wire::TranscriptEntry::Kind::Connected) {
             if (found == connections.end()) open(e, us, nextUs[i]);
             continue;
@@ -277,7 +431,151 @@ std::string exportPcap(const scenario::Simulation& simulation)
                                 receiver.next, sender.next, kAck, {});
         }
     }
-    return capture.take();
+    steps.finish(capture);
+    // The servers' idle timers run on after the lesson's last event: the capture shows how each drop ended.
+    endIdleBefore(std::numeric_limits<int64_t>::max());
+
+    Packets out;
+    out.packets = capture.take();
+    out.hosts.push_back({kServerIp, scenario::Link::kServerName});
+    for (size_t n = 0; n < deviceOrder.size() && n < 240; ++n)
+        out.hosts.push_back({deviceIp(static_cast<uint32_t>(n)), deviceOrder[n]});
+    return out;
+}
+
+// [SECTION] file formats
+
+std::string classicPcap(const std::vector<Packet>& packets)
+{
+    std::string out;
+    put32le(out, 0xA1B2C3D4); // microsecond timestamps
+    put16le(out, 2);
+    put16le(out, 4);
+    put32le(out, 0); // thiszone: times are UTC
+    put32le(out, 0); // sigfigs
+    put32le(out, kSnapLength);
+    put32le(out, kLinkTypeEthernet);
+    for (const Packet& p : packets) {
+        put32le(out, static_cast<uint32_t>(p.us / 1000000));
+        put32le(out, static_cast<uint32_t>(p.us % 1000000));
+        put32le(out, static_cast<uint32_t>(p.frame.size()));
+        put32le(out, static_cast<uint32_t>(p.frame.size()));
+        out += p.frame;
+    }
+    return out;
+}
+
+// pcapng (draft-ietf-opsawg-pcapng section 3): blocks of type, total length, body, total length again;
+// everything 32-bit aligned, little-endian (the section header's byte-order magic says so).
+void pad4(std::string& out)
+{
+    while (out.size() % 4)
+        out += '\0';
+}
+
+// One option: code, length, value padded to 32 bits (section 3.5).
+void putOption(std::string& body, uint16_t code, std::string_view value)
+{
+    put16le(body, code);
+    put16le(body, static_cast<uint16_t>(value.size()));
+    body.append(value);
+    pad4(body);
+}
+
+void putBlock(std::string& out, uint32_t type, const std::string& body)
+{
+    const uint32_t total = static_cast<uint32_t>(12 + body.size());
+    put32le(out, type);
+    put32le(out, total);
+    out += body;
+    put32le(out, total);
+}
+
+constexpr uint16_t kOptEnd = 0;
+constexpr uint16_t kOptComment = 1;
+
+std::string pcapng(const Packets& capture)
+{
+    std::string out;
+    std::string body;
+    // Section Header Block (section 4.1): byte-order magic, version 1.0, section length unknown (-1).
+    put32le(body, 0x1A2B3C4D);
+    put16le(body, 1);
+    put16le(body, 0);
+    put32le(body, 0xFFFFFFFF);
+    put32le(body, 0xFFFFFFFF);
+    putOption(body, 4, "maillab"); // shb_userappl
+    putOption(body, kOptEnd, {});
+    putBlock(out, 0x0A0D0D0A, body);
+
+    // Interface Description Block (section 4.2): one Ethernet interface, microsecond timestamps.
+    body.clear();
+    put16le(body, static_cast<uint16_t>(kLinkTypeEthernet));
+    put16le(body, 0);
+    put32le(body, kSnapLength);
+    putOption(body, 2, "lan");                        // if_name
+    putOption(body, 3, "the lesson's simulated LAN"); // if_description
+    putOption(body, 9, std::string_view("\x06", 1));  // if_tsresol: 10^-6 s
+    putOption(body, kOptEnd, {});
+    putBlock(out, 1, body);
+
+    // Name Resolution Block (section 4.5): the server's and each device's name for its IPv4 address.
+    body.clear();
+    for (const Host& host : capture.hosts) {
+        std::string value;
+        put32be(value, host.ip); // the address in network order, then the name, NUL-terminated
+        value += host.name;
+        value += '\0';
+        put16le(body, 1); // nrb_record_ipv4
+        put16le(body, static_cast<uint16_t>(value.size()));
+        body += value;
+        pad4(body);
+    }
+    put16le(body, 0); // nrb_record_end
+    put16le(body, 0);
+    putBlock(out, 4, body);
+
+    // Enhanced Packet Blocks (section 4.3), with the lesson's comments as opt_comment.
+    for (const Packet& p : capture.packets) {
+        body.clear();
+        put32le(body, 0); // interface 0
+        const uint64_t us = static_cast<uint64_t>(p.us);
+        put32le(body, static_cast<uint32_t>(us >> 32));
+        put32le(body, static_cast<uint32_t>(us & 0xFFFFFFFF));
+        put32le(body, static_cast<uint32_t>(p.frame.size()));
+        put32le(body, static_cast<uint32_t>(p.frame.size()));
+        body += p.frame;
+        pad4(body);
+        bool commented = false;
+        for (const std::string& comment : p.comments) {
+            if (comment.empty()) continue;
+            // An option's length is 16 bits; a comment longer than that is cut at a UTF-8 boundary.
+            std::string_view text = comment;
+            if (text.size() > 65000) {
+                size_t cut = 65000;
+                while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80)
+                    --cut;
+                text = text.substr(0, cut);
+            }
+            putOption(body, kOptComment, text);
+            commented = true;
+        }
+        if (commented) putOption(body, kOptEnd, {});
+        putBlock(out, 6, body);
+    }
+    return out;
+}
+
+} // namespace
+
+std::string exportPcap(const scenario::Simulation& simulation)
+{
+    return classicPcap(buildPackets(simulation).packets);
+}
+
+std::string exportPcapng(const scenario::Simulation& simulation)
+{
+    return pcapng(buildPackets(simulation));
 }
 
 } // namespace maillab::exporter

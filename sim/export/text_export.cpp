@@ -1,7 +1,9 @@
 // txt: a short header, then the transcript as `maillab run` prints it (C:/S: lines, "-- note --", "#
-// narration").
+// narration"), with each question before its step's lines and its answer after the exchange that settles it.
 #include "export/export.hpp"
 #include "export/lesson_view.hpp"
+
+#include <map>
 
 namespace maillab::exporter {
 
@@ -18,6 +20,13 @@ void appendDevices(std::string& out, const LessonHeader& header)
     }
 }
 
+void appendQuestion(std::string& out, const scenario::Question& q)
+{
+    out += "# Question: " + q.prompt + "\n";
+    for (size_t i = 0; i < q.choices.size(); ++i)
+        out += std::string("#   ") + static_cast<char>('a' + i) + ") " + q.choices[i] + "\n";
+}
+
 } // namespace
 
 std::string exportText(const scenario::Simulation& simulation)
@@ -31,15 +40,32 @@ std::string exportText(const scenario::Simulation& simulation)
 
     out += "\n";
 
-    // Each action's narration goes before the first line of its first step, as `maillab run` prints it;
-    // an action that put nothing on the wire still gets its narration, in order.
+    // Each action's narration and question go before the first line of its first step, as `maillab run`
+    // prints them; an action that put nothing on the wire still gets them, in order. The answer follows the
+    // entry that settles it (answerAfterEntry), or ends its step.
     const std::vector<scenario::Action>& actions = simulation.scenario().actions;
+    std::map<const wire::TranscriptEntry*, size_t> answerAfter;
+    for (const StepView& step : lessonView(simulation).steps)
+        if (step.action && step.action->question)
+            if (const wire::TranscriptEntry* e = answerAfterEntry(step)) answerAfter[e] = step.actionIndex;
+    std::vector<bool> answered(actions.size(), false);
+    auto answer = [&](size_t action) {
+        if (answered[action] || !actions[action].question) return;
+        const scenario::Question& q = *actions[action].question;
+        out += std::string("# Answer: ") + static_cast<char>('a' + q.answer) + ") " + q.choices[q.answer] +
+               ". " + q.explanation + "\n";
+        answered[action] = true;
+    };
     size_t narrated = 0;
     bool atStart = true;
     auto narrateUpTo = [&](size_t action) {
         for (; narrated <= action && narrated < actions.size(); ++narrated) {
-            if (actions[narrated].narration.empty()) continue;
-            out += (atStart ? "# " : "\n# ") + actions[narrated].narration + "\n";
+            for (size_t earlier = 0; earlier < narrated; ++earlier)
+                answer(earlier);
+            if (actions[narrated].narration.empty() && !actions[narrated].question) continue;
+            out += atStart ? "" : "\n";
+            if (!actions[narrated].narration.empty()) out += "# " + actions[narrated].narration + "\n";
+            if (actions[narrated].question) appendQuestion(out, *actions[narrated].question);
             atStart = false;
         }
     };
@@ -48,8 +74,12 @@ std::string exportText(const scenario::Simulation& simulation)
         if (action != SIZE_MAX) narrateUpTo(action);
         out += wire::formatEntry(e, header.tagged);
         atStart = false;
+        if (auto it = answerAfter.find(&e); it != answerAfter.end()) answer(it->second);
     }
-    if (simulation.actionIndex() > 0) narrateUpTo(simulation.actionIndex() - 1);
+    const size_t reached = std::min(simulation.actionIndex(), actions.size());
+    if (reached > 0) narrateUpTo(reached - 1);
+    for (size_t k = 0; k < reached; ++k)
+        answer(k);
     return out;
 }
 

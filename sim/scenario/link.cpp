@@ -25,13 +25,10 @@ struct Link::TlsChannel {
 
 namespace {
 
-// The name the simulated server's certificate carries and the devices send as SNI.
-constexpr const char* kSimulatedServerName = "mail.maillab.example";
-
 const tls::Identity& simulatorIdentity()
 {
     // One certificate per process: made once (key generation is the slow part), used by every simulation.
-    static const tls::Identity identity = tls::generateSelfSigned(kSimulatedServerName);
+    static const tls::Identity identity = tls::generateSelfSigned(Link::kServerName);
     return identity;
 }
 
@@ -229,7 +226,7 @@ void Link::drop(ClientEngine& client, const std::string& why)
     if (!m_session) return;
     m_session->disconnected();
     closeSession();
-    recordClosed(Direction::ClientToServer, why + " (no QUIT/LOGOUT)");
+    recordClosed(Direction::ClientToServer, why + " (no QUIT/LOGOUT)", true);
     client.onClosed();
 }
 
@@ -253,7 +250,7 @@ void Link::newTlsChannel()
 {
     m_tls = std::make_unique<TlsChannel>();
     m_tls->server = tls::Endpoint::server(simulatorIdentity());
-    m_tls->client = tls::Endpoint::client(kSimulatedServerName);
+    m_tls->client = tls::Endpoint::client(Link::kServerName);
 }
 
 void Link::beginHandshake()
@@ -377,10 +374,11 @@ void Link::recordRecords(Direction direction, std::string records)
     m_transcript.record(entry(TranscriptEntry::Kind::TlsRecord, direction, std::move(records)));
 }
 
-void Link::recordClosed(Direction direction, std::string why)
+void Link::recordClosed(Direction direction, std::string why, bool abrupt)
 {
     TranscriptEntry closed = entry(TranscriptEntry::Kind::Closed, direction, std::move(why));
     closed.serverPort = 0;
+    closed.abrupt = abrupt;
     m_transcript.record(std::move(closed));
 }
 

@@ -31,6 +31,8 @@ public:
 public:
     // One way through the link: what a LAN round trip of 50 ms looks like.
     static constexpr int64_t kOneWayLatencyMs = 25;
+    // The simulated server's host name: its certificate's, the devices' SNI, and the captures' name for it.
+    static constexpr const char* kServerName = "mail.maillab.example";
 
     // The server side of a new connection, with the session id the transcript gives it.
     struct Accepted {
@@ -98,7 +100,7 @@ private:
     void recordServerBytes(std::string bytes, bool encrypted);
     void recordClientBytes(std::string bytes, bool encrypted);
     void recordRecords(Direction direction, std::string records);
-    void recordClosed(Direction direction, std::string why);
+    void recordClosed(Direction direction, std::string why, bool abrupt = false);
     // A note about this session (TLS flights), and one in the device's name only, not tied to a session (what
     // went wrong), as the simulation's own notes are.
     void recordSessionNote(Direction direction, std::string text);

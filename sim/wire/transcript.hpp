@@ -28,6 +28,7 @@ struct TranscriptEntry {
     int step = 0;            // the simulation step that produced it
     uint16_t serverPort = 0; // the port the session connected to (110, 143, ...), for exports
     bool encrypted = false;  // Data that travelled inside TLS: on the wire it is in TlsRecord entries
+    bool abrupt = false;     // Closed: the connection vanished (a drop), so neither side sent a FIN
     // For server Data: what the replies in these bytes meant, as the session told (wire/exchange.hpp).
     std::vector<Exchange> exchanges;
 };

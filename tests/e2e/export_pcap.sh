@@ -3,23 +3,9 @@
 # transcript, in order, decoded as POP / IMAP, with good IPv4 and TCP checksums and no expert warnings.
 source "$(dirname "$0")/lib.bash"
 
-if ! command -v tshark >/dev/null; then
-    echo "FAIL: tshark is not installed (bash scripts/deps.sh --test installs it)"
-    exit 1
-fi
+require_tshark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Reading files needs no capture rights; tshark's warning about running as root is noise here, but any other
-# complaint (a filter it does not know) is shown and fails the test, so an empty answer always means "none".
-tshark_read() {
-    local status=0
-    tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "$@" 2>"$tmp/stderr" || status=$?
-    grep -v 'Running as user' "$tmp/stderr" >&2 || true
-    if ((status != 0)); then
-        echo "FAIL: tshark $* exited with $status" >&2
-        exit 1
-    fi
-}
 
 # The client lines of the transcript, without the [device#session] tag.
 client_lines() { "$MAILLAB" run "$1" --quiet | sed -n 's/^\(\[[^]]*\] \)\{0,1\}C: //p' | tr -d '\r'; }

@@ -5,23 +5,9 @@
 # of the transcript, in order. Keys from another run decrypt nothing.
 source "$(dirname "$0")/lib.bash"
 
-if ! command -v tshark >/dev/null; then
-    echo "FAIL: tshark is not installed (bash scripts/deps.sh --test installs it)"
-    exit 1
-fi
+require_tshark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# As in export_pcap.sh: the warning about running as root is noise, anything else on stderr is shown, and
-# a failing tshark fails the test, so an empty answer always means "none".
-tshark_read() {
-    local status=0
-    tshark -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "$@" 2>"$tmp/stderr" || status=$?
-    grep -v 'Running as user' "$tmp/stderr" >&2 || true
-    if ((status != 0)); then
-        echo "FAIL: tshark $* exited with $status" >&2
-        exit 1
-    fi
-}
 expect_same() { # name, expected, actual
     if [[ -n "$2" && "$2" == "$3" ]]; then
         echo "ok: $1 ($(wc -l <<<"$2") lines)"
@@ -85,8 +71,15 @@ expect_same "with the key log, tshark decodes every command of the transcript" \
 expect_count "decrypted: no malformed packets, no expert warnings, no TCP analysis flags" 0 \
     "$(count "$pcap" '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' -o "tls.keylog_file:$tmp/implicit.keys")"
 
-# Another run's keys open nothing: the capture really needs its own secrets.
-"$MAILLAB" export "$tmp/implicit.json" --format keylog -o "$tmp/other.keys"
+# Another run's keys open nothing: the capture really needs its own secrets. That is why a key log is only
+# written beside its own capture: asked for alone, export refuses and writes nothing.
+status=0
+refusal=$("$MAILLAB" export "$tmp/implicit.json" --format keylog -o "$tmp/alone.keys" 2>&1) || status=$?
+expect_contains "--format keylog alone is refused (exit $status): the keys would open no capture" "$refusal" \
+    "opens only the capture of its own run"
+[[ $status -eq 1 && ! -e "$tmp/alone.keys" ]] && echo "ok: exit 1, no key log written" ||
+    { echo "FAIL: exit $status, or $tmp/alone.keys written"; failures=$((failures + 1)); }
+"$MAILLAB" export "$tmp/implicit.json" --format pcapng -o "$tmp/other.pcapng"
 expect_count "keylog format: five TLS 1.3 secrets per session, NSS key log lines" 10 \
     "$(grep -cE '^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) [0-9a-f]{64} [0-9a-f]{64,96}$' "$tmp/other.keys")"
 expect_count "with another run's key log, nothing decrypts" 0 "$(count "$pcap" 'pop || imap' -o "tls.keylog_file:$tmp/other.keys")"
