@@ -48,17 +48,6 @@ std::unique_ptr<Simulation> runFixture(const std::string& name)
     return runFile(fixture(name));
 }
 
-// Every lesson that ships, for the properties that must hold whatever a lesson does.
-std::vector<std::filesystem::path> shippedLessons()
-{
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 std::unique_ptr<Simulation> runJson(const std::string& json, const std::filesystem::path& mail)
 {
     auto loaded = scenario::parseScenario(json, "hostile.json");
@@ -257,7 +246,7 @@ TEST(ExportText, NarrationComesBeforeTheLinesOfItsStep)
     EXPECT_EQ(text.rfind("Lesson: POP3 delete mode: download and remove\nSource: pop3-delete-mode.json\n", 0),
               0u);
     EXPECT_NE(text.find("  laptop: POP3, delete mode, user alice"), std::string::npos);
-    EXPECT_NE(text.find("Virtual start: 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);
+    EXPECT_NE(text.find("Virtual start (day 1): 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);
     EXPECT_NE(text.find("# A new message arrives at the server while the laptop is offline.\n"
                         "[server#0] -- new mail for alice in INBOX: \"Quiz 2 grades are posted\" --\n"),
               std::string::npos);

@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -11,6 +12,16 @@ namespace maillab::test {
 std::filesystem::path sourceDir()
 {
     return MAILLAB_SOURCE_DIR;
+}
+
+std::vector<std::filesystem::path> shippedLessons()
+{
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 std::string readFile(const std::filesystem::path& path)

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace maillab::test {
 
@@ -20,6 +21,8 @@ inline std::filesystem::path mailDir()
 }
 
 std::string readFile(const std::filesystem::path& path);
+// Every lesson that ships (lessons/*.json), sorted, for the properties that must hold whatever a lesson does.
+std::vector<std::filesystem::path> shippedLessons();
 
 // A store with alice and bob and all their demo mail, UIDVALIDITY from the default virtual clock.
 struct DemoWorld {
