@@ -129,7 +129,8 @@ TEST(ClipProbe, SeesTextCutByFrameWindowOrColumnAndNotTextThatFits)
     for (const auto& item : report.clipped)
         cut.insert(item.text.substr(0, std::min<size_t>(item.text.size(), 9)));
     EXPECT_EQ(cut, (std::set<std::string>{"a label f", "a line of", "a panel's", "Fol\xe2\x80\xa6"}));
-    EXPECT_EQ(report.textItemsByWindow.at("probetest"), 7) << "two buttons, two lines, two headers, the title";
+    EXPECT_EQ(report.textItemsByWindow.at("probetest"), 7)
+        << "two buttons, two lines, two headers, the title";
 }
 
 } // namespace

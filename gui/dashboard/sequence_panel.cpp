@@ -278,7 +278,10 @@ private:
         g.timeW = ImGui::CalcTextSize(m_widestTime.c_str()).x;
         ImGui::PopFont();
         const float font = ImGui::GetFontSize();
-        g.left = originX + g.timeW + font * 0.8f;
+        // The arrows need the room more than the clock (it is in each row's tooltip): a narrow diagram
+        // has no time column.
+        if (width - g.timeW < font * 30) g.timeW = 0;
+        g.left = originX + (g.timeW > 0 ? g.timeW + font * 0.8f : font * 0.3f);
         const float serverHalf = ImGui::CalcTextSize("server").x * 0.5f + font;
         g.serverX = originX + width - serverHalf;
         const size_t n = std::max<size_t>(1, m_lanes.size());
@@ -338,9 +341,11 @@ private:
         const float sw = ImGui::CalcTextSize("server").x;
         draw->AddText(ImVec2(g.serverX - sw * 0.5f, headerOrigin.y), colour(c.palette.server), "server");
         if (m_following) {
-            ImGui::PushFont(m_mono);
-            draw->AddText(ImVec2(headerOrigin.x, headerOrigin.y), colour(c.palette.dim), "time");
-            ImGui::PopFont();
+            if (g.timeW > 0) {
+                ImGui::PushFont(m_mono);
+                draw->AddText(ImVec2(headerOrigin.x, headerOrigin.y), colour(c.palette.dim), "time");
+                ImGui::PopFont();
+            }
         } else {
             // Scrolled up: the newest exchanges arrive below, out of sight.
             if (ImGui::SmallButton("\xe2\x86\x93 newest")) m_scrollToEnd = true;
@@ -407,7 +412,7 @@ private:
             const Row& row = m_rows[i];
             const Entry& e = entries[static_cast<size_t>(row.entry - dropped)];
             const float top = rowTop(i);
-            if (e.timeMs != previousTime) {
+            if (e.timeMs != previousTime && g.timeW > 0) {
                 ImGui::PushFont(m_mono);
                 rows->AddText(ImVec2(origin.x, top + 2), colour(c.palette.dim),
                               wire::clockText(e.timeMs, clockOrigin(c)).c_str());

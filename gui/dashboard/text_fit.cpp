@@ -2,6 +2,8 @@
 
 #include "ui_probe.hpp"
 
+#include <algorithm>
+
 namespace maillab::gui {
 namespace {
 
@@ -28,7 +30,8 @@ size_t headThatFits(std::string_view text, float width)
         else
             high = mid - 1;
     }
-    while (low > 0 && low < text.size() && continuationByte(text[low])) --low;
+    while (low > 0 && low < text.size() && continuationByte(text[low]))
+        --low;
     return low;
 }
 
@@ -43,12 +46,28 @@ size_t tailThatFits(std::string_view text, float width)
         else
             low = mid + 1;
     }
-    while (low < text.size() && continuationByte(text[low])) ++low;
+    while (low < text.size() && continuationByte(text[low]))
+        ++low;
     if (low > 0 && low < text.size() && text[low - 1] != ' ') {
         size_t space = text.find(' ', low);
         if (space != std::string_view::npos && space + 1 < text.size()) low = space + 1;
     }
     return low;
+}
+
+// A better start for the end than `tail`, if one fits in `room`: the whole parenthesis a reply ends with
+// ("(3 deleted, 0 left)"), or the start of the word `tail` cuts into.
+size_t wholeEnd(std::string_view text, size_t tail, float room)
+{
+    const size_t open = text.rfind('(');
+    if (open != std::string_view::npos && open < tail && text.back() == ')' &&
+        widthOf(text.substr(open)) <= room)
+        return open;
+    if (tail > 0 && tail < text.size() && text[tail - 1] != ' ') {
+        const size_t space = text.rfind(' ', tail);
+        if (space != std::string_view::npos && widthOf(text.substr(space + 1)) <= room) return space + 1;
+    }
+    return tail;
 }
 
 } // namespace
@@ -64,9 +83,12 @@ Fitted elideMiddle(std::string_view text, float width, float tailShare)
 {
     if (widthOf(text) <= width) return {std::string(text), text.size(), text.size(), false};
     const float room = width - widthOf(kGap);
-    size_t tail = tailThatFits(text, room * tailShare);
+    // The end may take more than its share to stay whole, as long as a few letters of the start remain.
+    const float keepHead = widthOf(text.substr(0, std::min<size_t>(text.size(), 4)));
+    size_t tail = wholeEnd(text, tailThatFits(text, room * tailShare), room - keepHead);
     size_t head = headThatFits(text, room - widthOf(text.substr(tail)));
-    while (head > 0 && text[head - 1] == ' ') --head;
+    while (head > 0 && text[head - 1] == ' ')
+        --head;
     Fitted fitted;
     fitted.text = std::string(text.substr(0, head)) + std::string(kGap) + std::string(text.substr(tail));
     fitted.headBytes = head;

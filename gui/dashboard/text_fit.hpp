@@ -10,9 +10,9 @@
 namespace maillab::gui {
 
 struct Fitted {
-    std::string text;   // the text, or its start, " … " and its last words
-    size_t headBytes;   // how much of the start is kept (the whole text when it fits)
-    size_t tailBegin;   // where the kept end starts in the original text
+    std::string text; // the text, or its start, " … " and its last words
+    size_t headBytes; // how much of the start is kept (the whole text when it fits)
+    size_t tailBegin; // where the kept end starts in the original text
     bool elided = false;
     // Where byte `at` of the original text is in `text`, or npos when it was elided away.
     size_t shownAt(size_t at) const;
@@ -28,7 +28,7 @@ bool fittedText(std::string_view text, ImVec4 colour, float width = 0.0f);
 // Starts the next widget on this line when `width` still fits there, else on the next line: a row of
 // buttons wraps at the panel's edge instead of running past it.
 void flow(float width);
-float buttonWidth(const char* label); // a SmallButton's too
+float buttonWidth(const char* label);   // a SmallButton's too
 float checkboxWidth(const char* label); // also a radio button's
 
 } // namespace maillab::gui

@@ -592,12 +592,16 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
 
     // Columns: time, device and session, fold arrow, C:/S:, TLS, text.
     const float x0 = ImGui::GetCursorPosX();
-    // On a projector the protocol text needs the room more than the time (it is in the C:/S: tooltip).
-    const bool showTime = !c.presenter;
+    // The protocol text needs the room more than the time (which is in the C:/S: tooltip): the time
+    // column shows only on a wide panel, never on a projector.
+    constexpr float kTimeChars = 20, kTextChars = 56;
+    const float otherColumns = static_cast<float>(m_tagChars) + 10;
+    const bool showTime = !c.presenter && ImGui::GetContentRegionAvail().x >=
+                                              (kTimeChars + otherColumns + kTextChars) * charWidth;
     const std::string timeText = wire::clockText(e.timeMs, clockOrigin(c));
     const char* time = timeText.c_str();
     // "day 12 10:00:01.950" and a space: every row's columns line up up to day 99.
-    const float tagX = x0 + (showTime ? 20.0f : 0.0f) * charWidth,
+    const float tagX = x0 + (showTime ? kTimeChars : 0.0f) * charWidth,
                 foldX = tagX + static_cast<float>(m_tagChars + 1) * charWidth;
     const float whoX = foldX + 2 * charWidth, tlsX = whoX + 3 * charWidth;
     const float textX = tlsX + (m_sawTls && m_view == View::Programs ? 4 * charWidth : 0);
