@@ -266,6 +266,9 @@ private:
 
     // [SECTION] drawing
 
+    // Whether a lane had anyone on it in the rows the last frame showed.
+    bool inView(size_t lane) const { return lane < m_inView.size() && m_inView[lane]; }
+
     struct Geometry {
         float timeW = 0, left = 0, serverX = 0;
         std::vector<float> laneX;
@@ -284,16 +287,29 @@ private:
         g.left = originX + (g.timeW > 0 ? g.timeW + font * 0.8f : font * 0.3f);
         const float serverHalf = ImGui::CalcTextSize("server").x * 0.5f + font;
         g.serverX = originX + width - serverHalf;
+        // Lanes no wider than their names need, and a lane with nobody on it in view only a sliver: the
+        // room left goes to the arrows, whose labels must stay between their lifeline and the server's.
         const size_t n = std::max<size_t>(1, m_lanes.size());
-        // Lanes no wider than their names need: the room left goes to the arrows, whose labels must stay
-        // between their lifeline and the server's.
+        const float sliver = font * 1.2f;
+        size_t active = 0;
         float widestName = font * 3;
-        for (const Lane& lane : m_lanes)
-            if (!lane.segments.empty())
-                widestName = std::max(widestName, ImGui::CalcTextSize(lane.segments.back().label.c_str()).x);
-        const float step = std::min((g.serverX - g.left) / (static_cast<float>(n) + 0.6f), widestName + font);
-        for (size_t i = 0; i < n; ++i)
-            g.laneX.push_back(g.left + step * (static_cast<float>(i) + 0.5f));
+        for (size_t i = 0; i < m_lanes.size(); ++i) {
+            if (!inView(i)) continue;
+            ++active;
+            if (!m_lanes[i].segments.empty())
+                widestName =
+                    std::max(widestName, ImGui::CalcTextSize(m_lanes[i].segments.back().label.c_str()).x);
+        }
+        const float idle = static_cast<float>(n - std::max<size_t>(active, 1)) * sliver;
+        const float step =
+            std::min((g.serverX - g.left - idle) / (static_cast<float>(std::max<size_t>(active, 1)) + 0.6f),
+                     widestName + font);
+        float x = g.left;
+        for (size_t i = 0; i < n; ++i) {
+            const float slot = inView(i) || active == 0 ? step : sliver;
+            g.laneX.push_back(x + slot * 0.5f);
+            x += slot;
+        }
         return g;
     }
 
@@ -306,13 +322,15 @@ private:
         const float width = ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ScrollbarSize;
         if (!transcript.entries().empty())
             m_widestTime = wire::clockText(transcript.entries().back().timeMs, clockOrigin(c));
-        Geometry g = layout(headerOrigin.x, width);
-        ImDrawList* draw = ImGui::GetWindowDrawList();
-        const ImVec4 text = ImGui::GetStyleColorVec4(ImGuiCol_Text);
-
         // The header: who each lifeline is at the top of the view.
         const uint64_t topRow = m_rowBase + m_lastFirst;
         const uint64_t bottomRow = m_rowBase + m_lastFirst + std::max<size_t>(m_info.drawnRows, 1);
+        m_inView.assign(m_lanes.size(), false);
+        for (size_t i = 0; i < m_lanes.size(); ++i)
+            m_inView[i] = segmentAt(m_lanes[i], topRow, bottomRow) != nullptr;
+        Geometry g = layout(headerOrigin.x, width);
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImVec4 text = ImGui::GetStyleColorVec4(ImGuiCol_Text);
         m_info.lifelines.clear();
         size_t headerLines = 1;
         for (size_t i = 0; i < m_lanes.size(); ++i) {
@@ -327,8 +345,13 @@ private:
             }
             std::string label = s ? s->label : "";
             m_info.lifelines.push_back(label);
+            // A sliver of a lane has no room for a name: its lifeline is not in view either.
+            if (!inView(i) && m_lanes.size() > 1) continue;
             // Whole names, on as many lines as they need: "alice's" over "laptop #1", never "alic…".
-            const float slot = (g.laneX.size() > 1 ? g.laneX[1] - g.laneX[0] : (g.serverX - g.left)) - 6;
+            float slot = g.serverX - g.left;
+            for (size_t j = 0; j < m_lanes.size(); ++j)
+                if (inView(j) && j != i) slot = std::min(slot, std::fabs(g.laneX[j] - g.laneX[i]));
+            slot -= 6;
             const std::vector<std::string> lines = wrapName(label, slot);
             for (size_t l = 0; l < lines.size(); ++l) {
                 const float w = ImGui::CalcTextSize(lines[l].c_str()).x;
@@ -558,6 +581,7 @@ private:
     std::vector<Lane> m_lanes;
     std::unordered_map<int, int> m_sessionLane;      // open sessions -> lane
     std::string m_widestTime = "day 1 00:00:00.000"; // sizes the clock column
+    std::vector<bool> m_inView;                      // per lane: anyone on it in the rows shown
     size_t m_lastRowCount = 0;
     size_t m_lastFirst = 0;
     bool m_following = true;
