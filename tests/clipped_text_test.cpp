@@ -1,5 +1,6 @@
 // Nothing cut (issue 13): every shipped lesson at its first, middle and last step, in each layout and at
 // the sizes a classroom projects, draws no text cut by its window or column (gui/dashboard/ui_probe.hpp).
+#include "diagram_panels.hpp"
 #include "gui_harness.hpp"
 #include "test_support.hpp"
 
@@ -23,11 +24,14 @@ struct Layout {
 const Layout kLayouts[] = {
     {"normal", [](gui::DashboardOptions&) {}, [](gui::Dashboard&) {}},
     {"presenter", [](gui::DashboardOptions& o) { o.presenter = true; }, [](gui::Dashboard&) {}},
-    // Console, Compare and Live start closed: open them over the normal layout, as a student would.
+    // Console, Compare and Live start closed: open them over the normal layout, as a student would, and
+    // play the comparison far enough that its lanes carry long replies.
     {"every panel", [](gui::DashboardOptions&) {},
      [](gui::Dashboard& d) {
          for (const auto& panel : d.panels())
              panel->open = true;
+         if (scenario::Comparison* lanes = gui::comparisonOf(*d.panel("compare")))
+             for (int i = 0; i < 12 && lanes->step(); ++i) {}
      }},
 };
 
