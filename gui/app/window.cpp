@@ -288,6 +288,10 @@ int runScreenshot(const cli::Args& args)
     std::cout << "clipped: " << clip.clipped.size() << "\n";
     for (const auto& item : clip.clipped)
         std::cout << "  " << item.window << ": " << item.text << "\n";
+    int elided = 0;
+    for (const auto& [window, count] : clip.elidedByWindow)
+        elided += count;
+    std::cout << "elided: " << elided << " (long lines that kept their start and end, whole on hover)\n";
     return 0;
 }
 
