@@ -3,6 +3,7 @@
 #include "diagram_panels.hpp"
 #include "gui_harness.hpp"
 #include "test_support.hpp"
+#include "transcript_panel.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -21,6 +22,12 @@ struct Layout {
     void (*open)(gui::Dashboard& dashboard); // after construction: which panels show
 };
 
+void eavesdropper(gui::Dashboard& dashboard)
+{
+    if (auto* transcript = dynamic_cast<gui::TranscriptPanel*>(dashboard.panel("transcript")))
+        transcript->setView(gui::TranscriptPanel::View::Eavesdropper);
+}
+
 const Layout kLayouts[] = {
     {"normal", [](gui::DashboardOptions&) {}, [](gui::Dashboard&) {}},
     {"presenter", [](gui::DashboardOptions& o) { o.presenter = true; }, [](gui::Dashboard&) {}},
@@ -33,6 +40,9 @@ const Layout kLayouts[] = {
          if (scenario::Comparison* lanes = gui::comparisonOf(*d.panel("compare")))
              for (int i = 0; i < 12 && lanes->step(); ++i) {}
      }},
+    // The transcript as an eavesdropper sees it: TLS records instead of lines.
+    {"eavesdropper", [](gui::DashboardOptions&) {}, eavesdropper},
+    {"eavesdropper presenter", [](gui::DashboardOptions& o) { o.presenter = true; }, eavesdropper},
 };
 
 const ImVec2 kSizes[] = {ImVec2(1280, 720), ImVec2(1920, 1080)};

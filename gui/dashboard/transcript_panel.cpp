@@ -114,7 +114,8 @@ std::pair<size_t, size_t> failureWord(const wire::TranscriptEntry& e, std::strin
     return e.protocol == wire::Protocol::Pop3 ? pop3::refusalSpan(line, head) : imap::refusalSpan(line);
 }
 
-std::string recordText(std::string_view record)
+// A record's type, version and length, then its first bytes in hex: up to maxBytes of them.
+std::string recordText(std::string_view record, size_t maxBytes = 16)
 {
     std::vector<tls::RecordInfo> info = tls::parseRecords(record);
     if (info.empty()) return "(not a whole TLS record)";
@@ -123,7 +124,7 @@ std::string recordText(std::string_view record)
                   info[0].version, static_cast<unsigned>(info[0].length), info[0].length == 1 ? " " : "s");
     std::string out = head;
     static const char* hex = "0123456789abcdef";
-    size_t shown = std::min<size_t>(record.size(), 16);
+    size_t shown = std::min<size_t>(record.size(), std::max<size_t>(maxBytes, 1));
     for (size_t i = 0; i < shown; ++i) {
         unsigned char byte = static_cast<unsigned char>(record[i]);
         out += ' ';
@@ -380,12 +381,14 @@ void TranscriptPanel::drawToolbar(Context& c)
         drawFilters(c);
         drawSearch(c);
     }
-    if (m_view == View::Eavesdropper)
-        ImGui::TextColored(c.palette.tls, m_sawTls
-                                              ? "An eavesdropper reads plain connections as they are; of "
-                                                "TLS connections only the records."
-                                              : "No TLS here: an eavesdropper reads every line, passwords "
-                                                "included.");
+    if (m_view == View::Eavesdropper) {
+        ImGui::PushStyleColor(ImGuiCol_Text, c.palette.tls);
+        ImGui::TextWrapped("%s", m_sawTls
+                                     ? "An eavesdropper reads plain connections as they are; of TLS "
+                                       "connections only the records."
+                                     : "No TLS here: an eavesdropper reads every line, passwords included.");
+        ImGui::PopStyleColor();
+    }
 }
 
 void TranscriptPanel::drawFilters(Context& c)
@@ -755,8 +758,20 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
 
 void TranscriptPanel::drawRecordRow(Context& c, const Row& row, const wire::TranscriptEntry& e)
 {
-    std::string text = recordText(std::string_view(e.bytes).substr(row.offset, row.length));
-    ImGui::TextColored(c.palette.tls, "%s", text.c_str());
+    // As many of the first bytes as the panel has room for, three characters each; " …" says there are more.
+    const std::string_view record = std::string_view(e.bytes).substr(row.offset, row.length);
+    const float charWidth = ImGui::CalcTextSize("0").x;
+    const float room =
+        ImGui::GetContentRegionAvail().x / charWidth - static_cast<float>(recordText(record, 1).size());
+    std::string text = recordText(record, room > 3 ? static_cast<size_t>(room / 3) : 1);
+    if (room < 3) {
+        // No room for the version and the bytes: what a record is and how long, which is what leaks.
+        std::vector<tls::RecordInfo> info = tls::parseRecords(record);
+        if (!info.empty())
+            text = std::string(tls::contentTypeName(info[0].contentType)) + " " +
+                   std::to_string(info[0].length) + (info[0].length == 1 ? " byte" : " bytes");
+    }
+    fittedText(text, c.palette.tls);
     tooltip(
         "One TLS record as it crosses the network: its type, the version field, its length and the first "
         "bytes. After the handshake everything is application data: an eavesdropper sees how much was sent "
