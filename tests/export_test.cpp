@@ -241,7 +241,7 @@ TEST(ExportText, NarrationComesBeforeTheLinesOfItsStep)
         text.rfind("Lesson: POP3 delete mode: download and remove\nSource: 14-pop3-delete-mode.json\n", 0),
         0u);
     EXPECT_NE(text.find("  laptop: POP3, delete mode, user alice"), std::string::npos);
-    EXPECT_NE(text.find("Virtual start: 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);
+    EXPECT_NE(text.find("Virtual start (day 1): 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);
     EXPECT_NE(text.find("# A new message arrives at the server while the laptop is offline.\n"
                         "[server#0] -- new mail for alice in INBOX: \"Quiz 2 grades are posted\" --\n"),
               std::string::npos);

@@ -64,6 +64,15 @@ bool GuiHarness::type(const std::string& probeName, const std::string& text)
     return true;
 }
 
+gui::probe::ClipReport GuiHarness::clipReport()
+{
+    gui::probe::ClipProbe probe;
+    ImGui::NewFrame();
+    m_dashboard->frame(0.0);
+    ImGui::Render();
+    return probe.read();
+}
+
 void GuiHarness::press(int key)
 {
     ImGuiIO& io = ImGui::GetIO();

@@ -28,6 +28,8 @@ public:
     bool type(const std::string& probeName, const std::string& text);
     // Presses and releases a key (one of the k* names below) over two frames.
     void press(int key);
+    // One more frame, read by the clipped-text probe (gui/dashboard/ui_probe.hpp).
+    gui::probe::ClipReport clipReport();
     static constexpr int kEnter = 13, kSpace = 32, kLeft = 263, kRight = 262;
 
 private:

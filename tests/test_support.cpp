@@ -15,6 +15,16 @@ std::filesystem::path sourceDir()
     return MAILLAB_SOURCE_DIR;
 }
 
+std::vector<std::filesystem::path> shippedLessons()
+{
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
+            files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
 std::string readFile(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);
@@ -36,16 +46,6 @@ std::unique_ptr<scenario::Simulation> runLessonFile(const std::filesystem::path&
     simulation->run();
     EXPECT_TRUE(simulation->finished()) << file;
     return simulation;
-}
-
-std::vector<std::filesystem::path> shippedLessons()
-{
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "lesson.schema.json")
-            files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
 }
 
 std::unique_ptr<scenario::Simulation> runLesson(const std::string& name)

@@ -2,6 +2,7 @@
 
 #include "diagram_panels.hpp"
 #include "transcript_panel.hpp"
+#include "ui_probe.hpp"
 #include "util/paths.hpp"
 #include "util/text.hpp"
 
@@ -289,6 +290,20 @@ int runScreenshot(const cli::Args& args)
     }
     std::cout << "wrote " << out << " (" << fbWidth << "x" << fbHeight << ", step "
               << dashboard.player().stepNumber() << ")\n";
+    // The probe draws one more frame, never shown: its glyphs are rewritten to be measured.
+    gui::probe::ClipReport clip;
+    {
+        gui::probe::ClipProbe probe;
+        window.render(dashboard, 1.0 / 60);
+        clip = probe.read();
+    }
+    std::cout << "clipped: " << clip.clipped.size() << "\n";
+    for (const auto& item : clip.clipped)
+        std::cout << "  " << item.window << ": " << item.text << "\n";
+    int elided = 0;
+    for (const auto& [window, count] : clip.elidedByWindow)
+        elided += count;
+    std::cout << "elided: " << elided << " (long lines that kept their start and end, whole on hover)\n";
     return 0;
 }
 

@@ -1,6 +1,7 @@
 // "Stop before the next DELE": run to the interesting moment and ask the class what happens next.
 #include "lesson_player.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 #include "util/text.hpp"
 
@@ -23,18 +24,25 @@ public:
             return;
         }
         ImGui::TextWrapped("Run stops before a step in which a device sends one of these commands.");
+        // The buttons flow onto the next line rather than past the panel's edge.
+        bool first = true;
         for (const char* common : {"RETR", "DELE", "QUIT", "STORE", "EXPUNGE", "MOVE", "LOGOUT"}) {
             bool present = std::any_of(m_entries.begin(), m_entries.end(),
                                        [&](const Entry& e) { return e.command == common; });
             if (present) continue;
+            if (!first) flow(buttonWidth(common));
+            first = false;
             if (ImGui::SmallButton(common)) m_entries.push_back({common, true});
             probe::track(std::string("Add ") + common);
-            ImGui::SameLine();
         }
-        ImGui::NewLine();
-        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.6f);
-        bool entered = ImGui::InputTextWithHint("##command", "any command, e.g. UID FETCH", &m_input,
-                                                ImGuiInputTextFlags_EnterReturnsTrue);
+        const char* hint = "any command, e.g. UID FETCH";
+        const float addWidth = buttonWidth("Add") + ImGui::GetStyle().ItemSpacing.x;
+        const float inputWidth = ImGui::GetContentRegionAvail().x - addWidth;
+        if (ImGui::CalcTextSize(hint).x + ImGui::GetStyle().FramePadding.x * 2 > inputWidth)
+            hint = "a command";
+        ImGui::SetNextItemWidth(inputWidth);
+        bool entered =
+            ImGui::InputTextWithHint("##command", hint, &m_input, ImGuiInputTextFlags_EnterReturnsTrue);
         probe::track("Breakpoint input");
         ImGui::SameLine();
         if ((ImGui::Button("Add") || entered) && !util::trim(m_input).empty()) {

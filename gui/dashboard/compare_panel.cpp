@@ -3,6 +3,7 @@
 #include "dashboard.hpp"
 #include "diagram_panels.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -253,7 +254,8 @@ private:
         const auto& samples = lane.samples();
         const int lastActionFrom = samples.size() >= 2 ? samples[samples.size() - 2].steps : INT32_MAX;
         const bool manyDevices = m_comparison->base().devices.size() > 1;
-        ImGui::BeginChild("wire", ImVec2(0, height), true, ImGuiWindowFlags_HorizontalScrollbar);
+        // No horizontal scrolling: a line too long for the lane loses its middle, whole on hover.
+        ImGui::BeginChild("wire", ImVec2(0, height), true);
         ImGui::PushFont(c.fonts.mono);
         if (entries.empty()) ImGui::TextColored(c.palette.dim, "(nothing on the wire yet)");
         ImGuiListClipper clipper;
@@ -278,12 +280,10 @@ private:
                 if (e.step > lastActionFrom) {
                     ImVec2 p = ImGui::GetCursorScreenPos();
                     ImGui::GetWindowDrawList()->AddRectFilled(
-                        p,
-                        ImVec2(p.x + ImGui::GetContentRegionAvail().x + ImGui::GetScrollX(),
-                               p.y + ImGui::GetTextLineHeight()),
+                        p, ImVec2(p.x + ImGui::GetContentRegionAvail().x, p.y + ImGui::GetTextLineHeight()),
                         colour(c.palette.changed));
                 }
-                ImGui::TextColored(col, "%s", line.c_str());
+                fittedText(line, col);
             }
         ImGui::PopFont();
         // Like a log: the newest lines stay in view unless the student scrolled up.

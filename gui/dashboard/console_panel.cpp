@@ -2,6 +2,7 @@
 // replies go into the lesson's transcript like any device's, under the device name "console".
 #include "lesson_player.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <deque>
@@ -39,24 +40,27 @@ public:
             ImGui::TextWrapped("Talk to the lesson's server yourself. Try CAPA, USER alice, PASS wonderland, "
                                "LIST (POP3) or a1 LOGIN alice wonderland, a2 SELECT INBOX (IMAP).");
             ImGui::RadioButton("POP3 (port 110)", &m_protocol, 0);
-            ImGui::SameLine();
+            flow(checkboxWidth("IMAP (port 143)"));
             ImGui::RadioButton("IMAP (port 143)", &m_protocol, 1);
-            ImGui::SameLine();
+            flow(buttonWidth("Connect"));
             if (ImGui::Button("Connect")) connect(sim);
             probe::track("Console connect");
         } else {
             ImGui::TextColored(c.palette.good, "connected to %s, server state %s",
                                wire::protocolName(m_session->protocol()), m_session->stateName().c_str());
-            ImGui::SameLine();
+            flow(buttonWidth("Drop connection"));
             if (ImGui::SmallButton("Drop connection")) end(sim, "the console hung up (no QUIT/LOGOUT)");
         }
         ImGui::Separator();
         float inputHeight = ImGui::GetFrameHeightWithSpacing();
-        ImGui::BeginChild("scrollback", ImVec2(0, -inputHeight), false, ImGuiWindowFlags_HorizontalScrollbar);
+        ImGui::BeginChild("scrollback", ImVec2(0, -inputHeight), false, 0);
         ImGui::PushFont(c.fonts.mono);
+        // A long reply wraps: the console is where a student reads a reply whole.
+        ImGui::PushTextWrapPos(0.0f);
         for (const auto& line : m_lines)
             ImGui::TextColored(line.fromClient ? c.palette.client : c.palette.server, "%s",
                                line.text.c_str());
+        ImGui::PopTextWrapPos();
         ImGui::PopFont();
         if (m_scrollDown) ImGui::SetScrollHereY(1.0f);
         m_scrollDown = false;

@@ -39,6 +39,8 @@ public:
             return;
         }
         net::Server& server = *live.server();
+        // Everything wraps at the panel's edge: a narrow panel shows the whole curl command on two lines.
+        ImGui::PushTextWrapPos(0.0f);
         ImGui::TextColored(c.palette.good, "Serving POP3 on 127.0.0.1:%u and IMAP on 127.0.0.1:%u",
                            server.pop3Port(), server.imapPort());
         ImGui::Text("%zu client%s connected", server.connectionCount(),
@@ -52,6 +54,7 @@ public:
                       server.imapPort());
         ImGui::TextColored(c.palette.client, "%s", line);
         ImGui::PopFont();
+        ImGui::PopTextWrapPos();
         bool watching = m_dashboard.liveMode();
         if (ImGui::Checkbox("Show the live server in the other panels", &watching))
             m_dashboard.setLiveMode(watching);

@@ -4,6 +4,7 @@
 
 #include "scenario/simulation.hpp"
 #include "store/store.hpp"
+#include "wire/clock.hpp"
 #include "wire/session.hpp"
 #include "wire/transcript.hpp"
 
@@ -82,6 +83,15 @@ struct Context {
     // play them with the frame time.
     double animationAt = -1;
 };
+
+// Day 1 of the clock every panel shows (wire::clockText): a lesson's virtual start; in live mode, the day
+// of the oldest line the transcript kept.
+inline int64_t clockOrigin(const Context& c)
+{
+    if (c.player || !c.transcript || c.transcript->entries().empty())
+        return wire::VirtualClock::kDefaultStartMs;
+    return c.transcript->entries().front().timeMs;
+}
 
 // A dockable window of the dashboard. id() names it on the command line (screenshot --panel ID).
 class Panel {

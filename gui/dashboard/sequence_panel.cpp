@@ -5,7 +5,9 @@
 #include "diagram_panels.hpp"
 #include "lesson_player.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -65,29 +67,30 @@ size_t lineCount(const std::string& bytes)
     return lines + (!bytes.empty() && bytes.back() != '\n' ? 1 : 0);
 }
 
-std::string clockText(int64_t ms, int64_t firstDay)
-{
-    const int64_t day = ms / 86400000;
-    int64_t inDay = ms % 86400000;
-    char text[48];
-    std::snprintf(text, sizeof text, "%02d:%02d:%02d.%03d", static_cast<int>(inDay / 3600000),
-                  static_cast<int>(inDay / 60000 % 60), static_cast<int>(inDay / 1000 % 60),
-                  static_cast<int>(inDay % 1000));
-    if (day == firstDay) return text;
-    return "day " + std::to_string(day - firstDay + 1) + " " + text;
-}
-
-// Cuts text to fit width pixels in the current font, ending with an ellipsis.
+// Text in width pixels of the current font: its middle elided, so an arrow's label keeps what the reply
+// said at its end; the row's tooltip shows it whole.
 std::string fit(const std::string& text, float width)
 {
-    if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
-    const float charW = std::max(1.0f, ImGui::CalcTextSize("M").x);
-    size_t keep = width > charW * 2 ? static_cast<size_t>(width / charW) - 1 : 0;
-    if (keep == 0) return {};
-    std::string out = text.substr(0, std::min(keep, text.size()));
-    while (!out.empty() && ImGui::CalcTextSize((out + "\xe2\x80\xa6").c_str()).x > width)
-        out.pop_back();
-    return out + "\xe2\x80\xa6";
+    Fitted fitted = elideMiddle(text, width);
+    if (fitted.elided) probe::noteElided(text, false);
+    return fitted.text;
+}
+
+// A lifeline's name in lines no wider than width, broken between words: a name is never cut.
+std::vector<std::string> wrapName(const std::string& name, float width)
+{
+    std::vector<std::string> lines;
+    size_t pos = 0;
+    while (pos < name.size()) {
+        size_t end = name.find(' ', pos);
+        std::string word = name.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+        if (!lines.empty() && ImGui::CalcTextSize((lines.back() + " " + word).c_str()).x <= width)
+            lines.back() += " " + word;
+        else
+            lines.push_back(word);
+        pos = end == std::string::npos ? name.size() : end + 1;
+    }
+    return lines;
 }
 
 void arrow(ImDrawList* draw, ImVec2 from, ImVec2 to, ImU32 col, float thickness, float head, bool dashed)
@@ -148,8 +151,6 @@ private:
         m_indexed = 0;
         m_lanes.clear();
         m_sessionLane.clear();
-        m_firstDay = -1;
-        m_multiDay = false;
         m_info = {};
         m_scrollToEnd = true;
     }
@@ -176,8 +177,6 @@ private:
 
     void add(const Entry& e, uint64_t number)
     {
-        if (m_firstDay < 0) m_firstDay = e.timeMs / 86400000;
-        if (e.timeMs / 86400000 != m_firstDay) m_multiDay = true;
         const uint64_t row = m_rowBase + m_rows.size();
         switch (e.kind) {
         case Entry::Kind::Note:
@@ -267,6 +266,9 @@ private:
 
     // [SECTION] drawing
 
+    // Whether a lane had anyone on it in the rows the last frame showed.
+    bool inView(size_t lane) const { return lane < m_inView.size() && m_inView[lane]; }
+
     struct Geometry {
         float timeW = 0, left = 0, serverX = 0;
         std::vector<float> laneX;
@@ -276,16 +278,38 @@ private:
     {
         Geometry g;
         ImGui::PushFont(m_mono);
-        g.timeW = ImGui::CalcTextSize(m_multiDay ? "day 9 00:00:00.000" : "00:00:00.000").x;
+        g.timeW = ImGui::CalcTextSize(m_widestTime.c_str()).x;
         ImGui::PopFont();
         const float font = ImGui::GetFontSize();
-        g.left = originX + g.timeW + font * 0.8f;
+        // The arrows need the room more than the clock (it is in each row's tooltip): a narrow diagram
+        // has no time column.
+        if (width - g.timeW < font * 30) g.timeW = 0;
+        g.left = originX + (g.timeW > 0 ? g.timeW + font * 0.8f : font * 0.3f);
         const float serverHalf = ImGui::CalcTextSize("server").x * 0.5f + font;
         g.serverX = originX + width - serverHalf;
+        // Lanes no wider than their names need, and a lane with nobody on it in view only a sliver: the
+        // room left goes to the arrows, whose labels must stay between their lifeline and the server's.
         const size_t n = std::max<size_t>(1, m_lanes.size());
-        const float step = (g.serverX - g.left) / (static_cast<float>(n) + 0.6f);
-        for (size_t i = 0; i < n; ++i)
-            g.laneX.push_back(g.left + step * (static_cast<float>(i) + 0.5f));
+        const float sliver = font * 1.2f;
+        size_t active = 0;
+        float widestName = font * 3;
+        for (size_t i = 0; i < m_lanes.size(); ++i) {
+            if (!inView(i)) continue;
+            ++active;
+            if (!m_lanes[i].segments.empty())
+                widestName =
+                    std::max(widestName, ImGui::CalcTextSize(m_lanes[i].segments.back().label.c_str()).x);
+        }
+        const float idle = static_cast<float>(n - std::max<size_t>(active, 1)) * sliver;
+        const float step =
+            std::min((g.serverX - g.left - idle) / (static_cast<float>(std::max<size_t>(active, 1)) + 0.6f),
+                     widestName + font);
+        float x = g.left;
+        for (size_t i = 0; i < n; ++i) {
+            const float slot = inView(i) || active == 0 ? step : sliver;
+            g.laneX.push_back(x + slot * 0.5f);
+            x += slot;
+        }
         return g;
     }
 
@@ -296,14 +320,19 @@ private:
         const float rowH = std::floor(font * 1.85f);
         const ImVec2 headerOrigin = ImGui::GetCursorScreenPos();
         const float width = ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ScrollbarSize;
-        Geometry g = layout(headerOrigin.x, width);
-        ImDrawList* draw = ImGui::GetWindowDrawList();
-        const ImVec4 text = ImGui::GetStyleColorVec4(ImGuiCol_Text);
-
+        if (!transcript.entries().empty())
+            m_widestTime = wire::clockText(transcript.entries().back().timeMs, clockOrigin(c));
         // The header: who each lifeline is at the top of the view.
         const uint64_t topRow = m_rowBase + m_lastFirst;
         const uint64_t bottomRow = m_rowBase + m_lastFirst + std::max<size_t>(m_info.drawnRows, 1);
+        m_inView.assign(m_lanes.size(), false);
+        for (size_t i = 0; i < m_lanes.size(); ++i)
+            m_inView[i] = segmentAt(m_lanes[i], topRow, bottomRow) != nullptr;
+        Geometry g = layout(headerOrigin.x, width);
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImVec4 text = ImGui::GetStyleColorVec4(ImGuiCol_Text);
         m_info.lifelines.clear();
+        size_t headerLines = 1;
         for (size_t i = 0; i < m_lanes.size(); ++i) {
             const Segment* s = segmentAt(m_lanes[i], topRow, bottomRow);
             bool past = false;
@@ -316,27 +345,39 @@ private:
             }
             std::string label = s ? s->label : "";
             m_info.lifelines.push_back(label);
-            const float slot = (g.laneX.size() > 1 ? g.laneX[1] - g.laneX[0] : (g.serverX - g.left)) - 6;
-            std::string shown = fit(label, slot);
-            const float w = ImGui::CalcTextSize(shown.c_str()).x;
-            draw->AddText(ImVec2(g.laneX[i] - w * 0.5f, headerOrigin.y),
-                          colour(past ? c.palette.dim : c.palette.client), shown.c_str());
+            // A sliver of a lane has no room for a name: its lifeline is not in view either.
+            if (!inView(i) && m_lanes.size() > 1) continue;
+            // Whole names, on as many lines as they need: "alice's" over "laptop #1", never "alic…".
+            float slot = g.serverX - g.left;
+            for (size_t j = 0; j < m_lanes.size(); ++j)
+                if (inView(j) && j != i) slot = std::min(slot, std::fabs(g.laneX[j] - g.laneX[i]));
+            slot -= 6;
+            const std::vector<std::string> lines = wrapName(label, slot);
+            for (size_t l = 0; l < lines.size(); ++l) {
+                const float w = ImGui::CalcTextSize(lines[l].c_str()).x;
+                draw->AddText(ImVec2(g.laneX[i] - w * 0.5f, headerOrigin.y + static_cast<float>(l) * font),
+                              colour(past ? c.palette.dim : c.palette.client), lines[l].c_str());
+            }
+            headerLines = std::max(headerLines, lines.size());
         }
         m_info.lifelines.push_back("server");
         const float sw = ImGui::CalcTextSize("server").x;
         draw->AddText(ImVec2(g.serverX - sw * 0.5f, headerOrigin.y), colour(c.palette.server), "server");
         if (m_following) {
-            ImGui::PushFont(m_mono);
-            draw->AddText(ImVec2(headerOrigin.x, headerOrigin.y), colour(c.palette.dim), "time");
-            ImGui::PopFont();
-            ImGui::Dummy(ImVec2(width, font + 4));
+            if (g.timeW > 0) {
+                ImGui::PushFont(m_mono);
+                draw->AddText(ImVec2(headerOrigin.x, headerOrigin.y), colour(c.palette.dim), "time");
+                ImGui::PopFont();
+            }
         } else {
             // Scrolled up: the newest exchanges arrive below, out of sight.
             if (ImGui::SmallButton("\xe2\x86\x93 newest")) m_scrollToEnd = true;
             probe::track("Sequence newest");
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip("Scroll to the newest exchange and follow it again");
+            ImGui::SetCursorScreenPos(headerOrigin);
         }
+        ImGui::Dummy(ImVec2(width, static_cast<float>(headerLines) * font + 4));
         // The rows' height is known without drawing them; following the newest, the view moves to the end
         // before this frame's rows are drawn, not a frame late.
         const size_t total = m_rows.size();
@@ -394,10 +435,10 @@ private:
             const Row& row = m_rows[i];
             const Entry& e = entries[static_cast<size_t>(row.entry - dropped)];
             const float top = rowTop(i);
-            if (e.timeMs != previousTime) {
+            if (e.timeMs != previousTime && g.timeW > 0) {
                 ImGui::PushFont(m_mono);
                 rows->AddText(ImVec2(origin.x, top + 2), colour(c.palette.dim),
-                              clockText(e.timeMs, m_firstDay).c_str());
+                              wire::clockText(e.timeMs, clockOrigin(c)).c_str());
                 ImGui::PopFont();
             }
             previousTime = e.timeMs;
@@ -460,7 +501,7 @@ private:
         const ImVec2 from(toServer ? laneX : g.serverX, arrowY), to(toServer ? g.serverX : laneX, arrowY);
         if (row.kind == RowKind::TlsToServer || row.kind == RowKind::TlsToClient) {
             arrow(draw, from, to, colour(c.palette.tls, 0.8f), 1.0f, head * 0.7f, false);
-            std::string label = "TLS " + std::to_string(e.bytes.size()) + " bytes";
+            std::string label = fit("TLS " + std::to_string(e.bytes.size()) + " bytes", span - font);
             draw->AddText(ImVec2(laneX + font * 0.5f, top + 2), colour(c.palette.tls, 0.85f), label.c_str());
             return;
         }
@@ -469,15 +510,16 @@ private:
         std::string label = firstLine(e.bytes);
         if (!toServer && row.lines > 1) label += "  (+" + std::to_string(row.lines - 1) + " lines)";
         if (e.encrypted) label = "[TLS] " + label;
-        // A label that does not fit over its arrow reaches left across the other lanes: a lane near the
-        // server has a short arrow but as much to say as any other.
+        // The label stays over its own arrow, between its lifeline and the server's: one that does not fit
+        // loses its middle and keeps the reply's last words; the row's tooltip has it whole. A plate of the
+        // window's colour keeps the lifelines it crosses from striking it through.
         ImGui::PushFont(m_mono);
-        std::string shown = fit(label, g.serverX - g.left - font);
+        std::string shown = fit(label, span - font);
         const float w = ImGui::CalcTextSize(shown.c_str()).x;
-        const float x = toServer
-                            ? std::max(g.left, std::min(laneX + font * 0.5f, g.serverX - font * 0.5f - w))
-                            : g.serverX - font * 0.5f - w;
+        const float x = toServer ? laneX + font * 0.5f : g.serverX - font * 0.5f - w;
         const ImVec4 labelCol = !toServer && replyRefused(e) ? c.palette.bad : base;
+        draw->AddRectFilled(ImVec2(x - 2, top + 1), ImVec2(x + w + 2, top + 1 + ImGui::GetFontSize()),
+                            ImGui::GetColorU32(ImGuiCol_WindowBg, 0.85f));
         draw->AddText(ImVec2(x, top + 1), colour(labelCol), shown.c_str());
         ImGui::PopFont();
     }
@@ -498,7 +540,7 @@ private:
         }
         ImGui::TextUnformatted(heading.c_str());
         ImGui::TextColored(
-            c.palette.dim, "%s, step %d%s", clockText(e.timeMs, m_firstDay).c_str(), e.step,
+            c.palette.dim, "%s, step %d%s", wire::clockText(e.timeMs, clockOrigin(c)).c_str(), e.step,
             e.kind == Entry::Kind::Data ? (", " + std::to_string(e.bytes.size()) + " bytes").c_str() : "");
         ImGui::Separator();
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);
@@ -537,9 +579,9 @@ private:
     uint64_t m_rowBase = 0; // rows dropped from the front with their entries
     uint64_t m_indexed = 0; // transcript entries indexed (absolute)
     std::vector<Lane> m_lanes;
-    std::unordered_map<int, int> m_sessionLane; // open sessions -> lane
-    int64_t m_firstDay = -1;
-    bool m_multiDay = false; // the clock column names the day too
+    std::unordered_map<int, int> m_sessionLane;      // open sessions -> lane
+    std::string m_widestTime = "day 1 00:00:00.000"; // sizes the clock column
+    std::vector<bool> m_inView;                      // per lane: anyone on it in the rows shown
     size_t m_lastRowCount = 0;
     size_t m_lastFirst = 0;
     bool m_following = true;

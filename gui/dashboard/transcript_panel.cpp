@@ -6,9 +6,11 @@
 #include "lesson_player.hpp"
 #include "panels.hpp"
 #include "pop3/pop3_types.hpp"
+#include "text_fit.hpp"
 #include "tls/tls_endpoint.hpp"
 #include "ui_probe.hpp"
 #include "util/text.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -75,36 +77,10 @@ size_t lineCount(std::string_view b)
     return b.back() == '\n' ? n : n + 1;
 }
 
-void formatTime(int64_t ms, char (&out)[16])
-{
-    int64_t day = ms % 86400000;
-    if (day < 0) day += 86400000;
-    std::snprintf(out, sizeof out, "%02d:%02d:%02d.%03d", static_cast<int>(day / 3600000),
-                  static_cast<int>(day / 60000 % 60), static_cast<int>(day / 1000 % 60),
-                  static_cast<int>(day % 1000));
-}
-
 std::string sessionTag(const wire::TranscriptEntry& e)
 {
     if (e.sessionId == 0) return e.device;
     return e.device + " #" + std::to_string(e.sessionId);
-}
-
-// Starts the next widget on this line when `width` still fits there, else on the next line.
-void flow(float width)
-{
-    ImGui::SameLine();
-    if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
-}
-
-float checkboxWidth(const char* label)
-{
-    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
-}
-
-float buttonWidth(const char* label)
-{
-    return ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
 }
 
 void tooltip(const char* text)
@@ -138,7 +114,8 @@ std::pair<size_t, size_t> failureWord(const wire::TranscriptEntry& e, std::strin
     return e.protocol == wire::Protocol::Pop3 ? pop3::refusalSpan(line, head) : imap::refusalSpan(line);
 }
 
-std::string recordText(std::string_view record)
+// A record's type, version and length, then its first bytes in hex: up to maxBytes of them.
+std::string recordText(std::string_view record, size_t maxBytes = 16)
 {
     std::vector<tls::RecordInfo> info = tls::parseRecords(record);
     if (info.empty()) return "(not a whole TLS record)";
@@ -147,7 +124,7 @@ std::string recordText(std::string_view record)
                   info[0].version, static_cast<unsigned>(info[0].length), info[0].length == 1 ? " " : "s");
     std::string out = head;
     static const char* hex = "0123456789abcdef";
-    size_t shown = std::min<size_t>(record.size(), 16);
+    size_t shown = std::min<size_t>(record.size(), std::max<size_t>(maxBytes, 1));
     for (size_t i = 0; i < shown; ++i) {
         unsigned char byte = static_cast<unsigned char>(record[i]);
         out += ' ';
@@ -404,12 +381,14 @@ void TranscriptPanel::drawToolbar(Context& c)
         drawFilters(c);
         drawSearch(c);
     }
-    if (m_view == View::Eavesdropper)
-        ImGui::TextColored(c.palette.tls, m_sawTls
-                                              ? "An eavesdropper reads plain connections as they are; of "
-                                                "TLS connections only the records."
-                                              : "No TLS here: an eavesdropper reads every line, passwords "
-                                                "included.");
+    if (m_view == View::Eavesdropper) {
+        ImGui::PushStyleColor(ImGuiCol_Text, c.palette.tls);
+        ImGui::TextWrapped("%s", m_sawTls
+                                     ? "An eavesdropper reads plain connections as they are; of TLS "
+                                       "connections only the records."
+                                     : "No TLS here: an eavesdropper reads every line, passwords included.");
+        ImGui::PopStyleColor();
+    }
 }
 
 void TranscriptPanel::drawFilters(Context& c)
@@ -552,7 +531,8 @@ void TranscriptPanel::drawSearch(Context& c)
 void TranscriptPanel::drawRows(Context& c)
 {
     const wire::Transcript& t = *m_transcript;
-    ImGui::BeginChild("rows", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
+    // No horizontal scrolling: every row fits the width (a long line loses its middle, not its end).
+    ImGui::BeginChild("rows", ImVec2(0, 0), true);
     if (c.fonts.mono) ImGui::PushFont(c.fonts.mono);
     const float lineHeight = ImGui::GetTextLineHeightWithSpacing();
 
@@ -615,9 +595,16 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
 
     // Columns: time, device and session, fold arrow, C:/S:, TLS, text.
     const float x0 = ImGui::GetCursorPosX();
-    // On a projector the protocol text needs the room more than the time (it is in the C:/S: tooltip).
-    const bool showTime = !c.presenter;
-    const float tagX = x0 + (showTime ? 13 : 0) * charWidth,
+    // The protocol text needs the room more than the time (which is in the C:/S: tooltip): the time
+    // column shows only on a wide panel, never on a projector.
+    constexpr float kTimeChars = 20, kTextChars = 56;
+    const float otherColumns = static_cast<float>(m_tagChars) + 10;
+    const bool showTime = !c.presenter && ImGui::GetContentRegionAvail().x >=
+                                              (kTimeChars + otherColumns + kTextChars) * charWidth;
+    const std::string timeText = wire::clockText(e.timeMs, clockOrigin(c));
+    const char* time = timeText.c_str();
+    // "day 12 10:00:01.950" and a space: every row's columns line up up to day 99.
+    const float tagX = x0 + (showTime ? kTimeChars : 0.0f) * charWidth,
                 foldX = tagX + static_cast<float>(m_tagChars + 1) * charWidth;
     const float whoX = foldX + 2 * charWidth, tlsX = whoX + 3 * charWidth;
     const float textX = tlsX + (m_sawTls && m_view == View::Programs ? 4 * charWidth : 0);
@@ -631,8 +618,6 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
             ImGui::SetCursorPosX(x);
         placed = true;
     };
-    char time[16];
-    formatTime(e.timeMs, time);
     if (row.flags & kHead) {
         placed = true;
         if (showTime) {
@@ -641,9 +626,8 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
                 ImGui::SetTooltip("Virtual time: the simulator's clock (step %d).", e.step);
             ImGui::SameLine(tagX);
         }
-        std::string tag = sessionTag(e);
-        if (tag.size() > m_tagChars) tag = tag.substr(0, m_tagChars - 1) + "\u2026";
-        ImGui::TextColored(p.dim, "%s", tag.c_str());
+        // A long device name loses its middle, not the session number.
+        fittedText(sessionTag(e), p.dim, static_cast<float>(m_tagChars) * charWidth);
         if (ImGui::IsItemHovered() && e.sessionId)
             ImGui::SetTooltip("%s, session %d: %s%s", e.device.c_str(), e.sessionId,
                               wire::protocolName(e.protocol),
@@ -659,8 +643,10 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
         column(whoX);
         std::string_view text =
             std::string_view(e.bytes).substr(0, std::min<size_t>(e.bytes.size(), kMaxShownBytes));
+        const Fitted fitted = elideMiddle(text, ImGui::GetContentRegionAvail().x);
+        if (fitted.elided) probe::noteElided(std::string(text), false);
         ImGui::PushStyleColor(ImGuiCol_Text, colour);
-        ImGui::TextUnformatted(text.data(), text.data() + text.size());
+        ImGui::TextUnformatted(fitted.text.c_str(), fitted.text.c_str() + fitted.text.size());
         ImGui::PopStyleColor();
         if (ImGui::IsItemHovered()) {
             ImGui::BeginTooltip();
@@ -669,7 +655,7 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
                                    : e.kind == Kind::Connected
                                        ? "A TCP connection opens; the server greets first."
                                        : "The TCP connection closes.");
-            if (note) ImGui::TextUnformatted(e.bytes.c_str());
+            if (note || fitted.elided) ImGui::TextUnformatted(e.bytes.c_str());
             ImGui::PopTextWrapPos();
             ImGui::EndTooltip();
         }
@@ -709,20 +695,33 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
 
     std::string_view line =
         std::string_view(e.bytes).substr(row.offset, std::min<size_t>(row.length, kMaxShownBytes));
+    std::string more;
+    if (row.hidden > 0) more = "(+" + std::to_string(row.hidden) + " line" + (row.hidden == 1 ? ")" : "s)");
+    // A reply says what happened at its end ("(3 deleted, 0 left)"): a line too long for the panel loses
+    // its middle, never its end, and shows whole on hover.
+    const float moreWidth =
+        more.empty() ? 0.0f : ImGui::CalcTextSize(more.c_str()).x + ImGui::GetStyle().ItemSpacing.x;
+    const Fitted fitted = elideMiddle(line, ImGui::GetContentRegionAvail().x - moreWidth, 0.55f);
+    if (fitted.elided) probe::noteElided(std::string(line), false);
+    const std::string_view shown = fitted.text;
     const ImVec2 textPos = ImGui::GetCursorScreenPos();
     if (!m_queryLower.empty())
         for (size_t at = findNoCase(line, m_queryLower); at != std::string_view::npos;
              at = findNoCase(line, m_queryLower, at + m_queryLower.size())) {
-            float x = textPos.x + ImGui::CalcTextSize(line.data(), line.data() + at).x;
-            float w = ImGui::CalcTextSize(line.data() + at, line.data() + at + m_queryLower.size()).x;
+            const size_t from = fitted.shownAt(at), to = fitted.shownAt(at + m_queryLower.size());
+            if (from == std::string_view::npos || to == std::string_view::npos) continue;
+            float x = textPos.x + ImGui::CalcTextSize(shown.data(), shown.data() + from).x;
+            float w = ImGui::CalcTextSize(shown.data() + from, shown.data() + to).x;
             draw->AddRectFilled(ImVec2(x, textPos.y), ImVec2(x + w, textPos.y + ImGui::GetTextLineHeight()),
                                 ImGui::GetColorU32(ImVec4(p.note.x, p.note.y, p.note.z, 0.45f)));
         }
     const ImVec4 colour = fromClient ? p.client : p.server;
     auto [failBegin, failEnd] =
         fromClient ? std::pair<size_t, size_t>{0, 0} : failureWord(e, line, (row.flags & kHead) != 0);
-    const char* text = line.data();
-    if (failEnd > failBegin) {
+    failBegin = fitted.shownAt(failBegin);
+    failEnd = fitted.shownAt(failEnd);
+    const char* text = shown.data();
+    if (failEnd > failBegin && failEnd != std::string_view::npos) {
         ImGui::PushStyleColor(ImGuiCol_Text, colour);
         ImGui::TextUnformatted(text, text + failBegin);
         ImGui::PopStyleColor();
@@ -732,34 +731,47 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
         ImGui::PopStyleColor();
         ImGui::SameLine(0, 0);
         ImGui::PushStyleColor(ImGuiCol_Text, colour);
-        ImGui::TextUnformatted(text + failEnd, text + line.size());
+        ImGui::TextUnformatted(text + failEnd, text + shown.size());
         ImGui::PopStyleColor();
     } else {
         ImGui::PushStyleColor(ImGuiCol_Text, colour);
-        ImGui::TextUnformatted(text, text + line.size());
+        ImGui::TextUnformatted(text, text + shown.size());
         ImGui::PopStyleColor();
     }
     // The hover is over the whole line, whichever piece the mouse is on.
     const bool hovered =
         ImGui::IsMouseHoveringRect(textPos, ImVec2(ImGui::GetItemRectMax().x, textPos.y + lineHeight)) &&
         ImGui::IsWindowHovered();
-    if (hovered) drawTooltip(c, row, e);
+    if (hovered) drawTooltip(c, row, e, fitted.elided ? line : std::string_view());
     if (hovered && (row.flags & kFoldable) && ImGui::IsMouseClicked(0)) toggleFold(row.entry);
     if (row.hidden > 0) {
         ImGui::SameLine();
-        ImGui::TextColored(p.dim, "\u2026 %u more line%s, %s bytes", row.hidden, row.hidden == 1 ? "" : "s",
-                           util::withThousands(e.bytes.size()).c_str());
+        ImGui::TextColored(p.dim, "%s", more.c_str());
         probe::track("Unfold " + std::to_string(row.entry));
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("Click to show every line of this %s", fromClient ? "command" : "reply");
+            ImGui::SetTooltip("%u more line%s, %s bytes in all: click to show every line of this %s",
+                              row.hidden, row.hidden == 1 ? "" : "s",
+                              util::withThousands(e.bytes.size()).c_str(), fromClient ? "command" : "reply");
         if (ImGui::IsItemClicked()) toggleFold(row.entry);
     }
 }
 
 void TranscriptPanel::drawRecordRow(Context& c, const Row& row, const wire::TranscriptEntry& e)
 {
-    std::string text = recordText(std::string_view(e.bytes).substr(row.offset, row.length));
-    ImGui::TextColored(c.palette.tls, "%s", text.c_str());
+    // As many of the first bytes as the panel has room for, three characters each; " …" says there are more.
+    const std::string_view record = std::string_view(e.bytes).substr(row.offset, row.length);
+    const float charWidth = ImGui::CalcTextSize("0").x;
+    const float room =
+        ImGui::GetContentRegionAvail().x / charWidth - static_cast<float>(recordText(record, 1).size());
+    std::string text = recordText(record, room > 3 ? static_cast<size_t>(room / 3) : 1);
+    if (room < 3) {
+        // No room for the version and the bytes: what a record is and how long, which is what leaks.
+        std::vector<tls::RecordInfo> info = tls::parseRecords(record);
+        if (!info.empty())
+            text = std::string(tls::contentTypeName(info[0].contentType)) + " " +
+                   std::to_string(info[0].length) + (info[0].length == 1 ? " byte" : " bytes");
+    }
+    fittedText(text, c.palette.tls);
     tooltip(
         "One TLS record as it crosses the network: its type, the version field, its length and the first "
         "bytes. After the handshake everything is application data: an eavesdropper sees how much was sent "
@@ -775,12 +787,17 @@ std::optional<TranscriptPanel::LineHelp> TranscriptPanel::help(const wire::Trans
     return explainReply(e, offset);
 }
 
-void TranscriptPanel::drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e)
+void TranscriptPanel::drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e,
+                                  std::string_view wholeLine)
 {
     std::optional<LineHelp> what = help(e, row.offset);
-    if (!what && row.hidden == 0) return;
+    if (!what && row.hidden == 0 && wholeLine.empty()) return;
     ImGui::BeginTooltip();
     ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+    if (!wholeLine.empty()) {
+        ImGui::TextUnformatted(wholeLine.data(), wholeLine.data() + wholeLine.size());
+        if (what) ImGui::Separator();
+    }
     if (what) {
         ImGui::TextColored(e.direction == wire::Direction::ClientToServer ? c.palette.client
                                                                           : c.palette.server,

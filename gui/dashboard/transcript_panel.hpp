@@ -89,7 +89,7 @@ private:
     void drawSearch(Context& c);
     void drawRows(Context& c);
     void drawRow(Context& c, const Row& row, const wire::TranscriptEntry& e);
-    void drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e);
+    void drawTooltip(Context& c, const Row& row, const wire::TranscriptEntry& e, std::string_view wholeLine);
     void drawRecordRow(Context& c, const Row& row, const wire::TranscriptEntry& e);
 
     // The transcript the index was built for, and how far it got.

@@ -2,6 +2,7 @@
 // that prints well. Every string from a lesson or from mail is escaped here, in one place: esc().
 #include "export/export.hpp"
 #include "export/lesson_view.hpp"
+#include "wire/clock_text.hpp"
 
 namespace maillab::exporter {
 
@@ -171,7 +172,7 @@ void appendStep(std::string& out, const StepView& step, size_t number, bool tagg
     if (step.items.empty()) {
         out += "<p class=\"empty\">Nothing went over the wire in this step.</p>\n";
     } else {
-        out += "<p class=\"time\">" + readableTime(step.startMs) + "</p>\n";
+        out += "<p class=\"time\">" + wire::clockText(step.startMs) + "</p>\n";
     }
     const size_t answerAfter = answerAfterItems(step);
     for (size_t i = 0; i <= step.items.size(); ++i) {
@@ -263,7 +264,7 @@ std::string exportHtml(const scenario::Simulation& simulation)
         out += "</p>\n";
     }
     out += "<table>\n<tr><th>File</th><td><code>" + escLine(header.sourceName) + "</code></td></tr>\n";
-    out += "<tr><th>Virtual start</th><td>" + readableTime(header.startMs) + "</td></tr>\n";
+    out += "<tr><th>Virtual start (day 1)</th><td>" + readableTime(header.startMs) + "</td></tr>\n";
     out += "<tr><th>Octets sent</th><td>client " +
            std::to_string(simulation.transcript().byteCount(wire::Direction::ClientToServer)) + ", server " +
            std::to_string(simulation.transcript().byteCount(wire::Direction::ServerToClient)) +

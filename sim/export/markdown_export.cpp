@@ -3,6 +3,7 @@
 #include "export/export.hpp"
 #include "export/lesson_view.hpp"
 #include "util/text.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 
@@ -156,7 +157,7 @@ void appendStep(std::string& out, const StepView& step, size_t number, bool tagg
     if (step.items.empty()) {
         out += "*Nothing went over the wire in this step.*\n\n";
     } else {
-        out += "*" + readableTime(step.startMs) + "*\n\n";
+        out += "*" + wire::clockText(step.startMs) + "*\n\n";
     }
     const size_t answerAfter = answerAfterItems(step);
     for (size_t i = 0; i <= step.items.size(); ++i) {
@@ -240,7 +241,7 @@ std::string exportMarkdown(const scenario::Simulation& simulation)
     for (size_t at = file.find('|'); at != std::string::npos; at = file.find('|', at + 2))
         file.insert(at, "\\");
     out += "| File | " + file + " |\n";
-    out += "| Virtual start | " + readableTime(header.startMs) + " |\n";
+    out += "| Virtual start (day 1) | " + readableTime(header.startMs) + " |\n";
     out += "| Octets sent | client " +
            std::to_string(simulation.transcript().byteCount(wire::Direction::ClientToServer)) + ", server " +
            std::to_string(simulation.transcript().byteCount(wire::Direction::ServerToClient)) + " |\n\n";

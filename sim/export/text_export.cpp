@@ -36,7 +36,7 @@ std::string exportText(const scenario::Simulation& simulation)
     out += "Lesson: " + header.title + "\n";
     out += "Source: " + header.sourceName + "\n";
     appendDevices(out, header);
-    out += "Virtual start: " + readableTime(header.startMs) + "\n";
+    out += "Virtual start (day 1): " + readableTime(header.startMs) + "\n";
 
     out += "\n";
 
