@@ -245,7 +245,8 @@ void Server::accept(const Listener& listener)
         options.imapMaxLiteral = m_options.imapMaxLiteral;
         options.preAuthMaxLine = m_options.preAuthMaxLine;
         options.preAuthMaxLiteral = m_options.preAuthMaxLiteral;
-        // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
+        // A FETCH of a whole mailbox is sent as the client reads it, not built whole first; a long SEARCH
+        // is worked in slices between the other connections' turns.
         options.replyChunkBytes = kReplyChunkBytes;
         c->session = scenario::makeServerSession(protocol, m_store, m_clock, c->sessionId, options);
         c->lastActivityMs = m_clock.nowMs();
@@ -480,6 +481,8 @@ void Server::pump(Connection& c)
         m_current = &c; // commands held behind the answer run in continueOutput()
         std::string more = c.session->continueOutput();
         m_current = nullptr;
+        // Nothing made: the session worked a slice (a long SEARCH) and lets the others have their turn.
+        if (more.empty()) break;
         queue(c, std::move(more));
     }
     if (c.session->closed()) c.closing = true; // a LOGOUT that waited for the answer before it
@@ -583,6 +586,8 @@ void Server::poll(int timeoutMs)
         if (!inputWaits && !c->closing && !c->clientDone && c->queued() < queueLimit(*c) && c->pending() == 0)
             events |= POLLIN;
         if (!held && c->queued() > 0) events |= POLLOUT;
+        // An answer still being worked on goes on in the next round without waiting for an event.
+        if (!c->closing && c->session->outputPending() && c->queued() < queueLimit(*c)) wait = 0;
         fds.push_back({c->fd, events, 0});
     }
     // Wake at least once a second for idle timeouts.
