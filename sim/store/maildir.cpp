@@ -6,7 +6,7 @@
 //                         (P, Dovecot's keyword letters) are kept as they were. \Recent is not stored.
 //   new/<base>            delivered by another program; \Recent, moved to cur/ when loaded
 //   tmp/<base>            being written; never read (removed when older than 36 hours, as the spec says)
-//   maillab-uidlist       UIDs, UIDVALIDITY, UIDNEXT, keywords, replaced atomically (format below)
+//   maillab-uidlist       UIDs, UIDVALIDITY, UIDNEXT, keywords, replaced atomically, appended to (below)
 //   maildirfolder         empty; marks a Maildir++ subfolder
 // Folder names: '/' becomes '.', and '.', '%' and control bytes become %XX (uppercase hex), so "a.b/c" is
 // ".a%2Eb.c". Loading also accepts lowercase hex and takes a '%' without two hex digits literally.
@@ -328,7 +328,10 @@ std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>
 // Z keeps the internal date's zone (the mtime keeps only the moment); L marks another program's LF file
 // that is served as CRLF; K is one IMAP keyword (an atom, so never a space). The base name is the rest of
 // the line, so it may hold spaces. Unknown fields are skipped, for later versions. A line not ending in LF
-// was cut short and is ignored; a file whose first line is not understood is ignored as a whole.
+// was cut short and is ignored; a file whose first line is not understood is ignored as a whole. A new
+// message or a keyword change appends its line: a later line for a base name replaces an earlier one, and
+// UIDNEXT is at least one more than the highest UID listed. The file is rewritten whole when that has
+// doubled it, and on expunges, renames and loading.
 //
 // dovecot-uidlist (read only, when there is no usable maillab-uidlist): version 3
 //   3 V<uidvalidity> N<uidnext> [fields]...        <uid> [fields]... :<file name>
@@ -349,7 +352,8 @@ struct Uidlist {
     uint32_t uidNext = 1;
     std::string specialUse; // U<attribute> in a maillab-uidlist header (RFC 6154), e.g. "\\Sent"
     std::map<std::string, UidlistEntry> byBase;
-    std::string text; // the maillab-uidlist as read
+    uint32_t highestUid = 0; // of every line, also of files that are gone: their UIDs are used
+    std::string text;        // the maillab-uidlist as read
 };
 
 std::optional<uint32_t> parseUid(std::string_view text)
@@ -443,8 +447,13 @@ void parseEntries(const std::vector<std::string_view>& lines, bool lastComplete,
             ++bad;
             continue;
         }
-        // Dovecot may list a name with its flags; the base name is what stays.
-        list.byBase.emplace(splitName(*name).base, std::move(entry));
+        list.highestUid = std::max(list.highestUid, entry.uid);
+        // Dovecot may list a name with its flags; the base name is what stays. In a maillab-uidlist a later
+        // line for a file replaces an earlier one (lines are appended between rewrites).
+        if (ours)
+            list.byBase.insert_or_assign(splitName(*name).base, std::move(entry));
+        else
+            list.byBase.emplace(splitName(*name).base, std::move(entry));
     }
     if (bad > 0)
         problems.push_back(file.string() + ": " + std::to_string(bad) + " line(s) not understood, ignored");
@@ -779,7 +788,10 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     uint32_t uidNext = 1;
     if (uidlist.uidValidity != 0) {
         uidValidity = uidlist.uidValidity;
-        uidNext = uidlist.uidNext;
+        // A line appended after the header was written may hold a higher UID (of a file since removed).
+        uidNext = uidlist.ours && uidlist.highestUid >= uidlist.uidNext && uidlist.highestUid < UINT32_MAX
+                      ? uidlist.highestUid + 1
+                      : uidlist.uidNext;
     } else if (uidlist.garbage) {
         // The old UIDs are lost: a UIDVALIDITY that cannot match the one clients cached (RFC 3501 2.3.1.1).
         uidValidity = std::max(uidValidity, static_cast<uint32_t>(now));
@@ -810,7 +822,7 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
             continue;
         }
         Loaded loaded;
-        loaded.file = {parts.base, name, false};
+        loaded.file = {parts.base, name, false, {}};
         loaded.message.flags = flagsFromInfo(parts.info);
         if (recent.count(parts.base)) loaded.message.flags |= kRecent;
         loaded.message.internalDate.epochSeconds = content->mtime;
@@ -900,17 +912,21 @@ std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box
     for (const StoredMessage& message : box.messages) {
         auto file = m_files.find({user, box.name, message.uid});
         if (file == m_files.end()) continue; // never reached the disk
-        text += std::to_string(message.uid);
-        if (message.internalDate.zoneMinutes != 0)
-            text += " Z" + std::to_string(message.internalDate.zoneMinutes);
-        if (file->second.lf) text += " L";
-        for (const std::string& keyword : message.keywords)
-            // Keywords are IMAP atoms; anything that could break the line is not one and is left out.
-            if (!keyword.empty() && keyword.find_first_of(" \r\n") == std::string::npos)
-                text += " K" + keyword;
-        text += " :" + file->second.base + "\n";
+        text += uidlistLine(message, file->second);
     }
     return text;
+}
+
+std::string MaildirSync::uidlistLine(const StoredMessage& message, const FileOnDisk& file) const
+{
+    std::string line = std::to_string(message.uid);
+    if (message.internalDate.zoneMinutes != 0)
+        line += " Z" + std::to_string(message.internalDate.zoneMinutes);
+    if (file.lf) line += " L";
+    for (const std::string& keyword : message.keywords)
+        // Keywords are IMAP atoms; anything that could break the line is not one and is left out.
+        if (!keyword.empty() && keyword.find_first_of(" \r\n") == std::string::npos) line += " K" + keyword;
+    return line + " :" + file.base + "\n";
 }
 
 bool MaildirSync::writeUidlist(const std::string& user, const std::string& mailbox)
@@ -919,13 +935,50 @@ bool MaildirSync::writeUidlist(const std::string& user, const std::string& mailb
     auto folder = m_folders.find({user, mailbox});
     if (!box || folder == m_folders.end()) return false;
     std::string text = uidlistText(user, *box);
-    if (text == folder->second.uidlist) return true;
-    std::string error = replaceFile(folder->second.dir / kUidlist, text);
+    if (text != folder->second.uidlist) {
+        std::string error = replaceFile(folder->second.dir / kUidlist, text);
+        if (!error.empty()) {
+            problem(error);
+            return false;
+        }
+        folder->second.uidlist = std::move(text);
+    }
+    folder->second.compactSize = folder->second.uidlist.size();
+    for (const StoredMessage& message : box->messages)
+        if (auto file = m_files.find({user, mailbox, message.uid}); file != m_files.end())
+            file->second.listed = uidlistLine(message, file->second);
+    return true;
+}
+
+// Rewriting the whole list for every APPEND made loading N messages cost N^2 bytes written, in the server's
+// only thread (issue 14): a line is appended instead, and a later line for a file replaces an earlier one
+// when the list is read. The header's UIDNEXT may then lag; loading takes the highest UID listed into
+// account.
+bool MaildirSync::appendToUidlist(const std::string& user, const std::string& mailbox, uint32_t uid)
+{
+    const Mailbox* box = m_store.mailbox(user, mailbox);
+    const StoredMessage* message = box ? box->find(uid) : nullptr;
+    auto folder = m_folders.find({user, mailbox});
+    auto file = m_files.find({user, mailbox, uid});
+    if (!message || folder == m_folders.end() || file == m_files.end()) return writeUidlist(user, mailbox);
+    std::string line = uidlistLine(*message, file->second);
+    if (line == file->second.listed) return true;
+    Folder& f = folder->second;
+    // Only after a list of ours (not Dovecot's, not none), and rewritten whole once it has doubled.
+    if (f.uidlist.empty() || f.uidlist.size() + line.size() > 2 * f.compactSize + 4096)
+        return writeUidlist(user, mailbox);
+    const fs::path path = f.dir / kUidlist;
+    Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+    std::string error =
+        fd.get() < 0 ? errnoText("open", path, errno) : finishFile(fd, path, line, std::nullopt);
     if (!error.empty()) {
         problem(error);
+        // What reached the file is unknown (maybe half a line): the next change writes the list whole.
+        f.uidlist.clear();
         return false;
     }
-    folder->second.uidlist = std::move(text);
+    f.uidlist += line;
+    file->second.listed = std::move(line);
     return true;
 }
 
@@ -953,7 +1006,7 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
             problem(error);
             return false;
         }
-        m_files[{user, mailbox, message.uid}] = {base, name, false};
+        m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
         error = syncDir(dir / "cur");
         if (!error.empty()) problem(error); // the file is in place; only its durability is in doubt
         return true;
@@ -1068,7 +1121,7 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
     if (m_adopting) {
         // A file another program put in the folder (rescan): it is on disk already, only its UID is new.
         m_files[{event.user, event.mailbox, event.uid}] = *m_adopting;
-        return writeUidlist(event.user, event.mailbox);
+        return appendToUidlist(event.user, event.mailbox, event.uid);
     }
     if (!m_folders.count({event.user, event.mailbox})) {
         problem(event.user + "/" + event.mailbox + ": no folder on disk; UID " + std::to_string(event.uid) +
@@ -1076,7 +1129,7 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
         return false;
     }
     if (!writeMessage(event.user, event.mailbox, *message)) return false;
-    if (writeUidlist(event.user, event.mailbox)) return true;
+    if (appendToUidlist(event.user, event.mailbox, event.uid)) return true;
     // Without its UID in the list the file would come back under a new UID: the message goes again.
     auto file = m_files.find({event.user, event.mailbox, event.uid});
     if (file != m_files.end()) {
@@ -1103,7 +1156,7 @@ bool MaildirSync::onFlagsChanged(const StoreEvent& event)
         std::string error = syncDir(cur);
         if (!error.empty()) problem(error);
     }
-    return writeUidlist(event.user, event.mailbox); // rewritten only when the keywords changed
+    return appendToUidlist(event.user, event.mailbox, event.uid); // only when the keywords changed
 }
 
 // Store::expunge removes every message first and then reports them one by one, so the first report
@@ -1350,9 +1403,11 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
             problems.push_back(error);
             continue;
         }
-        FileOnDisk file{base, name,
+        FileOnDisk file{base,
+                        name,
                         content->bytes.find('\r') == std::string::npos &&
-                            content->bytes.find('\n') != std::string::npos};
+                            content->bytes.find('\n') != std::string::npos,
+                        {}};
         std::string bytes = file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
         uint8_t flags = flagsFromInfo(splitName(name).info);
         if (recent.count(base)) flags |= kRecent;
