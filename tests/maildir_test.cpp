@@ -274,6 +274,27 @@ TEST_F(MaildirTest, NewMessagesAndKeywordsAppendALineAndTheListIsRewrittenWhenIt
     EXPECT_EQ(std::count(list.begin(), list.end(), '\n'), 4) << list;
 }
 
+TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesThem)
+{
+    std::map<std::string, MailboxState> before;
+    {
+        Server server(root());
+        server.sync->setGroupedSync(true);
+        for (int i = 0; i < 5; ++i)
+            server.deliver(kMsg1);
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, store::kSeen, {"$Label1"}));
+        ASSERT_EQ(server.store.expunge("carol", "INBOX", {3}), 1u);
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 4, store::kFlagged, {"Work"}));
+        server.sync->sync();
+        EXPECT_EQ(problemsOf(*server.sync), "");
+        server.deliver(kMsg2); // not synced yet: the destructor (a shutdown) does it
+        before = stateOf(server.store);
+    }
+    Server restarted(root());
+    EXPECT_EQ(problemsOf(*restarted.sync), "");
+    EXPECT_EQ(stateOf(restarted.store), before);
+}
+
 TEST_F(MaildirTest, AnAppendedUidAboveTheHeadersUidNextIsNeverGivenAgain_Rfc3501_2_3_1_1)
 {
     {

@@ -539,7 +539,7 @@ void Server::pump(Connection& c)
 
 void Server::flush(Connection& c)
 {
-    if (c.dead || m_clock.nowMs() < c.holdUntilMs) return;
+    if (c.dead || m_holdReplies || m_clock.nowMs() < c.holdUntilMs) return;
     while (c.queued() > 0) {
         ssize_t n = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
         if (n < 0) {
@@ -608,6 +608,7 @@ void Server::poll(int timeoutMs)
 
     for (size_t i = 0; i < firstConnection; ++i)
         if (fds[i].revents & POLLIN) accept(m_listeners[i]);
+    m_holdReplies = static_cast<bool>(m_options.beforeReplies);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
         // Closed since poll() returned (to make room for a newcomer): its descriptor number may already
@@ -631,6 +632,12 @@ void Server::poll(int timeoutMs)
     if (m_options.onTick && later - m_lastTickMs >= m_options.tickMs) {
         m_lastTickMs = later;
         m_options.onTick();
+    }
+    if (m_holdReplies) {
+        m_options.beforeReplies(); // what the round changed is durable now: its replies may go
+        m_holdReplies = false;
+        for (auto& c : m_connections)
+            flush(*c); // also closes those that were only waiting for their last reply to go
     }
     for (auto& c : m_connections) {
         if (c->dead) continue;

@@ -183,8 +183,10 @@ private:
     int m_fd;
 };
 
-// Writes all of bytes, stamps the mtime when asked, makes the file durable and closes it. Empty on success.
-std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std::optional<int64_t> mtime)
+// Writes all of bytes, stamps the mtime when asked, makes the file durable (unless the caller syncs it
+// later) and closes it. Empty on success.
+std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std::optional<int64_t> mtime,
+                       bool durable = true)
 {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
@@ -198,7 +200,7 @@ std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std
         times[1].tv_sec = static_cast<time_t>(*mtime);
         if (::futimens(fd.get(), times) != 0) return errnoText("futimens", path, errno);
     }
-    if (::fsync(fd.get()) != 0) return errnoText("fsync", path, errno);
+    if (durable && ::fsync(fd.get()) != 0) return errnoText("fsync", path, errno);
     if (::close(fd.release()) != 0) return errnoText("close", path, errno);
     return {};
 }
@@ -540,6 +542,7 @@ MaildirSync::MaildirSync(Store& store, const wire::Clock& clock, fs::path root, 
 MaildirSync::~MaildirSync()
 {
     if (m_lockFd >= 0) {
+        sync();
         m_store.setPersister(nullptr);
         ::close(m_lockFd); // and with it the lock
     }
@@ -899,6 +902,37 @@ void MaildirSync::writeOutFolder(const std::string& user, const std::string& mai
 
 // [SECTION] writing
 
+void MaildirSync::setGroupedSync(bool grouped)
+{
+    if (!grouped) sync();
+    m_grouped = grouped;
+}
+
+void MaildirSync::syncSoon(const fs::path& dir)
+{
+    if (m_grouped) {
+        m_unsyncedDirs.insert(dir);
+        return;
+    }
+    std::string error = syncDir(dir);
+    if (!error.empty()) problem(error);
+}
+
+void MaildirSync::sync()
+{
+    for (const FolderKey& key : std::exchange(m_unsyncedUidlists, {})) {
+        auto folder = m_folders.find(key);
+        if (folder == m_folders.end()) continue; // deleted or renamed since: written whole then
+        const fs::path path = folder->second.dir / kUidlist;
+        Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (fd.get() >= 0 && ::fsync(fd.get()) == 0) continue;
+        problem(errnoText(fd.get() < 0 ? "open" : "fsync", path, errno));
+        folder->second.uidlist.clear(); // the next change writes it whole, synced
+    }
+    for (const fs::path& dir : std::exchange(m_unsyncedDirs, {}))
+        if (std::string error = syncDir(dir); !error.empty()) problem(error);
+}
+
 std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box) const
 {
     std::string text =
@@ -970,7 +1004,8 @@ bool MaildirSync::appendToUidlist(const std::string& user, const std::string& ma
     const fs::path path = f.dir / kUidlist;
     Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
     std::string error =
-        fd.get() < 0 ? errnoText("open", path, errno) : finishFile(fd, path, line, std::nullopt);
+        fd.get() < 0 ? errnoText("open", path, errno) : finishFile(fd, path, line, std::nullopt, !m_grouped);
+    if (m_grouped) m_unsyncedUidlists.insert(folder->first);
     if (!error.empty()) {
         problem(error);
         // What reached the file is unknown (maybe half a line): the next change writes the list whole.
@@ -1007,8 +1042,7 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
             return false;
         }
         m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
-        error = syncDir(dir / "cur");
-        if (!error.empty()) problem(error); // the file is in place; only its durability is in doubt
+        syncSoon(dir / "cur"); // the file is in place; a failed sync puts only its durability in doubt
         return true;
     }
     problem(dir.string() + ": no unique file name found");
@@ -1153,8 +1187,7 @@ bool MaildirSync::onFlagsChanged(const StoreEvent& event)
             return false;
         }
         file->second.name = name;
-        std::string error = syncDir(cur);
-        if (!error.empty()) problem(error);
+        syncSoon(cur);
     }
     return appendToUidlist(event.user, event.mailbox, event.uid); // only when the keywords changed
 }
@@ -1186,8 +1219,7 @@ bool MaildirSync::onMessageExpunged(const StoreEvent& event)
         }
         it = m_files.erase(it);
     }
-    std::string error = syncDir(cur);
-    if (!error.empty()) problem(error);
+    syncSoon(cur);
     // With a message that stays, the uidlist as it is still names it (the entries of removed files are
     // ignored when loading); the next write lists it again from the Store, where it is back by then.
     const bool listed = failed || writeUidlist(event.user, event.mailbox);
@@ -1197,6 +1229,7 @@ bool MaildirSync::onMessageExpunged(const StoreEvent& event)
 // Called before the Store forgets the mailbox: a folder that cannot be taken away keeps its mailbox.
 bool MaildirSync::onMailboxDeleted(const StoreEvent& event)
 {
+    sync(); // what waits for a sync names paths that are about to go
     fs::path dir = folderDir(event.user, event.mailbox);
     if (event.mailbox != "INBOX" && entryExists(dir)) {
         // One rename takes the folder away at once; removing its files can then be slow or interrupted.
@@ -1219,6 +1252,7 @@ bool MaildirSync::onMailboxDeleted(const StoreEvent& event)
 bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
 {
     if (event.mailbox == "INBOX" || event.newName == "INBOX") return true; // the Store moves INBOX's mail
+    sync(); // what waits for a sync names paths that are about to change
     fs::path account = m_root / event.user;
     fs::path from = folderDir(event.user, event.mailbox);
     fs::path to = account / encodeFolderName(event.newName);

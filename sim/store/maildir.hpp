@@ -56,6 +56,13 @@ public:
     // decides when (serve: about once a second); this reads no clock.
     void rescan();
 
+    // Grouped syncs (serve): the directory syncs of new, renamed and removed files and the fsync of lines
+    // appended to a uidlist wait for sync(), so that the changes of one round of the server's loop share
+    // them; the server sends that round's replies only after sync(). A message's own bytes are still
+    // synced before it is renamed into cur/, so a crash never leaves half a message there.
+    void setGroupedSync(bool grouped);
+    void sync();
+
 private:
     // One message file in a folder's cur/.
     struct FileOnDisk {
@@ -101,6 +108,7 @@ private:
     // rewritten when appended lines have doubled it.
     bool appendToUidlist(const std::string& user, const std::string& mailbox, uint32_t uid);
     std::string uidlistText(const std::string& user, const Mailbox& box) const;
+    void syncSoon(const std::filesystem::path& dir); // now, or at sync() when grouped
     std::string uidlistLine(const StoredMessage& message, const FileOnDisk& file) const;
     std::filesystem::path folderDir(const std::string& user, const std::string& mailbox) const;
     std::filesystem::path moveAside(const std::filesystem::path& dir);
@@ -131,6 +139,9 @@ private:
     std::set<FileKey> m_unremovable; // files an expunge could not remove: their own reports fail
     uint64_t m_counter = 0; // makes names unique within this process; the pid and time do across processes
     std::vector<std::string> m_problems;
+    bool m_grouped = false;
+    std::set<std::filesystem::path> m_unsyncedDirs;
+    std::set<FolderKey> m_unsyncedUidlists;
 };
 
 } // namespace maillab::store
