@@ -285,6 +285,10 @@ TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesTh
         ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, store::kSeen, {"$Label1"}));
         ASSERT_EQ(server.store.expunge("carol", "INBOX", {3}), 1u);
         ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 4, store::kFlagged, {"Work"}));
+        // A deep CREATE makes and subscribes every superior; their folders and the subscriptions file are
+        // synced (written) at sync().
+        ASSERT_EQ(server.store.createMailbox("carol", "Lists/rust/async"), Store::Result::Ok);
+        server.deliver(kMsg3, kDate3, store::kSeen, "Lists/rust");
         server.sync->sync();
         EXPECT_EQ(problemsOf(*server.sync), "");
         server.deliver(kMsg2); // not synced yet: the destructor (a shutdown) does it
@@ -293,6 +297,8 @@ TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesTh
     Server restarted(root());
     EXPECT_EQ(problemsOf(*restarted.sync), "");
     EXPECT_EQ(stateOf(restarted.store), before);
+    EXPECT_EQ(restarted.store.account("carol")->subscriptions,
+              (std::set<std::string>{"INBOX", "Lists", "Lists/rust", "Lists/rust/async"}));
 }
 
 TEST_F(MaildirTest, AnAppendedUidAboveTheHeadersUidNextIsNeverGivenAgain_Rfc3501_2_3_1_1)

@@ -56,10 +56,11 @@ public:
     // decides when (serve: about once a second); this reads no clock.
     void rescan();
 
-    // Grouped syncs (serve): the directory syncs of new, renamed and removed files and the fsync of lines
-    // appended to a uidlist wait for sync(), so that the changes of one round of the server's loop share
-    // them; the server sends that round's replies only after sync(). A message's own bytes are still
-    // synced before it is renamed into cur/, so a crash never leaves half a message there.
+    // Grouped syncs (serve): the directory syncs of new, renamed and removed files and folders, the fsync
+    // of lines appended to a uidlist and the subscriptions file wait for sync(), so that the changes of one
+    // round of the server's loop share them; the server sends that round's replies only after sync(). A
+    // message's own bytes are still synced before it is renamed into cur/, so a crash never leaves half a
+    // message there.
     void setGroupedSync(bool grouped);
     void sync();
 
@@ -142,6 +143,7 @@ private:
     bool m_grouped = false;
     std::set<std::filesystem::path> m_unsyncedDirs;
     std::set<FolderKey> m_unsyncedUidlists;
+    std::set<std::string> m_unsyncedSubscriptions; // users whose subscriptions file waits for sync()
 };
 
 } // namespace maillab::store
