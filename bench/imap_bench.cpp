@@ -5,6 +5,7 @@
 #include "wire/clock.hpp"
 
 #include <benchmark/benchmark.h>
+#include <memory>
 #include <string>
 
 namespace {
@@ -96,11 +97,51 @@ void BM_WholeRun(benchmark::State& state)
     state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
+// Issue 14 F4: SEARCH with 4,600 keys that each read the body, over 5 MB (messages 1:1250). Whole, as the
+// simulator runs it (seconds); and one slice of it as serve runs it (replyChunkBytes set), which is what
+// holds the server's loop: each slice must stay well under 100 ms.
+std::string manyKeySearch()
+{
+    std::string command = "c SEARCH 1:1250";
+    for (int i = 0; i < 4600; ++i)
+        command += " NOT BODY zq"; // 55 KB: within the 64 KiB line limit
+    return command + "\r\n";
+}
+
+void BM_SearchManyKeysWhole(benchmark::State& state)
+{
+    run(state, manyKeySearch(), false);
+}
+
+void BM_SearchManyKeysOneSlice(benchmark::State& state)
+{
+    World& w = world();
+    const std::string command = manyKeySearch();
+    imap::SessionOptions options;
+    options.replyChunkBytes = 256 * 1024;
+    std::unique_ptr<imap::ImapSession> session;
+    for (auto _ : state) {
+        if (!session || !session->outputPending()) {
+            state.PauseTiming();
+            session = std::make_unique<imap::ImapSession>(w.store, w.clock, 1, options);
+            session->greeting();
+            session->receive("a LOGIN alice wonderland\r\n");
+            session->receive("b EXAMINE INBOX\r\n");
+            state.ResumeTiming();
+            benchmark::DoNotOptimize(session->receive(command).size()); // the first slice
+        } else {
+            benchmark::DoNotOptimize(session->continueOutput().size());
+        }
+    }
+}
+
 BENCHMARK(BM_Select)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FetchHeaders)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_UidSearchText)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FetchAllBodies)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WholeRun)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SearchManyKeysWhole)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_SearchManyKeysOneSlice)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

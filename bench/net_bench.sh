@@ -11,60 +11,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-maillab=$here/../build/maillab
-count=10000
-runs=3
-while (($#)); do
-    case $1 in
-    --count) count=$2; shift 2 ;;
-    --runs) runs=$2; shift 2 ;;
-    *) maillab=$1; shift ;;
-    esac
-done
-maillab=$(realpath "$maillab")
-[[ -x "$maillab" ]] || { echo "no maillab binary at $maillab (build it, or pass its path)" >&2; exit 2; }
-word=xylophone
-user=bench
-password=bench-pass-42
-
-if ! command -v dovecot >/dev/null || [[ ! -e /usr/lib/dovecot/imap || ! -e /usr/lib/dovecot/pop3 ]]; then
-    echo "installing dovecot-imapd and dovecot-pop3d"
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo=sudo
-    $sudo apt-get update -qq
-    # policy-rc.d keeps the package from starting the system service.
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dovecot-imapd dovecot-pop3d >/dev/null
-fi
-
-tmp=$(mktemp -d /tmp/net_bench.XXXXXX)
-chmod 755 "$tmp" # Dovecot's mail processes run as nobody and must reach the mail
-maillab_pid="" dovecot_pid=""
-cleanup() { # SIGTERM (Dovecot's master stops its own children), SIGKILL after 10 s
-    local pid
-    for pid in $maillab_pid $dovecot_pid; do kill "$pid" 2>/dev/null || true; done
-    for pid in $maillab_pid $dovecot_pid; do
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { # port, seconds
-    python3 - "$1" "$2" <<'EOF'
-import socket, sys, time
-deadline = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < deadline:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
+. "$here/servers.sh"
+bench_setup net_bench "$@"
 
 # [SECTION] the mail: one Maildir (cur/ new/ tmp/), files with LF line ends as Maildirs keep them
 echo "generating $count messages of 4 KiB in $tmp/mail ($word in 1%)"
@@ -107,91 +55,17 @@ for i in range(count):
 EOF
 
 # [SECTION] maillab serve --maildir on its own copy
-mkdir -p "$tmp/maillab"
-cp -a "$tmp/mail" "$tmp/maillab/$user"
-printf '[{"user": "%s", "password": "%s", "mail": "none"}]\n' "$user" "$password" >"$tmp/accounts.json"
+mkdir -p "$tmp/maillab/maildir"
+cp -a "$tmp/mail" "$tmp/maillab/maildir/$user"
 echo "starting maillab serve --maildir (loading $count messages)"
-start_s=$(date +%s.%N)
-"$maillab" serve --pop3-port 0 --imap-port 0 --accounts "$tmp/accounts.json" --maildir "$tmp/maillab" \
-    >"$tmp/maillab.log" 2>&1 &
-maillab_pid=$!
-for _ in $(seq 1 1200); do
-    grep -q '^maillab serve: POP3 on' "$tmp/maillab.log" && break
-    kill -0 "$maillab_pid" 2>/dev/null || { cat "$tmp/maillab.log"; exit 1; }
-    sleep 0.05
-done
-line=$(grep -m1 '^maillab serve: POP3 on' "$tmp/maillab.log") || { cat "$tmp/maillab.log"; exit 1; }
-maillab_start=$(python3 -c "print(f'{$(date +%s.%N) - $start_s:.2f}')")
-maillab_pop3=$(sed -E 's/.*POP3 on 127\.0\.0\.1:([0-9]+),.*/\1/' <<<"$line")
-maillab_imap=$(sed -E 's/.*IMAP on 127\.0\.0\.1:([0-9]+) .*/\1/' <<<"$line")
-echo "  $line (ready after $maillab_start s)"
+start_maillab "$maillab" "$tmp/maillab" "$user" "$password" || exit 1
+echo "  maillab serve: POP3 on 127.0.0.1:$maillab_pop3, IMAP on 127.0.0.1:$maillab_imap (ready after $maillab_start s)"
 
 # [SECTION] a private Dovecot on its own copy
-mkdir -p "$tmp/dovecot/mail" "$tmp/dovecot/run" "$tmp/dovecot/state" "$tmp/dovecot/home/$user"
+mkdir -p "$tmp/dovecot/mail"
 cp -a "$tmp/mail" "$tmp/dovecot/mail/$user"
-chown -R nobody:nogroup "$tmp/dovecot/mail" "$tmp/dovecot/home"
-dovecot_imap=$(free_port)
-dovecot_pop3=$(free_port)
-while [[ $dovecot_pop3 == "$dovecot_imap" ]]; do dovecot_pop3=$(free_port); done
-printf '%s:{PLAIN}%s::::::\n' "$user" "$password" >"$tmp/dovecot/users"
-cat >"$tmp/dovecot/dovecot.conf" <<EOF
-# A private Dovecot for the benchmark: nothing from /etc/dovecot is read.
-base_dir = $tmp/dovecot/run
-state_dir = $tmp/dovecot/state
-instance_name = net-bench-$$
-protocols = imap pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-log_path = $tmp/dovecot/dovecot.log
-mail_location = maildir:$tmp/dovecot/mail/%u
-first_valid_uid = 1
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN $tmp/dovecot/users
-}
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$tmp/dovecot/home/%u
-}
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $dovecot_imap
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = $dovecot_pop3
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-}
-service stats {
-  unix_listener stats-reader {
-    mode = 0600
-  }
-  unix_listener stats-writer {
-    mode = 0666
-  }
-}
-EOF
 echo "starting Dovecot $(dovecot --version | cut -d' ' -f1) in the foreground"
-start_s=$(date +%s.%N)
-dovecot -F -c "$tmp/dovecot/dovecot.conf" >"$tmp/dovecot/stdout.log" 2>&1 &
-dovecot_pid=$!
-if ! wait_port "$dovecot_imap" 30 || ! wait_port "$dovecot_pop3" 30; then
-    echo "Dovecot did not start:"
-    cat "$tmp/dovecot/stdout.log" "$tmp/dovecot/dovecot.log" 2>/dev/null
-    exit 1
-fi
-dovecot_start=$(python3 -c "print(f'{$(date +%s.%N) - $start_s:.2f}')")
+start_dovecot "$tmp/dovecot" "$tmp/dovecot/mail" "$user" "$password" || exit 1
 echo "  Dovecot: POP3 on 127.0.0.1:$dovecot_pop3, IMAP on 127.0.0.1:$dovecot_imap (ready after $dovecot_start s)"
 
 # [SECTION] the runs, one server after the other (2 cores: never both at once)

@@ -299,6 +299,9 @@ int runServe(const Args& args)
         loaded = true;
         // Mail other programs deliver into the Maildir while serve runs is seen within about a second.
         options.onTick = [m = maildir.get()] { m->rescan(); };
+        // The changes of one round of the loop share their fsyncs; its replies go out after them.
+        maildir->setGroupedSync(true);
+        options.beforeReplies = [m = maildir.get()] { m->sync(); };
     } else if (!o.get("--accounts")) {
         std::vector<std::string> problems;
         for (const store::DemoAccount& demo : store::kDemoAccounts)

@@ -188,7 +188,8 @@ TEST_F(MaildirTest, DeliveryWritesTheExactBytesIntoCurWithFlagsInTheName)
     EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
     EXPECT_TRUE(filesIn(inbox() / "new").empty());
     std::string base = cur[0].substr(0, cur[0].find(":2,"));
-    EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), "maillab-uidlist 1 V100 N2\n1 Z60 :" + base + "\n");
+    // The new message's line is appended to the list the empty folder had (UIDNEXT follows from its UID).
+    EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), "maillab-uidlist 1 V100 N1\n1 Z60 :" + base + "\n");
     EXPECT_EQ(problemsOf(*server.sync), "");
 }
 
@@ -240,6 +241,78 @@ TEST_F(MaildirTest, FlagChangesRenameTheFileAndKeywordsGoToTheUidlist)
     EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,"});
     EXPECT_EQ(readFile(inbox() / "cur" / (base + ":2,")), kMsg1);
     EXPECT_EQ(problemsOf(*server.sync), "");
+}
+
+TEST_F(MaildirTest, NewMessagesAndKeywordsAppendALineAndTheListIsRewrittenWhenItDoubles)
+{
+    std::map<std::string, MailboxState> before;
+    {
+        Server server(root());
+        for (int i = 0; i < 3; ++i)
+            server.deliver(kMsg1);
+        const std::string three = readFile(inbox() / "maillab-uidlist");
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, 0, {"$Label1"}));
+        std::string four = readFile(inbox() / "maillab-uidlist");
+        // Appended: what was there stays byte for byte, the message's new line follows.
+        ASSERT_EQ(four.substr(0, three.size()), three);
+        EXPECT_EQ(four.substr(three.size()).substr(0, 16), "2 Z60 K$Label1 :");
+        // A flag change that leaves the keywords as they are writes nothing to the list.
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, store::kSeen, {"$Label1"}));
+        EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), four);
+        // Hundreds of changes: the list is rewritten whole before it holds more than about twice its lines.
+        for (int i = 0; i < 200; ++i)
+            ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 1 + i % 3, 0, {"k" + std::to_string(i)}));
+        EXPECT_LT(readFile(inbox() / "maillab-uidlist").size(), 2 * three.size() + 4096 + 64);
+        before = stateOf(server.store);
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    // A restart reads the last line of each message (its keywords), and rewrites the list whole.
+    Server restarted(root());
+    EXPECT_EQ(stateOf(restarted.store), before);
+    EXPECT_EQ(restarted.box().messages[0].keywords, std::vector<std::string>{"k198"});
+    std::string list = readFile(inbox() / "maillab-uidlist");
+    EXPECT_EQ(std::count(list.begin(), list.end(), '\n'), 4) << list;
+}
+
+TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesThem)
+{
+    std::map<std::string, MailboxState> before;
+    {
+        Server server(root());
+        server.sync->setGroupedSync(true);
+        for (int i = 0; i < 5; ++i)
+            server.deliver(kMsg1);
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, store::kSeen, {"$Label1"}));
+        ASSERT_EQ(server.store.expunge("carol", "INBOX", {3}), 1u);
+        ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 4, store::kFlagged, {"Work"}));
+        // A deep CREATE makes and subscribes every superior; their folders and the subscriptions file are
+        // synced (written) at sync().
+        ASSERT_EQ(server.store.createMailbox("carol", "Lists/rust/async"), Store::Result::Ok);
+        server.deliver(kMsg3, kDate3, store::kSeen, "Lists/rust");
+        server.sync->sync();
+        EXPECT_EQ(problemsOf(*server.sync), "");
+        server.deliver(kMsg2); // not synced yet: the destructor (a shutdown) does it
+        before = stateOf(server.store);
+    }
+    Server restarted(root());
+    EXPECT_EQ(problemsOf(*restarted.sync), "");
+    EXPECT_EQ(stateOf(restarted.store), before);
+    EXPECT_EQ(restarted.store.account("carol")->subscriptions,
+              (std::set<std::string>{"INBOX", "Lists", "Lists/rust", "Lists/rust/async"}));
+}
+
+TEST_F(MaildirTest, AnAppendedUidAboveTheHeadersUidNextIsNeverGivenAgain_Rfc3501_2_3_1_1)
+{
+    {
+        Server server(root(), 7);
+        server.deliver(kMsg1);
+    }
+    // A crash after an appended line whose file was then removed by another program: header N1, UID 5 used.
+    std::string list = readFile(inbox() / "maillab-uidlist");
+    writeFile(inbox() / "maillab-uidlist", list + "5 :gone.file.base\n");
+    Server restarted(root(), 7);
+    EXPECT_EQ(restarted.box().uidNext, 6u);
+    EXPECT_EQ(restarted.deliver(kMsg2), 6u);
 }
 
 TEST_F(MaildirTest, ExpungeUnlinksTheFileAndDropsItFromTheUidlist)
@@ -579,7 +652,12 @@ TEST_F(MaildirTest, TruncatedUidlistKeepsTheUidsItStillNames)
         server.deliver(kMsg2);
         server.deliver(kMsg3);
     }
+    // A start rewrites the list whole (header N4); cut in the middle of its last line after that.
+    {
+        Server compacting(root());
+    }
     std::string uidlist = readFile(inbox() / "maillab-uidlist");
+    ASSERT_EQ(uidlist.substr(0, 23), "maillab-uidlist 1 V1 N4");
     writeFile(inbox() / "maillab-uidlist", uidlist.substr(0, uidlist.size() - 6));
     Server restarted(root());
     EXPECT_NE(problemsOf(*restarted.sync).find("cut short"), std::string::npos)

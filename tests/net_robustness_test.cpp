@@ -392,5 +392,74 @@ TEST(NetRobustness, ATooLongAuthenticateResponseDoesNotEatTheNextCommand_F12_Rfc
     EXPECT_TRUE(has(c.read(*s.server, "b OK"), "b OK"));
 }
 
+// [SECTION] F4: one costly command does not hold the only thread
+
+// 400 messages of 64 KiB (25 MiB), every 50th with the word "quince".
+void fillWithBigMail(store::Store& store, wire::VirtualClock& clock)
+{
+    for (int i = 0; i < 400; ++i) {
+        std::string m =
+            "From: f" + std::to_string(i) + "@example.org\r\nSubject: big " + std::to_string(i) + "\r\n\r\n";
+        while (m.size() < 65536)
+            m += "The quick brown fox jumps over the lazy dog, again and again and again.\r\n";
+        if (i % 50 == 0) m += "A quince.\r\n";
+        store.deliver("alice", "INBOX", m, {clock.nowSeconds(), 0}, 0);
+    }
+}
+
+TEST(NetRobustness, ACostlySearchGoesInSlicesAndOthersAreAnsweredMeanwhile_F4)
+{
+    Served s;
+    fillWithBigMail(s.world.store, s.world.clock);
+    Client searcher(s.imap()), other(s.imap());
+    for (Client* c : {&searcher, &other}) {
+        c->read(*s.server, "\r\n");
+        c->send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\n");
+        c->read(*s.server, "b OK");
+    }
+    // 30 keys that each read every message's text (all true but the last): about 750 MiB to read, far more
+    // than one slice.
+    std::string keys;
+    for (int i = 0; i < 29; ++i)
+        keys += "NOT TEXT zebra" + std::to_string(i) + " ";
+    keys += "TEXT quince";
+    searcher.send("c UID SEARCH " + keys + "\r\nd NOOP\r\n");
+    other.send("c NOOP\r\n");
+    EXPECT_TRUE(has(other.read(*s.server, "c OK"), "c OK"));
+    // The other client was answered while the search still went on.
+    std::string answer = searcher.read(*s.server, "c OK", 1);
+    EXPECT_FALSE(has(answer, "c OK")) << answer.substr(0, 300);
+    answer += searcher.read(*s.server, "d OK", 2000);
+    const size_t first = s.world.store.mailbox("alice", "INBOX")->messages.end()[-400].uid;
+    std::string expected = "* SEARCH";
+    for (int i = 0; i < 400; i += 50)
+        expected += " " + std::to_string(first + i);
+    EXPECT_TRUE(has(answer, expected + "\r\nc OK")) << answer.substr(0, 300);
+    // The command that came behind it waited for it: answers keep their order.
+    EXPECT_LT(answer.find("c OK"), answer.find("d OK"));
+}
+
+TEST(NetRobustness, TooManyTextKeysForTheLargestMessageAreRefusedWithLimit_F4_Rfc5530)
+{
+    Served s;
+    s.world.store.deliver("alice", "INBOX", "Subject: huge\r\n\r\n" + std::string(8u << 20, 'x'),
+                          {s.world.clock.nowSeconds(), 0}, 0);
+    Client c(s.imap());
+    c.read(*s.server, "\r\n");
+    c.send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\n");
+    c.read(*s.server, "b OK");
+    std::string keys;
+    for (int i = 0; i < 40; ++i)
+        keys += " BODY k" + std::to_string(i);
+    c.send("c SEARCH" + keys + "\r\n");
+    std::string reply = c.read(*s.server, "c ");
+    EXPECT_TRUE(has(reply, "c NO [LIMIT] too many keys that read message text (40): this mailbox allows 31"))
+        << reply;
+    // Keys that read no text, and one text key however large the message, are always fine.
+    c.send("d SEARCH UNSEEN UNDELETED UNFLAGGED BODY xxxx\r\n");
+    reply = c.read(*s.server, "d OK");
+    EXPECT_TRUE(has(reply, "d OK")) << reply;
+}
+
 } // namespace
 } // namespace maillab::test

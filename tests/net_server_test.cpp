@@ -49,6 +49,12 @@ public:
         return std::exchange(m_buffer, {});
     }
     bool closed() const { return m_closed; }
+    // Whether bytes from the server are waiting to be read, without reading them.
+    bool hasBytesWaiting() const
+    {
+        pollfd p{m_fd, POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
+    }
 
 private:
     int m_fd = -1;
@@ -88,6 +94,28 @@ TEST(NetServer, ServesPop3AndImapOnLoopbackWithGreetings)
         sawCommand =
             sawCommand || (e.bytes.find("STAT") != std::string::npos && e.device.rfind("127.0.0.1:", 0) == 0);
     EXPECT_TRUE(sawCommand);
+}
+
+TEST(NetServer, WithGroupCommitTheRoundsRepliesWaitUntilItsChangesAreDurable)
+{
+    net::ServerOptions options;
+    int commits = 0;
+    Client* watched = nullptr;
+    bool sentEarly = false;
+    options.beforeReplies = [&] {
+        ++commits;
+        // serve --maildir syncs here: no reply of this round may have left yet.
+        if (watched && watched->hasBytesWaiting()) sentEarly = true;
+    };
+    Served s(options);
+    Client imap(s.server->imapPort());
+    imap.read(*s.server, "\r\n");
+    watched = &imap;
+    imap.send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Flagged)\r\n");
+    std::string reply = imap.read(*s.server, "c OK");
+    EXPECT_NE(reply.find("c OK"), std::string::npos) << reply;
+    EXPECT_GT(commits, 0);
+    EXPECT_FALSE(sentEarly);
 }
 
 TEST(NetServer, IdleSessionHearsAnotherSessionsChangeAtOnce_Rfc2177)

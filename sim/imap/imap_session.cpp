@@ -62,6 +62,7 @@ void ImapSession::disconnected()
     m_closed = true;
     m_state = State::Logout;
     m_fetch.reset();
+    m_search.reset();
 }
 
 // [SECTION] what each exchange meant
@@ -156,8 +157,8 @@ std::string ImapSession::receive(std::string_view bytes)
     // that arrives there could have been injected by a man in the middle (RFC 3501 section 6.2.1,
     // CVE-2011-0411).
     if (m_awaitingTls) return out;
-    // Commands wait while a FETCH answer is still being made: answers go out in the order asked.
-    if (m_fetch) {
+    // Commands wait while a FETCH or SEARCH answer is still being made: answers go out in the order asked.
+    if (outputPending()) {
         m_heldInput.append(bytes);
         return out;
     }
@@ -209,7 +210,7 @@ std::string ImapSession::receive(std::string_view bytes)
         else
             out += onLine(std::move(line));
         if (m_awaitingTls) break; // the rest of these bytes came after STARTTLS: dropped
-        if (m_fetch) {
+        if (outputPending()) {
             m_heldInput.append(bytes.substr(pos));
             break;
         }
@@ -219,12 +220,21 @@ std::string ImapSession::receive(std::string_view bytes)
 
 std::string ImapSession::continueOutput()
 {
-    if (!m_fetch) return {};
     std::string out;
-    if (!fetchSome(out, m_options.replyChunkBytes)) return out;
-    FetchJob job = std::move(*m_fetch);
-    m_fetch.reset();
-    out += finish(job.command.tag, fetchDone(job), job.command.uid);
+    if (m_search) {
+        // Nothing to send until the search is done: the transport calls again on its next round.
+        if (!searchSome(kSearchSliceBytes)) return out;
+        SearchJob job = std::move(*m_search);
+        m_search.reset();
+        out = finish(job.command.tag, searchDone(job), job.command.uid);
+    } else if (m_fetch) {
+        if (!fetchSome(out, m_options.replyChunkBytes)) return out;
+        FetchJob job = std::move(*m_fetch);
+        m_fetch.reset();
+        out += finish(job.command.tag, fetchDone(job), job.command.uid);
+    } else {
+        return out;
+    }
     if (!m_heldInput.empty()) out += receive(std::exchange(m_heldInput, {}));
     return out;
 }

@@ -71,7 +71,7 @@ public:
     void tlsStarted() override;
     bool tlsActive() const override { return m_tlsActive; }
     std::vector<wire::Exchange> takeExchanges() override;
-    bool outputPending() const override { return m_fetch.has_value(); }
+    bool outputPending() const override { return m_fetch.has_value() || m_search.has_value(); }
     std::string continueOutput() override;
 
     State state() const { return m_state; }
@@ -159,6 +159,21 @@ private:
     bool fetchSome(std::string& out, size_t budget);
     Reply fetchDone(const FetchJob& job); // the tagged status that ends it
     void fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out);
+    // One SEARCH in progress (serve): messages are tested a slice of work at a time, so one costly search
+    // cannot hold the server's only thread (issue 14 F4).
+    struct SearchJob {
+        Command command;
+        size_t next = 0; // index into m_uids of the next message to test
+        std::string hits;
+    };
+    // Tests messages until the search is done or `budget` bytes of message text were read; true when done.
+    bool searchSome(size_t budget);
+    // A slice of a search reads about this much message text (tens of milliseconds) before the server
+    // serves the others; and one message is tested in one go, so the keys that read its text times its
+    // size may come to at most kSearchMessageWork (beyond it NO [LIMIT]).
+    static constexpr size_t kSearchSliceBytes = 16u << 20;
+    static constexpr size_t kSearchMessageWork = 256u << 20;
+    Reply searchDone(const SearchJob& job);
     friend const std::vector<CommandInfo>& commandTable();
 
     // [SECTION] what each exchange meant
@@ -207,7 +222,9 @@ private:
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
 
     std::optional<FetchJob> m_fetch;
-    std::string m_heldInput; // bytes that came while a FETCH answer was still being made
+    std::optional<SearchJob> m_search;
+    mutable size_t m_searchWork = 0; // bytes of message text the search keys have read
+    std::string m_heldInput;         // bytes that came while a FETCH answer was still being made
 
     wire::Exchange m_exchange; // the exchange under way
     std::vector<wire::Exchange> m_exchanges;

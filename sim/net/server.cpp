@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -228,6 +229,10 @@ void Server::accept(const Listener& listener)
             refuse(fd, listener, "too many connections");
             continue;
         }
+        // Replies go out whole as soon as they are made: a reply's tail must not wait for the client's
+        // delayed ACK of its head (Nagle).
+        const int noDelay = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &noDelay, sizeof noDelay);
         auto c = std::make_unique<Connection>();
         c->fd = fd;
         c->protocol = protocol;
@@ -245,7 +250,8 @@ void Server::accept(const Listener& listener)
         options.imapMaxLiteral = m_options.imapMaxLiteral;
         options.preAuthMaxLine = m_options.preAuthMaxLine;
         options.preAuthMaxLiteral = m_options.preAuthMaxLiteral;
-        // A FETCH of a whole mailbox is sent as the client reads it, not built whole first.
+        // A FETCH of a whole mailbox is sent as the client reads it, not built whole first; a long SEARCH
+        // is worked in slices between the other connections' turns.
         options.replyChunkBytes = kReplyChunkBytes;
         c->session = scenario::makeServerSession(protocol, m_store, m_clock, c->sessionId, options);
         c->lastActivityMs = m_clock.nowMs();
@@ -317,6 +323,13 @@ void Server::readFrom(Connection& c)
     char buffer[65536];
     // Before login a read takes a little at a time (F3): what the session has not used is all it holds.
     const size_t want = preAuth(c) ? 4096 : sizeof buffer;
+#ifdef TCP_QUICKACK
+    // Acknowledge at once, not after the 40 ms delayed-ACK timer: a client that writes a command in two
+    // pieces (imaplib sends an APPEND literal, then its CRLF) waits for that ACK before the second (Nagle),
+    // which cost 44 ms per APPEND (issue 14). Linux clears the flag by itself, so it is set before each read.
+    const int quick = 1;
+    ::setsockopt(c.fd, IPPROTO_TCP, TCP_QUICKACK, &quick, sizeof quick);
+#endif
     ssize_t n = ::recv(c.fd, buffer, want, 0);
     if (n == 0) {
         // The client will send no more, but may still be reading (a shutdown(SHUT_WR) after its commands, as
@@ -480,6 +493,8 @@ void Server::pump(Connection& c)
         m_current = &c; // commands held behind the answer run in continueOutput()
         std::string more = c.session->continueOutput();
         m_current = nullptr;
+        // Nothing made: the session worked a slice (a long SEARCH) and lets the others have their turn.
+        if (more.empty()) break;
         queue(c, std::move(more));
     }
     if (c.session->closed()) c.closing = true; // a LOGOUT that waited for the answer before it
@@ -524,7 +539,7 @@ void Server::pump(Connection& c)
 
 void Server::flush(Connection& c)
 {
-    if (c.dead || m_clock.nowMs() < c.holdUntilMs) return;
+    if (c.dead || m_holdReplies || m_clock.nowMs() < c.holdUntilMs) return;
     while (c.queued() > 0) {
         ssize_t n = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
         if (n < 0) {
@@ -583,6 +598,8 @@ void Server::poll(int timeoutMs)
         if (!inputWaits && !c->closing && !c->clientDone && c->queued() < queueLimit(*c) && c->pending() == 0)
             events |= POLLIN;
         if (!held && c->queued() > 0) events |= POLLOUT;
+        // An answer still being worked on goes on in the next round without waiting for an event.
+        if (!c->closing && c->session->outputPending() && c->queued() < queueLimit(*c)) wait = 0;
         fds.push_back({c->fd, events, 0});
     }
     // Wake at least once a second for idle timeouts.
@@ -591,6 +608,7 @@ void Server::poll(int timeoutMs)
 
     for (size_t i = 0; i < firstConnection; ++i)
         if (fds[i].revents & POLLIN) accept(m_listeners[i]);
+    m_holdReplies = static_cast<bool>(m_options.beforeReplies);
     for (size_t i = firstConnection; i < fds.size(); ++i) {
         Connection& c = *m_connections[i - firstConnection];
         // Closed since poll() returned (to make room for a newcomer): its descriptor number may already
@@ -614,6 +632,12 @@ void Server::poll(int timeoutMs)
     if (m_options.onTick && later - m_lastTickMs >= m_options.tickMs) {
         m_lastTickMs = later;
         m_options.onTick();
+    }
+    if (m_holdReplies) {
+        m_options.beforeReplies(); // what the round changed is durable now: its replies may go
+        m_holdReplies = false;
+        for (auto& c : m_connections)
+            flush(*c); // also closes those that were only waiting for their last reply to go
     }
     for (auto& c : m_connections) {
         if (c->dead) continue;

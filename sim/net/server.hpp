@@ -58,6 +58,10 @@ struct ServerOptions {
     // Called from poll() about every tickMs on the server's clock (serve: the Maildir rescan).
     std::function<void()> onTick;
     int tickMs = 1000;
+    // Group commit (serve --maildir): when set, the replies a poll() round made are sent only after this
+    // has run once, after every connection's commands of the round, so their changes share the fsyncs
+    // that make them durable, and nothing is acknowledged before they are done.
+    std::function<void()> beforeReplies;
 };
 
 class Server {
@@ -136,6 +140,7 @@ private:
     std::vector<std::unique_ptr<Connection>> m_connections;
     LoginThrottle m_throttle;
     Connection* m_current = nullptr; // whose bytes the sessions are reading now (for the login guard)
+    bool m_holdReplies = false;      // inside a poll() round with beforeReplies: flush() sends nothing yet
     // Out of file descriptors (F11): a spare one is given up to accept and refuse a waiting client; when
     // even that fails the listeners rest a while instead of waking the loop at once, again and again.
     int m_spareFd = -1;

@@ -21,12 +21,13 @@ namespace maillab::store {
 // INBOX (cur/ new/ tmp/); every other folder is <root>/<user>/.<Name>/ with '/' in the folder name written
 // as '.' and '.', '%' and control bytes as %XX ("a.b/c" is ".a%2Eb.c"). Flags live in the file names
 // (":2,DFRST", Maildir spec); UIDs, UIDVALIDITY and UIDNEXT in a maillab-uidlist file per folder, replaced
-// atomically. A message is written to tmp/, fsynced, and renamed into cur/ before the Store's change event
-// returns, so a reply that acknowledges it is sent only after it is on disk; a kill at any moment leaves at
-// most a file in tmp/, which loading ignores. A write that fails makes the Store refuse the change (the
-// command fails), and is logged. Subscriptions live in <root>/<user>/maillab-subscriptions, a folder's
-// special-use attribute in its maillab-uidlist. Symbolic links inside the tree are never followed. One
-// process at a time: <root>/.maillab-lock is held with flock(2).
+// atomically, with a line appended for each new message or keyword change in between. A message is written to
+// tmp/, fsynced, and renamed into cur/ before the Store's change event returns, so a reply that acknowledges
+// it is sent only after it is on disk; a kill at any moment leaves at most a file in tmp/, which loading
+// ignores. A write that fails makes the Store refuse the change (the command fails), and is logged.
+// Subscriptions live in <root>/<user>/maillab-subscriptions, a folder's special-use attribute in its
+// maillab-uidlist. Symbolic links inside the tree are never followed. One process at a time:
+// <root>/.maillab-lock is held with flock(2).
 class MaildirSync {
 public:
     // Each problem as it happens (serve prints them), besides problems().
@@ -55,16 +56,26 @@ public:
     // decides when (serve: about once a second); this reads no clock.
     void rescan();
 
+    // Grouped syncs (serve): the directory syncs of new, renamed and removed files and folders, the fsync
+    // of lines appended to a uidlist and the subscriptions file wait for sync(), so that the changes of one
+    // round of the server's loop share them; the server sends that round's replies only after sync(). A
+    // message's own bytes are still synced before it is renamed into cur/, so a crash never leaves half a
+    // message there.
+    void setGroupedSync(bool grouped);
+    void sync();
+
 private:
     // One message file in a folder's cur/.
     struct FileOnDisk {
         std::string base; // the name before ":2,", fixed for the file's life; the uidlist maps it to the UID
         std::string name; // the whole name now, flags included
         bool lf = false;  // another program's file with LF line ends: served as CRLF, left as it is on disk
+        std::string listed; // its line in the maillab-uidlist as last written, so an unchanged one is not
     };
     struct Folder {
         std::filesystem::path dir; // <root>/<user> for INBOX, <root>/<user>/.<Name> for the rest
         std::string uidlist;       // what its maillab-uidlist holds now, so an unchanged one is not rewritten
+        size_t compactSize = 0;    // its size when last written whole: lines are appended until it doubles
         int64_t newStamp = -1;     // new/ and cur/ modification times at the last rescan (ns)
         int64_t curStamp = -1;
         bool rescanAgain = false; // the last rescan found a change: look once more (same-tick changes)
@@ -94,7 +105,12 @@ private:
     bool createFolder(const std::string& user, const std::string& mailbox);
     bool writeMessage(const std::string& user, const std::string& mailbox, const StoredMessage& message);
     bool writeUidlist(const std::string& user, const std::string& mailbox);
+    // One message's line at the end of the uidlist (a new message, changed keywords), or the whole list
+    // rewritten when appended lines have doubled it.
+    bool appendToUidlist(const std::string& user, const std::string& mailbox, uint32_t uid);
     std::string uidlistText(const std::string& user, const Mailbox& box) const;
+    void syncSoon(const std::filesystem::path& dir); // now, or at sync() when grouped
+    std::string uidlistLine(const StoredMessage& message, const FileOnDisk& file) const;
     std::filesystem::path folderDir(const std::string& user, const std::string& mailbox) const;
     std::filesystem::path moveAside(const std::filesystem::path& dir);
     std::string uniqueName();
@@ -124,6 +140,10 @@ private:
     std::set<FileKey> m_unremovable; // files an expunge could not remove: their own reports fail
     uint64_t m_counter = 0; // makes names unique within this process; the pid and time do across processes
     std::vector<std::string> m_problems;
+    bool m_grouped = false;
+    std::set<std::filesystem::path> m_unsyncedDirs;
+    std::set<FolderKey> m_unsyncedUidlists;
+    std::set<std::string> m_unsyncedSubscriptions; // users whose subscriptions file waits for sync()
 };
 
 } // namespace maillab::store

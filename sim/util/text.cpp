@@ -1,5 +1,6 @@
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <openssl/evp.h>
@@ -73,16 +74,21 @@ std::string toCrlf(std::string_view text)
 {
     std::string out;
     out.reserve(text.size() + text.size() / 40);
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '\r') {
-            out += "\r\n";
-            if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        } else if (c == '\n') {
-            out += "\r\n";
-        } else {
-            out += c;
-        }
+    // Runs between line ends are copied whole, found with memchr: most of a message is text (a byte at a
+    // time was a third of serve's start over a large Maildir, issue 14). Each next CR and LF is looked for
+    // once, when passed, so text without a CR is not searched again for one.
+    auto next = [&](char c, size_t from) { return std::min(text.find(c, from), text.size()); };
+    size_t cr = next('\r', 0), lf = next('\n', 0);
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const size_t end = std::min(cr, lf);
+        out.append(text.substr(pos, end - pos));
+        if (end == text.size()) break;
+        out += "\r\n";
+        pos = end + 1;
+        if (end == cr && lf == pos) ++pos; // CR LF: one line end
+        if (cr < pos) cr = next('\r', pos);
+        if (lf < pos) lf = next('\n', pos);
     }
     return out;
 }
