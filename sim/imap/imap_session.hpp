@@ -1,5 +1,5 @@
 // The IMAP4rev1 server side of one connection (RFC 3501), with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR and LITERAL+.
+// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR, LITERAL+, CONDSTORE and QRESYNC (RFC 7162), ESEARCH (RFC 4731).
 #pragma once
 
 #include "imap/imap_types.hpp"
@@ -53,6 +53,9 @@ struct SessionOptions {
     // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is
     // not advertised (RFC 3501 section 6.2.3 and 7.2.1, RFC 2595 section 6, RFC 9051 section 7.1).
     bool loginRequiresTls = false;
+    // Extensions this server does not offer, e.g. {"QRESYNC"} (a lesson's capability toggle): they leave
+    // CAPABILITY, ENABLE does not switch them on, and their syntax is refused as unknown.
+    std::vector<std::string> capabilitiesOff;
 };
 
 class ImapSession : public wire::ServerSession {
@@ -87,6 +90,9 @@ public:
     // What this session advertises now: STARTTLS only while it may be used, LOGINDISABLED while logins wait
     // for TLS. It changes after STARTTLS, which is why the client must ask again (RFC 3501 section 6.2.1).
     std::string currentCapabilities() const;
+    bool offers(std::string_view capability) const;
+    bool condstoreEnabled() const { return m_condstore; }
+    bool qresyncEnabled() const { return m_qresync; }
 
 private:
     // [SECTION] framing
@@ -173,6 +179,17 @@ private:
                             uint32_t number = 0);
     bool matches(const SearchKey& key, size_t index, const store::StoredMessage& message) const;
 
+    // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
+    // A CONDSTORE enabling command (section 3.1): from now on FETCH news carries UID and MODSEQ; returns
+    // "* OK [HIGHESTMODSEQ n]" when a mailbox is selected whose value this client has not been told.
+    std::string enableCondstore();
+    std::string highestModseqLine() const;
+    // " UID u MODSEQ (m)" for untagged FETCH news once CONDSTORE is on (section 3.2.4), else "".
+    std::string changeItems(const store::StoredMessage& message, bool withUid) const;
+    // "* VANISHED (EARLIER) uids" for what was expunged after `modseq`, within `uids` when given (3.2.5.1).
+    std::string vanishedEarlier(const store::Mailbox& box, uint64_t modseq, const SequenceSet* uids) const;
+    std::string qresyncNews(const QresyncParameters& q, const store::Mailbox& box);
+
     store::Store& m_store;
     const wire::Clock& m_clock;
     int m_sessionId;
@@ -205,6 +222,9 @@ private:
     std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
     std::vector<std::string> m_keywords; // the keywords the last FLAGS response named
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
+    bool m_condstore = false;            // a CONDSTORE enabling command was issued (RFC 7162 3.1)
+    bool m_qresync = false;              // ENABLE QRESYNC (RFC 7162 3.2.3)
+    bool m_modseqTold = false;           // HIGHESTMODSEQ of the selected mailbox was sent
 
     std::optional<FetchJob> m_fetch;
     std::string m_heldInput; // bytes that came while a FETCH answer was still being made
