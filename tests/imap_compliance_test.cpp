@@ -97,9 +97,10 @@ TEST(ImapCompliance, MessageRfc822InsideMultipartKeepsItsNumbers_Rfc3501_6_4_5)
 {
     EmptyWorld w;
     const std::string attached = "Content-Type: message/rfc822\r\n\r\n";
-    w.deliver("From: outer@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n"
-              "\r\n--o\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--o\r\n" +
-              attached + kInner + "\r\n--o--\r\n");
+    w.deliver(
+        "From: outer@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n"
+        "\r\n--o\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--o\r\n" +
+        attached + kInner + "\r\n--o--\r\n");
     Client c(w);
     c.select();
     EXPECT_EQ(bodyOfFirst(c, "2"), expectedBody("2", kInner));
@@ -147,17 +148,19 @@ TEST(ImapCompliance, SearchAddressMatchesTheEnvelopesAddresses_Rfc3501_6_4_4)
     w.deliver("From: =?UTF-8?Q?Ren=C3=A9e?= <renee@example.com>\r\n\r\n4\r\n");
     Client c(w);
     c.select();
-    EXPECT_EQ(searchFor(c, "FROM ann@example.org"), "1 2");   // a comment inside the address is not text
-    EXPECT_EQ(searchFor(c, "FROM \"the boss\""), "");         // ... and is not matched either
-    EXPECT_EQ(searchFor(c, "FROM annie"), "2");               // a trailing comment is the display name
-    EXPECT_EQ(searchFor(c, "FROM \"ann other\""), "3");       // the display name, case-insensitively
-    EXPECT_EQ(searchFor(c, "FROM example.com"), "3 4");       // a substring of mailbox@host
-    EXPECT_EQ(searchFor(c, "CC team"), "2");                  // a group's name
-    EXPECT_EQ(searchFor(c, "CC cy@example"), "2");            // an address inside a group
-    EXPECT_EQ(searchFor(c, "BCC undisclosed"), "3");          // an empty group
+    EXPECT_EQ(searchFor(c, "FROM ann@example.org"), "1 2"); // a comment inside the address is not text
+    EXPECT_EQ(searchFor(c, "FROM \"the boss\""), "");       // ... and is not matched either
+    EXPECT_EQ(searchFor(c, "FROM annie"), "2");             // a trailing comment is the display name
+    EXPECT_EQ(searchFor(c, "FROM \"ann other\""), "3");     // the display name, case-insensitively
+    EXPECT_EQ(searchFor(c, "FROM example.com"), "3 4");     // a substring of mailbox@host
+    EXPECT_EQ(searchFor(c, "CC team"), "2");                // a group's name
+    EXPECT_EQ(searchFor(c, "CC cy@example"), "2");          // an address inside a group
+    EXPECT_EQ(searchFor(c, "BCC undisclosed"), "3");        // an empty group
     EXPECT_EQ(searchFor(c, "TO bob"), "1");
     // An encoded display name, decoded; 8-bit text travels as a literal (RFC 3501 section 4.3).
-    EXPECT_EQ(searchFor(c, "CHARSET UTF-8 FROM {6+}\r\nRen\xC3\xA9" "e"), "4");
+    EXPECT_EQ(searchFor(c, "CHARSET UTF-8 FROM {6+}\r\nRen\xC3\xA9"
+                           "e"),
+              "4");
 }
 
 // [SECTION] subscriptions (RFC 3501 sections 6.3.3, 6.3.6, 6.3.7, 6.3.9)
@@ -193,7 +196,8 @@ TEST(ImapCompliance, LsubPercentAnswersUnsubscribedParentAsNoselect_Rfc3501_6_3_
                                        "c OK LSUB completed\r\n");
     EXPECT_EQ(c.send("d LSUB Play/ %"), "* LSUB (\\Noselect) \"/\" Play/Games\r\nd OK LSUB completed\r\n");
     // "*" reaches the subscribed names themselves, so no parent stands in for them.
-    EXPECT_EQ(c.send("e LSUB \"\" Work*"), "* LSUB (\\HasNoChildren) \"/\" Work/Plans\r\ne OK LSUB completed\r\n");
+    EXPECT_EQ(c.send("e LSUB \"\" Work*"),
+              "* LSUB (\\HasNoChildren) \"/\" Work/Plans\r\ne OK LSUB completed\r\n");
     // Subscribing the parent makes it an ordinary answer.
     EXPECT_EQ(c.send("f SUBSCRIBE Work"), "f OK SUBSCRIBE completed\r\n");
     EXPECT_EQ(c.send("g LSUB \"\" W%"), "* LSUB (\\HasChildren) \"/\" Work\r\ng OK LSUB completed\r\n");

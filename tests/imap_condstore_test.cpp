@@ -87,10 +87,14 @@ TEST(ImapCondstore, SelectTellsHighestModseq_Rfc7162_3_1_2)
     ModseqWorld w;
     Client c(w);
     const std::string reply = c.select();
-    EXPECT_TRUE(has(reply, "* OK [UIDNEXT 4] predicted next UID\r\n* OK [HIGHESTMODSEQ 4] highest mod-sequence\r\n"))
+    EXPECT_TRUE(
+        has(reply, "* OK [UIDNEXT 4] predicted next UID\r\n* OK [HIGHESTMODSEQ 4] highest mod-sequence\r\n"))
         << reply;
+    // STATUS (HIGHESTMODSEQ) is the first CONDSTORE enabling command with a mailbox selected: it says
+    // HIGHESTMODSEQ again (RFC 7162 section 3.1).
     EXPECT_EQ(c.send("t STATUS INBOX (HIGHESTMODSEQ MESSAGES)"),
-              "* STATUS INBOX (HIGHESTMODSEQ 4 MESSAGES 3)\r\nt OK STATUS completed\r\n");
+              "* OK [HIGHESTMODSEQ 4] highest mod-sequence\r\n* STATUS INBOX (HIGHESTMODSEQ 4 MESSAGES "
+              "3)\r\nt OK STATUS completed\r\n");
 }
 
 // FETCH MODSEQ, and CHANGEDSINCE: only the messages changed after the mod-sequence, with MODSEQ implied
@@ -102,9 +106,12 @@ TEST(ImapCondstore, FetchChangedSinceGivesOnlyWhatChanged_Rfc7162_3_1_4)
     Client other(w, 2);
     c.select();
     other.select();
-    EXPECT_EQ(c.send("f FETCH 1:* (MODSEQ)"), "* 1 FETCH (MODSEQ (2))\r\n* 2 FETCH (MODSEQ (3))\r\n"
-                                              "* 3 FETCH (MODSEQ (4))\r\nf OK FETCH completed\r\n");
-    EXPECT_EQ(other.send("o STORE 2 +FLAGS (\\Flagged)"), "* 2 FETCH (FLAGS (\\Flagged))\r\no OK STORE completed\r\n");
+    EXPECT_EQ(
+        c.send("f FETCH 1:* (MODSEQ)"),
+        "* OK [HIGHESTMODSEQ 4] highest mod-sequence\r\n* 1 FETCH (MODSEQ (2))\r\n* 2 FETCH (MODSEQ (3))\r\n"
+        "* 3 FETCH (MODSEQ (4))\r\nf OK FETCH completed\r\n");
+    EXPECT_EQ(other.send("o STORE 2 +FLAGS (\\Flagged)"),
+              "* 2 FETCH (FLAGS (\\Flagged))\r\no OK STORE completed\r\n");
     EXPECT_EQ(c.send("g UID FETCH 1:* (FLAGS) (CHANGEDSINCE 4)"),
               "* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (5))\r\n"
               "* 2 FETCH (FLAGS (\\Flagged) UID 2 MODSEQ (5))\r\ng OK UID FETCH completed\r\n");
@@ -124,7 +131,8 @@ TEST(ImapCondstore, StoreUnchangedSinceLeavesWhatChangedElsewhere_Rfc7162_3_1_3)
     other.select();
     other.send("o STORE 2 +FLAGS (\\Seen)"); // message 2 is now at mod-sequence 5
     EXPECT_EQ(c.send("a STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\\Deleted)"),
-              "* 1 FETCH (UID 1 MODSEQ (6))\r\n* 2 FETCH (FLAGS (\\Seen) UID 2 MODSEQ (5))\r\n"
+              "* OK [HIGHESTMODSEQ 5] highest mod-sequence\r\n* 1 FETCH (UID 1 MODSEQ (6))\r\n"
+              "* 2 FETCH (FLAGS (\\Seen) UID 2 MODSEQ (5))\r\n"
               "a OK [MODIFIED 2] changed elsewhere since the client's mod-sequence: left alone\r\n");
     EXPECT_EQ(c.send("b UID STORE 3 (UNCHANGEDSINCE 4) FLAGS (\\Answered)"),
               "* 3 FETCH (FLAGS (\\Answered) UID 3 MODSEQ (7))\r\nb OK UID STORE completed\r\n");
@@ -140,11 +148,18 @@ TEST(ImapCondstore, SearchModseqFindsChangesSince_Rfc7162_3_1_5)
     Client c(w);
     c.select();
     c.send("a STORE 1 +FLAGS (\\Seen)"); // 5
-    EXPECT_EQ(c.send("s SEARCH MODSEQ 4"), "* SEARCH 1 3 (MODSEQ 5)\r\ns OK SEARCH completed\r\n");
-    EXPECT_EQ(c.send("t SEARCH MODSEQ \"/flags/\\\\seen\" all 5"), "* SEARCH 1 (MODSEQ 5)\r\nt OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("s SEARCH MODSEQ 4"), "* OK [HIGHESTMODSEQ 5] highest mod-sequence\r\n* SEARCH 1 3 "
+                                           "(MODSEQ 5)\r\ns OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("t SEARCH MODSEQ \"/flags/\\\\seen\" all 5"),
+              "* SEARCH 1 (MODSEQ 5)\r\nt OK SEARCH completed\r\n");
     EXPECT_EQ(c.send("u SEARCH MODSEQ 6"), "* SEARCH\r\nu OK SEARCH completed\r\n");
     EXPECT_EQ(c.send("v UID SEARCH RETURN (ALL) MODSEQ 2"),
               "* ESEARCH (TAG \"v\") UID ALL 1:3 MODSEQ 5\r\nv OK UID SEARCH completed\r\n");
+    // With MIN or MAX alone, MODSEQ is that of the message named (RFC 4731 section 3.2).
+    EXPECT_EQ(c.send("w SEARCH RETURN (MAX) MODSEQ 2"),
+              "* ESEARCH (TAG \"w\") MAX 3 MODSEQ 4\r\nw OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("x SEARCH RETURN (MIN MAX) MODSEQ 2"),
+              "* ESEARCH (TAG \"x\") MIN 1 MAX 3 MODSEQ 5\r\nx OK SEARCH completed\r\n");
 }
 
 // [SECTION] QRESYNC (RFC 7162 section 3.2)
@@ -160,13 +175,16 @@ TEST(ImapQresync, NeedsEnableAndTheRightCompany_Rfc7162_3_2_3)
     c.select();
     EXPECT_EQ(c.send("b UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)"),
               "b BAD VANISHED needs ENABLE QRESYNC first (RFC 7162 section 3.2.6)\r\n");
-    // SELECT told HIGHESTMODSEQ already, so ENABLE does not repeat it.
-    EXPECT_EQ(c.send("c ENABLE QRESYNC"), "* ENABLED QRESYNC\r\nc OK ENABLE completed\r\n");
+    // The first CONDSTORE enabling command with a mailbox selected says HIGHESTMODSEQ (RFC 7162 section 3.1).
+    EXPECT_EQ(
+        c.send("c ENABLE QRESYNC"),
+        "* OK [HIGHESTMODSEQ 4] highest mod-sequence\r\n* ENABLED QRESYNC\r\nc OK ENABLE completed\r\n");
     EXPECT_EQ(c.send("d FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)"),
               "d BAD VANISHED may only modify UID FETCH (RFC 7162 section 3.2.6)\r\n");
-    EXPECT_EQ(c.send("e UID FETCH 1:* (FLAGS) (VANISHED)"),
-              "e BAD VANISHED needs CHANGEDSINCE beside it, e.g. (CHANGEDSINCE 12345 VANISHED) (RFC 7162 section "
-              "3.2.6)\r\n");
+    EXPECT_EQ(
+        c.send("e UID FETCH 1:* (FLAGS) (VANISHED)"),
+        "e BAD VANISHED needs CHANGEDSINCE beside it, e.g. (CHANGEDSINCE 12345 VANISHED) (RFC 7162 section "
+        "3.2.6)\r\n");
 }
 
 // The point of QRESYNC: one SELECT tells a returning client what vanished (VANISHED (EARLIER)) and what
@@ -178,9 +196,9 @@ TEST(ImapQresync, SelectCatchesUpInOneCommand_Rfc7162_3_2_5)
     {
         Client laptop(w, 2);
         laptop.select();
-        laptop.send("a STORE 1 +FLAGS (\\Seen)");                 // 5
-        laptop.send("b STORE 3 +FLAGS (\\Deleted)");              // 6
-        laptop.send("c UID MOVE 2 Archive");                      // 7: UID 2 vanishes
+        laptop.send("a STORE 1 +FLAGS (\\Seen)");                  // 5
+        laptop.send("b STORE 3 +FLAGS (\\Deleted)");               // 6
+        laptop.send("c UID MOVE 2 Archive");                       // 7: UID 2 vanishes
         EXPECT_TRUE(has(laptop.send("d EXPUNGE"), "* 2 EXPUNGE")); // 8: UID 3 vanishes
     }
     Client phone(w);
@@ -231,12 +249,14 @@ TEST(ImapEsearch, ReturnOptionsAnswerInOneLine_Rfc4731_3_1)
     c.select();
     EXPECT_EQ(c.send("a SEARCH RETURN (MIN MAX COUNT) ALL"),
               "* ESEARCH (TAG \"a\") MIN 1 MAX 3 COUNT 3\r\na OK SEARCH completed\r\n");
-    EXPECT_EQ(c.send("b UID SEARCH RETURN () 2:3"), "* ESEARCH (TAG \"b\") UID ALL 2:3\r\nb OK UID SEARCH completed\r\n");
+    EXPECT_EQ(c.send("b UID SEARCH RETURN () 2:3"),
+              "* ESEARCH (TAG \"b\") UID ALL 2:3\r\nb OK UID SEARCH completed\r\n");
     EXPECT_EQ(c.send("c SEARCH RETURN (MIN ALL COUNT) DELETED"),
               "* ESEARCH (TAG \"c\") COUNT 0\r\nc OK SEARCH completed\r\n");
-    EXPECT_EQ(c.send("d SEARCH RETURN (BIGGEST) ALL"),
-              "d BAD unknown return option \"BIGGEST\"; the options are MIN, MAX, ALL and COUNT (RFC 4731 section "
-              "3.1)\r\n");
+    EXPECT_EQ(
+        c.send("d SEARCH RETURN (BIGGEST) ALL"),
+        "d BAD unknown return option \"BIGGEST\"; the options are MIN, MAX, ALL and COUNT (RFC 4731 section "
+        "3.1)\r\n");
     imap::SessionOptions off;
     off.capabilitiesOff = {"ESEARCH"};
     Client plain(w, 2, off);

@@ -106,7 +106,8 @@ TEST(ImapResync, CapabilityToggleMakesThePhoneFallBack_Rfc7162_3_1_4_1)
         "user": "alice", "password": "wonderland"}], "server": {"capabilities": {"IDLE": false}}, "steps": []})",
                                        "x");
     ASSERT_TRUE(std::holds_alternative<scenario::LoadError>(bad));
-    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find("only CONDSTORE, QRESYNC and ESEARCH"), std::string::npos);
+    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find("only CONDSTORE, QRESYNC and ESEARCH"),
+              std::string::npos);
 }
 
 // What the lesson asks the student to predict in the Compare panel: the phone's catching up costs the fewest
@@ -116,8 +117,7 @@ TEST(ImapResync, QresyncCostsLessThanCondstoreWhichCostsLessThanAFullResync_Rfc7
     const scenario::ComparisonSpec* spec = scenario::findComparison("phone-catches-up");
     ASSERT_NE(spec, nullptr);
     scenario::Comparison c(spec->scenario, spec->lanes);
-    while (c.step()) {
-    }
+    while (c.step()) {}
     ASSERT_EQ(c.lanes().size(), 3u);
     uint64_t bytes[3];
     int trips[3];
@@ -126,7 +126,8 @@ TEST(ImapResync, QresyncCostsLessThanCondstoreWhichCostsLessThanAFullResync_Rfc7
         ASSERT_GT(s.size(), kPhoneReturns + 1);
         bytes[i] = s[kPhoneReturns + 1].bytesOnWire() - s[kPhoneReturns].bytesOnWire();
         trips[i] = s[kPhoneReturns + 1].roundTrips - s[kPhoneReturns].roundTrips;
-        std::cout << c.lanes()[i]->spec().label << ": " << bytes[i] << " bytes, " << trips[i] << " round trips\n";
+        std::cout << c.lanes()[i]->spec().label << ": " << bytes[i] << " bytes, " << trips[i]
+                  << " round trips\n";
         EXPECT_EQ(s.back().deviceMessages.front(), 15);
     }
     EXPECT_EQ(c.lanes()[0]->spec().label, "full resync");

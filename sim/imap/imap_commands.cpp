@@ -226,10 +226,7 @@ Reply ImapSession::cmdSelect(const Command& c)
     out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
     // Where the mailbox stands, at every SELECT while CONDSTORE is offered (RFC 7162 section 3.1.2), so a
     // client can catch up from here next time without enabling anything now.
-    if (offers("CONDSTORE")) {
-        out += highestModseqLine();
-        m_modseqTold = true;
-    }
+    if (offers("CONDSTORE")) out += highestModseqLine();
     if (c.qresync) out += qresyncNews(*c.qresync, *box); // RFC 7162 section 3.2.5.1
     return out + tagged(c, "OK",
                         std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
@@ -361,6 +358,7 @@ Reply ImapSession::cmdStatus(const Command& c)
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
     std::string items;
+    bool enabling = false; // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 section 3.1)
     for (const std::string& item : c.statusItems) {
         uint64_t value = 0;
         if (item == "MESSAGES")
@@ -378,12 +376,12 @@ Reply ImapSession::cmdStatus(const Command& c)
         else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
             if (!offers("CONDSTORE")) return tagged(c, "BAD", "unknown status item HIGHESTMODSEQ");
             value = box->highestModseq;
-            m_condstore = true;
+            enabling = true;
         }
         if (!items.empty()) items += ' ';
         items += item + " " + std::to_string(value);
     }
-    std::string news = m_condstore ? enableCondstore() : std::string();
+    std::string news = enabling ? enableCondstore() : std::string();
     return news + "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
 }
 

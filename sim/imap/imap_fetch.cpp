@@ -644,13 +644,14 @@ Reply ImapSession::cmdSearch(const Command& c)
     if (c.searchReturn && !offers("ESEARCH")) return tagged(c, "BAD", "SEARCH RETURN is not offered here");
     std::string out = modseq ? enableCondstore() : std::string();
     std::vector<uint32_t> found;
-    uint64_t highest = 0; // of the messages found, for a MODSEQ search (RFC 7162 section 3.1.5)
+    std::vector<uint64_t> modseqs; // of the messages found, for a MODSEQ search (RFC 7162 section 3.1.5)
     for (size_t i = 0; i < m_uids.size(); ++i) {
         const store::StoredMessage* m = messageAt(i);
         if (!m || !matches(c.search, i, *m)) continue;
         found.push_back(c.uid ? m->uid : static_cast<uint32_t>(i + 1));
-        highest = std::max(highest, m->modseq);
+        modseqs.push_back(m->modseq);
     }
+    const uint64_t highest = modseqs.empty() ? 0 : *std::max_element(modseqs.begin(), modseqs.end());
     if (c.searchReturn) {
         // One ESEARCH line with only what was asked for; MIN, MAX and ALL are left out when nothing matched
         // (RFC 4731 section 3.1).
@@ -662,7 +663,12 @@ Reply ImapSession::cmdSearch(const Command& c)
             if (r.all) out += " ALL " + compactSet(found);
         }
         if (r.count) out += " COUNT " + std::to_string(found.size());
-        if (modseq && !found.empty()) out += " MODSEQ " + std::to_string(highest);
+        // MODSEQ is the highest of the messages the answer names: of MIN and MAX alone when only they are
+        // asked for, else of every match (RFC 4731 section 3.2).
+        if (modseq && !found.empty())
+            out += " MODSEQ " + std::to_string(r.all || r.count ? highest
+                                                                : std::max(r.min ? modseqs.front() : 0,
+                                                                           r.max ? modseqs.back() : 0));
         return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
     }
     out += "* SEARCH";

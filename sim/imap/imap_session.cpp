@@ -432,7 +432,6 @@ void ImapSession::deselect()
     m_keywords.clear();
     m_pendingBye = false;
     m_readOnly = false;
-    m_modseqTold = false;
 }
 
 std::string ImapSession::updates(bool allowExpunge)
@@ -576,12 +575,11 @@ std::string ImapSession::highestModseqLine() const
 
 std::string ImapSession::enableCondstore()
 {
+    const bool first = !m_condstore;
     m_condstore = true;
-    if (m_state != State::Selected || m_modseqTold) return {};
-    // The first CONDSTORE enabling command in a selected mailbox tells the client where it stands (RFC 7162
-    // section 3.1).
-    m_modseqTold = true;
-    return highestModseqLine();
+    // "A first CONDSTORE enabling command executed in the session with a mailbox selected MUST cause the
+    // server to return HIGHESTMODSEQ" (RFC 7162 section 3.1), even when SELECT said it already.
+    return first && m_state == State::Selected ? highestModseqLine() : std::string();
 }
 
 std::string ImapSession::changeItems(const store::StoredMessage& message, bool withUid) const

@@ -180,8 +180,8 @@ private:
     bool matches(const SearchKey& key, size_t index, const store::StoredMessage& message) const;
 
     // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
-    // A CONDSTORE enabling command (section 3.1): from now on FETCH news carries UID and MODSEQ; returns
-    // "* OK [HIGHESTMODSEQ n]" when a mailbox is selected whose value this client has not been told.
+    // A CONDSTORE enabling command (section 3.1): from now on FETCH news carries UID and MODSEQ; the first
+    // one with a mailbox selected returns "* OK [HIGHESTMODSEQ n]".
     std::string enableCondstore();
     std::string highestModseqLine() const;
     // " UID u MODSEQ (m)" for untagged FETCH news once CONDSTORE is on (section 3.2.4), else "".
@@ -224,7 +224,6 @@ private:
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
     bool m_condstore = false;            // a CONDSTORE enabling command was issued (RFC 7162 3.1)
     bool m_qresync = false;              // ENABLE QRESYNC (RFC 7162 3.2.3)
-    bool m_modseqTold = false;           // HIGHESTMODSEQ of the selected mailbox was sent
 
     std::optional<FetchJob> m_fetch;
     std::string m_heldInput; // bytes that came while a FETCH answer was still being made
