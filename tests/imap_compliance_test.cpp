@@ -219,5 +219,24 @@ TEST(ImapCompliance, UnsubscribeOfADeletedMailboxSucceeds_Rfc3501_6_3_7)
     EXPECT_EQ(c.send("g UNSUBSCRIBE Never"), "g NO [NONEXISTENT] no mailbox named Never\r\n");
 }
 
+// [SECTION] CREATE-SPECIAL-USE (RFC 6154 section 3)
+
+// CREATE mailbox (USE (attribute)) gives the new mailbox its special use, which LIST then shows (section 2);
+// an attribute section 2 does not define, or more than the one this server keeps, is NO [USE].
+TEST(ImapCompliance, CreateWithUseGivesASpecialUse_Rfc6154_3)
+{
+    EmptyWorld w;
+    Client c(w);
+    EXPECT_EQ(c.send("a CREATE Rubbish (USE (\\Trash))"), "a OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("b LIST \"\" Rubbish"),
+              "* LIST (\\HasNoChildren \\Trash) \"/\" Rubbish\r\nb OK LIST completed\r\n");
+    EXPECT_EQ(c.send("c CREATE Odd (USE (\\Important))"),
+              "c NO [USE] \\Important is not a special use (RFC 6154 section 2)\r\n");
+    EXPECT_EQ(c.send("d CREATE Both (USE (\\Sent \\Archive))"),
+              "d NO [USE] this server gives a mailbox one special use, not 2\r\n");
+    EXPECT_EQ(c.send("e CREATE Bad (USE \\Sent)").substr(0, 6), "e BAD ");
+    EXPECT_EQ(c.send("f LIST \"\" %").find("Odd"), std::string::npos); // nothing was made
+}
+
 } // namespace
 } // namespace maillab::test

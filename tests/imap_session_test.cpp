@@ -50,9 +50,10 @@ constexpr uint32_t kJunkValidity = kInboxValidity + 3;
 constexpr uint32_t kTrashValidity = kInboxValidity + 5;
 constexpr uint32_t kFirstNewValidity = kInboxValidity + 12; // the first mailbox a test creates
 
-constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
-                                           "UIDPLUS MOVE CHILDREN SPECIAL-USE CONDSTORE QRESYNC ESEARCH "
-                                           "AUTH=PLAIN";
+constexpr std::string_view kCapabilities =
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
+    "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH "
+    "AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 

@@ -236,7 +236,21 @@ Reply ImapSession::cmdSelect(const Command& c)
 Reply ImapSession::cmdCreate(const Command& c)
 {
     if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
-    std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox, {}, false), c.mailbox);
+    // CREATE ... (USE (attribute)) (RFC 6154 section 3): this server gives a mailbox one special use, of
+    // those section 2 defines; anything else is NO [USE].
+    static constexpr std::string_view kUses[] = {"\\All",  "\\Archive", "\\Drafts", "\\Flagged",
+                                                 "\\Junk", "\\Sent",    "\\Trash"};
+    std::string use;
+    if (c.flags.size() > 1)
+        return tagged(c, "NO",
+                      "[USE] this server gives a mailbox one special use, not " +
+                          std::to_string(c.flags.size()));
+    for (const std::string& wanted : c.flags)
+        for (std::string_view known : kUses)
+            if (util::iequals(wanted, known)) use = std::string(known);
+    if (!c.flags.empty() && use.empty())
+        return tagged(c, "NO", "[USE] " + c.flags.front() + " is not a special use (RFC 6154 section 2)");
+    std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox, use, false), c.mailbox);
     if (!problem.empty()) return tagged(c, "NO", problem);
     addEffect(wire::Effect::Kind::MailboxCreated, c.mailbox, 0, 0);
     return done(c);

@@ -676,6 +676,16 @@ void Parser::parseArguments(Command& command)
     case Arguments::Mailbox:
         space("a mailbox name");
         command.mailbox = readMailbox("the mailbox name");
+        if (command.name == CommandName::Create && !atEnd()) {
+            // CREATE mailbox (USE (attributes)): the special uses to give it, kept in `flags` (RFC 6154
+            // section 3, CREATE-SPECIAL-USE).
+            space("(USE (attributes))");
+            if (!take('(') || !util::iequals(takeWhile(isAtomChar), "USE") || !take(' '))
+                fail("after CREATE's mailbox name only (USE (attributes)) may follow, e.g. CREATE Sent (USE "
+                     "(\\Sent)) (RFC 6154 section 3)");
+            command.flags = readFlagList();
+            if (!take(')')) fail("(USE ...) is missing its closing \")\", found " + next());
+        }
         break;
     case Arguments::Rename:
         space("the mailbox to rename");
