@@ -238,5 +238,22 @@ TEST(ImapCompliance, CreateWithUseGivesASpecialUse_Rfc6154_3)
     EXPECT_EQ(c.send("f LIST \"\" %").find("Odd"), std::string::npos); // nothing was made
 }
 
+// [SECTION] STATUS=SIZE (RFC 8438)
+
+// STATUS (SIZE) is the mailbox's size in octets, the sum of its messages' RFC822.SIZE (RFC 8438 section 3).
+TEST(ImapCompliance, StatusSizeIsTheSumOfTheMessages_Rfc8438_3)
+{
+    EmptyWorld w;
+    const std::string one = "Subject: one\r\n\r\nhi\r\n", two = "Subject: two\r\n\r\nhello\r\n";
+    w.deliver(one);
+    w.deliver(two);
+    Client c(w);
+    EXPECT_EQ(c.send("a STATUS INBOX (SIZE MESSAGES)"), "* STATUS INBOX (SIZE " +
+                                                            std::to_string(one.size() + two.size()) +
+                                                            " MESSAGES 2)\r\na OK STATUS completed\r\n");
+    EXPECT_EQ(c.send("b CREATE Empty"), "b OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("c STATUS Empty (SIZE)"), "* STATUS Empty (SIZE 0)\r\nc OK STATUS completed\r\n");
+}
+
 } // namespace
 } // namespace maillab::test

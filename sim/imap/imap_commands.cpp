@@ -387,7 +387,11 @@ Reply ImapSession::cmdStatus(const Command& c)
         else if (item == "UNSEEN")
             value = std::count_if(box->messages.begin(), box->messages.end(),
                                   [](const store::StoredMessage& m) { return !m.has(store::kSeen); });
-        else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
+        else if (item == "SIZE") { // the mailbox's octets, what a quota would count (RFC 8438 section 3)
+            if (!offers("STATUS=SIZE")) return tagged(c, "BAD", "unknown status item SIZE");
+            for (const store::StoredMessage& m : box->messages)
+                value += m.size();
+        } else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
             if (!offers("CONDSTORE")) return tagged(c, "BAD", "unknown status item HIGHESTMODSEQ");
             value = box->highestModseq;
             enabling = true;

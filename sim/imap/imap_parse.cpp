@@ -807,13 +807,13 @@ void Parser::parseStatus(Command& command)
              " (RFC 3501 section 6.3.10)");
     while (true) {
         std::string item = util::toUpper(takeWhile(isAtomChar));
-        static constexpr std::string_view kItems[] = {"MESSAGES",    "RECENT", "UIDNEXT",
-                                                      "UIDVALIDITY", "UNSEEN", "HIGHESTMODSEQ"};
+        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
+                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE"};
         if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
             fail((item.empty() ? "expected a status item, found " + next()
                                : "unknown status item " + quoteForMessage(item)) +
                  "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
-                 "6.3.10), and HIGHESTMODSEQ (RFC 7162 section 3.1.6)");
+                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7) and SIZE (RFC 8438 section 3)");
         command.statusItems.push_back(std::move(item));
         if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
     }
