@@ -205,7 +205,8 @@ struct Command {
 
     StoreAction store;
 
-    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11)
+    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11); CREATE mailbox (USE
+    // (attributes)) puts its special-use attributes in `flags` (RFC 6154 section 3)
     std::vector<std::string> flags;
     std::optional<mail::DateTime> internalDate;
     std::string message;
