@@ -45,7 +45,7 @@ uint64_t mailboxBytes(const Comparison& c)
 
 TEST(Comparison, EveryBuiltInComparisonIsValidAndRunsInLockstep)
 {
-    ASSERT_EQ(scenario::builtInComparisons().size(), 3u);
+    ASSERT_EQ(scenario::builtInComparisons().size(), 4u);
     for (const scenario::ComparisonSpec& spec : scenario::builtInComparisons()) {
         EXPECT_EQ(Comparison::problem(spec.scenario, spec.lanes), "") << spec.id;
         Comparison c(spec.scenario, spec.lanes);

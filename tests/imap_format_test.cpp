@@ -410,9 +410,9 @@ TEST(ImapFormat, EnvelopeAddressQuotingRemovedAndReapplied_Rfc3501_9)
     // A comment after a bare address names it (RFC 5322 section 3.4, obsolete but common).
     EXPECT_EQ(envelope("To: jdoe@one.example (John Doe)\r\n"),
               R"((NIL NIL NIL NIL NIL (("John Doe" NIL "jdoe" "one.example")) NIL NIL NIL NIL))");
-    // A source route is dropped: adl is always NIL here.
+    // A source route is the address's adl (RFC 3501 section 7.4.2), not dropped.
     EXPECT_EQ(envelope("To: <@relay.example:mary@x.example>\r\n"),
-              R"((NIL NIL NIL NIL NIL ((NIL NIL "mary" "x.example")) NIL NIL NIL NIL))");
+              R"((NIL NIL NIL NIL NIL ((NIL "@relay.example" "mary" "x.example")) NIL NIL NIL NIL))");
 }
 
 TEST(ImapFormat, EnvelopeAddressWithoutHostIsNotAGroupMarker_Rfc3501_7_4_2)

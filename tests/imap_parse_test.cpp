@@ -382,12 +382,25 @@ TEST(ImapParse, SelectAndExamineTakeAMailbox_Rfc3501_6_3_1)
     EXPECT_TRUE(isBad("a SELECT *"));
 }
 
-TEST(ImapParse, SelectParametersAreIgnored_Rfc4466_2_1)
+// The select-params of RFC 4466 section 2.1 this server knows: CONDSTORE and QRESYNC (RFC 7162 sections 3.1.8
+// and 3.2.5); any other is refused rather than silently ignored.
+TEST(ImapParse, SelectParametersAreCondstoreAndQresync_Rfc7162_3_2_5)
 {
     EXPECT_EQ(ok("a SELECT INBOX (CONDSTORE)").mailbox, "INBOX");
-    EXPECT_EQ(ok("a EXAMINE INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))").mailbox,
-              "INBOX");
-    EXPECT_EQ(ok("a SELECT INBOX (X \"a)b\" {1}\r\n) ())").mailbox, "INBOX");
+    EXPECT_TRUE(ok("a SELECT INBOX (condstore)").condstore);
+    const Command q = ok("a EXAMINE INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))");
+    ASSERT_TRUE(q.qresync);
+    EXPECT_EQ(q.qresync->uidValidity, 67890007u);
+    EXPECT_EQ(q.qresync->modseq, 20050715194045000u);
+    ASSERT_TRUE(q.qresync->knownUids);
+    EXPECT_EQ(q.qresync->knownUids->ranges.size(), 3u); // 41, 43:211, 214:541
+    const Command m = ok("a SELECT INBOX (QRESYNC (1 2 1:9 (1:3 5,7,9)))");
+    ASSERT_TRUE(m.qresync && m.qresync->sequenceMatch);
+    EXPECT_EQ(m.qresync->sequenceMatch->second.ranges.size(), 3u);
+    EXPECT_TRUE(isBad("a SELECT INBOX (X \"a)b\" {1}\r\n) ())"));
+    EXPECT_TRUE(isBad("a SELECT INBOX (QRESYNC (0 5))")); // uidvalidity is nz-number
+    EXPECT_TRUE(isBad("a SELECT INBOX (QRESYNC (1 0))")); // so is the mod-sequence
+    EXPECT_TRUE(isBad("a SELECT INBOX (QRESYNC (1 99999999999999999999))"));
     EXPECT_TRUE(isBad("a SELECT INBOX (CONDSTORE"));
     EXPECT_TRUE(isBad("a SELECT INBOX (CONDSTORE))"));
     EXPECT_TRUE(isBad("a SELECT INBOX (CONDSTORE) (X)"));
@@ -395,8 +408,9 @@ TEST(ImapParse, SelectParametersAreIgnored_Rfc4466_2_1)
 
 TEST(ImapParse, SelectParameterNestingIsBounded)
 {
-    std::string depthOk = "a SELECT INBOX " + repeat("(", imap::kMaxNesting) + repeat(")", imap::kMaxNesting);
-    ok(depthOk);
+    // Parameters are read, not skipped: a nested list is no parameter, and is refused at once.
+    std::string nested = "a SELECT INBOX " + repeat("(", imap::kMaxNesting) + repeat(")", imap::kMaxNesting);
+    EXPECT_EQ(bad(nested).tag, "a");
     std::string tooDeep =
         "a SELECT INBOX " + repeat("(", imap::kMaxNesting + 1) + repeat(")", imap::kMaxNesting + 1);
     EXPECT_EQ(bad(tooDeep).tag, "a");
@@ -461,8 +475,8 @@ TEST(ImapParse, StatusItemsAreValidatedAndUppercased_Rfc3501_6_3_10)
     EXPECT_EQ(c.mailbox, "INBOX");
     EXPECT_EQ(c.statusItems,
               (std::vector<std::string>{"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN"}));
-    ParseError e = bad("a STATUS INBOX (MESSAGES SIZE)");
-    EXPECT_NE(e.message.find("SIZE"), std::string::npos);
+    ParseError e = bad("a STATUS INBOX (MESSAGES DELETED-STORAGE)");
+    EXPECT_NE(e.message.find("DELETED-STORAGE"), std::string::npos);
     EXPECT_TRUE(isBad("a STATUS INBOX ()"));
     EXPECT_TRUE(isBad("a STATUS INBOX MESSAGES"));
     EXPECT_TRUE(isBad("a STATUS INBOX (MESSAGES"));

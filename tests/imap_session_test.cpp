@@ -50,8 +50,10 @@ constexpr uint32_t kJunkValidity = kInboxValidity + 3;
 constexpr uint32_t kTrashValidity = kInboxValidity + 5;
 constexpr uint32_t kFirstNewValidity = kInboxValidity + 12; // the first mailbox a test creates
 
-constexpr std::string_view kCapabilities = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
-                                           "UIDPLUS MOVE CHILDREN SPECIAL-USE AUTH=PLAIN";
+constexpr std::string_view kCapabilities =
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
+    "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE "
+    "AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
@@ -62,7 +64,7 @@ std::string firstSelectOfInbox(const std::string& tag)
            " \\*)] flags and new keywords are kept\r\n" + "* 17 EXISTS\r\n" + "* 17 RECENT\r\n" +
            "* OK [UNSEEN 1] first unseen message\r\n" + "* OK [UIDVALIDITY " +
            std::to_string(kInboxValidity) + "] UIDs valid\r\n" + "* OK [UIDNEXT 18] predicted next UID\r\n" +
-           tag + " OK [READ-WRITE] SELECT completed\r\n";
+           "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n" + tag + " OK [READ-WRITE] SELECT completed\r\n";
 }
 
 const std::string kListOfAlice = "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
@@ -515,13 +517,15 @@ TEST(ImapSession, SelectOfReadFolderHasNoUnseenAndNoRecent_Rfc3501_6_3_1)
                   " \\*)] flags and new keywords are kept\r\n* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kArchiveValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 3] predicted next UID\r\n"
-                  "a1 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 3] highest mod-sequence\r\na1 OK [READ-WRITE] SELECT completed\r\n");
+    // [CLOSED] ends the news of the folder that was open (RFC 7162 section 3.2.11).
     EXPECT_EQ(c.send("a2 SELECT Drafts"),
-              "* FLAGS (" + kSystemFlags + ")\r\n* OK [PERMANENTFLAGS (" + kSystemFlags +
+              "* OK [CLOSED] previous mailbox closed\r\n* FLAGS (" + kSystemFlags +
+                  ")\r\n* OK [PERMANENTFLAGS (" + kSystemFlags +
                   " \\*)] flags and new keywords are kept\r\n* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kDraftsValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 1] predicted next UID\r\n"
-                  "a2 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 1] highest mod-sequence\r\na2 OK [READ-WRITE] SELECT completed\r\n");
 }
 
 TEST(ImapSession, SelectListsKeywordsInUseInFlags_Rfc3501_7_2_6)
@@ -535,8 +539,9 @@ TEST(ImapSession, SelectListsKeywordsInUseInFlags_Rfc3501_7_2_6)
     EXPECT_EQ(c.send("a1 STORE 4 +FLAGS.SILENT ($Important)"), announced + "a1 OK STORE completed\r\n");
     EXPECT_EQ(c.send("a1b STORE 3 +FLAGS.SILENT ($Important)"), "a1b OK STORE completed\r\n"); // once
     std::string reply = c.send("a2 SELECT INBOX");
-    EXPECT_TRUE(startsWith(reply, "* FLAGS (" + kSystemFlags + " $Important)\r\n* OK [PERMANENTFLAGS (" +
-                                      kSystemFlags + " $Important \\*)]"))
+    EXPECT_TRUE(startsWith(reply, "* OK [CLOSED] previous mailbox closed\r\n* FLAGS (" + kSystemFlags +
+                                      " $Important)\r\n* OK [PERMANENTFLAGS (" + kSystemFlags +
+                                      " $Important \\*)]"))
         << reply;
     // Another session took \Recent with the first SELECT; UNSEEN is still message 1.
     EXPECT_NE(reply.find("* 0 RECENT\r\n* OK [UNSEEN 1]"), std::string::npos) << reply;
@@ -553,7 +558,7 @@ TEST(ImapSession, ExamineIsReadOnlyWithEmptyPermanentFlags_Rfc3501_6_3_2)
                   "* 17 EXISTS\r\n* 17 RECENT\r\n* OK [UNSEEN 1] first unseen message\r\n* OK [UIDVALIDITY " +
                   std::to_string(kInboxValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 18] predicted next UID\r\n"
-                  "a1 OK [READ-ONLY] EXAMINE completed\r\n");
+                  "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\na1 OK [READ-ONLY] EXAMINE completed\r\n");
     EXPECT_TRUE(c.session().readOnly());
     EXPECT_EQ(c.state(), State::Selected);
 }
@@ -598,7 +603,9 @@ TEST(ImapSession, FailedSelectLeavesAuthenticatedState_Rfc3501_6_3_1)
     DemoWorld w;
     Conn c(w);
     c.open();
-    EXPECT_EQ(c.send("a1 SELECT Nope"), "a1 NO [NONEXISTENT] no mailbox named Nope\r\n");
+    // The open folder is closed even so (RFC 7162 section 3.2.11: [CLOSED]).
+    EXPECT_EQ(c.send("a1 SELECT Nope"),
+              "* OK [CLOSED] previous mailbox closed\r\na1 NO [NONEXISTENT] no mailbox named Nope\r\n");
     EXPECT_EQ(c.state(), State::Authenticated);
     EXPECT_EQ(c.session().selectedMailbox(), "");
     EXPECT_TRUE(
@@ -614,7 +621,8 @@ TEST(ImapSession, InboxIsCaseInsensitiveOtherNamesAreNot_Rfc3501_5_1)
     c.login();
     EXPECT_EQ(lastLine(c.send("a1 SELECT inbox")), "a1 OK [READ-WRITE] SELECT completed");
     EXPECT_EQ(c.session().selectedMailbox(), "INBOX");
-    EXPECT_EQ(c.send("a2 SELECT archive"), "a2 NO [NONEXISTENT] no mailbox named archive\r\n");
+    EXPECT_EQ(c.send("a2 SELECT archive"),
+              "* OK [CLOSED] previous mailbox closed\r\na2 NO [NONEXISTENT] no mailbox named archive\r\n");
     EXPECT_EQ(lastLine(c.send("a3 EXAMINE \"InBoX\"")), "a3 OK [READ-ONLY] EXAMINE completed");
 }
 
@@ -687,7 +695,7 @@ TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc350
         ASSERT_NE(box, nullptr) << end;
         EXPECT_GT(box->uidValidity, previous);
         previous = box->uidValidity;
-        EXPECT_TRUE(alice.subscriptions.count(box->name));
+        EXPECT_FALSE(alice.subscriptions.count(box->name)); // only SUBSCRIBE subscribes (RFC 3501 6.3.6)
     }
 }
 
@@ -1065,7 +1073,10 @@ TEST(ImapSession, EnableOfUnofferedExtensionsEnablesNothing_Rfc5161_3_1)
     DemoWorld w;
     Conn c(w);
     c.login();
-    EXPECT_EQ(c.send("a1 ENABLE CONDSTORE QRESYNC"), "* ENABLED\r\na1 OK ENABLE completed\r\n");
+    EXPECT_EQ(c.send("a1 ENABLE UTF8=ACCEPT X-UNKNOWN"), "* ENABLED\r\na1 OK ENABLE completed\r\n");
+    // What is offered is listed, once (RFC 5161 section 3.1, RFC 7162 section 3.2.3).
+    EXPECT_EQ(c.send("a2 ENABLE CONDSTORE QRESYNC CONDSTORE"),
+              "* ENABLED CONDSTORE QRESYNC\r\na2 OK ENABLE completed\r\n");
 }
 
 TEST(ImapSession, IdTellsTheServerName_Rfc2971_3_1)
@@ -2099,6 +2110,8 @@ TEST(ImapSession, SubscriptionsOutliveDeleteAndRename_Rfc3501_6_3_6)
     s.receive("a LOGIN alice wonderland\r\n");
     s.receive("b CREATE Projects\r\n");
     s.receive("c CREATE Old\r\n");
+    s.receive("b SUBSCRIBE Projects\r\n");
+    s.receive("c SUBSCRIBE Old\r\n");
     EXPECT_EQ(s.receive("d RENAME Projects Work\r\n"), "d OK RENAME completed\r\n");
     EXPECT_EQ(s.receive("e DELETE Old\r\n"), "e OK DELETE completed\r\n");
     // The server must not drop a subscription by itself: the old names stay, shown as \Noselect.

@@ -491,6 +491,19 @@ TEST_F(Pop3Transaction, ListGivesScanListings_Rfc1939_5)
     EXPECT_EQ(session.receive("LIST 4\r\n"), "-ERR no such message, only 3 in maildrop\r\n");
 }
 
+// A message number is the digits it is (RFC 1939 section 3: "msg" is a number), however many leading zeros
+// pad it: past 19 digits it still fits in 64 bits once the zeros go.
+TEST_F(Pop3Transaction, NumbersWithManyLeadingZerosAreTheirValue_Rfc1939_3)
+{
+    const std::string zeros(40, '0');
+    EXPECT_EQ(session.receive("LIST " + zeros + "1\r\n"), "+OK 1 89\r\n");
+    EXPECT_EQ(session.receive("TOP " + zeros + "3 " + zeros + "0\r\n").substr(0, 4), "+OK ");
+    EXPECT_EQ(session.receive("UIDL " + zeros + "2\r\n").substr(0, 6), "+OK 2 ");
+    // Zero is still no message, and twenty significant digits are still too many.
+    EXPECT_EQ(session.receive("LIST " + zeros + "\r\n").substr(0, 5), "-ERR ");
+    EXPECT_EQ(session.receive("LIST 1" + std::string(19, '0') + "\r\n").substr(0, 5), "-ERR ");
+}
+
 TEST_F(Pop3Transaction, ListOfEmptyMaildropIsStatusAndDot_Rfc1939_5)
 {
     Pop3Session carol(world.store, world.clock, 2);

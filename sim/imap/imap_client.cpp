@@ -1,5 +1,6 @@
 #include "imap/imap_client.hpp"
 
+#include "imap/imap_format.hpp"
 #include "mail/date.hpp"
 #include "mail/message.hpp"
 #include "util/text.hpp"
@@ -43,6 +44,24 @@ void findTextPart(const Value& body, const std::string& path, std::string& plain
         if (body.items.size() > 6) size = body.items[6].number().value_or(0);
     }
     if (any.empty()) any = part;
+}
+
+// "1:3,5" -> 1 2 3 5 (a sequence set as servers send it: no "*"); at most `limit` numbers.
+std::vector<uint32_t> expandSet(std::string_view text, size_t limit = 1000000)
+{
+    std::vector<uint32_t> out;
+    while (!text.empty()) {
+        const size_t comma = text.find(',');
+        const std::string_view range = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        const size_t colon = range.find(':');
+        auto first = util::parseNumber(range.substr(0, colon));
+        auto last = colon == std::string_view::npos ? first : util::parseNumber(range.substr(colon + 1));
+        if (!first || !last) continue;
+        for (uint64_t n = std::min(*first, *last); n <= std::max(*first, *last) && out.size() < limit; ++n)
+            out.push_back(static_cast<uint32_t>(n));
+    }
+    return out;
 }
 
 std::string statusLine(const std::string& reply)
@@ -105,6 +124,28 @@ void ImapClient::forget()
 {
     m_folders.clear();
     m_lastSearch.clear();
+    m_sync.clear();
+}
+
+std::vector<uint32_t> ImapClient::cachedUids(const std::string& folder, uint32_t uidValidity) const
+{
+    const std::string prefix = std::to_string(uidValidity) + ":";
+    std::vector<uint32_t> uids;
+    for (const store::LocalMessage& m : m_local.messages())
+        if (m.folder == folder && m.serverId.starts_with(prefix))
+            if (auto uid = util::parseNumber(std::string_view(m.serverId).substr(prefix.size())))
+                uids.push_back(static_cast<uint32_t>(*uid));
+    std::sort(uids.begin(), uids.end());
+    return uids;
+}
+
+void ImapClient::vanish(uint32_t uid, bool renumbers)
+{
+    // VANISHED (EARLIER) reports what went before the current numbering; plain VANISHED, like EXPUNGE,
+    // shifts the later sequence numbers down (RFC 7162 section 3.2.10).
+    auto it = std::find(m_uids.begin(), m_uids.end(), uid);
+    if (renumbers && it != m_uids.end()) m_uids.erase(it);
+    m_local.remove(serverId(uid));
 }
 
 bool ImapClient::hasCapability(std::string_view name) const
@@ -120,6 +161,7 @@ void ImapClient::connectionLost()
     m_idling = false;
     m_selected.clear();
     m_uids.clear();
+    m_qresyncOn = false;
 }
 
 size_t ImapClient::consumeUnsolicited(std::string_view buffer)
@@ -137,7 +179,7 @@ size_t ImapClient::consumeUnsolicited(std::string_view buffer)
 void ImapClient::absorb(const std::string& reply)
 {
     for (const Response& response : splitResponses(reply))
-        if (response.kind == Response::Kind::Untagged) absorbOne(response);
+        if (response.kind == Response::Kind::Untagged || response.status == "OK") absorbOne(response);
 }
 
 void ImapClient::absorbOne(const Response& r)
@@ -154,10 +196,19 @@ void ImapClient::absorbOne(const Response& r)
         size_t pos = 0;
         std::vector<Value> values = parseValues(r.rest, pos);
         if (!values.empty()) applyFetch(r.number, values[0]);
+    } else if (r.word == "VANISHED") {
+        const bool earlier = util::istartsWith(r.rest, "(EARLIER) ");
+        for (uint32_t uid : expandSet(std::string_view(r.rest).substr(earlier ? 10 : 0)))
+            vanish(uid, !earlier);
     } else if (r.word == "SEARCH") {
         m_lastSearch.clear();
         for (std::string_view n : util::splitSpaces(r.rest))
             if (auto v = util::parseNumber(n)) m_lastSearch.push_back(static_cast<uint32_t>(*v));
+    } else if (r.word == "ESEARCH") { // RFC 4731 section 3.1: "ALL" and the set, when anything matched
+        m_lastSearch.clear();
+        const std::vector<std::string_view> words = util::splitSpaces(r.rest);
+        for (size_t i = 0; i + 1 < words.size(); ++i)
+            if (util::iequals(words[i], "ALL")) m_lastSearch = expandSet(words[i + 1]);
     } else if (r.word == "LIST") {
         size_t pos = 0;
         std::vector<Value> values = parseValues(r.rest, pos);
@@ -178,6 +229,10 @@ void ImapClient::absorbOne(const Response& r)
         if (util::istartsWith(r.rest, "[UIDVALIDITY "))
             m_uidValidity = static_cast<uint32_t>(
                 util::parseNumber(r.rest.substr(13, r.rest.find(']') - 13)).value_or(0));
+        // Where this copy of the folder now stands (RFC 7162 section 3.1.2.1; EXPUNGE's tagged OK, 3.2.9).
+        if (util::istartsWith(r.rest, "[HIGHESTMODSEQ ") && !m_selected.empty())
+            m_sync[m_selected].highestModseq =
+                util::parseNumber(r.rest.substr(15, r.rest.find(']') - 15)).value_or(0);
     }
 }
 
@@ -312,6 +367,7 @@ wire::ClientEngine::SubTask<void> ImapClient::logOut()
 wire::ClientEngine::SubTask<bool> ImapClient::openConnection()
 {
     m_tagCounter = 0;
+    ++m_connections;
     m_loggedIn = false;
     m_selected.clear();
     m_uids.clear();
@@ -391,14 +447,41 @@ wire::ClientEngine::SubTask<bool> ImapClient::logIn()
 
 wire::ClientEngine::SubTask<bool> ImapClient::select(std::string folder, bool& fetchedHeaders)
 {
+    const FolderSync before = m_sync[folder];
+    const std::vector<uint32_t> known = cachedUids(folder, before.uidValidity);
+    // A folder this device has seen before is caught up, not read again (RFC 4549 section 4.3): with
+    // QRESYNC in the SELECT itself (RFC 7162 section 3.2.5), which wants ENABLE QRESYNC first.
+    // Within one connection a folder opened again is read again, as before; catching up is for coming back.
+    const bool seenBefore = before.uidValidity != 0 && before.connection != m_connections;
+    bool qresync = seenBefore && before.highestModseq > 0 && hasCapability("QRESYNC");
+    if (qresync && !m_qresyncOn) {
+        const std::string enabled = co_await command(nextTag(), "ENABLE QRESYNC");
+        m_qresyncOn = enabled.find("* ENABLED") != std::string::npos &&
+                      util::toUpper(enabled).find(" QRESYNC") != std::string::npos;
+        qresync = m_qresyncOn;
+    }
+    // Without QRESYNC a plain SELECT: a CONDSTORE server says where the folder stands anyway (RFC 7162
+    // section 3.1.2).
+    std::string parameters;
+    if (qresync)
+        parameters = " (QRESYNC (" + std::to_string(before.uidValidity) + " " +
+                     std::to_string(before.highestModseq) + (known.empty() ? "" : " " + compactSet(known)) +
+                     "))";
     const std::string tag = nextTag();
     m_uids.clear();
     m_selected = folder;
-    const std::string reply = co_await command(tag, "SELECT " + quote(folder));
+    const std::string reply = co_await command(tag, "SELECT " + quote(folder) + parameters);
     if (!ok(reply, tag)) {
         m_selected.clear();
         setStatus("cannot open " + folder + ": " + statusLine(reply));
         co_return false;
+    }
+    m_sync[folder].uidValidity = m_uidValidity;
+    m_sync[folder].connection = m_connections;
+    if (seenBefore && m_uidValidity == before.uidValidity) {
+        co_await resync(folder, before.highestModseq, known, qresync);
+        fetchedHeaders = true;
+        co_return true;
     }
     if (!m_uids.empty()) {
         // Headers first: who, what, how big and which flags; no bodies (the point of IMAP's online mode).
@@ -414,6 +497,49 @@ wire::ClientEngine::SubTask<bool> ImapClient::select(std::string folder, bool& f
     });
     fetchedHeaders = true;
     co_return true;
+}
+
+wire::ClientEngine::SubTask<void> ImapClient::resync(const std::string& folder, uint64_t modseq,
+                                                     const std::vector<uint32_t>& known, bool qresynced)
+{
+    const uint32_t lastKnown = known.empty() ? 0 : known.back();
+    const std::string range = "1:" + std::to_string(lastKnown);
+    if (!qresynced && lastKnown > 0) {
+        std::vector<uint32_t> present;
+        if (modseq > 0 && hasCapability("CONDSTORE")) {
+            // Flags only of what changed since (RFC 7162 section 3.1.4.1); what vanished needs a search
+            // for the UIDs still there, as a compact set where ESEARCH is offered (RFC 4731).
+            co_await command(nextTag(), "UID FETCH " + range + " (UID FLAGS) (CHANGEDSINCE " +
+                                            std::to_string(modseq) + ")");
+            co_await command(nextTag(), std::string("UID SEARCH ") +
+                                            (hasCapability("ESEARCH") ? "RETURN (ALL) " : "") + "UID " +
+                                            range);
+            present = m_lastSearch;
+        } else {
+            // Without CONDSTORE, the flags of every known message, whose UIDs also tell what is gone (RFC
+            // 4549 section 4.3.1).
+            const std::string reply = co_await command(nextTag(), "UID FETCH " + range + " (UID FLAGS)");
+            for (const Response& r : splitResponses(reply)) {
+                if (r.word != "FETCH") continue;
+                size_t pos = 0;
+                std::vector<Value> values = parseValues(r.rest, pos);
+                if (const Value* uid = values.empty() ? nullptr : values[0].get("UID"))
+                    present.push_back(static_cast<uint32_t>(uid->number().value_or(0)));
+            }
+        }
+        std::sort(present.begin(), present.end());
+        for (uint32_t uid : known)
+            if (!std::binary_search(present.begin(), present.end(), uid)) vanish(uid, false);
+    }
+    // Sequence numbers: the known messages that stayed come first, in UID order; new ones follow.
+    const std::vector<uint32_t> stayed = cachedUids(folder, m_uidValidity);
+    size_t kept = 0;
+    for (; kept < stayed.size() && kept < m_uids.size() && stayed[kept] <= lastKnown; ++kept)
+        m_uids[kept] = stayed[kept];
+    if (m_uids.size() > kept)
+        co_await command(nextTag(), "UID FETCH " + std::to_string(lastKnown + 1) +
+                                        ":* (UID FLAGS ENVELOPE RFC822.SIZE)");
+    setStatus(folder + ": caught up, " + std::to_string(m_uids.size()) + " messages");
 }
 
 wire::ClientEngine::SubTask<void> ImapClient::act(ClientAction action, bool fetchedHeaders)
@@ -505,8 +631,18 @@ wire::ClientEngine::SubTask<void> ImapClient::moveCopyOrDelete(uint32_t uid, con
         reply = co_await command(nextTag(), "UID EXPUNGE " + u);
     } else {
         const std::string target = action.kind == Kind::Delete ? "Trash" : action.folder;
-        const std::string verb = action.kind == Kind::Copy ? "UID COPY " : "UID MOVE ";
-        reply = co_await command(nextTag(), verb + u + " " + quote(target));
+        const bool move = action.kind != Kind::Copy;
+        if (move && !hasCapability("MOVE")) {
+            // What MOVE does in one command, in three (RFC 6851 section 1): copy, mark, expunge only that
+            // one.
+            reply = co_await command(nextTag(), "UID COPY " + u + " " + quote(target));
+            if (ok(reply, "A" + std::to_string(m_tagCounter))) {
+                co_await command(nextTag(), "UID STORE " + u + " +FLAGS.SILENT (\\Deleted)");
+                co_await command(nextTag(), "UID EXPUNGE " + u);
+            }
+        } else {
+            reply = co_await command(nextTag(), (move ? "UID MOVE " : "UID COPY ") + u + " " + quote(target));
+        }
     }
     setStatus(statusLine(reply));
 }

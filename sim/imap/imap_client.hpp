@@ -8,6 +8,7 @@
 #include "wire/clock.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,13 @@ private:
     static bool ok(std::string_view reply, const std::string& tag);
     static std::string quote(std::string_view text);
     uint32_t highestKnownUid() const;
+    // The UIDs this device holds for a folder of that UIDVALIDITY, ascending.
+    std::vector<uint32_t> cachedUids(const std::string& folder, uint32_t uidValidity) const;
+    // After SELECT of a folder this device has seen before: brings its copy up to date with what the
+    // server offers (QRESYNC, CONDSTORE, or flags of every message), then fetches the new headers.
+    SubTask<void> resync(const std::string& folder, uint64_t modseq, const std::vector<uint32_t>& known,
+                         bool qresynced);
+    void vanish(uint32_t uid, bool renumbers);
 
     store::DeviceStore& m_local;
     const wire::Clock& m_clock;
@@ -97,6 +105,16 @@ private:
     bool m_idling = false;
     std::string m_idleTag;
     std::vector<std::string> m_capabilities;
+    // What the device remembers of each folder between connections, to catch up cheaply (RFC 7162
+    // section 3.2.5, RFC 4549 section 4.3): its UIDVALIDITY and the mod-sequence it last caught up to.
+    struct FolderSync {
+        uint32_t uidValidity = 0;
+        uint64_t highestModseq = 0;
+        int connection = 0; // the connection that last read it
+    };
+    int m_connections = 0;
+    std::map<std::string, FolderSync> m_sync;
+    bool m_qresyncOn = false; // ENABLE QRESYNC accepted on this connection
 };
 
 } // namespace maillab::imap

@@ -5,6 +5,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace maillab::imap {
 
@@ -76,7 +77,6 @@ bool parseFlagNames(const std::vector<std::string>& names, uint8_t& bits, std::v
     return true;
 }
 
-// "1:3,5" from a sorted list of numbers, as COPYUID and APPENDUID write UID sets (RFC 4315 section 3).
 std::string compactSet(const std::vector<uint32_t>& numbers)
 {
     std::string out;
@@ -188,10 +188,20 @@ Reply ImapSession::onSaslResponse(const std::string& line)
 Reply ImapSession::cmdSelect(const Command& c)
 {
     const bool examine = c.name == CommandName::Examine;
-    // SELECT first deselects: one that fails leaves no mailbox selected (RFC 3501 section 6.3.1).
-    if (m_state == State::Selected) deselect();
+    if (c.condstore && !offers("CONDSTORE"))
+        return tagged(c, "BAD", "unknown SELECT parameter CONDSTORE: this server does not offer it");
+    if (c.qresync && !m_qresync)
+        return tagged(c, "BAD", "QRESYNC must be enabled first: ENABLE QRESYNC (RFC 7162 section 3.2.3)");
+    // SELECT first deselects: one that fails leaves no mailbox selected (RFC 3501 section 6.3.1). With
+    // CONDSTORE offered, [CLOSED] marks where news of the old mailbox ends (RFC 7162 section 3.2.11).
+    std::string closed;
+    if (m_state == State::Selected) {
+        deselect();
+        if (offers("CONDSTORE")) closed = "* OK [CLOSED] previous mailbox closed\r\n";
+    }
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
-    if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    if (!box) return closed + tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    if (c.condstore || c.qresync) m_condstore = true; // RFC 7162 section 3.1.8
     enter(State::Selected);
     m_selected = box->name;
     m_readOnly = examine;
@@ -208,12 +218,16 @@ Reply ImapSession::cmdSelect(const Command& c)
             if (std::find(keywords.begin(), keywords.end(), k) == keywords.end()) keywords.push_back(k);
     }
     m_keywords = keywords;
-    std::string out = flagsAnnouncement();
+    std::string out = closed + flagsAnnouncement();
     out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
     out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
     if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
     out += "* OK [UIDVALIDITY " + std::to_string(box->uidValidity) + "] UIDs valid\r\n";
     out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
+    // Where the mailbox stands, at every SELECT while CONDSTORE is offered (RFC 7162 section 3.1.2), so a
+    // client can catch up from here next time without enabling anything now.
+    if (offers("CONDSTORE")) out += highestModseqLine();
+    if (c.qresync) out += qresyncNews(*c.qresync, *box); // RFC 7162 section 3.2.5.1
     return out + tagged(c, "OK",
                         std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
                             " completed");
@@ -222,7 +236,21 @@ Reply ImapSession::cmdSelect(const Command& c)
 Reply ImapSession::cmdCreate(const Command& c)
 {
     if (util::iequals(c.mailbox, "INBOX")) return tagged(c, "NO", "[ALREADYEXISTS] INBOX always exists");
-    std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox), c.mailbox);
+    // CREATE ... (USE (attribute)) (RFC 6154 section 3): this server gives a mailbox one special use, of
+    // those section 2 defines; anything else is NO [USE].
+    static constexpr std::string_view kUses[] = {"\\All",  "\\Archive", "\\Drafts", "\\Flagged",
+                                                 "\\Junk", "\\Sent",    "\\Trash"};
+    std::string use;
+    if (c.flags.size() > 1)
+        return tagged(c, "NO",
+                      "[USE] this server gives a mailbox one special use, not " +
+                          std::to_string(c.flags.size()));
+    for (const std::string& wanted : c.flags)
+        for (std::string_view known : kUses)
+            if (util::iequals(wanted, known)) use = std::string(known);
+    if (!c.flags.empty() && use.empty())
+        return tagged(c, "NO", "[USE] " + c.flags.front() + " is not a special use (RFC 6154 section 2)");
+    std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox, use, false), c.mailbox);
     if (!problem.empty()) return tagged(c, "NO", problem);
     addEffect(wire::Effect::Kind::MailboxCreated, c.mailbox, 0, 0);
     return done(c);
@@ -260,11 +288,16 @@ Reply ImapSession::cmdRename(const Command& c)
 
 Reply ImapSession::cmdSubscribe(const Command& c)
 {
+    const bool subscribe = c.name == CommandName::Subscribe;
     store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
-    if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
+    const std::string name = box ? box->name : store::Store::canonicalName(c.mailbox);
+    // A subscription may outlive its mailbox, so it must stay removable once the mailbox is gone (RFC 3501
+    // section 6.3.7); only a name that is neither a mailbox nor subscribed is refused.
+    if (!box && (subscribe || !m_store.account(m_user)->subscriptions.count(name)))
+        return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
     // Through the store, so that durable storage keeps the subscriptions across restarts.
-    std::string problem = storeProblem(
-        m_store.setSubscribed(m_user, box->name, c.name == CommandName::Subscribe, m_sessionId), c.mailbox);
+    std::string problem =
+        storeProblem(m_store.setSubscribed(m_user, name, subscribe, m_sessionId), c.mailbox);
     return problem.empty() ? done(c) : tagged(c, "NO", problem);
 }
 
@@ -277,18 +310,7 @@ Reply ImapSession::cmdList(const Command& c)
     // The reference is a prefix for the pattern (RFC 3501 section 6.3.8).
     const std::string pattern = c.mailbox + c.pattern;
     const store::Account* account = m_store.account(m_user);
-    // LIST names the mailboxes; LSUB the subscriptions, which may outlive their mailbox (RFC 3501 6.3.6).
-    std::vector<std::string> names;
-    if (lsub)
-        names.assign(account->subscriptions.begin(), account->subscriptions.end());
-    else
-        for (const auto& [name, box] : account->mailboxes)
-            names.push_back(name);
-    auto inbox = std::find(names.begin(), names.end(), "INBOX");
-    if (inbox != names.end())
-        std::rotate(names.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
-    std::string out;
-    for (const std::string& name : names) {
+    auto matches = [&](const std::string& name) {
         std::string matchable = pattern;
         if (name == "INBOX" || util::istartsWith(name, "INBOX/")) {
             // INBOX is case-insensitive (RFC 3501 section 5.1): so is the part of the pattern that spells it.
@@ -297,11 +319,41 @@ Reply ImapSession::cmdList(const Command& c)
                 for (size_t k = 0; k < literal; ++k)
                     matchable[k] = "INBOX"[k];
         }
-        if (!matchPattern(name, matchable)) continue;
+        return matchPattern(name, matchable);
+    };
+    // LIST names the mailboxes; LSUB the subscriptions, which may outlive their mailbox (RFC 3501 6.3.6).
+    std::set<std::string> names;
+    std::set<std::string> unsubscribedParents;
+    if (lsub) {
+        for (const std::string& name : account->subscriptions) {
+            if (matches(name)) {
+                names.insert(name);
+                continue;
+            }
+            // "%" stops at a level where nothing is subscribed, yet a subscription lies below it: that
+            // level is answered with \Noselect (RFC 3501 section 6.3.9).
+            for (size_t slash = name.find('/'); slash != std::string::npos;
+                 slash = name.find('/', slash + 1)) {
+                const std::string parent = name.substr(0, slash);
+                if (!account->subscriptions.count(parent) && matches(parent))
+                    unsubscribedParents.insert(parent);
+            }
+        }
+        names.insert(unsubscribedParents.begin(), unsubscribedParents.end());
+    } else {
+        for (const auto& [name, box] : account->mailboxes)
+            if (matches(name)) names.insert(name);
+    }
+    std::vector<std::string> ordered(names.begin(), names.end());
+    auto inbox = std::find(ordered.begin(), ordered.end(), "INBOX");
+    if (inbox != ordered.end())
+        std::rotate(ordered.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
+    std::string out;
+    for (const std::string& name : ordered) {
         auto box = account->mailboxes.find(name);
         std::string attributes;
-        if (box == account->mailboxes.end()) {
-            attributes = "\\Noselect"; // a subscription whose mailbox is gone
+        if (box == account->mailboxes.end() || unsubscribedParents.count(name)) {
+            attributes = "\\Noselect"; // a subscription whose mailbox is gone, or a level above one
         } else {
             bool children = false;
             for (const auto& [other, unused] : account->mailboxes)
@@ -320,6 +372,7 @@ Reply ImapSession::cmdStatus(const Command& c)
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
     std::string items;
+    bool enabling = false; // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 section 3.1)
     for (const std::string& item : c.statusItems) {
         uint64_t value = 0;
         if (item == "MESSAGES")
@@ -334,10 +387,20 @@ Reply ImapSession::cmdStatus(const Command& c)
         else if (item == "UNSEEN")
             value = std::count_if(box->messages.begin(), box->messages.end(),
                                   [](const store::StoredMessage& m) { return !m.has(store::kSeen); });
+        else if (item == "SIZE") { // the mailbox's octets, what a quota would count (RFC 8438 section 3)
+            if (!offers("STATUS=SIZE")) return tagged(c, "BAD", "unknown status item SIZE");
+            for (const store::StoredMessage& m : box->messages)
+                value += m.size();
+        } else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
+            if (!offers("CONDSTORE")) return tagged(c, "BAD", "unknown status item HIGHESTMODSEQ");
+            value = box->highestModseq;
+            enabling = true;
+        }
         if (!items.empty()) items += ' ';
         items += item + " " + std::to_string(value);
     }
-    return "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
+    std::string news = enabling ? enableCondstore() : std::string();
+    return news + "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
 }
 
 Reply ImapSession::cmdAppend(const Command& c)
@@ -370,8 +433,18 @@ Reply ImapSession::cmdNamespace(const Command& c)
 
 Reply ImapSession::cmdEnable(const Command& c)
 {
-    // None of the ENABLE-able extensions (CONDSTORE, QRESYNC, UTF8=ACCEPT) is offered (RFC 5161 section 3.1).
-    return "* ENABLED\r\n" + done(c);
+    // ENABLED lists what this command switched on; what is unknown or not offered is left out (RFC 5161
+    // section 3.1). QRESYNC implies CONDSTORE (RFC 7162 section 3.2.3).
+    std::string enabled;
+    std::string news;
+    for (const std::string& name : c.capabilities) {
+        const bool known = name == "CONDSTORE" || name == "QRESYNC";
+        if (!known || !offers(name) || enabled.find(" " + name) != std::string::npos) continue;
+        if (name == "QRESYNC") m_qresync = true;
+        news += enableCondstore();
+        enabled += " " + name;
+    }
+    return news + "* ENABLED" + enabled + "\r\n" + done(c);
 }
 
 Reply ImapSession::cmdId(const Command& c)
@@ -429,6 +502,11 @@ Reply ImapSession::cmdExpunge(const Command& c)
     // The store tells every session, this one included; the EXPUNGE responses go out before the tagged OK.
     if (m_store.expunge(m_user, m_selected, doomed, m_sessionId) < doomed.size()) // RFC 5530 section 3
         return tagged(c, "NO", "[SERVERBUG] some messages could not be removed from disk and stay");
+    // With QRESYNC the client learns the mailbox's new mod-sequence here (RFC 7162 section 3.2.9).
+    if (m_qresync && !doomed.empty())
+        return tagged(c, "OK",
+                      "[HIGHESTMODSEQ " + std::to_string(selected()->highestModseq) + "] " +
+                          commandWireName(c) + " completed");
     return done(c);
 }
 

@@ -175,6 +175,25 @@ bool headerContains(const store::StoredMessage& m, std::string_view field, std::
     return false;
 }
 
+// FROM, TO, CC and BCC look at the addresses as ENVELOPE gives them, not at the raw text: a comment inside
+// an address, or a display name in a comment, must neither hide nor fake a match (RFC 3501 section 6.4.4).
+// Each part is searched on its own (the display name raw and decoded, "mailbox@host", a group's name).
+bool addressContains(const store::StoredMessage& m, std::string_view field, std::string_view text)
+{
+    mail::Headers headers = mail::parseHeaders(headerOf(m));
+    for (const mail::HeaderField& f : headers.fields) {
+        if (!util::iequals(f.name, field)) continue;
+        if (text.empty()) return true;
+        for (const mail::Address& a : mail::parseAddressList(f.value)) {
+            const std::string address = a.host.empty() ? a.mailbox : a.mailbox + "@" + a.host;
+            if (icontains(a.group, text) || icontains(address, text) || icontains(a.name, text) ||
+                (a.name.find("=?") != std::string::npos && icontains(mail::decodeEncodedWords(a.name), text)))
+                return true;
+        }
+    }
+    return false;
+}
+
 // Text anywhere in the header block, raw or with RFC 2047 encoded-words decoded (SEARCH TEXT).
 bool anyHeaderContains(const store::StoredMessage& m, std::string_view text)
 {
@@ -275,6 +294,7 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
     using Extent = wire::Effect::Extent;
     switch (item.attribute) {
     case FetchAttribute::Uid: out += "UID " + std::to_string(m.uid); break;
+    case FetchAttribute::Modseq: out += "MODSEQ (" + std::to_string(m.modseq) + ")"; break;
     case FetchAttribute::Flags:
         out += "FLAGS " + flagList(m);
         m_fetch->sentFlags = true;
@@ -403,6 +423,13 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
             if (out.size() - start >= budget && job.item < itemCount) return false;
         }
         if (job.flagsChanged && !job.sentFlags) out += " FLAGS " + flagList(*m);
+        // Setting \Seen changed the message's mod-sequence: a CONDSTORE client hears it with its UID
+        // (RFC 7162 section 3.2.4), unless the items asked for them already.
+        if (job.flagsChanged && m_condstore)
+            out += changeItems(
+                *m, !addUid && std::none_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
+                    return i.attribute == FetchAttribute::Uid;
+                }));
         out += ")\r\n";
         job.item = 0;
         ++job.next;
@@ -429,9 +456,30 @@ Reply ImapSession::fetchDone(const FetchJob& job)
 Reply ImapSession::cmdFetch(const Command& c)
 {
     if (std::string problem = sequenceProblem(c); !problem.empty()) return tagged(c, "BAD", problem);
-    m_fetch = FetchJob{c, resolve(c.sequence, c.uid)};
-    m_fetch->command.fetchItems = withoutRepeats(c.fetchItems);
-    std::string out;
+    const bool asksModseq = std::any_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
+        return i.attribute == FetchAttribute::Modseq;
+    });
+    if ((asksModseq || c.changedSince) && !offers("CONDSTORE"))
+        return tagged(c, "BAD", "MODSEQ and CHANGEDSINCE are not offered by this server");
+    if (c.vanished && !m_qresync) // RFC 7162 section 3.2.6
+        return tagged(c, "BAD", "VANISHED needs ENABLE QRESYNC first (RFC 7162 section 3.2.6)");
+    std::string out = asksModseq || c.changedSince ? enableCondstore() : std::string();
+    std::vector<size_t> indices = resolve(c.sequence, c.uid);
+    Command command = c;
+    if (c.changedSince) {
+        // Only what changed after the client's mod-sequence, with MODSEQ implied (RFC 7162 section 3.1.4.1).
+        std::erase_if(indices, [&](size_t i) {
+            const store::StoredMessage* m = messageAt(i);
+            return !m || m->modseq <= *c.changedSince;
+        });
+        if (!asksModseq) command.fetchItems.push_back(FetchItem{FetchAttribute::Modseq, false, {}, {}, {}});
+        // And first, which of the UIDs asked for are gone since then (RFC 7162 section 3.2.6).
+        if (c.vanished)
+            if (const store::Mailbox* box = selected())
+                out += vanishedEarlier(*box, *c.changedSince, &c.sequence);
+    }
+    m_fetch = FetchJob{command, std::move(indices)};
+    m_fetch->command.fetchItems = withoutRepeats(command.fetchItems);
     if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
             return i.attribute == FetchAttribute::BodySection || i.attribute == FetchAttribute::Rfc822;
         })) {
@@ -456,13 +504,20 @@ Reply ImapSession::cmdStore(const Command& c)
     std::vector<std::string> keywords;
     std::string bad;
     if (!parseFlagNames(c.store.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
-    std::string out;
+    if (c.unchangedSince && !offers("CONDSTORE"))
+        return tagged(c, "BAD", "UNCHANGEDSINCE is not offered by this server");
+    std::string out = c.unchangedSince ? enableCondstore() : std::string();
     bool missing = false;
     bool unwritten = false;
+    std::vector<uint32_t> modified; // failed the UNCHANGEDSINCE test (RFC 7162 section 3.1.3)
     for (size_t index : resolve(c.sequence, c.uid)) {
         const store::StoredMessage* m = messageAt(index);
         if (!m) {
             missing = true;
+            continue;
+        }
+        if (c.unchangedSince && m->modseq > *c.unchangedSince) {
+            modified.push_back(c.uid ? m->uid : static_cast<uint32_t>(index + 1));
             continue;
         }
         uint8_t flags = m->flags;
@@ -503,9 +558,14 @@ Reply ImapSession::cmdStore(const Command& c)
         }
         // Even without an untagged FETCH, the client must learn the keyword before one could show it.
         out += newKeywords(*m);
-        if (c.store.silent) continue;
-        out += "* " + std::to_string(index + 1) + " FETCH (FLAGS " + flagList(*m) +
-               (c.uid ? " UID " + std::to_string(m->uid) : std::string()) + ")\r\n";
+        // A conditional STORE answers even when silent, so the client learns the new mod-sequence (RFC 7162
+        // section 3.1.3).
+        if (c.store.silent && !c.unchangedSince) continue;
+        std::string items = c.store.silent ? std::string() : "FLAGS " + flagList(*m);
+        if (c.uid || m_condstore)
+            items += (items.empty() ? "" : " ") + std::string("UID ") + std::to_string(m->uid);
+        if (m_condstore) items += " MODSEQ (" + std::to_string(m->modseq) + ")";
+        out += "* " + std::to_string(index + 1) + " FETCH (" + items + ")\r\n";
     }
     // Messages another session expunged are left alone and the rest is done: OK (RFC 2180 section 4.2.1), as
     // Dovecot answers and imaptest expects (a NO there counted as an error, issue 14). The code tells the
@@ -517,6 +577,10 @@ Reply ImapSession::cmdStore(const Command& c)
     if (unwritten) // RFC 5530 section 3
         return out +
                tagged(c, "NO", "[SERVERBUG] some flags could not be written to disk and were not changed");
+    if (!modified.empty())
+        return out + tagged(c, "OK",
+                            "[MODIFIED " + compactSet(modified) +
+                                "] changed elsewhere since the client's mod-sequence: left alone");
     return out + tagged(c, "OK", commandWireName(c) + " completed");
 }
 
@@ -568,10 +632,10 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
                : key.kind == Kind::SentOn   ? *day == key.day
                                             : *day >= key.day;
     }
-    case Kind::From: return headerContains(m, "From", key.text);
-    case Kind::To: return headerContains(m, "To", key.text);
-    case Kind::Cc: return headerContains(m, "Cc", key.text);
-    case Kind::Bcc: return headerContains(m, "Bcc", key.text);
+    case Kind::From: return addressContains(m, "From", key.text);
+    case Kind::To: return addressContains(m, "To", key.text);
+    case Kind::Cc: return addressContains(m, "Cc", key.text);
+    case Kind::Bcc: return addressContains(m, "Bcc", key.text);
     case Kind::Subject: return headerContains(m, "Subject", key.text);
     case Kind::Header: return headerContains(m, key.header, key.text);
     case Kind::Body: return bodyContains(m, key.text);
@@ -582,14 +646,27 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
     case Kind::SequenceSet:
         return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));
+    case Kind::Modseq: return m.modseq >= key.number; // RFC 7162 section 3.1.5
     }
     return false;
 }
+
+namespace {
+bool usesModseq(const SearchKey& key)
+{
+    return key.kind == SearchKey::Kind::Modseq ||
+           std::any_of(key.children.begin(), key.children.end(),
+                       [](const SearchKey& k) { return usesModseq(k); });
+}
+} // namespace
 
 Reply ImapSession::cmdSearch(const Command& c)
 {
     if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
         return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);
+    const bool modseq = usesModseq(c.search);
+    if (modseq && !offers("CONDSTORE")) return tagged(c, "BAD", "the search key MODSEQ is not offered here");
+    if (c.searchReturn && !offers("ESEARCH")) return tagged(c, "BAD", "SEARCH RETURN is not offered here");
     // A search is done in slices, but each message in one go: thousands of text keys over one big message
     // would hold the server for seconds (issue 14 F4).
     const size_t keys = textKeys(c.search);
@@ -604,7 +681,8 @@ Reply ImapSession::cmdSearch(const Command& c)
                               " for its largest message of " + std::to_string(largest) + " octets");
     }
     m_search = SearchJob{c};
-    m_search->hits = "* SEARCH";
+    m_search->modseq = modseq;
+    m_search->untagged = modseq ? enableCondstore() : std::string();
     // serve answers a piece at a time (replyChunkBytes): the search goes on in continueOutput() too.
     const bool sliced = m_options.replyChunkBytes != SIZE_MAX;
     if (!searchSome(sliced ? kSearchSliceBytes : SIZE_MAX))
@@ -624,15 +702,44 @@ bool ImapSession::searchSome(size_t budget)
         const store::StoredMessage* m = messageAt(i);
         m_searchWork += 64; // the keys that read no text still cost something per message
         if (!m || !matches(job.command.search, i, *m)) continue;
-        job.hits += ' ';
-        job.hits += std::to_string(job.command.uid ? m->uid : i + 1);
+        job.found.push_back(job.command.uid ? m->uid : static_cast<uint32_t>(i + 1));
+        job.modseqs.push_back(m->modseq);
     }
     return true;
 }
 
 Reply ImapSession::searchDone(const SearchJob& job)
 {
-    return job.hits + "\r\n" + tagged(job.command, "OK", commandWireName(job.command) + " completed");
+    const Command& c = job.command;
+    const std::vector<uint32_t>& found = job.found;
+    const std::vector<uint64_t>& modseqs = job.modseqs; // for a MODSEQ search (RFC 7162 section 3.1.5)
+    const bool modseq = job.modseq;
+    std::string out = job.untagged;
+    const uint64_t highest = modseqs.empty() ? 0 : *std::max_element(modseqs.begin(), modseqs.end());
+    if (c.searchReturn) {
+        // One ESEARCH line with only what was asked for; MIN, MAX and ALL are left out when nothing matched
+        // (RFC 4731 section 3.1).
+        const SearchReturn& r = *c.searchReturn;
+        out += "* ESEARCH (TAG " + imapString(c.tag) + ")" + (c.uid ? " UID" : "");
+        if (!found.empty()) {
+            if (r.min) out += " MIN " + std::to_string(found.front());
+            if (r.max) out += " MAX " + std::to_string(found.back());
+            if (r.all) out += " ALL " + compactSet(found);
+        }
+        if (r.count) out += " COUNT " + std::to_string(found.size());
+        // MODSEQ is the highest of the messages the answer names: of MIN and MAX alone when only they are
+        // asked for, else of every match (RFC 4731 section 3.2).
+        if (modseq && !found.empty())
+            out += " MODSEQ " + std::to_string(r.all || r.count ? highest
+                                                                : std::max(r.min ? modseqs.front() : 0,
+                                                                           r.max ? modseqs.back() : 0));
+        return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
+    }
+    out += "* SEARCH";
+    for (uint32_t n : found)
+        out += " " + std::to_string(n);
+    if (modseq && !found.empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
+    return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
 }
 
 } // namespace maillab::imap

@@ -42,7 +42,8 @@ std::string address(const mail::Address& a)
     if (!a.group.empty()) return "(NIL NIL " + imapString(a.group) + " NIL)";
     // An ordinary address never has a NIL mailbox or host, even when the header left one out: a NIL host
     // would turn it into a group marker.
-    return "(" + (a.name.empty() ? kNil : imapString(a.name)) + " NIL " + imapString(a.mailbox) + " " +
+    return "(" + (a.name.empty() ? kNil : imapString(a.name)) + " " +
+           (a.route.empty() ? kNil : imapString(a.route)) + " " + imapString(a.mailbox) + " " +
            imapString(a.host) + ")";
 }
 

@@ -3,8 +3,10 @@
 
 #include "mail/message.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maillab::imap {
 
@@ -25,5 +27,9 @@ std::string envelope(const mail::Headers& headers);
 // BODYSTRUCTURE (extensible = true) or BODY (extensible = false) of an entity (RFC 3501 section 7.4.2).
 // `message` holds the bytes the part's offsets point into.
 std::string bodyStructure(std::string_view message, const mail::MimePart& part, bool extensible);
+
+// "1:3,5" from ascending numbers, as COPYUID, APPENDUID (RFC 4315 section 3), VANISHED and ESEARCH's ALL
+// write sets; the client sends known UIDs the same way (RFC 7162 section 3.2.5).
+std::string compactSet(const std::vector<uint32_t>& numbers);
 
 } // namespace maillab::imap

@@ -8,6 +8,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -36,7 +37,7 @@ constexpr const char* kUidUsage =
 
 // [SECTION] SEARCH keys (RFC 3501 section 6.4.4)
 
-enum class KeyArg { None, String, Date, Number, Keyword, Header, Not, Or, Uid };
+enum class KeyArg { None, String, Date, Number, Keyword, Header, Not, Or, Uid, Modseq };
 
 struct SearchKeySpec {
     std::string_view name;
@@ -60,6 +61,7 @@ constexpr SearchKeySpec kSearchKeys[] = {
     {"HEADER", K::Header, KeyArg::Header, "HEADER Message-ID \"<1@example.org>\""},
     {"KEYWORD", K::Keyword, KeyArg::Keyword, "KEYWORD $Important"},
     {"LARGER", K::Larger, KeyArg::Number, "LARGER 10000"},
+    {"MODSEQ", K::Modseq, KeyArg::Modseq, "MODSEQ 620162338"},
     {"NEW", K::New, KeyArg::None, "NEW"},
     {"NOT", K::Not, KeyArg::Not, "NOT SEEN"},
     {"OLD", K::Old, KeyArg::None, "OLD"},
@@ -92,11 +94,17 @@ struct FetchSpec {
 };
 
 constexpr FetchSpec kFetchAttributes[] = {
-    {"ENVELOPE", FetchAttribute::Envelope},           {"FLAGS", FetchAttribute::Flags},
-    {"INTERNALDATE", FetchAttribute::InternalDate},   {"RFC822", FetchAttribute::Rfc822},
-    {"RFC822.HEADER", FetchAttribute::Rfc822Header},  {"RFC822.SIZE", FetchAttribute::Rfc822Size},
-    {"RFC822.TEXT", FetchAttribute::Rfc822Text},      {"BODY", FetchAttribute::Body},
-    {"BODYSTRUCTURE", FetchAttribute::BodyStructure}, {"UID", FetchAttribute::Uid},
+    {"ENVELOPE", FetchAttribute::Envelope},
+    {"FLAGS", FetchAttribute::Flags},
+    {"INTERNALDATE", FetchAttribute::InternalDate},
+    {"RFC822", FetchAttribute::Rfc822},
+    {"RFC822.HEADER", FetchAttribute::Rfc822Header},
+    {"RFC822.SIZE", FetchAttribute::Rfc822Size},
+    {"RFC822.TEXT", FetchAttribute::Rfc822Text},
+    {"BODY", FetchAttribute::Body},
+    {"BODYSTRUCTURE", FetchAttribute::BodyStructure},
+    {"UID", FetchAttribute::Uid},
+    {"MODSEQ", FetchAttribute::Modseq},
 };
 
 // [SECTION] characters (RFC 3501 section 9)
@@ -331,6 +339,7 @@ private:
 
     uint32_t readNumber(const std::string& what, bool nonZero);
     uint32_t readSeqNumber(const std::string& what);
+    uint64_t readModseq(const std::string& what, bool nonZero);
     SequenceSet readSequenceSet(const std::string& what);
 
     // [SECTION] commands
@@ -590,6 +599,22 @@ uint32_t Parser::readNumber(const std::string& what, bool nonZero)
     return static_cast<uint32_t>(value);
 }
 
+// mod-sequence-value = 1*DIGIT, at most 2^63-1 (RFC 7162 section 7); valzer allows 0.
+uint64_t Parser::readModseq(const std::string& what, bool nonZero)
+{
+    needArgument();
+    std::string_view digits = takeWhile(isDigit);
+    if (digits.empty()) fail("expected " + what + " (a mod-sequence, a number), found " + next());
+    uint64_t value = 0;
+    for (char c : digits) {
+        if (value > (INT64_MAX - static_cast<uint64_t>(c - '0')) / 10)
+            fail(what + " is too large: mod-sequences are at most 9223372036854775807 (RFC 7162 section 7)");
+        value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (nonZero && value == 0) fail(what + " must not be 0 (RFC 7162 section 7, mod-sequence-value)");
+    return value;
+}
+
 uint32_t Parser::readSeqNumber(const std::string& what)
 {
     // seq-number = nz-number / "*"; nz-number = digit-nz *DIGIT
@@ -651,6 +676,16 @@ void Parser::parseArguments(Command& command)
     case Arguments::Mailbox:
         space("a mailbox name");
         command.mailbox = readMailbox("the mailbox name");
+        if (command.name == CommandName::Create && !atEnd()) {
+            // CREATE mailbox (USE (attributes)): the special uses to give it, kept in `flags` (RFC 6154
+            // section 3, CREATE-SPECIAL-USE).
+            space("(USE (attributes))");
+            if (!take('(') || !util::iequals(takeWhile(isAtomChar), "USE") || !take(' '))
+                fail("after CREATE's mailbox name only (USE (attributes)) may follow, e.g. CREATE Sent (USE "
+                     "(\\Sent)) (RFC 6154 section 3)");
+            command.flags = readFlagList();
+            if (!take(')')) fail("(USE ...) is missing its closing \")\", found " + next());
+        }
         break;
     case Arguments::Rename:
         space("the mailbox to rename");
@@ -704,14 +739,53 @@ void Parser::parseSelect(Command& command)
     space("a mailbox name");
     command.mailbox = readMailbox("the mailbox name");
     if (atEnd()) return;
-    // select-params such as (CONDSTORE) are accepted and ignored (RFC 4466 section 2.1, RFC 7162).
+    // select-params (RFC 4466 section 2.1): CONDSTORE and QRESYNC (RFC 7162 sections 3.1.8 and 3.2.5).
     space("a parenthesised list of parameters");
     needArgument();
-    if (peek() != '(')
+    if (!take('('))
         fail("after the mailbox name only a parenthesised list of parameters may follow, e.g. (CONDSTORE), "
              "found " +
              next() + " (RFC 4466 section 2.1)");
-    skipParenthesised(1);
+    while (true) {
+        std::string name = util::toUpper(takeWhile(isAtomChar));
+        if (name == "CONDSTORE") {
+            command.condstore = true;
+        } else if (name == "QRESYNC") {
+            // "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"
+            QresyncParameters q;
+            space("the QRESYNC parameters");
+            if (!take('('))
+                fail("QRESYNC needs its parameters in parentheses, e.g. (QRESYNC (67890007 "
+                     "90060115194045000)), "
+                     "found " +
+                     next() + " (RFC 7162 section 3.2.5)");
+            q.uidValidity = readNumber("the UIDVALIDITY the client knows", true);
+            space("the mod-sequence the client knows");
+            q.modseq = readModseq("the mod-sequence the client knows", true);
+            if (take(' ')) {
+                if (peek() != '(') {
+                    q.knownUids = readSequenceSet("the known UIDs");
+                    if (take(' ') && peek() != '(')
+                        fail("expected (known-sequence-set known-uid-set), found " + next());
+                }
+                if (take('(')) {
+                    SequenceSet numbers = readSequenceSet("the known sequence numbers");
+                    space("the UIDs of those sequence numbers");
+                    SequenceSet uids = readSequenceSet("the UIDs of those sequence numbers");
+                    if (!take(')')) fail("the sequence match data is missing its \")\", found " + next());
+                    q.sequenceMatch = std::make_pair(std::move(numbers), std::move(uids));
+                }
+            }
+            if (!take(')')) fail("the QRESYNC parameters are missing their \")\", found " + next());
+            command.qresync = std::move(q);
+        } else {
+            fail((name.empty() ? "expected a SELECT parameter, found " + next()
+                               : "unknown SELECT parameter " + quoteForMessage(name)) +
+                 "; this server knows CONDSTORE and QRESYNC (RFC 7162)");
+        }
+        if (!nextInList("a SELECT parameter", "the SELECT parameters are missing their closing \")\""))
+            return;
+    }
 }
 
 void Parser::parseList(Command& command)
@@ -733,13 +807,13 @@ void Parser::parseStatus(Command& command)
              " (RFC 3501 section 6.3.10)");
     while (true) {
         std::string item = util::toUpper(takeWhile(isAtomChar));
-        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY",
-                                                      "UNSEEN"};
+        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
+                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE"};
         if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
             fail((item.empty() ? "expected a status item, found " + next()
                                : "unknown status item " + quoteForMessage(item)) +
                  "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
-                 "6.3.10)");
+                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7) and SIZE (RFC 8438 section 3)");
         command.statusItems.push_back(std::move(item));
         if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
     }
@@ -816,6 +890,38 @@ void Parser::parseSearch(Command& command)
     space("a search key");
     needArgument();
     size_t save = m_pos;
+    if (util::iequals(takeWhile(isAtomChar), "RETURN")) {
+        // "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" (RFC 4731 section 3.1)
+        space("a list of return options");
+        if (!take('('))
+            fail("RETURN needs a list of options, e.g. RETURN (MIN MAX COUNT), found " + next() +
+                 " (RFC 4731 section 3.1)");
+        SearchReturn wanted;
+        if (!take(')')) {
+            while (true) {
+                std::string option = util::toUpper(takeWhile(isAtomChar));
+                if (option == "MIN")
+                    wanted.min = true;
+                else if (option == "MAX")
+                    wanted.max = true;
+                else if (option == "ALL")
+                    wanted.all = true;
+                else if (option == "COUNT")
+                    wanted.count = true;
+                else
+                    fail((option.empty() ? "expected a return option, found " + next()
+                                         : "unknown return option " + quoteForMessage(option)) +
+                         "; the options are MIN, MAX, ALL and COUNT (RFC 4731 section 3.1)");
+                if (!nextInList("a return option", "the RETURN list is missing its closing \")\"")) break;
+            }
+        }
+        if (!wanted.min && !wanted.max && !wanted.count) wanted.all = true; // RETURN () is ALL (section 3.1)
+        command.searchReturn = wanted;
+        space("a search key");
+        save = m_pos;
+    } else {
+        m_pos = save;
+    }
     if (util::iequals(takeWhile(isAtomChar), "CHARSET")) {
         space("a charset name", "CHARSET needs a charset name, e.g. SEARCH CHARSET UTF-8 TEXT \"cafe\"");
         command.charset = util::toUpper(readAstring("a charset name"));
@@ -927,6 +1033,22 @@ SearchKey Parser::readSearchKey(size_t depth)
         space("a UID set", missing.c_str());
         key.set = readSequenceSet("the UID set");
         break;
+    case KeyArg::Modseq:
+        // "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer (RFC 7162 section 3.1.5): the
+        // entry names a flag's own mod-sequence; this server keeps one per message, so it is read and the
+        // message's is used.
+        space("a mod-sequence", missing.c_str());
+        if (peek() == '"') {
+            readQuoted();
+            space("the entry type (priv, shared or all)");
+            std::string type = util::toLower(takeWhile(isAtomChar));
+            if (type != "priv" && type != "shared" && type != "all")
+                fail("the entry type must be priv, shared or all, found " + quoteForMessage(type) +
+                     " (RFC 7162 section 3.1.5)");
+            space("a mod-sequence", missing.c_str());
+        }
+        key.number = readModseq("MODSEQ's mod-sequence", false);
+        break;
     }
     return key;
 }
@@ -942,13 +1064,37 @@ void Parser::parseFetch(Command& command)
     needArgument();
     if (!take('(')) {
         readFetchAttribute(command.fetchItems, false);
-        return;
+    } else {
+        while (true) {
+            if (atEnd()) fail("the list of FETCH items is missing its closing \")\"");
+            readFetchAttribute(command.fetchItems, true);
+            if (!nextInList("a FETCH item", "the list of FETCH items is missing its closing \")\"")) break;
+        }
     }
+    if (atEnd()) return;
+    // fetch-modifiers (RFC 4466 section 2.4): CHANGEDSINCE and VANISHED (RFC 7162 sections 3.1.4.1, 3.2.6).
+    space("a list of FETCH modifiers");
+    if (!take('('))
+        fail("after the FETCH items only a list of modifiers may follow, e.g. (CHANGEDSINCE 12345), found " +
+             next() + " (RFC 4466 section 2.4)");
     while (true) {
-        if (atEnd()) fail("the list of FETCH items is missing its closing \")\"");
-        readFetchAttribute(command.fetchItems, true);
-        if (!nextInList("a FETCH item", "the list of FETCH items is missing its closing \")\"")) return;
+        std::string name = util::toUpper(takeWhile(isAtomChar));
+        if (name == "CHANGEDSINCE") {
+            space("a mod-sequence");
+            command.changedSince = readModseq("CHANGEDSINCE's mod-sequence", true);
+        } else if (name == "VANISHED") {
+            if (!command.uid) fail("VANISHED may only modify UID FETCH (RFC 7162 section 3.2.6)");
+            command.vanished = true;
+        } else {
+            fail((name.empty() ? "expected a FETCH modifier, found " + next()
+                               : "unknown FETCH modifier " + quoteForMessage(name)) +
+                 "; this server knows CHANGEDSINCE and VANISHED (RFC 7162)");
+        }
+        if (!nextInList("a FETCH modifier", "the FETCH modifiers are missing their closing \")\"")) break;
     }
+    if (command.vanished && !command.changedSince)
+        fail("VANISHED needs CHANGEDSINCE beside it, e.g. (CHANGEDSINCE 12345 VANISHED) (RFC 7162 section "
+             "3.2.6)");
 }
 
 void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
@@ -1076,6 +1222,19 @@ void Parser::parseStore(Command& command)
     command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
     space("FLAGS, +FLAGS or -FLAGS");
     needArgument();
+    if (take('(')) {
+        // store-modifiers (RFC 4466 section 2.5): UNCHANGEDSINCE (RFC 7162 section 3.1.3)
+        std::string name = util::toUpper(takeWhile(isAtomChar));
+        if (name != "UNCHANGEDSINCE")
+            fail((name.empty() ? "expected a STORE modifier, found " + next()
+                               : "unknown STORE modifier " + quoteForMessage(name)) +
+                 "; this server knows UNCHANGEDSINCE (RFC 7162 section 3.1.3)");
+        space("a mod-sequence");
+        command.unchangedSince = readModseq("UNCHANGEDSINCE's mod-sequence", false);
+        if (!take(')')) fail("the STORE modifiers are missing their closing \")\", found " + next());
+        space("FLAGS, +FLAGS or -FLAGS");
+        needArgument();
+    }
     if (take('+'))
         command.store.mode = StoreAction::Mode::Add;
     else if (take('-'))

@@ -1,6 +1,7 @@
 // The IMAP session: framing (lines and literals), the state guard, dispatch, and mailbox updates.
 #include "imap/imap_session.hpp"
 
+#include "imap/imap_format.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -11,7 +12,8 @@ namespace maillab::imap {
 
 namespace {
 constexpr const char* kBaseCapabilities =
-    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE";
+    "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
+    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE";
 } // namespace
 
 std::string ImapSession::capabilities()
@@ -19,9 +21,20 @@ std::string ImapSession::capabilities()
     return std::string(kBaseCapabilities) + " AUTH=PLAIN";
 }
 
+bool ImapSession::offers(std::string_view capability) const
+{
+    for (const std::string& off : m_options.capabilitiesOff)
+        if (util::iequals(off, capability)) return false;
+    // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
+    if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
+    return true;
+}
+
 std::string ImapSession::currentCapabilities() const
 {
-    std::string out = kBaseCapabilities;
+    std::string out;
+    for (std::string_view word : util::splitSpaces(kBaseCapabilities))
+        if (offers(word)) out += (out.empty() ? "" : " ") + std::string(word);
     // STARTTLS is valid only in the not authenticated state, and never twice (RFC 3501 section 6.2.1).
     if (m_options.tlsAvailable && !m_tlsActive && m_state == State::NotAuthenticated) out += " STARTTLS";
     // PLAIN MUST NOT be advertised without TLS where plain-text logins are disabled (RFC 2595 section 6).
@@ -444,17 +457,23 @@ std::string ImapSession::updates(bool allowExpunge)
     if (!box) return {};
     if (allowExpunge && !m_pendingExpunge.empty()) {
         // Each EXPUNGE shifts later sequence numbers down at once (RFC 3501 section 7.4.1), so the number
-        // is looked up as each one is sent.
+        // is looked up as each one is sent. Once QRESYNC is on, one VANISHED names them all by UID instead
+        // (RFC 7162 section 3.2.10).
+        std::vector<uint32_t> vanished;
         for (uint32_t uid : m_pendingExpunge) {
             auto it = std::lower_bound(m_uids.begin(), m_uids.end(), uid);
             if (it == m_uids.end() || *it != uid) continue;
-            out += "* " + std::to_string(it - m_uids.begin() + 1) + " EXPUNGE\r\n";
+            if (m_qresync)
+                vanished.push_back(uid);
+            else
+                out += "* " + std::to_string(it - m_uids.begin() + 1) + " EXPUNGE\r\n";
             m_uids.erase(it);
             m_recent.erase(uid);
             m_pendingFlags.erase(uid);
         }
         m_pendingExpunge.clear();
         m_expungedCopies.clear();
+        if (!vanished.empty()) out += "* VANISHED " + compactSet(vanished) + "\r\n";
     }
     const uint32_t lastKnown = m_uids.empty() ? 0 : m_uids.back();
     auto firstNew = std::upper_bound(box->messages.begin(), box->messages.end(), lastKnown,
@@ -476,8 +495,8 @@ std::string ImapSession::updates(bool allowExpunge)
         const store::StoredMessage* message = box->find(uid);
         if (!message) continue;
         out += newKeywords(*message);
-        out +=
-            "* " + std::to_string(it - m_uids.begin() + 1) + " FETCH (FLAGS " + flagList(*message) + ")\r\n";
+        out += "* " + std::to_string(it - m_uids.begin() + 1) + " FETCH (FLAGS " + flagList(*message) +
+               changeItems(*message, true) + ")\r\n";
     }
     m_pendingFlags.clear();
     return out;
@@ -549,6 +568,93 @@ std::string ImapSession::flagList(const store::StoredMessage& message) const
     for (const std::string& keyword : message.keywords)
         add(keyword);
     return out + ")";
+}
+
+} // namespace maillab::imap
+
+namespace maillab::imap {
+
+// [SECTION] CONDSTORE and QRESYNC (RFC 7162)
+
+std::string ImapSession::highestModseqLine() const
+{
+    const store::Mailbox* box = selected();
+    return box ? "* OK [HIGHESTMODSEQ " + std::to_string(box->highestModseq) + "] highest mod-sequence\r\n"
+               : std::string();
+}
+
+std::string ImapSession::enableCondstore()
+{
+    const bool first = !m_condstore;
+    m_condstore = true;
+    // "A first CONDSTORE enabling command executed in the session with a mailbox selected MUST cause the
+    // server to return HIGHESTMODSEQ" (RFC 7162 section 3.1), even when SELECT said it already.
+    return first && m_state == State::Selected ? highestModseqLine() : std::string();
+}
+
+std::string ImapSession::changeItems(const store::StoredMessage& message, bool withUid) const
+{
+    if (!m_condstore) return {};
+    return (withUid ? " UID " + std::to_string(message.uid) : std::string()) + " MODSEQ (" +
+           std::to_string(message.modseq) + ")";
+}
+
+std::string ImapSession::vanishedEarlier(const store::Mailbox& box, uint64_t modseq,
+                                         const SequenceSet* uids) const
+{
+    using Range = std::pair<uint32_t, uint32_t>;
+    std::vector<Range> gone;
+    const uint32_t largest = box.uidNext > 1 ? box.uidNext - 1 : 0;
+    // [first, last] as far as it lies in the client's UIDs.
+    auto add = [&](uint32_t first, uint32_t last) {
+        if (first > last) return;
+        if (!uids) {
+            gone.emplace_back(first, last);
+            return;
+        }
+        for (const SeqRange& r : uids->ranges) {
+            const uint32_t a = r.first ? r.first : largest, b = r.last ? r.last : largest;
+            const uint32_t lo = std::max(first, std::min(a, b)), hi = std::min(last, std::max(a, b));
+            if (lo <= hi) gone.emplace_back(lo, hi);
+        }
+    };
+    for (const auto& [uid, when] : box.vanished)
+        if (when > modseq) add(uid, uid);
+    // Expunged before the mailbox was read back from disk: each missing UID may be one of them (RFC 7162
+    // section 3.2.5.1 lets the server name UIDs the client never had).
+    if (modseq < box.restoredAt) {
+        uint32_t previous = 0;
+        for (const store::StoredMessage& m : box.messages) {
+            add(previous + 1, m.uid - 1);
+            previous = m.uid;
+        }
+        add(previous + 1, largest);
+    }
+    if (gone.empty()) return {};
+    std::sort(gone.begin(), gone.end());
+    std::string out;
+    for (size_t i = 0; i < gone.size();) {
+        Range merged = gone[i++];
+        while (i < gone.size() && gone[i].first <= merged.second + 1)
+            merged.second = std::max(merged.second, gone[i++].second);
+        out += (out.empty() ? "" : ",") + std::to_string(merged.first);
+        if (merged.second > merged.first) out += ":" + std::to_string(merged.second);
+    }
+    return "* VANISHED (EARLIER) " + out + "\r\n";
+}
+
+std::string ImapSession::qresyncNews(const QresyncParameters& q, const store::Mailbox& box)
+{
+    // The client's cache is for another UIDVALIDITY: nothing it knows can be updated (RFC 7162 3.2.5).
+    if (q.uidValidity != box.uidValidity) return {};
+    std::string out = vanishedEarlier(box, q.modseq, q.knownUids ? &*q.knownUids : nullptr);
+    for (size_t i = 0; i < m_uids.size(); ++i) {
+        const store::StoredMessage* m = messageAt(i);
+        if (!m || m->modseq <= q.modseq) continue;
+        out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(m->uid) + " FLAGS " +
+               flagList(*m) + " MODSEQ (" + std::to_string(m->modseq) + "))\r\n";
+    }
+    return out;
 }
 
 } // namespace maillab::imap

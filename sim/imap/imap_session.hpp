@@ -1,5 +1,5 @@
 // The IMAP4rev1 server side of one connection (RFC 3501), with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR and LITERAL+.
+// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR, LITERAL+, CONDSTORE and QRESYNC (RFC 7162), ESEARCH (RFC 4731).
 #pragma once
 
 #include "imap/imap_types.hpp"
@@ -53,6 +53,9 @@ struct SessionOptions {
     // LOGINDISABLED until TLS is active: LOGIN and AUTHENTICATE get NO [PRIVACYREQUIRED] and AUTH=PLAIN is
     // not advertised (RFC 3501 section 6.2.3 and 7.2.1, RFC 2595 section 6, RFC 9051 section 7.1).
     bool loginRequiresTls = false;
+    // Extensions this server does not offer, e.g. {"QRESYNC"} (a lesson's capability toggle): they leave
+    // CAPABILITY, ENABLE does not switch them on, and their syntax is refused as unknown.
+    std::vector<std::string> capabilitiesOff;
 };
 
 class ImapSession : public wire::ServerSession {
@@ -87,6 +90,9 @@ public:
     // What this session advertises now: STARTTLS only while it may be used, LOGINDISABLED while logins wait
     // for TLS. It changes after STARTTLS, which is why the client must ask again (RFC 3501 section 6.2.1).
     std::string currentCapabilities() const;
+    bool offers(std::string_view capability) const;
+    bool condstoreEnabled() const { return m_condstore; }
+    bool qresyncEnabled() const { return m_qresync; }
 
 private:
     // [SECTION] framing
@@ -163,8 +169,11 @@ private:
     // cannot hold the server's only thread (issue 14 F4).
     struct SearchJob {
         Command command;
-        size_t next = 0; // index into m_uids of the next message to test
-        std::string hits;
+        size_t next = 0;      // index into m_uids of the next message to test
+        bool modseq = false;  // a MODSEQ search: the answer names the highest mod-sequence
+        std::string untagged; // what goes before the answer (HIGHESTMODSEQ when CONDSTORE starts here)
+        std::vector<uint32_t> found;
+        std::vector<uint64_t> modseqs; // of the messages found
     };
     // Tests messages until the search is done or `budget` bytes of message text were read; true when done.
     bool searchSome(size_t budget);
@@ -187,6 +196,17 @@ private:
     wire::Effect& addEffect(wire::Effect::Kind kind, std::string mailbox, uint32_t uid = 0,
                             uint32_t number = 0);
     bool matches(const SearchKey& key, size_t index, const store::StoredMessage& message) const;
+
+    // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
+    // A CONDSTORE enabling command (section 3.1): from now on FETCH news carries UID and MODSEQ; the first
+    // one with a mailbox selected returns "* OK [HIGHESTMODSEQ n]".
+    std::string enableCondstore();
+    std::string highestModseqLine() const;
+    // " UID u MODSEQ (m)" for untagged FETCH news once CONDSTORE is on (section 3.2.4), else "".
+    std::string changeItems(const store::StoredMessage& message, bool withUid) const;
+    // "* VANISHED (EARLIER) uids" for what was expunged after `modseq`, within `uids` when given (3.2.5.1).
+    std::string vanishedEarlier(const store::Mailbox& box, uint64_t modseq, const SequenceSet* uids) const;
+    std::string qresyncNews(const QresyncParameters& q, const store::Mailbox& box);
 
     store::Store& m_store;
     const wire::Clock& m_clock;
@@ -220,6 +240,8 @@ private:
     std::set<uint32_t> m_pendingFlags;   // changed by another session, not yet announced
     std::vector<std::string> m_keywords; // the keywords the last FLAGS response named
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
+    bool m_condstore = false;            // a CONDSTORE enabling command was issued (RFC 7162 3.1)
+    bool m_qresync = false;              // ENABLE QRESYNC (RFC 7162 3.2.3)
 
     std::optional<FetchJob> m_fetch;
     std::optional<SearchJob> m_search;

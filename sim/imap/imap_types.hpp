@@ -1,6 +1,7 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+). The parser (imap_parse.cpp) turns one complete command — its line or lines with
-// every literal's bytes already in place — into a Command; the session executes it.
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH). The parser (imap_parse.cpp) turns one complete
+// command — its line or lines with every literal's bytes already in place — into a Command; the session
+// executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -52,6 +53,7 @@ enum class FetchAttribute {
     BodyStructure,
     Uid,
     BodySection, // BODY[section]<partial> or BODY.PEEK[section]<partial>
+    Modseq,      // MODSEQ (RFC 7162 section 3.1.4)
 };
 
 struct FetchItem {
@@ -103,12 +105,13 @@ struct SearchKey {
         Unseen,
         SequenceSet, // a bare sequence set
         And,         // a parenthesised list, or the top-level list: all children must match
+        Modseq,      // MODSEQ n: changed at or after mod-sequence n (RFC 7162 section 3.1.5)
     };
     Kind kind = Kind::All;
     std::string text;    // string argument (FROM, SUBJECT, BODY, TEXT, KEYWORD, HEADER's value, ...)
     std::string header;  // HEADER field-name
     int64_t day = 0;     // BEFORE/ON/SINCE/SENT*: days since 1970-01-01
-    uint64_t number = 0; // LARGER/SMALLER
+    uint64_t number = 0; // LARGER/SMALLER, MODSEQ
     SequenceSet set;     // UID or SequenceSet
     std::vector<SearchKey> children; // NOT: 1, OR: 2, And: any
 };
@@ -157,6 +160,22 @@ enum class CommandName {
     Unselect, // selected (6.4 and extensions)
 };
 
+// [SECTION] CONDSTORE and QRESYNC (RFC 7162)
+
+// SELECT / EXAMINE mailbox (QRESYNC (uidvalidity modseq [known-uids [(seq-match uid-match)]])),
+// section 3.2.5.
+struct QresyncParameters {
+    uint32_t uidValidity = 0;
+    uint64_t modseq = 0;
+    std::optional<SequenceSet> knownUids;
+    std::optional<std::pair<SequenceSet, SequenceSet>> sequenceMatch; // known sequence numbers and their UIDs
+};
+
+// SEARCH RETURN (...) (RFC 4731 section 3.1): which results an ESEARCH answer carries.
+struct SearchReturn {
+    bool min = false, max = false, all = false, count = false;
+};
+
 struct Command {
     std::string tag;
     CommandName name = CommandName::Noop;
@@ -186,13 +205,24 @@ struct Command {
 
     StoreAction store;
 
-    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11)
+    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11); CREATE mailbox (USE
+    // (attributes)) puts its special-use attributes in `flags` (RFC 6154 section 3)
     std::vector<std::string> flags;
     std::optional<mail::DateTime> internalDate;
     std::string message;
 
     // STATUS mailbox (items), uppercased: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN
     std::vector<std::string> statusItems;
+
+    // RFC 7162: SELECT / EXAMINE (CONDSTORE) and (QRESYNC (...)); FETCH (CHANGEDSINCE n [VANISHED]);
+    // STORE (UNCHANGEDSINCE n).
+    bool condstore = false;
+    std::optional<QresyncParameters> qresync;
+    std::optional<uint64_t> changedSince;
+    bool vanished = false;
+    std::optional<uint64_t> unchangedSince;
+    // SEARCH RETURN (...) (RFC 4731): an ESEARCH answer instead of "* SEARCH"; RETURN () means ALL.
+    std::optional<SearchReturn> searchReturn;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;

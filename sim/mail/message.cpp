@@ -354,8 +354,12 @@ MimePart parseMime(std::string_view message)
 const MimePart* findPart(const MimePart& root, const std::vector<unsigned>& path)
 {
     const MimePart* current = &root;
-    for (unsigned number : path) {
-        if (current->isMessageRfc822() && !current->children.empty()) current = &current->children[0];
+    for (size_t level = 0; level < path.size(); ++level) {
+        const unsigned number = path[level];
+        // The root is the message itself: when its own type is message/rfc822, part 1 is that whole
+        // encapsulated message, and only the numbers after it reach inside (RFC 3501 section 6.4.5).
+        if (level > 0 && current->isMessageRfc822() && !current->children.empty())
+            current = &current->children[0];
         if (current->isMultipart()) {
             if (number < 1 || number > current->children.size()) return nullptr;
             current = &current->children[number - 1];
@@ -415,6 +419,10 @@ std::vector<Address> parseAddressList(std::string_view text)
                 ++close;
             for (size_t k = i; k < close; ++k)
                 if (isSpecial(tokens[k], ':')) localStart = k + 1;
+            // The route before that ':' is kept as written, without spaces: IMAP's ENVELOPE carries it as
+            // the address's adl (RFC 3501 section 7.4.2).
+            for (size_t k = i; localStart > i && k + 1 < localStart; ++k)
+                address.route += tokens[k].kind == Token::Kind::Comment ? std::string() : tokens[k].text;
             size_t at = localStart;
             while (at < close && !isSpecial(tokens[at], '@'))
                 ++at;

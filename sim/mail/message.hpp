@@ -72,6 +72,7 @@ struct Address {
     std::string host;      // domain
     std::string group;     // non-empty for a group start marker
     bool groupEnd = false; // the marker that ends a group
+    std::string route;     // an obsolete source route "@a,@b" (RFC 5322 section 4.4), IMAP's adl
 };
 std::vector<Address> parseAddressList(std::string_view text);
 

@@ -34,6 +34,8 @@ Scenario laneScenario(const Scenario& base, const LaneSpec& spec)
         device.protocol = spec.protocol;
         device.mode = spec.mode;
     }
+    for (const std::string& off : spec.capabilitiesOff)
+        scenario.server.capabilitiesOff.push_back(off);
     return scenario;
 }
 
@@ -144,10 +146,14 @@ std::string Comparison::problem(const Scenario& base, const std::vector<LaneSpec
                    wire::protocolName(lane.protocol);
     }
     if (base.devices.empty()) return "the scenario has no devices";
+    // Lanes that are all IMAP may share the IMAP-only actions too.
+    const bool allImap = std::all_of(lanes.begin(), lanes.end(), [](const LaneSpec& lane) {
+        return lane.protocol == wire::Protocol::Imap;
+    });
     for (size_t i = 0; i < base.actions.size(); ++i) {
         const Action& action = base.actions[i];
         const std::string where = "step " + std::to_string(i + 1) + ": ";
-        if (!comparable(action.kind))
+        if (!comparable(action.kind) && !(allImap && isImapOnly(action.kind)))
             return where + "\"" + actionName(action.kind) + "\" does not mean the same in every lane";
         if (action.checkpoint) return where + "a checkpoint's claims cannot hold in every lane";
         const bool needsDevice = action.kind == ActionKind::CheckMail || action.kind == ActionKind::Quit ||
@@ -254,6 +260,51 @@ Scenario aliceWith(std::string title, std::vector<std::string> deviceNames)
     return s;
 }
 
+Action onMessage(ActionKind kind, std::string device, uint32_t number, std::string narration)
+{
+    Action a = deviceAction(kind, std::move(device), std::move(narration));
+    a.messageNumber = number;
+    return a;
+}
+
+// The phone is away for a week while the laptop reads, flags, files and deletes; then it catches up, with
+// what the server offers: QRESYNC (RFC 7162 section 3.2.5), CONDSTORE alone (section 3.1.4.1), or neither
+// (the flags of every message, RFC 4549 section 4.3.1). The same story as the lesson
+// lessons/18-phone-catches-up.json, without its questions.
+ComparisonSpec resyncComparison()
+{
+    Scenario s;
+    s.title = "The phone catches up after a week away";
+    s.accounts.push_back({"alice", "wonderland", true, {}});
+    for (const char* name : {"phone", "laptop"})
+        s.devices.push_back({name, wire::Protocol::Imap, "online", "alice", "wonderland"});
+    Action move = onMessage(ActionKind::Move, "laptop", 3, "The laptop files message 3 in Archive.");
+    move.targetFolder = "Archive";
+    Action remove = onMessage(ActionKind::Delete, "laptop", 4, "The laptop deletes message 4 for good.");
+    remove.expunge = true;
+    s.actions = {
+        deviceAction(ActionKind::CheckMail, "phone", "The phone reads the inbox's headers."),
+        deviceAction(ActionKind::Quit, "phone", "The phone goes offline."),
+        deviceAction(ActionKind::CheckMail, "laptop", "The laptop checks mail."),
+        onMessage(ActionKind::OpenMessage, "laptop", 1, "The laptop reads message 1."),
+        onMessage(ActionKind::Flag, "laptop", 2, "The laptop flags message 2."),
+        move,
+        remove,
+        wait(7 * 24 * 3600000LL, "A week passes."),
+        deviceAction(ActionKind::CheckMail, "phone", "The phone is back online and catches up."),
+        deviceAction(ActionKind::Quit, "phone", ""),
+    };
+    const std::vector<LaneSpec> lanes = {
+        {"full resync", wire::Protocol::Imap, "online", {"CONDSTORE", "QRESYNC"}},
+        {"CONDSTORE", wire::Protocol::Imap, "online", {"QRESYNC"}},
+        {"QRESYNC", wire::Protocol::Imap, "online", {}},
+    };
+    return {"phone-catches-up", s.title,
+            "Each lane's server offers less: QRESYNC, then CONDSTORE only, then neither. Watch the phone's "
+            "last check: how many bytes and round trips it takes to learn what a week changed.",
+            s, lanes};
+}
+
 std::vector<ComparisonSpec> makeBuiltIns()
 {
     const std::vector<LaneSpec> threeLanes = {pop3DeleteLane(), pop3KeepLane(), imapLane()};
@@ -305,6 +356,7 @@ std::vector<ComparisonSpec> makeBuiltIns()
          "server. Keep mode and IMAP left the mail on the server, so the new laptop gets it all "
          "back.",
          lost, threeLanes});
+    specs.push_back(resyncComparison());
     return specs;
 }
 

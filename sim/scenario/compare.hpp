@@ -23,6 +23,9 @@ struct LaneSpec {
     std::string label; // "POP3 delete mode", shown above the lane
     wire::Protocol protocol = wire::Protocol::Pop3;
     std::string mode = "delete"; // POP3: "delete" or "keep"; IMAP: "online"
+    // IMAP extensions the lane's server does not offer, beside those the scenario switches off: lanes that
+    // differ only in these show what an extension saves (QRESYNC | CONDSTORE | neither).
+    std::vector<std::string> capabilitiesOff = {};
 };
 
 LaneSpec pop3DeleteLane();

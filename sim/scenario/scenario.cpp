@@ -447,6 +447,18 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
             };
             flag("tls_available", scenario.server.tlsAvailable);
             flag("login_requires_tls", scenario.server.loginRequiresTls);
+            if (auto caps = server->find("capabilities"); caps != server->end()) {
+                requireObject(*caps, "server.capabilities");
+                for (const auto& [name, on] : caps->items()) {
+                    const std::string where = "server.capabilities." + name;
+                    static constexpr std::string_view kSwitchable[] = {"CONDSTORE", "QRESYNC", "ESEARCH"};
+                    if (std::find(std::begin(kSwitchable), std::end(kSwitchable), name) ==
+                        std::end(kSwitchable))
+                        throw Problem{where, "only CONDSTORE, QRESYNC and ESEARCH can be switched off"};
+                    if (!on.is_boolean()) throw Problem{where, "expected true or false"};
+                    if (!on.get<bool>()) scenario.server.capabilitiesOff.push_back(name);
+                }
+            }
         }
         auto steps = document.find("steps");
         if (steps == document.end() || !steps->is_array()) throw Problem{"steps", "expected a list of steps"};

@@ -49,6 +49,9 @@ struct ServerSpec {
     bool tlsAvailable = false;
     // No USER/PASS, APOP, AUTH or LOGIN before TLS (RFC 2595 section 3.1; IMAP says LOGINDISABLED).
     bool loginRequiresTls = false;
+    // IMAP extensions the lesson switches off ("capabilities": {"QRESYNC": false}): the server stops
+    // advertising and honouring them, and the devices fall back to what is left.
+    std::vector<std::string> capabilitiesOff;
 };
 
 enum class ActionKind {

@@ -30,6 +30,7 @@ std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, 
     imapOptions.replyChunkBytes = options.replyChunkBytes;
     imapOptions.tlsAvailable = options.tlsAvailable;
     imapOptions.loginRequiresTls = options.loginRequiresTls;
+    imapOptions.capabilitiesOff = options.imapCapabilitiesOff;
     return std::make_unique<imap::ImapSession>(store, clock, sessionId, imapOptions);
 }
 

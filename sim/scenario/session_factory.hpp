@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace maillab::scenario {
 
@@ -28,6 +30,8 @@ struct ServerSessionOptions {
     std::optional<size_t> preAuthMaxLiteral;
     // A long IMAP answer is made this many bytes at a time (ServerSession::continueOutput); SIZE_MAX: whole.
     size_t replyChunkBytes = SIZE_MAX;
+    // IMAP extensions this server does not offer (a lesson's capability toggle).
+    std::vector<std::string> imapCapabilitiesOff;
 };
 
 std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,

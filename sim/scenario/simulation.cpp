@@ -123,6 +123,7 @@ Link::Accepted Simulation::acceptConnection(wire::Protocol protocol)
     ServerSessionOptions options;
     options.tlsAvailable = m_scenario.server.tlsAvailable;
     options.loginRequiresTls = m_scenario.server.loginRequiresTls;
+    options.imapCapabilitiesOff = m_scenario.server.capabilitiesOff;
     Link::Accepted accepted;
     accepted.sessionId = m_nextSessionId++;
     accepted.session = makeServerSession(protocol, *m_store, m_clock, accepted.sessionId, options);

@@ -874,7 +874,11 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     }
     for (std::string& text : problems)
         problem(std::move(text));
-    if (!m_store.restoreMailbox(user, mailbox, uidValidity, uidNext, std::move(messages)))
+    // Mod-sequences are not written to disk; the clock in seconds times 2^20 is above any handed out
+    // before this start, unless the last run made more than a million changes a second or the clock went
+    // back (RFC 7162 section 3.1.2: they only ever grow).
+    const uint64_t modseqFloor = static_cast<uint64_t>(std::max<int64_t>(m_clock.nowSeconds(), 1)) << 20;
+    if (!m_store.restoreMailbox(user, mailbox, uidValidity, uidNext, std::move(messages), modseqFloor))
         problem(dir.string() + ": the store refused the loaded mailbox");
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
         box->specialUse = uidlist.specialUse;

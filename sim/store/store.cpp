@@ -162,7 +162,8 @@ bool Store::validMailboxName(std::string_view canonical)
            canonical.find("//") == std::string_view::npos;
 }
 
-Store::Result Store::createMailbox(std::string_view user, std::string_view name, std::string specialUse)
+Store::Result Store::createMailbox(std::string_view user, std::string_view name, std::string specialUse,
+                                   bool subscribe)
 {
     Account* a = account(user);
     if (!a) return Result::NoSuchAccount;
@@ -180,7 +181,7 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
         mailbox.uidValidity = m_nextUidValidity++;
         mailbox.specialUse = std::move(use);
         a->mailboxes.emplace(boxName, std::move(mailbox));
-        const bool subscribed = a->subscriptions.insert(boxName).second;
+        const bool subscribed = subscribe && a->subscriptions.insert(boxName).second;
         const StoreEvent event{StoreEvent::Kind::MailboxCreated, std::string(user), boxName, 0, {}, 0};
         if (!persist(event)) {
             a->mailboxes.erase(boxName);
@@ -302,6 +303,7 @@ uint32_t Store::deliverShared(std::string_view user, std::string_view mailboxNam
     message.keywords = std::move(keywords);
     message.internalDate = internalDate;
     message.data = std::move(data);
+    message.modseq = ++box->highestModseq;
     box->messages.push_back(std::move(message));
     uint32_t uid = box->messages.back().uid;
     const StoreEvent event{StoreEvent::Kind::MessageAdded, std::string(user), box->name, uid, {}, origin};
@@ -322,12 +324,15 @@ bool Store::setFlags(std::string_view user, std::string_view mailboxName, uint32
     if (!message) return false;
     if (message->flags == flags && message->keywords == keywords) return true;
     const uint8_t oldFlags = message->flags;
+    const uint64_t oldModseq = message->modseq;
     std::vector<std::string> oldKeywords = std::exchange(message->keywords, std::move(keywords));
     message->flags = flags;
+    message->modseq = ++box->highestModseq;
     const StoreEvent event{StoreEvent::Kind::FlagsChanged, std::string(user), box->name, uid, {}, origin};
     if (!persist(event)) {
         message->flags = oldFlags;
         message->keywords = std::move(oldKeywords);
+        message->modseq = oldModseq;
         return false;
     }
     emit(event);
@@ -357,6 +362,8 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
             stayed.push_back(std::move(m));
             continue;
         }
+        if (Mailbox* from = mailbox(user, mailboxName))
+            from->vanished.emplace_back(m.uid, ++from->highestModseq);
         event.message = &m;
         emit(event);
         ++count;
@@ -387,6 +394,7 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
     if (!box) return;
     box->uidValidity = m_nextUidValidity++;
     box->uidNext = 1;
+    box->vanished.clear(); // UIDs of the old UIDVALIDITY mean nothing now
     for (StoredMessage& message : box->messages)
         message.uid = box->uidNext++;
     const StoreEvent event{StoreEvent::Kind::UidValidityChanged, std::string(user), box->name, 0, {}, 0};
@@ -395,7 +403,7 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
 }
 
 bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity,
-                           uint32_t uidNext, std::vector<StoredMessage> messages)
+                           uint32_t uidNext, std::vector<StoredMessage> messages, uint64_t modseqFloor)
 {
     Mailbox* box = mailbox(user, name);
     if (!box || uidValidity == 0) return false;
@@ -409,6 +417,13 @@ bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_
     box->uidValidity = uidValidity;
     box->uidNext = std::max(uidNext, messages.empty() ? 1u : messages.back().uid + 1);
     box->messages = std::move(messages);
+    box->highestModseq = std::max(box->highestModseq, modseqFloor);
+    for (StoredMessage& m : box->messages) {
+        m.modseq = std::max(m.modseq, modseqFloor);
+        box->highestModseq = std::max(box->highestModseq, m.modseq);
+    }
+    box->vanished.clear();
+    box->restoredAt = box->highestModseq;
     if (uidValidity != UINT32_MAX) m_nextUidValidity = std::max(m_nextUidValidity, uidValidity + 1);
     return true;
 }

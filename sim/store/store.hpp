@@ -51,6 +51,7 @@ struct StoredMessage {
     std::vector<std::string> keywords;
     mail::DateTime internalDate;
     std::shared_ptr<const MessageData> data;
+    uint64_t modseq = 1; // raised by every change of its flags (RFC 7162 section 3.1, CONDSTORE)
 
     const std::string& bytes() const { return data->bytes(); }
     size_t size() const { return data->bytes().size(); }
@@ -63,6 +64,14 @@ struct Mailbox {
     uint32_t uidNext = 1;
     std::string specialUse;              // "\\Sent", "\\Trash", ... (RFC 6154) or empty
     std::vector<StoredMessage> messages; // ascending UID: sequence number n is messages[n-1]
+    // The mailbox's mod-sequence: one more for every message added, changed or expunged (RFC 7162
+    // section 3.1.2); and the UIDs expunged with the mod-sequence each went at, for QRESYNC's VANISHED
+    // (EARLIER) (RFC 7162 section 3.2.5.1).
+    uint64_t highestModseq = 1;
+    std::vector<std::pair<uint32_t, uint64_t>> vanished;
+    // The mod-sequence it was read back from disk at (0: never): mod-sequences are not on disk, so what was
+    // expunged before is not known one by one, and every missing UID counts as gone since then.
+    uint64_t restoredAt = 0;
 
     const StoredMessage* find(uint32_t uid) const;
     StoredMessage* find(uint32_t uid);
@@ -75,7 +84,7 @@ struct Account {
     std::map<std::string, Mailbox> mailboxes; // keyed by name; INBOX is always "INBOX"
     int pop3LockHolder = 0;                   // session id holding the maildrop lock, 0 when free
     // Subscribed names (RFC 3501 6.3.6): kept when a mailbox is deleted or renamed, so a client's list
-    // does not change behind its back. New mailboxes are subscribed when created.
+    // does not change behind its back. The standard folders are subscribed when created.
     std::set<std::string> subscriptions;
 };
 
@@ -141,7 +150,10 @@ public:
     // A name CREATE and RENAME accept (after a trailing '/' is dropped for CREATE, RFC 3501 6.3.3): not
     // empty, no empty level ("/x", "a//b", "x/").
     static bool validMailboxName(std::string_view canonical);
-    Result createMailbox(std::string_view user, std::string_view name, std::string specialUse = {});
+    // `subscribe`: whether the new mailbox and the superiors made for it join the subscriptions (the
+    // standard folders do; IMAP's CREATE does not, RFC 3501 section 6.3.3 and 6.3.6).
+    Result createMailbox(std::string_view user, std::string_view name, std::string specialUse = {},
+                         bool subscribe = true);
     Result deleteMailbox(std::string_view user, std::string_view name, int origin = 0);
     Result renameMailbox(std::string_view user, std::string_view from, std::string_view to, int origin = 0);
 
@@ -172,8 +184,10 @@ public:
     // UIDVALIDITY 0, UID 0, duplicate UIDs and messages without bytes; raises UIDNEXT above the highest UID.
     // Mailboxes created or reset later get a higher UIDVALIDITY than the restored one (RFC 3501
     // section 2.3.1.1).
+    // `modseqFloor`: a mod-sequence above any handed out before the restart (RFC 7162 section 3.1.2: they
+    // never go back); every restored message gets it.
     bool restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity, uint32_t uidNext,
-                        std::vector<StoredMessage> messages);
+                        std::vector<StoredMessage> messages, uint64_t modseqFloor = 1);
 
     // SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7): the name must name a mailbox to subscribe; any
     // subscribed name may be unsubscribed.

@@ -48,7 +48,13 @@ std::string_view trim(std::string_view text)
 
 std::optional<uint64_t> parseNumber(std::string_view text)
 {
-    if (text.empty() || text.size() > 19) return std::nullopt;
+    if (text.empty()) return std::nullopt;
+    // Leading zeros add no value, however many there are ("000...0001" is 1); what is left is bounded so
+    // that it fits in 64 bits.
+    const size_t significant = text.find_first_not_of('0');
+    if (significant == std::string_view::npos) return 0;
+    text.remove_prefix(significant);
+    if (text.size() > 19) return std::nullopt;
     uint64_t value = 0;
     for (char c : text) {
         if (c < '0' || c > '9') return std::nullopt;

@@ -61,7 +61,7 @@ out=$(shot --lesson lessons/14-pop3-delete-mode.json --step 8 --out "$tmp/full.p
 expect_contains "writes the file and says so" "$out" "wrote $tmp/full.png (1600x900, step 8)"
 expect_contains "counts the text it cut" "$out" "clipped: "
 # The key line of the lesson on a projector: the transcript alone at 1280x720 cuts nothing (issue 13).
-out=$(shot --lesson lessons/pop3-delete-mode.json --step 22 --panel transcript --presenter --size 1280x720 \
+out=$(shot --lesson lessons/14-pop3-delete-mode.json --step 22 --panel transcript --presenter --size 1280x720 \
     --out "$tmp/transcript.png" 2>&1)
 expect_contains "the transcript at 1280x720 in presenter mode cuts nothing" "$out" "clipped: 0"
 read -r width height colours share <<<"$(png_stats "$tmp/full.png")"
