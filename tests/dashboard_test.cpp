@@ -1,6 +1,8 @@
 // The dashboard driven headless: synthetic clicks on the real widgets, assertions on the state they change.
 #include "gui_harness.hpp"
+#include "scenario/question.hpp"
 #include "test_support.hpp"
+#include "ui_probe.hpp"
 
 #include <fstream>
 #include <gtest/gtest.h>
@@ -426,6 +428,40 @@ TEST(Dashboard, ADeviceCanBeLostAtEveryStepAndTheLessonPlaysOn)
             EXPECT_TRUE(player.finished()) << file << " lost at step " << at;
         }
     }
+}
+
+} // namespace
+} // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+// Predict, observe, explain: the student locks in a choice; the answer is not on screen until the reply
+// that settles it has come; then a click shows that reply in the transcript.
+TEST(Dashboard, APredictionIsLockedInAndTheAnswerWaitsForItsRevealPoint)
+{
+    GuiHarness gui(lesson("15-pop3-keep-mode.json"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    const size_t asked = 3; // the second check asks how many messages come down
+    ASSERT_TRUE(player.scenario().actions[asked].question);
+    player.seek(player.timeline()->actionStart(asked));
+    gui.frame();
+    ImVec2 at;
+    EXPECT_FALSE(gui::probe::find("See proof", at)) << "no answer before the step";
+    ASSERT_TRUE(gui.click("Choice 1"));
+    ASSERT_TRUE(gui.click("Lock in"));
+    // Part way through the step the answer still waits for its reply.
+    ASSERT_TRUE(gui.click("Next exchange"));
+    EXPECT_FALSE(gui::probe::find("See proof", at));
+    player.finishLessonStep();
+    gui.frame();
+    auto reveal = scenario::revealOf(*player.simulation(), asked);
+    ASSERT_TRUE(reveal && reveal->revealed());
+    ASSERT_TRUE(gui::probe::find("See proof", at));
+    // The button goes to the proof and hands its line to the transcript, which brings it into view.
+    ASSERT_TRUE(gui.click("See proof"));
+    EXPECT_EQ(player.stepNumber(), reveal->step);
+    EXPECT_EQ(gui.dashboard().context().showEntry, SIZE_MAX) << "the transcript took the line";
 }
 
 } // namespace

@@ -549,6 +549,14 @@ void TranscriptPanel::drawRows(Context& c)
     m_lastScrollY = scrollY;
 
     const uint64_t dropped = t.dropped();
+    // The lesson asked to see a line (the reply that proves an answer): scroll to it and mark it.
+    if (c.showEntry != SIZE_MAX) {
+        m_shownEntry = dropped + c.showEntry;
+        m_follow = false;
+        const size_t row = findRow(m_shownEntry, 0);
+        m_scrollToRow = static_cast<long>(std::min(row, m_rows.empty() ? 0 : m_rows.size() - 1));
+        c.showEntry = SIZE_MAX;
+    }
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(m_rows.size()), lineHeight);
     while (clipper.Step())
@@ -583,9 +591,10 @@ void TranscriptPanel::drawRow(Context& c, const Row& row, const wire::Transcript
     const float left = ImGui::GetWindowPos().x, right = left + ImGui::GetWindowWidth() + ImGui::GetScrollX();
 
     // What the last step did stands out; so does the line the search is on.
-    const bool current = m_currentMatch >= 0 &&
-                         m_matches[static_cast<size_t>(m_currentMatch)].entry == row.entry &&
-                         m_matches[static_cast<size_t>(m_currentMatch)].offset == row.offset;
+    const bool current =
+        (m_currentMatch >= 0 && m_matches[static_cast<size_t>(m_currentMatch)].entry == row.entry &&
+         m_matches[static_cast<size_t>(m_currentMatch)].offset == row.offset) ||
+        (row.entry == m_shownEntry && row.offset == 0);
     if (current)
         draw->AddRectFilled(ImVec2(left, start.y), ImVec2(right, start.y + lineHeight),
                             ImGui::GetColorU32(ImGuiCol_TextSelectedBg));

@@ -126,6 +126,7 @@ private:
     bool m_followedLastFrame = false;
     float m_lastScrollY = 0;
     long m_scrollToRow = -1;
+    uint64_t m_shownEntry = UINT64_MAX; // the line the lesson pointed at (Context::showEntry), marked
     int m_droppedRows = 0; // rows that left the front since the last frame, to keep the view still
 };
 
