@@ -450,6 +450,8 @@ TEST(Dashboard, APredictionIsLockedInAndTheAnswerWaitsForItsRevealPoint)
     EXPECT_FALSE(gui::probe::find("See proof", at)) << "no answer before the step";
     ASSERT_TRUE(gui.click("Choice 1"));
     ASSERT_TRUE(gui.click("Lock in"));
+    gui.frame();
+    EXPECT_FALSE(gui::probe::find("Lock in", at)) << "locked in: the button is gone";
     // Part way through the step the answer still waits for its reply.
     ASSERT_TRUE(gui.click("Next exchange"));
     EXPECT_FALSE(gui::probe::find("See proof", at));
@@ -462,6 +464,43 @@ TEST(Dashboard, APredictionIsLockedInAndTheAnswerWaitsForItsRevealPoint)
     ASSERT_TRUE(gui.click("See proof"));
     EXPECT_EQ(player.stepNumber(), reveal->step);
     EXPECT_EQ(gui.dashboard().context().showEntry, SIZE_MAX) << "the transcript took the line";
+}
+
+} // namespace
+} // namespace maillab::test
+
+namespace maillab::test {
+namespace {
+
+// Lesson > Hand in: the form under the summary writes the student's folder, as `maillab run --hand-in` does.
+TEST(Dashboard, HandInWritesTheStudentsFolder)
+{
+    ScratchDir home("hand-in-home");
+    const char* oldHome = std::getenv("HOME");
+    const std::string savedHome = oldHome ? oldHome : "";
+    ::setenv("HOME", home.path.c_str(), 1);
+    {
+        GuiHarness gui(lesson("15-pop3-keep-mode.json"));
+        gui::LessonPlayer& player = gui.dashboard().player();
+        player.seek(player.timeline()->actionStart(3));
+        gui.frame();
+        ASSERT_TRUE(gui.click("Choice 0"));
+        ASSERT_TRUE(gui.click("Lock in"));
+        ImVec2 at;
+        gui.frame();
+        EXPECT_FALSE(gui::probe::find("Lock in", at)) << "locked in: the button is gone";
+        player.seek(player.totalSteps());
+        gui.frame();
+        ASSERT_TRUE(gui.type("Student name", "Ada Lovelace"));
+        ASSERT_TRUE(gui.click("Hand in"));
+    }
+    if (oldHome) ::setenv("HOME", savedHome.c_str(), 1);
+    const std::filesystem::path folder = home.path / "maillab-hand-ins" / "Ada-Lovelace";
+    EXPECT_TRUE(std::filesystem::exists(folder / "results.json"));
+    EXPECT_TRUE(std::filesystem::exists(folder / "transcript.pcapng"));
+    const std::string answers = readFile(folder / "answers.json");
+    EXPECT_NE(answers.find("\"Ada Lovelace\""), std::string::npos) << answers;
+    EXPECT_NE(answers.find("\"step\": 4"), std::string::npos) << answers;
 }
 
 } // namespace

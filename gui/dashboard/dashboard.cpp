@@ -388,6 +388,11 @@ void Dashboard::drawMenuBar()
                 m_player.load(file);
             }
         ImGui::Separator();
+        // The hand-in form is at the end of the lesson, under its summary.
+        if (ImGui::MenuItem("Hand in...", nullptr, false, m_player.loaded() && !m_liveMode)) {
+            m_player.seek(m_player.totalSteps());
+            if (Panel* lessonPanel = panel("lesson")) lessonPanel->open = true;
+        }
         if (ImGui::MenuItem("Quit", "Ctrl+Q")) m_quit = true;
         ImGui::EndMenu();
     }

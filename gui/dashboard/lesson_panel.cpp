@@ -1,5 +1,6 @@
 // The lesson player: choose a lesson, Step / Run / Back / Reset, and read what is happening and why.
 #include "dashboard.hpp"
+#include "export/hand_in.hpp"
 #include "panels.hpp"
 #include "scenario/question.hpp"
 #include "scenario/summary.hpp"
@@ -7,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <ctime>
 #include <map>
 
 namespace maillab::gui {
@@ -109,6 +112,8 @@ private:
             probe::track("Speed");
         }
         drawProgress(c, player);
+        // At the end the hand-in form sits under the timeline, where no scrolling can hide it.
+        if (player.finished()) drawHandIn(player);
         if (!player.breakMessage().empty()) {
             ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
             ImGui::TextWrapped("%s. What will happen next? Press Step to see.",
@@ -159,6 +164,15 @@ private:
     {
         const scenario::Simulation& sim = *player.simulation();
         const scenario::Scenario& lesson = player.scenario();
+        // The question of the lesson step in progress or about to begin. Until the exchange that settles it
+        // has happened it is asked above the narration, where no scrolling hides it; then it is answered
+        // below the narration.
+        const size_t asked = askedQuestion(player);
+        const bool answered = asked != SIZE_MAX && revealed(player, asked);
+        if (asked != SIZE_MAX && !answered) {
+            drawQuestion(c, asked, *lesson.actions[asked].question);
+            ImGui::Separator();
+        }
         ImGui::BeginChild("narration", ImVec2(0, 0), false);
         if (!c.presenter) { // in presenter mode the menu bar carries the title and the narration gets the
                             // room
@@ -179,16 +193,9 @@ private:
             for (const scenario::CheckpointResult& result : sim.checkpointResults())
                 if (result.action == last) drawCheckpoint(c, result);
         }
-        // The question of the lesson step in progress or about to begin: asked until the exchange that
-        // settles it has happened, then answered.
-        const size_t asked = askedQuestion(player);
-        if (asked != SIZE_MAX) {
+        if (answered) {
             ImGui::Separator();
-            const scenario::Question& question = *lesson.actions[asked].question;
-            if (revealed(player, asked))
-                drawAnswer(c, player, asked, question);
-            else
-                drawQuestion(c, asked, question);
+            drawAnswer(c, player, asked, *lesson.actions[asked].question);
         }
         if (player.finished()) drawSummary(c, player);
         ImGui::EndChild();
@@ -287,6 +294,43 @@ private:
         ImGui::TextColored(c.palette.dim, "Back steps through it again; Reset starts over.");
     }
 
+    // Coursework: the predictions, the checks, the transcript and the capture of this run, in a folder named
+    // after the student (exporter::writeHandIn, the same as `maillab run --answers --hand-in`).
+    void drawHandIn(const LessonPlayer& player)
+    {
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+        ImGui::InputTextWithHint("##student", "your name", m_studentName, sizeof m_studentName);
+        probe::track("Student name");
+        ImGui::SameLine();
+        ImGui::BeginDisabled(m_studentName[0] == '\0');
+        if (ImGui::Button("Hand in")) m_handInResult = handIn(player);
+        probe::track("Hand in");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("Your predictions, the checks, this run's transcript and capture, in a folder "
+                              "named after you");
+        ImGui::EndDisabled();
+        if (!m_handInResult.empty()) ImGui::TextWrapped("%s", m_handInResult.c_str());
+    }
+
+    std::string handIn(const LessonPlayer& player)
+    {
+        exporter::StudentAnswers answers;
+        answers.name = m_studentName;
+        const std::time_t now = std::time(nullptr);
+        char date[16];
+        std::strftime(date, sizeof date, "%Y-%m-%d", std::localtime(&now));
+        answers.date = date;
+        answers.lesson = player.file().filename().string();
+        for (const auto& [action, prediction] : m_predictions)
+            if (prediction.locked && prediction.choice >= 0)
+                answers.answers.push_back({action + 1, static_cast<size_t>(prediction.choice)});
+        const char* home = std::getenv("HOME");
+        const std::filesystem::path parent = std::filesystem::path(home ? home : ".") / "maillab-hand-ins";
+        auto written = exporter::writeHandIn(*player.simulation(), player.scenario(), answers, parent);
+        if (auto* error = std::get_if<std::string>(&written)) return "Could not hand in: " + *error;
+        return "Written to " + std::get<std::filesystem::path>(written).string();
+    }
+
     void drawQuestion(Context& c, size_t action, const scenario::Question& question)
     {
         ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
@@ -356,6 +400,8 @@ private:
     int m_generation = -1;
     std::filesystem::path m_answersFor;
     std::map<size_t, Prediction> m_predictions; // by action index: kept across Back and jumps
+    char m_studentName[64] = "";
+    std::string m_handInResult;
 };
 
 } // namespace
