@@ -45,9 +45,12 @@ std::string hexOf(const std::string& bytes, size_t count)
     return out;
 }
 
+// The line's start, short enough to read in a bubble beside a device: the command and its first words.
 std::string firstLine(const std::string& bytes, size_t limit)
 {
-    std::string line = bytes.substr(0, std::min(bytes.find_first_of("\r\n"), limit));
+    const size_t end = std::min(bytes.find_first_of("\r\n"), bytes.size());
+    std::string line = bytes.substr(0, std::min(end, limit));
+    if (end > limit) line += "\xe2\x80\xa6";
     for (char& ch : line)
         if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
     return line;
@@ -213,7 +216,7 @@ Scene buildScene(const SceneInput& in)
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
             std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
                                                                                 : heard[e->device].server;
-            if (line.empty()) line = firstLine(e->bytes, 48);
+            if (line.empty()) line = firstLine(e->bytes, 30);
         }
     }
     // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else

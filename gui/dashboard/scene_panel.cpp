@@ -291,12 +291,14 @@ void ScenePanel::drawScene(Context& c)
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const SceneColours col = coloursOf(c.palette);
     ImFont* font = ImGui::GetFont();
-    const float em = ImGui::GetFontSize();
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-
     // The legend and the checkpoints go below the picture, as ordinary wrapped text.
     const float footer = footerHeight(avail.x);
+    // On a large screen the picture grows with the panel (a little: the font is drawn from its atlas).
+    const float font0 = ImGui::GetFontSize();
+    const float em =
+        font0 * std::clamp(std::min(avail.x / (font0 * 52), (avail.y - footer) / (font0 * 26)), 1.0f, 1.4f);
     const float height = std::max(em * 8, avail.y - footer);
     const float width = std::max(em * 20, avail.x);
 
@@ -349,7 +351,7 @@ void ScenePanel::drawScene(Context& c)
         ImGui::EndTooltip();
     }
     ImGui::Dummy(ImVec2(width, height));
-    drawFooter(c, draw, col, em);
+    drawFooter(c, draw, col, font0);
 }
 
 void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
@@ -605,17 +607,25 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
             d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
             d.name + (d.lost ? " (lost)" : ""), true);
     y += em * 1.2f;
-    fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d), true);
-    y += em * 1.15f;
+    const scene::Overheard* overheard = nullptr;
     for (const scene::Overheard& o : m_scene.overheard)
-        if (o.device == d.name) {
-            drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
-            hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
-                  o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
-                                "scrambled. Without the keys nobody on the way can read them."
-                              : "What an eavesdropper on this connection saw in the last step: the words "
-                                "themselves. Without TLS anyone on the way can read them.");
-        }
+        if (o.device == d.name) overheard = &o;
+    // In a short cell what the eavesdropper read takes the place of the settings line for this step.
+    const bool roomForBoth = y + em * 2.4f <= max.y;
+    if (!overheard || roomForBoth) {
+        fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d),
+                true);
+        y += em * 1.15f;
+    }
+    if (overheard) {
+        const scene::Overheard& o = *overheard;
+        drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
+        hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
+              o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
+                            "scrambled. Without the keys nobody on the way can read them."
+                          : "What an eavesdropper on this connection saw in the last step: the words "
+                            "themselves. Without TLS anyone on the way can read them.");
+    }
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
     const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
