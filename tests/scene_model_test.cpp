@@ -97,8 +97,11 @@ TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
                      EXPECT_NE(tray, nullptr) << where;
                      if (!tray) continue;
                      EXPECT_EQ(tray->count, inbox.messages.size()) << where;
-                     for (size_t i = 0; i < tray->envelopes.size(); ++i)
+                     for (size_t i = 0; i < tray->envelopes.size(); ++i) {
                          EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                         // The stickers are the stored flags (RFC 3501 section 2.3.2).
+                         EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
+                     }
                      std::string holder;
                      for (const auto& device : sim.devices())
                          if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
@@ -194,6 +197,39 @@ TEST(SceneModel, ImapSendsPostcardsFirstThenOnePart)
     });
     EXPECT_TRUE(headers);
     EXPECT_TRUE(part);
+}
+
+// IMAP MOVE (RFC 6851): the envelope travels from one tray to the other on the server, and the flag sticker
+// comes from the stored \Flagged (RFC 3501 section 2.3.2).
+TEST(SceneModel, ImapMovesEnvelopesBetweenTraysAndFlagsBecomeStickers)
+{
+    bool moved = false, flagged = false;
+    play("05-organise-on-server.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        for (const gui::scene::Account& account : scene.accounts)
+            for (const gui::scene::Tray& tray : account.trays)
+                for (const gui::scene::Envelope& e : tray.envelopes)
+                    flagged = flagged || (e.flags & store::kFlagged);
+        for (const Flight& f : scene.flights) {
+            if (f.kind != Flight::Kind::Move) continue;
+            moved = true;
+            EXPECT_NE(f.mailbox, f.target);
+            const store::Mailbox* target = sim.store().mailbox(f.user, f.target);
+            EXPECT_TRUE(target && target->find(f.uid)) << "the moved envelope is in its new tray";
+            const gui::scene::Tray* tray = scene.tray(f.user, f.target);
+            EXPECT_NE(tray, nullptr) << "the tray it moved to is shown";
+            bool there = false;
+            for (const gui::scene::Envelope& e : tray ? tray->envelopes : std::vector<gui::scene::Envelope>{})
+                there = there || (e.uid == f.uid && e.changedNow);
+            EXPECT_TRUE(there);
+            bool removed = false;
+            for (const gui::scene::Removal& r : scene.removed)
+                removed = removed || (r.mailbox == f.mailbox);
+            EXPECT_TRUE(removed) << "MOVE expunges the original";
+        }
+        return false;
+    });
+    EXPECT_TRUE(moved);
+    EXPECT_TRUE(flagged);
 }
 
 // RFC 1939 section 4: while one POP3 session holds the maildrop, a second device's login bounces off it.

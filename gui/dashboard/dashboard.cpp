@@ -101,7 +101,10 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     m_panels.push_back(makeConsolePanel());
     m_panels.push_back(makeComparePanel());
     m_panels.push_back(makeLivePanel(*this));
-    if (m_options.presenter) m_options.layout = Layout::Presenter;
+    if (m_options.presenter) {
+        m_options.layout = Layout::Presenter;
+        m_options.layoutGiven = true;
+    }
     applyLayout();
     m_lessonFiles = findLessons();
     for (const auto& file : m_lessonFiles) {
