@@ -582,7 +582,9 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const float iconH = std::clamp(h - em * 4.2f, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
-    const ImVec2 iconMin(iconX, min.y + pad), iconMax(iconX + iconW, min.y + pad + iconH);
+    // In a tall cell the device sits in its middle, and so does its wire.
+    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * 3.6f)) * 0.5f);
+    const ImVec2 iconMin(iconX, top), iconMax(iconX + iconW, top + iconH);
     if (d.acting && !d.lost)
         draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
                             colour(c.palette.stateLit, 0.18f), em * 0.4f);
