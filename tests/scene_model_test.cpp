@@ -381,6 +381,22 @@ TEST(SceneLayouts, EachLayoutOpensItsPanels)
     }
 }
 
+// A layout given on the command line wins over the one saved in imgui.ini; without one the saved one is back.
+TEST(SceneLayouts, CommandLineLayoutWinsOverTheSavedOne)
+{
+    for (bool given : {false, true}) {
+        gui::DashboardOptions options;
+        options.layout = gui::Layout::Student;
+        options.layoutGiven = given;
+        GuiHarness gui(options);
+        gui.dashboard().registerSettings();
+        ImGui::LoadIniSettingsFromMemory("[Maillab][Settings]\nTheme=dark\nLayout=analyst\n\n");
+        gui.frame();
+        EXPECT_EQ(gui.dashboard().layout(), given ? gui::Layout::Student : gui::Layout::Analyst) << given;
+        EXPECT_EQ(gui.dashboard().panel("breakpoints")->open, !given);
+    }
+}
+
 TEST(SceneLayouts, PresenterKeyReturnsToTheLayoutBefore)
 {
     gui::DashboardOptions options;
