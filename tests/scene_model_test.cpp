@@ -381,6 +381,31 @@ TEST(SceneLayouts, EachLayoutOpensItsPanels)
     }
 }
 
+// What a step sent travels for most of one step at the run speed, counted in the frames' own time.
+TEST(SceneAnimation, FlightsLandWithinOneStepAtTheRunSpeed)
+{
+    for (float speed : {1.0f, 2.0f}) {
+        gui::DashboardOptions options;
+        options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
+        options.layout = gui::Layout::Student;
+        GuiHarness gui(options);
+        gui::LessonPlayer& player = gui.dashboard().player();
+        player.stepsPerSecond = speed;
+        auto& scene = dynamic_cast<gui::ScenePanel&>(*gui.dashboard().panel("scene"));
+        gui.frame();
+        while (scene.lastScene().flights.empty()) {
+            ASSERT_TRUE(player.step());
+            gui.frame(0.001);
+        }
+        EXPECT_LT(scene.progress(), 0.05f) << "the flight starts at the server";
+        gui.frame(0.2);
+        // 0.8 of a step: 0.8 s at one step a second, 0.4 s at two.
+        EXPECT_NEAR(scene.progress(), (0.2f + 0.001f) * speed / 0.8f, 0.02f) << speed;
+        gui.frame(1.0 / speed);
+        EXPECT_GE(scene.progress(), 1.0f) << "landed before the next step at this speed";
+    }
+}
+
 // A layout given on the command line wins over the one saved in imgui.ini; without one the saved one is back.
 TEST(SceneLayouts, CommandLineLayoutWinsOverTheSavedOne)
 {
