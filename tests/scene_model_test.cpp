@@ -145,6 +145,9 @@ TEST(SceneModel, DeleteModeSendsWholeEnvelopesStrikesThemAndEmptiesTheTrayAtQuit
             EXPECT_EQ(scene.account("alice")->lockHolder, "laptop");
             EXPECT_EQ(scene.actor, "laptop");
             EXPECT_TRUE(scene.device("laptop")->acting);
+            // The copy this RETR made is the one on its way: shown on the laptop once it lands.
+            EXPECT_EQ(scene.device("laptop")->arrivingCount, 1u);
+            EXPECT_TRUE(scene.device("laptop")->local.back().arrivingNow);
         }
         for (const gui::scene::Envelope& e : inbox->envelopes)
             if (e.markedBy == "laptop") sawStruck = true;

@@ -136,6 +136,7 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] the last step's entries
     std::vector<const Entry*> last;
+    int64_t stepStartMs = 0;
     if (in.transcript && !in.transcript->entries().empty()) {
         const auto& entries = in.transcript->entries();
         scene.step = entries.back().step;
@@ -144,6 +145,7 @@ Scene buildScene(const SceneInput& in)
             last.push_back(&entries[i - 1]);
         }
         std::reverse(last.begin(), last.end());
+        stepStartMs = last.front()->timeMs;
         scene.actor = actorOf(*in.transcript);
     }
 
@@ -309,9 +311,17 @@ Scene buildScene(const SceneInput& in)
         if (d->session) view.state = d->session->stateName();
         const auto& messages = d->local.messages();
         view.localCount = messages.size();
-        for (size_t i = 0; i < messages.size() && i < in.maxEnvelopes; ++i) {
+        // Downloaded since the step began (the device's clock stamps each copy), by a download of this step.
+        const bool downloading =
+            std::any_of(scene.flights.begin(), scene.flights.end(), [&](const Flight& f) {
+                return f.device == view.name && f.kind == Flight::Kind::Download;
+            });
+        for (size_t i = 0; i < messages.size(); ++i) {
             const store::LocalMessage& m = messages[i];
-            view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld)});
+            const bool arriving = downloading && m.downloadedAtMs >= stepStartMs;
+            view.arrivingCount += arriving ? 1 : 0;
+            if (i < in.maxEnvelopes)
+                view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving});
         }
         scene.devices.push_back(std::move(view));
     }

@@ -635,25 +635,31 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, iconMax.y);
     if (sMax.x - sMin.x > em * 2) {
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
+        // What arrived in this step shows once its flight has landed.
+        const size_t arriving = m_progress < 1.0f ? d.arrivingCount : 0;
+        const size_t shownCount = d.localCount - arriving;
+        std::vector<const scene::LocalItem*> items;
+        for (const scene::LocalItem& m : d.local)
+            if (!(m.arrivingNow && arriving > 0)) items.push_back(&m);
+        const size_t shown = items.size();
         const float gx = em * 0.25f;
         int columns = 1;
-        const float gw =
-            envelopeWidth(d.local.size(), ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
-                          em * 2.4f, em * 0.9f, columns);
+        const float gw = envelopeWidth(shown, ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
+                                       em * 2.4f, em * 0.9f, columns);
         const ImVec2 glyph(gw > 0 ? gw : em, (gw > 0 ? gw : em) / 1.45f);
-        const size_t room = gw > 0 ? d.local.size() : 0;
-        if (d.localCount == 0) {
+        const size_t room = gw > 0 ? shown : 0;
+        if (shownCount == 0) {
             fitText(draw, font, em * 0.8f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.8f) * 0.5f),
                     sMax.x - sMin.x, col.dim, "empty", true);
-        } else if (d.localCount > room || d.localCount > d.local.size()) {
+        } else if (shownCount > room || shownCount > shown) {
             drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
                          ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
-            const std::string count = "\xc3\x97 " + util::withThousands(d.localCount);
+            const std::string count = "\xc3\x97 " + util::withThousands(shownCount);
             fitText(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
                     sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false);
         } else {
-            for (size_t i = 0; i < d.local.size(); ++i) {
-                const scene::LocalItem& m = d.local[i];
+            for (size_t i = 0; i < shown; ++i) {
+                const scene::LocalItem& m = *items[i];
                 const ImVec2 gMin(
                     sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
                     sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
