@@ -693,7 +693,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddLine(port, dock, colour(c.palette.tls, 0.35f), r * 2);
         draw->AddLine(ImVec2(port.x, port.y - r), ImVec2(dock.x, dock.y - r), col.tls, 2.0f);
         draw->AddLine(ImVec2(port.x, port.y + r), ImVec2(dock.x, dock.y + r), col.tls, 2.0f);
-        drawPadlock(draw, lerp(port, dock, 0.5f), em * 0.8f, col.tls, col.ink);
+        drawPadlock(draw, lerp(port, dock, 0.12f), em * 0.8f, col.tls, col.ink); // clear of what travels
         hover(
             ImVec2(std::min(port.x, dock.x), port.y - r), ImVec2(std::max(port.x, dock.x), port.y + r),
             "TLS: everything on this connection is encrypted. An eavesdropper sees only scrambled records.");
@@ -754,8 +754,10 @@ void ScenePanel::drawFlights(Context&, ImDrawList* draw, const SceneColours& col
             const bool sealed = f.encrypted;
             if (sealed && t >= 0.25f) {
                 // Inside the tube: sealed, its shape hidden from anyone on the wire.
-                draw->AddRectFilled(ImVec2(at.x - em, at.y - em * 0.7f), ImVec2(at.x + em, at.y + em * 0.7f),
-                                    col.tls, em * 0.35f);
+                const ImVec2 cMin(at.x - em * 1.1f, at.y - em * 0.75f),
+                    cMax(at.x + em * 1.1f, at.y + em * 0.75f);
+                draw->AddRectFilled(cMin, cMax, col.tls, em * 0.4f);
+                draw->AddRect(cMin, cMax, col.ink, em * 0.4f, 0, 1.5f);
                 drawPadlock(draw, ImVec2(at.x, at.y - em * 0.1f), em * 0.7f, col.paper, col.ink);
             } else {
                 drawCargo(draw, f.extent, at, em, col.paper, col.ink);
