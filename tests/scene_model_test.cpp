@@ -82,8 +82,11 @@ TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
                      EXPECT_NE(tray, nullptr) << where;
                      if (!tray) continue;
                      EXPECT_EQ(tray->count, inbox.messages.size()) << where;
-                     for (size_t i = 0; i < tray->envelopes.size(); ++i)
+                     for (size_t i = 0; i < tray->envelopes.size(); ++i) {
                          EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                         // The stickers are the stored flags (RFC 3501 section 2.3.2).
+                         EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
+                     }
                      std::string holder;
                      for (const auto& device : sim.devices())
                          if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
@@ -127,6 +130,9 @@ TEST(SceneModel, DeleteModeSendsWholeEnvelopesStrikesThemAndEmptiesTheTrayAtQuit
             EXPECT_EQ(scene.account("alice")->lockHolder, "laptop");
             EXPECT_EQ(scene.actor, "laptop");
             EXPECT_TRUE(scene.device("laptop")->acting);
+            // The copy this RETR made is the one on its way: shown on the laptop once it lands.
+            EXPECT_EQ(scene.device("laptop")->arrivingCount, 1u);
+            EXPECT_TRUE(scene.device("laptop")->local.back().arrivingNow);
         }
         for (const gui::scene::Envelope& e : inbox->envelopes)
             if (e.markedBy == "laptop") sawStruck = true;
@@ -179,6 +185,39 @@ TEST(SceneModel, ImapSendsPostcardsFirstThenOnePart)
     });
     EXPECT_TRUE(headers);
     EXPECT_TRUE(part);
+}
+
+// IMAP MOVE (RFC 6851): the envelope travels from one tray to the other on the server, and the flag sticker
+// comes from the stored \Flagged (RFC 3501 section 2.3.2).
+TEST(SceneModel, ImapMovesEnvelopesBetweenTraysAndFlagsBecomeStickers)
+{
+    bool moved = false, flagged = false;
+    play("05-organise-on-server.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        for (const gui::scene::Account& account : scene.accounts)
+            for (const gui::scene::Tray& tray : account.trays)
+                for (const gui::scene::Envelope& e : tray.envelopes)
+                    flagged = flagged || (e.flags & store::kFlagged);
+        for (const Flight& f : scene.flights) {
+            if (f.kind != Flight::Kind::Move) continue;
+            moved = true;
+            EXPECT_NE(f.mailbox, f.target);
+            const store::Mailbox* target = sim.store().mailbox(f.user, f.target);
+            EXPECT_TRUE(target && target->find(f.uid)) << "the moved envelope is in its new tray";
+            const gui::scene::Tray* tray = scene.tray(f.user, f.target);
+            EXPECT_NE(tray, nullptr) << "the tray it moved to is shown";
+            bool there = false;
+            for (const gui::scene::Envelope& e : tray ? tray->envelopes : std::vector<gui::scene::Envelope>{})
+                there = there || (e.uid == f.uid && e.changedNow);
+            EXPECT_TRUE(there);
+            bool removed = false;
+            for (const gui::scene::Removal& r : scene.removed)
+                removed = removed || (r.mailbox == f.mailbox);
+            EXPECT_TRUE(removed) << "MOVE expunges the original";
+        }
+        return false;
+    });
+    EXPECT_TRUE(moved);
+    EXPECT_TRUE(flagged);
 }
 
 // RFC 1939 section 4: while one POP3 session holds the maildrop, a second device's login bounces off it.
@@ -328,6 +367,47 @@ TEST(SceneLayouts, EachLayoutOpensItsPanels)
         std::sort(open.begin(), open.end());
         EXPECT_EQ(shown, open) << gui::layoutName(layout);
         EXPECT_EQ(gui.dashboard().presenter(), layout == gui::Layout::Presenter);
+    }
+}
+
+// What a step sent travels for most of one step at the run speed, counted in the frames' own time.
+TEST(SceneAnimation, FlightsLandWithinOneStepAtTheRunSpeed)
+{
+    for (float speed : {1.0f, 2.0f}) {
+        gui::DashboardOptions options;
+        options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
+        options.layout = gui::Layout::Student;
+        GuiHarness gui(options);
+        gui::LessonPlayer& player = gui.dashboard().player();
+        player.stepsPerSecond = speed;
+        auto& scene = dynamic_cast<gui::ScenePanel&>(*gui.dashboard().panel("scene"));
+        gui.frame();
+        while (scene.lastScene().flights.empty()) {
+            ASSERT_TRUE(player.step());
+            gui.frame(0.001);
+        }
+        EXPECT_LT(scene.progress(), 0.05f) << "the flight starts at the server";
+        gui.frame(0.2);
+        // 0.8 of a step: 0.8 s at one step a second, 0.4 s at two.
+        EXPECT_NEAR(scene.progress(), (0.2f + 0.001f) * speed / 0.8f, 0.02f) << speed;
+        gui.frame(1.0 / speed);
+        EXPECT_GE(scene.progress(), 1.0f) << "landed before the next step at this speed";
+    }
+}
+
+// A layout given on the command line wins over the one saved in imgui.ini; without one the saved one is back.
+TEST(SceneLayouts, CommandLineLayoutWinsOverTheSavedOne)
+{
+    for (bool given : {false, true}) {
+        gui::DashboardOptions options;
+        options.layout = gui::Layout::Student;
+        options.layoutGiven = given;
+        GuiHarness gui(options);
+        gui.dashboard().registerSettings();
+        ImGui::LoadIniSettingsFromMemory("[Maillab][Settings]\nTheme=dark\nLayout=analyst\n\n");
+        gui.frame();
+        EXPECT_EQ(gui.dashboard().layout(), given ? gui::Layout::Student : gui::Layout::Analyst) << given;
+        EXPECT_EQ(gui.dashboard().panel("breakpoints")->open, !given);
     }
 }
 

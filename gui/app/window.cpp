@@ -318,9 +318,13 @@ int runDashboardCommand(const cli::Args& args)
     for (size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--presenter")
             options.presenter = true;
-        else if (std::optional<gui::Layout> layout = args[i] == "--layout" && i + 1 < args.size()
-                                                         ? gui::layoutFromName(args[++i])
-                                                         : std::nullopt) {
+        else if (args[i] == "--layout") {
+            std::optional<gui::Layout> layout =
+                i + 1 < args.size() ? gui::layoutFromName(args[++i]) : std::nullopt;
+            if (!layout) {
+                std::cerr << "maillab dashboard: --layout takes student, presenter or analyst\n";
+                return 2;
+            }
             options.layout = *layout;
             options.layoutGiven = true;
         } else if (args[i] == "--theme" && i + 1 < args.size()) {

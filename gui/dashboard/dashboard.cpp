@@ -102,7 +102,10 @@ Dashboard::Dashboard(DashboardOptions options) : m_options(std::move(options))
     m_panels.push_back(makeConsolePanel());
     m_panels.push_back(makeComparePanel());
     m_panels.push_back(makeLivePanel(*this));
-    if (m_options.presenter) m_options.layout = Layout::Presenter;
+    if (m_options.presenter) {
+        m_options.layout = Layout::Presenter;
+        m_options.layoutGiven = true;
+    }
     applyLayout();
     m_lessonFiles = findLessons();
     for (const auto& file : m_lessonFiles) {
@@ -418,6 +421,11 @@ void Dashboard::drawMenuBar()
         ImGui::TextUnformatted(
             "maillab runs a mail server and mail programs (the devices) inside this window. They speak real "
             "POP3 (RFC 1939) and IMAP (RFC 3501), and every byte they exchange is shown.\n\n"
+            "Scene: the devices and the server as pictures; what each step sends travels along the wire (an "
+            "envelope: the whole message, a postcard: only its headers, a torn corner: one part). Hover an "
+            "envelope for its subject.\n"
+            "View > Layout: Student (scene, lesson, transcript), Presenter (F5: the scene large, for a "
+            "projector), Analyst (every protocol panel).\n\n"
             "Lesson: Step runs one exchange (a command and its whole reply); Run plays them at the chosen "
             "speed; Back goes one step back; questions appear before the step that answers them.\n"
             "Wire transcript: what the devices (C:) and the server (S:) said. Hover a command to learn what "

@@ -102,8 +102,6 @@ private:
     int m_presenterKey = -1;
     bool m_settingsRegistered = false;
     Layout m_layoutBeforePresenter = Layout::Student;
-    std::string m_followedActor; // the actor whose account and session the panels were last turned to
-    int m_followedStep = -1;
 };
 
 } // namespace maillab::gui

@@ -17,6 +17,14 @@ std::string describe(const scenario::DeviceSpec& spec)
     return text + ", account " + spec.user;
 }
 
+// Lines that wrap in a narrow panel instead of running past its edge.
+void wrapped(const ImVec4& colour, const std::string& text)
+{
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+}
+
 std::string heldText(const store::LocalMessage& m)
 {
     if (m.complete) return "whole message";
@@ -68,15 +76,20 @@ private:
         if (acting) ImGui::PopStyleColor();
         if (!open) return;
         ImGui::PushID(device.spec.name.c_str());
-        ImGui::TextColored(c.palette.dim, "%s", describe(device.spec).c_str());
-        if (device.session)
-            ImGui::TextColored(c.palette.good, "connected, session %d, server state %s", device.sessionId,
-                               device.session->stateName().c_str());
-        else
-            ImGui::TextColored(c.palette.dim, "not connected");
-        ImGui::SameLine();
+        wrapped(c.palette.dim, describe(device.spec));
+        const std::string connection = device.session
+                                           ? "connected, session " + std::to_string(device.sessionId) +
+                                                 ", server state " + device.session->stateName()
+                                           : "not connected";
+        const float button = ImGui::CalcTextSize("Lose this device").x + ImGui::GetStyle().FramePadding.x * 2;
+        // The button beside the connection when both fit, else under it: neither is cut.
+        const bool besideIt =
+            ImGui::CalcTextSize(connection.c_str()).x + ImGui::GetStyle().ItemSpacing.x * 2 + button <=
+            ImGui::GetContentRegionAvail().x;
+        wrapped(device.session ? c.palette.good : c.palette.dim, connection);
+        if (besideIt) ImGui::SameLine();
         if (c.player) {
-            float width = ImGui::CalcTextSize("Lose this device").x + ImGui::GetStyle().FramePadding.x * 2;
+            const float width = button;
             ImGui::SetCursorPosX(
                 std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - width));
             if (ImGui::Button("Lose this device")) c.player->loseDevice(device.spec.name);
@@ -135,8 +148,9 @@ private:
         size_t whole = 0;
         for (const store::LocalMessage& m : local.messages())
             whole += m.complete ? 1 : 0;
-        ImGui::TextColored(c.palette.dim, "%zu whole, %zu headers or parts only; %zu bytes of mail stored",
-                           whole, local.messages().size() - whole, local.bytesHeld());
+        wrapped(c.palette.dim,
+                std::to_string(whole) + " whole, " + std::to_string(local.messages().size() - whole) +
+                    " headers or parts only; " + std::to_string(local.bytesHeld()) + " bytes of mail stored");
         ImGui::PopID();
         ImGui::Spacing();
     }

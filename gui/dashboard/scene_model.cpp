@@ -37,9 +37,12 @@ std::string hexOf(const std::string& bytes, size_t count)
     return out;
 }
 
+// The line's start, short enough to read in a bubble beside a device: the command and its first words.
 std::string firstLine(const std::string& bytes, size_t limit)
 {
-    std::string line = bytes.substr(0, std::min(bytes.find_first_of("\r\n"), limit));
+    const size_t end = std::min(bytes.find_first_of("\r\n"), bytes.size());
+    std::string line = bytes.substr(0, std::min(end, limit));
+    if (end > limit) line += "\xe2\x80\xa6";
     for (char& ch : line)
         if (static_cast<unsigned char>(ch) < 0x20) ch = ' ';
     return line;
@@ -118,6 +121,7 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] the last step's entries
     std::vector<const Entry*> last;
+    int64_t stepStartMs = 0;
     if (in.transcript && !in.transcript->entries().empty()) {
         const auto& entries = in.transcript->entries();
         scene.step = entries.back().step;
@@ -126,6 +130,7 @@ Scene buildScene(const SceneInput& in)
             last.push_back(&entries[i - 1]);
         }
         std::reverse(last.begin(), last.end());
+        stepStartMs = last.front()->timeMs;
         scene.actor = actorOf(*in.transcript);
     }
 
@@ -198,7 +203,7 @@ Scene buildScene(const SceneInput& in)
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
             std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
                                                                                 : heard[e->device].server;
-            if (line.empty()) line = firstLine(e->bytes, 48);
+            if (line.empty()) line = firstLine(e->bytes, 30);
         }
     }
     // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else
@@ -291,9 +296,17 @@ Scene buildScene(const SceneInput& in)
         if (d->session) view.state = d->session->stateName();
         const auto& messages = d->local.messages();
         view.localCount = messages.size();
-        for (size_t i = 0; i < messages.size() && i < in.maxEnvelopes; ++i) {
+        // Downloaded since the step began (the device's clock stamps each copy), by a download of this step.
+        const bool downloading =
+            std::any_of(scene.flights.begin(), scene.flights.end(), [&](const Flight& f) {
+                return f.device == view.name && f.kind == Flight::Kind::Download;
+            });
+        for (size_t i = 0; i < messages.size(); ++i) {
             const store::LocalMessage& m = messages[i];
-            view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld)});
+            const bool arriving = downloading && m.downloadedAtMs >= stepStartMs;
+            view.arrivingCount += arriving ? 1 : 0;
+            if (i < in.maxEnvelopes)
+                view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving});
         }
         scene.devices.push_back(std::move(view));
     }

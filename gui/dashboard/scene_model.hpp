@@ -50,8 +50,9 @@ struct Account {
 struct LocalItem {
     std::string folder;
     std::string subject;
-    bool whole = false;    // the whole message is on the device
-    std::string partsHeld; // IMAP sections beyond the header ("1.2"), comma-separated; empty: header only
+    bool whole = false;       // the whole message is on the device
+    std::string partsHeld;    // IMAP sections beyond the header ("1.2"), comma-separated; empty: header only
+    bool arrivingNow = false; // downloaded in the last step: still on its way while its flight is drawn
 };
 
 struct DeviceView {
@@ -69,6 +70,7 @@ struct DeviceView {
     bool bouncedOffLock = false; // ... while another session held the account's POP3 maildrop lock
     std::string state;           // the open session's state as the RFC names it
     size_t localCount = 0;
+    size_t arrivingCount = 0;     // of them, downloaded in the last step (arrivingNow)
     std::vector<LocalItem> local; // at most SceneInput::maxEnvelopes
 };
 

@@ -293,12 +293,14 @@ void ScenePanel::drawScene(Context& c)
     ImDrawList* draw = ImGui::GetWindowDrawList();
     const SceneColours col = coloursOf(c.palette);
     ImFont* font = ImGui::GetFont();
-    const float em = ImGui::GetFontSize();
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-
     // The legend and the checkpoints go below the picture, as ordinary wrapped text.
     const float footer = footerHeight(avail.x);
+    // On a large screen the picture grows with the panel (a little: the font is drawn from its atlas).
+    const float font0 = ImGui::GetFontSize();
+    const float em =
+        font0 * std::clamp(std::min(avail.x / (font0 * 52), (avail.y - footer) / (font0 * 26)), 1.0f, 1.4f);
     const float height = std::max(em * 8, avail.y - footer);
     const float width = std::max(em * 20, avail.x);
 
@@ -351,7 +353,7 @@ void ScenePanel::drawScene(Context& c)
         ImGui::EndTooltip();
     }
     ImGui::Dummy(ImVec2(width, height));
-    drawFooter(c, draw, col, em);
+    drawFooter(c, draw, col, font0);
 }
 
 void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
@@ -582,7 +584,9 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const float iconH = std::clamp(h - em * 4.2f, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
-    const ImVec2 iconMin(iconX, min.y + pad), iconMax(iconX + iconW, min.y + pad + iconH);
+    // In a tall cell the device sits in its middle, and so does its wire.
+    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * 3.6f)) * 0.5f);
+    const ImVec2 iconMin(iconX, top), iconMax(iconX + iconW, top + iconH);
     if (d.acting && !d.lost)
         draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
                             colour(c.palette.stateLit, 0.18f), em * 0.4f);
@@ -607,17 +611,25 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
             d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
             d.name + (d.lost ? " (lost)" : ""), true);
     y += em * 1.2f;
-    fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d), true);
-    y += em * 1.15f;
+    const scene::Overheard* overheard = nullptr;
     for (const scene::Overheard& o : m_scene.overheard)
-        if (o.device == d.name) {
-            drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
-            hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
-                  o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
-                                "scrambled. Without the keys nobody on the way can read them."
-                              : "What an eavesdropper on this connection saw in the last step: the words "
-                                "themselves. Without TLS anyone on the way can read them.");
-        }
+        if (o.device == d.name) overheard = &o;
+    // In a short cell what the eavesdropper read takes the place of the settings line for this step.
+    const bool roomForBoth = y + em * 2.4f <= max.y;
+    if (!overheard || roomForBoth) {
+        fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d),
+                true);
+        y += em * 1.15f;
+    }
+    if (overheard) {
+        const scene::Overheard& o = *overheard;
+        drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
+        hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
+              o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
+                            "scrambled. Without the keys nobody on the way can read them."
+                          : "What an eavesdropper on this connection saw in the last step: the words "
+                            "themselves. Without TLS anyone on the way can read them.");
+    }
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
     const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
@@ -625,25 +637,31 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, iconMax.y);
     if (sMax.x - sMin.x > em * 2) {
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
+        // What arrived in this step shows once its flight has landed.
+        const size_t arriving = m_progress < 1.0f ? d.arrivingCount : 0;
+        const size_t shownCount = d.localCount - arriving;
+        std::vector<const scene::LocalItem*> items;
+        for (const scene::LocalItem& m : d.local)
+            if (!(m.arrivingNow && arriving > 0)) items.push_back(&m);
+        const size_t shown = items.size();
         const float gx = em * 0.25f;
         int columns = 1;
-        const float gw =
-            envelopeWidth(d.local.size(), ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
-                          em * 2.4f, em * 0.9f, columns);
+        const float gw = envelopeWidth(shown, ImVec2(sMax.x - sMin.x - gx * 2, sMax.y - sMin.y - gx * 2), gx,
+                                       em * 2.4f, em * 0.9f, columns);
         const ImVec2 glyph(gw > 0 ? gw : em, (gw > 0 ? gw : em) / 1.45f);
-        const size_t room = gw > 0 ? d.local.size() : 0;
-        if (d.localCount == 0) {
+        const size_t room = gw > 0 ? shown : 0;
+        if (shownCount == 0) {
             fitText(draw, font, em * 0.8f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.8f) * 0.5f),
                     sMax.x - sMin.x, col.dim, "empty", true);
-        } else if (d.localCount > room || d.localCount > d.local.size()) {
+        } else if (shownCount > room || shownCount > shown) {
             drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
                          ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
-            const std::string count = "\xc3\x97 " + util::withThousands(d.localCount);
+            const std::string count = "\xc3\x97 " + util::withThousands(shownCount);
             fitText(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
                     sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false);
         } else {
-            for (size_t i = 0; i < d.local.size(); ++i) {
-                const scene::LocalItem& m = d.local[i];
+            for (size_t i = 0; i < shown; ++i) {
+                const scene::LocalItem& m = *items[i];
                 const ImVec2 gMin(
                     sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
                     sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
@@ -677,7 +695,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddLine(port, dock, colour(c.palette.tls, 0.35f), r * 2);
         draw->AddLine(ImVec2(port.x, port.y - r), ImVec2(dock.x, dock.y - r), col.tls, 2.0f);
         draw->AddLine(ImVec2(port.x, port.y + r), ImVec2(dock.x, dock.y + r), col.tls, 2.0f);
-        drawPadlock(draw, lerp(port, dock, 0.5f), em * 0.8f, col.tls, col.ink);
+        drawPadlock(draw, lerp(port, dock, 0.12f), em * 0.8f, col.tls, col.ink); // clear of what travels
         hover(
             ImVec2(std::min(port.x, dock.x), port.y - r), ImVec2(std::max(port.x, dock.x), port.y + r),
             "TLS: everything on this connection is encrypted. An eavesdropper sees only scrambled records.");
@@ -738,8 +756,10 @@ void ScenePanel::drawFlights(Context&, ImDrawList* draw, const SceneColours& col
             const bool sealed = f.encrypted;
             if (sealed && t >= 0.25f) {
                 // Inside the tube: sealed, its shape hidden from anyone on the wire.
-                draw->AddRectFilled(ImVec2(at.x - em, at.y - em * 0.7f), ImVec2(at.x + em, at.y + em * 0.7f),
-                                    col.tls, em * 0.35f);
+                const ImVec2 cMin(at.x - em * 1.1f, at.y - em * 0.75f),
+                    cMax(at.x + em * 1.1f, at.y + em * 0.75f);
+                draw->AddRectFilled(cMin, cMax, col.tls, em * 0.4f);
+                draw->AddRect(cMin, cMax, col.ink, em * 0.4f, 0, 1.5f);
                 drawPadlock(draw, ImVec2(at.x, at.y - em * 0.1f), em * 0.7f, col.paper, col.ink);
             } else {
                 drawCargo(draw, f.extent, at, em, col.paper, col.ink);
