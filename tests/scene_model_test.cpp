@@ -375,7 +375,7 @@ TEST(SceneAnimation, FlightsLandWithinOneStepAtTheRunSpeed)
 {
     for (float speed : {1.0f, 2.0f}) {
         gui::DashboardOptions options;
-        options.lesson = sourceDir() / "lessons" / "pop3-delete-mode.json";
+        options.lesson = sourceDir() / "lessons" / "14-pop3-delete-mode.json";
         options.layout = gui::Layout::Student;
         GuiHarness gui(options);
         gui::LessonPlayer& player = gui.dashboard().player();

@@ -211,23 +211,22 @@ constexpr Download kDownloads[] = {
     {"Transcript (text)", exporter::Format::Text, "txt", "text/plain"},
     {"Handout (Markdown)", exporter::Format::Markdown, "md", "text/markdown"},
     {"Handout (HTML, printable)", exporter::Format::Html, "html", "text/html"},
+    {"Worksheet (questions, no answers)", exporter::Format::Worksheet, "html", "text/html"},
+    {"Answer key (for the instructor)", exporter::Format::Key, "html", "text/html"},
     {"Every byte (JSON)", exporter::Format::Json, "json", "application/json"},
+    {"Packet capture for Wireshark (pcapng, names and comments)", exporter::Format::Pcapng, "pcapng",
+     "application/octet-stream"},
     {"Packet capture for Wireshark (pcap)", exporter::Format::Pcap, "pcap", "application/vnd.tcpdump.pcap"},
     {"TLS keys for Wireshark (key log)", exporter::Format::KeyLog, "keys", "text/plain"},
 };
-
-std::string exportBytes(exporter::Format format, const scenario::Simulation& simulation)
-{
-    // One simulation in memory: the key log download belongs to the same run as the capture.
-    return exporter::exportBytes(format, simulation);
-}
 
 // Downloads one export of the lesson as it stands; false when there is nothing to export.
 bool download(Page& page, const Download& what)
 {
     const scenario::Simulation* simulation = page.dashboard->player().simulation();
     if (!simulation) return false;
-    std::string bytes = exportBytes(what.format, *simulation);
+    // One simulation in memory: the key log download belongs to the same run as the capture.
+    std::string bytes = exporter::exportBytes(what.format, *simulation);
     if (bytes.empty()) return false;
     std::string stem = page.dashboard->player().file().stem().string();
     std::string name = (stem.empty() ? std::string("maillab") : stem) + "-step" +

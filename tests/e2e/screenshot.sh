@@ -88,7 +88,7 @@ status=0
 err=$(noshot --lesson "$tmp/none.json" --out "$tmp/x.png" 2>&1) || status=$?
 expect_contains "missing lesson says which file" "$err" "none.json"
 [[ $status -eq 1 ]] && echo "ok: exit 1" || { echo "FAIL: exit $status"; failures=$((failures + 1)); }
-out=$(shot --lesson lessons/pop3-delete-mode.json --step 11 --layout presenter --size 1280x720 --out "$tmp/presenter.png" 2>&1)
+out=$(shot --lesson lessons/14-pop3-delete-mode.json --step 11 --layout presenter --size 1280x720 --out "$tmp/presenter.png" 2>&1)
 expect_contains "the presenter layout at 1280x720" "$out" "(1280x720, step 11)"
 if cmp -s "$tmp/presenter.png" "$tmp/start.png"; then echo "FAIL: layouts look the same"; failures=$((failures + 1)); else echo "ok: presenter layout drawn"; fi
 status=0
