@@ -1,6 +1,7 @@
 // Each device's own copy of the mail: what it downloaded, whole or only the header, and what it has read.
 #include "dashboard.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -104,22 +105,24 @@ private:
             ImGui::TextColored(c.palette.dim, "Nothing stored on this device.");
         } else if (const float rowHeight =
                        ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().CellPadding.y;
-                   ImGui::BeginTable(
-                       "local", 5,
-                       ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
-                           ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY,
-                       // Columns as wide as their words, scrolling sideways in a narrow panel: nothing cut.
-                       ImVec2(0,
-                              rowHeight *
-                                      static_cast<float>(std::min<size_t>(local.messages().size() + 1, 9)) +
-                                  ImGui::GetStyle().ScrollbarSize + ImGui::GetStyle().CellPadding.y * 2))) {
+                   ImGui::BeginTable("local", 5,
+                                     ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                         ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+                                     // The table fits the panel: From and Subject share what the short
+                                     // columns leave, a long one keeps its start and end (whole on hover).
+                                     ImVec2(0, rowHeight * static_cast<float>(std::min<size_t>(
+                                                               local.messages().size() + 1, 9)) +
+                                                   ImGui::GetStyle().ScrollbarSize +
+                                                   ImGui::GetStyle().CellPadding.y * 2))) {
             ImGui::TableSetupScrollFreeze(0, 1);
-            // On a projector the narrow panel keeps what the lessons are about: which message, and how much
-            // of it the device holds.
-            const ImGuiTableColumnFlags secondary = c.presenter ? ImGuiTableColumnFlags_Disabled : 0;
+            // On a projector or in a narrow panel it keeps what the lessons are about: which message, and how
+            // much of it the device holds.
+            const bool narrow = ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 30;
+            const ImGuiTableColumnFlags secondary =
+                c.presenter || narrow ? ImGuiTableColumnFlags_Disabled : 0;
             ImGui::TableSetupColumn("Folder", secondary);
-            ImGui::TableSetupColumn("From", secondary);
-            ImGui::TableSetupColumn("Subject");
+            ImGui::TableSetupColumn("From", secondary | ImGuiTableColumnFlags_WidthStretch, 1.0f);
+            ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 1.6f);
             ImGui::TableSetupColumn("Held");
             ImGui::TableSetupColumn("Read", secondary);
             ImGui::TableHeadersRow();
@@ -132,9 +135,9 @@ private:
                     ImGui::TableNextColumn();
                     ImGui::TextUnformatted(m.folder.c_str());
                     ImGui::TableNextColumn();
-                    ImGui::TextUnformatted(m.from.c_str());
+                    fittedText(m.from, ImGui::GetStyleColorVec4(ImGuiCol_Text));
                     ImGui::TableNextColumn();
-                    ImGui::TextUnformatted(m.subject.c_str());
+                    fittedText(m.subject, ImGui::GetStyleColorVec4(ImGuiCol_Text));
                     ImGui::TableNextColumn();
                     ImGui::TextColored(m.complete ? c.palette.good : c.palette.note, "%s",
                                        heldText(m).c_str());

@@ -3,6 +3,7 @@
 // titles, so the list never tells what the server will answer before it has.
 #include "dashboard.hpp"
 #include "panels.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -49,7 +50,7 @@ public:
             ImGui::PushStyleColor(ImGuiCol_Text,
                                   played ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : c.palette.dim);
             // Only the last thing that happened is selected: a lesson step's title stands for its start.
-            if (ImGui::Selectable(stepTitle(lesson, action).c_str(), false)) seekTo = start;
+            if (fittedSelectable(stepTitle(lesson, action), false)) seekTo = start;
             probe::track("Event step " + std::to_string(action + 1));
             ImGui::PopStyleColor();
             if (ImGui::IsItemHovered() && !lesson.actions[action].narration.empty() && played)
@@ -70,6 +71,16 @@ public:
     }
 
 private:
+    // A row that fits the panel: a long command keeps its start and its end, whole on hover.
+    static bool fittedSelectable(const std::string& text, bool selected)
+    {
+        const Fitted fitted =
+            elideMiddle(text, ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x);
+        const bool clicked = ImGui::Selectable((fitted.text + "##row").c_str(), selected);
+        if (fitted.elided && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
+        return clicked;
+    }
+
     void drawEvent(Context& c, const scenario::TimelineEvent& e, int at, bool moved, int& seekTo)
     {
         ImGui::PushID(e.step);
@@ -78,7 +89,7 @@ private:
         std::string text = e.summary.starts_with(e.device + " ") ? e.summary : e.device + "  " + e.summary;
         ImGui::PushStyleColor(ImGuiCol_Text,
                               e.failed ? c.palette.bad : ImGui::GetStyleColorVec4(ImGuiCol_Text));
-        if (ImGui::Selectable(text.c_str(), here)) seekTo = e.step;
+        if (fittedSelectable(text, here)) seekTo = e.step;
         ImGui::PopStyleColor();
         probe::track("Event " + std::to_string(e.step));
         if (here && moved) ImGui::SetScrollHereY(0.5f);

@@ -4,6 +4,7 @@
 #include "panels.hpp"
 #include "scenario/question.hpp"
 #include "scenario/summary.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -61,7 +62,11 @@ private:
         std::string current =
             player.file().empty() ? "(choose a lesson)" : m_dashboard.lessonTitle(player.file());
         ImGui::SetNextItemWidth(-1);
-        if (ImGui::BeginCombo("##lesson", current.c_str())) {
+        // A long title keeps its start and end in the closed box; the list below shows every title whole.
+        const Fitted preview =
+            elideMiddle(current, ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() -
+                                     ImGui::GetStyle().FramePadding.x * 2);
+        if (ImGui::BeginCombo("##lesson", preview.text.c_str())) {
             for (const auto& file : m_dashboard.lessonFiles()) {
                 bool selected = file.filename() == player.file().filename();
                 if (ImGui::Selectable(m_dashboard.lessonTitle(file).c_str(), selected)) player.load(file);
@@ -276,7 +281,8 @@ private:
                 folders +=
                     (folders.empty() ? "" : ", ") + folder.folder + " " + std::to_string(folder.messages);
             if (folders.empty()) folders = holder.lost ? "lost: nothing left" : "nothing";
-            ImGui::BulletText("%s%s: %s", prefix, holder.name.c_str(), folders.c_str());
+            ImGui::Bullet();
+            ImGui::TextWrapped("%s%s: %s", prefix, holder.name.c_str(), folders.c_str());
         };
         for (const scenario::HolderState& holder : summary.server)
             holderLine(holder, "server, ");
@@ -287,8 +293,9 @@ private:
             for (const std::string& place : survivor.places)
                 places += (places.empty() ? "" : ", ") + place;
             ImGui::PushStyleColor(ImGuiCol_Text, places.empty() ? c.palette.bad : c.palette.good);
-            ImGui::BulletText("\"%s\": %s", survivor.subject.c_str(),
-                              places.empty() ? "gone" : places.c_str());
+            ImGui::Bullet();
+            ImGui::TextWrapped("\"%s\": %s", survivor.subject.c_str(),
+                               places.empty() ? "gone" : places.c_str());
             ImGui::PopStyleColor();
         }
         ImGui::TextColored(c.palette.dim, "Back steps through it again; Reset starts over.");
@@ -340,8 +347,13 @@ private:
         ImGui::BeginDisabled(prediction.locked);
         for (size_t i = 0; i < question.choices.size(); ++i) {
             ImGui::PushID(static_cast<int>(i));
-            ImGui::RadioButton(question.choices[i].c_str(), &prediction.choice, static_cast<int>(i));
+            // The choice's words wrap beside its button (a radio button's own label never does); clicking
+            // them picks it too.
+            ImGui::RadioButton("##choice", &prediction.choice, static_cast<int>(i));
             probe::track("Choice " + std::to_string(i));
+            ImGui::SameLine();
+            ImGui::TextWrapped("%s", question.choices[i].c_str());
+            if (!prediction.locked && ImGui::IsItemClicked()) prediction.choice = static_cast<int>(i);
             ImGui::PopID();
         }
         ImGui::EndDisabled();
@@ -391,8 +403,10 @@ private:
         }
         ImGui::PushStyleColor(ImGuiCol_Text, c.palette.bad);
         ImGui::TextWrapped("[fails] %s", result.description.c_str());
-        for (const std::string& failure : result.failures)
-            ImGui::BulletText("%s", failure.c_str());
+        for (const std::string& failure : result.failures) {
+            ImGui::Bullet();
+            ImGui::TextWrapped("%s", failure.c_str());
+        }
         ImGui::PopStyleColor();
     }
 

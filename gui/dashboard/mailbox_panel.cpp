@@ -7,6 +7,7 @@
 #include "mail/message.hpp"
 #include "panels.hpp"
 #include "pop3/pop3_session.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 #include "util/text.hpp"
 
@@ -373,11 +374,12 @@ void MailboxPanel::drawMessages(Context& c, const store::Mailbox& mailbox)
         ImGui::TextColored(c.palette.dim, "This folder is empty.");
         return;
     }
-    // Fixed columns that scroll sideways: in a narrow panel From and Subject stay readable instead of
-    // being squeezed to a few letters.
+    // The table fits the panel: From and Subject share the room left by the short columns, and a long one
+    // keeps its start and its end (whole on hover) instead of running off the edge.
+    // Not resizable: a resizable column keeps the width it first measured, and "10" would not fit where
+    // "9" did; these follow their contents every frame.
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                                  ImGuiTableFlags_Resizable | ImGuiTableFlags_Hideable |
-                                  ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                                  ImGuiTableFlags_Hideable | ImGuiTableFlags_ScrollY |
                                   ImGuiTableFlags_SizingFixedFit;
     if (!ImGui::BeginTable("messages", 7, flags)) return;
     ImGui::TableSetupScrollFreeze(0, 1);
@@ -385,10 +387,12 @@ void MailboxPanel::drawMessages(Context& c, const store::Mailbox& mailbox)
     ImGui::TableSetupColumn("UID");
     ImGui::TableSetupColumn("Flags");
     ImGui::TableSetupColumn("Size");
-    const float em = ImGui::GetFontSize();
-    ImGui::TableSetupColumn("From", ImGuiTableColumnFlags_WidthFixed, em * 8);
-    ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthFixed, em * 13);
-    ImGui::TableSetupColumn("Date");
+    // A narrow panel keeps the subject: sender and date give way (both are in the subject's tooltip).
+    const ImGuiTableColumnFlags secondary =
+        ImGui::GetContentRegionAvail().x < ImGui::GetFontSize() * 36 ? ImGuiTableColumnFlags_Disabled : 0;
+    ImGui::TableSetupColumn("From", secondary | ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableSetupColumn("Subject", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    ImGui::TableSetupColumn("Date", secondary);
     ImGui::TableHeadersRow();
     const Palette& p = c.palette;
     ImGuiListClipper clipper;
@@ -432,10 +436,11 @@ void MailboxPanel::drawMessages(Context& c, const store::Mailbox& mailbox)
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(util::withThousands(m.size()).c_str());
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(s.from.c_str());
+            fittedText(s.from, ImGui::GetStyleColorVec4(ImGuiCol_Text));
             if (going) strikeThrough(p.deleted);
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(s.subject.empty() ? "(no subject)" : s.subject.c_str());
+            fittedText(s.subject.empty() ? "(no subject)" : s.subject,
+                       ImGui::GetStyleColorVec4(ImGuiCol_Text));
             if (going) strikeThrough(p.deleted);
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip("%s\nFrom: %s\nDate: %s\nMessage-ID: %s", s.subject.c_str(), s.from.c_str(),

@@ -5,6 +5,7 @@
 #include "imap/imap_session.hpp"
 #include "panels.hpp"
 #include "pop3/pop3_types.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <algorithm>
@@ -232,7 +233,9 @@ private:
         ImGui::PushFont(c.fonts.mono);
         ImGui::TextColored(c.palette.dim, "last:");
         ImGui::SameLine();
-        ImGui::TextColored(c.palette.client, "%s", line(command->bytes).c_str());
+        // The command and its answer share the line; each keeps its start and end when it is long.
+        fittedText(line(command->bytes), c.palette.client,
+                   reply ? ImGui::GetContentRegionAvail().x * 0.5f : 0.0f);
         if (reply) {
             ImGui::SameLine();
             ImGui::TextColored(c.palette.dim, "\xe2\x86\x92");
@@ -240,7 +243,7 @@ private:
             // The status line the session said answered the command (an IMAP reply's tagged line).
             std::string answer =
                 reply->exchanges.empty() ? line(reply->bytes) : reply->exchanges.back().statusLine;
-            ImGui::TextColored(replyRefused(*reply) ? c.palette.bad : c.palette.server, "%s", answer.c_str());
+            fittedText(answer, replyRefused(*reply) ? c.palette.bad : c.palette.server);
         }
         ImGui::PopFont();
     }
@@ -332,7 +335,12 @@ private:
                 }
                 std::string label = step.forward;
                 if (step.back) label += std::string(";  back: ") + step.back;
-                draw->AddText(ImVec2(lx, (y0 + y1 - font) * 0.5f), labelCol, label.c_str());
+                // The arrow's words fit beside it: a long list keeps its start and end (whole on hover).
+                const float room = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - lx;
+                const Fitted fitted = elideMiddle(label, room);
+                draw->AddText(ImVec2(lx, (y0 + y1 - font) * 0.5f), labelCol, fitted.text.c_str());
+                if (fitted.elided && ImGui::IsMouseHoveringRect(ImVec2(lx, y0), ImVec2(lx + room, y1)))
+                    ImGui::SetTooltip("%s", label.c_str());
             }
         }
 
