@@ -61,13 +61,14 @@ def main():
         s = state(browser)
         check(s["lesson"] == "14-pop3-delete-mode" and s["step"] == 0, "the URL's lesson opens at step 0", s)
         check(s["loadError"] == "", "the lesson loads", s["loadError"])
-        check(press(browser, "Step"), "a click on Step", "no Step button on screen")
+        # "Exchange >" takes one exchange; Step plays a whole lesson step at the run speed.
+        check(press(browser, "Next exchange"), "a click on Exchange", "no Exchange button on screen")
         s = state(browser)
         # Step 1 is the connection and the greeting (RFC 1939 section 4).
         check(s["step"] == 1 and s["lastEntry"].startswith("+OK"), "Step shows the server's greeting", s)
-        check(press(browser, "Step", touch=True), "a tap on Step", "no Step button on screen")
+        check(press(browser, "Next exchange", touch=True), "a tap on Exchange", "no Exchange button on screen")
         check(state(browser)["step"] == 2, "a tap is a click", state(browser)["step"])
-        where = browser.evaluate("window.maillab.widget('Step')")
+        where = browser.evaluate("window.maillab.widget('Next exchange')")
         browser.drag(where["x"], where["y"] + 200, -150)
         browser.frames(4)
         check(state(browser)["step"] == 2, "a drag scrolls and does not click", state(browser)["step"])
@@ -94,7 +95,8 @@ def main():
         for _ in range(3):
             browser.evaluate("window.maillab.step()")
         browser.evaluate("window.maillab.back()")
-        check(state(browser)["step"] == 4, "step and back through the hook", state(browser)["step"])
+        # Back goes to the start of the lesson step: the first one (connect to QUIT) begins at 0.
+        check(state(browser)["step"] == 0, "step and back through the hook", state(browser)["step"])
 
         # [SECTION] to the end: POP3 delete mode empties the server into the laptop
         while browser.evaluate("window.maillab.step()"):
@@ -161,7 +163,7 @@ def main():
         browser.open(url + "index.html?lesson=14-pop3-delete-mode&step=1")
         pixels = browser.evaluate("document.getElementById('canvas').width")
         check(pixels == 2 * 1366, "at devicePixelRatio 2 the canvas has twice the pixels", pixels)
-        check(press(browser, "Step") and state(browser)["step"] == 2, "a click on Step lands at ratio 2",
+        check(press(browser, "Next exchange") and state(browser)["step"] == 2, "a click on Exchange lands at ratio 2",
               state(browser)["step"])
         browser.screenshot(os.path.join(out, "14-pop3-delete-mode-hidpi.png"))
 
