@@ -259,7 +259,9 @@ private:
         ImGui::PopFont();
         ImGui::TextColored(held == total ? c.palette.good : c.palette.bad, "%zu of %zu checks held.", held,
                            total);
-        if (!summary.predictions.empty())
+        if (!summary.predictions.empty() && summary.answered() == 0)
+            ImGui::TextWrapped("You locked in no predictions. The answers:");
+        else if (!summary.predictions.empty())
             ImGui::TextWrapped("Your predictions: %zu of %zu right the first time (%zu answered).",
                                summary.rightFirstTime(), summary.predictions.size(), summary.answered());
         for (const scenario::PredictionOutcome& p : summary.predictions) {
