@@ -236,8 +236,8 @@ TEST(NetRobustness, BeforeLoginLiteralsAndLinesAreSmall_F3)
     c.read(*s.server, "\r\n");
     c.send("a LOGIN {20000}\r\n");
     EXPECT_TRUE(has(c.read(*s.server, "a NO"), "a NO [TOOBIG] literal too large: at most 8192 octets"));
-    c.send("b LOGIN " + std::string(20000, 'x') + "\r\n");
-    EXPECT_TRUE(has(c.read(*s.server, "line too long"), "* BAD line too long: at most 8192 octets"));
+    c.send("b LOGIN " + std::string(70000, 'x') + "\r\n");
+    EXPECT_TRUE(has(c.read(*s.server, "line too long"), "* BAD line too long: at most 65536 octets"));
     // A non-synchronizing literal cannot be refused and skipped: the connection ends at once.
     c.send("c LOGIN {30000000+}\r\n");
     EXPECT_TRUE(has(c.read(*s.server, "BYE"), "* BYE literal too large"));
@@ -385,7 +385,7 @@ TEST(NetRobustness, ATooLongAuthenticateResponseDoesNotEatTheNextCommand_F12_Rfc
     c.read(*s.server, "\r\n");
     c.send("a AUTHENTICATE PLAIN\r\n");
     EXPECT_TRUE(has(c.read(*s.server, "+"), "+ "));
-    c.send(std::string(20000, 'A') + "\r\n");
+    c.send(std::string(70000, 'A') + "\r\n");
     std::string reply = c.read(*s.server, "a BAD");
     EXPECT_TRUE(has(reply, "a BAD AUTHENTICATE cancelled")) << reply;
     c.send("b NOOP\r\n");

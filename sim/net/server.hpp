@@ -42,7 +42,7 @@ struct ServerOptions {
     int preAuthIdleSeconds = 60;
     size_t maxPreAuthConnections = 0;
     int preAuthEvictSeconds = 10;
-    size_t preAuthMaxLine = 8192;
+    size_t preAuthMaxLine = 64u * 1024; // Dovecot's imap_max_line_length: room for a long ID (RFC 2971)
     size_t preAuthMaxLiteral = 8192;
     size_t preAuthMaxQueuedOutput = 64u * 1024;
 
