@@ -1084,7 +1084,8 @@ TEST(ImapParse, SearchRejectsUnknownKeysAndGarbage_Rfc3501_6_4_4)
     ParseError e = bad("a SEARCH UNREAD");
     EXPECT_NE(e.message.find("unknown search key \"UNREAD\""), std::string::npos);
     EXPECT_NE(bad("a SEARCH").message.find("SEARCH needs at least one search key"), std::string::npos);
-    for (const char* rest : {"\"ALL\"", "ALL ", "ALL  SEEN", "{3}\r\nALL", "FROM alice)", "$", "SEEN\tDRAFT"})
+    for (const char* rest :
+         {"\"ALL\"", "ALL ", "ALL  SEEN", "{3}\r\nALL", "FROM alice)", "$1", "SEEN\tDRAFT"})
         EXPECT_TRUE(isBad(std::string("a SEARCH ") + rest)) << rest;
 }
 

@@ -196,6 +196,13 @@ const std::vector<CommandInfo>& commandTable()
         {CommandName::Unselect, "UNSELECT", kSel, 0, Arguments::None, &ImapSession::cmdUnselect, "UNSELECT",
          "Closes the folder without removing anything.", "RFC 3691 section 2",
          "UNSELECT takes no arguments (RFC 3691 section 2)", nullptr},
+        {CommandName::CancelUpdate, "CANCELUPDATE", kSel, 0, Arguments::CancelUpdate,
+         &ImapSession::cmdCancelUpdate, "CANCELUPDATE \"tag\"",
+         "Stops the news a SEARCH RETURN (UPDATE) asked for: no more ADDTO or REMOVEFROM for that search.",
+         "RFC 5267 section 4.3.5",
+         "CANCELUPDATE needs the quoted tag of a search with UPDATE, e.g. CANCELUPDATE \"B01\" (RFC 5267 "
+         "section 4.3.5)",
+         nullptr},
     };
     return table;
 }
