@@ -51,7 +51,8 @@ TEST(ImapContext, PartialRangeErrors_Rfc5267_4_4_And_5)
     c.select();
     // partial-range = nz-number ":" nz-number: no "*", no 0, no single number.
     for (const char* range : {"1", "1:*", "*:1", "0:3", "2:0", "a:b", ""})
-        EXPECT_TRUE(has(c.send(std::string("a SEARCH RETURN (PARTIAL ") + range + ") ALL"), "a BAD ")) << range;
+        EXPECT_TRUE(has(c.send(std::string("a SEARCH RETURN (PARTIAL ") + range + ") ALL"), "a BAD "))
+            << range;
     // "either one PARTIAL, one ALL, or neither PARTIAL nor ALL is allowed"
     const std::string both = c.send("b SEARCH RETURN (ALL PARTIAL 1:2) ALL");
     EXPECT_TRUE(has(both, "b BAD ")) << both;
@@ -100,8 +101,9 @@ TEST(ImapContext, AnotherSessionsChangeComesWithItsFetchAtTheNextCommand_Rfc5267
     other.select();
     c.send("u SEARCH RETURN (UPDATE) FLAGGED");
     other.send("a STORE 3 +FLAGS.SILENT (\\Flagged)");
-    EXPECT_EQ(c.send("n NOOP"),
-              "* 3 FETCH (FLAGS (\\Flagged))\r\n* ESEARCH (TAG \"u\") ADDTO (0 3)\r\nn OK NOOP completed\r\n");
+    EXPECT_EQ(
+        c.send("n NOOP"),
+        "* 3 FETCH (FLAGS (\\Flagged))\r\n* ESEARCH (TAG \"u\") ADDTO (0 3)\r\nn OK NOOP completed\r\n");
 }
 
 TEST(ImapContext, NewMessagesAddedAfterTheirExists_Rfc5267_4_3_3)
@@ -114,7 +116,8 @@ TEST(ImapContext, NewMessagesAddedAfterTheirExists_Rfc5267_4_3_3)
     w.deliver("seven", "carol");
     // "an ADDTO containing message sequence numbers added as a result of those messages being delivered or
     // appended MUST be sent after the EXISTS notification itself"
-    EXPECT_EQ(c.send("n NOOP"), "* 7 EXISTS\r\n* 0 RECENT\r\n* ESEARCH (TAG \"u\") ADDTO (0 6)\r\nn OK NOOP completed\r\n");
+    EXPECT_EQ(c.send("n NOOP"),
+              "* 7 EXISTS\r\n* 0 RECENT\r\n* ESEARCH (TAG \"u\") ADDTO (0 6)\r\nn OK NOOP completed\r\n");
 }
 
 TEST(ImapContext, ExpungedMatchRemovedBeforeItsExpunge_Rfc5267_4_3_4)
@@ -126,8 +129,9 @@ TEST(ImapContext, ExpungedMatchRemovedBeforeItsExpunge_Rfc5267_4_3_4)
     c.send("a STORE 3:4 +FLAGS.SILENT (\\Deleted)");
     // "a REMOVEFROM containing message sequence numbers removed as a result of those messages being
     // expunged MUST be sent prior to the expunge notification itself"
-    EXPECT_EQ(c.send("b EXPUNGE"),
-              "* ESEARCH (TAG \"u\") REMOVEFROM (0 4)\r\n* 3 EXPUNGE\r\n* 3 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
+    EXPECT_EQ(
+        c.send("b EXPUNGE"),
+        "* ESEARCH (TAG \"u\") REMOVEFROM (0 4)\r\n* 3 EXPUNGE\r\n* 3 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
 }
 
 TEST(ImapContext, NoRemovalNewsWhileExpungesAreHeld_Rfc5267_4_3_Rfc3501_7_4_1)
@@ -142,7 +146,8 @@ TEST(ImapContext, NoRemovalNewsWhileExpungesAreHeld_Rfc5267_4_3_Rfc3501_7_4_1)
     other.send("b EXPUNGE");
     // FETCH by sequence number may not be answered with EXPUNGE, so its REMOVEFROM waits with it.
     EXPECT_EQ(c.send("f FETCH 1 (UID)"), "* 1 FETCH (UID 1)\r\nf OK FETCH completed\r\n");
-    EXPECT_EQ(c.send("n NOOP"), "* ESEARCH (TAG \"u\") REMOVEFROM (0 2)\r\n* 2 EXPUNGE\r\nn OK NOOP completed\r\n");
+    EXPECT_EQ(c.send("n NOOP"),
+              "* ESEARCH (TAG \"u\") REMOVEFROM (0 2)\r\n* 2 EXPUNGE\r\nn OK NOOP completed\r\n");
 }
 
 TEST(ImapContext, SequenceNumbersInTheProgramAreReadWhenTheCommandArrives_Rfc5267_4_3)
@@ -167,7 +172,8 @@ TEST(ImapContext, NewsGoesOutDuringIdle_Rfc5267_4_3_2)
     c.send("u SEARCH RETURN (UPDATE COUNT) SUBJECT six");
     EXPECT_EQ(c.send("i IDLE"), "+ idling\r\n");
     w.deliver("six");
-    EXPECT_EQ(c.session().takeUnsolicited(), "* 6 EXISTS\r\n* 0 RECENT\r\n* ESEARCH (TAG \"u\") ADDTO (0 6)\r\n");
+    EXPECT_EQ(c.session().takeUnsolicited(),
+              "* 6 EXISTS\r\n* 0 RECENT\r\n* ESEARCH (TAG \"u\") ADDTO (0 6)\r\n");
     EXPECT_EQ(c.send("DONE"), "i OK IDLE terminated\r\n");
 }
 
@@ -186,7 +192,8 @@ TEST(ImapContext, CancelUpdateStopsTheNews_Rfc5267_4_3_5)
     EXPECT_EQ(c.send("d STORE 1 +FLAGS.SILENT (\\Seen \\Flagged)"),
               "* ESEARCH (TAG \"v\") ADDTO (0 1)\r\nd OK STORE completed\r\n");
     // The tag is free again for a new search with UPDATE.
-    EXPECT_EQ(c.send("u SEARCH RETURN (UPDATE COUNT) SEEN"), "* ESEARCH (TAG \"u\") COUNT 1\r\nu OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("u SEARCH RETURN (UPDATE COUNT) SEEN"),
+              "* ESEARCH (TAG \"u\") COUNT 1\r\nu OK SEARCH completed\r\n");
 }
 
 TEST(ImapContext, ReusingAnUpdatingTagIsBad_Rfc5267_4_3)
@@ -209,9 +216,10 @@ TEST(ImapContext, TooManyContextsGetNoUpdateButTheirResults_Rfc5267_4_3_1)
     c.select();
     for (int i = 0; i < 8; ++i)
         EXPECT_TRUE(has(c.send("t" + std::to_string(i) + " SEARCH RETURN (UPDATE) SEEN"), " OK "));
-    EXPECT_EQ(c.send("t8 SEARCH RETURN (UPDATE COUNT) FROM bob"),
-              "* ESEARCH (TAG \"t8\") COUNT 2\r\n* NO [NOUPDATE \"t8\"] at most 8 searches with UPDATE at a time: "
-              "CANCELUPDATE one first\r\nt8 OK SEARCH completed\r\n");
+    EXPECT_EQ(
+        c.send("t8 SEARCH RETURN (UPDATE COUNT) FROM bob"),
+        "* ESEARCH (TAG \"t8\") COUNT 2\r\n* NO [NOUPDATE \"t8\"] at most 8 searches with UPDATE at a time: "
+        "CANCELUPDATE one first\r\nt8 OK SEARCH completed\r\n");
     // t8 has no context to cancel.
     EXPECT_TRUE(has(c.send("x CANCELUPDATE \"t8\""), "x NO "));
 }

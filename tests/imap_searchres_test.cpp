@@ -18,7 +18,8 @@ TEST(ImapSearchres, AdvertisedOnlyWithEsearchAndSwitchedOffByTheToggle_Rfc5182_2
     SearchClient without(w, 2, off);
     EXPECT_FALSE(has(without.greeting(), "SEARCHRES"));
     without.select();
-    EXPECT_EQ(without.send("a SEARCH RETURN (SAVE) ALL"), "a BAD SEARCH RETURN (SAVE) is not offered here\r\n");
+    EXPECT_EQ(without.send("a SEARCH RETURN (SAVE) ALL"),
+              "a BAD SEARCH RETURN (SAVE) is not offered here\r\n");
     EXPECT_EQ(without.send("b FETCH $ FLAGS"), "b BAD \"$\" (a saved search result) is not offered here\r\n");
     // A SEARCHRES server MUST implement ESEARCH (section 2.4): without ESEARCH there is no SEARCHRES.
     imap::SessionOptions noEsearch;
@@ -53,7 +54,8 @@ TEST(ImapSearchres, SaveAloneAnswersNoSearchResponseAndFetchUsesIt_Rfc5182_2_1)
     // "In absence of any other SEARCH result option, the SAVE result option also suppresses any SEARCH
     // response" (section 1 and 2.2 example 1).
     EXPECT_EQ(c.send("a SEARCH RETURN (SAVE) FROM bob"), "a OK SEARCH completed\r\n");
-    EXPECT_EQ(c.send("b FETCH $ (UID)"), "* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n");
+    EXPECT_EQ(c.send("b FETCH $ (UID)"),
+              "* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n");
     EXPECT_EQ(c.send("c STORE $ +FLAGS.SILENT (\\Flagged)"), "c OK STORE completed\r\n");
     EXPECT_EQ(c.send("d SEARCH FLAGGED"), "* SEARCH 2 4\r\nd OK SEARCH completed\r\n");
 }
@@ -85,7 +87,8 @@ TEST(ImapSearchres, DollarMapsBetweenSequenceNumbersAndUids_Rfc5182_2_1)
     EXPECT_EQ(c.send("b UID FETCH $ (FLAGS)"),
               "* 2 FETCH (UID 3 FLAGS ())\r\n* 4 FETCH (UID 5 FLAGS ())\r\nb OK UID FETCH completed\r\n");
     EXPECT_EQ(c.send("c UID SEARCH RETURN (SAVE) FROM bob"), "c OK UID SEARCH completed\r\n");
-    EXPECT_EQ(c.send("d FETCH $ (UID)"), "* 1 FETCH (UID 2)\r\n* 3 FETCH (UID 4)\r\nd OK FETCH completed\r\n");
+    EXPECT_EQ(c.send("d FETCH $ (UID)"),
+              "* 1 FETCH (UID 2)\r\n* 3 FETCH (UID 4)\r\nd OK FETCH completed\r\n");
 }
 
 TEST(ImapSearchres, DollarInsideSearchKeys_Rfc5182_2_2_Examples3And4)
@@ -100,7 +103,8 @@ TEST(ImapSearchres, DollarInsideSearchKeys_Rfc5182_2_2_Examples3And4)
     EXPECT_EQ(c.send("c UID SEARCH RETURN (ALL) $ SMALLER 4096"),
               "* ESEARCH (TAG \"c\") UID ALL 2,4\r\nc OK UID SEARCH completed\r\n");
     // Example 4: combined with other numbers through OR.
-    EXPECT_EQ(c.send("d SEARCH CHARSET UTF-8 (OR $ 1,5) TEXT hello"), "* SEARCH 1 2 4 5\r\nd OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("d SEARCH CHARSET UTF-8 (OR $ 1,5) TEXT hello"),
+              "* SEARCH 1 2 4 5\r\nd OK SEARCH completed\r\n");
 }
 
 TEST(ImapSearchres, CopyMoveAndStoreThroughDollar_Rfc5182_2_2_Example7)
@@ -112,7 +116,8 @@ TEST(ImapSearchres, CopyMoveAndStoreThroughDollar_Rfc5182_2_2_Example7)
     const std::string copied = c.send("b COPY $ Archive");
     EXPECT_TRUE(has(copied, "[COPYUID ")) << copied;
     EXPECT_EQ(w.store.mailbox("erin", "Archive")->messages.size(), 1u);
-    EXPECT_EQ(c.send("c STORE $ +FLAGS (\\Deleted)"), "* 3 FETCH (FLAGS (\\Deleted))\r\nc OK STORE completed\r\n");
+    EXPECT_EQ(c.send("c STORE $ +FLAGS (\\Deleted)"),
+              "* 3 FETCH (FLAGS (\\Deleted))\r\nc OK STORE completed\r\n");
     c.send("d SEARCH RETURN (SAVE) FROM bob");
     const std::string moved = c.send("e MOVE $ Archive");
     EXPECT_TRUE(has(moved, "* 2 EXPUNGE\r\n* 3 EXPUNGE\r\n")) << moved;
@@ -154,7 +159,8 @@ TEST(ImapSearchres, SaveWithMinAndMaxKeepsOnlyThose_Rfc5182_2_4)
     SearchClient c(w);
     c.select(); // carol sent 1, 3 and 5
     auto saved = [&]() { return c.send("z SEARCH $"); };
-    EXPECT_EQ(c.send("a SEARCH RETURN (SAVE MIN) FROM carol"), "* ESEARCH (TAG \"a\") MIN 1\r\na OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("a SEARCH RETURN (SAVE MIN) FROM carol"),
+              "* ESEARCH (TAG \"a\") MIN 1\r\na OK SEARCH completed\r\n");
     EXPECT_EQ(saved(), "* SEARCH 1\r\nz OK SEARCH completed\r\n");
     c.send("b SEARCH RETURN (SAVE MAX) FROM carol");
     EXPECT_EQ(saved(), "* SEARCH 5\r\nz OK SEARCH completed\r\n");
@@ -215,8 +221,9 @@ TEST(ImapSearchres, PipelinedSaveThenUseRunsInOrderEvenWhenTheSearchIsSliced_Rfc
                                           "c STORE $ +FLAGS.SILENT (\\Seen)\r\n");
     while (c.session().outputPending())
         out += c.session().continueOutput();
-    EXPECT_EQ(out, "a OK SEARCH completed\r\n* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n"
-                   "c OK STORE completed\r\n");
+    EXPECT_EQ(out,
+              "a OK SEARCH completed\r\n* 2 FETCH (UID 2)\r\n* 4 FETCH (UID 4)\r\nb OK FETCH completed\r\n"
+              "c OK STORE completed\r\n");
     EXPECT_EQ(c.send("d SEARCH SEEN"), "* SEARCH 2 4\r\nd OK SEARCH completed\r\n");
 }
 

@@ -407,8 +407,9 @@ void ImapSession::onStoreEvent(const store::StoreEvent& event)
             m_expungedCopies.emplace(event.uid, *event.message);
         break;
     case Kind::FlagsChanged:
-        // Whoever changed them, a search with UPDATE may gain or lose the message (RFC 5267 section 4.3).
-        if (event.mailbox == m_selected && !m_contexts.empty()) m_contextDirty.insert(event.uid);
+        // Whoever changed them, a search with UPDATE may gain or lose the message (RFC 5267 section 4.3):
+        // noted even before a context exists, since one may be made by a search already under way.
+        if (event.mailbox == m_selected) m_contextDirty.insert(event.uid);
         // This session's own STORE and FETCH report their flag changes themselves.
         if (event.mailbox == m_selected && event.originSession != m_sessionId)
             m_pendingFlags.insert(event.uid);
