@@ -1,12 +1,18 @@
 // Writing IMAP data items (RFC 3501 section 9): strings, ENVELOPE and BODYSTRUCTURE from the message model.
 #pragma once
 
+#include "imap/imap_types.hpp"
 #include "mail/message.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace maillab::store {
+struct StoredMessage;
+}
 
 namespace maillab::imap {
 
@@ -31,5 +37,11 @@ std::string bodyStructure(std::string_view message, const mail::MimePart& part, 
 // "1:3,5" from ascending numbers, as COPYUID, APPENDUID (RFC 4315 section 3), VANISHED and ESEARCH's ALL
 // write sets; the client sends known UIDs the same way (RFC 7162 section 3.2.5).
 std::string compactSet(const std::vector<uint32_t>& numbers);
+
+// The bytes a section names (RFC 3501 section 6.4.5), for FETCH BODY[...] and CATENATE's URLs; nullopt when
+// the message has no such part. Views into the stored bytes where it can; HEADER.FIELDS builds its answer
+// in `scratch`.
+std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
+                                             std::string& scratch);
 
 } // namespace maillab::imap
