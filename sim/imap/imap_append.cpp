@@ -108,7 +108,9 @@ std::string badUrl(std::string_view url, std::string_view why)
 {
     std::string echo;
     for (char c : url.substr(0, 200))
-        echo += c == ']' ? std::string("%5D") : c == '\r' || c == '\n' || c == '\0' ? std::string("?") : std::string(1, c);
+        echo += c == ']'                              ? std::string("%5D")
+                : c == '\r' || c == '\n' || c == '\0' ? std::string("?")
+                                                      : std::string(1, c);
     return "[BADURL " + echo + "] " + std::string(why);
 }
 
@@ -122,8 +124,9 @@ Reply ImapSession::cmdAppend(const Command& c)
     if (c.appends.size() > 1 && !offers("MULTIAPPEND"))
         return tagged("BAD", "one message per APPEND: MULTIAPPEND is not offered by this server");
     for (const AppendMessage& a : c.appends) {
-        const bool binary = a.binary || (a.catenate && std::any_of(a.catenate->begin(), a.catenate->end(),
-                                                                   [](const CatenatePart& p) { return p.binary; }));
+        const bool binary =
+            a.binary || (a.catenate && std::any_of(a.catenate->begin(), a.catenate->end(),
+                                                   [](const CatenatePart& p) { return p.binary; }));
         if (binary && !offers("BINARY"))
             return tagged("BAD", "literal8 ~{n} is not offered by this server (BINARY, RFC 3516)");
         if (a.catenate && !offers("CATENATE")) return tagged("BAD", "CATENATE is not offered by this server");
@@ -196,7 +199,8 @@ Reply ImapSession::cmdAppend(const Command& c)
     }
     const uint32_t validity = m_store.mailbox(m_user, mailbox)->uidValidity;
     // The UIDs of all of them, in the order sent (RFC 4315 section 3 with RFC 3502).
-    return tagged("OK", "[APPENDUID " + std::to_string(validity) + " " + compactSet(uids) + "] APPEND completed");
+    return tagged("OK",
+                  "[APPENDUID " + std::to_string(validity) + " " + compactSet(uids) + "] APPEND completed");
 }
 
 std::optional<std::string_view> ImapSession::urlContent(const std::string& url, std::string& scratch,
