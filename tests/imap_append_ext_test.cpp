@@ -1,12 +1,12 @@
-// APPEND as today's clients use it: MULTIAPPEND (RFC 3502), several messages all or nothing with their UIDs in
-// APPENDUID (RFC 4315 section 3); CATENATE (RFC 4469), a message made of text and pieces of stored messages
-// named by IMAP URLs (RFC 5092), with BADURL and TOOBIG; APPENDLIMIT (RFC 7889). The messages are written
-// for these tests.
-#include "imap_dave.hpp"
-#include "test_support.hpp"
+// APPEND as today's clients use it: MULTIAPPEND (RFC 3502), several messages all or nothing with their UIDs
+// in APPENDUID (RFC 4315 section 3); CATENATE (RFC 4469), a message made of text and pieces of stored
+// messages named by IMAP URLs (RFC 5092), with BADURL and TOOBIG; APPENDLIMIT (RFC 7889). The messages are
+// written for these tests.
 #include "imap/imap_session.hpp"
+#include "imap_dave.hpp"
 #include "store/maildir.hpp"
 #include "store/store.hpp"
+#include "test_support.hpp"
 #include "wire/clock.hpp"
 
 #include <filesystem>
@@ -18,7 +18,6 @@ namespace maillab::test {
 namespace {
 
 using imap::ImapUrl;
-
 
 // A non-synchronizing literal, so a whole command goes in one send().
 std::string lit(std::string_view bytes)
@@ -42,8 +41,9 @@ TEST(ImapMultiappend, SeveralMessagesInOneAppendGetAUidSet_Rfc3502_6_3_11_Rfc431
     DaveWorld w;
     DaveClient c(w);
     EXPECT_NE(c.send("c CAPABILITY").find(" MULTIAPPEND"), std::string::npos);
-    std::string reply = c.send("a APPEND INBOX (\\Seen) " + lit(kFirst) + " (\\Flagged) \"26-Nov-2026 09:00:00 +0100\" " +
-                               lit(kSecond) + " " + lit(kFirst));
+    std::string reply =
+        c.send("a APPEND INBOX (\\Seen) " + lit(kFirst) + " (\\Flagged) \"26-Nov-2026 09:00:00 +0100\" " +
+               lit(kSecond) + " " + lit(kFirst));
     const uint32_t validity = w.inbox().uidValidity;
     EXPECT_EQ(reply, "a OK [APPENDUID " + std::to_string(validity) + " 1:3] APPEND completed\r\n");
     ASSERT_EQ(w.inbox().messages.size(), 3u);
@@ -63,7 +63,8 @@ TEST(ImapMultiappend, OneBadMessageAddsNone_Rfc3502_6_3_11)
 {
     DaveWorld w;
     DaveClient c(w);
-    std::string reply = c.send("a APPEND INBOX " + lit(kFirst) + " " + lit(kSecond) + " (\\Bogus) " + lit(kFirst));
+    std::string reply =
+        c.send("a APPEND INBOX " + lit(kFirst) + " " + lit(kSecond) + " (\\Bogus) " + lit(kFirst));
     EXPECT_EQ(tagged(reply).rfind("a BAD ", 0), 0u) << reply;
     reply = c.send("b APPEND INBOX " + lit(kFirst) + " CATENATE (URL \"/INBOX/;UID=99\")");
     EXPECT_EQ(tagged(reply).rfind("b NO [BADURL /INBOX/;UID=99] ", 0), 0u) << reply;
@@ -96,8 +97,9 @@ TEST(ImapMultiappend, MaildirHoldsEveryMessageBeforeTheOk_Rfc3502_6_3_11)
         DaveWorld w;
         store::MaildirSync sync(w.store, w.clock, root);
         DaveClient c(w);
-        EXPECT_NE(c.send("a APPEND INBOX " + lit(kFirst) + " " + lit(kSecond) + " " + lit(kFirst)).find("a OK "),
-                  std::string::npos);
+        EXPECT_NE(
+            c.send("a APPEND INBOX " + lit(kFirst) + " " + lit(kSecond) + " " + lit(kFirst)).find("a OK "),
+            std::string::npos);
     }
     DaveWorld again;
     store::MaildirSync sync(again.store, again.clock, root);
@@ -139,10 +141,10 @@ TEST(ImapUrlParse, RelativeUrlWithEveryPart_Rfc5092_6)
 
 TEST(ImapUrlParse, WhatIsNotAMessageUrlIsRefused_Rfc5092_6)
 {
-    for (const char* bad :
-         {"", "INBOX/;UID=1", "/INBOX", "/INBOX/;UID=0", "/INBOX/;UID=x", "/INBOX;UID=1", "/INBOX/;SECTION=1",
-          "/INBOX/;UID=1/;SECTION=FOO", "/INBOX/;UID=1/;PARTIAL=1.0", "/INBOX/;UID=1;URLAUTH=anonymous:internal",
-          "/INBOX/;SECTION=1/;UID=1", "/%ZZ/;UID=1", "imap://dave@host/INBOX/;UID=1", "/INBOX/;UID=1/;UID=2"}) {
+    for (const char* bad : {"", "INBOX/;UID=1", "/INBOX", "/INBOX/;UID=0", "/INBOX/;UID=x", "/INBOX;UID=1",
+                            "/INBOX/;SECTION=1", "/INBOX/;UID=1/;SECTION=FOO", "/INBOX/;UID=1/;PARTIAL=1.0",
+                            "/INBOX/;UID=1;URLAUTH=anonymous:internal", "/INBOX/;SECTION=1/;UID=1",
+                            "/%ZZ/;UID=1", "imap://dave@host/INBOX/;UID=1", "/INBOX/;UID=1/;UID=2"}) {
         auto parsed = imap::parseImapUrl(bad);
         EXPECT_TRUE(std::holds_alternative<std::string>(parsed)) << bad;
     }
@@ -188,14 +190,20 @@ TEST_F(Catenate, TextAndUrlsMakeOneMessage_Rfc4469_5)
 // UIDVALIDITY, a UID or section that does not exist, a mailbox that does not exist, and URL syntax errors.
 TEST_F(Catenate, BadUrlIsNoBadUrl_Rfc4469_6)
 {
-    for (const char* bad :
-         {"/INBOX;UIDVALIDITY=12345/;UID=1", "/INBOX/;UID=9", "/INBOX/;UID=1/;SECTION=4", "/Nowhere/;UID=1",
-          "/INBOX/;UID=1/;URLAUTH=anonymous", "INBOX"}) {
+    for (const char* bad : {"/INBOX;UIDVALIDITY=12345/;UID=1", "/INBOX/;UID=9", "/INBOX/;UID=1/;SECTION=4",
+                            "/Nowhere/;UID=1", "/INBOX/;UID=1/;URLAUTH=anonymous", "INBOX"}) {
         const std::string url = bad;
         std::string reply = c.send("a APPEND Saved CATENATE (TEXT " + lit("x\r\n") + " URL \"" + url + "\")");
         EXPECT_EQ(reply.rfind("a NO [BADURL " + url + "] ", 0), 0u) << url << ": " << reply;
     }
     EXPECT_TRUE(w.store.mailbox("dave", "Saved")->messages.empty());
+}
+
+// BADURL echoes the URL as url-resp-text, 7-bit without "]" (RFC 4469 section 6): the rest percent-encoded.
+TEST_F(Catenate, BadUrlEchoIsSevenBitWithoutBracket_Rfc4469_6)
+{
+    std::string reply = c.send("a APPEND Saved CATENATE (URL " + lit("/Caf\xC3\xA9]/;UID=1") + ")");
+    EXPECT_EQ(reply.rfind("a NO [BADURL /Caf%C3%A9%5D/;UID=1] ", 0), 0u) << reply;
 }
 
 // Another user's mailbox cannot be named: URLs reach only what this user can read (RFC 4469 section 5).
@@ -225,7 +233,8 @@ TEST(ImapCatenate, TooBigIsNoTooBig_Rfc4469_6_Rfc7889_4)
     options.maxLiteralSize = 100;
     DaveClient c(w, options);
     EXPECT_NE(c.send("c CAPABILITY").find(" APPENDLIMIT=100 "), std::string::npos);
-    EXPECT_NE(c.send("s STATUS INBOX (APPENDLIMIT)").find("* STATUS INBOX (APPENDLIMIT 100)"), std::string::npos);
+    EXPECT_NE(c.send("s STATUS INBOX (APPENDLIMIT)").find("* STATUS INBOX (APPENDLIMIT 100)"),
+              std::string::npos);
     const std::string sixty(60, 'x');
     c.send("a APPEND INBOX " + lit("\r\n" + sixty));
     std::string reply = c.send("b APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\" URL \"/INBOX/;UID=1\")");
@@ -236,8 +245,9 @@ TEST(ImapCatenate, TooBigIsNoTooBig_Rfc4469_6_Rfc7889_4)
 // CATENATE and MULTIAPPEND together: each message may be a CATENATE or a literal (RFC 4469 section 5).
 TEST_F(Catenate, WithMultiappend_Rfc4469_5_Rfc3502)
 {
-    std::string reply = c.send("a APPEND Saved CATENATE (URL \"/INBOX/;UID=1\") (\\Answered) " + lit(kSecond) +
-                               " CATENATE (TEXT " + lit("Subject: t\r\n\r\n") + " URL \"/INBOX/;UID=2/;SECTION=1\")");
+    std::string reply =
+        c.send("a APPEND Saved CATENATE (URL \"/INBOX/;UID=1\") (\\Answered) " + lit(kSecond) +
+               " CATENATE (TEXT " + lit("Subject: t\r\n\r\n") + " URL \"/INBOX/;UID=2/;SECTION=1\")");
     const std::string saved = std::to_string(w.store.mailbox("dave", "Saved")->uidValidity);
     EXPECT_EQ(reply, "a OK [APPENDUID " + saved + " 1:3] APPEND completed\r\n");
     const auto& messages = w.store.mailbox("dave", "Saved")->messages;
@@ -253,9 +263,9 @@ TEST(ImapCatenateParse, SyntaxErrorsAreBad_Rfc4469_5)
     DaveWorld w;
     DaveClient c(w);
     for (const char* bad :
-         {"a APPEND INBOX CATENATE ()", "a APPEND INBOX CATENATE (TEXT \"quoted\")", "a APPEND INBOX CATENATE (FOO x)",
-          "a APPEND INBOX CATENATE URL \"/INBOX/;UID=1\"", "a APPEND INBOX CATENATE (URL)",
-          "a APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\""}) {
+         {"a APPEND INBOX CATENATE ()", "a APPEND INBOX CATENATE (TEXT \"quoted\")",
+          "a APPEND INBOX CATENATE (FOO x)", "a APPEND INBOX CATENATE URL \"/INBOX/;UID=1\"",
+          "a APPEND INBOX CATENATE (URL)", "a APPEND INBOX CATENATE (URL \"/INBOX/;UID=1\""}) {
         std::string reply = c.send(bad);
         EXPECT_EQ(reply.rfind("a BAD ", 0), 0u) << bad << ": " << reply;
     }

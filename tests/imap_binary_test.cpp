@@ -2,8 +2,8 @@
 // BINARY.SIZE with the Content-Transfer-Encoding undone, literal8 in answers and in APPEND, UNKNOWN-CTE,
 // and the syntax each of them refuses. The messages are written for these tests.
 #include "imap/imap_response.hpp"
-#include "imap_dave.hpp"
 #include "imap/imap_session.hpp"
+#include "imap_dave.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -15,7 +15,6 @@ namespace maillab::test {
 namespace {
 
 using namespace std::string_literals;
-
 
 std::string lit(std::string_view bytes)
 {
@@ -30,16 +29,17 @@ const std::string kHeader = "From: a@example.org\r\nSubject: parts\r\nMIME-Versi
                             "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
 // Part 1 plain, part 2 base64 ("hello world" with a bare CR in it), part 3 quoted-printable, part 4 base64
 // of bytes with NUL, part 5 an encoding nobody can undo.
-const std::string kMessage = kHeader + "--b\r\nContent-Type: text/plain\r\n\r\nplain text\r\n"
-                                       "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-                                       "aGVsbG8N\r\nd29ybGQ=\r\n"
-                                       "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: "
-                                       "quoted-printable\r\n\r\ncaf=C3=A9 =\r\nsoft  \r\nend\r\n"
-                                       "--b\r\nContent-Type: application/octet-stream\r\n"
-                                       "Content-Transfer-Encoding: base64\r\n\r\nAAEAAg==\r\n"
-                                       "--b\r\nContent-Type: application/octet-stream\r\n"
-                                       "Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n"
-                                       "--b--\r\n";
+const std::string kMessage = kHeader +
+                             "--b\r\nContent-Type: text/plain\r\n\r\nplain text\r\n"
+                             "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                             "aGVsbG8N\r\nd29ybGQ=\r\n"
+                             "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: "
+                             "quoted-printable\r\n\r\ncaf=C3=A9 =\r\nsoft  \r\nend\r\n"
+                             "--b\r\nContent-Type: application/octet-stream\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\nAAEAAg==\r\n"
+                             "--b\r\nContent-Type: application/octet-stream\r\n"
+                             "Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n"
+                             "--b--\r\n";
 
 // kMessage delivered and INBOX selected.
 class ImapBinaryFetch : public ::testing::Test {
@@ -102,8 +102,8 @@ TEST_F(ImapBinaryFetch, BinarySetsSeenButPeekAndSizeDoNot_Rfc3516_4_2)
 {
     c.send("f FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])");
     EXPECT_FALSE(w.inbox().messages.at(0).has(store::kSeen));
-    EXPECT_EQ(c.send("f FETCH 1 (BINARY[1])"),
-              "* 1 FETCH (BINARY[1] " + lit("plain text") + " FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n");
+    EXPECT_EQ(c.send("f FETCH 1 (BINARY[1])"), "* 1 FETCH (BINARY[1] " + lit("plain text") +
+                                                   " FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n");
     EXPECT_TRUE(w.inbox().messages.at(0).has(store::kSeen));
 }
 
@@ -153,7 +153,8 @@ TEST(ImapBinary, AppendLiteral8KeepsNulForBinary_Rfc3516_4_3)
     const std::string message = "From: a@example.org\r\nContent-Type: application/octet-stream\r\n"
                                 "Content-Transfer-Encoding: binary\r\n\r\n" +
                                 body;
-    std::string reply = c.raw("a APPEND INBOX ~{" + std::to_string(message.size()) + "+}\r\n" + message + "\r\n");
+    std::string reply =
+        c.raw("a APPEND INBOX ~{" + std::to_string(message.size()) + "+}\r\n" + message + "\r\n");
     EXPECT_NE(reply.find("a OK [APPENDUID "), std::string::npos) << reply;
     const std::string& stored = w.inbox().messages.at(0).bytes();
     EXPECT_EQ(stored.find('\0'), std::string::npos);
@@ -175,12 +176,13 @@ TEST(ImapBinary, AppendLiteral8ReencodesOnlyThePartsWithNul_Rfc3516_4_3)
     const std::string message = kHeader + "--b\r\nContent-Type: text/plain\r\n\r\nkept\r\n"
                                           "--b\r\nContent-Type: image/png\r\n\r\n\x89PNG\0\0\r\n"
                                           "--b--\r\n"s;
-    std::string reply = c.raw("a APPEND INBOX ~{" + std::to_string(message.size()) + "+}\r\n" + message + "\r\n");
+    std::string reply =
+        c.raw("a APPEND INBOX ~{" + std::to_string(message.size()) + "+}\r\n" + message + "\r\n");
     EXPECT_NE(reply.find("a OK "), std::string::npos) << reply;
     c.select();
-    EXPECT_EQ(c.send("f FETCH 1 (BODY.PEEK[1] BINARY.PEEK[2])"),
-              "* 1 FETCH (BODY[1] " + lit("kept") + " BINARY[2] " + lit8("\x89PNG\0\0"s) +
-                  ")\r\nf OK FETCH completed\r\n");
+    EXPECT_EQ(c.send("f FETCH 1 (BODY.PEEK[1] BINARY.PEEK[2])"), "* 1 FETCH (BODY[1] " + lit("kept") +
+                                                                     " BINARY[2] " + lit8("\x89PNG\0\0"s) +
+                                                                     ")\r\nf OK FETCH completed\r\n");
 }
 
 // A NUL in an ordinary literal stays refused (RFC 3501 section 9, CHAR8; RFC 3516 section 4.3), and so is a

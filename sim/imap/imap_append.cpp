@@ -8,6 +8,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace maillab::imap {
 
@@ -103,14 +104,20 @@ std::optional<std::string> withoutNul(std::string message)
 
 // [SECTION] CATENATE's URLs (RFC 4469 section 5, RFC 5092)
 
-// The URL as BADURL may echo it: url-resp-text holds no CR, LF or "]" (RFC 4469 section 6).
+// The URL as BADURL may echo it: url-resp-text is 7-bit without CR, LF or "]" (RFC 4469 section 6), so
+// the rest is percent-encoded as in the URL itself (RFC 3986 section 2.1).
 std::string badUrl(std::string_view url, std::string_view why)
 {
     std::string echo;
-    for (char c : url.substr(0, 200))
-        echo += c == ']'                              ? std::string("%5D")
-                : c == '\r' || c == '\n' || c == '\0' ? std::string("?")
-                                                      : std::string(1, c);
+    for (unsigned char c : url.substr(0, 200)) {
+        if (c < 0x20 || c >= 0x7f || c == ']') {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+            echo += escaped;
+        } else {
+            echo += static_cast<char>(c);
+        }
+    }
     return "[BADURL " + echo + "] " + std::string(why);
 }
 
@@ -215,18 +222,17 @@ std::optional<std::string_view> ImapSession::urlContent(const std::string& url, 
     // Only this user's own mailboxes: there are no shared ones whose rights would have to be checked.
     const store::Mailbox* box = m_store.mailbox(m_user, u.mailbox);
     if (!box) {
-        why = "no mailbox named " + u.mailbox;
+        why = "this user has no such mailbox"; // the URL, echoed, names it
         return std::nullopt;
     }
     // A UIDVALIDITY that no longer holds names other messages than the client meant (RFC 5092 section 6).
     if (u.uidValidity && *u.uidValidity != box->uidValidity) {
-        why = "UIDVALIDITY " + std::to_string(*u.uidValidity) + " is not " + box->name + "'s (" +
-              std::to_string(box->uidValidity) + ")";
+        why = "the mailbox's UIDVALIDITY is " + std::to_string(box->uidValidity) + " now";
         return std::nullopt;
     }
     const store::StoredMessage* m = box->find(u.uid);
     if (!m) {
-        why = "no message with UID " + std::to_string(u.uid) + " in " + box->name;
+        why = "the mailbox has no message with that UID";
         return std::nullopt;
     }
     // Read as BODY.PEEK would: the message's flags stay as they are.

@@ -1471,7 +1471,7 @@ std::variant<ImapUrl, std::string> parseImapUrl(std::string_view url)
         while (next < std::size(order) && key != order[next])
             ++next;
         if (next == std::size(order) || eq == std::string_view::npos)
-            return "unexpected " + std::string(piece.substr(0, 24)) + " in the URL (RFC 5092 section 6)";
+            return "unexpected " + quoteForMessage(piece) + " in the URL (RFC 5092 section 6)";
         if (key == "UIDVALIDITY") {
             if (!(out.uidValidity = urlNumber(value, true)))
                 return std::string("UIDVALIDITY must be a number from 1");
