@@ -492,30 +492,32 @@ TEST(ImapParse, AppendWithOnlyALiteral_Rfc3501_6_3_11)
     std::string message = "Subject: hi\r\n\r\nhello\r\n";
     Command c = ok("a APPEND Drafts {" + std::to_string(message.size()) + "}\r\n" + message + "\r\n");
     EXPECT_EQ(c.mailbox, "Drafts");
-    EXPECT_EQ(c.message, message);
-    EXPECT_TRUE(c.flags.empty());
-    EXPECT_FALSE(c.internalDate.has_value());
+    ASSERT_EQ(c.appends.size(), 1u);
+    EXPECT_EQ(c.appends[0].message, message);
+    EXPECT_TRUE(c.appends[0].flags.empty());
+    EXPECT_FALSE(c.appends[0].internalDate.has_value());
 }
 
 TEST(ImapParse, AppendWithFlagsAndDate_Rfc3501_6_3_11)
 {
     Command c = ok("a APPEND inbox (\\Seen $Work) \"26-Nov-2026 09:00:00 +0100\" {5+}\r\nhello");
     EXPECT_EQ(c.mailbox, "INBOX");
-    EXPECT_EQ(c.flags, (std::vector<std::string>{"\\Seen", "$Work"}));
-    ASSERT_TRUE(c.internalDate.has_value());
-    EXPECT_EQ(c.internalDate->zoneMinutes, 60);
-    EXPECT_EQ(c.internalDate->epochSeconds, day("26-Nov-2026") * 86400 + 8 * 3600);
-    EXPECT_EQ(mail::formatImapDateTime(*c.internalDate), "26-Nov-2026 09:00:00 +0100");
-    EXPECT_EQ(c.message, "hello");
+    ASSERT_EQ(c.appends.size(), 1u);
+    EXPECT_EQ(c.appends[0].flags, (std::vector<std::string>{"\\Seen", "$Work"}));
+    ASSERT_TRUE(c.appends[0].internalDate.has_value());
+    EXPECT_EQ(c.appends[0].internalDate->zoneMinutes, 60);
+    EXPECT_EQ(c.appends[0].internalDate->epochSeconds, day("26-Nov-2026") * 86400 + 8 * 3600);
+    EXPECT_EQ(mail::formatImapDateTime(*c.appends[0].internalDate), "26-Nov-2026 09:00:00 +0100");
+    EXPECT_EQ(c.appends[0].message, "hello");
 }
 
 TEST(ImapParse, AppendDateDayMayBeSpacePadded_Rfc3501_9)
 {
     Command c = ok("a APPEND INBOX \" 5-Nov-2026 23:59:60 -0830\" {1}\r\nx");
-    ASSERT_TRUE(c.internalDate.has_value());
-    EXPECT_EQ(c.internalDate->zoneMinutes, -510);
+    ASSERT_TRUE(c.appends[0].internalDate.has_value());
+    EXPECT_EQ(c.appends[0].internalDate->zoneMinutes, -510);
     c = ok("a APPEND INBOX () {1}\r\nx");
-    EXPECT_TRUE(c.flags.empty());
+    EXPECT_TRUE(c.appends[0].flags.empty());
 }
 
 TEST(ImapParse, AppendRejectsBadDates_Rfc3501_9)
@@ -542,7 +544,7 @@ TEST(ImapParse, AppendMessageMustBeALiteral_Rfc3501_6_3_11)
     EXPECT_TRUE(isBad("a APPEND INBOX (\\Seen){1}\r\nx"));
     EXPECT_TRUE(isBad("a APPEND INBOX {10}\r\nshort"));
     EXPECT_TRUE(isBad("a APPEND INBOX {1}\r\nxy"));
-    EXPECT_TRUE(isBad("a APPEND INBOX {1}\r\nx {1}\r\ny"));
+    EXPECT_TRUE(isBad("a APPEND INBOX {1}\r\nx y"));
     EXPECT_TRUE(isBad("a APPEND INBOX (\\Seen \"26-Nov-2026 09:00:00 +0100\" {1}\r\nx"));
     EXPECT_TRUE(isBad("a APPEND INBOX 26-Nov-2026 {1}\r\nx"));
 }

@@ -77,6 +77,20 @@ TEST(ImapResync, PhoneUsesQresyncWhenOffered_Rfc7162_3_2_5)
     EXPECT_EQ(sent.find("SEARCH"), std::string::npos) << sent;
 }
 
+// A lesson can take away the APPEND and FETCH extensions of issue 15 too: they leave CAPABILITY.
+TEST(ImapResync, LessonSwitchesOffBinaryMultiappendCatenateAppendlimit_Rfc3516_4_1)
+{
+    scenario::Simulation all(lessonWith(""));
+    all.run();
+    EXPECT_NE(serverBytes(all).find(" BINARY MULTIAPPEND CATENATE APPENDLIMIT="), std::string::npos);
+    scenario::Simulation none(lessonWith(
+        R"({"capabilities": {"BINARY": false, "MULTIAPPEND": false, "CATENATE": false, "APPENDLIMIT": false}})"));
+    none.run();
+    const std::string bytes = serverBytes(none);
+    for (const char* name : {"BINARY", "MULTIAPPEND", "CATENATE", "APPENDLIMIT"})
+        EXPECT_EQ(bytes.find(name), std::string::npos) << name;
+}
+
 // The toggle: without QRESYNC the server leaves it out of CAPABILITY and the phone falls back to CHANGEDSINCE
 // and a search for what is still there; without CONDSTORE to the flags of every message (RFC 4549 4.3).
 TEST(ImapResync, CapabilityToggleMakesThePhoneFallBack_Rfc7162_3_1_4_1)
@@ -106,7 +120,7 @@ TEST(ImapResync, CapabilityToggleMakesThePhoneFallBack_Rfc7162_3_1_4_1)
         "user": "alice", "password": "wonderland"}], "server": {"capabilities": {"IDLE": false}}, "steps": []})",
                                        "x");
     ASSERT_TRUE(std::holds_alternative<scenario::LoadError>(bad));
-    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find("only CONDSTORE, QRESYNC and ESEARCH"),
+    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find("only CONDSTORE, QRESYNC, ESEARCH, BINARY"),
               std::string::npos);
 }
 

@@ -53,7 +53,7 @@ constexpr uint32_t kFirstNewValidity = kInboxValidity + 12; // the first mailbox
 constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
     "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
-    "CONTEXT=SEARCH AUTH=PLAIN";
+    "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT=33554432 AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
@@ -121,7 +121,8 @@ bool startsWith(std::string_view text, std::string_view prefix)
 class Conn {
 public:
     explicit Conn(DemoWorld& world, int id = 1, SessionOptions options = {})
-        : m_session(world.store, world.clock, id, std::move(options)), m_greeting(m_session.greeting())
+        : m_appendLimit(options.maxLiteralSize), m_session(world.store, world.clock, id, std::move(options)),
+          m_greeting(m_session.greeting())
     {
     }
     std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
@@ -133,8 +134,11 @@ public:
 
     void login(const std::string& user = "alice", const std::string& password = "wonderland")
     {
+        // APPENDLIMIT is the session's largest literal (RFC 7889 section 3).
+        std::string capabilities(kCapabilities);
+        capabilities.replace(capabilities.find("APPENDLIMIT=") + 12, 8, std::to_string(m_appendLimit));
         EXPECT_EQ(send("L1 LOGIN " + user + " " + password),
-                  "L1 OK [CAPABILITY " + std::string(kCapabilities) + "] logged in\r\n");
+                  "L1 OK [CAPABILITY " + capabilities + "] logged in\r\n");
         EXPECT_EQ(state(), State::Authenticated);
     }
     // Logs in and selects; the reply's tagged line must be OK.
@@ -149,6 +153,7 @@ public:
     }
 
 private:
+    size_t m_appendLimit;
     ImapSession m_session;
     std::string m_greeting;
 };

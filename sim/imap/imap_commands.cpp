@@ -391,6 +391,9 @@ Reply ImapSession::cmdStatus(const Command& c)
             if (!offers("STATUS=SIZE")) return tagged(c, "BAD", "unknown status item SIZE");
             for (const store::StoredMessage& m : box->messages)
                 value += m.size();
+        } else if (item == "APPENDLIMIT") { // the same for every mailbox (RFC 7889 section 5)
+            if (!offers("APPENDLIMIT")) return tagged(c, "BAD", "unknown status item APPENDLIMIT");
+            value = m_options.maxLiteralSize;
         } else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
             if (!offers("CONDSTORE")) return tagged(c, "BAD", "unknown status item HIGHESTMODSEQ");
             value = box->highestModseq;
@@ -401,28 +404,6 @@ Reply ImapSession::cmdStatus(const Command& c)
     }
     std::string news = enabling ? enableCondstore() : std::string();
     return news + "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
-}
-
-Reply ImapSession::cmdAppend(const Command& c)
-{
-    const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
-    if (!box) return tagged(c, "NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");
-    uint8_t bits = 0;
-    std::vector<std::string> keywords;
-    std::string bad;
-    if (!parseFlagNames(c.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
-    mail::DateTime date = c.internalDate.value_or(mail::DateTime{m_clock.nowSeconds(), 0});
-    // An appended message is \Recent for whoever selects it next (RFC 3501 section 6.3.11).
-    uint32_t uid =
-        m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
-    if (uid == 0) return tagged(c, "NO", storeProblem(store::Store::Result::WriteFailed, c.mailbox));
-    const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
-    {
-        wire::Effect& e = addEffect(wire::Effect::Kind::Appended, box->name, uid, 0);
-        e.bytes = c.message.size();
-    }
-    return tagged(
-        c, "OK", "[APPENDUID " + std::to_string(validity) + " " + std::to_string(uid) + "] APPEND completed");
 }
 
 Reply ImapSession::cmdNamespace(const Command& c)

@@ -126,8 +126,8 @@ std::string sectionName(const Section& s)
     return out;
 }
 
-// The bytes a section names (RFC 3501 section 6.4.5), or nullopt when the message has no such part. Views
-// into the stored bytes where it can; HEADER.FIELDS builds its answer in `scratch`.
+} // namespace
+
 std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
                                              std::string& scratch)
 {
@@ -154,9 +154,46 @@ std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, cons
     }
 }
 
+namespace {
+
+// The bytes BINARY[part] stands for (RFC 3516 section 4.2): the part with its Content-Transfer-Encoding
+// undone. The whole message, a multipart and a message/rfc822 go as they are: their CTE can only be 7bit,
+// 8bit or binary, which need no decoding (RFC 2045 section 6.4). nullopt when there is no such part; `why`
+// says what could not be decoded (NO [UNKNOWN-CTE], RFC 3516 section 4.4.2), and is empty otherwise.
+std::optional<std::string_view> binarySection(const store::StoredMessage& m,
+                                              const std::vector<unsigned>& path, std::string& scratch,
+                                              std::string& why)
+{
+    why.clear();
+    std::string_view bytes = m.bytes();
+    if (path.empty()) return bytes;
+    const mail::MimePart* part = mail::findPart(m.data->mime(), path);
+    if (!part) return std::nullopt;
+    std::string_view body = bytes.substr(part->bodyOffset, part->bodySize);
+    const std::string& cte = part->encoding;
+    if (!part->children.empty() || cte == "7bit" || cte == "8bit" || cte == "binary") return body;
+    if (cte == "base64") {
+        std::optional<std::string> decoded = util::base64Decode(body);
+        if (!decoded) {
+            why = "part " + sectionName(Section{path, {}, {}}) + " is not valid base64";
+            return std::nullopt;
+        }
+        scratch = std::move(*decoded);
+        return scratch;
+    }
+    if (cte == "quoted-printable") {
+        scratch = mail::decodeBody(bytes, *part);
+        return scratch;
+    }
+    why = "part " + sectionName(Section{path, {}, {}}) + " has the Content-Transfer-Encoding " + cte +
+          ", which this server cannot decode";
+    return std::nullopt;
+}
+
 bool fetchSetsSeen(const FetchItem& item)
 {
-    return (item.attribute == FetchAttribute::BodySection && !item.peek) ||
+    return ((item.attribute == FetchAttribute::BodySection || item.attribute == FetchAttribute::Binary) &&
+            !item.peek) ||
            item.attribute == FetchAttribute::Rfc822 || item.attribute == FetchAttribute::Rfc822Text;
 }
 
@@ -327,6 +364,34 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
         sent(Extent::Text, text.size());
         break;
     }
+    case FetchAttribute::Binary:
+    case FetchAttribute::BinarySize: {
+        std::string scratch, why;
+        std::optional<std::string_view> data = binarySection(m, item.section.part, scratch, why);
+        const std::string section = sectionName(item.section);
+        if (item.attribute == FetchAttribute::BinarySize) {
+            out += "BINARY.SIZE[" + section + "] " + std::to_string(data ? data->size() : 0);
+            break;
+        }
+        std::string name = "BINARY[" + section + "]";
+        if (item.partialOffset) {
+            name += "<" + std::to_string(*item.partialOffset) + ">";
+            if (data)
+                data = data->substr(std::min<size_t>(*item.partialOffset, data->size()),
+                                    item.partialLength.value_or(UINT32_MAX));
+        }
+        if (!data) { // checked before the answer began (cmdFetch): only a part that does not exist
+            out += name + " NIL";
+            break;
+        }
+        // Decoded data with NUL goes as a literal8, which only a BINARY answer may carry (RFC 3516 section
+        // 4.4.1); all else as an ordinary literal.
+        out += name;
+        out += data->find('\0') == std::string_view::npos ? " " : " ~";
+        appendLiteral(out, *data);
+        sent(section.empty() ? Extent::Whole : Extent::Part, data->size(), section);
+        break;
+    }
     case FetchAttribute::BodySection: {
         std::string scratch;
         std::optional<std::string_view> data = sectionBytes(m, item.section, scratch);
@@ -463,6 +528,18 @@ Reply ImapSession::cmdFetch(const Command& c)
         return tagged(c, "BAD", "MODSEQ and CHANGEDSINCE are not offered by this server");
     if (c.vanished && !m_qresync) // RFC 7162 section 3.2.6
         return tagged(c, "BAD", "VANISHED needs ENABLE QRESYNC first (RFC 7162 section 3.2.6)");
+    // A part that cannot be decoded fails the whole FETCH before any of it is sent (RFC 3516 section 4.4.2).
+    for (const FetchItem& item : c.fetchItems) {
+        if (item.attribute != FetchAttribute::Binary && item.attribute != FetchAttribute::BinarySize)
+            continue;
+        if (!offers("BINARY")) return tagged(c, "BAD", "BINARY is not offered by this server");
+        for (size_t index : resolve(c.sequence, c.uid)) {
+            const store::StoredMessage* m = readableAt(index);
+            std::string scratch, why;
+            if (m && !binarySection(*m, item.section.part, scratch, why) && !why.empty())
+                return tagged(c, "NO", "[UNKNOWN-CTE] " + why + " (RFC 3516 section 4.4.2)");
+        }
+    }
     std::string out = asksModseq || c.changedSince ? enableCondstore() : std::string();
     std::vector<size_t> indices = resolve(c.sequence, c.uid);
     Command command = c;
@@ -481,7 +558,8 @@ Reply ImapSession::cmdFetch(const Command& c)
     m_fetch = FetchJob{command, std::move(indices)};
     m_fetch->command.fetchItems = withoutRepeats(command.fetchItems);
     if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(), [](const FetchItem& i) {
-            return i.attribute == FetchAttribute::BodySection || i.attribute == FetchAttribute::Rfc822;
+            return i.attribute == FetchAttribute::BodySection || i.attribute == FetchAttribute::Rfc822 ||
+                   i.attribute == FetchAttribute::Binary;
         })) {
         // Room for the bodies up front: growing by doubling would copy them again and again.
         size_t total = 0;

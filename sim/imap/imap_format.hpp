@@ -5,9 +5,14 @@
 #include "mail/message.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace maillab::store {
+struct StoredMessage;
+}
 
 namespace maillab::imap {
 
@@ -44,5 +49,10 @@ std::string esearchResponse(std::string_view tag, bool uid, const SearchReturn& 
 // which keeps the client's list in mailbox order (RFC 5267 sections 4.3.3 and 4.3.4).
 std::string esearchUpdate(std::string_view tag, bool uid, std::string_view item,
                           const std::vector<uint32_t>& numbers);
+// The bytes a section names (RFC 3501 section 6.4.5), for FETCH BODY[...] and CATENATE's URLs; nullopt when
+// the message has no such part. Views into the stored bytes where it can; HEADER.FIELDS builds its answer
+// in `scratch`.
+std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
+                                             std::string& scratch);
 
 } // namespace maillab::imap

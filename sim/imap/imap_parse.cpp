@@ -8,6 +8,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -252,6 +253,13 @@ public:
     // tag SP: on failure the message for a ParseError with an empty tag.
     std::optional<std::string> readTag(std::string& tag);
     void parseCommand(Command& command);
+    // A section-spec and nothing after it, as an IMAP URL's ;SECTION= holds one (RFC 5092 section 6).
+    Section urlSection()
+    {
+        Section section = readSection();
+        if (!atEnd()) fail("unexpected " + next() + " after the section");
+        return section;
+    }
 
 private:
     // [SECTION] the cursor
@@ -325,7 +333,7 @@ private:
     // [SECTION] strings (RFC 3501 section 4.3 and 9)
 
     std::string readQuoted();
-    std::string_view readLiteral();
+    std::string_view readLiteral(bool allowNul = false);
     std::string readString(const std::string& what);
     std::string readAstring(const std::string& what);
     std::optional<std::string> readNstring(const std::string& what);
@@ -349,6 +357,7 @@ private:
     void parseList(Command& command);
     void parseStatus(Command& command);
     void parseAppend(Command& command);
+    std::vector<CatenatePart> readCatenateParts(size_t& parts);
     void parseSelect(Command& command);
     void parseEnable(Command& command);
     void parseId(Command& command);
@@ -361,6 +370,7 @@ private:
     void parseFetch(Command& command);
     void readFetchAttribute(std::vector<FetchItem>& items, bool inList);
     Section readSection();
+    void readPartial(FetchItem& item);
     void parseStore(Command& command);
 
     std::string_view m_in;
@@ -451,7 +461,7 @@ std::string Parser::readQuoted()
     }
 }
 
-std::string_view Parser::readLiteral()
+std::string_view Parser::readLiteral(bool allowNul)
 {
     // literal = "{" number ["+"] "}" CRLF *CHAR8 (RFC 3501 section 9; "+" is LITERAL+, RFC 7888 section 3)
     take('{');
@@ -473,8 +483,10 @@ std::string_view Parser::readLiteral()
         fail("the literal announced " + std::to_string(size) + " bytes but only " +
              std::to_string(available) + " follow (RFC 3501 section 4.3)");
     std::string_view bytes = m_in.substr(m_pos, static_cast<size_t>(size));
-    if (bytes.find('\0') != std::string_view::npos)
-        fail("a literal cannot hold NUL bytes (RFC 3501 section 9, CHAR8)");
+    // Only a literal8 ~{n} may hold NUL, where the syntax allows one (RFC 3516 section 4.3).
+    if (!allowNul && bytes.find('\0') != std::string_view::npos)
+        fail("a literal cannot hold NUL bytes (RFC 3501 section 9, CHAR8); APPEND may send such a message "
+             "as a literal8 ~{n} (RFC 3516 section 4.3)");
     m_pos += static_cast<size_t>(size);
     return bytes;
 }
@@ -823,12 +835,14 @@ void Parser::parseStatus(Command& command)
     while (true) {
         std::string item = util::toUpper(takeWhile(isAtomChar));
         static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
-                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE"};
+                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "APPENDLIMIT"};
         if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
             fail((item.empty() ? "expected a status item, found " + next()
                                : "unknown status item " + quoteForMessage(item)) +
                  "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
-                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7) and SIZE (RFC 8438 section 3)");
+                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7), SIZE (RFC 8438 section 3) and APPENDLIMIT "
+                 "(RFC "
+                 "7889 section 5)");
         command.statusItems.push_back(std::move(item));
         if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
     }
@@ -836,31 +850,84 @@ void Parser::parseStatus(Command& command)
 
 void Parser::parseAppend(Command& command)
 {
-    // "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal (RFC 3501 section 6.3.11)
+    // "APPEND" SP mailbox 1*append-message (RFC 3502 section 6.3.11), append-message = [SP flag-list]
+    // [SP date-time] SP (literal / literal8 (RFC 3516 section 4.3) / "CATENATE" SP "(" cat-part *(SP
+    // cat-part) ")" (RFC 4469 section 5))
     space("a mailbox name");
     command.mailbox = readMailbox("the mailbox name");
-    space("the message as a literal");
-    needArgument();
-    if (peek() == '(') {
-        command.flags = readFlagList();
+    size_t parts = 0;
+    do {
+        if (++parts > kMaxAppendParts)
+            fail("one APPEND may carry at most " + std::to_string(kMaxAppendParts) +
+                 " messages and CATENATE parts together");
+        AppendMessage& append = command.appends.emplace_back();
         space("the message as a literal");
         needArgument();
-    }
-    if (peek() == '"') {
-        std::string text = readQuoted();
-        command.internalDate = parseDateTimeText(text);
-        if (!command.internalDate)
-            fail("the date " + quoteForMessage(text) +
-                 " is not an IMAP date-time; write it as \"dd-Mon-yyyy hh:mm:ss +zzzz\", "
-                 "e.g. \"26-Nov-2026 09:00:00 +0100\" (RFC 3501 section 9, date-time)");
-        space("the message as a literal");
-        needArgument();
-    }
-    if (peek() != '{')
-        fail(
-            "APPEND's message must be sent as a literal: {n}, CRLF, then the n bytes of the message; found " +
-            next() + " (RFC 3501 section 6.3.11)");
-    command.message = std::string(readLiteral());
+        if (peek() == '(') {
+            append.flags = readFlagList();
+            space("the message as a literal");
+            needArgument();
+        }
+        if (peek() == '"') {
+            std::string text = readQuoted();
+            append.internalDate = parseDateTimeText(text);
+            if (!append.internalDate)
+                fail("the date " + quoteForMessage(text) +
+                     " is not an IMAP date-time; write it as \"dd-Mon-yyyy hh:mm:ss +zzzz\", "
+                     "e.g. \"26-Nov-2026 09:00:00 +0100\" (RFC 3501 section 9, date-time)");
+            space("the message as a literal");
+            needArgument();
+        }
+        if (peek() == '{' || (peek() == '~' && peek(1) == '{')) {
+            append.binary = take('~');
+            append.message = std::string(readLiteral(append.binary));
+        } else if (util::iequals(m_in.substr(m_pos, 9), "CATENATE ")) {
+            m_pos += 9;
+            append.catenate = readCatenateParts(parts);
+        } else {
+            fail("APPEND's message must be sent as a literal: {n}, CRLF, then the n bytes of the message "
+                 "(~{n} when it may hold NUL, RFC 3516), or as CATENATE (...) (RFC 4469); found " +
+                 next() + " (RFC 3501 section 6.3.11)");
+        }
+    } while (!atEnd());
+}
+
+std::vector<CatenatePart> Parser::readCatenateParts(size_t& parts)
+{
+    // "(" cat-part *(SP cat-part) ")", cat-part = "URL" SP astring / "TEXT" SP (literal / literal8)
+    const char* unclosed = "CATENATE's list of parts is missing its closing \")\" (RFC 4469 section 5)";
+    if (!take('('))
+        fail("CATENATE needs its parts in parentheses, e.g. CATENATE (URL \"/INBOX/;UID=20\" TEXT {5}) "
+             "(RFC 4469 section 5), found " +
+             next());
+    std::vector<CatenatePart> out;
+    do {
+        if (++parts > kMaxAppendParts)
+            fail("one APPEND may carry at most " + std::to_string(kMaxAppendParts) +
+                 " messages and CATENATE parts together");
+        if (atEnd()) fail(unclosed);
+        CatenatePart& part = out.emplace_back();
+        std::string name = util::toUpper(takeWhile(isAtomChar));
+        if (name == "URL") {
+            space("a URL");
+            part.url = true;
+            part.text = readAstring("the URL");
+        } else if (name == "TEXT") {
+            space("a literal");
+            needArgument();
+            part.binary = peek() == '~' && peek(1) == '{';
+            take('~');
+            if (peek() != '{')
+                fail("CATENATE's TEXT must be a literal {n} (RFC 4469 section 5), found " + next());
+            part.text = std::string(readLiteral(part.binary));
+        } else {
+            fail((name.empty() ? "expected URL or TEXT in CATENATE, found " + next()
+                               : "unknown CATENATE part " + quoteForMessage(name)) +
+                 "; parts are URL \"/mailbox/;UID=n\" or TEXT {n} (RFC 4469 section 5)");
+        }
+    } while (nextInList("a CATENATE part", unclosed));
+    if (out.empty()) fail(unclosed);
+    return out;
 }
 
 void Parser::parseEnable(Command& command)
@@ -1160,6 +1227,17 @@ void Parser::parseFetch(Command& command)
              "3.2.6)");
 }
 
+void Parser::readPartial(FetchItem& item)
+{
+    if (!take('<')) return; // "<" number "." nz-number ">" (RFC 3501 section 9, RFC 3516 section 4.5)
+    item.partialOffset = readNumber("the partial offset", false);
+    if (!take('.'))
+        fail("a partial fetch needs an offset and a length, <offset.length>, e.g. <0.1024>; found " + next() +
+             " (RFC 3501 section 6.4.5)");
+    item.partialLength = readNumber("the partial length", true);
+    if (!take('>')) fail("a partial fetch <offset.length> must end with \">\", found " + next());
+}
+
 void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
 {
     needArgument();
@@ -1188,14 +1266,30 @@ void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
             fail("BODY.PEEK needs a section in brackets, e.g. BODY.PEEK[HEADER] or BODY.PEEK[] "
                  "(RFC 3501 section 6.4.5)");
         item.section = readSection();
-        if (take('<')) { // "<" number "." nz-number ">"
-            item.partialOffset = readNumber("the partial offset", false);
-            if (!take('.'))
-                fail("a partial fetch needs an offset and a length, <offset.length>, e.g. <0.1024>; found " +
-                     next() + " (RFC 3501 section 6.4.5)");
-            item.partialLength = readNumber("the partial length", true);
-            if (!take('>')) fail("a partial fetch <offset.length> must end with \">\", found " + next());
+        readPartial(item);
+        items.push_back(std::move(item));
+        return;
+    }
+    if (name == "BINARY" || name == "BINARY.PEEK" || name == "BINARY.SIZE") {
+        // "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary, section-binary =
+        // "[" [section-part] "]" (RFC 3516 section 4.5): part numbers only, no HEADER, TEXT or MIME.
+        FetchItem item;
+        item.attribute = name == "BINARY.SIZE" ? FetchAttribute::BinarySize : FetchAttribute::Binary;
+        item.peek = name != "BINARY";
+        if (!take('['))
+            fail(name + " needs a part in brackets, e.g. " + name + "[1] or " + name +
+                 "[] (RFC 3516 section 4.2)");
+        while (!take(']')) {
+            if (!item.section.part.empty() && !take('.'))
+                fail("a binary section is part numbers such as 1.2, found " + next() +
+                     " (RFC 3516 section 4.5, section-binary)");
+            if (!isDigit(peek()) || peek() == '0')
+                fail("a binary section is part numbers from 1, such as BINARY[1.2]; HEADER, TEXT and MIME "
+                     "are not decoded (RFC 3516 section 4.5), found " +
+                     next());
+            item.section.part.push_back(readNumber("a section part number", true));
         }
+        if (item.attribute == FetchAttribute::Binary) readPartial(item);
         items.push_back(std::move(item));
         return;
     }
@@ -1208,7 +1302,8 @@ void Parser::readFetchAttribute(std::vector<FetchItem>& items, bool inList)
     fail((name.empty() ? "expected a FETCH item, found " + next()
                        : "unknown FETCH item " + quoteForMessage(name)) +
          "; items are FLAGS, UID, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, BODY, BODY[section], "
-         "BODY.PEEK[section], RFC822, RFC822.HEADER, RFC822.TEXT or the macros ALL, FAST, FULL "
+         "BODY.PEEK[section], BINARY[part], BINARY.PEEK[part], BINARY.SIZE[part], RFC822, RFC822.HEADER, "
+         "RFC822.TEXT or the macros ALL, FAST, FULL "
          "(RFC 3501 section 6.4.5)");
 }
 
@@ -1360,6 +1455,114 @@ std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line)
     if (!size) return std::nullopt;
     literal.size = *size;
     return literal;
+}
+
+namespace {
+
+// %XX escapes undone (RFC 3986 section 2.1, as RFC 5092 section 6 writes enc-mailbox and enc-section).
+std::optional<std::string> percentDecoded(std::string_view text)
+{
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
+            return std::nullopt;
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+    }
+    return out;
+}
+
+std::optional<uint32_t> urlNumber(std::string_view text, bool nonZero)
+{
+    auto n = util::parseNumber(text);
+    if (!n || *n > kMaxNumber || (nonZero && *n == 0)) return std::nullopt;
+    return static_cast<uint32_t>(*n);
+}
+
+} // namespace
+
+std::variant<ImapUrl, std::string> parseImapUrl(std::string_view url)
+{
+    // "/" enc-mailbox [";UIDVALIDITY=" nz-number] "/;UID=" nz-number ["/;SECTION=" enc-section]
+    // ["/;PARTIAL=" number ["." nz-number]] (RFC 5092 section 6, imapurl-rel's absolute path).
+    if (util::istartsWith(url, "imap://"))
+        return std::string("only URLs relative to this server are understood, e.g. /INBOX/;UID=20");
+    if (url.empty() || url[0] != '/')
+        return std::string("an IMAP URL starts with / and the mailbox, e.g. /INBOX/;UID=20 (RFC 5092 section "
+                           "6)");
+    std::vector<std::string_view> pieces;
+    for (std::string_view rest = url.substr(1);;) {
+        size_t semi = rest.find(';');
+        pieces.push_back(rest.substr(0, semi));
+        if (semi == std::string_view::npos) break;
+        rest = rest.substr(semi + 1);
+    }
+    ImapUrl out;
+    // Each piece but the last ends with the "/" that comes before the next ";", except the mailbox's when
+    // ;UIDVALIDITY follows it directly.
+    std::string_view mailbox = pieces[0];
+    const bool validityNext = pieces.size() > 1 && util::istartsWith(pieces[1], "UIDVALIDITY=");
+    if (!validityNext) {
+        if (pieces.size() < 2 || mailbox.empty() || mailbox.back() != '/')
+            return std::string("the URL names no message: write /mailbox/;UID=n (RFC 5092 section 6)");
+        mailbox.remove_suffix(1);
+    }
+    auto name = percentDecoded(mailbox);
+    if (!name || name->empty())
+        return std::string("the URL's mailbox name is not valid (RFC 5092 section 6)");
+    out.mailbox = util::iequals(*name, "INBOX") ? std::string("INBOX") : *name;
+    const char* order[] = {"UIDVALIDITY", "UID", "SECTION", "PARTIAL"};
+    size_t next = validityNext ? 0 : 1;
+    for (size_t i = 1; i < pieces.size(); ++i) {
+        std::string_view piece = pieces[i];
+        const bool last = i + 1 == pieces.size();
+        if (!last) {
+            if (piece.empty() || piece.back() != '/')
+                return std::string("expected \"/\" before \";\" in the URL (RFC 5092 section 6)");
+            piece.remove_suffix(1);
+        }
+        size_t eq = piece.find('=');
+        std::string key = util::toUpper(piece.substr(0, eq));
+        std::string_view value = eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
+        if (key == "URLAUTH" || key == "EXPIRE")
+            return std::string("URLAUTH URLs are not supported here (RFC 4467)");
+        while (next < std::size(order) && key != order[next])
+            ++next;
+        if (next == std::size(order) || eq == std::string_view::npos)
+            return "unexpected " + quoteForMessage(piece) + " in the URL (RFC 5092 section 6)";
+        if (key == "UIDVALIDITY") {
+            if (!(out.uidValidity = urlNumber(value, true)))
+                return std::string("UIDVALIDITY must be a number from 1");
+        } else if (key == "UID") {
+            auto uid = urlNumber(value, true);
+            if (!uid) return std::string("UID must be a number from 1");
+            out.uid = *uid;
+        } else if (key == "SECTION") {
+            auto section = percentDecoded(value);
+            if (!section || section->empty()) return std::string("the URL's section is not valid");
+            const std::string spec = *section + "]"; // the parser reads it in place
+            Parser parser(spec);
+            try {
+                out.section = parser.urlSection();
+            } catch (const Failure& failure) {
+                return "the URL's section: " + failure.message;
+            }
+        } else {
+            size_t dot = value.find('.');
+            out.partialOffset = urlNumber(value.substr(0, dot), false);
+            if (dot != std::string_view::npos) out.partialLength = urlNumber(value.substr(dot + 1), true);
+            if (!out.partialOffset || (dot != std::string_view::npos && !out.partialLength))
+                return std::string("PARTIAL must be offset or offset.length (RFC 5092 section 6)");
+        }
+        ++next;
+    }
+    if (out.uid == 0) return std::string("the URL names no message: it needs ;UID=n (RFC 5092 section 6)");
+    return out;
 }
 
 } // namespace maillab::imap

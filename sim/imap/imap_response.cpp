@@ -21,9 +21,11 @@ const Value* Value::get(std::string_view key) const
 
 namespace {
 
-// A literal "{n}\r\n" at pos: its size and where its bytes start.
+// A literal "{n}\r\n" or literal8 "~{n}\r\n" (RFC 3516 section 4.4.1) at pos: its size and where its
+// bytes start.
 bool literalAt(std::string_view text, size_t pos, size_t& size, size_t& dataStart)
 {
+    if (pos + 1 < text.size() && text[pos] == '~' && text[pos + 1] == '{') ++pos;
     if (pos >= text.size() || text[pos] != '{') return false;
     size_t close = text.find('}', pos);
     if (close == std::string_view::npos) return false;

@@ -14,12 +14,22 @@ namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
     "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
-    "CONTEXT=SEARCH";
+    "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT";
+
+// APPENDLIMIT carries the largest message APPEND takes, the largest literal (RFC 7889 section 3).
+std::string capabilityWord(std::string_view word, const SessionOptions& options)
+{
+    if (word == "APPENDLIMIT") return "APPENDLIMIT=" + std::to_string(options.maxLiteralSize);
+    return std::string(word);
+}
 } // namespace
 
 std::string ImapSession::capabilities()
 {
-    return std::string(kBaseCapabilities) + " AUTH=PLAIN";
+    std::string out;
+    for (std::string_view word : util::splitSpaces(kBaseCapabilities))
+        out += capabilityWord(word, SessionOptions{}) + " ";
+    return out + "AUTH=PLAIN";
 }
 
 bool ImapSession::offers(std::string_view capability) const
@@ -38,7 +48,7 @@ std::string ImapSession::currentCapabilities() const
 {
     std::string out;
     for (std::string_view word : util::splitSpaces(kBaseCapabilities))
-        if (offers(word)) out += (out.empty() ? "" : " ") + std::string(word);
+        if (offers(word)) out += (out.empty() ? "" : " ") + capabilityWord(word, m_options);
     // STARTTLS is valid only in the not authenticated state, and never twice (RFC 3501 section 6.2.1).
     if (m_options.tlsAvailable && !m_tlsActive && m_state == State::NotAuthenticated) out += " STARTTLS";
     // PLAIN MUST NOT be advertised without TLS where plain-text logins are disabled (RFC 2595 section 6).

@@ -137,6 +137,9 @@ private:
     Reply cmdList(const Command& c);
     Reply cmdStatus(const Command& c);
     Reply cmdAppend(const Command& c);
+    // The bytes a CATENATE URL names (RFC 4469 section 5), or nullopt with why not (for NO [BADURL]).
+    std::optional<std::string_view> urlContent(const std::string& url, std::string& scratch,
+                                               std::string& why);
     Reply cmdNamespace(const Command& c);
     Reply cmdEnable(const Command& c);
     Reply cmdId(const Command& c);

@@ -1,6 +1,6 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH). The parser
-// (imap_parse.cpp) turns one complete command — its line or lines with every literal's bytes already in place
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH, BINARY, MULTIAPPEND and
+// CATENATE). The parser (imap_parse.cpp) turns one complete command — its line or lines with every literal's bytes already in place
 // — into a Command; the session executes it.
 #pragma once
 
@@ -57,12 +57,14 @@ enum class FetchAttribute {
     Uid,
     BodySection, // BODY[section]<partial> or BODY.PEEK[section]<partial>
     Modseq,      // MODSEQ (RFC 7162 section 3.1.4)
+    Binary,      // BINARY[part]<partial> or BINARY.PEEK[...]: the part with its CTE undone (RFC 3516 4.2)
+    BinarySize,  // BINARY.SIZE[part]: the size of that decoded part (RFC 3516 section 4.2)
 };
 
 struct FetchItem {
     FetchAttribute attribute = FetchAttribute::Flags;
-    bool peek = false;                     // BODY.PEEK: does not set \Seen
-    Section section;                       // for BodySection
+    bool peek = false;                     // BODY.PEEK, BINARY.PEEK: do not set \Seen
+    Section section;                       // for BodySection; Binary and BinarySize use only `part`
     std::optional<uint32_t> partialOffset; // <offset.length>
     std::optional<uint32_t> partialLength;
 };
@@ -175,6 +177,35 @@ struct QresyncParameters {
     std::optional<std::pair<SequenceSet, SequenceSet>> sequenceMatch; // known sequence numbers and their UIDs
 };
 
+// [SECTION] APPEND with MULTIAPPEND, CATENATE and BINARY
+
+// One part of CATENATE (...) (RFC 4469 section 5): TEXT literal bytes, or the URL of a message or part
+// on this server whose bytes go in its place.
+struct CatenatePart {
+    bool url = false;
+    std::string text;    // the literal's bytes, or the URL as written
+    bool binary = false; // TEXT ~{n}: a literal8 (RFC 4469 section 5 with RFC 3516)
+};
+
+// One message of an APPEND; MULTIAPPEND sends several (RFC 3502 section 6.3.11).
+struct AppendMessage {
+    std::vector<std::string> flags;
+    std::optional<mail::DateTime> internalDate;
+    std::string message; // the literal's bytes (empty for CATENATE)
+    bool binary = false; // sent as literal8 ~{n}: may hold NUL (RFC 3516 section 4.3)
+    std::optional<std::vector<CatenatePart>> catenate; // CATENATE (...) instead of a literal (RFC 4469)
+};
+
+// An IMAP URL relative to this server, as CATENATE names a message or part (RFC 5092 section 6,
+// "/mailbox;UIDVALIDITY=n/;UID=n/;SECTION=x/;PARTIAL=o.l"): the mailbox is percent-decoded.
+struct ImapUrl {
+    std::string mailbox;
+    std::optional<uint32_t> uidValidity;
+    uint32_t uid = 0;
+    Section section;
+    std::optional<uint32_t> partialOffset, partialLength;
+};
+
 // SEARCH RETURN (...) (RFC 4731 section 3.1): which results an ESEARCH answer carries.
 struct SearchReturn {
     bool min = false, max = false, all = false, count = false;
@@ -216,11 +247,11 @@ struct Command {
 
     StoreAction store;
 
-    // APPEND mailbox [(flags)] [date-time] literal (RFC 3501 section 6.3.11); CREATE mailbox (USE
-    // (attributes)) puts its special-use attributes in `flags` (RFC 6154 section 3)
+    // APPEND mailbox 1*([(flags)] [date-time] (literal / literal8 / CATENATE (...))): one entry per message
+    // (RFC 3501 section 6.3.11, RFC 3502, RFC 4469, RFC 3516). CREATE mailbox (USE (attributes)) puts its
+    // special-use attributes in `flags` (RFC 6154 section 3).
+    std::vector<AppendMessage> appends;
     std::vector<std::string> flags;
-    std::optional<mail::DateTime> internalDate;
-    std::string message;
 
     // STATUS mailbox (items), uppercased: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN
     std::vector<std::string> statusItems;
@@ -259,11 +290,17 @@ struct LiteralAnnouncement {
 };
 std::optional<LiteralAnnouncement> announcedLiteral(std::string_view line);
 
+// An IMAP URL relative to this server (RFC 5092; what CATENATE's URL parts may name, RFC 4469 section 5),
+// or why it is not one (for NO [BADURL]).
+std::variant<ImapUrl, std::string> parseImapUrl(std::string_view url);
+
 // The command's name as written on the wire ("UID FETCH"), for messages and the dashboard.
 std::string commandWireName(const Command& command);
 
 // Limits that keep the parser bounded whatever the input.
 constexpr size_t kMaxNesting = 32; // parentheses in SEARCH keys and lists
 constexpr size_t kMaxSequenceRanges = 10000;
+// Messages and CATENATE parts of one APPEND together: each costs a little beyond its bytes.
+constexpr size_t kMaxAppendParts = 1000;
 
 } // namespace maillab::imap

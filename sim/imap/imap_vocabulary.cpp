@@ -130,8 +130,11 @@ const std::vector<CommandInfo>& commandTable()
          "6.3.10)",
          nullptr},
         {CommandName::Append, "APPEND", kLoggedIn, 0, Arguments::Append, &ImapSession::cmdAppend,
-         "APPEND mailbox [(flags)] [date] {size}",
-         "Uploads a message into a folder, e.g. a draft or a sent message.", "RFC 3501 section 6.3.11",
+         "APPEND mailbox [(flags)] [date] {size} ...",
+         "Uploads messages into a folder, e.g. a draft or a sent message; ~{size} for binary content, "
+         "several "
+         "at once (MULTIAPPEND), or one built from pieces of stored ones (CATENATE).",
+         "RFC 3501 section 6.3.11",
          "APPEND needs a mailbox and the message as a literal, optionally with flags and a date between "
          "them, "
          "e.g. APPEND INBOX (\\Seen) {310} (RFC 3501 section 6.3.11)",
@@ -298,6 +301,9 @@ constexpr CodeText kCodes[] = {
     {"COPYUID", "The UIDs the copies got in the target folder (RFC 4315 section 3)."},
     {"NOUPDATE", "The search's results came, but the server will not send news of changes to them (RFC 5267 "
                  "section 4.3.1)."},
+    {"BADURL", "A CATENATE URL names no message or part this user can read (RFC 4469 section 6)."},
+    {"TOOBIG", "The message is larger than the server takes (RFC 4469 section 6, RFC 7889 section 4)."},
+    {"UNKNOWN-CTE", "The server cannot undo that part's Content-Transfer-Encoding (RFC 3516 section 4.4.2)."},
 };
 
 void appendCodeText(std::string& text, std::string_view line)

@@ -53,25 +53,50 @@ void appendLatin1AsUtf8(std::string& out, std::string_view bytes)
     }
 }
 
-std::string decodeQuotedPrintable(std::string_view text, bool headerQ)
+// The =XX escapes of one line undone; a "=" that starts none stays as it is.
+void appendQuotedPrintableLine(std::string& out, std::string_view line, bool headerQ)
 {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
+    for (size_t i = 0; i < line.size(); ++i) {
+        char c = line[i];
         if (headerQ && c == '_') {
             out += ' ';
-        } else if (c == '=' && i + 1 < text.size() && (text[i + 1] == '\r' || text[i + 1] == '\n')) {
-            // Soft line break (RFC 2045 section 6.7 rule 5).
-            ++i;
-            if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        } else if (c == '=' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 &&
-                   hexValue(text[i + 2]) >= 0) {
-            out += static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+        } else if (c == '=' && i + 2 < line.size() && hexValue(line[i + 1]) >= 0 &&
+                   hexValue(line[i + 2]) >= 0) {
+            out += static_cast<char>(hexValue(line[i + 1]) * 16 + hexValue(line[i + 2]));
             i += 2;
         } else {
             out += c;
         }
+    }
+}
+
+std::string decodeQuotedPrintable(std::string_view text, bool headerQ)
+{
+    std::string out;
+    out.reserve(text.size());
+    if (headerQ) { // an encoded-word is one line (RFC 2047 section 4.2)
+        appendQuotedPrintableLine(out, text, true);
+        return out;
+    }
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t lf = text.find('\n', pos);
+        size_t end = lf == std::string_view::npos ? text.size() : lf;
+        std::string_view line = text.substr(pos, end - pos);
+        std::string_view lineBreak = text.substr(end, lf == std::string_view::npos ? 0 : 1);
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+            lineBreak = text.substr(end - 1, lineBreak.size() + 1);
+        }
+        pos = lf == std::string_view::npos ? text.size() : lf + 1;
+        // White space at the end of a line was added on the way and is deleted (RFC 2045 section 6.7 rule
+        // 3); a line that then ends in "=" goes on in the next one (rule 5, a soft line break).
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t'))
+            line.remove_suffix(1);
+        const bool soft = !line.empty() && line.back() == '=';
+        if (soft) line.remove_suffix(1);
+        appendQuotedPrintableLine(out, line, false);
+        if (!soft) out.append(lineBreak);
     }
     return out;
 }
