@@ -704,7 +704,9 @@ bool ImapSession::searchSome(size_t budget)
         if (!m || !matches(job.command.search, i, *m)) continue;
         job.found.push_back(job.command.uid ? m->uid : static_cast<uint32_t>(i + 1));
         job.modseqs.push_back(m->modseq);
+        job.indices.push_back(i);
     }
+    if (job.command.name == CommandName::Sort) sortFound(job);
     return true;
 }
 
@@ -716,6 +718,11 @@ Reply ImapSession::searchDone(const SearchJob& job)
     const bool modseq = job.modseq;
     std::string out = job.untagged;
     const uint64_t highest = modseqs.empty() ? 0 : *std::max_element(modseqs.begin(), modseqs.end());
+    if (c.name == CommandName::Thread)
+        return out + "* THREAD" + threadLine(job) + "\r\n" +
+               tagged(c, "OK", commandWireName(c) + " completed");
+    // SORT RETURN is answered as SEARCH RETURN, in sort order: MIN and MAX are the first and last sorted
+    // (RFC 5267 section 3.1).
     if (c.searchReturn) {
         // One ESEARCH line with only what was asked for; MIN, MAX and ALL are left out when nothing matched
         // (RFC 4731 section 3.1).
@@ -735,7 +742,7 @@ Reply ImapSession::searchDone(const SearchJob& job)
                                                                            r.max ? modseqs.back() : 0));
         return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
     }
-    out += "* SEARCH";
+    out += c.name == CommandName::Sort ? "* SORT" : "* SEARCH";
     for (uint32_t n : found)
         out += " " + std::to_string(n);
     if (modseq && !found.empty()) out += " (MODSEQ " + std::to_string(highest) + ")";

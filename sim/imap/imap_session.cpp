@@ -13,7 +13,8 @@ namespace maillab::imap {
 namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
-    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE";
+    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SORT SORT=DISPLAY "
+    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESORT";
 } // namespace
 
 std::string ImapSession::capabilities()
@@ -27,6 +28,10 @@ bool ImapSession::offers(std::string_view capability) const
         if (util::iequals(off, capability)) return false;
     // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
     if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
+    // SORT=DISPLAY and ESORT extend SORT (RFC 5957 section 3, RFC 5267 section 3), and ESORT answers with
+    // ESEARCH's response (RFC 4731).
+    if (util::iequals(capability, "SORT=DISPLAY")) return offers("SORT");
+    if (util::iequals(capability, "ESORT")) return offers("SORT") && offers("ESEARCH");
     return true;
 }
 

@@ -1,7 +1,7 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH). The parser (imap_parse.cpp) turns one complete
-// command — its line or lines with every literal's bytes already in place — into a Command; the session
-// executes it.
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SORT, THREAD and ESORT). The parser (imap_parse.cpp)
+// turns one complete command — its line or lines with every literal's bytes already in place — into a
+// Command; the session executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -158,6 +158,8 @@ enum class CommandName {
     Copy,
     Move,
     Unselect, // selected (6.4 and extensions)
+    Sort,
+    Thread, // selected (RFC 5256)
 };
 
 // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
@@ -175,6 +177,16 @@ struct QresyncParameters {
 struct SearchReturn {
     bool min = false, max = false, all = false, count = false;
 };
+
+// [SECTION] SORT and THREAD (RFC 5256 sections 3 and 2, RFC 5957 for DISPLAYFROM / DISPLAYTO)
+
+struct SortCriterion {
+    enum class Key { Arrival, Cc, Date, From, Size, Subject, To, DisplayFrom, DisplayTo };
+    Key key = Key::Arrival;
+    bool reverse = false; // REVERSE turns only this key around; ties still go by sequence number
+};
+
+enum class ThreadAlgorithm { OrderedSubject, References };
 
 struct Command {
     std::string tag;
@@ -223,6 +235,9 @@ struct Command {
     std::optional<uint64_t> unchangedSince;
     // SEARCH RETURN (...) (RFC 4731): an ESEARCH answer instead of "* SEARCH"; RETURN () means ALL.
     std::optional<SearchReturn> searchReturn;
+    // SORT (criteria) charset keys and THREAD algorithm charset keys: the keys and charset are SEARCH's.
+    std::vector<SortCriterion> sortCriteria;
+    ThreadAlgorithm threadAlgorithm = ThreadAlgorithm::References;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;
