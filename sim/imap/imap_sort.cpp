@@ -53,7 +53,9 @@ size_t leaderLength(std::string_view text, bool& refwd)
     while (size_t blob = blobLength(text, pos))
         pos += blob;
     std::string_view rest = text.substr(pos);
-    size_t word = startsWithNoCase(rest, "fwd") ? 3 : startsWithNoCase(rest, "fw") || startsWithNoCase(rest, "re") ? 2 : 0;
+    size_t word = startsWithNoCase(rest, "fwd")                                  ? 3
+                  : startsWithNoCase(rest, "fw") || startsWithNoCase(rest, "re") ? 2
+                                                                                 : 0;
     if (word == 0) return 0;
     pos += word;
     while (pos < text.size() && isWsp(text[pos]))
@@ -215,7 +217,8 @@ SortValues valuesOf(const SortMessage& m, const std::vector<SortCriterion>& crit
 
 } // namespace
 
-std::vector<size_t> sortOrder(const std::vector<SortMessage>& messages, const std::vector<SortCriterion>& criteria)
+std::vector<size_t> sortOrder(const std::vector<SortMessage>& messages,
+                              const std::vector<SortCriterion>& criteria)
 {
     std::vector<SortValues> values;
     values.reserve(messages.size());
@@ -273,7 +276,8 @@ private:
     // The message whose date and number stand for a node: itself, or a dummy's first child's.
     int representative(int node) const
     {
-        while (m_nodes[static_cast<size_t>(node)].message < 0 && !m_nodes[static_cast<size_t>(node)].children.empty())
+        while (m_nodes[static_cast<size_t>(node)].message < 0 &&
+               !m_nodes[static_cast<size_t>(node)].children.empty())
             node = m_nodes[static_cast<size_t>(node)].children.front();
         return m_nodes[static_cast<size_t>(node)].message;
     }
@@ -393,7 +397,8 @@ void ThreadTree::linkReferences()
         // and the new one is not taken if it would close a loop.
         ThreadNode& self = m_nodes[static_cast<size_t>(node)];
         if (self.parent != previous) self.parent = -1;
-        if (previous >= 0 && !isAncestor(node, previous)) m_nodes[static_cast<size_t>(node)].parent = previous;
+        if (previous >= 0 && !isAncestor(node, previous))
+            m_nodes[static_cast<size_t>(node)].parent = previous;
     }
 }
 
@@ -554,14 +559,15 @@ Reply ImapSession::cmdSort(const Command& c)
 
 Reply ImapSession::cmdThread(const Command& c)
 {
-    const char* capability = c.threadAlgorithm == ThreadAlgorithm::OrderedSubject ? "THREAD=ORDEREDSUBJECT"
-                                                                                  : "THREAD=REFERENCES";
+    const char* capability =
+        c.threadAlgorithm == ThreadAlgorithm::OrderedSubject ? "THREAD=ORDEREDSUBJECT" : "THREAD=REFERENCES";
     if (!offers(capability)) return notOffered(std::string(capability) + " is not offered here");
     return cmdSearch(c);
 }
 
 // The messages a finished search found, for SORT and THREAD; one expunged meanwhile is left out.
-std::vector<SortMessage> ImapSession::foundMessages(const SearchJob& job, std::vector<size_t>* positions) const
+std::vector<SortMessage> ImapSession::foundMessages(const SearchJob& job,
+                                                    std::vector<size_t>* positions) const
 {
     std::vector<SortMessage> messages;
     for (size_t k = 0; k < job.indices.size(); ++k) {

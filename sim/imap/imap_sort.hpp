@@ -30,7 +30,8 @@ std::string baseSubject(std::string_view subject, bool* replyOrForward = nullptr
 int compareCasemap(std::string_view a, std::string_view b);
 
 // The order the criteria ask for, as positions in `messages`; ties by sequence number (RFC 5256 section 3).
-std::vector<size_t> sortOrder(const std::vector<SortMessage>& messages, const std::vector<SortCriterion>& criteria);
+std::vector<size_t> sortOrder(const std::vector<SortMessage>& messages,
+                              const std::vector<SortCriterion>& criteria);
 
 // The THREAD answer after "* THREAD", e.g. " (1 2 (3)(4))(5)" (RFC 5256 sections 3 and 4).
 std::string threadAnswer(const std::vector<SortMessage>& messages, ThreadAlgorithm algorithm);
