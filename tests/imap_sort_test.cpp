@@ -24,7 +24,8 @@ struct SortWorld {
     // `arrival` is seconds after kDay, the internal date (RFC 3501 section 2.3.3).
     void deliver(const std::string& header, int64_t arrival = 0, const std::string& body = "hi\r\n")
     {
-        ASSERT_NE(store.deliver("dave", "INBOX", header + "\r\n" + body, mail::DateTime{kDay + arrival, 0}), 0u);
+        ASSERT_NE(store.deliver("dave", "INBOX", header + "\r\n" + body, mail::DateTime{kDay + arrival, 0}),
+                  0u);
     }
 };
 
@@ -116,11 +117,11 @@ TEST(ImapSort, SubjectSortsByBaseSubjectThenSequenceNumber_Rfc5256_3)
 TEST(ImapSort, DateIsTheSentDateInUtcOrElseTheInternalDate_Rfc5256_2_2)
 {
     SortWorld w;
-    w.deliver("Date: Thu, 26 Nov 2026 10:00:00 +0100\r\n", 500);  // 09:00 UTC
-    w.deliver("Date: Thu, 26 Nov 2026 08:30:00 -0100\r\n", 100);  // 09:30 UTC
-    w.deliver("", 1200);                                          // no Date: its internal date, 09:20 UTC
-    w.deliver("Date: not a date at all\r\n", 60);                 // unreadable: internal date, 09:01 UTC
-    w.deliver("Date: Thu, 26 Nov 2026 09:00:00 +0000\r\n", 0);    // the same moment as message 1
+    w.deliver("Date: Thu, 26 Nov 2026 10:00:00 +0100\r\n", 500); // 09:00 UTC
+    w.deliver("Date: Thu, 26 Nov 2026 08:30:00 -0100\r\n", 100); // 09:30 UTC
+    w.deliver("", 1200);                                         // no Date: its internal date, 09:20 UTC
+    w.deliver("Date: not a date at all\r\n", 60);                // unreadable: internal date, 09:01 UTC
+    w.deliver("Date: Thu, 26 Nov 2026 09:00:00 +0000\r\n", 0);   // the same moment as message 1
     Client c(w);
     c.select();
     EXPECT_EQ(c.send("t SORT (DATE) UTF-8 ALL"), sorted(" 1 5 4 3 2"));
@@ -217,7 +218,9 @@ TEST(ImapSort, BadSortKeysCharsetsAndStatesAreRefused_Rfc5256_3)
     w.deliver("Subject: a\r\n");
     Client c(w);
     // SORT and THREAD need a selected mailbox (RFC 5256 section 3): BAD in the authenticated state.
-    EXPECT_EQ(c.send("t SORT (DATE) UTF-8 ALL").rfind("t BAD SORT is not allowed in the authenticated state", 0), 0u);
+    EXPECT_EQ(
+        c.send("t SORT (DATE) UTF-8 ALL").rfind("t BAD SORT is not allowed in the authenticated state", 0),
+        0u);
     EXPECT_EQ(c.send("t THREAD REFERENCES UTF-8 ALL").rfind("t BAD THREAD is not allowed", 0), 0u);
     c.select();
     auto bad = [&](const std::string& command) {
@@ -231,13 +234,14 @@ TEST(ImapSort, BadSortKeysCharsetsAndStatesAreRefused_Rfc5256_3)
     bad("t SORT (REVERSE) UTF-8 ALL");
     bad("t SORT DATE UTF-8 ALL");
     bad("t SORT (DATE UTF-8 ALL");
-    bad("t SORT (DATE) ALL");       // ALL taken for the charset: no search key left
-    bad("t SORT (DATE) UTF-8");     // the search keys are not optional
+    bad("t SORT (DATE) ALL");   // ALL taken for the charset: no search key left
+    bad("t SORT (DATE) UTF-8"); // the search keys are not optional
     bad("t THREAD COLOURS UTF-8 ALL");
     bad("t THREAD RETURN (ALL) REFERENCES UTF-8 ALL");
     bad("t SORT RETURN (BEST) (DATE) UTF-8 ALL");
     // An unknown charset: NO with the ones this server knows (RFC 5256 section 3, RFC 3501 section 6.4.4).
-    EXPECT_EQ(c.send("t SORT (DATE) KOI8-R ALL"), "t NO [BADCHARSET (US-ASCII UTF-8)] unsupported charset KOI8-R\r\n");
+    EXPECT_EQ(c.send("t SORT (DATE) KOI8-R ALL"),
+              "t NO [BADCHARSET (US-ASCII UTF-8)] unsupported charset KOI8-R\r\n");
     EXPECT_EQ(c.send("t THREAD ORDEREDSUBJECT ISO-2022-JP ALL"),
               "t NO [BADCHARSET (US-ASCII UTF-8)] unsupported charset ISO-2022-JP\r\n");
     // The session goes on.
@@ -268,7 +272,8 @@ TEST(ImapSort, ALessonCanTakeSortAndItsExtensionsAway_Rfc5256_Rfc5957_Rfc5267)
     plain.select();
     EXPECT_EQ(plain.send("t SORT (DISPLAYFROM) UTF-8 ALL"),
               "t BAD DISPLAYFROM and DISPLAYTO are not offered here (RFC 5957)\r\n");
-    EXPECT_EQ(plain.send("t SORT RETURN (MIN) (DATE) UTF-8 ALL"), "t BAD SORT RETURN is not offered here\r\n");
+    EXPECT_EQ(plain.send("t SORT RETURN (MIN) (DATE) UTF-8 ALL"),
+              "t BAD SORT RETURN is not offered here\r\n");
     EXPECT_EQ(plain.send("t SORT (FROM) UTF-8 ALL"), sorted(" 1"));
 }
 

@@ -363,6 +363,8 @@ std::vector<std::string> messageIds(const std::string* field)
     return ids;
 }
 
+constexpr size_t kMaxReferences = 100;
+
 // Step 1: a container per message ID; each message's references linked as a chain, its parent the last.
 void ThreadTree::linkReferences()
 {
@@ -385,6 +387,9 @@ void ThreadTree::linkReferences()
             refs = messageIds(headers.find("In-Reply-To"));
             if (refs.size() > 1) refs.resize(1);
         }
+        // Each link is checked for loops up the whole chain: a crafted References field of thousands of IDs
+        // would cost their square. The last ones, which hold the parent, are kept.
+        if (refs.size() > kMaxReferences) refs.erase(refs.begin(), refs.end() - kMaxReferences);
         int previous = -1;
         for (const std::string& ref : refs) {
             int current = nodeFor(ref);
