@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace maillab::test {
 namespace {
@@ -94,6 +95,35 @@ TEST(ImapSort, StringsCompareByAsciiCasemap_Rfc5256_3_Rfc4790_9_2)
     EXPECT_LT(imap::compareCasemap("c", "[xyz]"), 0);
     EXPECT_LT(imap::compareCasemap("[xyz]", "_"), 0);
     EXPECT_LT(imap::compareCasemap("a", "ab"), 0);
+}
+
+// [SECTION] the parser (RFC 5256 section 4, RFC 5267 section 3)
+
+TEST(ImapSort, ParsesCriteriaReverseCharsetAndReturnOptions_Rfc5256_4_Rfc5267_3)
+{
+    auto parsed = imap::parseCommand("a UID SORT RETURN (MIN) (REVERSE date DisplayTo) utf-8 NOT SEEN\r\n");
+    const auto* command = std::get_if<imap::Command>(&parsed);
+    ASSERT_NE(command, nullptr) << std::get<imap::ParseError>(parsed).message;
+    EXPECT_EQ(command->name, imap::CommandName::Sort);
+    EXPECT_TRUE(command->uid);
+    ASSERT_EQ(command->sortCriteria.size(), 2u);
+    EXPECT_EQ(command->sortCriteria[0].key, imap::SortCriterion::Key::Date);
+    EXPECT_TRUE(command->sortCriteria[0].reverse);
+    EXPECT_EQ(command->sortCriteria[1].key, imap::SortCriterion::Key::DisplayTo);
+    EXPECT_FALSE(command->sortCriteria[1].reverse);
+    EXPECT_EQ(command->charset, "UTF-8");
+    ASSERT_TRUE(command->searchReturn.has_value());
+    EXPECT_TRUE(command->searchReturn->min);
+    EXPECT_FALSE(command->searchReturn->all);
+    ASSERT_EQ(command->search.children.size(), 1u);
+    EXPECT_EQ(command->search.children[0].kind, imap::SearchKey::Kind::Not);
+    EXPECT_EQ(imap::commandWireName(*command), "UID SORT");
+
+    parsed = imap::parseCommand("b THREAD orderedsubject US-ASCII ALL\r\n");
+    command = std::get_if<imap::Command>(&parsed);
+    ASSERT_NE(command, nullptr);
+    EXPECT_EQ(command->threadAlgorithm, imap::ThreadAlgorithm::OrderedSubject);
+    EXPECT_EQ(command->charset, "US-ASCII");
 }
 
 // [SECTION] SORT (RFC 5256 section 3)

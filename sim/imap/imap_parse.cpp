@@ -33,8 +33,7 @@ namespace {
 
 constexpr const char* kUidUsage =
     "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH, SORT, THREAD or EXPUNGE, e.g. UID FETCH 1:* "
-    "(FLAGS) "
-    "(RFC 3501 section 6.4.8)";
+    "(FLAGS) (RFC 3501 section 6.4.8)";
 
 // [SECTION] SEARCH keys (RFC 3501 section 6.4.4)
 
