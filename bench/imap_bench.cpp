@@ -76,6 +76,19 @@ void BM_UidSearchText(benchmark::State& state)
 {
     run(state, "c UID SEARCH TEXT kumquat\r\n", false);
 }
+// SORT and THREAD over all 10,000: each message's header is read for its keys, then ordered (RFC 5256).
+void BM_SortDateReverseArrival(benchmark::State& state)
+{
+    run(state, "c SORT (DATE REVERSE ARRIVAL) UTF-8 ALL\r\n", false);
+}
+void BM_SortSubjectFrom(benchmark::State& state)
+{
+    run(state, "c SORT (SUBJECT DISPLAYFROM) UTF-8 ALL\r\n", false);
+}
+void BM_ThreadReferences(benchmark::State& state)
+{
+    run(state, "c THREAD REFERENCES UTF-8 ALL\r\n", false);
+}
 void BM_FetchAllBodies(benchmark::State& state)
 {
     run(state, "c FETCH 1:* BODY.PEEK[]\r\n", false);
@@ -138,6 +151,9 @@ void BM_SearchManyKeysOneSlice(benchmark::State& state)
 BENCHMARK(BM_Select)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FetchHeaders)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_UidSearchText)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SortDateReverseArrival)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SortSubjectFrom)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ThreadReferences)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FetchAllBodies)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WholeRun)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SearchManyKeysWhole)->Unit(benchmark::kMillisecond)->Iterations(1);

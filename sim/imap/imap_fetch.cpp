@@ -797,7 +797,9 @@ bool ImapSession::searchSome(size_t budget)
         job.found.push_back(job.command.uid ? m->uid : static_cast<uint32_t>(i + 1));
         job.modseqs.push_back(m->modseq);
         job.uids.push_back(m->uid);
+        job.indices.push_back(i);
     }
+    if (job.command.name == CommandName::Sort) sortFound(job);
     return true;
 }
 
@@ -808,6 +810,11 @@ Reply ImapSession::searchDone(const SearchJob& job)
     const std::vector<uint64_t>& modseqs = job.modseqs; // for a MODSEQ search (RFC 7162 section 3.1.5)
     const bool modseq = job.modseq;
     std::string out = job.untagged;
+    if (c.name == CommandName::Thread)
+        return out + "* THREAD" + threadLine(job) + "\r\n" +
+               tagged(c, "OK", commandWireName(c) + " completed");
+    // SORT RETURN is answered as SEARCH RETURN, in sort order: MIN and MAX are the first and last sorted
+    // (RFC 5267 section 3.1).
     if (c.searchReturn) {
         if (c.searchReturn->answers())
             out += esearchResponse(c.tag, c.uid, *c.searchReturn, found,
@@ -815,7 +822,7 @@ Reply ImapSession::searchDone(const SearchJob& job)
         out += keepSearchResult(job);
         return out + tagged(c, "OK", commandWireName(c) + " completed");
     }
-    out += "* SEARCH";
+    out += c.name == CommandName::Sort ? "* SORT" : "* SEARCH";
     for (uint32_t n : found)
         out += " " + std::to_string(n);
     if (modseq && !found.empty())

@@ -33,8 +33,8 @@ namespace {
 // [SECTION] UID (the command table itself is in imap_vocabulary.cpp)
 
 constexpr const char* kUidUsage =
-    "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH or EXPUNGE, e.g. UID FETCH 1:* (FLAGS) "
-    "(RFC 3501 section 6.4.8)";
+    "UID must be followed by FETCH, STORE, COPY, MOVE, SEARCH, SORT, THREAD or EXPUNGE, e.g. UID FETCH 1:* "
+    "(FLAGS) (RFC 3501 section 6.4.8)";
 
 // [SECTION] SEARCH keys (RFC 3501 section 6.4.4)
 
@@ -365,6 +365,7 @@ private:
     SearchReturn readSearchReturn();
     SeqRange readPartialRange();
     void parseCancelUpdate(Command& command);
+    void readSortOrThreadPrefix(Command& command);
     SearchKey readSearchKey(size_t depth);
     int64_t readSearchDate(std::string_view key);
     void parseFetch(Command& command);
@@ -979,7 +980,9 @@ void Parser::parseSearch(Command& command)
     } else {
         m_pos = save;
     }
-    if (util::iequals(takeWhile(isAtomChar), "CHARSET")) {
+    if (command.name == CommandName::Sort || command.name == CommandName::Thread) {
+        readSortOrThreadPrefix(command);
+    } else if (util::iequals(takeWhile(isAtomChar), "CHARSET")) {
         space("a charset name", "CHARSET needs a charset name, e.g. SEARCH CHARSET UTF-8 TEXT \"cafe\"");
         command.charset = util::toUpper(readAstring("a charset name"));
         space("a search key");
@@ -1054,6 +1057,67 @@ SeqRange Parser::readPartialRange()
     range.last = position("the last position");
     if (range.first > range.last) std::swap(range.first, range.last);
     return range;
+}
+
+// [SECTION] SORT and THREAD (RFC 5256 section 4, RFC 5957 section 4, RFC 5267 section 3)
+
+constexpr std::pair<std::string_view, SortCriterion::Key> kSortKeys[] = {
+    {"ARRIVAL", SortCriterion::Key::Arrival},
+    {"CC", SortCriterion::Key::Cc},
+    {"DATE", SortCriterion::Key::Date},
+    {"FROM", SortCriterion::Key::From},
+    {"SIZE", SortCriterion::Key::Size},
+    {"SUBJECT", SortCriterion::Key::Subject},
+    {"TO", SortCriterion::Key::To},
+    {"DISPLAYFROM", SortCriterion::Key::DisplayFrom},
+    {"DISPLAYTO", SortCriterion::Key::DisplayTo},
+};
+
+// What SORT and THREAD put before SEARCH's keys: "(" sort-criterion *(SP sort-criterion) ")" or the
+// algorithm, then the charset, which is not optional there (RFC 5256 section 4, search-charset).
+void Parser::readSortOrThreadPrefix(Command& command)
+{
+    if (command.name == CommandName::Thread) {
+        if (command.searchReturn) fail("THREAD takes no RETURN options (RFC 5256 section 4)");
+        std::string algorithm = util::toUpper(takeWhile(isAtomChar));
+        if (algorithm == "ORDEREDSUBJECT")
+            command.threadAlgorithm = ThreadAlgorithm::OrderedSubject;
+        else if (algorithm == "REFERENCES")
+            command.threadAlgorithm = ThreadAlgorithm::References;
+        else
+            fail((algorithm.empty() ? "expected a threading algorithm, found " + next()
+                                    : "unknown threading algorithm " + quoteForMessage(algorithm)) +
+                 "; this server threads by ORDEREDSUBJECT or REFERENCES (RFC 5256 section 3)");
+    } else {
+        if (!take('('))
+            fail("SORT needs its sort keys in parentheses, e.g. SORT (REVERSE DATE) UTF-8 ALL, found " +
+                 next() + " (RFC 5256 section 3)");
+        while (true) {
+            SortCriterion criterion;
+            std::string word = util::toUpper(takeWhile(isAtomChar));
+            if (word == "REVERSE") {
+                criterion.reverse = true;
+                if (!take(' '))
+                    fail("REVERSE must be followed by a space and a sort key (RFC 5256 section 4)");
+                word = util::toUpper(takeWhile(isAtomChar));
+            }
+            auto known = std::find_if(std::begin(kSortKeys), std::end(kSortKeys),
+                                      [&](const auto& entry) { return entry.first == word; });
+            if (known == std::end(kSortKeys))
+                fail((word.empty() ? "expected a sort key, found " + next()
+                                   : "unknown sort key " + quoteForMessage(word)) +
+                     "; the keys are ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO (RFC 5256 section 3), "
+                     "DISPLAYFROM and DISPLAYTO (RFC 5957 section 3), each may follow REVERSE");
+            criterion.key = known->second;
+            command.sortCriteria.push_back(criterion);
+            if (command.sortCriteria.size() > kMaxNesting)
+                fail("more than " + std::to_string(kMaxNesting) + " sort keys");
+            if (!nextInList("a sort key", "the sort keys are missing their closing \")\"")) break;
+        }
+    }
+    space("a charset name", "SORT and THREAD need a charset and search keys, e.g. SORT (DATE) UTF-8 ALL");
+    command.charset = util::toUpper(readAstring("a charset name"));
+    space("a search key");
 }
 
 int64_t Parser::readSearchDate(std::string_view key)

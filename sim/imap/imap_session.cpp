@@ -14,7 +14,8 @@ namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
     "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
-    "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT";
+    "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
+    "THREAD=REFERENCES ESORT";
 
 // APPENDLIMIT carries the largest message APPEND takes, the largest literal (RFC 7889 section 3).
 std::string capabilityWord(std::string_view word, const SessionOptions& options)
@@ -41,6 +42,10 @@ bool ImapSession::offers(std::string_view capability) const
     // Both speak through SEARCH RETURN and ESEARCH (RFC 5182 section 2.4, RFC 5267 section 4.1).
     if (util::iequals(capability, "SEARCHRES") || util::iequals(capability, "CONTEXT=SEARCH"))
         return offers("ESEARCH");
+    // SORT=DISPLAY and ESORT extend SORT (RFC 5957 section 3, RFC 5267 section 3), and ESORT answers with
+    // ESEARCH's response (RFC 4731).
+    if (util::iequals(capability, "SORT=DISPLAY")) return offers("SORT");
+    if (util::iequals(capability, "ESORT")) return offers("SORT") && offers("ESEARCH");
     return true;
 }
 

@@ -19,6 +19,8 @@
 
 namespace maillab::imap {
 
+struct SortMessage; // imap_sort.hpp
+
 // What a handler answers: untagged lines (or a continuation request), then the tagged status and its text.
 // The session puts news of other sessions' changes between the two, and records what the exchange meant.
 struct Reply {
@@ -149,6 +151,8 @@ private:
     Reply cmdUnselect(const Command& c);
     Reply cmdExpunge(const Command& c);
     Reply cmdSearch(const Command& c);
+    Reply cmdSort(const Command& c);   // imap_sort.cpp
+    Reply cmdThread(const Command& c); // imap_sort.cpp
     Reply cmdFetch(const Command& c);
     Reply cmdStore(const Command& c);
     Reply cmdCopy(const Command& c);
@@ -180,6 +184,7 @@ private:
         std::vector<uint32_t> found;
         std::vector<uint64_t> modseqs; // of the messages found
         std::vector<uint32_t> uids;    // of the messages found, for SAVE and UPDATE
+        std::vector<size_t> indices;   // of the messages found, into m_uids: what SORT and THREAD read
     };
     // Tests messages until the search is done or `budget` bytes of message text were read; true when done.
     bool searchSome(size_t budget);
@@ -215,6 +220,10 @@ private:
     // An UPDATE context costs a test of each changed message: beyond this many, NO [NOUPDATE] (RFC 5267
     // section 4.3.1; at least one is required).
     static constexpr size_t kMaxUpdateContexts = 8;
+    // SORT: puts the job's matches in the order asked for (RFC 5256 section 3); THREAD: its answer.
+    void sortFound(SearchJob& job) const;
+    std::string threadLine(const SearchJob& job) const;
+    std::vector<SortMessage> foundMessages(const SearchJob& job, std::vector<size_t>* positions) const;
     friend const std::vector<CommandInfo>& commandTable();
 
     // [SECTION] what each exchange meant

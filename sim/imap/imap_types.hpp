@@ -1,7 +1,7 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH, BINARY, MULTIAPPEND and
-// CATENATE). The parser (imap_parse.cpp) turns one complete command — its line or lines with every literal's bytes already in place
-// — into a Command; the session executes it.
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH, BINARY, MULTIAPPEND,
+// CATENATE, SORT, THREAD and ESORT). The parser (imap_parse.cpp) turns one complete command — its line or
+// lines with every literal's bytes already in place — into a Command; the session executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -163,7 +163,9 @@ enum class CommandName {
     Copy,
     Move,
     Unselect,
-    CancelUpdate, // selected (6.4 and extensions)
+    CancelUpdate,
+    Sort,
+    Thread, // selected (6.4 and extensions, RFC 5256)
 };
 
 // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
@@ -218,6 +220,16 @@ struct SearchReturn {
     bool answers() const { return min || max || all || count || update || partial || !save; }
 };
 
+// [SECTION] SORT and THREAD (RFC 5256 sections 3 and 2, RFC 5957 for DISPLAYFROM / DISPLAYTO)
+
+struct SortCriterion {
+    enum class Key { Arrival, Cc, Date, From, Size, Subject, To, DisplayFrom, DisplayTo };
+    Key key = Key::Arrival;
+    bool reverse = false; // REVERSE turns only this key around; ties still go by sequence number
+};
+
+enum class ThreadAlgorithm { OrderedSubject, References };
+
 struct Command {
     std::string tag;
     CommandName name = CommandName::Noop;
@@ -267,6 +279,9 @@ struct Command {
     std::optional<SearchReturn> searchReturn;
     // CANCELUPDATE: the tags of the searches whose updates stop (RFC 5267 section 4.3.5).
     std::vector<std::string> updateTags;
+    // SORT (criteria) charset keys and THREAD algorithm charset keys: the keys and charset are SEARCH's.
+    std::vector<SortCriterion> sortCriteria;
+    ThreadAlgorithm threadAlgorithm = ThreadAlgorithm::References;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;

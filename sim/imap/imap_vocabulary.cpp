@@ -172,6 +172,24 @@ const std::vector<CommandInfo>& commandTable()
          "RFC 3501 section 6.4.4",
          "SEARCH needs at least one search key, e.g. SEARCH UNSEEN FROM \"alice\" (RFC 3501 section 6.4.4)",
          "UID SEARCH needs at least one search key, e.g. UID SEARCH UNSEEN (RFC 3501 section 6.4.8)"},
+        {CommandName::Sort, "SORT", kSel, kUsesSequenceNumbers | kUidForm | kHoldsExpungeNews,
+         Arguments::Search, &ImapSession::cmdSort, "SORT [RETURN (...)] (keys) charset search-keys",
+         "The server sorts the matching messages (by date, sender, subject...) and returns their numbers in "
+         "that order.",
+         "RFC 5256 section 3",
+         "SORT needs sort keys, a charset and search keys, e.g. SORT (REVERSE DATE) UTF-8 ALL (RFC 5256 "
+         "section 3)",
+         "UID SORT needs sort keys, a charset and search keys, e.g. UID SORT (SUBJECT) UTF-8 UNSEEN (RFC "
+         "5256 "
+         "section 3)"},
+        {CommandName::Thread, "THREAD", kSel, kUsesSequenceNumbers | kUidForm | kHoldsExpungeNews,
+         Arguments::Search, &ImapSession::cmdThread, "THREAD algorithm charset search-keys",
+         "The server groups the matching messages into conversations, replies under what they answer.",
+         "RFC 5256 section 3",
+         "THREAD needs an algorithm, a charset and search keys, e.g. THREAD REFERENCES UTF-8 ALL (RFC 5256 "
+         "section 3)",
+         "UID THREAD needs an algorithm, a charset and search keys, e.g. UID THREAD ORDEREDSUBJECT UTF-8 ALL "
+         "(RFC 5256 section 3)"},
         {CommandName::Fetch, "FETCH", kSel, kUsesSequenceNumbers | kUidForm | kHoldsExpungeNews,
          Arguments::Fetch, &ImapSession::cmdFetch, "FETCH set items",
          "Gets parts of messages: flags, headers, structure, one body part, or all of it.",
@@ -341,6 +359,10 @@ constexpr Untagged kUntagged[] = {
     {"ESEARCH",
      "The results of the search with that tag; ADDTO and REMOVEFROM are news of matches that came or went.",
      "RFC 4731 section 3.1, RFC 5267 section 4.3"},
+    {"SORT", "The numbers of the messages that match, in the order asked for.", "RFC 5256 section 4"},
+    {"THREAD",
+     "The matching messages as conversations: (1 2 (3)(4)) is 1, its reply 2, and two replies to 2.",
+     "RFC 5256 section 4"},
     {"FLAGS", "The flags this folder knows.", "RFC 3501 section 7.2.6"},
     {"EXISTS", "How many messages the folder holds now; a bigger number means new mail.",
      "RFC 3501 section 7.3.1"},

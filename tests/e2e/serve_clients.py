@@ -3,6 +3,7 @@
 Run by serve_clients.sh with POP3_PORT and IMAP_PORT set to a fresh server's ports (demo mail:
 alice has 17 INBOX messages, bob 4).
 """
+import email.utils
 import imaplib
 import os
 import poplib
@@ -116,6 +117,19 @@ check("imaplib FETCH 1:* (FLAGS ENVELOPE RFC822.SIZE): 17 replies",
       typ == "OK" and len([d for d in data if isinstance(d, bytes) and b"RFC822.SIZE" in d]) == 17, data[:2])
 typ, data = m.uid("SEARCH", None, "TEXT", "invoice")
 check("imaplib UID SEARCH TEXT invoice finds UID 13", data == [b"13"], data)
+# SORT (DATE) against Python's own reading of the Date fields (RFC 5256 section 2.2: UTC, ties by number).
+typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (DATE)])")
+dates = {}
+for item in data:
+    if isinstance(item, tuple):
+        number = int(item[0].split()[0])
+        dates[number] = email.utils.parsedate_to_datetime(item[1].decode().split(":", 1)[1].strip()).timestamp()
+typ, data = m.sort("(DATE)", "UTF-8", "ALL")
+check("imaplib SORT (DATE) orders by the sent date in UTC",
+      typ == "OK" and [int(n) for n in data[0].split()] == sorted(dates, key=lambda n: (dates[n], n)), data)
+typ, data = m.thread("REFERENCES", "UTF-8", "ALL")
+threaded = sorted(int(n) for n in re.findall(rb"\d+", data[0]))
+check("imaplib THREAD REFERENCES names each of the 17 once", typ == "OK" and threaded == list(range(1, 18)), data)
 same = True
 for n in range(1, 18):
     typ, data = m.fetch(str(n), "(BODY.PEEK[])")
