@@ -229,6 +229,40 @@ TEST(ImapSort, SortReturnAnswersWithEsearchInSortOrder_Rfc5267_3_1)
               "* ESEARCH (TAG \"t\") ALL 5,4,1,3,2\r\nt OK SORT completed\r\n");
 }
 
+TEST(ImapSort, SortPartialIsAWindowOntoTheSortedResult_Rfc5267_4_4)
+{
+    SortWorld w;
+    for (const char* subject : {"c", "a", "b", "d", "e"})
+        w.deliver(std::string("Subject: ") + subject + "\r\n");
+    Client c(w);
+    EXPECT_NE(c.greeting().find(" CONTEXT=SORT"), std::string::npos);
+    c.select();
+    // Positions count in sort order (a b c d e is 2 3 1 4 5); past the end is left out, beyond it NIL.
+    EXPECT_EQ(c.send("t SORT RETURN (PARTIAL 2:4) (SUBJECT) UTF-8 ALL"),
+              "* ESEARCH (TAG \"t\") PARTIAL (2:4 3,1,4)\r\nt OK SORT completed\r\n");
+    EXPECT_EQ(c.send("t SORT RETURN (PARTIAL 4:9) (REVERSE SUBJECT) UTF-8 ALL"),
+              "* ESEARCH (TAG \"t\") PARTIAL (4:9 3,2)\r\nt OK SORT completed\r\n");
+    EXPECT_EQ(c.send("t SORT RETURN (PARTIAL 7:9) (SUBJECT) UTF-8 ALL"),
+              "* ESEARCH (TAG \"t\") PARTIAL (7:9 NIL)\r\nt OK SORT completed\r\n");
+    EXPECT_EQ(c.send("t SORT RETURN (PARTIAL 1:*) (SUBJECT) UTF-8 ALL").rfind("t BAD ", 0), 0u);
+}
+
+TEST(ImapSort, SortUpdateAnswersButRefusesTheNews_Rfc5267_4_3_1)
+{
+    SortWorld w;
+    w.deliver("Subject: b\r\n");
+    w.deliver("Subject: a\r\n");
+    Client c(w);
+    c.select();
+    // The result comes; the news of later changes is refused, which any search may be (section 4.3.1).
+    EXPECT_EQ(
+        c.send("t SORT RETURN (UPDATE ALL) (SUBJECT) UTF-8 ALL"),
+        "* ESEARCH (TAG \"t\") ALL 2,1\r\n* NO [NOUPDATE \"t\"] no news of changes to a sorted result\r\n"
+        "t OK SORT completed\r\n");
+    w.deliver("Subject: c\r\n");
+    EXPECT_EQ(c.send("n NOOP").find("ADDTO"), std::string::npos);
+}
+
 TEST(ImapSort, SortWithModseqNamesTheHighestModSequence_Rfc7162_3_1_5)
 {
     SortWorld w;

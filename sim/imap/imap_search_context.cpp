@@ -99,6 +99,10 @@ std::string ImapSession::keepSearchResult(const SearchJob& job)
         }
     }
     if (!wanted.update) return {};
+    // News of a sorted result must say where in the order each message goes (RFC 5267 section 4.3.3); this
+    // server keeps no sorted context, and refusing the news is allowed for any search (section 4.3.1).
+    if (c.name == CommandName::Sort)
+        return "* NO [NOUPDATE " + imapString(c.tag) + "] no news of changes to a sorted result\r\n";
     if (m_contexts.size() >= kMaxUpdateContexts)
         // The other results still come; only the news is refused (RFC 5267 section 4.3.1).
         return "* NO [NOUPDATE " + imapString(c.tag) + "] at most " + std::to_string(kMaxUpdateContexts) +

@@ -15,7 +15,7 @@ constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
     "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
     "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
-    "THREAD=REFERENCES ESORT";
+    "THREAD=REFERENCES ESORT CONTEXT=SORT";
 
 // APPENDLIMIT carries the largest message APPEND takes, the largest literal (RFC 7889 section 3).
 std::string capabilityWord(std::string_view word, const SessionOptions& options)
@@ -46,6 +46,9 @@ bool ImapSession::offers(std::string_view capability) const
     // ESEARCH's response (RFC 4731).
     if (util::iequals(capability, "SORT=DISPLAY")) return offers("SORT");
     if (util::iequals(capability, "ESORT")) return offers("SORT") && offers("ESEARCH");
+    // CONTEXT=SORT is PARTIAL and UPDATE for SORT RETURN, so it needs ESORT and CONTEXT=SEARCH's machinery
+    // (RFC 5267 section 4).
+    if (util::iequals(capability, "CONTEXT=SORT")) return offers("ESORT") && offers("CONTEXT=SEARCH");
     return true;
 }
 
