@@ -53,7 +53,7 @@ constexpr uint32_t kFirstNewValidity = kInboxValidity + 12; // the first mailbox
 constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
     "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE "
-    "AUTH=PLAIN";
+    "LIST-EXTENDED LIST-STATUS OBJECTID QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
@@ -64,7 +64,9 @@ std::string firstSelectOfInbox(const std::string& tag)
            " \\*)] flags and new keywords are kept\r\n" + "* 17 EXISTS\r\n" + "* 17 RECENT\r\n" +
            "* OK [UNSEEN 1] first unseen message\r\n" + "* OK [UIDVALIDITY " +
            std::to_string(kInboxValidity) + "] UIDs valid\r\n" + "* OK [UIDNEXT 18] predicted next UID\r\n" +
-           "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n" + tag + " OK [READ-WRITE] SELECT completed\r\n";
+           "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n" + "* OK [MAILBOXID (M" +
+           std::to_string(kInboxValidity) + ")] mailbox id\r\n" + tag +
+           " OK [READ-WRITE] SELECT completed\r\n";
 }
 
 const std::string kListOfAlice = "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
@@ -517,7 +519,9 @@ TEST(ImapSession, SelectOfReadFolderHasNoUnseenAndNoRecent_Rfc3501_6_3_1)
                   " \\*)] flags and new keywords are kept\r\n* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kArchiveValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 3] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 3] highest mod-sequence\r\na1 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 3] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kArchiveValidity) +
+                  ")] mailbox id\r\na1 OK [READ-WRITE] SELECT completed\r\n");
     // [CLOSED] ends the news of the folder that was open (RFC 7162 section 3.2.11).
     EXPECT_EQ(c.send("a2 SELECT Drafts"),
               "* OK [CLOSED] previous mailbox closed\r\n* FLAGS (" + kSystemFlags +
@@ -525,7 +529,9 @@ TEST(ImapSession, SelectOfReadFolderHasNoUnseenAndNoRecent_Rfc3501_6_3_1)
                   " \\*)] flags and new keywords are kept\r\n* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kDraftsValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 1] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 1] highest mod-sequence\r\na2 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 1] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kDraftsValidity) +
+                  ")] mailbox id\r\na2 OK [READ-WRITE] SELECT completed\r\n");
 }
 
 TEST(ImapSession, SelectListsKeywordsInUseInFlags_Rfc3501_7_2_6)
@@ -558,7 +564,9 @@ TEST(ImapSession, ExamineIsReadOnlyWithEmptyPermanentFlags_Rfc3501_6_3_2)
                   "* 17 EXISTS\r\n* 17 RECENT\r\n* OK [UNSEEN 1] first unseen message\r\n* OK [UIDVALIDITY " +
                   std::to_string(kInboxValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 18] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\na1 OK [READ-ONLY] EXAMINE completed\r\n");
+                  "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kInboxValidity) +
+                  ")] mailbox id\r\na1 OK [READ-ONLY] EXAMINE completed\r\n");
     EXPECT_TRUE(c.session().readOnly());
     EXPECT_EQ(c.state(), State::Selected);
 }
@@ -644,7 +652,9 @@ TEST(ImapSession, CreateMakesAnEmptyMailboxWithItsOwnUidValidity_Rfc3501_6_3_3)
     DemoWorld w;
     Conn c(w);
     c.login();
-    EXPECT_EQ(c.send("a1 CREATE Projects"), "a1 OK CREATE completed\r\n");
+    // OBJECTID names the new mailbox after the UIDVALIDITY it is born with (RFC 8474 section 4.1).
+    EXPECT_EQ(c.send("a1 CREATE Projects"),
+              "a1 OK [MAILBOXID (M" + std::to_string(kFirstNewValidity) + ")] CREATE completed\r\n");
     EXPECT_EQ(c.send("a2 LIST \"\" Projects"),
               "* LIST (\\HasNoChildren) \"/\" Projects\r\na2 OK LIST completed\r\n");
     EXPECT_EQ(c.send("a3 STATUS Projects (MESSAGES UIDNEXT UIDVALIDITY)"),

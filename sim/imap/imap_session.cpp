@@ -13,7 +13,9 @@ namespace maillab::imap {
 namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
-    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE";
+    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE LIST-EXTENDED "
+    "LIST-STATUS OBJECTID "
+    "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
 } // namespace
 
 std::string ImapSession::capabilities()
@@ -27,6 +29,8 @@ bool ImapSession::offers(std::string_view capability) const
         if (util::iequals(off, capability)) return false;
     // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
     if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
+    // QUOTA=RES-x names a resource of QUOTA (RFC 9208 section 3.1): without QUOTA there is none.
+    if (util::istartsWith(capability, "QUOTA=")) return offers("QUOTA");
     return true;
 }
 

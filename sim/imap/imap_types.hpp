@@ -1,7 +1,7 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH). The parser (imap_parse.cpp) turns one complete
-// command — its line or lines with every literal's bytes already in place — into a Command; the session
-// executes it.
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, LIST-EXTENDED, LIST-STATUS, OBJECTID, QUOTA). The
+// parser (imap_parse.cpp) turns one complete command — its line or lines with every literal's bytes already
+// in place — into a Command; the session executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -54,6 +54,8 @@ enum class FetchAttribute {
     Uid,
     BodySection, // BODY[section]<partial> or BODY.PEEK[section]<partial>
     Modseq,      // MODSEQ (RFC 7162 section 3.1.4)
+    EmailId,     // EMAILID (RFC 8474 section 5.1)
+    ThreadId,    // THREADID (RFC 8474 section 5.2)
 };
 
 struct FetchItem {
@@ -158,6 +160,9 @@ enum class CommandName {
     Copy,
     Move,
     Unselect, // selected (6.4 and extensions)
+    GetQuota,
+    GetQuotaRoot,
+    SetQuota, // authenticated, QUOTA (RFC 9208 section 4.1)
 };
 
 // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
@@ -176,6 +181,22 @@ struct SearchReturn {
     bool min = false, max = false, all = false, count = false;
 };
 
+// [SECTION] LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154 section 5.1)
+
+// LIST [(selection options)] reference (patterns) [RETURN (return options)]. The basic form (RFC 3501
+// section 6.3.8) is the same with one pattern and nothing else: `extended` is false.
+struct ListOptions {
+    bool extended = false; // options, a parenthesised pattern list or RETURN was written (5258 sec. 3)
+    bool selectSubscribed = false;     // section 3.1: subscribed names instead of existing mailboxes
+    bool selectRemote = false;         // section 3.1: no remote mailboxes here, so nothing changes
+    bool selectRecursiveMatch = false; // section 3.1: parents of what matches, with CHILDINFO
+    bool selectSpecialUse = false;     // RFC 6154 section 5.1: only mailboxes with a special use
+    bool returnSubscribed = false;     // section 3.2: \Subscribed on each name
+    bool returnChildren = false;       // section 3.2 and 4: \HasChildren / \HasNoChildren
+    bool returnSpecialUse = false;     // RFC 6154 section 5.1
+    std::optional<std::vector<std::string>> returnStatus; // RFC 5819 section 2: STATUS (items), uppercased
+};
+
 struct Command {
     std::string tag;
     CommandName name = CommandName::Noop;
@@ -186,7 +207,9 @@ struct Command {
     // COPY/MOVE: mailbox is the destination; LIST/LSUB: mailbox is the reference, pattern is the pattern.
     std::string mailbox;
     std::string newName;
-    std::string pattern;
+    std::string pattern;               // LIST/LSUB: the first (for the basic form, the only) pattern
+    std::vector<std::string> patterns; // LIST: every pattern, RFC 5258's "(a b)" included
+    ListOptions list;
 
     // LOGIN user password; AUTHENTICATE mechanism [initial-response] (RFC 4959 SASL-IR).
     std::string user;
@@ -223,6 +246,10 @@ struct Command {
     std::optional<uint64_t> unchangedSince;
     // SEARCH RETURN (...) (RFC 4731): an ESEARCH answer instead of "* SEARCH"; RETURN () means ALL.
     std::optional<SearchReturn> searchReturn;
+
+    // SETQUOTA root (resource limit ...) (RFC 9208 section 4.1.3): the resources uppercased; GETQUOTA's root
+    // is in `mailbox`.
+    std::vector<std::pair<std::string, uint64_t>> quotaLimits;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;

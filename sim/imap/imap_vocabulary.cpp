@@ -196,6 +196,20 @@ const std::vector<CommandInfo>& commandTable()
         {CommandName::Unselect, "UNSELECT", kSel, 0, Arguments::None, &ImapSession::cmdUnselect, "UNSELECT",
          "Closes the folder without removing anything.", "RFC 3691 section 2",
          "UNSELECT takes no arguments (RFC 3691 section 2)", nullptr},
+        {CommandName::GetQuota, "GETQUOTA", kLoggedIn, 0, Arguments::Mailbox, &ImapSession::cmdGetQuota,
+         "GETQUOTA root", "Asks how much of a quota is used and what its limits are.",
+         "RFC 9208 section 4.1.1", "GETQUOTA needs a quota root, e.g. GETQUOTA \"\" (RFC 9208 section 4.1.1)",
+         nullptr},
+        {CommandName::GetQuotaRoot, "GETQUOTAROOT", kLoggedIn, 0, Arguments::Mailbox,
+         &ImapSession::cmdGetQuotaRoot, "GETQUOTAROOT mailbox",
+         "Asks which quotas a folder counts against, and how full they are.", "RFC 9208 section 4.1.2",
+         "GETQUOTAROOT needs a mailbox name, e.g. GETQUOTAROOT INBOX (RFC 9208 section 4.1.2)", nullptr},
+        {CommandName::SetQuota, "SETQUOTA", kLoggedIn, 0, Arguments::SetQuota, &ImapSession::cmdSetQuota,
+         "SETQUOTA root (resource limit ...)", "Asks to change a quota's limits (an administrator's job).",
+         "RFC 9208 section 4.1.3",
+         "SETQUOTA needs a quota root and a list of limits, e.g. SETQUOTA \"\" (STORAGE 512) (RFC 9208 "
+         "section 4.1.3)",
+         nullptr},
     };
     return table;
 }

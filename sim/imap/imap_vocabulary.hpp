@@ -56,6 +56,7 @@ enum class Arguments : uint8_t {
     Fetch,
     Store,
     CopyMove,
+    SetQuota,
 };
 
 enum CommandFlag : uint8_t {
