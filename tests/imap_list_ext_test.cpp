@@ -64,12 +64,11 @@ TEST(ImapListExtended, SeveralPatternsListEachNameOnce_Rfc5258_3)
 {
     ListWorld w;
     Client c(w);
-    EXPECT_EQ(c.send("a LIST \"\" (Work/* W%k Old Wo*)"),
-              "* LIST (\\HasNoChildren) \"/\" Old\r\n"
-              "* LIST (\\HasChildren) \"/\" Work\r\n"
-              "* LIST (\\HasNoChildren) \"/\" Work/A\r\n"
-              "* LIST (\\HasNoChildren) \"/\" Work/B\r\n"
-              "a OK LIST completed\r\n");
+    EXPECT_EQ(c.send("a LIST \"\" (Work/* W%k Old Wo*)"), "* LIST (\\HasNoChildren) \"/\" Old\r\n"
+                                                          "* LIST (\\HasChildren) \"/\" Work\r\n"
+                                                          "* LIST (\\HasNoChildren) \"/\" Work/A\r\n"
+                                                          "* LIST (\\HasNoChildren) \"/\" Work/B\r\n"
+                                                          "a OK LIST completed\r\n");
 }
 
 TEST(ImapListExtended, EmptyPatternHasNoSpecialMeaningInTheExtendedForm_Rfc5258_3)
@@ -85,11 +84,10 @@ TEST(ImapListExtended, SubscribedSelectsSubscriptionsWithNonExistent_Rfc5258_3_1
 {
     ListWorld w;
     Client c(w);
-    EXPECT_EQ(c.send("a LIST (SUBSCRIBED) \"\" *"),
-              "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"
-              "* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\n"
-              "* LIST (\\HasNoChildren \\Subscribed) \"/\" Work/A\r\n"
-              "a OK LIST completed\r\n");
+    EXPECT_EQ(c.send("a LIST (SUBSCRIBED) \"\" *"), "* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\n"
+                                                    "* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\n"
+                                                    "* LIST (\\HasNoChildren \\Subscribed) \"/\" Work/A\r\n"
+                                                    "a OK LIST completed\r\n");
     // REMOTE changes nothing on a server without remote mailboxes.
     EXPECT_EQ(c.send("b LIST (REMOTE SUBSCRIBED) \"\" G*"),
               "* LIST (\\NonExistent \\Subscribed) \"/\" Gone\r\nb OK LIST completed\r\n");

@@ -56,7 +56,8 @@ TEST(ImapObjectId, Advertised_Rfc8474_3)
     EXPECT_EQ(c.send("c CREATE Work"), "c OK CREATE completed\r\n"); // no MAILBOXID then
     EXPECT_EQ(c.send("s STATUS Work (MAILBOXID)"), "s BAD unknown status item MAILBOXID\r\n");
     c.send("e EXAMINE INBOX");
-    EXPECT_EQ(c.send("f FETCH 1:* (EMAILID)"), "f BAD EMAILID and THREADID are not offered by this server\r\n");
+    EXPECT_EQ(c.send("f FETCH 1:* (EMAILID)"),
+              "f BAD EMAILID and THREADID are not offered by this server\r\n");
 }
 
 TEST(ImapObjectId, CreateSelectAndStatusGiveTheSameMailboxId_Rfc8474_4)

@@ -667,7 +667,7 @@ TEST(ImapSession, CreateWithHierarchyCreatesTheSuperiors_Rfc3501_6_3_3)
     DemoWorld w;
     Conn c(w);
     c.login();
-    EXPECT_EQ(c.send("a1 CREATE Courses/Networks"), "a1 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a1 CREATE Courses/Networks").rfind("a1 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a2 LIST \"\" *"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
                                         "* LIST (\\HasNoChildren \\Archive) \"/\" Archive\r\n"
                                         "* LIST (\\HasChildren) \"/\" Courses\r\n"
@@ -678,10 +678,10 @@ TEST(ImapSession, CreateWithHierarchyCreatesTheSuperiors_Rfc3501_6_3_3)
                                         "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
                                         "a2 OK LIST completed\r\n");
     // A trailing delimiter declares the intent to create names under it (RFC 3501 section 6.3.3).
-    EXPECT_EQ(c.send("a3 CREATE Travel/"), "a3 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a3 CREATE Travel/").rfind("a3 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a4 LIST \"\" Travel"),
               "* LIST (\\HasNoChildren) \"/\" Travel\r\na4 OK LIST completed\r\n");
-    EXPECT_EQ(c.send("a5 CREATE \"Term 1/Week 2\""), "a5 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a5 CREATE \"Term 1/Week 2\"").rfind("a5 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a6 LIST \"\" Term*"), "* LIST (\\HasChildren) \"/\" \"Term 1\"\r\n"
                                             "* LIST (\\HasNoChildren) \"/\" \"Term 1/Week 2\"\r\n"
                                             "a6 OK LIST completed\r\n");
@@ -697,7 +697,7 @@ TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc350
     std::string name = "a";
     for (int i = 1; i < kLevels; ++i)
         name += "/a";
-    EXPECT_EQ(c.send("a1 CREATE " + name), "a1 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a1 CREATE " + name).rfind("a1 OK [MAILBOXID (M", 0), 0u);
     const store::Account& alice = *w.store.account("alice");
     uint32_t previous = 0;
     for (size_t end = 1; end <= name.size(); end += 2) {
@@ -777,7 +777,7 @@ TEST(ImapSession, RecreatedMailboxGetsANewUidValidity_Rfc3501_2_3_1_1)
     Conn c(w);
     c.login();
     EXPECT_EQ(c.send("a1 DELETE Junk"), "a1 OK DELETE completed\r\n");
-    EXPECT_EQ(c.send("a2 CREATE Junk"), "a2 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a2 CREATE Junk").rfind("a2 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a3 STATUS Junk (MESSAGES UIDVALIDITY UIDNEXT)"),
               "* STATUS Junk (MESSAGES 0 UIDVALIDITY " + std::to_string(kFirstNewValidity) +
                   " UIDNEXT 1)\r\na3 OK STATUS completed\r\n");

@@ -29,7 +29,8 @@ std::string ImapSession::overQuota(uint64_t messages, uint64_t octets) const
     const store::Store::Usage used = m_store.usage(m_user);
     if (quota.messages && used.messages + messages > *quota.messages)
         return "[OVERQUOTA] that would make " + std::to_string(used.messages + messages) +
-               " messages; this account may keep " + std::to_string(*quota.messages) + " (RFC 9208 section 5.2)";
+               " messages; this account may keep " + std::to_string(*quota.messages) +
+               " (RFC 9208 section 5.2)";
     if (quota.storageKiB && used.octets + octets > *quota.storageKiB * 1024)
         return "[OVERQUOTA] that would need " + std::to_string((used.octets + octets + 1023) / 1024) +
                " KiB; this account may use " + std::to_string(*quota.storageKiB) + " (RFC 9208 section 5.1)";
@@ -62,7 +63,8 @@ Reply ImapSession::cmdSetQuota(const Command&)
     if (!offers("QUOTA")) return Reply{{}, "BAD", "unknown command SETQUOTA: QUOTA is not offered"};
     // A server need not let users set limits (RFC 9208 section 4.1.3; it would offer QUOTASET): here they
     // come from serve's accounts file.
-    return Reply{{}, "NO", "[NOPERM] quota limits are set by the server's administrator, in its accounts file"};
+    return Reply{
+        {}, "NO", "[NOPERM] quota limits are set by the server's administrator, in its accounts file"};
 }
 
 } // namespace maillab::imap
