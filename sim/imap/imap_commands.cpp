@@ -235,9 +235,12 @@ Reply ImapSession::cmdCreate(const Command& c)
     std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox, use, false), c.mailbox);
     if (!problem.empty()) return tagged(c, "NO", problem);
     addEffect(wire::Effect::Kind::MailboxCreated, c.mailbox, 0, 0);
-    if (offers("OBJECTID")) // RFC 8474 section 4.1
-        return tagged(c, "OK",
-                      "[MAILBOXID (" + m_store.mailbox(m_user, c.mailbox)->mailboxId + ")] CREATE completed");
+    std::string created = c.mailbox;
+    while (created.ends_with('/')) // "Travel/" made Travel (RFC 3501 section 6.3.3)
+        created.pop_back();
+    const store::Mailbox* box = m_store.mailbox(m_user, created);
+    if (box && offers("OBJECTID")) // RFC 8474 section 4.1
+        return tagged(c, "OK", "[MAILBOXID (" + box->mailboxId + ")] CREATE completed");
     return done(c);
 }
 
