@@ -131,5 +131,18 @@ TEST(ImapQuota, StatusCountsDeletedMessagesAndTheirStorage_Rfc9208_4_1_4)
               "* STATUS INBOX (MESSAGES 2 DELETED 1 DELETED-STORAGE 1)\r\ns OK STATUS completed\r\n");
 }
 
+TEST(ImapQuota, TheDashboardExplainsQuotaLinesAndOverQuota_Rfc9208_4_2)
+{
+    auto quota = imap::explainReplyLine("* QUOTA \"\" (STORAGE 2 2)\r\n", 0);
+    ASSERT_TRUE(quota.has_value());
+    EXPECT_EQ(quota->rfc, "RFC 9208 section 4.2.1");
+    auto root = imap::explainReplyLine("* QUOTAROOT INBOX \"\"\r\n", 0);
+    ASSERT_TRUE(root.has_value());
+    EXPECT_EQ(root->rfc, "RFC 9208 section 4.2.2");
+    auto refused = imap::explainReplyLine("a NO [OVERQUOTA] that would need 3 KiB\r\n", 0);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_NE(refused->text.find("quota would be passed"), std::string::npos) << refused->text;
+}
+
 } // namespace
 } // namespace maillab::test

@@ -303,6 +303,11 @@ constexpr CodeText kCodes[] = {
     {"CAPABILITY", "What the server can do, sent along to save a CAPABILITY command (RFC 3501 section 7.1)."},
     {"APPENDUID", "The UIDVALIDITY and the UID the appended message got (RFC 4315 section 3)."},
     {"COPYUID", "The UIDs the copies got in the target folder (RFC 4315 section 3)."},
+    {"MAILBOXID",
+     "The folder's own id: it stays when the folder is renamed, and no other folder ever gets it "
+     "(RFC 8474 section 4)."},
+    {"OVERQUOTA", "Refused: the account's quota would be passed; delete or expunge mail first (RFC 9208 "
+                  "section 4.3.1)."},
 };
 
 void appendCodeText(std::string& text, std::string_view line)
@@ -348,6 +353,9 @@ constexpr Untagged kUntagged[] = {
     {"NAMESPACE", "The folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
     {"ENABLED", "The extensions ENABLE turned on.", "RFC 5161 section 3.2"},
     {"ID", "The server's name and version.", "RFC 2971 section 3.2"},
+    {"QUOTAROOT", "The quota roots a folder counts against.", "RFC 9208 section 4.2.2"},
+    {"QUOTA", "One quota root: for each resource, how much is used and the limit (STORAGE in KiB).",
+     "RFC 9208 section 4.2.1"},
 };
 
 // Whether offset lies inside a literal ({n} and the n bytes after it) of a reply.
