@@ -83,7 +83,8 @@ std::optional<uint64_t> numberOption(const Options& o, const std::string& name, 
     return value;
 }
 
-// accounts.json: [{"user": "carol", "password": "secret", "mail": "demo" | "none"}, ...]
+// accounts.json: [{"user": "carol", "password": "secret", "mail": "demo" | "none",
+//                  "quota": {"storage": KiB, "messages": N}}, ...]  (quota and its two fields optional)
 bool loadAccounts(const std::string& file, store::Store& store)
 {
     std::ifstream in(file);
@@ -98,7 +99,19 @@ bool loadAccounts(const std::string& file, store::Store& store)
         std::vector<std::string> problems;
         for (const auto& a : accounts) {
             std::string user = a.at("user").get<std::string>();
-            store.addAccount(user, a.at("password").get<std::string>());
+            store::Account& account = store.addAccount(user, a.at("password").get<std::string>());
+            if (a.contains("quota")) { // RFC 9208's STORAGE (KiB) and MESSAGE limits
+                const nlohmann::json& quota = a.at("quota");
+                if (!quota.is_object()) throw std::runtime_error(user + ": quota must be an object");
+                auto limit = [&](const char* name) -> std::optional<uint64_t> {
+                    if (!quota.contains(name)) return std::nullopt;
+                    if (!quota.at(name).is_number_unsigned())
+                        throw std::runtime_error(user + ": quota " + name + " must be a whole number");
+                    return quota.at(name).get<uint64_t>();
+                };
+                account.quota.storageKiB = limit("storage");
+                account.quota.messages = limit("messages");
+            }
             store::addStandardMailboxes(store, user);
             if (a.value("mail", std::string("none")) == "demo")
                 store::loadUserMail(store, util::assetsDir() / "mail", user, {}, problems);

@@ -206,6 +206,7 @@ TEST(ImapQresync, SelectCatchesUpInOneCommand_Rfc7162_3_2_5)
     const std::string reply = phone.send("t SELECT INBOX (QRESYNC (100 4 1:3))");
     EXPECT_FALSE(has(reply, "CLOSED")) << reply;
     EXPECT_TRUE(has(reply, "* OK [HIGHESTMODSEQ 8] highest mod-sequence\r\n"
+                           "* OK [MAILBOXID (M100)] mailbox id\r\n"
                            "* VANISHED (EARLIER) 2:3\r\n"
                            "* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (5))\r\n"
                            "t OK [READ-WRITE] SELECT completed\r\n"))

@@ -54,7 +54,8 @@ constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
     "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
     "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT=33554432 SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
-    "THREAD=REFERENCES ESORT CONTEXT=SORT AUTH=PLAIN";
+    "THREAD=REFERENCES ESORT CONTEXT=SORT LIST-EXTENDED LIST-STATUS OBJECTID QUOTA QUOTA=RES-STORAGE "
+    "QUOTA=RES-MESSAGE AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
@@ -65,7 +66,9 @@ std::string firstSelectOfInbox(const std::string& tag)
            " \\*)] flags and new keywords are kept\r\n" + "* 17 EXISTS\r\n" + "* 17 RECENT\r\n" +
            "* OK [UNSEEN 1] first unseen message\r\n" + "* OK [UIDVALIDITY " +
            std::to_string(kInboxValidity) + "] UIDs valid\r\n" + "* OK [UIDNEXT 18] predicted next UID\r\n" +
-           "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n" + tag + " OK [READ-WRITE] SELECT completed\r\n";
+           "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n" + "* OK [MAILBOXID (M" +
+           std::to_string(kInboxValidity) + ")] mailbox id\r\n" + tag +
+           " OK [READ-WRITE] SELECT completed\r\n";
 }
 
 const std::string kListOfAlice = "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
@@ -523,7 +526,9 @@ TEST(ImapSession, SelectOfReadFolderHasNoUnseenAndNoRecent_Rfc3501_6_3_1)
                   " \\*)] flags and new keywords are kept\r\n* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kArchiveValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 3] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 3] highest mod-sequence\r\na1 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 3] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kArchiveValidity) +
+                  ")] mailbox id\r\na1 OK [READ-WRITE] SELECT completed\r\n");
     // [CLOSED] ends the news of the folder that was open (RFC 7162 section 3.2.11).
     EXPECT_EQ(c.send("a2 SELECT Drafts"),
               "* OK [CLOSED] previous mailbox closed\r\n* FLAGS (" + kSystemFlags +
@@ -531,7 +536,9 @@ TEST(ImapSession, SelectOfReadFolderHasNoUnseenAndNoRecent_Rfc3501_6_3_1)
                   " \\*)] flags and new keywords are kept\r\n* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY " +
                   std::to_string(kDraftsValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 1] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 1] highest mod-sequence\r\na2 OK [READ-WRITE] SELECT completed\r\n");
+                  "* OK [HIGHESTMODSEQ 1] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kDraftsValidity) +
+                  ")] mailbox id\r\na2 OK [READ-WRITE] SELECT completed\r\n");
 }
 
 TEST(ImapSession, SelectListsKeywordsInUseInFlags_Rfc3501_7_2_6)
@@ -564,7 +571,9 @@ TEST(ImapSession, ExamineIsReadOnlyWithEmptyPermanentFlags_Rfc3501_6_3_2)
                   "* 17 EXISTS\r\n* 17 RECENT\r\n* OK [UNSEEN 1] first unseen message\r\n* OK [UIDVALIDITY " +
                   std::to_string(kInboxValidity) +
                   "] UIDs valid\r\n* OK [UIDNEXT 18] predicted next UID\r\n"
-                  "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\na1 OK [READ-ONLY] EXAMINE completed\r\n");
+                  "* OK [HIGHESTMODSEQ 18] highest mod-sequence\r\n* OK [MAILBOXID (M" +
+                  std::to_string(kInboxValidity) +
+                  ")] mailbox id\r\na1 OK [READ-ONLY] EXAMINE completed\r\n");
     EXPECT_TRUE(c.session().readOnly());
     EXPECT_EQ(c.state(), State::Selected);
 }
@@ -650,7 +659,9 @@ TEST(ImapSession, CreateMakesAnEmptyMailboxWithItsOwnUidValidity_Rfc3501_6_3_3)
     DemoWorld w;
     Conn c(w);
     c.login();
-    EXPECT_EQ(c.send("a1 CREATE Projects"), "a1 OK CREATE completed\r\n");
+    // OBJECTID names the new mailbox after the UIDVALIDITY it is born with (RFC 8474 section 4.1).
+    EXPECT_EQ(c.send("a1 CREATE Projects"),
+              "a1 OK [MAILBOXID (M" + std::to_string(kFirstNewValidity) + ")] CREATE completed\r\n");
     EXPECT_EQ(c.send("a2 LIST \"\" Projects"),
               "* LIST (\\HasNoChildren) \"/\" Projects\r\na2 OK LIST completed\r\n");
     EXPECT_EQ(c.send("a3 STATUS Projects (MESSAGES UIDNEXT UIDVALIDITY)"),
@@ -663,7 +674,7 @@ TEST(ImapSession, CreateWithHierarchyCreatesTheSuperiors_Rfc3501_6_3_3)
     DemoWorld w;
     Conn c(w);
     c.login();
-    EXPECT_EQ(c.send("a1 CREATE Courses/Networks"), "a1 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a1 CREATE Courses/Networks").rfind("a1 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a2 LIST \"\" *"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
                                         "* LIST (\\HasNoChildren \\Archive) \"/\" Archive\r\n"
                                         "* LIST (\\HasChildren) \"/\" Courses\r\n"
@@ -674,10 +685,10 @@ TEST(ImapSession, CreateWithHierarchyCreatesTheSuperiors_Rfc3501_6_3_3)
                                         "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
                                         "a2 OK LIST completed\r\n");
     // A trailing delimiter declares the intent to create names under it (RFC 3501 section 6.3.3).
-    EXPECT_EQ(c.send("a3 CREATE Travel/"), "a3 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a3 CREATE Travel/").rfind("a3 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a4 LIST \"\" Travel"),
               "* LIST (\\HasNoChildren) \"/\" Travel\r\na4 OK LIST completed\r\n");
-    EXPECT_EQ(c.send("a5 CREATE \"Term 1/Week 2\""), "a5 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a5 CREATE \"Term 1/Week 2\"").rfind("a5 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a6 LIST \"\" Term*"), "* LIST (\\HasChildren) \"/\" \"Term 1\"\r\n"
                                             "* LIST (\\HasNoChildren) \"/\" \"Term 1/Week 2\"\r\n"
                                             "a6 OK LIST completed\r\n");
@@ -693,7 +704,7 @@ TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc350
     std::string name = "a";
     for (int i = 1; i < kLevels; ++i)
         name += "/a";
-    EXPECT_EQ(c.send("a1 CREATE " + name), "a1 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a1 CREATE " + name).rfind("a1 OK [MAILBOXID (M", 0), 0u);
     const store::Account& alice = *w.store.account("alice");
     uint32_t previous = 0;
     for (size_t end = 1; end <= name.size(); end += 2) {
@@ -773,7 +784,7 @@ TEST(ImapSession, RecreatedMailboxGetsANewUidValidity_Rfc3501_2_3_1_1)
     Conn c(w);
     c.login();
     EXPECT_EQ(c.send("a1 DELETE Junk"), "a1 OK DELETE completed\r\n");
-    EXPECT_EQ(c.send("a2 CREATE Junk"), "a2 OK CREATE completed\r\n");
+    EXPECT_EQ(c.send("a2 CREATE Junk").rfind("a2 OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("a3 STATUS Junk (MESSAGES UIDVALIDITY UIDNEXT)"),
               "* STATUS Junk (MESSAGES 0 UIDVALIDITY " + std::to_string(kFirstNewValidity) +
                   " UIDNEXT 1)\r\na3 OK STATUS completed\r\n");

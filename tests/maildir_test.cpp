@@ -189,7 +189,8 @@ TEST_F(MaildirTest, DeliveryWritesTheExactBytesIntoCurWithFlagsInTheName)
     EXPECT_TRUE(filesIn(inbox() / "new").empty());
     std::string base = cur[0].substr(0, cur[0].find(":2,"));
     // The new message's line is appended to the list the empty folder had (UIDNEXT follows from its UID).
-    EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), "maillab-uidlist 1 V100 N1\n1 Z60 :" + base + "\n");
+    EXPECT_EQ(readFile(inbox() / "maillab-uidlist"),
+              "maillab-uidlist 1 V100 N1 IM100\n1 Z60 :" + base + "\n");
     EXPECT_EQ(problemsOf(*server.sync), "");
 }
 

@@ -189,6 +189,9 @@ Reply ImapSession::cmdAppend(const Command& c)
                                     std::to_string(m_options.maxCommandSize) + " octets");
     }
 
+    // The quota counts all of them together: they go in as one or not at all (RFC 9208 section 4.3.1).
+    if (std::string over = overQuota(ready.size(), total); !over.empty()) return tagged("NO", over);
+
     std::vector<uint32_t> uids;
     for (Ready& r : ready) {
         const size_t size = r.bytes.size();

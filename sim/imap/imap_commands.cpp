@@ -21,25 +21,6 @@ Reply done(const Command& c)
     return tagged(c, "OK", commandWireName(c) + " completed");
 }
 
-// LIST patterns: "*" matches anything, "%" anything but the hierarchy delimiter (RFC 3501 section 6.3.8).
-bool matchPattern(std::string_view name, std::string_view pattern)
-{
-    if (pattern.empty()) return name.empty();
-    if (pattern[0] == '*') {
-        for (size_t i = 0; i <= name.size(); ++i)
-            if (matchPattern(name.substr(i), pattern.substr(1))) return true;
-        return false;
-    }
-    if (pattern[0] == '%') {
-        for (size_t i = 0; i <= name.size(); ++i) {
-            if (matchPattern(name.substr(i), pattern.substr(1))) return true;
-            if (i < name.size() && name[i] == '/') return false;
-        }
-        return false;
-    }
-    return !name.empty() && name[0] == pattern[0] && matchPattern(name.substr(1), pattern.substr(1));
-}
-
 std::string storeProblem(store::Store::Result result, const std::string& name)
 {
     switch (result) {
@@ -227,6 +208,7 @@ Reply ImapSession::cmdSelect(const Command& c)
     // Where the mailbox stands, at every SELECT while CONDSTORE is offered (RFC 7162 section 3.1.2), so a
     // client can catch up from here next time without enabling anything now.
     if (offers("CONDSTORE")) out += highestModseqLine();
+    if (offers("OBJECTID")) out += "* OK [MAILBOXID (" + box->mailboxId + ")] mailbox id\r\n"; // RFC 8474 4.3
     if (c.qresync) out += qresyncNews(*c.qresync, *box); // RFC 7162 section 3.2.5.1
     return out + tagged(c, "OK",
                         std::string(examine ? "[READ-ONLY] " : "[READ-WRITE] ") + commandWireName(c) +
@@ -253,6 +235,12 @@ Reply ImapSession::cmdCreate(const Command& c)
     std::string problem = storeProblem(m_store.createMailbox(m_user, c.mailbox, use, false), c.mailbox);
     if (!problem.empty()) return tagged(c, "NO", problem);
     addEffect(wire::Effect::Kind::MailboxCreated, c.mailbox, 0, 0);
+    std::string created = c.mailbox;
+    while (created.ends_with('/')) // "Travel/" made Travel (RFC 3501 section 6.3.3)
+        created.pop_back();
+    const store::Mailbox* box = m_store.mailbox(m_user, created);
+    if (box && offers("OBJECTID")) // RFC 8474 section 4.1
+        return tagged(c, "OK", "[MAILBOXID (" + box->mailboxId + ")] CREATE completed");
     return done(c);
 }
 
@@ -301,109 +289,61 @@ Reply ImapSession::cmdSubscribe(const Command& c)
     return problem.empty() ? done(c) : tagged(c, "NO", problem);
 }
 
-Reply ImapSession::cmdList(const Command& c)
+std::string ImapSession::statusValues(const store::Mailbox& box, const std::vector<std::string>& items,
+                                      std::string& refusal, bool& enabling) const
 {
-    const bool lsub = c.name == CommandName::Lsub;
-    const char* word = lsub ? "LSUB" : "LIST";
-    if (c.pattern.empty()) // the hierarchy delimiter and root (RFC 3501 section 6.3.8)
-        return std::string("* ") + word + " (\\Noselect) \"/\" \"\"\r\n" + done(c);
-    // The reference is a prefix for the pattern (RFC 3501 section 6.3.8).
-    const std::string pattern = c.mailbox + c.pattern;
-    const store::Account* account = m_store.account(m_user);
-    auto matches = [&](const std::string& name) {
-        std::string matchable = pattern;
-        if (name == "INBOX" || util::istartsWith(name, "INBOX/")) {
-            // INBOX is case-insensitive (RFC 3501 section 5.1): so is the part of the pattern that spells it.
-            size_t literal = std::min<size_t>({matchable.find_first_of("*%"), matchable.size(), 5});
-            if (util::istartsWith("INBOX", matchable.substr(0, literal)))
-                for (size_t k = 0; k < literal; ++k)
-                    matchable[k] = "INBOX"[k];
-        }
-        return matchPattern(name, matchable);
-    };
-    // LIST names the mailboxes; LSUB the subscriptions, which may outlive their mailbox (RFC 3501 6.3.6).
-    std::set<std::string> names;
-    std::set<std::string> unsubscribedParents;
-    if (lsub) {
-        for (const std::string& name : account->subscriptions) {
-            if (matches(name)) {
-                names.insert(name);
-                continue;
-            }
-            // "%" stops at a level where nothing is subscribed, yet a subscription lies below it: that
-            // level is answered with \Noselect (RFC 3501 section 6.3.9).
-            for (size_t slash = name.find('/'); slash != std::string::npos;
-                 slash = name.find('/', slash + 1)) {
-                const std::string parent = name.substr(0, slash);
-                if (!account->subscriptions.count(parent) && matches(parent))
-                    unsubscribedParents.insert(parent);
-            }
-        }
-        names.insert(unsubscribedParents.begin(), unsubscribedParents.end());
-    } else {
-        for (const auto& [name, box] : account->mailboxes)
-            if (matches(name)) names.insert(name);
-    }
-    std::vector<std::string> ordered(names.begin(), names.end());
-    auto inbox = std::find(ordered.begin(), ordered.end(), "INBOX");
-    if (inbox != ordered.end())
-        std::rotate(ordered.begin(), inbox, inbox + 1); // INBOX first, as mail programs show it
     std::string out;
-    for (const std::string& name : ordered) {
-        auto box = account->mailboxes.find(name);
-        std::string attributes;
-        if (box == account->mailboxes.end() || unsubscribedParents.count(name)) {
-            attributes = "\\Noselect"; // a subscription whose mailbox is gone, or a level above one
+    for (const std::string& item : items) {
+        std::string value;
+        auto count = [&](auto predicate) {
+            return std::to_string(std::count_if(box.messages.begin(), box.messages.end(), predicate));
+        };
+        if (item == "MESSAGES")
+            value = std::to_string(box.messages.size());
+        else if (item == "UIDNEXT")
+            value = std::to_string(box.uidNext);
+        else if (item == "UIDVALIDITY")
+            value = std::to_string(box.uidValidity);
+        else if (item == "RECENT")
+            value = count([](const store::StoredMessage& m) { return m.has(store::kRecent); });
+        else if (item == "UNSEEN")
+            value = count([](const store::StoredMessage& m) { return !m.has(store::kSeen); });
+        else if (item == "DELETED" && offers("QUOTA=RES-MESSAGE")) // RFC 9208 section 4.1.4
+            value = count([](const store::StoredMessage& m) { return m.has(store::kDeleted); });
+        else if ((item == "SIZE" && offers("STATUS=SIZE")) || // what a quota would count (RFC 8438 section 3)
+                 (item == "DELETED-STORAGE" && offers("QUOTA=RES-STORAGE"))) { // in KiB (RFC 9208 4.1.4)
+            uint64_t octets = 0;
+            for (const store::StoredMessage& m : box.messages)
+                if (item == "SIZE" || m.has(store::kDeleted)) octets += m.size();
+            value = std::to_string(item == "SIZE" ? octets : (octets + 1023) / 1024);
+        } else if (item == "HIGHESTMODSEQ" && offers("CONDSTORE")) { // RFC 7162 section 3.1.7
+            value = std::to_string(box.highestModseq);
+            enabling = true; // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 section 3.1)
+        } else if (item == "APPENDLIMIT" &&
+                   offers("APPENDLIMIT")) { // the same for every mailbox (RFC 7889 5)
+            value = std::to_string(m_options.maxLiteralSize);
+        } else if (item == "MAILBOXID" && offers("OBJECTID")) { // RFC 8474 section 4.4
+            value = "(" + box.mailboxId + ")";
         } else {
-            bool children = false;
-            for (const auto& [other, unused] : account->mailboxes)
-                children = children || other.rfind(name + "/", 0) == 0;
-            attributes = children ? "\\HasChildren" : "\\HasNoChildren";
-            if (!box->second.specialUse.empty())
-                attributes += " " + box->second.specialUse; // RFC 6154 section 2
+            refusal = "unknown status item " + item;
+            return {};
         }
-        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(name) + "\r\n";
+        if (!out.empty()) out += ' ';
+        out += item + " " + value;
     }
-    return out + done(c);
+    return "* STATUS " + astring(box.name) + " (" + out + ")\r\n";
 }
 
 Reply ImapSession::cmdStatus(const Command& c)
 {
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
-    std::string items;
-    bool enabling = false; // STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command (RFC 7162 section 3.1)
-    for (const std::string& item : c.statusItems) {
-        uint64_t value = 0;
-        if (item == "MESSAGES")
-            value = box->messages.size();
-        else if (item == "UIDNEXT")
-            value = box->uidNext;
-        else if (item == "UIDVALIDITY")
-            value = box->uidValidity;
-        else if (item == "RECENT")
-            value = std::count_if(box->messages.begin(), box->messages.end(),
-                                  [](const store::StoredMessage& m) { return m.has(store::kRecent); });
-        else if (item == "UNSEEN")
-            value = std::count_if(box->messages.begin(), box->messages.end(),
-                                  [](const store::StoredMessage& m) { return !m.has(store::kSeen); });
-        else if (item == "SIZE") { // the mailbox's octets, what a quota would count (RFC 8438 section 3)
-            if (!offers("STATUS=SIZE")) return tagged(c, "BAD", "unknown status item SIZE");
-            for (const store::StoredMessage& m : box->messages)
-                value += m.size();
-        } else if (item == "APPENDLIMIT") { // the same for every mailbox (RFC 7889 section 5)
-            if (!offers("APPENDLIMIT")) return tagged(c, "BAD", "unknown status item APPENDLIMIT");
-            value = m_options.maxLiteralSize;
-        } else if (item == "HIGHESTMODSEQ") { // RFC 7162 section 3.1.7
-            if (!offers("CONDSTORE")) return tagged(c, "BAD", "unknown status item HIGHESTMODSEQ");
-            value = box->highestModseq;
-            enabling = true;
-        }
-        if (!items.empty()) items += ' ';
-        items += item + " " + std::to_string(value);
-    }
+    std::string refusal;
+    bool enabling = false;
+    std::string line = statusValues(*box, c.statusItems, refusal, enabling);
+    if (!refusal.empty()) return tagged(c, "BAD", refusal);
     std::string news = enabling ? enableCondstore() : std::string();
-    return news + "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
+    return news + line + done(c);
 }
 
 Reply ImapSession::cmdNamespace(const Command& c)
@@ -513,6 +453,13 @@ Reply ImapSession::cmdCopy(const Command& c)
     sources.reserve(indices.size());
     for (size_t index : indices)
         if (const store::StoredMessage* m = messageAt(index)) sources.emplace_back(index, *m);
+    // A MOVE within the account's one quota root adds nothing; a COPY adds every copy (RFC 9208 section 5).
+    if (!move) {
+        uint64_t octets = 0;
+        for (const auto& [index, m] : sources)
+            octets += m.size();
+        if (std::string over = overQuota(sources.size(), octets); !over.empty()) return tagged(c, "NO", over);
+    }
     std::vector<uint32_t> sourceUids, targetUids;
     for (auto& [index, m] : sources) {
         uint8_t flags = static_cast<uint8_t>((m.flags & ~store::kRecent) | store::kRecent);

@@ -332,6 +332,8 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
     switch (item.attribute) {
     case FetchAttribute::Uid: out += "UID " + std::to_string(m.uid); break;
     case FetchAttribute::Modseq: out += "MODSEQ (" + std::to_string(m.modseq) + ")"; break;
+    case FetchAttribute::EmailId: out += "EMAILID (" + m.data->emailId() + ")"; break;
+    case FetchAttribute::ThreadId: out += "THREADID NIL"; break; // no threads kept (RFC 8474 section 5.2)
     case FetchAttribute::Flags:
         out += "FLAGS " + flagList(m);
         m_fetch->sentFlags = true;
@@ -526,6 +528,13 @@ Reply ImapSession::cmdFetch(const Command& c)
     });
     if ((asksModseq || c.changedSince) && !offers("CONDSTORE"))
         return tagged(c, "BAD", "MODSEQ and CHANGEDSINCE are not offered by this server");
+    if (std::any_of(c.fetchItems.begin(), c.fetchItems.end(),
+                    [](const FetchItem& i) {
+                        return i.attribute == FetchAttribute::EmailId ||
+                               i.attribute == FetchAttribute::ThreadId;
+                    }) &&
+        !offers("OBJECTID"))
+        return tagged(c, "BAD", "EMAILID and THREADID are not offered by this server");
     if (c.vanished && !m_qresync) // RFC 7162 section 3.2.6
         return tagged(c, "BAD", "VANISHED needs ENABLE QRESYNC first (RFC 7162 section 3.2.6)");
     // A part that cannot be decoded fails the whole FETCH before any of it is sent (RFC 3516 section 4.4.2).

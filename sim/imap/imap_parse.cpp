@@ -106,6 +106,8 @@ constexpr FetchSpec kFetchAttributes[] = {
     {"BODYSTRUCTURE", FetchAttribute::BodyStructure},
     {"UID", FetchAttribute::Uid},
     {"MODSEQ", FetchAttribute::Modseq},
+    {"EMAILID", FetchAttribute::EmailId},
+    {"THREADID", FetchAttribute::ThreadId},
 };
 
 // [SECTION] characters (RFC 3501 section 9)
@@ -355,6 +357,8 @@ private:
     void parseArguments(Command& command);
     void parseAuthenticate(Command& command);
     void parseList(Command& command);
+    void readListSelection(ListOptions& list);
+    std::vector<std::string> readStatusItems();
     void parseStatus(Command& command);
     void parseAppend(Command& command);
     std::vector<CatenatePart> readCatenateParts(size_t& parts);
@@ -735,6 +739,22 @@ void Parser::parseArguments(Command& command)
         space("the destination mailbox");
         command.mailbox = readMailbox("the destination mailbox");
         break;
+    case Arguments::SetQuota: // "SETQUOTA" SP quota-root SP "(" [resource SP number64 ...] ")" (RFC
+                              // 9208 4.1.3)
+        space("a quota root");
+        command.mailbox = readAstring("the quota root");
+        space("a list of resource limits");
+        if (!take('('))
+            fail("the limits must be in parentheses, e.g. SETQUOTA \"\" (STORAGE 512), found " + next() +
+                 " (RFC 9208 section 4.1.3)");
+        if (take(')')) break;
+        do {
+            std::string resource = util::toUpper(takeWhile(isAtomChar));
+            if (resource.empty()) fail("expected a resource name such as STORAGE, found " + next());
+            space("the resource's limit");
+            command.quotaLimits.emplace_back(std::move(resource), readModseq("the resource's limit", false));
+        } while (nextInList("a resource limit", "the list of limits is missing its closing \")\""));
+        break;
     }
     expectEnd();
 }
@@ -818,10 +838,107 @@ void Parser::parseSelect(Command& command)
 
 void Parser::parseList(Command& command)
 {
+    // LIST [SP "(" selection options ")"] SP reference SP (pattern / "(" patterns ")")
+    //      [SP "RETURN" SP "(" return options ")"]  (RFC 5258 section 6); LSUB keeps RFC 3501's two.
+    const bool extensible = command.name == CommandName::List;
+    ListOptions& list = command.list;
     space("the reference name");
+    if (extensible && peek() == '(') {
+        readListSelection(list);
+        space("the reference name");
+    }
     command.mailbox = readAstring("the reference name (often \"\")");
     space("the mailbox pattern");
-    command.pattern = readListMailbox();
+    if (extensible && take('(')) {
+        list.extended = true;
+        do
+            command.patterns.push_back(readListMailbox());
+        while (nextInList("a mailbox pattern", "the list of mailbox patterns is missing its closing \")\""));
+    } else {
+        command.patterns.push_back(readListMailbox());
+    }
+    command.pattern = command.patterns.front();
+    if (!extensible || atEnd()) return;
+    space("RETURN and a list of return options");
+    if (!util::iequals(takeWhile(isAtomChar), "RETURN"))
+        fail("after the mailbox pattern only RETURN (options) may follow, e.g. LIST \"\" \"*\" RETURN "
+             "(CHILDREN) (RFC 5258 section 3)");
+    space("a list of return options");
+    if (!take('('))
+        fail("RETURN needs a list of options, e.g. RETURN (SUBSCRIBED CHILDREN), found " + next() +
+             " (RFC 5258 section 3.2)");
+    list.extended = true;
+    if (take(')')) return;
+    do {
+        std::string option = util::toUpper(takeWhile(isAtomChar));
+        if (option == "SUBSCRIBED")
+            list.returnSubscribed = true;
+        else if (option == "CHILDREN")
+            list.returnChildren = true;
+        else if (option == "SPECIAL-USE")
+            list.returnSpecialUse = true;
+        else if (option == "STATUS") { // RFC 5819 section 2
+            space("a list of status items");
+            list.returnStatus = readStatusItems();
+        } else
+            fail((option.empty() ? "expected a return option, found " + next()
+                                 : "unknown return option " + quoteForMessage(option)) +
+                 "; the options are SUBSCRIBED, CHILDREN (RFC 5258 section 3.2), SPECIAL-USE (RFC 6154) and "
+                 "STATUS (items) (RFC 5819)");
+    } while (nextInList("a return option", "the RETURN list is missing its closing \")\""));
+}
+
+void Parser::readListSelection(ListOptions& list)
+{
+    take('(');
+    list.extended = true;
+    if (!take(')')) {
+        do {
+            std::string option = util::toUpper(takeWhile(isAtomChar));
+            if (option == "SUBSCRIBED")
+                list.selectSubscribed = true;
+            else if (option == "REMOTE")
+                list.selectRemote = true;
+            else if (option == "RECURSIVEMATCH")
+                list.selectRecursiveMatch = true;
+            else if (option == "SPECIAL-USE")
+                list.selectSpecialUse = true;
+            else // a server MUST answer BAD to options it does not know (RFC 5258 section 3)
+                fail((option.empty() ? "expected a selection option, found " + next()
+                                     : "unknown selection option " + quoteForMessage(option)) +
+                     "; the options are SUBSCRIBED, REMOTE, RECURSIVEMATCH (RFC 5258 section 3.1) and "
+                     "SPECIAL-USE (RFC 6154)");
+        } while (nextInList("a selection option", "the selection options are missing their closing \")\""));
+    }
+    if (list.selectRecursiveMatch && !list.selectSubscribed && !list.selectSpecialUse)
+        fail("RECURSIVEMATCH only refines another selection option, e.g. (SUBSCRIBED RECURSIVEMATCH); alone "
+             "or with REMOTE it is an error (RFC 5258 section 3.1)");
+}
+
+std::vector<std::string> Parser::readStatusItems()
+{
+    needArgument();
+    if (!take('('))
+        fail("STATUS items must be in parentheses, e.g. STATUS INBOX (MESSAGES UNSEEN), found " + next() +
+             " (RFC 3501 section 6.3.10)");
+    std::vector<std::string> items;
+    while (true) {
+        std::string item = util::toUpper(takeWhile(isAtomChar));
+        static constexpr std::string_view kItems[] = {
+            "MESSAGES", "RECENT",  "UIDNEXT",   "UIDVALIDITY",     "UNSEEN",     "HIGHESTMODSEQ",
+            "SIZE",     "DELETED", "MAILBOXID", "DELETED-STORAGE", "APPENDLIMIT"};
+        if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
+            fail((item.empty() ? "expected a status item, found " + next()
+                               : "unknown status item " + quoteForMessage(item)) +
+                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
+                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7), SIZE (RFC 8438 section 3), MAILBOXID (RFC "
+                 "8474 section 4), DELETED and DELETED-STORAGE (RFC 9208 section 4.1.4) and APPENDLIMIT (RFC "
+                 "7889 "
+                 "section 5)");
+        items.push_back(std::move(item));
+        if (!nextInList("a status item", "the list of status items is missing its closing \")\""))
+            return items;
+    }
 }
 
 void Parser::parseStatus(Command& command)
@@ -829,24 +946,7 @@ void Parser::parseStatus(Command& command)
     space("a mailbox name");
     command.mailbox = readMailbox("the mailbox name");
     space("a list of status items");
-    needArgument();
-    if (!take('('))
-        fail("STATUS items must be in parentheses, e.g. STATUS INBOX (MESSAGES UNSEEN), found " + next() +
-             " (RFC 3501 section 6.3.10)");
-    while (true) {
-        std::string item = util::toUpper(takeWhile(isAtomChar));
-        static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
-                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "APPENDLIMIT"};
-        if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
-            fail((item.empty() ? "expected a status item, found " + next()
-                               : "unknown status item " + quoteForMessage(item)) +
-                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
-                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7), SIZE (RFC 8438 section 3) and APPENDLIMIT "
-                 "(RFC "
-                 "7889 section 5)");
-        command.statusItems.push_back(std::move(item));
-        if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
-    }
+    command.statusItems = readStatusItems();
 }
 
 void Parser::parseAppend(Command& command)

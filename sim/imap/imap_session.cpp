@@ -15,7 +15,8 @@ constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
     "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
     "CONTEXT=SEARCH BINARY MULTIAPPEND CATENATE APPENDLIMIT SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT "
-    "THREAD=REFERENCES ESORT CONTEXT=SORT";
+    "THREAD=REFERENCES ESORT CONTEXT=SORT LIST-EXTENDED LIST-STATUS OBJECTID QUOTA QUOTA=RES-STORAGE "
+    "QUOTA=RES-MESSAGE";
 
 // APPENDLIMIT carries the largest message APPEND takes, the largest literal (RFC 7889 section 3).
 std::string capabilityWord(std::string_view word, const SessionOptions& options)
@@ -49,6 +50,8 @@ bool ImapSession::offers(std::string_view capability) const
     // CONTEXT=SORT is PARTIAL and UPDATE for SORT RETURN, so it needs ESORT and CONTEXT=SEARCH's machinery
     // (RFC 5267 section 4).
     if (util::iequals(capability, "CONTEXT=SORT")) return offers("ESORT") && offers("CONTEXT=SEARCH");
+    // QUOTA=RES-x names a resource of QUOTA (RFC 9208 section 3.1): without QUOTA there is none.
+    if (util::istartsWith(capability, "QUOTA=")) return offers("QUOTA");
     return true;
 }
 

@@ -157,6 +157,23 @@ private:
     Reply cmdStore(const Command& c);
     Reply cmdCopy(const Command& c);
     Reply cmdCancelUpdate(const Command& c);
+    Reply cmdGetQuota(const Command& c);
+    Reply cmdGetQuotaRoot(const Command& c);
+    Reply cmdSetQuota(const Command& c);
+    // [SECTION] QUOTA (RFC 9208; imap_quota.cpp)
+    std::string quotaLine() const; // "* QUOTA \"\" (STORAGE used limit ...)\r\n", or "" without limits
+    // "[OVERQUOTA] ..." when adding `messages` messages of `octets` bytes would pass a limit, else "".
+    std::string overQuota(uint64_t messages, uint64_t octets) const;
+
+    // [SECTION] LIST (imap_list.cpp): RFC 3501's LIST and LSUB, RFC 5258's extended LIST with RFC 5819's
+    // STATUS return option. IMAP4rev2 (RFC 9051 section 6.3.9) makes the extended form the base: it can
+    // call listReply with the options it parsed.
+    Reply listReply(const Command& c, const ListOptions& options);
+    Reply lsubReply(const Command& c);
+    // "* STATUS name (items)\r\n" for STATUS and LIST-STATUS; empty with `refusal` set for an item this
+    // session does not offer; `enabling` when an item enables CONDSTORE (RFC 7162 section 3.1).
+    std::string statusValues(const store::Mailbox& box, const std::vector<std::string>& items,
+                             std::string& refusal, bool& enabling) const;
 
     Reply login(const std::string& user, const std::string& password);
     Reply onSaslResponse(const std::string& line);

@@ -1,7 +1,8 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
 // ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH, BINARY, MULTIAPPEND,
-// CATENATE, SORT, THREAD and ESORT). The parser (imap_parse.cpp) turns one complete command — its line or
-// lines with every literal's bytes already in place — into a Command; the session executes it.
+// CATENATE, SORT, THREAD, ESORT, LIST-EXTENDED, LIST-STATUS, OBJECTID, QUOTA). The parser (imap_parse.cpp)
+// turns one complete command — its line or lines with every literal's bytes already in place — into a
+// Command; the session executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -59,6 +60,8 @@ enum class FetchAttribute {
     Modseq,      // MODSEQ (RFC 7162 section 3.1.4)
     Binary,      // BINARY[part]<partial> or BINARY.PEEK[...]: the part with its CTE undone (RFC 3516 4.2)
     BinarySize,  // BINARY.SIZE[part]: the size of that decoded part (RFC 3516 section 4.2)
+    EmailId,     // EMAILID (RFC 8474 section 5.1)
+    ThreadId,    // THREADID (RFC 8474 section 5.2)
 };
 
 struct FetchItem {
@@ -166,6 +169,9 @@ enum class CommandName {
     CancelUpdate,
     Sort,
     Thread, // selected (6.4 and extensions, RFC 5256)
+    GetQuota,
+    GetQuotaRoot,
+    SetQuota, // authenticated, QUOTA (RFC 9208 section 4.1)
 };
 
 // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
@@ -230,6 +236,22 @@ struct SortCriterion {
 
 enum class ThreadAlgorithm { OrderedSubject, References };
 
+// [SECTION] LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154 section 5.1)
+
+// LIST [(selection options)] reference (patterns) [RETURN (return options)]. The basic form (RFC 3501
+// section 6.3.8) is the same with one pattern and nothing else: `extended` is false.
+struct ListOptions {
+    bool extended = false; // options, a parenthesised pattern list or RETURN was written (5258 sec. 3)
+    bool selectSubscribed = false;     // section 3.1: subscribed names instead of existing mailboxes
+    bool selectRemote = false;         // section 3.1: no remote mailboxes here, so nothing changes
+    bool selectRecursiveMatch = false; // section 3.1: parents of what matches, with CHILDINFO
+    bool selectSpecialUse = false;     // RFC 6154 section 5.1: only mailboxes with a special use
+    bool returnSubscribed = false;     // section 3.2: \Subscribed on each name
+    bool returnChildren = false;       // section 3.2 and 4: \HasChildren / \HasNoChildren
+    bool returnSpecialUse = false;     // RFC 6154 section 5.1
+    std::optional<std::vector<std::string>> returnStatus; // RFC 5819 section 2: STATUS (items), uppercased
+};
+
 struct Command {
     std::string tag;
     CommandName name = CommandName::Noop;
@@ -240,7 +262,9 @@ struct Command {
     // COPY/MOVE: mailbox is the destination; LIST/LSUB: mailbox is the reference, pattern is the pattern.
     std::string mailbox;
     std::string newName;
-    std::string pattern;
+    std::string pattern;               // LIST/LSUB: the first (for the basic form, the only) pattern
+    std::vector<std::string> patterns; // LIST: every pattern, RFC 5258's "(a b)" included
+    ListOptions list;
 
     // LOGIN user password; AUTHENTICATE mechanism [initial-response] (RFC 4959 SASL-IR).
     std::string user;
@@ -282,6 +306,10 @@ struct Command {
     // SORT (criteria) charset keys and THREAD algorithm charset keys: the keys and charset are SEARCH's.
     std::vector<SortCriterion> sortCriteria;
     ThreadAlgorithm threadAlgorithm = ThreadAlgorithm::References;
+
+    // SETQUOTA root (resource limit ...) (RFC 9208 section 4.1.3): the resources uppercased; GETQUOTA's root
+    // is in `mailbox`.
+    std::vector<std::pair<std::string, uint64_t>> quotaLimits;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;

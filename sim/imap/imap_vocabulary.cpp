@@ -224,6 +224,20 @@ const std::vector<CommandInfo>& commandTable()
          "CANCELUPDATE needs the quoted tag of a search with UPDATE, e.g. CANCELUPDATE \"B01\" (RFC 5267 "
          "section 4.3.5)",
          nullptr},
+        {CommandName::GetQuota, "GETQUOTA", kLoggedIn, 0, Arguments::Mailbox, &ImapSession::cmdGetQuota,
+         "GETQUOTA root", "Asks how much of a quota is used and what its limits are.",
+         "RFC 9208 section 4.1.1", "GETQUOTA needs a quota root, e.g. GETQUOTA \"\" (RFC 9208 section 4.1.1)",
+         nullptr},
+        {CommandName::GetQuotaRoot, "GETQUOTAROOT", kLoggedIn, 0, Arguments::Mailbox,
+         &ImapSession::cmdGetQuotaRoot, "GETQUOTAROOT mailbox",
+         "Asks which quotas a folder counts against, and how full they are.", "RFC 9208 section 4.1.2",
+         "GETQUOTAROOT needs a mailbox name, e.g. GETQUOTAROOT INBOX (RFC 9208 section 4.1.2)", nullptr},
+        {CommandName::SetQuota, "SETQUOTA", kLoggedIn, 0, Arguments::SetQuota, &ImapSession::cmdSetQuota,
+         "SETQUOTA root (resource limit ...)", "Asks to change a quota's limits (an administrator's job).",
+         "RFC 9208 section 4.1.3",
+         "SETQUOTA needs a quota root and a list of limits, e.g. SETQUOTA \"\" (STORAGE 512) (RFC 9208 "
+         "section 4.1.3)",
+         nullptr},
     };
     return table;
 }
@@ -322,6 +336,11 @@ constexpr CodeText kCodes[] = {
     {"BADURL", "A CATENATE URL names no message or part this user can read (RFC 4469 section 6)."},
     {"TOOBIG", "The message is larger than the server takes (RFC 4469 section 6, RFC 7889 section 4)."},
     {"UNKNOWN-CTE", "The server cannot undo that part's Content-Transfer-Encoding (RFC 3516 section 4.4.2)."},
+    {"MAILBOXID",
+     "The folder's own id: it stays when the folder is renamed, and no other folder ever gets it "
+     "(RFC 8474 section 4)."},
+    {"OVERQUOTA", "Refused: the account's quota would be passed; delete or expunge mail first (RFC 9208 "
+                  "section 4.3.1)."},
 };
 
 void appendCodeText(std::string& text, std::string_view line)
@@ -374,6 +393,9 @@ constexpr Untagged kUntagged[] = {
     {"NAMESPACE", "The folder prefix and hierarchy delimiter.", "RFC 2342 section 5"},
     {"ENABLED", "The extensions ENABLE turned on.", "RFC 5161 section 3.2"},
     {"ID", "The server's name and version.", "RFC 2971 section 3.2"},
+    {"QUOTAROOT", "The quota roots a folder counts against.", "RFC 9208 section 4.2.2"},
+    {"QUOTA", "One quota root: for each resource, how much is used and the limit (STORAGE in KiB).",
+     "RFC 9208 section 4.2.1"},
 };
 
 // Whether offset lies inside a literal ({n} and the n bytes after it) of a reply.

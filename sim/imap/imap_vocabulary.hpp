@@ -57,6 +57,7 @@ enum class Arguments : uint8_t {
     Store,
     CopyMove,
     CancelUpdate, // 1*(SP quoted) (RFC 5267 section 5)
+    SetQuota,     // quota root and a list of limits (RFC 9208 section 4.1.3)
 };
 
 enum CommandFlag : uint8_t {

@@ -21,6 +21,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -353,6 +354,7 @@ struct Uidlist {
     uint32_t uidValidity = 0;
     uint32_t uidNext = 1;
     std::string specialUse; // U<attribute> in a maillab-uidlist header (RFC 6154), e.g. "\\Sent"
+    std::string mailboxId;  // I<id> in a maillab-uidlist header (RFC 8474 MAILBOXID)
     std::map<std::string, UidlistEntry> byBase;
     uint32_t highestUid = 0; // of every line, also of files that are gone: their UIDs are used
     std::string text;        // the maillab-uidlist as read
@@ -378,6 +380,14 @@ std::vector<std::string_view> splitLines(std::string_view text)
     return lines;
 }
 
+// An objectid (RFC 8474 section 7): 1 to 255 letters, digits, "-" and "_".
+bool isObjectId(std::string_view id)
+{
+    return !id.empty() && id.size() <= 255 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '_';
+    });
+}
+
 // Header fields "V<n> N<n>" of the maillab and Dovecot 3 headers; false when either is missing.
 bool parseHeaderFields(const std::vector<std::string_view>& tokens, size_t from, Uidlist& list)
 {
@@ -387,6 +397,8 @@ bool parseHeaderFields(const std::vector<std::string_view>& tokens, size_t from,
         if (tokens[i].size() > 1 && tokens[i][0] == 'N') next = parseUid(tokens[i].substr(1));
         if (tokens[i].size() > 2 && tokens[i][0] == 'U' && tokens[i][1] == '\\')
             list.specialUse = std::string(tokens[i].substr(1));
+        if (tokens[i].size() > 1 && tokens[i][0] == 'I' && isObjectId(tokens[i].substr(1)))
+            list.mailboxId = std::string(tokens[i].substr(1));
     }
     if (!validity || !next) return false;
     list.uidValidity = *validity;
@@ -882,6 +894,8 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         problem(dir.string() + ": the store refused the loaded mailbox");
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
         box->specialUse = uidlist.specialUse;
+    if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.mailboxId.empty())
+        box->mailboxId = uidlist.mailboxId; // kept across restarts (RFC 8474 section 4)
     m_folders[{user, mailbox}] = {dir, uidlist.ours ? uidlist.text : std::string()};
     writeUidlist(user, mailbox); // only when what was read differs: new UIDs, a Dovecot list, expunged files
 }
@@ -957,6 +971,7 @@ std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box
     if (box.specialUse.size() > 1 && box.specialUse[0] == '\\' &&
         box.specialUse.find_first_of(" \r\n") == std::string::npos)
         text += " U" + box.specialUse;
+    if (isObjectId(box.mailboxId)) text += " I" + box.mailboxId; // the MAILBOXID goes along with a rename too
     text += "\n";
     for (const StoredMessage& message : box.messages) {
         auto file = m_files.find({user, box.name, message.uid});

@@ -33,6 +33,14 @@ const mail::MimePart& MessageData::mime() const
     return *m_mime;
 }
 
+const std::string& MessageData::emailId() const
+{
+    // MD5 is no defence against someone who crafts a collision, which would only make two of their own
+    // messages share an id; 96 bits of it keep ids short for the screen.
+    if (m_emailId.empty()) m_emailId = "E" + util::md5Hex(m_bytes).substr(0, 24);
+    return m_emailId;
+}
+
 bool MessageData::hasEncodedParts() const
 {
     if (m_encodedParts < 0) {
@@ -86,13 +94,34 @@ Account& Store::addAccount(std::string user, std::string password)
     account.user = user;
     account.password = std::move(password);
     if (!account.mailboxes.count("INBOX")) {
-        Mailbox inbox;
-        inbox.name = "INBOX";
-        inbox.uidValidity = m_nextUidValidity++;
-        account.mailboxes.emplace("INBOX", std::move(inbox));
+        account.mailboxes.emplace("INBOX", newMailbox("INBOX"));
         account.subscriptions.insert("INBOX");
     }
     return account;
+}
+
+Mailbox Store::newMailbox(std::string name)
+{
+    Mailbox box;
+    box.name = std::move(name);
+    box.uidValidity = m_nextUidValidity++;
+    // The UIDVALIDITY it was born with is never handed out again (serve starts from the clock's seconds,
+    // and a Maildir read back raises the next one above its own); the id keeps it after a reset of the
+    // UIDVALIDITY or a rename (RFC 8474 section 4.2). An objectid is letters, digits, "-" and "_".
+    box.mailboxId = "M" + std::to_string(box.uidValidity);
+    return box;
+}
+
+Store::Usage Store::usage(std::string_view user) const
+{
+    Usage usage;
+    if (const Account* a = account(user))
+        for (const auto& [name, box] : a->mailboxes) {
+            usage.messages += box.messages.size();
+            for (const StoredMessage& m : box.messages)
+                usage.octets += m.size();
+        }
+    return usage;
 }
 
 Account* Store::account(std::string_view user)
@@ -176,9 +205,7 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
     // recursion, which looked at every superior of every superior: cubic in the depth). Each is written to
     // durable storage before anyone hears of it; a write that fails stops there.
     auto add = [&](const std::string& boxName, std::string use) {
-        Mailbox mailbox;
-        mailbox.name = boxName;
-        mailbox.uidValidity = m_nextUidValidity++;
+        Mailbox mailbox = newMailbox(boxName);
         mailbox.specialUse = std::move(use);
         a->mailboxes.emplace(boxName, std::move(mailbox));
         const bool subscribed = subscribe && a->subscriptions.insert(boxName).second;

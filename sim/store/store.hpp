@@ -38,9 +38,14 @@ public:
     // Whether any part is base64 or quoted-printable, so a text search must decode before it compares;
     // found once, then remembered (most mail is plain and is searched as it is stored).
     bool hasEncodedParts() const;
+    // OBJECTID's EMAILID (RFC 8474 section 5.1): named after the content, so a COPY or MOVE (which share
+    // this data) keeps it, identical content shares it (allowed there) and it needs no room on disk to
+    // survive a restart. Made on first use.
+    const std::string& emailId() const;
 
 private:
     std::string m_bytes;
+    mutable std::string m_emailId;
     mutable std::unique_ptr<mail::MimePart> m_mime;
     mutable int8_t m_encodedParts = -1; // -1: not looked at yet
 };
@@ -62,7 +67,9 @@ struct Mailbox {
     std::string name; // full path with '/' separators; "INBOX" for the inbox
     uint32_t uidValidity = 1;
     uint32_t uidNext = 1;
-    std::string specialUse;              // "\\Sent", "\\Trash", ... (RFC 6154) or empty
+    std::string specialUse; // "\\Sent", "\\Trash", ... (RFC 6154) or empty
+    // OBJECTID's MAILBOXID (RFC 8474 section 4): given at creation, kept by RENAME, never given again.
+    std::string mailboxId;
     std::vector<StoredMessage> messages; // ascending UID: sequence number n is messages[n-1]
     // The mailbox's mod-sequence: one more for every message added, changed or expunged (RFC 7162
     // section 3.1.2); and the UIDs expunged with the mod-sequence each went at, for QRESYNC's VANISHED
@@ -78,9 +85,17 @@ struct Mailbox {
     size_t indexOf(uint32_t uid) const; // npos-like: messages.size() when absent
 };
 
+// Limits on an account's mail (RFC 9208 section 5): one quota root, "", for the whole account; what the
+// accounts file gives (serve), else none.
+struct Quota {
+    std::optional<uint64_t> storageKiB; // STORAGE: message sizes in units of 1024 octets (section 5.1)
+    std::optional<uint64_t> messages;   // MESSAGE: how many messages in all mailboxes (section 5.2)
+};
+
 struct Account {
     std::string user;
     std::string password;
+    Quota quota;
     std::map<std::string, Mailbox> mailboxes; // keyed by name; INBOX is always "INBOX"
     int pop3LockHolder = 0;                   // session id holding the maildrop lock, 0 when free
     // Subscribed names (RFC 3501 6.3.6): kept when a mailbox is deleted or renamed, so a client's list
@@ -203,6 +218,14 @@ public:
     // Why the last refused change was refused (for a log; sessions say only that it failed).
     const std::string& lastWriteError() const { return m_lastWriteError; }
 
+    // What counts against an account's quota (RFC 9208 section 5): every message of every mailbox, copies
+    // counted each time, as the client sees them.
+    struct Usage {
+        uint64_t octets = 0;
+        uint64_t messages = 0;
+    };
+    Usage usage(std::string_view user) const;
+
     // Bytes held by message data, counted once per shared copy (for the memory budget).
     size_t messageBytes() const;
 
@@ -217,6 +240,7 @@ private:
     std::string m_lastWriteError;
     int m_nextListener = 1;
     uint32_t m_nextUidValidity;
+    Mailbox newMailbox(std::string name); // its UIDVALIDITY and MAILBOXID never given before
 };
 
 // The special-use folders every account gets (RFC 6154), besides INBOX.
