@@ -92,6 +92,18 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     return out;
 }
 
+std::string listAttributes(const store::Account& account, const std::string& name)
+{
+    bool children = false;
+    for (const auto& [other, unused] : account.mailboxes)
+        children = children || other.rfind(name + "/", 0) == 0;
+    std::string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
+    auto box = account.mailboxes.find(name);
+    if (box != account.mailboxes.end() && !box->second.specialUse.empty())
+        attributes += " " + box->second.specialUse; // RFC 6154 section 2
+    return attributes;
+}
+
 Reply ImapSession::cmdCapability(const Command& c)
 {
     return "* CAPABILITY " + currentCapabilities() + "\r\n" + done(c);
@@ -197,7 +209,8 @@ Reply ImapSession::cmdSelect(const Command& c)
     std::string closed;
     if (m_state == State::Selected) {
         deselect();
-        if (offers("CONDSTORE")) closed = "* OK [CLOSED] previous mailbox closed\r\n";
+        // IMAP4rev2 always says so (RFC 9051 section 6.3.2, appendix E item 9).
+        if (offers("CONDSTORE") || m_rev2) closed = "* OK [CLOSED] previous mailbox closed\r\n";
     }
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return closed + tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
@@ -220,8 +233,13 @@ Reply ImapSession::cmdSelect(const Command& c)
     m_keywords = keywords;
     std::string out = closed + flagsAnnouncement();
     out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
-    out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
-    if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
+    // IMAP4rev2 drops RECENT and the UNSEEN code and wants a LIST line (RFC 9051 appendix E items 10-12).
+    if (m_rev2) {
+        out += selectedListLine(*m_store.account(m_user), box->name);
+    } else {
+        out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
+        if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
+    }
     out += "* OK [UIDVALIDITY " + std::to_string(box->uidValidity) + "] UIDs valid\r\n";
     out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
     // Where the mailbox stands, at every SELECT while CONDSTORE is offered (RFC 7162 section 3.1.2), so a
@@ -355,14 +373,9 @@ Reply ImapSession::cmdList(const Command& c)
         if (box == account->mailboxes.end() || unsubscribedParents.count(name)) {
             attributes = "\\Noselect"; // a subscription whose mailbox is gone, or a level above one
         } else {
-            bool children = false;
-            for (const auto& [other, unused] : account->mailboxes)
-                children = children || other.rfind(name + "/", 0) == 0;
-            attributes = children ? "\\HasChildren" : "\\HasNoChildren";
-            if (!box->second.specialUse.empty())
-                attributes += " " + box->second.specialUse; // RFC 6154 section 2
+            attributes = listAttributes(*account, name);
         }
-        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + astring(name) + "\r\n";
+        out += std::string("* ") + word + " (" + attributes + ") \"/\" " + mailboxString(name) + "\r\n";
     }
     return out + done(c);
 }
@@ -381,6 +394,14 @@ Reply ImapSession::cmdStatus(const Command& c)
             value = box->uidNext;
         else if (item == "UIDVALIDITY")
             value = box->uidValidity;
+        else if (item == "RECENT" && m_rev2)
+            return tagged(c, "BAD", "STATUS RECENT was removed in IMAP4rev2 (RFC 9051 appendix E item 12)");
+        else if (item == "DELETED" && !m_rev2)
+            return tagged(c, "BAD",
+                          "STATUS DELETED is IMAP4rev2's: ENABLE IMAP4rev2 first (RFC 9051 6.3.11)");
+        else if (item == "DELETED")
+            value = std::count_if(box->messages.begin(), box->messages.end(),
+                                  [](const store::StoredMessage& m) { return m.has(store::kDeleted); });
         else if (item == "RECENT")
             value = std::count_if(box->messages.begin(), box->messages.end(),
                                   [](const store::StoredMessage& m) { return m.has(store::kRecent); });
@@ -400,12 +421,15 @@ Reply ImapSession::cmdStatus(const Command& c)
         items += item + " " + std::to_string(value);
     }
     std::string news = enabling ? enableCondstore() : std::string();
-    return news + "* STATUS " + astring(box->name) + " (" + items + ")\r\n" + done(c);
+    return news + "* STATUS " + mailboxString(box->name) + " (" + items + ")\r\n" + done(c);
 }
 
 Reply ImapSession::cmdAppend(const Command& c)
 {
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
+    // The UTF8 form is for clients that enabled UTF8=ACCEPT (RFC 6855 section 4).
+    if (c.utf8Message && !m_utf8Accept)
+        return tagged(c, "BAD", "APPEND UTF8 (~{n}) needs ENABLE UTF8=ACCEPT first (RFC 6855 section 4)");
     if (!box) return tagged(c, "NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");
     uint8_t bits = 0;
     std::vector<std::string> keywords;
@@ -437,11 +461,15 @@ Reply ImapSession::cmdEnable(const Command& c)
     // section 3.1). QRESYNC implies CONDSTORE (RFC 7162 section 3.2.3).
     std::string enabled;
     std::string news;
-    for (const std::string& name : c.capabilities) {
-        const bool known = name == "CONDSTORE" || name == "QRESYNC";
+    for (const std::string& upper : c.capabilities) {
+        const std::string name = upper == "IMAP4REV2" ? "IMAP4rev2" : upper; // as CAPABILITY spells it
+        const bool known =
+            name == "CONDSTORE" || name == "QRESYNC" || name == "IMAP4rev2" || name == "UTF8=ACCEPT";
         if (!known || !offers(name) || enabled.find(" " + name) != std::string::npos) continue;
         if (name == "QRESYNC") m_qresync = true;
-        news += enableCondstore();
+        if (name == "CONDSTORE" || name == "QRESYNC") news += enableCondstore();
+        if (name == "IMAP4rev2") m_rev2 = true;         // RFC 9051 appendix A
+        if (name == "UTF8=ACCEPT") m_utf8Accept = true; // RFC 6855 section 3
         enabled += " " + name;
     }
     return news + "* ENABLED" + enabled + "\r\n" + done(c);
@@ -462,6 +490,8 @@ Reply ImapSession::cmdIdle(const Command& c)
 
 Reply ImapSession::cmdCheck(const Command& c)
 {
+    if (m_rev2)
+        return tagged(c, "BAD", "CHECK was removed in IMAP4rev2: use NOOP (RFC 9051 appendix E item 17)");
     return done(c);
 }
 

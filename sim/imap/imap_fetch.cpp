@@ -658,15 +658,34 @@ bool usesModseq(const SearchKey& key)
            std::any_of(key.children.begin(), key.children.end(),
                        [](const SearchKey& k) { return usesModseq(k); });
 }
+
+// RECENT, NEW and OLD, which IMAP4rev2 no longer has (RFC 9051 appendix E item 12).
+bool usesRecent(const SearchKey& key)
+{
+    using Kind = SearchKey::Kind;
+    return key.kind == Kind::Recent || key.kind == Kind::New || key.kind == Kind::Old ||
+           std::any_of(key.children.begin(), key.children.end(),
+                       [](const SearchKey& k) { return usesRecent(k); });
+}
 } // namespace
 
 Reply ImapSession::cmdSearch(const Command& c)
 {
     if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
         return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);
+    // After UTF8=ACCEPT everything is UTF-8: a CHARSET is the client's mistake (RFC 6855 section 3).
+    if (m_utf8Accept && !c.charset.empty())
+        return tagged(c, "BAD",
+                      "no CHARSET after ENABLE UTF8=ACCEPT: search text is UTF-8 (RFC 6855 section 3)");
+    if (m_rev2 && usesRecent(c.search))
+        return tagged(
+            c, "BAD",
+            "the search keys RECENT, NEW and OLD were removed in IMAP4rev2 (RFC 9051 appendix E item "
+            "12)");
     const bool modseq = usesModseq(c.search);
     if (modseq && !offers("CONDSTORE")) return tagged(c, "BAD", "the search key MODSEQ is not offered here");
-    if (c.searchReturn && !offers("ESEARCH")) return tagged(c, "BAD", "SEARCH RETURN is not offered here");
+    if (c.searchReturn && !offers("ESEARCH") && !m_rev2)
+        return tagged(c, "BAD", "SEARCH RETURN is not offered here");
     // A search is done in slices, but each message in one go: thousands of text keys over one big message
     // would hold the server for seconds (issue 14 F4).
     const size_t keys = textKeys(c.search);
@@ -716,10 +735,11 @@ Reply ImapSession::searchDone(const SearchJob& job)
     const bool modseq = job.modseq;
     std::string out = job.untagged;
     const uint64_t highest = modseqs.empty() ? 0 : *std::max_element(modseqs.begin(), modseqs.end());
-    if (c.searchReturn) {
+    if (c.searchReturn || m_rev2) {
         // One ESEARCH line with only what was asked for; MIN, MAX and ALL are left out when nothing matched
-        // (RFC 4731 section 3.1).
-        const SearchReturn& r = *c.searchReturn;
+        // (RFC 4731 section 3.1). IMAP4rev2 answers every SEARCH so, without RETURN as RETURN (ALL) (RFC 9051
+        // section 6.4.4, appendix E item 4).
+        const SearchReturn r = c.searchReturn ? *c.searchReturn : SearchReturn{false, false, true, false};
         out += "* ESEARCH (TAG " + imapString(c.tag) + ")" + (c.uid ? " UID" : "");
         if (!found.empty()) {
             if (r.min) out += " MIN " + std::to_string(found.front());

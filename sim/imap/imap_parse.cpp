@@ -247,7 +247,7 @@ constexpr uint64_t kMaxNumber = 4294967295u; // number and nz-number are 32-bit 
 
 class Parser {
 public:
-    explicit Parser(std::string_view input) : m_in(input) {}
+    Parser(std::string_view input, ParseOptions options) : m_in(input), m_options(options) {}
 
     // tag SP: on failure the message for a ParseError with an empty tag.
     std::optional<std::string> readTag(std::string& tag);
@@ -360,7 +360,15 @@ private:
     Section readSection();
     void parseStore(Command& command);
 
+    // The UTF-8 sequence that the lead byte just read starts; cut short or malformed ones fail util::isUtf8.
+    std::string_view utf8Sequence(unsigned char lead) const
+    {
+        const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return m_in.substr(m_pos - 1, length);
+    }
+
     std::string_view m_in;
+    ParseOptions m_options;
     size_t m_pos = 0;
     const CommandInfo* m_spec = nullptr;
     bool m_uid = false;
@@ -439,9 +447,14 @@ std::string Parser::readQuoted()
                  "section 4.3)");
         } else if (c == 0) {
             fail("a quoted string cannot hold a NUL byte (RFC 3501 section 4.3)");
+        } else if (c >= 0x80 && !m_options.utf8) {
+            fail("a quoted string holds only 7-bit characters; send 8-bit text as a literal {n}, or ENABLE "
+                 "UTF8=ACCEPT first (RFC 3501 section 4.3, RFC 6855 section 3)");
+        } else if (c >= 0x80 && !util::isUtf8(utf8Sequence(c))) {
+            fail("a quoted string may hold 8-bit text only as UTF-8 (RFC 9051 section 4.3, UTF8-2)");
         } else if (c >= 0x80) {
-            fail("a quoted string holds only 7-bit characters; send 8-bit text as a literal {n} "
-                 "(RFC 3501 section 4.3)");
+            out += m_in.substr(m_pos - 1, utf8Sequence(c).size());
+            m_pos += utf8Sequence(c).size() - 1;
         } else {
             out += static_cast<char>(c);
         }
@@ -808,12 +821,14 @@ void Parser::parseStatus(Command& command)
     while (true) {
         std::string item = util::toUpper(takeWhile(isAtomChar));
         static constexpr std::string_view kItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
-                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE"};
+                                                      "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "DELETED"};
         if (std::find(std::begin(kItems), std::end(kItems), item) == std::end(kItems))
-            fail((item.empty() ? "expected a status item, found " + next()
-                               : "unknown status item " + quoteForMessage(item)) +
-                 "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
-                 "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7) and SIZE (RFC 8438 section 3)");
+            fail(
+                (item.empty() ? "expected a status item, found " + next()
+                              : "unknown status item " + quoteForMessage(item)) +
+                "; the items are MESSAGES, RECENT, UIDNEXT, UIDVALIDITY and UNSEEN (RFC 3501 section "
+                "6.3.10), HIGHESTMODSEQ (RFC 7162 section 3.1.7), SIZE (RFC 8438 section 3) and DELETED (RFC "
+                "9051 section 6.3.11)");
         command.statusItems.push_back(std::move(item));
         if (!nextInList("a status item", "the list of status items is missing its closing \")\"")) return;
     }
@@ -840,6 +855,15 @@ void Parser::parseAppend(Command& command)
                  "e.g. \"26-Nov-2026 09:00:00 +0100\" (RFC 3501 section 9, date-time)");
         space("the message as a literal");
         needArgument();
+    }
+    // append-data = "UTF8" SP "(" literal8 ")", literal8 = "~{" number "}" CRLF *OCTET (RFC 6855 section 4)
+    if (util::iequals(m_in.substr(m_pos, 7), "UTF8 (~")) {
+        m_pos += 7;
+        if (peek() != '{') fail("UTF8 (~{n} must announce the message's size, found " + next());
+        command.message = std::string(readLiteral());
+        command.utf8Message = true;
+        if (!take(')')) fail("APPEND UTF8 (~{n}...) is missing its closing \")\" (RFC 6855 section 4)");
+        return;
     }
     if (peek() != '{')
         fail(
@@ -1262,9 +1286,9 @@ void Parser::parseStore(Command& command)
 
 // [SECTION] entry points
 
-std::variant<Command, ParseError> parseCommand(std::string_view bytes)
+std::variant<Command, ParseError> parseCommand(std::string_view bytes, ParseOptions options)
 {
-    Parser parser(bytes);
+    Parser parser(bytes, options);
     Command command;
     if (std::optional<std::string> error = parser.readTag(command.tag))
         return ParseError{std::string(), *error};

@@ -14,17 +14,32 @@ namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
     "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE";
+// IMAP4rev2 folds in BINARY, SEARCHRES, LIST-EXTENDED and LIST-STATUS (RFC 9051 appendix E item 2), which
+// other branches bring. Until they are here a session offers these only when SessionOptions::capabilitiesOn
+// names them; true offers them to every session.
+constexpr bool kOfferRev2 = false;
+constexpr const char* kRev2Capabilities = "IMAP4rev2 UTF8=ACCEPT";
+
+bool isRev2Capability(std::string_view capability)
+{
+    return util::iequals(capability, "IMAP4rev2") || util::iequals(capability, "UTF8=ACCEPT");
+}
 } // namespace
 
 std::string ImapSession::capabilities()
 {
-    return std::string(kBaseCapabilities) + " AUTH=PLAIN";
+    return std::string(kBaseCapabilities) + (kOfferRev2 ? std::string(" ") + kRev2Capabilities : "") +
+           " AUTH=PLAIN";
 }
 
 bool ImapSession::offers(std::string_view capability) const
 {
     for (const std::string& off : m_options.capabilitiesOff)
         if (util::iequals(off, capability)) return false;
+    if (isRev2Capability(capability))
+        return kOfferRev2 ||
+               std::any_of(m_options.capabilitiesOn.begin(), m_options.capabilitiesOn.end(),
+                           [&](const std::string& on) { return util::iequals(on, capability); });
     // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
     if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
     return true;
@@ -35,6 +50,8 @@ std::string ImapSession::currentCapabilities() const
     std::string out;
     for (std::string_view word : util::splitSpaces(kBaseCapabilities))
         if (offers(word)) out += (out.empty() ? "" : " ") + std::string(word);
+    for (std::string_view word : util::splitSpaces(kRev2Capabilities))
+        if (offers(word)) out += " " + std::string(word);
     // STARTTLS is valid only in the not authenticated state, and never twice (RFC 3501 section 6.2.1).
     if (m_options.tlsAvailable && !m_tlsActive && m_state == State::NotAuthenticated) out += " STARTTLS";
     // PLAIN MUST NOT be advertised without TLS where plain-text logins are disabled (RFC 2595 section 6).
@@ -321,7 +338,7 @@ std::string ImapSession::execute(const std::string& bytes)
 {
     std::string_view trimmed = util::trim(bytes);
     if (trimmed.empty()) return {}; // empty lines are ignored, as most servers do
-    auto parsed = parseCommand(bytes);
+    auto parsed = parseCommand(bytes, ParseOptions{utf8Enabled()});
     if (auto* error = std::get_if<ParseError>(&parsed)) {
         beginExchange({}, error->tag);
         if (error->tag.empty()) return untaggedOnly("* BAD " + error->message + "\r\n", wire::Status::Bad);
@@ -348,7 +365,15 @@ std::string ImapSession::dispatch(const Command& c)
                                 " state: " + why + " (" + info.rfc + ")"},
                       true);
     }
-    Reply reply = (this->*info.handler)(c);
+    std::optional<Command> named;
+    if (utf8Enabled()) {
+        // Names arrive in UTF-8 and are looked up in the store's modified UTF-7 (RFC 9051 appendix A.1).
+        auto translated = inStoreNames(c);
+        if (auto* why = std::get_if<std::string>(&translated))
+            return finish(c.tag, Reply{{}, "BAD", *why}, true);
+        named = std::move(std::get<Command>(translated));
+    }
+    Reply reply = (this->*info.handler)(named ? *named : c);
     if (reply.pending == Reply::Pending::Streaming) return std::move(reply.untagged);
     // Never an EXPUNGE while answering a command whose answer uses sequence numbers (RFC 3501 section
     // 7.4.1); the UID forms may have them.
@@ -487,7 +512,8 @@ std::string ImapSession::updates(bool allowExpunge)
                 m_recent.insert(it->uid);
         }
         out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
-        out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
+        // IMAP4rev2 has no RECENT response (RFC 9051 appendix E item 12).
+        if (!m_rev2) out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
     }
     for (uint32_t uid : m_pendingFlags) {
         auto it = std::lower_bound(m_uids.begin(), m_uids.end(), uid);
@@ -564,7 +590,7 @@ std::string ImapSession::flagList(const store::StoredMessage& message) const
     };
     for (store::Flag flag : store::kAllFlags)
         if (flag != store::kRecent && message.has(flag)) add(store::flagName(flag));
-    if (m_recent.count(message.uid)) add("\\Recent");
+    if (m_recent.count(message.uid) && !m_rev2) add("\\Recent"); // no \Recent in IMAP4rev2 (appendix E 12)
     for (const std::string& keyword : message.keywords)
         add(keyword);
     return out + ")";
@@ -594,9 +620,11 @@ std::string ImapSession::enableCondstore()
 
 std::string ImapSession::changeItems(const store::StoredMessage& message, bool withUid) const
 {
-    if (!m_condstore) return {};
-    return (withUid ? " UID " + std::to_string(message.uid) : std::string()) + " MODSEQ (" +
-           std::to_string(message.modseq) + ")";
+    // IMAP4rev2 puts the UID in every unsolicited FETCH (RFC 9051 section 7.5.2, appendix E item 21).
+    std::string uid =
+        withUid && (m_condstore || m_rev2) ? " UID " + std::to_string(message.uid) : std::string();
+    if (!m_condstore) return uid;
+    return uid + " MODSEQ (" + std::to_string(message.modseq) + ")";
 }
 
 std::string ImapSession::vanishedEarlier(const store::Mailbox& box, uint64_t modseq,
