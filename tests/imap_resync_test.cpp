@@ -106,7 +106,8 @@ TEST(ImapResync, CapabilityToggleMakesThePhoneFallBack_Rfc7162_3_1_4_1)
         "user": "alice", "password": "wonderland"}], "server": {"capabilities": {"IDLE": false}}, "steps": []})",
                                        "x");
     ASSERT_TRUE(std::holds_alternative<scenario::LoadError>(bad));
-    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find("only CONDSTORE, QRESYNC and ESEARCH"),
+    EXPECT_NE(std::get<scenario::LoadError>(bad).message.find(
+                  "only CONDSTORE, QRESYNC, ESEARCH, IMAP4rev2 and UTF8=ACCEPT"),
               std::string::npos);
 }
 

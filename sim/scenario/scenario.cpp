@@ -451,12 +451,16 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
                 requireObject(*caps, "server.capabilities");
                 for (const auto& [name, on] : caps->items()) {
                     const std::string where = "server.capabilities." + name;
-                    static constexpr std::string_view kSwitchable[] = {"CONDSTORE", "QRESYNC", "ESEARCH"};
+                    static constexpr std::string_view kSwitchable[] = {"CONDSTORE", "QRESYNC", "ESEARCH",
+                                                                       "IMAP4rev2", "UTF8=ACCEPT"};
                     if (std::find(std::begin(kSwitchable), std::end(kSwitchable), name) ==
                         std::end(kSwitchable))
-                        throw Problem{where, "only CONDSTORE, QRESYNC and ESEARCH can be switched off"};
+                        throw Problem{where,
+                                      "only CONDSTORE, QRESYNC, ESEARCH, IMAP4rev2 and UTF8=ACCEPT can be "
+                                      "switched"};
                     if (!on.is_boolean()) throw Problem{where, "expected true or false"};
-                    if (!on.get<bool>()) scenario.server.capabilitiesOff.push_back(name);
+                    (on.get<bool>() ? scenario.server.capabilitiesOn : scenario.server.capabilitiesOff)
+                        .push_back(name);
                 }
             }
         }
