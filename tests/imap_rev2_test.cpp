@@ -59,12 +59,15 @@ struct Client {
     std::string greeting;
 
     explicit Client(Rev2World& world, int id = 1, imap::SessionOptions options = withRev2())
-        : session(world.store, world.clock, id, std::move(options)), greeting(session.greeting)
+        : session(world.store, world.clock, id, std::move(options)), greeting(session.greeting())
     {
         EXPECT_NE(send("l LOGIN carol pw").find("l OK "), std::string::npos);
     }
     std::string send(std::string_view line) { return session.receive(std::string(line) + "\r\n"); }
-    void enableRev2() { EXPECT_EQ(send("e ENABLE IMAP4rev2"), "* ENABLED IMAP4rev2\r\ne OK ENABLE completed\r\n"); }
+    void enableRev2()
+    {
+        EXPECT_EQ(send("e ENABLE IMAP4rev2"), "* ENABLED IMAP4rev2\r\ne OK ENABLE completed\r\n");
+    }
 };
 
 bool has(const std::string& reply, std::string_view text)
@@ -89,12 +92,12 @@ TEST(ImapRev2, ModifiedUtf7BothWays_Rfc3501_5_1_3)
 
 TEST(ImapRev2, ModifiedUtf7RefusesWhatIsNotCanonical_Rfc3501_5_1_3)
 {
-    EXPECT_FALSE(imap::decodeModifiedUtf7("caf\xC3\xA9"));  // raw 8-bit
-    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOk"));         // the shift never ends
-    EXPECT_FALSE(imap::decodeModifiedUtf7("&AGE-"));        // "a" shifted: printable ASCII goes as itself
-    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOk/-"));       // "/" is not in modified base64 ("," is)
-    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOl-"));        // padding bits that are not zero
-    EXPECT_FALSE(imap::decodeModifiedUtf7("&2D0-"));        // a lone high surrogate
+    EXPECT_FALSE(imap::decodeModifiedUtf7("caf\xC3\xA9")); // raw 8-bit
+    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOk"));        // the shift never ends
+    EXPECT_FALSE(imap::decodeModifiedUtf7("&AGE-"));       // "a" shifted: printable ASCII goes as itself
+    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOk/-"));      // "/" is not in modified base64 ("," is)
+    EXPECT_FALSE(imap::decodeModifiedUtf7("&AOl-"));       // padding bits that are not zero
+    EXPECT_FALSE(imap::decodeModifiedUtf7("&2D0-"));       // a lone high surrogate
 }
 
 // [SECTION] advertising and ENABLE
@@ -169,7 +172,8 @@ TEST(ImapRev2, SearchIsAnsweredWithEsearch_Rfc9051_6_4_4)
     c.send("s SELECT INBOX");
     // Without RETURN it is RETURN (ALL) (section 6.4.4), as ESEARCH (section 7.3.4).
     EXPECT_EQ(c.send("a SEARCH UNSEEN"), "* ESEARCH (TAG \"a\") ALL 2:3\r\na OK SEARCH completed\r\n");
-    EXPECT_EQ(c.send("b UID SEARCH ALL"), "* ESEARCH (TAG \"b\") UID ALL 1:3\r\nb OK UID SEARCH completed\r\n");
+    EXPECT_EQ(c.send("b UID SEARCH ALL"),
+              "* ESEARCH (TAG \"b\") UID ALL 1:3\r\nb OK UID SEARCH completed\r\n");
     // Nothing found: no ALL at all (section 7.3.4).
     EXPECT_EQ(c.send("c SEARCH DELETED"), "* ESEARCH (TAG \"c\")\r\nc OK SEARCH completed\r\n");
     EXPECT_EQ(c.send("d SEARCH RETURN (COUNT MIN) UNSEEN"),
@@ -187,7 +191,9 @@ TEST(ImapRev2, RecentNewAndOldAreGoneFromSearch_Rfc9051_AppendixE_12)
     c.send("s SELECT INBOX");
     for (const char* key : {"RECENT", "NEW", "OLD", "NOT (SEEN OR FLAGGED RECENT)"}) {
         const std::string reply = c.send(std::string("a SEARCH ") + key);
-        EXPECT_TRUE(std::string_view(reply).starts_with("a BAD the search keys RECENT, NEW and OLD were removed")) << reply;
+        EXPECT_TRUE(
+            std::string_view(reply).starts_with("a BAD the search keys RECENT, NEW and OLD were removed"))
+            << reply;
     }
 }
 
@@ -195,7 +201,8 @@ TEST(ImapRev2, StatusHasDeletedAndNoRecent_Rfc9051_6_3_11)
 {
     Rev2World w;
     Client rev1(w, 1);
-    EXPECT_TRUE(std::string_view(rev1.send("a STATUS INBOX (DELETED)")).starts_with("a BAD STATUS DELETED is IMAP4rev2's"));
+    EXPECT_TRUE(std::string_view(rev1.send("a STATUS INBOX (DELETED)"))
+                    .starts_with("a BAD STATUS DELETED is IMAP4rev2's"));
     EXPECT_TRUE(has(rev1.send("b STATUS INBOX (RECENT)"), "* STATUS INBOX (RECENT 1)\r\n"));
     Client c(w, 2);
     c.enableRev2();
@@ -216,7 +223,8 @@ TEST(ImapRev2, CheckIsGoneUseNoop_Rfc9051_AppendixE_17)
     c.send("u UNSELECT");
     c.enableRev2();
     c.send("s SELECT INBOX");
-    EXPECT_EQ(c.send("b CHECK"), "b BAD CHECK was removed in IMAP4rev2: use NOOP (RFC 9051 appendix E item 17)\r\n");
+    EXPECT_EQ(c.send("b CHECK"),
+              "b BAD CHECK was removed in IMAP4rev2: use NOOP (RFC 9051 appendix E item 17)\r\n");
     // LSUB is deprecated, not removed: it still answers (appendix E item 19).
     const std::string lsub = c.send("d LSUB \"\" \"W*\"");
     EXPECT_EQ(lsub, "* LSUB (\\HasNoChildren) \"/\" Work\r\nd OK LSUB completed\r\n");
@@ -233,7 +241,8 @@ TEST(ImapRev2, NewsCarriesUidsAndNoRecent_Rfc9051_7_5_2)
     other.send("t STORE 2 +FLAGS (\\Flagged)");
     w.deliver("four", store::kRecent);
     // Every unsolicited FETCH names the UID (appendix E item 21); EXISTS comes without RECENT (item 12).
-    EXPECT_EQ(c.send("n NOOP"), "* 4 EXISTS\r\n* 2 FETCH (FLAGS (\\Flagged) UID 2)\r\nn OK NOOP completed\r\n");
+    EXPECT_EQ(c.send("n NOOP"),
+              "* 4 EXISTS\r\n* 2 FETCH (FLAGS (\\Flagged) UID 2)\r\nn OK NOOP completed\r\n");
 }
 
 // [SECTION] mailbox names in UTF-8 (RFC 9051 section 5.1, appendix A.1)
@@ -245,11 +254,13 @@ TEST(ImapRev2, NamesAreUtf8OnTheWireAndModifiedUtf7ForRev1_Rfc9051_5_1)
     Client rev2(w, 2);
     rev2.enableRev2();
     // One folder, two spellings: what IMAP4rev1 stored is UTF-8 for IMAP4rev2, and the other way round.
-    EXPECT_TRUE(has(rev2.send("a LIST \"\" \"*\""), "* LIST (\\HasNoChildren) \"/\" \"\xC3\x89t\xC3\xA9\"\r\n"));
+    EXPECT_TRUE(
+        has(rev2.send("a LIST \"\" \"*\""), "* LIST (\\HasNoChildren) \"/\" \"\xC3\x89t\xC3\xA9\"\r\n"));
     EXPECT_EQ(rev2.send("b CREATE \"Caf\xC3\xA9\""), "b OK CREATE completed\r\n");
     EXPECT_NE(w.store.mailbox("carol", "Caf&AOk-"), nullptr);
     EXPECT_TRUE(has(rev1.send("c LIST \"\" \"Caf*\""), "* LIST (\\HasNoChildren) \"/\" Caf&AOk-\r\n"));
-    EXPECT_TRUE(has(rev2.send("d STATUS \"Caf\xC3\xA9\" (MESSAGES)"), "* STATUS \"Caf\xC3\xA9\" (MESSAGES 0)\r\n"));
+    EXPECT_TRUE(
+        has(rev2.send("d STATUS \"Caf\xC3\xA9\" (MESSAGES)"), "* STATUS \"Caf\xC3\xA9\" (MESSAGES 0)\r\n"));
     // "&" is a plain character in UTF-8 names: stored as "&-".
     EXPECT_EQ(rev2.send("e CREATE \"R&D\""), "e OK CREATE completed\r\n");
     EXPECT_NE(w.store.mailbox("carol", "R&-D"), nullptr);
@@ -262,14 +273,17 @@ TEST(ImapRev2, EightBitNamesAreRefusedWhenNotUtf8_Rfc9051_4_3)
     Rev2World w;
     Client rev1(w, 1);
     // IMAP4rev1 quoted strings are 7-bit (RFC 3501 section 4.3).
-    EXPECT_TRUE(std::string_view(rev1.send("a CREATE \"Caf\xC3\xA9\"")).starts_with("a BAD a quoted string holds only 7-bit"));
+    EXPECT_TRUE(std::string_view(rev1.send("a CREATE \"Caf\xC3\xA9\""))
+                    .starts_with("a BAD a quoted string holds only 7-bit"));
     Client rev2(w, 2);
     rev2.enableRev2();
     // A quoted string and a literal must be UTF-8 (section 4.3, section 5.1); Latin-1 is not.
-    EXPECT_TRUE(std::string_view(rev2.send("b CREATE \"Caf\xE9\"")).starts_with("b BAD a quoted string may hold 8-bit text only"));
-    EXPECT_EQ(rev2.send("c CREATE {4+}\r\nCaf\xE9"),
-              "c BAD a mailbox name is UTF-8 once IMAP4rev2 or UTF8=ACCEPT is enabled (RFC 9051 section 5.1, RFC "
-              "6855 section 3)\r\n");
+    EXPECT_TRUE(std::string_view(rev2.send("b CREATE \"Caf\xE9\""))
+                    .starts_with("b BAD a quoted string may hold 8-bit text only"));
+    EXPECT_EQ(
+        rev2.send("c CREATE {4+}\r\nCaf\xE9"),
+        "c BAD a mailbox name is UTF-8 once IMAP4rev2 or UTF8=ACCEPT is enabled (RFC 9051 section 5.1, RFC "
+        "6855 section 3)\r\n");
     EXPECT_EQ(w.store.account("carol")->mailboxes.size(), 3u); // nothing was created
 }
 
@@ -292,16 +306,20 @@ TEST(ImapRev2, Utf8AcceptSwitchesNamesAndRefusesCharset_Rfc6855_3)
 TEST(ImapRev2, AppendUtf8LiteralOnlyAfterEnable_Rfc6855_4)
 {
     Rev2World w;
-    const std::string message = "Subject: Gr\xC3\xBC\xC3\x9F" "e\r\n\r\nhi\r\n";
-    const std::string append = "a APPEND Work UTF8 (~{" + std::to_string(message.size()) + "+}\r\n" + message + ")";
+    const std::string message = "Subject: Gr\xC3\xBC\xC3\x9F"
+                                "e\r\n\r\nhi\r\n";
+    const std::string append =
+        "a APPEND Work UTF8 (~{" + std::to_string(message.size()) + "+}\r\n" + message + ")";
     Client before(w, 1);
-    EXPECT_EQ(before.send(append), "a BAD APPEND UTF8 (~{n}) needs ENABLE UTF8=ACCEPT first (RFC 6855 section 4)\r\n");
+    EXPECT_EQ(before.send(append),
+              "a BAD APPEND UTF8 (~{n}) needs ENABLE UTF8=ACCEPT first (RFC 6855 section 4)\r\n");
     Client c(w, 2);
     c.send("e ENABLE UTF8=ACCEPT");
     EXPECT_TRUE(std::string_view(c.send(append)).starts_with("a OK [APPENDUID ")) << append;
     ASSERT_EQ(w.store.mailbox("carol", "Work")->messages.size(), 1u);
     EXPECT_EQ(w.store.mailbox("carol", "Work")->messages[0].bytes(), message);
-    EXPECT_TRUE(std::string_view(c.send("b APPEND Work UTF8 (~{3+}\r\nabc")).starts_with("b BAD APPEND UTF8 (~{n}...) is missing"));
+    EXPECT_TRUE(std::string_view(c.send("b APPEND Work UTF8 (~{3+}\r\nabc"))
+                    .starts_with("b BAD APPEND UTF8 (~{n}...) is missing"));
 }
 
 // [SECTION] golden transcripts: one session, IMAP4rev1 and after ENABLE IMAP4rev2
@@ -325,7 +343,7 @@ std::string sessionTranscript(bool rev2)
         server(session.receive(line + "\r\n"));
     };
     out += rev2 ? "-- IMAP4rev2 (RFC 9051) after ENABLE IMAP4rev2 --\n" : "-- IMAP4rev1 (RFC 3501) --\n";
-    server(session.greeting);
+    server(session.greeting());
     client("a1 LOGIN carol pw");
     if (rev2) client("a2 ENABLE IMAP4rev2");
     client("a3 SELECT INBOX");
@@ -337,7 +355,7 @@ std::string sessionTranscript(bool rev2)
     out += "-- meanwhile another device flags message 2 and a new message arrives --\n";
     {
         imap::ImapSession other(w.store, w.clock, 2);
-        other.greeting;
+        other.greeting();
         other.receive("b1 LOGIN carol pw\r\nb2 SELECT INBOX\r\nb3 STORE 2 +FLAGS.SILENT (\\Flagged)\r\n");
     }
     w.deliver("four", store::kRecent);
@@ -355,12 +373,14 @@ std::string sessionTranscript(bool rev2)
 
 TEST(ImapRev2, Rev1SessionMatchesGolden_Rfc3501)
 {
-    compareWithGoldenFile(sourceDir() / "tests" / "golden" / "imap-session-rev1.txt", sessionTranscript(false));
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / "imap-session-rev1.txt",
+                          sessionTranscript(false));
 }
 
 TEST(ImapRev2, Rev2SessionMatchesGolden_Rfc9051)
 {
-    compareWithGoldenFile(sourceDir() / "tests" / "golden" / "imap-session-rev2.txt", sessionTranscript(true));
+    compareWithGoldenFile(sourceDir() / "tests" / "golden" / "imap-session-rev2.txt",
+                          sessionTranscript(true));
 }
 
 // [SECTION] the simulated device
@@ -387,8 +407,8 @@ std::string wireText(const scenario::Simulation& sim, wire::Direction direction)
 // it when not, since IMAP4rev2 answers every SEARCH so (section 6.4.4).
 TEST(ImapRev2, DeviceEnablesRev2AndReadsEsearch_Rfc9051_6_4_4)
 {
-    for (const char* capabilities :
-         {R"({"IMAP4rev2": true, "QRESYNC": false})", R"({"IMAP4rev2": true, "QRESYNC": false, "ESEARCH": false})"}) {
+    for (const char* capabilities : {R"({"IMAP4rev2": true, "QRESYNC": false})",
+                                     R"({"IMAP4rev2": true, "QRESYNC": false, "ESEARCH": false})"}) {
         scenario::Simulation sim(catchUpLesson(capabilities));
         sim.run();
         const std::string sent = wireText(sim, wire::Direction::ClientToServer);
