@@ -105,7 +105,9 @@ TEST(ImapRev2, ModifiedUtf7RefusesWhatIsNotCanonical_Rfc3501_5_1_3)
 TEST(ImapRev2, OfferedOnlyWhenSwitchedOnUntilTheRestOfRev2IsHere_Rfc9051_AppendixE)
 {
     Rev2World w;
-    Client plain(w, 1, {});
+    imap::SessionOptions notOffered;
+    notOffered.capabilitiesOff = {"IMAP4rev2", "UTF8=ACCEPT"}; // as a server without them (kOfferRev2 false)
+    Client plain(w, 1, notOffered);
     EXPECT_FALSE(has(plain.greeting, "IMAP4rev2"));
     EXPECT_FALSE(has(plain.greeting, "UTF8=ACCEPT"));
     // Not offered: ENABLE leaves it out and nothing changes (RFC 5161 section 3.1).
@@ -423,7 +425,7 @@ TEST(ImapRev2, DeviceEnablesRev2AndReadsEsearch_Rfc9051_6_4_4)
         EXPECT_EQ(sim.devices().front()->local.messages().size(), 15u) << capabilities;
     }
     // Not offered: the phone does not ask.
-    scenario::Simulation rev1(catchUpLesson(R"({"QRESYNC": false})"));
+    scenario::Simulation rev1(catchUpLesson(R"({"IMAP4rev2": false, "QRESYNC": false})"));
     rev1.run();
     EXPECT_FALSE(has(wireText(rev1, wire::Direction::ClientToServer), "ENABLE IMAP4rev2"));
 }
