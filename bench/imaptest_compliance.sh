@@ -40,6 +40,7 @@ for group in $(ls "$tests" | grep -v '\.mbox$' | grep -E "$only"); do
     printf '[{"user": "tester", "password": "tester-pass-42", "mail": "none"}]\n' >"$run/accounts.json"
     args=(serve --no-tls --pop3-port 0 --imap-port 0 --accounts "$run/accounts.json")
     ((maildir)) && { mkdir -p "$run/maildir"; args+=(--maildir "$run/maildir"); }
+    : >"$run/maillab.log"
     "$maillab" "${args[@]}" >"$run/maillab.log" 2>&1 &
     maillab_pid=$!
     for _ in $(seq 1 500); do grep -q 'POP3 on' "$run/maillab.log" && break; sleep 0.01; done

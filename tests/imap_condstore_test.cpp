@@ -253,10 +253,10 @@ TEST(ImapEsearch, ReturnOptionsAnswerInOneLine_Rfc4731_3_1)
               "* ESEARCH (TAG \"b\") UID ALL 2:3\r\nb OK UID SEARCH completed\r\n");
     EXPECT_EQ(c.send("c SEARCH RETURN (MIN ALL COUNT) DELETED"),
               "* ESEARCH (TAG \"c\") COUNT 0\r\nc OK SEARCH completed\r\n");
-    EXPECT_EQ(
-        c.send("d SEARCH RETURN (BIGGEST) ALL"),
-        "d BAD unknown return option \"BIGGEST\"; the options are MIN, MAX, ALL and COUNT (RFC 4731 section "
-        "3.1)\r\n");
+    EXPECT_EQ(c.send("d SEARCH RETURN (BIGGEST) ALL"),
+              "d BAD unknown return option \"BIGGEST\"; the options are MIN, MAX, ALL, COUNT, SAVE, CONTEXT, "
+              "UPDATE "
+              "and PARTIAL first:last (RFC 4731 section 3.1, RFC 5182, RFC 5267)\r\n");
     imap::SessionOptions off;
     off.capabilitiesOff = {"ESEARCH"};
     Client plain(w, 2, off);

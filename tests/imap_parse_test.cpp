@@ -1084,7 +1084,8 @@ TEST(ImapParse, SearchRejectsUnknownKeysAndGarbage_Rfc3501_6_4_4)
     ParseError e = bad("a SEARCH UNREAD");
     EXPECT_NE(e.message.find("unknown search key \"UNREAD\""), std::string::npos);
     EXPECT_NE(bad("a SEARCH").message.find("SEARCH needs at least one search key"), std::string::npos);
-    for (const char* rest : {"\"ALL\"", "ALL ", "ALL  SEEN", "{3}\r\nALL", "FROM alice)", "$", "SEEN\tDRAFT"})
+    for (const char* rest :
+         {"\"ALL\"", "ALL ", "ALL  SEEN", "{3}\r\nALL", "FROM alice)", "$1", "SEEN\tDRAFT"})
         EXPECT_TRUE(isBad(std::string("a SEARCH ") + rest)) << rest;
 }
 
@@ -1236,6 +1237,51 @@ TEST(ImapParse, AnnouncedLiteralAtTheEndOfALine_Rfc3501_4_3_Rfc7888)
     EXPECT_FALSE(imap::announcedLiteral("a NOOP\r\n"));
     EXPECT_FALSE(imap::announcedLiteral("a SEARCH {x}\r\n"));
     EXPECT_FALSE(imap::announcedLiteral("{99999999999999999999}\r\n")); // not a number that fits
+}
+
+TEST(ImapParse, DollarIsTheSavedResultWhereverASequenceSetGoes_Rfc5182_3)
+{
+    for (const char* line : {"a FETCH $ FLAGS", "a UID FETCH $ (UID)", "a STORE $ +FLAGS (\\Seen)",
+                             "a COPY $ Archive", "a UID MOVE $ Archive", "a UID EXPUNGE $"}) {
+        Command c = ok(line);
+        EXPECT_TRUE(c.sequence.savedResult) << line;
+        EXPECT_TRUE(c.sequence.ranges.empty()) << line;
+    }
+    Command search = ok("a SEARCH OR $ UID $");
+    const SearchKey& either = search.search.children[0];
+    EXPECT_TRUE(either.children[0].set.savedResult);
+    EXPECT_EQ(either.children[1].kind, SearchKey::Kind::Uid);
+    EXPECT_TRUE(either.children[1].set.savedResult);
+    for (const char* line : {"a FETCH $$ FLAGS", "a FETCH $:2 FLAGS", "a FETCH 2,$ FLAGS", "a SEARCH $1"})
+        EXPECT_TRUE(isBad(line)) << line;
+}
+
+TEST(ImapParse, ReturnOptionsOfSearchresAndContext_Rfc5182_3_Rfc5267_5)
+{
+    Command save = ok("a SEARCH RETURN (SAVE) ALL");
+    ASSERT_TRUE(save.searchReturn);
+    EXPECT_TRUE(save.searchReturn->save);
+    EXPECT_FALSE(save.searchReturn->all); // SAVE alone asks for no ESEARCH response (RFC 5182 section 2.1)
+    EXPECT_FALSE(save.searchReturn->answers());
+    Command partial = ok("a UID SEARCH RETURN (update PARTIAL 500:400 context) UNSEEN");
+    ASSERT_TRUE(partial.searchReturn && partial.searchReturn->partial);
+    EXPECT_EQ(partial.searchReturn->partial->first, 400u); // 500:400 is 400:500 (RFC 5267 section 5)
+    EXPECT_EQ(partial.searchReturn->partial->last, 500u);
+    EXPECT_TRUE(partial.searchReturn->update && partial.searchReturn->context);
+    EXPECT_FALSE(partial.searchReturn->all);
+    EXPECT_TRUE(ok("a SEARCH RETURN (CONTEXT) ALL").searchReturn->all); // a hint alone is RETURN ()
+    EXPECT_NE(bad("a SEARCH RETURN (PARTIAL 1:*) ALL").message.find("no \"*\""), std::string::npos);
+    EXPECT_TRUE(isBad("a SEARCH RETURN (ALL PARTIAL 1:5) ALL"));
+}
+
+TEST(ImapParse, CancelUpdateTakesQuotedTags_Rfc5267_5)
+{
+    Command c = ok("a CANCELUPDATE \"B01\" \"B 02\"");
+    EXPECT_EQ(c.name, CommandName::CancelUpdate);
+    EXPECT_EQ(c.updateTags, (std::vector<std::string>{"B01", "B 02"}));
+    EXPECT_TRUE(isBad("a CANCELUPDATE"));
+    EXPECT_TRUE(isBad("a CANCELUPDATE B01"));
+    EXPECT_TRUE(isBad("a CANCELUPDATE \"B01\" "));
 }
 
 } // namespace

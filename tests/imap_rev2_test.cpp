@@ -182,6 +182,20 @@ TEST(ImapRev2, SearchIsAnsweredWithEsearch_Rfc9051_6_4_4)
               "* ESEARCH (TAG \"d\") MIN 2 COUNT 2\r\nd OK SEARCH completed\r\n");
 }
 
+// SEARCHRES is part of IMAP4rev2 (appendix E item 2): SAVE still answers only what RETURN asks, and a
+// SEARCH without RETURN leaves "$" alone (RFC 9051 section 6.4.4.1).
+TEST(ImapRev2, SavedResultWorksBesideTheImplicitEsearch_Rfc9051_6_4_4_1)
+{
+    Rev2World w;
+    Client c(w);
+    c.enableRev2();
+    c.send("s SELECT INBOX");
+    EXPECT_EQ(c.send("a SEARCH RETURN (SAVE) UNSEEN"), "a OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("b SEARCH SEEN"), "* ESEARCH (TAG \"b\") ALL 1\r\nb OK SEARCH completed\r\n");
+    EXPECT_EQ(c.send("f FETCH $ (UID)"),
+              "* 2 FETCH (UID 2)\r\n* 3 FETCH (UID 3)\r\nf OK FETCH completed\r\n");
+}
+
 TEST(ImapRev2, RecentNewAndOldAreGoneFromSearch_Rfc9051_AppendixE_12)
 {
     Rev2World w;

@@ -52,8 +52,8 @@ constexpr uint32_t kFirstNewValidity = kInboxValidity + 12; // the first mailbox
 
 constexpr std::string_view kCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT "
-    "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE "
-    "AUTH=PLAIN";
+    "UIDPLUS MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
+    "CONTEXT=SEARCH AUTH=PLAIN";
 
 const std::string kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 

@@ -671,6 +671,25 @@ bool usesRecent(const SearchKey& key)
 
 Reply ImapSession::cmdSearch(const Command& c)
 {
+    const bool modseq = usesModseq(c.search);
+    if (modseq && !offers("CONDSTORE")) return tagged(c, "BAD", "the search key MODSEQ is not offered here");
+    // IMAP4rev2 has ESEARCH whether or not it is advertised (RFC 9051 appendix E item 2).
+    if (c.searchReturn && !offers("ESEARCH") && !m_rev2)
+        return tagged(c, "BAD", "SEARCH RETURN is not offered here");
+    const SearchReturn wanted = c.searchReturn.value_or(SearchReturn{});
+    if (wanted.save && !offers("SEARCHRES"))
+        return tagged(c, "BAD", "SEARCH RETURN (SAVE) is not offered here");
+    if ((wanted.update || wanted.partial || wanted.context) && !offers("CONTEXT=SEARCH"))
+        return tagged(c, "BAD", "SEARCH RETURN (CONTEXT, UPDATE, PARTIAL) is not offered here");
+    // The tag names the updates that follow, so it cannot name two (RFC 5267 section 4.3).
+    if (wanted.update && std::any_of(m_contexts.begin(), m_contexts.end(),
+                                     [&](const UpdateContext& u) { return u.tag == c.tag; }))
+        return tagged(c, "BAD",
+                      "tag " + c.tag +
+                          " already names a search with UPDATE: use a new tag (RFC 5267 section 4.3)");
+    // A search with SAVE that fails leaves "$" empty; one without SAVE leaves it alone (RFC 5182
+    // section 2.1).
+    if (wanted.save) m_savedResult.clear();
     if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
         return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);
     // After UTF8=ACCEPT everything is UTF-8: a CHARSET is the client's mistake (RFC 6855 section 3).
@@ -682,10 +701,6 @@ Reply ImapSession::cmdSearch(const Command& c)
             c, "BAD",
             "the search keys RECENT, NEW and OLD were removed in IMAP4rev2 (RFC 9051 appendix E item "
             "12)");
-    const bool modseq = usesModseq(c.search);
-    if (modseq && !offers("CONDSTORE")) return tagged(c, "BAD", "the search key MODSEQ is not offered here");
-    if (c.searchReturn && !offers("ESEARCH") && !m_rev2)
-        return tagged(c, "BAD", "SEARCH RETURN is not offered here");
     // A search is done in slices, but each message in one go: thousands of text keys over one big message
     // would hold the server for seconds (issue 14 F4).
     const size_t keys = textKeys(c.search);
@@ -723,6 +738,7 @@ bool ImapSession::searchSome(size_t budget)
         if (!m || !matches(job.command.search, i, *m)) continue;
         job.found.push_back(job.command.uid ? m->uid : static_cast<uint32_t>(i + 1));
         job.modseqs.push_back(m->modseq);
+        job.uids.push_back(m->uid);
     }
     return true;
 }
@@ -734,32 +750,74 @@ Reply ImapSession::searchDone(const SearchJob& job)
     const std::vector<uint64_t>& modseqs = job.modseqs; // for a MODSEQ search (RFC 7162 section 3.1.5)
     const bool modseq = job.modseq;
     std::string out = job.untagged;
-    const uint64_t highest = modseqs.empty() ? 0 : *std::max_element(modseqs.begin(), modseqs.end());
-    if (c.searchReturn || m_rev2) {
-        // One ESEARCH line with only what was asked for; MIN, MAX and ALL are left out when nothing matched
-        // (RFC 4731 section 3.1). IMAP4rev2 answers every SEARCH so, without RETURN as RETURN (ALL) (RFC 9051
+    if (c.searchReturn) {
+        if (c.searchReturn->answers())
+            out += esearchResponse(c.tag, c.uid, *c.searchReturn, found,
+                                   modseq ? modseqs : std::vector<uint64_t>());
+        out += keepSearchResult(job);
+        return out + tagged(c, "OK", commandWireName(c) + " completed");
+    }
+    if (m_rev2) {
+        // IMAP4rev2 answers every SEARCH with ESEARCH, without RETURN as RETURN (ALL) (RFC 9051
         // section 6.4.4, appendix E item 4).
-        const SearchReturn r = c.searchReturn ? *c.searchReturn : SearchReturn{false, false, true, false};
-        out += "* ESEARCH (TAG " + imapString(c.tag) + ")" + (c.uid ? " UID" : "");
-        if (!found.empty()) {
-            if (r.min) out += " MIN " + std::to_string(found.front());
-            if (r.max) out += " MAX " + std::to_string(found.back());
-            if (r.all) out += " ALL " + compactSet(found);
-        }
-        if (r.count) out += " COUNT " + std::to_string(found.size());
-        // MODSEQ is the highest of the messages the answer names: of MIN and MAX alone when only they are
-        // asked for, else of every match (RFC 4731 section 3.2).
-        if (modseq && !found.empty())
-            out += " MODSEQ " + std::to_string(r.all || r.count ? highest
-                                                                : std::max(r.min ? modseqs.front() : 0,
-                                                                           r.max ? modseqs.back() : 0));
-        return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
+        SearchReturn all;
+        all.all = true;
+        out += esearchResponse(c.tag, c.uid, all, found, modseq ? modseqs : std::vector<uint64_t>());
+        return out + tagged(c, "OK", commandWireName(c) + " completed");
     }
     out += "* SEARCH";
     for (uint32_t n : found)
         out += " " + std::to_string(n);
-    if (modseq && !found.empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
+    if (modseq && !found.empty())
+        out += " (MODSEQ " + std::to_string(*std::max_element(modseqs.begin(), modseqs.end())) + ")";
     return out + "\r\n" + tagged(c, "OK", commandWireName(c) + " completed");
+}
+
+std::string esearchResponse(std::string_view tag, bool uid, const SearchReturn& wanted,
+                            const std::vector<uint32_t>& found, const std::vector<uint64_t>& modseqs)
+{
+    std::string out = "* ESEARCH (TAG " + imapString(tag) + ")" + (uid ? " UID" : "");
+    // MODSEQ is the highest of the messages the answer names: of MIN and MAX alone when only they are asked
+    // for, else of every match (RFC 4731 section 3.2).
+    uint64_t highest = 0;
+    auto named = [&](size_t first, size_t last) {
+        for (size_t i = first; i < last && i < modseqs.size(); ++i)
+            highest = std::max(highest, modseqs[i]);
+    };
+    if (!found.empty()) {
+        if (wanted.min) {
+            out += " MIN " + std::to_string(found.front());
+            named(0, 1);
+        }
+        if (wanted.max) {
+            out += " MAX " + std::to_string(found.back());
+            named(found.size() - 1, found.size());
+        }
+        if (wanted.all) out += " ALL " + compactSet(found);
+    }
+    if (wanted.partial) {
+        // The positions asked for (first <= last), then the results at them, or NIL when there are none
+        // (RFC 5267 section 4.4).
+        const size_t first = std::min<size_t>(wanted.partial->first - 1, found.size());
+        const size_t last = std::min<size_t>(wanted.partial->last, found.size());
+        std::vector<uint32_t> window(found.begin() + static_cast<ptrdiff_t>(first),
+                                     found.begin() + static_cast<ptrdiff_t>(std::max(first, last)));
+        out += " PARTIAL (" + std::to_string(wanted.partial->first) + ":" +
+               std::to_string(wanted.partial->last) + " " +
+               (window.empty() ? std::string("NIL") : compactSet(window)) + ")";
+        named(first, last);
+    }
+    if (wanted.count) out += " COUNT " + std::to_string(found.size());
+    if (wanted.all || wanted.count) named(0, found.size());
+    if (highest > 0) out += " MODSEQ " + std::to_string(highest);
+    return out + "\r\n";
+}
+
+std::string esearchUpdate(std::string_view tag, bool uid, std::string_view item,
+                          const std::vector<uint32_t>& numbers)
+{
+    return "* ESEARCH (TAG " + imapString(tag) + ")" + (uid ? " UID " : " ") + std::string(item) + " (0 " +
+           compactSet(numbers) + ")\r\n";
 }
 
 } // namespace maillab::imap

@@ -1,6 +1,7 @@
 // Writing IMAP data items (RFC 3501 section 9): strings, ENVELOPE and BODYSTRUCTURE from the message model.
 #pragma once
 
+#include "imap/imap_types.hpp"
 #include "mail/message.hpp"
 
 #include <cstdint>
@@ -32,5 +33,17 @@ std::string bodyStructure(std::string_view message, const mail::MimePart& part, 
 // "1:3,5" from ascending numbers, as COPYUID, APPENDUID (RFC 4315 section 3), VANISHED and ESEARCH's ALL
 // write sets; the client sends known UIDs the same way (RFC 7162 section 3.2.5).
 std::string compactSet(const std::vector<uint32_t>& numbers);
+
+// The one ESEARCH response of a searching command (RFC 4731 section 3.1): only what `wanted` asks for, from
+// `found` in the order the command returns it (mailbox order for SEARCH, RFC 5267 section 4.1); MIN, MAX
+// and ALL are left out when nothing matched; PARTIAL names the positions asked for and NIL past the end
+// (RFC 5267 section 4.4). `modseqs`, beside `found` when the search named MODSEQ (else empty), adds the
+// highest mod-sequence of the messages the answer names (RFC 4731 section 3.2).
+std::string esearchResponse(std::string_view tag, bool uid, const SearchReturn& wanted,
+                            const std::vector<uint32_t>& found, const std::vector<uint64_t>& modseqs);
+// News for a search with UPDATE: `item` is "ADDTO" or "REMOVEFROM", of `numbers` at context position 0,
+// which keeps the client's list in mailbox order (RFC 5267 sections 4.3.3 and 4.3.4).
+std::string esearchUpdate(std::string_view tag, bool uid, std::string_view item,
+                          const std::vector<uint32_t>& numbers);
 
 } // namespace maillab::imap

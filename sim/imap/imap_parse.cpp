@@ -340,7 +340,7 @@ private:
     uint32_t readNumber(const std::string& what, bool nonZero);
     uint32_t readSeqNumber(const std::string& what);
     uint64_t readModseq(const std::string& what, bool nonZero);
-    SequenceSet readSequenceSet(const std::string& what);
+    SequenceSet readSequenceSet(const std::string& what, bool savedResultAllowed = true);
 
     // [SECTION] commands
 
@@ -353,6 +353,9 @@ private:
     void parseEnable(Command& command);
     void parseId(Command& command);
     void parseSearch(Command& command);
+    SearchReturn readSearchReturn();
+    SeqRange readPartialRange();
+    void parseCancelUpdate(Command& command);
     SearchKey readSearchKey(size_t depth);
     int64_t readSearchDate(std::string_view key);
     void parseFetch(Command& command);
@@ -644,11 +647,19 @@ uint32_t Parser::readSeqNumber(const std::string& what)
     return readNumber("a message number", true);
 }
 
-SequenceSet Parser::readSequenceSet(const std::string& what)
+SequenceSet Parser::readSequenceSet(const std::string& what, bool savedResultAllowed)
 {
     needArgument();
     SequenceSet set;
-    while (true) {
+    // seq-last-command = "$", a whole sequence set on its own (RFC 5182 section 3).
+    if (peek() == '$') {
+        if (!savedResultAllowed)
+            fail("\"$\" (the saved search result) cannot stand for " + what +
+                 ": it names messages of the selected mailbox (RFC 5182 section 2.1)");
+        take('$');
+        set.savedResult = true;
+    }
+    while (!set.savedResult) {
         SeqRange range;
         range.first = readSeqNumber(what);
         range.last = take(':') ? readSeqNumber(what) : range.first;
@@ -658,6 +669,9 @@ SequenceSet Parser::readSequenceSet(const std::string& what)
         if (!take(',')) break;
     }
     unsigned char c = peek();
+    if (set.savedResult && !atEnd() && c != ' ' && c != ')')
+        fail("unexpected " + next() + " after \"$\" in " + what +
+             ": \"$\" stands alone and cannot be joined with numbers or ranges (RFC 5182 section 3)");
     if (!atEnd() && c != ' ' && c != ')')
         fail(
             "unexpected " + next() + " in " + what +
@@ -714,6 +728,7 @@ void Parser::parseArguments(Command& command)
     case Arguments::Search: parseSearch(command); break;
     case Arguments::Fetch: parseFetch(command); break;
     case Arguments::Store: parseStore(command); break;
+    case Arguments::CancelUpdate: parseCancelUpdate(command); break;
     case Arguments::CopyMove:
         space(command.uid ? "a UID set" : "a sequence set");
         command.sequence = readSequenceSet(command.uid ? "the UID set" : "the sequence set");
@@ -777,14 +792,14 @@ void Parser::parseSelect(Command& command)
             q.modseq = readModseq("the mod-sequence the client knows", true);
             if (take(' ')) {
                 if (peek() != '(') {
-                    q.knownUids = readSequenceSet("the known UIDs");
+                    q.knownUids = readSequenceSet("the known UIDs", false);
                     if (take(' ') && peek() != '(')
                         fail("expected (known-sequence-set known-uid-set), found " + next());
                 }
                 if (take('(')) {
-                    SequenceSet numbers = readSequenceSet("the known sequence numbers");
+                    SequenceSet numbers = readSequenceSet("the known sequence numbers", false);
                     space("the UIDs of those sequence numbers");
-                    SequenceSet uids = readSequenceSet("the UIDs of those sequence numbers");
+                    SequenceSet uids = readSequenceSet("the UIDs of those sequence numbers", false);
                     if (!take(')')) fail("the sequence match data is missing its \")\", found " + next());
                     q.sequenceMatch = std::make_pair(std::move(numbers), std::move(uids));
                 }
@@ -915,32 +930,7 @@ void Parser::parseSearch(Command& command)
     needArgument();
     size_t save = m_pos;
     if (util::iequals(takeWhile(isAtomChar), "RETURN")) {
-        // "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" (RFC 4731 section 3.1)
-        space("a list of return options");
-        if (!take('('))
-            fail("RETURN needs a list of options, e.g. RETURN (MIN MAX COUNT), found " + next() +
-                 " (RFC 4731 section 3.1)");
-        SearchReturn wanted;
-        if (!take(')')) {
-            while (true) {
-                std::string option = util::toUpper(takeWhile(isAtomChar));
-                if (option == "MIN")
-                    wanted.min = true;
-                else if (option == "MAX")
-                    wanted.max = true;
-                else if (option == "ALL")
-                    wanted.all = true;
-                else if (option == "COUNT")
-                    wanted.count = true;
-                else
-                    fail((option.empty() ? "expected a return option, found " + next()
-                                         : "unknown return option " + quoteForMessage(option)) +
-                         "; the options are MIN, MAX, ALL and COUNT (RFC 4731 section 3.1)");
-                if (!nextInList("a return option", "the RETURN list is missing its closing \")\"")) break;
-            }
-        }
-        if (!wanted.min && !wanted.max && !wanted.count) wanted.all = true; // RETURN () is ALL (section 3.1)
-        command.searchReturn = wanted;
+        command.searchReturn = readSearchReturn();
         space("a search key");
         save = m_pos;
     } else {
@@ -960,6 +950,67 @@ void Parser::parseSearch(Command& command)
         if (atEnd() || peek() != ' ') break;
         space("a search key");
     }
+}
+
+SearchReturn Parser::readSearchReturn()
+{
+    // "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")" (RFC 4731 section 3.1, RFC 4466
+    // section 2.6), with SAVE (RFC 5182 section 3) and CONTEXT, UPDATE and PARTIAL (RFC 5267 section 5).
+    space("a list of return options");
+    if (!take('('))
+        fail("RETURN needs a list of options, e.g. RETURN (MIN MAX COUNT), found " + next() +
+             " (RFC 4731 section 3.1)");
+    SearchReturn wanted;
+    if (!take(')')) {
+        while (true) {
+            std::string option = util::toUpper(takeWhile(isAtomChar));
+            static constexpr std::pair<const char*, bool SearchReturn::*> kSwitches[] = {
+                {"MIN", &SearchReturn::min},        {"MAX", &SearchReturn::max},
+                {"ALL", &SearchReturn::all},        {"COUNT", &SearchReturn::count},
+                {"SAVE", &SearchReturn::save},      {"UPDATE", &SearchReturn::update},
+                {"CONTEXT", &SearchReturn::context}};
+            auto known = std::find_if(std::begin(kSwitches), std::end(kSwitches),
+                                      [&](const auto& s) { return option == s.first; });
+            if (known != std::end(kSwitches))
+                wanted.*(known->second) = true;
+            else if (option == "PARTIAL") {
+                if (wanted.partial) fail("PARTIAL may be asked for once only (RFC 5267 section 4.4)");
+                space("a range of result positions, e.g. PARTIAL 1:500");
+                wanted.partial = readPartialRange();
+            } else
+                fail((option.empty() ? "expected a return option, found " + next()
+                                     : "unknown return option " + quoteForMessage(option)) +
+                     "; the options are MIN, MAX, ALL, COUNT, SAVE, CONTEXT, UPDATE and PARTIAL first:last "
+                     "(RFC 4731 section 3.1, RFC 5182, RFC 5267)");
+            if (!nextInList("a return option", "the RETURN list is missing its closing \")\"")) break;
+        }
+    }
+    // "either one PARTIAL, one ALL, or neither" (RFC 5267 section 4.4)
+    if (wanted.all && wanted.partial)
+        fail("RETURN cannot hold both ALL and PARTIAL: PARTIAL is a window onto ALL (RFC 5267 section 4.4)");
+    // RETURN () is ALL (RFC 4731 section 3.1); so is a list of hints only.
+    if (!wanted.min && !wanted.max && !wanted.count && !wanted.save && !wanted.update && !wanted.partial)
+        wanted.all = true;
+    return wanted;
+}
+
+SeqRange Parser::readPartialRange()
+{
+    // partial-range = nz-number ":" nz-number; 500:400 is the same as 400:500, and "*" is not allowed
+    // (RFC 5267 section 5).
+    const std::string wrong = "PARTIAL needs a range of result positions such as 1:500 (no \"*\"; RFC 5267 "
+                              "section 4.4), found ";
+    auto position = [&](const char* what) {
+        needArgument();
+        if (!isDigit(peek()) || peek() == '0') fail(wrong + next());
+        return readNumber(what, true);
+    };
+    SeqRange range;
+    range.first = position("the first position");
+    if (!take(':')) fail(wrong + next());
+    range.last = position("the last position");
+    if (range.first > range.last) std::swap(range.first, range.last);
+    return range;
 }
 
 int64_t Parser::readSearchDate(std::string_view key)
@@ -995,7 +1046,7 @@ SearchKey Parser::readSearchKey(size_t depth)
                 return key;
         }
     }
-    if (isDigit(peek()) || peek() == '*') {
+    if (isDigit(peek()) || peek() == '*' || peek() == '$') {
         key.kind = SearchKey::Kind::SequenceSet;
         key.set = readSequenceSet("the sequence set");
         return key;
@@ -1075,6 +1126,18 @@ SearchKey Parser::readSearchKey(size_t depth)
         break;
     }
     return key;
+}
+
+void Parser::parseCancelUpdate(Command& command)
+{
+    // "CANCELUPDATE" 1*(SP quoted) (RFC 5267 section 5)
+    do {
+        space("the tag of a search with UPDATE, e.g. CANCELUPDATE \"B01\"");
+        if (peek() != '"')
+            fail("CANCELUPDATE names tags as quoted strings, e.g. CANCELUPDATE \"B01\", found " + next() +
+                 " (RFC 5267 section 4.3.5)");
+        command.updateTags.push_back(readQuoted());
+    } while (!atEnd() && peek() == ' ');
 }
 
 // [SECTION] FETCH (RFC 3501 section 6.4.5)

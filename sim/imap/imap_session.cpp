@@ -13,9 +13,10 @@ namespace maillab::imap {
 namespace {
 constexpr const char* kBaseCapabilities =
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS "
-    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE";
-// IMAP4rev2 folds in BINARY, SEARCHRES, LIST-EXTENDED and LIST-STATUS (RFC 9051 appendix E item 2), which
-// other branches bring. Until they are here a session offers these only when SessionOptions::capabilitiesOn
+    "MOVE CHILDREN SPECIAL-USE CREATE-SPECIAL-USE CONDSTORE QRESYNC ESEARCH STATUS=SIZE SEARCHRES "
+    "CONTEXT=SEARCH";
+// IMAP4rev2 folds in BINARY, LIST-EXTENDED and LIST-STATUS too (RFC 9051 appendix E item 2), which other
+// branches bring. Until they are here a session offers these only when SessionOptions::capabilitiesOn
 // names them; true offers them to every session.
 constexpr bool kOfferRev2 = false;
 constexpr const char* kRev2Capabilities = "IMAP4rev2 UTF8=ACCEPT";
@@ -42,6 +43,9 @@ bool ImapSession::offers(std::string_view capability) const
                            [&](const std::string& on) { return util::iequals(on, capability); });
     // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
     if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
+    // Both speak through SEARCH RETURN and ESEARCH (RFC 5182 section 2.4, RFC 5267 section 4.1).
+    if (util::iequals(capability, "SEARCHRES") || util::iequals(capability, "CONTEXT=SEARCH"))
+        return offers("ESEARCH");
     return true;
 }
 
@@ -365,15 +369,22 @@ std::string ImapSession::dispatch(const Command& c)
                                 " state: " + why + " (" + info.rfc + ")"},
                       true);
     }
-    std::optional<Command> named;
+    // "$" is the saved search result: its numbers go in before the handler reads the command (RFC 5182
+    // section 2.1); names arrive in UTF-8 once enabled and are looked up in the store's modified UTF-7 (RFC
+    // 9051 appendix A.1).
+    std::optional<Command> filled;
+    if (mentionsSavedResult(c)) {
+        if (!offers("SEARCHRES"))
+            return finish(c.tag, Reply{{}, "BAD", "\"$\" (a saved search result) is not offered here"}, true);
+        filled = withSavedResult(c);
+    }
     if (utf8Enabled()) {
-        // Names arrive in UTF-8 and are looked up in the store's modified UTF-7 (RFC 9051 appendix A.1).
-        auto translated = inStoreNames(c);
+        auto translated = inStoreNames(filled ? *filled : c);
         if (auto* why = std::get_if<std::string>(&translated))
             return finish(c.tag, Reply{{}, "BAD", *why}, true);
-        named = std::move(std::get<Command>(translated));
+        filled = std::move(std::get<Command>(translated));
     }
-    Reply reply = (this->*info.handler)(named ? *named : c);
+    Reply reply = (this->*info.handler)(filled ? *filled : c);
     if (reply.pending == Reply::Pending::Streaming) return std::move(reply.untagged);
     // Never an EXPUNGE while answering a command whose answer uses sequence numbers (RFC 3501 section
     // 7.4.1); the UID forms may have them.
@@ -420,6 +431,9 @@ void ImapSession::onStoreEvent(const store::StoreEvent& event)
             m_expungedCopies.emplace(event.uid, *event.message);
         break;
     case Kind::FlagsChanged:
+        // Whoever changed them, a search with UPDATE may gain or lose the message (RFC 5267 section 4.3):
+        // noted even before a context exists, since one may be made by a search already under way.
+        if (event.mailbox == m_selected) m_contextDirty.insert(event.uid);
         // This session's own STORE and FETCH report their flag changes themselves.
         if (event.mailbox == m_selected && event.originSession != m_sessionId)
             m_pendingFlags.insert(event.uid);
@@ -467,6 +481,10 @@ void ImapSession::deselect()
     m_keywords.clear();
     m_pendingBye = false;
     m_readOnly = false;
+    // "$" and the UPDATE contexts belong to the mailbox (RFC 5182 section 2.1, RFC 5267 section 4.3).
+    m_savedResult.clear();
+    m_contexts.clear();
+    m_contextDirty.clear();
 }
 
 std::string ImapSession::updates(bool allowExpunge)
@@ -484,6 +502,7 @@ std::string ImapSession::updates(bool allowExpunge)
         // Each EXPUNGE shifts later sequence numbers down at once (RFC 3501 section 7.4.1), so the number
         // is looked up as each one is sent. Once QRESYNC is on, one VANISHED names them all by UID instead
         // (RFC 7162 section 3.2.10).
+        out += contextRemovals(m_pendingExpunge);
         std::vector<uint32_t> vanished;
         for (uint32_t uid : m_pendingExpunge) {
             auto it = std::lower_bound(m_uids.begin(), m_uids.end(), uid);
@@ -495,6 +514,10 @@ std::string ImapSession::updates(bool allowExpunge)
             m_uids.erase(it);
             m_recent.erase(uid);
             m_pendingFlags.erase(uid);
+            // An expunged message leaves "$" (RFC 5182 section 2.1).
+            if (auto saved = std::lower_bound(m_savedResult.begin(), m_savedResult.end(), uid);
+                saved != m_savedResult.end() && *saved == uid)
+                m_savedResult.erase(saved);
         }
         m_pendingExpunge.clear();
         m_expungedCopies.clear();
@@ -506,6 +529,7 @@ std::string ImapSession::updates(bool allowExpunge)
     if (firstNew != box->messages.end()) {
         for (auto it = firstNew; it != box->messages.end(); ++it) {
             m_uids.push_back(it->uid);
+            if (!m_contexts.empty()) m_contextDirty.insert(it->uid);
             // A read-write session takes \Recent; a read-only one sees it and leaves it (RFC 3501
             // section 2.3.2), as SELECT and EXAMINE do.
             if (m_readOnly ? it->has(store::kRecent) : m_store.claimRecent(m_user, m_selected, it->uid))
@@ -525,6 +549,9 @@ std::string ImapSession::updates(bool allowExpunge)
                changeItems(*message, true) + ")\r\n";
     }
     m_pendingFlags.clear();
+    // After the EXISTS and FETCH news they follow from, so the numbers they name are known (RFC 5267
+    // section 4.3.3).
+    out += contextNews();
     return out;
 }
 

@@ -1,5 +1,6 @@
 // The IMAP4rev1 server side of one connection (RFC 3501), with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR, LITERAL+, CONDSTORE and QRESYNC (RFC 7162), ESEARCH (RFC 4731).
+// ENABLE, ID, SPECIAL-USE, CHILDREN, SASL-IR, LITERAL+, CONDSTORE and QRESYNC (RFC 7162), ESEARCH (RFC 4731),
+// SEARCHRES (RFC 5182) and CONTEXT=SEARCH (RFC 5267).
 #pragma once
 
 #include "imap/imap_types.hpp"
@@ -164,6 +165,7 @@ private:
     Reply cmdFetch(const Command& c);
     Reply cmdStore(const Command& c);
     Reply cmdCopy(const Command& c);
+    Reply cmdCancelUpdate(const Command& c);
 
     Reply login(const std::string& user, const std::string& password);
     Reply onSaslResponse(const std::string& line);
@@ -190,6 +192,7 @@ private:
         std::string untagged; // what goes before the answer (HIGHESTMODSEQ when CONDSTORE starts here)
         std::vector<uint32_t> found;
         std::vector<uint64_t> modseqs; // of the messages found
+        std::vector<uint32_t> uids;    // of the messages found, for SAVE and UPDATE
     };
     // Tests messages until the search is done or `budget` bytes of message text were read; true when done.
     bool searchSome(size_t budget);
@@ -199,6 +202,32 @@ private:
     static constexpr size_t kSearchSliceBytes = 16u << 20;
     static constexpr size_t kSearchMessageWork = 256u << 20;
     Reply searchDone(const SearchJob& job);
+
+    // [SECTION] SEARCHRES (RFC 5182) and CONTEXT=SEARCH (RFC 5267)
+    bool mentionsSavedResult(const Command& c) const;
+    // The command with the saved result in place of "$", as sequence numbers or UIDs as it reads them.
+    Command withSavedResult(Command c) const;
+    void fillSavedResult(SearchKey& key) const;
+    SequenceSet savedResultSet(bool byUid) const;
+    // A search program whose sequence numbers are read once, when the command arrives: an UPDATE context
+    // follows the messages they named, not the numbers (RFC 5267 section 4.3).
+    SearchKey numbersAsUids(const SearchKey& key) const;
+    // "$" after a search with SAVE, and the UPDATE context it asks for (or NO [NOUPDATE]).
+    std::string keepSearchResult(const SearchJob& job);
+    // REMOVEFROM for messages about to be announced as expunged, while their numbers still hold (RFC 5267
+    // section 4.3.4).
+    std::string contextRemovals(const std::set<uint32_t>& expunged);
+    // ADDTO / REMOVEFROM for the messages that arrived or changed since the last news (RFC 5267 4.3.2).
+    std::string contextNews();
+    struct UpdateContext {
+        std::string tag;
+        bool uid = false;         // UID SEARCH: the news names UIDs
+        SearchKey search;         // with "$" and sequence numbers already read
+        std::set<uint32_t> found; // UIDs of the messages the client was told match
+    };
+    // An UPDATE context costs a test of each changed message: beyond this many, NO [NOUPDATE] (RFC 5267
+    // section 4.3.1; at least one is required).
+    static constexpr size_t kMaxUpdateContexts = 8;
     friend const std::vector<CommandInfo>& commandTable();
 
     // [SECTION] what each exchange meant
@@ -260,6 +289,10 @@ private:
     bool m_qresync = false;              // ENABLE QRESYNC (RFC 7162 3.2.3)
     bool m_rev2 = false;                 // ENABLE IMAP4rev2: RFC 9051's rules (its appendix A)
     bool m_utf8Accept = false;           // ENABLE UTF8=ACCEPT (RFC 6855 section 3)
+
+    std::vector<uint32_t> m_savedResult;   // "$": UIDs, ascending (RFC 5182 section 2.1)
+    std::vector<UpdateContext> m_contexts; // searches with UPDATE (RFC 5267 section 4.3)
+    std::set<uint32_t> m_contextDirty;     // UIDs whose flags changed since the contexts were last told
 
     std::optional<FetchJob> m_fetch;
     std::optional<SearchJob> m_search;

@@ -1,7 +1,7 @@
 // IMAP4rev1 commands as values (RFC 3501 section 6 and 9, with IDLE, MOVE, UIDPLUS, NAMESPACE, UNSELECT,
-// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH). The parser (imap_parse.cpp) turns one complete
-// command — its line or lines with every literal's bytes already in place — into a Command; the session
-// executes it.
+// ENABLE, ID, LITERAL+, CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, CONTEXT=SEARCH). The parser
+// (imap_parse.cpp) turns one complete command — its line or lines with every literal's bytes already in place
+// — into a Command; the session executes it.
 #pragma once
 
 #include "mail/date.hpp"
@@ -25,6 +25,9 @@ struct SeqRange {
 
 struct SequenceSet {
     std::vector<SeqRange> ranges;
+    // "$": the result the last SEARCH RETURN (SAVE) kept, in place of any ranges (RFC 5182 section 3); the
+    // session puts in its numbers before a handler sees the command.
+    bool savedResult = false;
     // Whether n is in the set, where "*" means `largest` (RFC 3501 section 9: "*" is the largest number in
     // use).
     bool contains(uint32_t n, uint32_t largest) const;
@@ -157,7 +160,8 @@ enum class CommandName {
     Store,
     Copy,
     Move,
-    Unselect, // selected (6.4 and extensions)
+    Unselect,
+    CancelUpdate, // selected (6.4 and extensions)
 };
 
 // [SECTION] CONDSTORE and QRESYNC (RFC 7162)
@@ -174,6 +178,13 @@ struct QresyncParameters {
 // SEARCH RETURN (...) (RFC 4731 section 3.1): which results an ESEARCH answer carries.
 struct SearchReturn {
     bool min = false, max = false, all = false, count = false;
+    bool save = false;    // SAVE: "$" becomes the result (RFC 5182 section 2.1)
+    bool update = false;  // UPDATE: ADDTO / REMOVEFROM news as the result changes (RFC 5267 section 4.3)
+    bool context = false; // CONTEXT: only a hint that more searches follow (RFC 5267 section 4.2)
+    // PARTIAL first:last, with first <= last: the results at those positions (RFC 5267 section 4.4).
+    std::optional<SeqRange> partial;
+    // Whether an ESEARCH response is sent: SAVE alone asks for none (RFC 5182 section 2.1).
+    bool answers() const { return min || max || all || count || update || partial || !save; }
 };
 
 struct Command {
@@ -224,6 +235,8 @@ struct Command {
     std::optional<uint64_t> unchangedSince;
     // SEARCH RETURN (...) (RFC 4731): an ESEARCH answer instead of "* SEARCH"; RETURN () means ALL.
     std::optional<SearchReturn> searchReturn;
+    // CANCELUPDATE: the tags of the searches whose updates stop (RFC 5267 section 4.3.5).
+    std::vector<std::string> updateTags;
 
     // ENABLE capabilities, uppercased; ID: the client's field/value pairs (NIL -> empty list)
     std::vector<std::string> capabilities;

@@ -196,6 +196,13 @@ const std::vector<CommandInfo>& commandTable()
         {CommandName::Unselect, "UNSELECT", kSel, 0, Arguments::None, &ImapSession::cmdUnselect, "UNSELECT",
          "Closes the folder without removing anything.", "RFC 3691 section 2",
          "UNSELECT takes no arguments (RFC 3691 section 2)", nullptr},
+        {CommandName::CancelUpdate, "CANCELUPDATE", kSel, 0, Arguments::CancelUpdate,
+         &ImapSession::cmdCancelUpdate, "CANCELUPDATE \"tag\"",
+         "Stops the news a SEARCH RETURN (UPDATE) asked for: no more ADDTO or REMOVEFROM for that search.",
+         "RFC 5267 section 4.3.5",
+         "CANCELUPDATE needs the quoted tag of a search with UPDATE, e.g. CANCELUPDATE \"B01\" (RFC 5267 "
+         "section 4.3.5)",
+         nullptr},
     };
     return table;
 }
@@ -289,6 +296,8 @@ constexpr CodeText kCodes[] = {
     {"CAPABILITY", "What the server can do, sent along to save a CAPABILITY command (RFC 3501 section 7.1)."},
     {"APPENDUID", "The UIDVALIDITY and the UID the appended message got (RFC 4315 section 3)."},
     {"COPYUID", "The UIDs the copies got in the target folder (RFC 4315 section 3)."},
+    {"NOUPDATE", "The search's results came, but the server will not send news of changes to them (RFC 5267 "
+                 "section 4.3.1)."},
 };
 
 void appendCodeText(std::string& text, std::string_view line)
@@ -323,6 +332,9 @@ constexpr Untagged kUntagged[] = {
     {"LSUB", "One subscribed folder.", "RFC 3501 section 7.2.3"},
     {"STATUS", "The asked-for counts of a folder.", "RFC 3501 section 7.2.4"},
     {"SEARCH", "The numbers of the messages that match.", "RFC 3501 section 7.2.5"},
+    {"ESEARCH",
+     "The results of the search with that tag; ADDTO and REMOVEFROM are news of matches that came or went.",
+     "RFC 4731 section 3.1, RFC 5267 section 4.3"},
     {"FLAGS", "The flags this folder knows.", "RFC 3501 section 7.2.6"},
     {"EXISTS", "How many messages the folder holds now; a bigger number means new mail.",
      "RFC 3501 section 7.3.1"},

@@ -56,6 +56,7 @@ enum class Arguments : uint8_t {
     Fetch,
     Store,
     CopyMove,
+    CancelUpdate, // 1*(SP quoted) (RFC 5267 section 5)
 };
 
 enum CommandFlag : uint8_t {

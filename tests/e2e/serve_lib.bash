@@ -55,3 +55,12 @@ stop_all_serves() {
 expect_alive() { # name, pid
     if kill -0 "$2" 2>/dev/null; then echo "ok: $1"; else echo "FAIL: $1: the server (pid $2) is gone"; failures=$((failures + 1)); fi
 }
+
+run_client_script() { # python script beside this file, run against the server started last (its ports in
+    # the environment); counts a failure when it fails, then checks the server outlived it
+    local script=$1 status=0
+    POP3_PORT=$POP3_PORT IMAP_PORT=$IMAP_PORT timeout 50 python3 "$(dirname "${BASH_SOURCE[0]}")/$script" ||
+        status=$?
+    [[ $status -eq 0 ]] && echo "ok: $script" || { echo "FAIL: $script exited $status"; failures=$((failures + 1)); }
+    expect_alive "the server is still running" "$SERVE_PID"
+}
