@@ -48,6 +48,7 @@ void printUsage()
                  "        --require-tls                 no login on the plain ports before STLS or\n"
                  "                                      STARTTLS (IMAP: LOGINDISABLED)\n"
                  "        --no-tls                      plain text only: no TLS ports, no STLS/STARTTLS\n"
+                 "        --imap4rev2                   offer IMAP4rev2 and UTF8=ACCEPT (RFC 9051, 6855)\n"
                  "        --keylog FILE                 append TLS secrets (SSLKEYLOGFILE, Wireshark)\n"
                  "        --handshake-timeout S         end a TLS handshake not done in S s (30)\n"
                  "        --bind ADDR                   listen on another address (warns: the demo\n"

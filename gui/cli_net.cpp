@@ -204,7 +204,7 @@ int runServe(const Args& args)
                        "--login-max-delay-ms",
                        "--preauth-idle",
                        "--max-preauth"},
-                      {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui"}, o))
+                      {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui", "--imap4rev2"}, o))
         return 2;
     net::ServerOptions options;
     const bool standard = o.has("--standard-ports");
@@ -226,6 +226,7 @@ int runServe(const Args& args)
     options.imapsPort = static_cast<uint16_t>(*imapsPort);
     options.tlsHandshakeSeconds = static_cast<int>(*handshake);
     options.loginRequiresTls = o.has("--require-tls");
+    if (o.has("--imap4rev2")) options.imapCapabilitiesOn = {"IMAP4rev2", "UTF8=ACCEPT"};
     auto maxConnections = numberOption(o, "--max-connections", options.maxConnections);
     auto maxLine = numberOption(o, "--max-line", options.imapMaxLine);
     auto maxLiteral = numberOption(o, "--max-literal", options.imapMaxLiteral);
