@@ -217,7 +217,7 @@ int runServe(const Args& args)
                        "--login-max-delay-ms",
                        "--preauth-idle",
                        "--max-preauth"},
-                      {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui"}, o))
+                      {"--standard-ports", "--log", "--no-tls", "--require-tls", "--gui", "--imap4rev1"}, o))
         return 2;
     net::ServerOptions options;
     const bool standard = o.has("--standard-ports");
@@ -239,6 +239,9 @@ int runServe(const Args& args)
     options.imapsPort = static_cast<uint16_t>(*imapsPort);
     options.tlsHandshakeSeconds = static_cast<int>(*handshake);
     options.loginRequiresTls = o.has("--require-tls");
+    // A real server speaks today's IMAP: IMAP4rev2 beside IMAP4rev1, as RFC 9051 appendix A allows. Lessons
+    // keep to IMAP4rev1, the textbook's protocol, unless one switches rev2 on.
+    if (!o.has("--imap4rev1")) options.imapCapabilitiesOn = {"IMAP4rev2", "UTF8=ACCEPT"};
     auto maxConnections = numberOption(o, "--max-connections", options.maxConnections);
     auto maxLine = numberOption(o, "--max-line", options.imapMaxLine);
     auto maxLiteral = numberOption(o, "--max-literal", options.imapMaxLiteral);

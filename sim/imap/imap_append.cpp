@@ -137,6 +137,9 @@ Reply ImapSession::cmdAppend(const Command& c)
         if (binary && !offers("BINARY"))
             return tagged("BAD", "literal8 ~{n} is not offered by this server (BINARY, RFC 3516)");
         if (a.catenate && !offers("CATENATE")) return tagged("BAD", "CATENATE is not offered by this server");
+        // The UTF8 form is for clients that enabled UTF8=ACCEPT (RFC 6855 section 4).
+        if (a.utf8 && !m_utf8Accept)
+            return tagged("BAD", "APPEND UTF8 (~{n}) needs ENABLE UTF8=ACCEPT first (RFC 6855 section 4)");
     }
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return tagged("NO", "[TRYCREATE] no mailbox named " + c.mailbox + ": CREATE it first");

@@ -1,8 +1,10 @@
 #include "imap/imap_client.hpp"
 
 #include "imap/imap_format.hpp"
+#include "imap/imap_names.hpp"
 #include "mail/date.hpp"
 #include "mail/message.hpp"
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -107,6 +109,17 @@ std::string ImapClient::quote(std::string_view text)
     return out + "\"";
 }
 
+std::string ImapClient::mailboxArgument(std::string_view folder) const
+{
+    return quote(m_rev2On || !util::isUtf8(folder) ? std::string(folder) : encodeModifiedUtf7(folder));
+}
+
+std::string ImapClient::folderName(const std::string& listed) const
+{
+    if (m_rev2On) return listed;
+    return decodeModifiedUtf7(listed).value_or(listed);
+}
+
 std::string ImapClient::serverId(uint32_t uid) const
 {
     return std::to_string(m_uidValidity) + ":" + std::to_string(uid);
@@ -162,6 +175,7 @@ void ImapClient::connectionLost()
     m_selected.clear();
     m_uids.clear();
     m_qresyncOn = false;
+    m_rev2On = false;
 }
 
 size_t ImapClient::consumeUnsolicited(std::string_view buffer)
@@ -212,9 +226,9 @@ void ImapClient::absorbOne(const Response& r)
     } else if (r.word == "LIST") {
         size_t pos = 0;
         std::vector<Value> values = parseValues(r.rest, pos);
-        if (values.size() >= 3 &&
-            std::find(m_folders.begin(), m_folders.end(), values[2].text) == m_folders.end())
-            m_folders.push_back(values[2].text);
+        const std::string name = values.size() >= 3 ? folderName(values[2].text) : std::string();
+        if (values.size() >= 3 && std::find(m_folders.begin(), m_folders.end(), name) == m_folders.end())
+            m_folders.push_back(name);
     } else if (r.word == "CAPABILITY") {
         m_capabilities.clear();
         for (std::string_view c : util::splitSpaces(r.rest))
@@ -437,6 +451,13 @@ wire::ClientEngine::SubTask<bool> ImapClient::logIn()
         co_return false;
     }
     m_loggedIn = true;
+    // A server that offers both revisions answers as IMAP4rev1 until asked (RFC 9051 appendix A).
+    m_rev2On = false;
+    if (hasCapability("IMAP4rev2")) {
+        const std::string enabled = co_await command(nextTag(), "ENABLE IMAP4rev2");
+        m_rev2On = enabled.find("* ENABLED") != std::string::npos &&
+                   util::toUpper(enabled).find(" IMAP4REV2") != std::string::npos;
+    }
     tag = nextTag();
     m_folders.clear();
     co_await command(tag, "LIST \"\" \"*\"");
@@ -470,7 +491,7 @@ wire::ClientEngine::SubTask<bool> ImapClient::select(std::string folder, bool& f
     const std::string tag = nextTag();
     m_uids.clear();
     m_selected = folder;
-    const std::string reply = co_await command(tag, "SELECT " + quote(folder) + parameters);
+    const std::string reply = co_await command(tag, "SELECT " + mailboxArgument(folder) + parameters);
     if (!ok(reply, tag)) {
         m_selected.clear();
         setStatus("cannot open " + folder + ": " + statusLine(reply));
@@ -635,13 +656,14 @@ wire::ClientEngine::SubTask<void> ImapClient::moveCopyOrDelete(uint32_t uid, con
         if (move && !hasCapability("MOVE")) {
             // What MOVE does in one command, in three (RFC 6851 section 1): copy, mark, expunge only that
             // one.
-            reply = co_await command(nextTag(), "UID COPY " + u + " " + quote(target));
+            reply = co_await command(nextTag(), "UID COPY " + u + " " + mailboxArgument(target));
             if (ok(reply, "A" + std::to_string(m_tagCounter))) {
                 co_await command(nextTag(), "UID STORE " + u + " +FLAGS.SILENT (\\Deleted)");
                 co_await command(nextTag(), "UID EXPUNGE " + u);
             }
         } else {
-            reply = co_await command(nextTag(), (move ? "UID MOVE " : "UID COPY ") + u + " " + quote(target));
+            reply = co_await command(nextTag(),
+                                     (move ? "UID MOVE " : "UID COPY ") + u + " " + mailboxArgument(target));
         }
     }
     setStatus(statusLine(reply));
@@ -651,10 +673,11 @@ wire::ClientEngine::SubTask<void> ImapClient::changeFolder(const ClientAction& a
 {
     using Kind = ClientAction::Kind;
     const std::string tag = nextTag();
-    const std::string text = action.kind == Kind::CreateFolder ? "CREATE " + quote(action.folder)
-                             : action.kind == Kind::DeleteFolder
-                                 ? "DELETE " + quote(action.folder)
-                                 : "RENAME " + quote(action.folder) + " " + quote(action.newName);
+    const std::string text =
+        action.kind == Kind::CreateFolder ? "CREATE " + mailboxArgument(action.folder)
+        : action.kind == Kind::DeleteFolder
+            ? "DELETE " + mailboxArgument(action.folder)
+            : "RENAME " + mailboxArgument(action.folder) + " " + mailboxArgument(action.newName);
     const std::string reply = co_await command(tag, text);
     setStatus(statusLine(reply));
 }

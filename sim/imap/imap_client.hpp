@@ -83,6 +83,10 @@ private:
     uint32_t targetUid(const ClientAction& action) const;
     static bool ok(std::string_view reply, const std::string& tag);
     static std::string quote(std::string_view text);
+    // A folder name as the server reads it: UTF-8 after ENABLE IMAP4rev2, else modified UTF-7 (RFC 9051
+    // section 5.1, RFC 3501 section 5.1.3); and back, for the names LIST sends.
+    std::string mailboxArgument(std::string_view folder) const;
+    std::string folderName(const std::string& listed) const;
     uint32_t highestKnownUid() const;
     // The UIDs this device holds for a folder of that UIDVALIDITY, ascending.
     std::vector<uint32_t> cachedUids(const std::string& folder, uint32_t uidValidity) const;
@@ -115,6 +119,7 @@ private:
     int m_connections = 0;
     std::map<std::string, FolderSync> m_sync;
     bool m_qresyncOn = false; // ENABLE QRESYNC accepted on this connection
+    bool m_rev2On = false;    // ENABLE IMAP4rev2 accepted: names in UTF-8, every SEARCH answered by ESEARCH
 };
 
 } // namespace maillab::imap

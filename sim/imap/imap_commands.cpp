@@ -73,6 +73,18 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     return out;
 }
 
+std::string listAttributes(const store::Account& account, const std::string& name)
+{
+    bool children = false;
+    for (const auto& [other, unused] : account.mailboxes)
+        children = children || other.rfind(name + "/", 0) == 0;
+    std::string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
+    auto box = account.mailboxes.find(name);
+    if (box != account.mailboxes.end() && !box->second.specialUse.empty())
+        attributes += " " + box->second.specialUse; // RFC 6154 section 2
+    return attributes;
+}
+
 Reply ImapSession::cmdCapability(const Command& c)
 {
     return "* CAPABILITY " + currentCapabilities() + "\r\n" + done(c);
@@ -178,7 +190,8 @@ Reply ImapSession::cmdSelect(const Command& c)
     std::string closed;
     if (m_state == State::Selected) {
         deselect();
-        if (offers("CONDSTORE")) closed = "* OK [CLOSED] previous mailbox closed\r\n";
+        // IMAP4rev2 always says so (RFC 9051 section 6.3.2, appendix E item 9).
+        if (offers("CONDSTORE") || m_rev2) closed = "* OK [CLOSED] previous mailbox closed\r\n";
     }
     const store::Mailbox* box = m_store.mailbox(m_user, c.mailbox);
     if (!box) return closed + tagged(c, "NO", "[NONEXISTENT] no mailbox named " + c.mailbox);
@@ -201,8 +214,13 @@ Reply ImapSession::cmdSelect(const Command& c)
     m_keywords = keywords;
     std::string out = closed + flagsAnnouncement();
     out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
-    out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
-    if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
+    // IMAP4rev2 drops RECENT and the UNSEEN code and wants a LIST line (RFC 9051 appendix E items 10-12).
+    if (m_rev2) {
+        out += selectedListLine(*m_store.account(m_user), box->name);
+    } else {
+        out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
+        if (firstUnseen) out += "* OK [UNSEEN " + std::to_string(firstUnseen) + "] first unseen message\r\n";
+    }
     out += "* OK [UIDVALIDITY " + std::to_string(box->uidValidity) + "] UIDs valid\r\n";
     out += "* OK [UIDNEXT " + std::to_string(box->uidNext) + "] predicted next UID\r\n";
     // Where the mailbox stands, at every SELECT while CONDSTORE is offered (RFC 7162 section 3.1.2), so a
@@ -304,11 +322,14 @@ std::string ImapSession::statusValues(const store::Mailbox& box, const std::vect
             value = std::to_string(box.uidNext);
         else if (item == "UIDVALIDITY")
             value = std::to_string(box.uidValidity);
-        else if (item == "RECENT")
+        else if (item == "RECENT" && m_rev2) {
+            refusal = "STATUS RECENT was removed in IMAP4rev2 (RFC 9051 appendix E item 12)";
+            return {};
+        } else if (item == "RECENT")
             value = count([](const store::StoredMessage& m) { return m.has(store::kRecent); });
         else if (item == "UNSEEN")
             value = count([](const store::StoredMessage& m) { return !m.has(store::kSeen); });
-        else if (item == "DELETED" && offers("QUOTA=RES-MESSAGE")) // RFC 9208 section 4.1.4
+        else if (item == "DELETED" && (m_rev2 || offers("QUOTA=RES-MESSAGE"))) // RFC 9051 6.3.11, 9208 4.1.4
             value = count([](const store::StoredMessage& m) { return m.has(store::kDeleted); });
         else if ((item == "SIZE" && offers("STATUS=SIZE")) || // what a quota would count (RFC 8438 section 3)
                  (item == "DELETED-STORAGE" && offers("QUOTA=RES-STORAGE"))) { // in KiB (RFC 9208 4.1.4)
@@ -331,7 +352,7 @@ std::string ImapSession::statusValues(const store::Mailbox& box, const std::vect
         if (!out.empty()) out += ' ';
         out += item + " " + value;
     }
-    return "* STATUS " + astring(box.name) + " (" + out + ")\r\n";
+    return "* STATUS " + mailboxString(box.name) + " (" + out + ")\r\n";
 }
 
 Reply ImapSession::cmdStatus(const Command& c)
@@ -358,11 +379,15 @@ Reply ImapSession::cmdEnable(const Command& c)
     // section 3.1). QRESYNC implies CONDSTORE (RFC 7162 section 3.2.3).
     std::string enabled;
     std::string news;
-    for (const std::string& name : c.capabilities) {
-        const bool known = name == "CONDSTORE" || name == "QRESYNC";
+    for (const std::string& upper : c.capabilities) {
+        const std::string name = upper == "IMAP4REV2" ? "IMAP4rev2" : upper; // as CAPABILITY spells it
+        const bool known =
+            name == "CONDSTORE" || name == "QRESYNC" || name == "IMAP4rev2" || name == "UTF8=ACCEPT";
         if (!known || !offers(name) || enabled.find(" " + name) != std::string::npos) continue;
         if (name == "QRESYNC") m_qresync = true;
-        news += enableCondstore();
+        if (name == "CONDSTORE" || name == "QRESYNC") news += enableCondstore();
+        if (name == "IMAP4rev2") m_rev2 = true;         // RFC 9051 appendix A
+        if (name == "UTF8=ACCEPT") m_utf8Accept = true; // RFC 6855 section 3
         enabled += " " + name;
     }
     return news + "* ENABLED" + enabled + "\r\n" + done(c);
@@ -383,6 +408,8 @@ Reply ImapSession::cmdIdle(const Command& c)
 
 Reply ImapSession::cmdCheck(const Command& c)
 {
+    if (m_rev2)
+        return tagged(c, "BAD", "CHECK was removed in IMAP4rev2: use NOOP (RFC 9051 appendix E item 17)");
     return done(c);
 }
 

@@ -745,13 +745,24 @@ bool usesModseq(const SearchKey& key)
            std::any_of(key.children.begin(), key.children.end(),
                        [](const SearchKey& k) { return usesModseq(k); });
 }
+
+// RECENT, NEW and OLD, which IMAP4rev2 no longer has (RFC 9051 appendix E item 12).
+bool usesRecent(const SearchKey& key)
+{
+    using Kind = SearchKey::Kind;
+    return key.kind == Kind::Recent || key.kind == Kind::New || key.kind == Kind::Old ||
+           std::any_of(key.children.begin(), key.children.end(),
+                       [](const SearchKey& k) { return usesRecent(k); });
+}
 } // namespace
 
 Reply ImapSession::cmdSearch(const Command& c)
 {
     const bool modseq = usesModseq(c.search);
     if (modseq && !offers("CONDSTORE")) return tagged(c, "BAD", "the search key MODSEQ is not offered here");
-    if (c.searchReturn && !offers("ESEARCH")) return tagged(c, "BAD", "SEARCH RETURN is not offered here");
+    // IMAP4rev2 has ESEARCH whether or not it is advertised (RFC 9051 appendix E item 2).
+    if (c.searchReturn && !offers("ESEARCH") && !m_rev2)
+        return tagged(c, "BAD", "SEARCH RETURN is not offered here");
     const SearchReturn wanted = c.searchReturn.value_or(SearchReturn{});
     if (wanted.save && !offers("SEARCHRES"))
         return tagged(c, "BAD", "SEARCH RETURN (SAVE) is not offered here");
@@ -768,6 +779,15 @@ Reply ImapSession::cmdSearch(const Command& c)
     if (wanted.save) m_savedResult.clear();
     if (!c.charset.empty() && !util::iequals(c.charset, "US-ASCII") && !util::iequals(c.charset, "UTF-8"))
         return tagged(c, "NO", "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + c.charset);
+    // After UTF8=ACCEPT everything is UTF-8: a CHARSET is the client's mistake (RFC 6855 section 3).
+    if (m_utf8Accept && !c.charset.empty())
+        return tagged(c, "BAD",
+                      "no CHARSET after ENABLE UTF8=ACCEPT: search text is UTF-8 (RFC 6855 section 3)");
+    if (m_rev2 && usesRecent(c.search))
+        return tagged(
+            c, "BAD",
+            "the search keys RECENT, NEW and OLD were removed in IMAP4rev2 (RFC 9051 appendix E item "
+            "12)");
     // A search is done in slices, but each message in one go: thousands of text keys over one big message
     // would hold the server for seconds (issue 14 F4).
     const size_t keys = textKeys(c.search);
@@ -829,6 +849,14 @@ Reply ImapSession::searchDone(const SearchJob& job)
             out += esearchResponse(c.tag, c.uid, *c.searchReturn, found,
                                    modseq ? modseqs : std::vector<uint64_t>());
         out += keepSearchResult(job);
+        return out + tagged(c, "OK", commandWireName(c) + " completed");
+    }
+    if (m_rev2 && c.name == CommandName::Search) {
+        // IMAP4rev2 answers every SEARCH with ESEARCH, without RETURN as RETURN (ALL) (RFC 9051
+        // section 6.4.4, appendix E item 4).
+        SearchReturn all;
+        all.all = true;
+        out += esearchResponse(c.tag, c.uid, all, found, modseq ? modseqs : std::vector<uint64_t>());
         return out + tagged(c, "OK", commandWireName(c) + " completed");
     }
     out += c.name == CommandName::Sort ? "* SORT" : "* SEARCH";

@@ -5,6 +5,7 @@
 // (parameter values, Content-ID, descriptions, header fields in the envelope) is sent as written.
 #include "imap/imap_format.hpp"
 
+#include "util/sasl.hpp"
 #include "util/text.hpp"
 
 #include <vector>
@@ -17,12 +18,15 @@ constexpr size_t kMaxQuotedSize = 1024; // longer strings go as literals, which 
 
 // [SECTION] strings (RFC 3501 section 4.3 and 9)
 
-bool isQuotable(std::string_view text)
+bool isQuotable(std::string_view text, bool utf8)
 {
     if (text.size() > kMaxQuotedSize) return false;
-    for (unsigned char c : text)
-        if (c == '\0' || c == '\r' || c == '\n' || c >= 0x80) return false; // QUOTED-CHAR is TEXT-CHAR, 7-bit
-    return true;
+    bool eightBit = false;
+    for (unsigned char c : text) {
+        if (c == '\0' || c == '\r' || c == '\n') return false;
+        eightBit = eightBit || c >= 0x80; // QUOTED-CHAR is TEXT-CHAR, 7-bit, unless UTF-8 was enabled
+    }
+    return !eightBit || (utf8 && util::isUtf8(text));
 }
 
 // ATOM-CHAR: any CHAR (%x01-7F) except atom-specials: "(" ")" "{" SP CTL "%" "*" DQUOTE "\" "]".
@@ -177,9 +181,9 @@ std::string writeBody(std::string_view message, const mail::MimePart& part, bool
 
 } // namespace
 
-std::string imapString(std::string_view text)
+std::string imapString(std::string_view text, bool utf8)
 {
-    if (!isQuotable(text)) return "{" + std::to_string(text.size()) + "}\r\n" + std::string(text);
+    if (!isQuotable(text, utf8)) return "{" + std::to_string(text.size()) + "}\r\n" + std::string(text);
     std::string out;
     out.reserve(text.size() + 2);
     out += '"';
@@ -196,13 +200,13 @@ std::string nstring(const std::string* text)
     return text ? imapString(*text) : "NIL";
 }
 
-std::string astring(std::string_view text)
+std::string astring(std::string_view text, bool utf8)
 {
     // "NIL" is a valid atom, but quoting it keeps clients that read astring as nstring from seeing NIL.
     bool atom = !text.empty() && !util::iequals(text, "NIL");
     for (unsigned char c : text)
         atom = atom && isAtomChar(c);
-    return atom ? std::string(text) : imapString(text);
+    return atom ? std::string(text) : imapString(text, utf8);
 }
 
 std::string envelope(std::string_view header)

@@ -17,12 +17,13 @@ struct StoredMessage;
 namespace maillab::imap {
 
 // A string as IMAP sends it: a quoted string when it can be one, else a literal "{n}\r\n<bytes>"
-// (quoted strings cannot hold CR, LF, NUL or 8-bit bytes; RFC 3501 section 4.3).
-std::string imapString(std::string_view text);
+// (quoted strings cannot hold CR, LF, NUL or 8-bit bytes; RFC 3501 section 4.3). With `utf8` (after ENABLE
+// IMAP4rev2 or UTF8=ACCEPT) well-formed UTF-8 may be quoted too (RFC 9051 section 4.3, RFC 6855 section 3).
+std::string imapString(std::string_view text, bool utf8 = false);
 // NIL for an absent value (nullptr), else imapString.
 std::string nstring(const std::string* text);
 // An astring for mailbox names in LIST/LSUB/STATUS: an atom when it is one, else imapString.
-std::string astring(std::string_view text);
+std::string astring(std::string_view text, bool utf8 = false);
 
 // The ENVELOPE of a message whose header block is `header` (RFC 3501 section 7.4.2, "envelope"):
 // (date subject from sender reply-to to cc bcc in-reply-to message-id); sender and reply-to default to from.

@@ -152,7 +152,7 @@ Reply ImapSession::listReply(const Command& c, const ListOptions& o)
         std::string line = "* LIST (";
         for (size_t i = 0; i < attributes.size(); ++i)
             line += (i ? " " : "") + attributes[i];
-        line += ") \"/\" " + astring(name);
+        line += ") \"/\" " + mailboxString(name);
         if (childInfo.count(name)) line += " (\"CHILDINFO\" (" + criteria + "))";
         out += line + "\r\n";
         // LIST-STATUS: STATUS follows the LIST line of each selectable mailbox (RFC 5819 section 2).
@@ -192,7 +192,7 @@ Reply ImapSession::lsubReply(const Command& c)
             attributes = hasChildren(account, name) ? "\\HasChildren" : "\\HasNoChildren";
             if (!box->second.specialUse.empty()) attributes += " " + box->second.specialUse; // RFC 6154 2
         }
-        out += "* LSUB (" + attributes + ") \"/\" " + astring(name) + "\r\n";
+        out += "* LSUB (" + attributes + ") \"/\" " + mailboxString(name) + "\r\n";
     }
     return Reply{out, "OK", done};
 }

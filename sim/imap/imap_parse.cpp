@@ -250,7 +250,7 @@ constexpr uint64_t kMaxNumber = 4294967295u; // number and nz-number are 32-bit 
 
 class Parser {
 public:
-    explicit Parser(std::string_view input) : m_in(input) {}
+    Parser(std::string_view input, ParseOptions options) : m_in(input), m_options(options) {}
 
     // tag SP: on failure the message for a ParseError with an empty tag.
     std::optional<std::string> readTag(std::string& tag);
@@ -378,7 +378,15 @@ private:
     void readPartial(FetchItem& item);
     void parseStore(Command& command);
 
+    // The UTF-8 sequence that the lead byte just read starts; cut short or malformed ones fail util::isUtf8.
+    std::string_view utf8Sequence(unsigned char lead) const
+    {
+        const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return m_in.substr(m_pos - 1, length);
+    }
+
     std::string_view m_in;
+    ParseOptions m_options;
     size_t m_pos = 0;
     const CommandInfo* m_spec = nullptr;
     bool m_uid = false;
@@ -457,9 +465,14 @@ std::string Parser::readQuoted()
                  "section 4.3)");
         } else if (c == 0) {
             fail("a quoted string cannot hold a NUL byte (RFC 3501 section 4.3)");
+        } else if (c >= 0x80 && !m_options.utf8) {
+            fail("a quoted string holds only 7-bit characters; send 8-bit text as a literal {n}, or ENABLE "
+                 "UTF8=ACCEPT first (RFC 3501 section 4.3, RFC 6855 section 3)");
+        } else if (c >= 0x80 && !util::isUtf8(utf8Sequence(c))) {
+            fail("a quoted string may hold 8-bit text only as UTF-8 (RFC 9051 section 4.3, UTF8-2)");
         } else if (c >= 0x80) {
-            fail("a quoted string holds only 7-bit characters; send 8-bit text as a literal {n} "
-                 "(RFC 3501 section 4.3)");
+            out += m_in.substr(m_pos - 1, utf8Sequence(c).size());
+            m_pos += utf8Sequence(c).size() - 1;
         } else {
             out += static_cast<char>(c);
         }
@@ -979,7 +992,14 @@ void Parser::parseAppend(Command& command)
             space("the message as a literal");
             needArgument();
         }
-        if (peek() == '{' || (peek() == '~' && peek(1) == '{')) {
+        // append-data = "UTF8" SP "(" literal8 ")": a message with UTF-8 headers (RFC 6855 section 4)
+        if (util::iequals(m_in.substr(m_pos, 7), "UTF8 (~")) {
+            m_pos += 7;
+            if (peek() != '{') fail("UTF8 (~{n} must announce the message's size, found " + next());
+            append.message = std::string(readLiteral(false));
+            append.utf8 = true;
+            if (!take(')')) fail("APPEND UTF8 (~{n}...) is missing its closing \")\" (RFC 6855 section 4)");
+        } else if (peek() == '{' || (peek() == '~' && peek(1) == '{')) {
             append.binary = take('~');
             append.message = std::string(readLiteral(append.binary));
         } else if (util::iequals(m_in.substr(m_pos, 9), "CATENATE ")) {
@@ -1584,9 +1604,9 @@ void Parser::parseStore(Command& command)
 
 // [SECTION] entry points
 
-std::variant<Command, ParseError> parseCommand(std::string_view bytes)
+std::variant<Command, ParseError> parseCommand(std::string_view bytes, ParseOptions options)
 {
-    Parser parser(bytes);
+    Parser parser(bytes, options);
     Command command;
     if (std::optional<std::string> error = parser.readTag(command.tag))
         return ParseError{std::string(), *error};
@@ -1710,7 +1730,7 @@ std::variant<ImapUrl, std::string> parseImapUrl(std::string_view url)
             auto section = percentDecoded(value);
             if (!section || section->empty()) return std::string("the URL's section is not valid");
             const std::string spec = *section + "]"; // the parser reads it in place
-            Parser parser(spec);
+            Parser parser(spec, ParseOptions{});
             try {
                 out.section = parser.urlSection();
             } catch (const Failure& failure) {

@@ -24,6 +24,15 @@ std::string capabilityWord(std::string_view word, const SessionOptions& options)
     if (word == "APPENDLIMIT") return "APPENDLIMIT=" + std::to_string(options.maxLiteralSize);
     return std::string(word);
 }
+
+// Offered only where SessionOptions::capabilitiesOn asks: `maillab serve` does by default; a lesson keeps to
+// IMAP4rev1, the textbook's protocol, unless it switches them on.
+constexpr const char* kRev2Capabilities = "IMAP4rev2 UTF8=ACCEPT";
+
+bool isRev2Capability(std::string_view capability)
+{
+    return util::iequals(capability, "IMAP4rev2") || util::iequals(capability, "UTF8=ACCEPT");
+}
 } // namespace
 
 std::string ImapSession::capabilities()
@@ -38,6 +47,9 @@ bool ImapSession::offers(std::string_view capability) const
 {
     for (const std::string& off : m_options.capabilitiesOff)
         if (util::iequals(off, capability)) return false;
+    if (isRev2Capability(capability))
+        return std::any_of(m_options.capabilitiesOn.begin(), m_options.capabilitiesOn.end(),
+                           [&](const std::string& on) { return util::iequals(on, capability); });
     // QRESYNC is built on CONDSTORE (RFC 7162 section 3.2): without it there is none.
     if (util::iequals(capability, "QRESYNC")) return offers("CONDSTORE");
     // Both speak through SEARCH RETURN and ESEARCH (RFC 5182 section 2.4, RFC 5267 section 4.1).
@@ -60,6 +72,8 @@ std::string ImapSession::currentCapabilities() const
     std::string out;
     for (std::string_view word : util::splitSpaces(kBaseCapabilities))
         if (offers(word)) out += (out.empty() ? "" : " ") + capabilityWord(word, m_options);
+    for (std::string_view word : util::splitSpaces(kRev2Capabilities))
+        if (offers(word)) out += " " + std::string(word);
     // STARTTLS is valid only in the not authenticated state, and never twice (RFC 3501 section 6.2.1).
     if (m_options.tlsAvailable && !m_tlsActive && m_state == State::NotAuthenticated) out += " STARTTLS";
     // PLAIN MUST NOT be advertised without TLS where plain-text logins are disabled (RFC 2595 section 6).
@@ -346,7 +360,7 @@ std::string ImapSession::execute(const std::string& bytes)
 {
     std::string_view trimmed = util::trim(bytes);
     if (trimmed.empty()) return {}; // empty lines are ignored, as most servers do
-    auto parsed = parseCommand(bytes);
+    auto parsed = parseCommand(bytes, ParseOptions{utf8Enabled()});
     if (auto* error = std::get_if<ParseError>(&parsed)) {
         beginExchange({}, error->tag);
         if (error->tag.empty()) return untaggedOnly("* BAD " + error->message + "\r\n", wire::Status::Bad);
@@ -374,12 +388,19 @@ std::string ImapSession::dispatch(const Command& c)
                       true);
     }
     // "$" is the saved search result: its numbers go in before the handler reads the command (RFC 5182
-    // section 2.1).
+    // section 2.1); names arrive in UTF-8 once enabled and are looked up in the store's modified UTF-7 (RFC
+    // 9051 appendix A.1).
     std::optional<Command> filled;
     if (mentionsSavedResult(c)) {
         if (!offers("SEARCHRES"))
             return finish(c.tag, Reply{{}, "BAD", "\"$\" (a saved search result) is not offered here"}, true);
         filled = withSavedResult(c);
+    }
+    if (utf8Enabled()) {
+        auto translated = inStoreNames(filled ? *filled : c);
+        if (auto* why = std::get_if<std::string>(&translated))
+            return finish(c.tag, Reply{{}, "BAD", *why}, true);
+        filled = std::move(std::get<Command>(translated));
     }
     Reply reply = (this->*info.handler)(filled ? *filled : c);
     if (reply.pending == Reply::Pending::Streaming) return std::move(reply.untagged);
@@ -533,7 +554,8 @@ std::string ImapSession::updates(bool allowExpunge)
                 m_recent.insert(it->uid);
         }
         out += "* " + std::to_string(m_uids.size()) + " EXISTS\r\n";
-        out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
+        // IMAP4rev2 has no RECENT response (RFC 9051 appendix E item 12).
+        if (!m_rev2) out += "* " + std::to_string(m_recent.size()) + " RECENT\r\n";
     }
     for (uint32_t uid : m_pendingFlags) {
         auto it = std::lower_bound(m_uids.begin(), m_uids.end(), uid);
@@ -613,7 +635,7 @@ std::string ImapSession::flagList(const store::StoredMessage& message) const
     };
     for (store::Flag flag : store::kAllFlags)
         if (flag != store::kRecent && message.has(flag)) add(store::flagName(flag));
-    if (m_recent.count(message.uid)) add("\\Recent");
+    if (m_recent.count(message.uid) && !m_rev2) add("\\Recent"); // no \Recent in IMAP4rev2 (appendix E 12)
     for (const std::string& keyword : message.keywords)
         add(keyword);
     return out + ")";
@@ -643,9 +665,11 @@ std::string ImapSession::enableCondstore()
 
 std::string ImapSession::changeItems(const store::StoredMessage& message, bool withUid) const
 {
-    if (!m_condstore) return {};
-    return (withUid ? " UID " + std::to_string(message.uid) : std::string()) + " MODSEQ (" +
-           std::to_string(message.modseq) + ")";
+    // IMAP4rev2 puts the UID in every unsolicited FETCH (RFC 9051 section 7.5.2, appendix E item 21).
+    std::string uid =
+        withUid && (m_condstore || m_rev2) ? " UID " + std::to_string(message.uid) : std::string();
+    if (!m_condstore) return uid;
+    return uid + " MODSEQ (" + std::to_string(message.modseq) + ")";
 }
 
 std::string ImapSession::vanishedEarlier(const store::Mailbox& box, uint64_t modseq,

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace maillab::imap {
@@ -59,6 +60,9 @@ struct SessionOptions {
     // Extensions this server does not offer, e.g. {"QRESYNC"} (a lesson's capability toggle): they leave
     // CAPABILITY, ENABLE does not switch them on, and their syntax is refused as unknown.
     std::vector<std::string> capabilitiesOff;
+    // Extensions offered only when asked for here: IMAP4rev2 and UTF8=ACCEPT (serve asks by default; a
+    // lesson keeps to IMAP4rev1 unless it switches them on).
+    std::vector<std::string> capabilitiesOn;
 };
 
 class ImapSession : public wire::ServerSession {
@@ -96,6 +100,9 @@ public:
     bool offers(std::string_view capability) const;
     bool condstoreEnabled() const { return m_condstore; }
     bool qresyncEnabled() const { return m_qresync; }
+    bool rev2Enabled() const { return m_rev2; }
+    // Mailbox names and quoted strings are UTF-8 (ENABLE IMAP4rev2 or UTF8=ACCEPT), not modified UTF-7.
+    bool utf8Enabled() const { return m_rev2 || m_utf8Accept; }
 
 private:
     // [SECTION] framing
@@ -123,6 +130,15 @@ private:
     std::string flagsAnnouncement() const;
     // That announcement again when the message has a keyword the client has not been told of, else "".
     std::string newKeywords(const store::StoredMessage& message);
+
+    // [SECTION] IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855)
+    // The command with its mailbox names in the store's form (modified UTF-7) once names are UTF-8 on the
+    // wire; a name that is not UTF-8 then is the reason why not.
+    std::variant<Command, std::string> inStoreNames(const Command& c) const;
+    // A stored name as this client reads it: UTF-8 once enabled, else modified UTF-7 as stored.
+    std::string mailboxString(const std::string& storedName) const;
+    // "* LIST (attributes) "/" name" for SELECT and EXAMINE in IMAP4rev2 (RFC 9051 section 6.3.2).
+    std::string selectedListLine(const store::Account& account, const std::string& storedName) const;
 
     // [SECTION] handlers, one per command
     Reply cmdCapability(const Command& c);
@@ -300,6 +316,8 @@ private:
     bool m_pendingBye = false;           // the selected mailbox vanished or was renumbered
     bool m_condstore = false;            // a CONDSTORE enabling command was issued (RFC 7162 3.1)
     bool m_qresync = false;              // ENABLE QRESYNC (RFC 7162 3.2.3)
+    bool m_rev2 = false;                 // ENABLE IMAP4rev2: RFC 9051's rules (its appendix A)
+    bool m_utf8Accept = false;           // ENABLE UTF8=ACCEPT (RFC 6855 section 3)
 
     std::vector<uint32_t> m_savedResult;   // "$": UIDs, ascending (RFC 5182 section 2.1)
     std::vector<UpdateContext> m_contexts; // searches with UPDATE (RFC 5267 section 4.3)
@@ -313,5 +331,9 @@ private:
     wire::Exchange m_exchange; // the exchange under way
     std::vector<wire::Exchange> m_exchanges;
 };
+
+// What LIST says of an existing mailbox: whether it has children, and its special use (RFC 3501 section
+// 6.3.8, RFC 3348, RFC 6154 section 2).
+std::string listAttributes(const store::Account& account, const std::string& name);
 
 } // namespace maillab::imap

@@ -201,6 +201,7 @@ struct AppendMessage {
     std::optional<mail::DateTime> internalDate;
     std::string message; // the literal's bytes (empty for CATENATE)
     bool binary = false; // sent as literal8 ~{n}: may hold NUL (RFC 3516 section 4.3)
+    bool utf8 = false;   // UTF8 (~{n}...): the message may have UTF-8 headers (RFC 6855 section 4)
     std::optional<std::vector<CatenatePart>> catenate; // CATENATE (...) instead of a literal (RFC 4469)
 };
 
@@ -289,7 +290,7 @@ struct Command {
     std::vector<AppendMessage> appends;
     std::vector<std::string> flags;
 
-    // STATUS mailbox (items), uppercased: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN
+    // STATUS mailbox (items), uppercased: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN (and DELETED, RFC 9051)
     std::vector<std::string> statusItems;
 
     // RFC 7162: SELECT / EXAMINE (CONDSTORE) and (QRESYNC (...)); FETCH (CHANGEDSINCE n [VANISHED]);
@@ -321,9 +322,15 @@ struct ParseError {
     std::string message; // what was wrong, for "tag BAD <message>"
 };
 
+// How a session reads commands: once a client enables IMAP4rev2 or UTF8=ACCEPT, quoted strings may carry
+// UTF-8 (RFC 9051 section 4.3 and appendix A, RFC 6855 section 3); before, 8-bit text must be a literal.
+struct ParseOptions {
+    bool utf8 = false;
+};
+
 // Parses one complete command. Literals appear as "{n}\r\n" or "{n+}\r\n" followed by exactly n bytes;
 // the framing layer has already collected them. A trailing CRLF is optional.
-std::variant<Command, ParseError> parseCommand(std::string_view bytes);
+std::variant<Command, ParseError> parseCommand(std::string_view bytes, ParseOptions options = {});
 
 // The literal a command line announces at its end, "{n}" or "{n+}" before the line end (RFC 3501 section 4.3,
 // RFC 7888): the framing on both sides (server session, console) needs it before the line can be parsed.

@@ -246,6 +246,7 @@ void Server::accept(const Listener& listener)
         scenario::ServerSessionOptions options;
         options.tlsAvailable = m_options.tlsIdentity != nullptr;
         options.loginRequiresTls = options.tlsAvailable && m_options.loginRequiresTls;
+        options.imapCapabilitiesOn = m_options.imapCapabilitiesOn;
         options.imapMaxLine = m_options.imapMaxLine;
         options.imapMaxLiteral = m_options.imapMaxLiteral;
         options.preAuthMaxLine = m_options.preAuthMaxLine;

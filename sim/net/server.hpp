@@ -52,7 +52,9 @@ struct ServerOptions {
     uint16_t pop3sPort = 1995; // 0: any free port (see Server::pop3sPort())
     uint16_t imapsPort = 1993;
     bool loginRequiresTls = false; // on the plain ports: no login before STLS/STARTTLS (LOGINDISABLED)
-    int tlsHandshakeSeconds = 30;  // a handshake not done by then closes the connection
+    // IMAP extensions offered here though not yet to all (serve --imap4rev2: IMAP4rev2 and UTF8=ACCEPT).
+    std::vector<std::string> imapCapabilitiesOn;
+    int tlsHandshakeSeconds = 30; // a handshake not done by then closes the connection
     // Each SSLKEYLOGFILE line of every TLS connection, as it is made (serve --keylog).
     std::function<void(const std::string&)> onKeyLogLine;
     // Called from poll() about every tickMs on the server's clock (serve: the Maildir rescan).

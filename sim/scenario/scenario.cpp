@@ -451,16 +451,41 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
                 requireObject(*caps, "server.capabilities");
                 for (const auto& [name, on] : caps->items()) {
                     const std::string where = "server.capabilities." + name;
-                    static constexpr std::string_view kSwitchable[] = {
-                        "CONDSTORE",   "QRESYNC",  "ESEARCH",    "BINARY",
-                        "MULTIAPPEND", "CATENATE", "APPENDLIMIT"};
+                    // The extensions whose absence the server and the devices handle (each gated by
+                    // ImapSession::offers); IMAP4rev2 and UTF8=ACCEPT are the ones a lesson switches on.
+                    static constexpr std::string_view kSwitchable[] = {"CONDSTORE",
+                                                                       "QRESYNC",
+                                                                       "ESEARCH",
+                                                                       "SEARCHRES",
+                                                                       "CONTEXT=SEARCH",
+                                                                       "CONTEXT=SORT",
+                                                                       "BINARY",
+                                                                       "MULTIAPPEND",
+                                                                       "CATENATE",
+                                                                       "APPENDLIMIT",
+                                                                       "SORT",
+                                                                       "SORT=DISPLAY",
+                                                                       "THREAD=ORDEREDSUBJECT",
+                                                                       "THREAD=REFERENCES",
+                                                                       "ESORT",
+                                                                       "LIST-EXTENDED",
+                                                                       "LIST-STATUS",
+                                                                       "OBJECTID",
+                                                                       "QUOTA",
+                                                                       "STATUS=SIZE",
+                                                                       "IMAP4rev2",
+                                                                       "UTF8=ACCEPT"};
                     if (std::find(std::begin(kSwitchable), std::end(kSwitchable), name) ==
-                        std::end(kSwitchable))
+                        std::end(kSwitchable)) {
+                        std::string known;
+                        for (std::string_view word : kSwitchable)
+                            known += (known.empty() ? "" : ", ") + std::string(word);
                         throw Problem{where,
-                                      "only CONDSTORE, QRESYNC, ESEARCH, BINARY, MULTIAPPEND, CATENATE and "
-                                      "APPENDLIMIT can be switched off"};
+                                      name + " cannot be switched; the switchable extensions are " + known};
+                    }
                     if (!on.is_boolean()) throw Problem{where, "expected true or false"};
-                    if (!on.get<bool>()) scenario.server.capabilitiesOff.push_back(name);
+                    (on.get<bool>() ? scenario.server.capabilitiesOn : scenario.server.capabilitiesOff)
+                        .push_back(name);
                 }
             }
         }

@@ -52,6 +52,8 @@ struct ServerSpec {
     // IMAP extensions the lesson switches off ("capabilities": {"QRESYNC": false}): the server stops
     // advertising and honouring them, and the devices fall back to what is left.
     std::vector<std::string> capabilitiesOff;
+    // And those it switches on before the server offers them to all ({"IMAP4rev2": true}).
+    std::vector<std::string> capabilitiesOn;
 };
 
 enum class ActionKind {

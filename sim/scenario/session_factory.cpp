@@ -31,6 +31,7 @@ std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, 
     imapOptions.tlsAvailable = options.tlsAvailable;
     imapOptions.loginRequiresTls = options.loginRequiresTls;
     imapOptions.capabilitiesOff = options.imapCapabilitiesOff;
+    imapOptions.capabilitiesOn = options.imapCapabilitiesOn;
     return std::make_unique<imap::ImapSession>(store, clock, sessionId, imapOptions);
 }
 

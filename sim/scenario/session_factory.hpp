@@ -32,6 +32,7 @@ struct ServerSessionOptions {
     size_t replyChunkBytes = SIZE_MAX;
     // IMAP extensions this server does not offer (a lesson's capability toggle).
     std::vector<std::string> imapCapabilitiesOff;
+    std::vector<std::string> imapCapabilitiesOn; // offered here though not yet to all (IMAP4rev2)
 };
 
 std::unique_ptr<wire::ServerSession> makeServerSession(wire::Protocol protocol, store::Store& store,

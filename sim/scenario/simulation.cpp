@@ -124,6 +124,7 @@ Link::Accepted Simulation::acceptConnection(wire::Protocol protocol)
     options.tlsAvailable = m_scenario.server.tlsAvailable;
     options.loginRequiresTls = m_scenario.server.loginRequiresTls;
     options.imapCapabilitiesOff = m_scenario.server.capabilitiesOff;
+    options.imapCapabilitiesOn = m_scenario.server.capabilitiesOn;
     Link::Accepted accepted;
     accepted.sessionId = m_nextSessionId++;
     accepted.session = makeServerSession(protocol, *m_store, m_clock, accepted.sessionId, options);

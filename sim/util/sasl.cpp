@@ -17,6 +17,8 @@ constexpr std::array<int8_t, 256> kDecode = [] {
     return table;
 }();
 
+} // namespace
+
 // Well-formed UTF-8 (RFC 3629 section 4): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool isUtf8(std::string_view text)
 {
@@ -52,8 +54,6 @@ bool isUtf8(std::string_view text)
     }
     return true;
 }
-
-} // namespace
 
 bool isStrictBase64(std::string_view text)
 {

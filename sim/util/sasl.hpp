@@ -17,6 +17,10 @@ namespace maillab::util {
 bool isStrictBase64(std::string_view text);
 std::optional<std::string> decodeStrictBase64(std::string_view text);
 
+// Well-formed UTF-8 (RFC 3629 section 4): no overlong forms, no surrogates, nothing above U+10FFFF. Also
+// what IMAP4rev2 and UTF8=ACCEPT accept in quoted strings and mailbox names (RFC 9051 section 4.3).
+bool isUtf8(std::string_view text);
+
 // The three fields of a PLAIN message: [authzid] NUL authcid NUL passwd (RFC 4616 section 2).
 struct SaslPlain {
     std::string authzid; // empty: act as authcid
