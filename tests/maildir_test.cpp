@@ -277,6 +277,29 @@ TEST_F(MaildirTest, NewMessagesAndKeywordsAppendALineAndTheListIsRewrittenWhenIt
     EXPECT_EQ(std::count(list.begin(), list.end(), '\n'), 4) << list;
 }
 
+// Issue 15: grouped, a new message's file waits in tmp/ (whole, not yet synced) until sync() syncs the
+// round's files together and moves them into cur/; a change to its folder before then moves it first.
+TEST_F(MaildirTest, GroupedNewMessagesWaitInTmpUntilSyncMovesThemIntoCurTogether)
+{
+    Server server(root());
+    server.sync->setGroupedSync(true);
+    for (std::string_view bytes : {kMsg1, kMsg2, kMsg3})
+        server.deliver(bytes);
+    EXPECT_TRUE(filesIn(inbox() / "cur").empty());
+    EXPECT_EQ(filesIn(inbox() / "tmp").size(), 3u);
+    server.sync->sync();
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    ASSERT_EQ(filesIn(inbox() / "cur").size(), 3u);
+    const uint32_t uid = server.deliver(kMsgLf);
+    ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, store::kSeen, {}));
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    size_t seen = 0;
+    for (const std::string& name : filesIn(inbox() / "cur"))
+        seen += endsWith(name, ":2,S") && readFile(inbox() / "cur" / name) == kMsgLf;
+    EXPECT_EQ(seen, 1u);
+    EXPECT_EQ(problemsOf(*server.sync), "");
+}
+
 TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesThem)
 {
     std::map<std::string, MailboxState> before;
