@@ -135,6 +135,10 @@ userdb {
   driver = static
   args = uid=nobody gid=nogroup home=$dir/home/%u
 }
+# imaptest's stress runs use up to 50 connections of one user from one address (default 10)
+protocol imap {
+  mail_max_userip_connections = 200
+}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1

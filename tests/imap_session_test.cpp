@@ -700,9 +700,8 @@ TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc350
     DemoWorld w;
     Conn c(w);
     c.login();
-    constexpr int kLevels = 4000;
     std::string name = "a";
-    for (int i = 1; i < kLevels; ++i)
+    for (size_t i = 1; i < store::Store::kMaxMailboxLevels; ++i)
         name += "/a";
     EXPECT_EQ(c.send("a1 CREATE " + name).rfind("a1 OK [MAILBOXID (M", 0), 0u);
     const store::Account& alice = *w.store.account("alice");
@@ -714,6 +713,42 @@ TEST(ImapSession, CreateOfADeepNameCreatesEverySuperiorOnceOutermostFirst_Rfc350
         previous = box->uidValidity;
         EXPECT_FALSE(alice.subscriptions.count(box->name)); // only SUBSCRIBE subscribes (RFC 3501 6.3.6)
     }
+}
+
+// Issue 15: Dovecot's limits (20 levels, 200 bytes a level), refused with a response code (RFC 5530
+// section 3) before anything is made, so a 4,000-level name no longer makes 4,000 mailboxes.
+TEST(ImapSession, CreateAndRenameRefuseNamesTooDeepOrTooLong_Rfc5530_3)
+{
+    DemoWorld w;
+    Conn c(w);
+    c.login();
+    const StoreSnapshot before = snapshot(w.store);
+    std::string deep = "a";
+    for (int i = 1; i < 4000; ++i)
+        deep += "/a";
+    EXPECT_EQ(c.send("a1 CREATE " + deep), "a1 NO [LIMIT] mailbox name too deep: at most 20 levels\r\n");
+    const std::string tooLong = "a1 NO [CANNOT] mailbox name too long: at most 200 bytes between '/' "
+                                "(less where the disk cannot hold it)\r\n";
+    EXPECT_EQ(c.send("a1 CREATE Top/" + std::string(201, 'x')), tooLong);
+    EXPECT_TRUE(snapshot(w.store) == before); // not even the superior "Top"
+    EXPECT_TRUE(c.send("a2 CREATE " + std::string(200, 'x')).starts_with("a2 OK ")); // with its MAILBOXID
+
+    // RENAME: the target, and every inferior that moves with it (RFC 3501 section 6.3.5).
+    std::string nineteen = "b";
+    for (int i = 1; i < 19; ++i)
+        nineteen += "/b";
+    EXPECT_TRUE(c.send("a3 CREATE Work/Sub").starts_with("a3 OK "));
+    EXPECT_EQ(c.send("a4 RENAME Work " + nineteen + "/w/x"),
+              "a4 NO [LIMIT] mailbox name too deep: at most 20 levels\r\n");
+    EXPECT_EQ(c.send("a5 RENAME Work " + nineteen + "/b"),
+              "a5 NO [LIMIT] mailbox name too deep: at most 20 levels\r\n");
+    EXPECT_EQ(c.send("a6 RENAME Work " + std::string(201, 'y')),
+              "a6 NO [CANNOT] mailbox name too long: at most "
+              "200 bytes between '/' (less where the disk "
+              "cannot hold it)\r\n");
+    EXPECT_NE(w.store.mailbox("alice", "Work/Sub"), nullptr);
+    EXPECT_EQ(c.send("a7 RENAME Work " + nineteen.substr(2)), "a7 OK RENAME completed\r\n");
+    EXPECT_NE(w.store.mailbox("alice", nineteen.substr(2) + "/Sub"), nullptr);
 }
 
 TEST(ImapSession, CreateOfAnExistingNameOrInboxFails_Rfc3501_6_3_3)

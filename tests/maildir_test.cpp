@@ -189,8 +189,9 @@ TEST_F(MaildirTest, DeliveryWritesTheExactBytesIntoCurWithFlagsInTheName)
     EXPECT_TRUE(filesIn(inbox() / "new").empty());
     std::string base = cur[0].substr(0, cur[0].find(":2,"));
     // The new message's line is appended to the list the empty folder had (UIDNEXT follows from its UID).
+    // M: its mod-sequence, F: the flags its file was named with (issue 15, RFC 7162).
     EXPECT_EQ(readFile(inbox() / "maillab-uidlist"),
-              "maillab-uidlist 1 V100 N1 IM100\n1 Z60 :" + base + "\n");
+              "maillab-uidlist 1 V100 N1 H1 IM100\n1 Z60 M2 FFS :" + base + "\n");
     EXPECT_EQ(problemsOf(*server.sync), "");
 }
 
@@ -237,7 +238,7 @@ TEST_F(MaildirTest, FlagChangesRenameTheFileAndKeywordsGoToTheUidlist)
     EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,RS"});
     ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, store::kSeen, {"$Label1"}));
     EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,S"});
-    EXPECT_NE(readFile(inbox() / "maillab-uidlist").find(" K$Label1 :" + base), std::string::npos);
+    EXPECT_NE(readFile(inbox() / "maillab-uidlist").find(" K$Label1 M4 FS :" + base), std::string::npos);
     ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, 0, {}));
     EXPECT_EQ(filesIn(inbox() / "cur"), std::vector<std::string>{base + ":2,"});
     EXPECT_EQ(readFile(inbox() / "cur" / (base + ":2,")), kMsg1);
@@ -256,10 +257,11 @@ TEST_F(MaildirTest, NewMessagesAndKeywordsAppendALineAndTheListIsRewrittenWhenIt
         std::string four = readFile(inbox() / "maillab-uidlist");
         // Appended: what was there stays byte for byte, the message's new line follows.
         ASSERT_EQ(four.substr(0, three.size()), three);
-        EXPECT_EQ(four.substr(three.size()).substr(0, 16), "2 Z60 K$Label1 :");
-        // A flag change that leaves the keywords as they are writes nothing to the list.
+        EXPECT_EQ(four.substr(three.size()).substr(0, 21), "2 Z60 K$Label1 M5 F :");
+        // A flag change appends a line too: its mod-sequence changed (RFC 7162 section 3.1).
         ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 2, store::kSeen, {"$Label1"}));
-        EXPECT_EQ(readFile(inbox() / "maillab-uidlist"), four);
+        EXPECT_EQ(readFile(inbox() / "maillab-uidlist").substr(four.size()).substr(0, 22),
+                  "2 Z60 K$Label1 M6 FS :");
         // Hundreds of changes: the list is rewritten whole before it holds more than about twice its lines.
         for (int i = 0; i < 200; ++i)
             ASSERT_TRUE(server.store.setFlags("carol", "INBOX", 1 + i % 3, 0, {"k" + std::to_string(i)}));
@@ -273,6 +275,29 @@ TEST_F(MaildirTest, NewMessagesAndKeywordsAppendALineAndTheListIsRewrittenWhenIt
     EXPECT_EQ(restarted.box().messages[0].keywords, std::vector<std::string>{"k198"});
     std::string list = readFile(inbox() / "maillab-uidlist");
     EXPECT_EQ(std::count(list.begin(), list.end(), '\n'), 4) << list;
+}
+
+// Issue 15: grouped, a new message's file waits in tmp/ (whole, not yet synced) until sync() syncs the
+// round's files together and moves them into cur/; a change to its folder before then moves it first.
+TEST_F(MaildirTest, GroupedNewMessagesWaitInTmpUntilSyncMovesThemIntoCurTogether)
+{
+    Server server(root());
+    server.sync->setGroupedSync(true);
+    for (std::string_view bytes : {kMsg1, kMsg2, kMsg3})
+        server.deliver(bytes);
+    EXPECT_TRUE(filesIn(inbox() / "cur").empty());
+    EXPECT_EQ(filesIn(inbox() / "tmp").size(), 3u);
+    server.sync->sync();
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    ASSERT_EQ(filesIn(inbox() / "cur").size(), 3u);
+    const uint32_t uid = server.deliver(kMsgLf);
+    ASSERT_TRUE(server.store.setFlags("carol", "INBOX", uid, store::kSeen, {}));
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    size_t seen = 0;
+    for (const std::string& name : filesIn(inbox() / "cur"))
+        seen += endsWith(name, ":2,S") && readFile(inbox() / "cur" / name) == kMsgLf;
+    EXPECT_EQ(seen, 1u);
+    EXPECT_EQ(problemsOf(*server.sync), "");
 }
 
 TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesThem)
@@ -329,9 +354,16 @@ TEST_F(MaildirTest, ExpungeUnlinksTheFileAndDropsItFromTheUidlist)
     for (const std::string& name : cur)
         bytes.insert(readFile(inbox() / "cur" / name));
     EXPECT_EQ(bytes, (std::multiset<std::string>{std::string(kMsg1), std::string(kMsg3)}));
+    // Not rewritten whole for an expunge: a line says UID 2 went at mod-sequence 5 (for QRESYNC after a
+    // restart, RFC 7162 section 3.2.5.1); the rewrite a restart makes drops its old line.
     std::string uidlist = readFile(inbox() / "maillab-uidlist");
-    EXPECT_EQ(uidlist.find("\n2 "), std::string::npos) << uidlist;
+    EXPECT_NE(uidlist.find("\nX2 M5\n"), std::string::npos) << uidlist;
     EXPECT_NE(uidlist.find("\n3 "), std::string::npos) << uidlist;
+    server.sync.reset();
+    MaildirSync restarted(server.store, server.clock, root());
+    uidlist = readFile(inbox() / "maillab-uidlist");
+    EXPECT_EQ(uidlist.find("\n2 "), std::string::npos) << uidlist;
+    EXPECT_NE(uidlist.find("\nX2 M5\n"), std::string::npos) << uidlist;
 }
 
 // RFC 1939 section 6: messages marked with DELE are removed in the UPDATE state, after QUIT; UIDL's
@@ -716,6 +748,104 @@ TEST_F(MaildirTest, RenameRefusesNamesCreateRefuses_F5_Rfc3501_6_3_5)
     EXPECT_EQ(restarted.store.mailbox("carol", "x"), nullptr);
 }
 
+// Issue 15: a Maildir++ folder is one directory entry (at most 255 bytes, NAME_MAX), so a name within
+// Dovecot's limits can still be too long once encoded ('.' is written %2E): refused as too long, not as a
+// failed write, in CREATE and RENAME (RFC 5530 section 3), and nothing is left on disk.
+TEST_F(MaildirTest, NamesTheDiskCannotHoldAreRefusedAsTooLong_Rfc5530_3)
+{
+    Server server(root());
+    const std::string dots(100, '.'); // 300 bytes encoded: within 200 a level, not within NAME_MAX
+    EXPECT_EQ(server.store.createMailbox("carol", dots), Store::Result::NameTooLong);
+    EXPECT_EQ(server.store.createMailbox("carol", std::string(130, 'a') + "/" + std::string(130, 'b')),
+              Store::Result::NameTooLong);
+    ASSERT_EQ(server.store.createMailbox("carol", "Work"), Store::Result::Ok);
+    EXPECT_EQ(server.store.renameMailbox("carol", "Work", dots), Store::Result::NameTooLong);
+    EXPECT_EQ(server.store.createMailbox("carol", std::string(200, 'c')), Store::Result::Ok);
+    EXPECT_TRUE(server.sync->problems().empty());
+    // In memory the same name is fine: only the disk limits it.
+    Store memory;
+    memory.addAccount("carol", "secret");
+    EXPECT_EQ(memory.createMailbox("carol", dots), Store::Result::Ok);
+}
+
+// Issue 15: mod-sequences are kept in the maillab-uidlist (M fields, H in the header, X lines for expunged
+// UIDs), so a client that resyncs after a restart hears only what changed since it last looked (RFC 7162
+// sections 3.1 and 3.2.5), and a file another program renamed meanwhile counts as changed.
+TEST_F(MaildirTest, ModSequencesAndExpungedUidsSurviveARestart_Rfc7162_3_1_3_2_5)
+{
+    auto login = [](imap::ImapSession& session) {
+        session.greeting();
+        EXPECT_NE(session.receive("a LOGIN carol secret\r\n").find("a OK"), std::string::npos);
+    };
+    uint64_t seen = 0, highest = 0;
+    std::map<uint32_t, uint64_t> modseqs;
+    {
+        Server server(root());
+        for (std::string_view bytes : {kMsg1, kMsg2, kMsg3, kMsgLf})
+            server.deliver(bytes);
+        wire::VirtualClock clock;
+        imap::ImapSession session(server.store, clock, 1);
+        login(session);
+        session.receive("b SELECT INBOX (CONDSTORE)\r\n");
+        session.receive("c STORE 1 +FLAGS (\\Seen)\r\n");
+        seen = server.box().highestModseq; // what a client knows from here on
+        session.receive("d STORE 2 +FLAGS.SILENT (\\Flagged $Work)\r\n");
+        session.receive("e STORE 3 +FLAGS.SILENT (\\Deleted)\r\n");
+        EXPECT_NE(session.receive("f EXPUNGE\r\n").find("* 3 EXPUNGE"), std::string::npos);
+        highest = server.box().highestModseq;
+        for (const StoredMessage& m : server.box().messages)
+            modseqs[m.uid] = m.modseq;
+        EXPECT_EQ(problemsOf(*server.sync), "");
+    }
+    {
+        Server restarted(root());
+        EXPECT_EQ(restarted.box().highestModseq, highest);
+        EXPECT_EQ(restarted.box().restoredAt, 0u);
+        for (const StoredMessage& m : restarted.box().messages)
+            EXPECT_EQ(m.modseq, modseqs[m.uid]) << m.uid;
+        wire::VirtualClock clock;
+        imap::ImapSession session(restarted.store, clock, 1);
+        login(session);
+        std::string select = session.receive("b SELECT INBOX (CONDSTORE)\r\n");
+        EXPECT_NE(select.find("[HIGHESTMODSEQ " + std::to_string(highest) + "]"), std::string::npos)
+            << select;
+        // Only message 2 changed since `seen` (3 is gone): not every message, as before issue 15.
+        std::string fetch =
+            session.receive("c UID FETCH 1:* (FLAGS) (CHANGEDSINCE " + std::to_string(seen) + ")\r\n");
+        EXPECT_NE(fetch.find("UID 2 "), std::string::npos) << fetch;
+        EXPECT_EQ(fetch.find("UID 1 "), std::string::npos) << fetch;
+        EXPECT_EQ(fetch.find("UID 4 "), std::string::npos) << fetch;
+
+        imap::ImapSession qresync(restarted.store, clock, 2);
+        login(qresync);
+        qresync.receive("b ENABLE QRESYNC\r\n");
+        const std::string validity = std::to_string(restarted.box().uidValidity);
+        std::string reply = qresync.receive("c SELECT INBOX (QRESYNC (" + validity + " " +
+                                            std::to_string(seen) + " 1:4))\r\n");
+        EXPECT_NE(reply.find("* VANISHED (EARLIER) 3\r\n"), std::string::npos) << reply;
+        EXPECT_NE(reply.find("FETCH (UID 2 FLAGS"), std::string::npos) << reply;
+        EXPECT_EQ(reply.find("FETCH (UID 1 "), std::string::npos) << reply;
+        EXPECT_EQ(reply.find("FETCH (UID 4 "), std::string::npos) << reply;
+        // Nothing changed since the highest: nothing to tell.
+        reply = qresync.receive("d SELECT INBOX (QRESYNC (" + validity + " " + std::to_string(highest) +
+                                "))\r\n");
+        EXPECT_EQ(reply.find("VANISHED"), std::string::npos) << reply;
+        EXPECT_EQ(reply.find(" FETCH "), std::string::npos) << reply;
+    }
+    // While no server runs another program flags message 4 (renames its file) and removes message 1.
+    for (const std::string& name : filesIn(inbox() / "cur")) {
+        if (readFile(inbox() / "cur" / name) == kMsg1) fs::remove(inbox() / "cur" / name);
+        if (readFile(inbox() / "cur" / name) == kMsgLf)
+            fs::rename(inbox() / "cur" / name, inbox() / "cur" / (name + "F"));
+    }
+    Server again(root());
+    EXPECT_GT(again.box().find(4)->modseq, highest);
+    EXPECT_EQ(again.box().find(2)->modseq, modseqs[2]);
+    ASSERT_EQ(again.box().vanished.size(), 2u);
+    EXPECT_EQ(again.box().vanished[1].first, 1u);
+    EXPECT_GT(again.box().vanished[1].second, highest);
+}
+
 TEST_F(MaildirTest, AFailedDiskWriteRefusesTheChangeAndNothingIsAcknowledged_F6)
 {
     std::vector<std::string> logged;
@@ -724,13 +854,15 @@ TEST_F(MaildirTest, AFailedDiskWriteRefusesTheChangeAndNothingIsAcknowledged_F6)
         store.addAccount("carol", "secret");
         MaildirSync sync(store, kClock, root(),
                          [&](const std::string& problem) { logged.push_back(problem); });
-        // A name too long for the file system (NAME_MAX is 255 bytes).
-        const std::string longName(300, 'n');
-        EXPECT_EQ(store.createMailbox("carol", longName), Store::Result::WriteFailed);
-        EXPECT_EQ(store.mailbox("carol", longName), nullptr);
-        EXPECT_FALSE(store.account("carol")->subscriptions.count(longName));
+        // The account's directory is away for a moment: the folder cannot be made (a name too long for the
+        // disk did this before issue 15; it is refused before any write now).
+        fs::rename(inbox(), root() / "away");
+        EXPECT_EQ(store.createMailbox("carol", "Plans"), Store::Result::WriteFailed);
+        fs::rename(root() / "away", inbox());
+        EXPECT_EQ(store.mailbox("carol", "Plans"), nullptr);
+        EXPECT_FALSE(store.account("carol")->subscriptions.count("Plans"));
         ASSERT_FALSE(logged.empty());
-        EXPECT_NE(logged.back().find("File name too long"), std::string::npos) << logged.back();
+        EXPECT_NE(logged.back().find("No such file or directory"), std::string::npos) << logged.back();
         EXPECT_FALSE(store.lastWriteError().empty());
         // A folder whose directory went away: APPEND gets no UID, and the mailbox is as it was.
         ASSERT_EQ(store.createMailbox("carol", "Work"), Store::Result::Ok);
@@ -753,8 +885,9 @@ TEST_F(MaildirTest, ImapCommandsWhoseWriteFailsAnswerNo_F6_Rfc5530)
     imap::ImapSession session(server.store, clock, 1);
     session.greeting();
     ASSERT_NE(session.receive("a LOGIN carol secret\r\n").find("a OK"), std::string::npos);
+    // A name the disk cannot hold is refused before anything is written (issue 15, RFC 5530 section 3).
     std::string create = session.receive("b CREATE " + std::string(300, 'n') + "\r\n");
-    EXPECT_NE(create.find("b NO [SERVERBUG]"), std::string::npos) << create;
+    EXPECT_NE(create.find("b NO [CANNOT]"), std::string::npos) << create;
     ASSERT_NE(session.receive("c CREATE Work\r\n").find("c OK"), std::string::npos);
     fs::remove_all(inbox() / ".Work" / "tmp");
     std::string append = session.receive("d APPEND Work {3}\r\n");

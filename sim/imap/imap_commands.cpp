@@ -31,6 +31,14 @@ std::string storeProblem(store::Store::Result result, const std::string& name)
     case store::Store::Result::HasChildren: // RFC 9051 section 6.3.4 (INUSE is for another session's lock)
         return "[HASCHILDREN] " + name + " has folders inside it: delete those first";
     case store::Store::Result::Invalid: return "[CANNOT] that cannot be done to " + name;
+    // RFC 5530 section 3; the name is not repeated: it may be thousands of bytes.
+    case store::Store::Result::NameTooLong:
+        return "[CANNOT] mailbox name too long: at most " +
+               std::to_string(store::Store::kMaxMailboxLevelBytes) +
+               " bytes between '/' (less where the disk cannot hold it)";
+    case store::Store::Result::TooDeep:
+        return "[LIMIT] mailbox name too deep: at most " + std::to_string(store::Store::kMaxMailboxLevels) +
+               " levels";
     case store::Store::Result::WriteFailed: // RFC 5530 section 3; the why goes to the server's log
         return "[SERVERBUG] the change could not be written to disk; nothing was changed";
     }

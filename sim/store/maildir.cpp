@@ -24,13 +24,17 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <mutex>
 #include <optional>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace maillab::store {
@@ -184,10 +188,8 @@ private:
     int m_fd;
 };
 
-// Writes all of bytes, stamps the mtime when asked, makes the file durable (unless the caller syncs it
-// later) and closes it. Empty on success.
-std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std::optional<int64_t> mtime,
-                       bool durable = true)
+// Writes all of bytes and stamps the mtime when asked; the file stays open. Empty on success.
+std::string writeAll(Fd& fd, const fs::path& path, std::string_view bytes, std::optional<int64_t> mtime)
 {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
@@ -201,6 +203,15 @@ std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std
         times[1].tv_sec = static_cast<time_t>(*mtime);
         if (::futimens(fd.get(), times) != 0) return errnoText("futimens", path, errno);
     }
+    return {};
+}
+
+// Writes all of bytes, stamps the mtime when asked, makes the file durable (unless the caller syncs it
+// later) and closes it. Empty on success.
+std::string finishFile(Fd& fd, const fs::path& path, std::string_view bytes, std::optional<int64_t> mtime,
+                       bool durable = true)
+{
+    if (std::string error = writeAll(fd, path, bytes, mtime); !error.empty()) return error;
     if (durable && ::fsync(fd.get()) != 0) return errnoText("fsync", path, errno);
     if (::close(fd.release()) != 0) return errnoText("close", path, errno);
     return {};
@@ -346,6 +357,8 @@ struct UidlistEntry {
     int zone = 0;
     bool lf = false;
     std::vector<std::string> keywords;
+    uint64_t modseq = 0;             // M<n>: its mod-sequence (RFC 7162), 0 when not listed
+    std::optional<std::string> info; // F<flags>: the flags of its file name when the line was written
 };
 
 struct Uidlist {
@@ -358,6 +371,9 @@ struct Uidlist {
     std::map<std::string, UidlistEntry> byBase;
     uint32_t highestUid = 0; // of every line, also of files that are gone: their UIDs are used
     std::string text;        // the maillab-uidlist as read
+    // H<n> in the header: mod-sequences are kept (issue 15), with X lines for the UIDs expunged
+    uint64_t highestModseq = 0;
+    std::vector<std::pair<uint32_t, uint64_t>> vanished;
 };
 
 std::optional<uint32_t> parseUid(std::string_view text)
@@ -421,6 +437,9 @@ std::optional<std::string> parseListedLine(std::string_view line, UidlistEntry& 
         if (end == std::string_view::npos) return std::nullopt;
         std::string_view field = line.substr(pos, end - pos);
         if (ours && field == "L") entry.lf = true;
+        if (ours && field.size() > 1 && field[0] == 'M')
+            entry.modseq = util::parseNumber(field.substr(1)).value_or(0);
+        if (ours && !field.empty() && field[0] == 'F') entry.info = std::string(field.substr(1));
         if (ours && field.size() > 1 && field[0] == 'K') entry.keywords.emplace_back(field.substr(1));
         if (ours && field.size() > 1 && field[0] == 'Z') {
             int zone = 0;
@@ -444,6 +463,27 @@ void parseEntries(const std::vector<std::string_view>& lines, bool lastComplete,
             break;
         }
         if (lines[i].empty()) continue;
+        // "X<uid>[:<uid>] M<modseq>": expunged at (at most) that mod-sequence, for QRESYNC after a restart.
+        if (ours && lines[i][0] == 'X') {
+            std::vector<std::string_view> fields = util::splitSpaces(lines[i].substr(1));
+            const size_t colon = fields.empty() ? 0 : fields[0].find(':');
+            std::optional<uint32_t> first =
+                fields.empty() ? std::nullopt : parseUid(fields[0].substr(0, colon));
+            std::optional<uint32_t> last =
+                colon == std::string_view::npos ? first : parseUid(fields[0].substr(colon + 1));
+            std::optional<uint64_t> modseq = fields.size() == 2 && fields[1].size() > 1 && fields[1][0] == 'M'
+                                                 ? util::parseNumber(fields[1].substr(1))
+                                                 : std::nullopt;
+            if (!first || !last || *last < *first || !modseq) {
+                ++bad;
+                continue;
+            }
+            const uint64_t at = modseq.value_or(0);
+            for (uint64_t uid = *first; uid <= *last; ++uid)
+                list.vanished.emplace_back(static_cast<uint32_t>(uid), at);
+            list.highestUid = std::max(list.highestUid, *last);
+            continue;
+        }
         UidlistEntry entry;
         std::optional<std::string> name;
         if (version1) {
@@ -490,6 +530,9 @@ Uidlist readUidlist(const fs::path& dir, std::vector<std::string>& problems)
             if ((lines.size() > 1 || complete) && header.size() >= 4 && header[0] == kUidlist &&
                 header[1] == "1" && parseHeaderFields(header, 2, list)) {
                 list.ours = true;
+                for (std::string_view field : header)
+                    if (field.size() > 1 && field[0] == 'H')
+                        list.highestModseq = util::parseNumber(field.substr(1)).value_or(0);
                 parseEntries(lines, complete, true, false, dir / kUidlist, list, problems);
                 return list;
             }
@@ -533,6 +576,89 @@ Uidlist readUidlist(const fs::path& dir, std::vector<std::string>& problems)
 
 } // namespace
 
+// [SECTION] syncing many files at once
+//
+// One fsync waits for the disk; a round of the server's loop with ten APPENDs made ten of them one after
+// another, in the only thread that serves everyone (issue 14: a third of Dovecot's commands per second with
+// clients that stay logged in). Issued from a few threads at once, the disk takes them together.
+
+class MaildirSync::SyncPool {
+public:
+    SyncPool()
+    {
+        for (int i = 0; i < kThreads; ++i)
+            m_threads.emplace_back([this] { work(); });
+    }
+    ~SyncPool()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        for (std::thread& thread : m_threads)
+            thread.join();
+    }
+    SyncPool(const SyncPool&) = delete;
+    SyncPool& operator=(const SyncPool&) = delete;
+
+    // fsyncs every descriptor; returns the errno of each (0: synced). The caller's thread takes part.
+    std::vector<int> fsyncAll(const std::vector<int>& fds)
+    {
+        std::vector<int> errors(fds.size(), 0);
+        if (fds.size() <= 1) {
+            for (size_t i = 0; i < fds.size(); ++i)
+                errors[i] = ::fsync(fds[i]) == 0 ? 0 : errno;
+            return errors;
+        }
+        std::unique_lock lock(m_mutex);
+        m_fds = &fds;
+        m_errors = &errors;
+        m_next = 0;
+        m_finished = 0;
+        m_wake.notify_all();
+        while (runOne(lock)) {}
+        m_done.wait(lock, [&] { return m_finished == fds.size(); });
+        m_fds = nullptr;
+        m_errors = nullptr;
+        return errors;
+    }
+
+private:
+    static constexpr int kThreads = 7;
+
+    // Takes the next descriptor, if any, and syncs it with the lock released.
+    bool runOne(std::unique_lock<std::mutex>& lock)
+    {
+        if (!m_fds || m_next >= m_fds->size()) return false;
+        const size_t i = m_next++;
+        const int fd = (*m_fds)[i];
+        lock.unlock();
+        const int error = ::fsync(fd) == 0 ? 0 : errno;
+        lock.lock();
+        (*m_errors)[i] = error;
+        if (++m_finished == m_fds->size()) m_done.notify_all();
+        return true;
+    }
+    void work()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [&] { return m_stop || (m_fds && m_next < m_fds->size()); });
+            if (m_stop) return;
+            while (runOne(lock)) {}
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_wake, m_done;
+    const std::vector<int>* m_fds = nullptr;
+    std::vector<int>* m_errors = nullptr;
+    size_t m_next = 0, m_finished = 0;
+    bool m_stop = false;
+    std::vector<std::thread> m_threads;
+};
+
 // [SECTION] lifetime
 
 MaildirSync::MaildirSync(Store& store, const wire::Clock& clock, fs::path root, ProblemLog log)
@@ -549,6 +675,8 @@ MaildirSync::MaildirSync(Store& store, const wire::Clock& clock, fs::path root, 
     }
     m_loading = false;
     m_store.setPersister([this](const StoreEvent& event) { return onEvent(event); });
+    // A Maildir++ folder is one directory entry: its encoded name must fit NAME_MAX (issue 15).
+    m_store.setNameFits([](std::string_view name) { return encodeFolderName(name).size() <= NAME_MAX; });
 }
 
 MaildirSync::~MaildirSync()
@@ -556,6 +684,7 @@ MaildirSync::~MaildirSync()
     if (m_lockFd >= 0) {
         sync();
         m_store.setPersister(nullptr);
+        m_store.setNameFits(nullptr);
         ::close(m_lockFd); // and with it the lock
     }
 }
@@ -855,10 +984,13 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
             loaded.file.lf = content->bytes.find('\r') == std::string::npos &&
                              content->bytes.find('\n') != std::string::npos;
         }
+        loaded.message.modseq = 0; // a new one, unless the list kept it
         if (known) {
             loaded.message.uid = entry->second.uid;
             loaded.message.keywords = entry->second.keywords;
             loaded.message.internalDate.zoneMinutes = entry->second.zone;
+            // Renamed by another program while no server ran: its flags changed, so its mod-sequence does.
+            if (entry->second.info == parts.info) loaded.message.modseq = entry->second.modseq;
         }
         std::string bytes = loaded.file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
         loaded.message.data = std::make_shared<const MessageData>(std::move(bytes));
@@ -886,11 +1018,28 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     }
     for (std::string& text : problems)
         problem(std::move(text));
-    // Mod-sequences are not written to disk; the clock in seconds times 2^20 is above any handed out
-    // before this start, unless the last run made more than a million changes a second or the clock went
-    // back (RFC 7162 section 3.1.2: they only ever grow).
+    // Mod-sequences kept in our list (H in its header) come back as they were; the UIDs it lists whose files
+    // are gone were expunged by another program meanwhile, and get new ones. Without them (a list of an
+    // older maillab, Dovecot's, none) the clock in seconds times 2^20 is above any handed out before this
+    // start, unless the last run made more than a million changes a second or the clock went back (RFC 7162
+    // section 3.1.2: they only ever grow).
+    std::optional<Store::KeptModseqs> kept;
+    if (uidlist.ours && uidlist.highestModseq > 0) {
+        kept.emplace();
+        kept->highest = uidlist.highestModseq;
+        kept->vanished = std::move(uidlist.vanished);
+        std::set<uint32_t> gone;
+        for (const auto& [uid, modseq] : kept->vanished)
+            gone.insert(uid);
+        std::set<uint32_t> missing;
+        for (const auto& [base, entry] : uidlist.byBase)
+            if (!uids.count(entry.uid) && !gone.count(entry.uid)) missing.insert(entry.uid);
+        for (uint32_t uid : missing)
+            kept->vanished.emplace_back(uid, 0);
+    }
     const uint64_t modseqFloor = static_cast<uint64_t>(std::max<int64_t>(m_clock.nowSeconds(), 1)) << 20;
-    if (!m_store.restoreMailbox(user, mailbox, uidValidity, uidNext, std::move(messages), modseqFloor))
+    if (!m_store.restoreMailbox(user, mailbox, uidValidity, uidNext, std::move(messages), modseqFloor,
+                                kept ? &*kept : nullptr))
         problem(dir.string() + ": the store refused the loaded mailbox");
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
         box->specialUse = uidlist.specialUse;
@@ -928,6 +1077,7 @@ void MaildirSync::writeOutFolder(const std::string& user, const std::string& mai
 void MaildirSync::setGroupedSync(bool grouped)
 {
     if (!grouped) sync();
+    if (grouped && !m_pool) m_pool = std::make_unique<SyncPool>();
     m_grouped = grouped;
 }
 
@@ -941,25 +1091,101 @@ void MaildirSync::syncSoon(const fs::path& dir)
     if (!error.empty()) problem(error);
 }
 
+bool MaildirSync::pendingIn(const std::string& user, const std::string& mailbox) const
+{
+    return std::any_of(m_pendingMessages.begin(), m_pendingMessages.end(), [&](const PendingMessage& p) {
+        return std::get<0>(p.key) == user && std::get<1>(p.key) == mailbox;
+    });
+}
+
+// Their bytes first, all at once, then the renames: cur/ never holds a file whose bytes may not be on disk.
+// A failed fsync (the disk's error, EIO) is logged, as a failed directory sync is: the message was taken
+// when its bytes were written, and stays.
+void MaildirSync::finishPendingMessages()
+{
+    if (m_pendingMessages.empty()) return;
+    std::vector<PendingMessage> pending = std::exchange(m_pendingMessages, {});
+    std::vector<int> fds;
+    for (const PendingMessage& p : pending)
+        fds.push_back(p.fd);
+    std::vector<int> errors = m_pool ? m_pool->fsyncAll(fds) : std::vector<int>(fds.size(), 0);
+    std::set<FolderKey> untouched; // folders no other program changed: their stamps follow these renames
+    for (size_t i = 0; i < pending.size(); ++i) {
+        const PendingMessage& p = pending[i];
+        if (!m_pool && ::fsync(p.fd) != 0) errors[i] = errno;
+        if (errors[i] != 0) problem(errnoText("fsync", p.tmp, errors[i]));
+        ::close(p.fd);
+        const FolderKey folderKey{std::get<0>(p.key), std::get<1>(p.key)};
+        auto file = m_files.find(p.key);
+        auto folder = m_folders.find(folderKey);
+        if (file == m_files.end() || folder == m_folders.end()) { // cannot happen: changes wait for this
+            ::unlink(p.tmp.c_str());
+            continue;
+        }
+        const fs::path cur = folder->second.dir / "cur";
+        if (!untouched.count(folderKey) && folder->second.curStamp == changeStamp(cur) &&
+            folder->second.newStamp == changeStamp(folder->second.dir / "new"))
+            untouched.insert(folderKey);
+        if (::rename(p.tmp.c_str(), (cur / file->second.name).c_str()) != 0) {
+            problem(errnoText("rename", p.tmp, errno) + "; the message is lost at the next start");
+            continue;
+        }
+        syncSoon(cur);
+    }
+    for (const FolderKey& key : untouched)
+        if (auto folder = m_folders.find(key); folder != m_folders.end())
+            folder->second.curStamp = changeStamp(folder->second.dir / "cur");
+}
+
 void MaildirSync::sync()
 {
+    finishPendingMessages();
     if (!m_unsyncedSubscriptions.empty()) {
         const bool grouped = std::exchange(m_grouped, false);
         for (const std::string& user : std::exchange(m_unsyncedSubscriptions, {}))
             writeSubscriptions(user); // a failure is logged; the next change tries again
         m_grouped = grouped;
     }
+    // The lists and directories, all at once.
+    struct Syncing {
+        fs::path path;
+        int fd;
+        std::optional<FolderKey> uidlistOf;
+    };
+    std::vector<Syncing> syncing;
     for (const FolderKey& key : std::exchange(m_unsyncedUidlists, {})) {
         auto folder = m_folders.find(key);
         if (folder == m_folders.end()) continue; // deleted or renamed since: written whole then
         const fs::path path = folder->second.dir / kUidlist;
-        Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (fd.get() >= 0 && ::fsync(fd.get()) == 0) continue;
-        problem(errnoText(fd.get() < 0 ? "open" : "fsync", path, errno));
-        folder->second.uidlist.clear(); // the next change writes it whole, synced
+        syncing.push_back({path, ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW), key});
     }
     for (const fs::path& dir : std::exchange(m_unsyncedDirs, {}))
-        if (std::string error = syncDir(dir); !error.empty()) problem(error);
+        syncing.push_back({dir, ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), std::nullopt});
+    std::vector<int> fds, errors;
+    for (Syncing& s : syncing) {
+        if (s.fd >= 0)
+            fds.push_back(s.fd);
+        else
+            errors.push_back(errno);
+    }
+    std::vector<int> synced = m_pool ? m_pool->fsyncAll(fds) : std::vector<int>();
+    for (size_t i = 0, next = 0, failedOpen = 0; i < syncing.size(); ++i) {
+        const Syncing& s = syncing[i];
+        int error = 0;
+        std::string what = "fsync";
+        if (s.fd < 0) {
+            error = errors[failedOpen++];
+            what = "open";
+        } else {
+            error = m_pool ? synced[next++] : (::fsync(s.fd) == 0 ? 0 : errno);
+            ::close(s.fd);
+        }
+        if (error == 0) continue;
+        problem(errnoText(s.uidlistOf ? what : what + " directory", s.path, error));
+        if (!s.uidlistOf) continue;
+        if (auto folder = m_folders.find(*s.uidlistOf); folder != m_folders.end())
+            folder->second.uidlist.clear(); // the next change writes it whole, synced
+    }
 }
 
 std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box) const
@@ -971,12 +1197,28 @@ std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box
     if (box.specialUse.size() > 1 && box.specialUse[0] == '\\' &&
         box.specialUse.find_first_of(" \r\n") == std::string::npos)
         text += " U" + box.specialUse;
+    text += " H" + std::to_string(box.highestModseq);
     if (isObjectId(box.mailboxId)) text += " I" + box.mailboxId; // the MAILBOXID goes along with a rename too
     text += "\n";
     for (const StoredMessage& message : box.messages) {
         auto file = m_files.find({user, box.name, message.uid});
         if (file == m_files.end()) continue; // never reached the disk
         text += uidlistLine(message, file->second);
+    }
+    // Runs of expunged UIDs in one line each, at the highest mod-sequence of the run: a client then hears
+    // of a few of them again, which RFC 7162 section 3.2.5.1 allows (the server may name more).
+    std::vector<std::pair<uint32_t, uint64_t>> vanished = box.vanished;
+    std::sort(vanished.begin(), vanished.end());
+    for (size_t i = 0; i < vanished.size();) {
+        const uint32_t first = vanished[i].first;
+        uint64_t modseq = vanished[i].second;
+        size_t j = i + 1;
+        while (j < vanished.size() && vanished[j].first <= vanished[j - 1].first + 1)
+            modseq = std::max(modseq, vanished[j++].second);
+        const uint32_t last = vanished[j - 1].first;
+        text += "X" + std::to_string(first) + (last > first ? ":" + std::to_string(last) : "") + " M" +
+                std::to_string(modseq) + "\n";
+        i = j;
     }
     return text;
 }
@@ -990,6 +1232,11 @@ std::string MaildirSync::uidlistLine(const StoredMessage& message, const FileOnD
     for (const std::string& keyword : message.keywords)
         // Keywords are IMAP atoms; anything that could break the line is not one and is left out.
         if (!keyword.empty() && keyword.find_first_of(" \r\n") == std::string::npos) line += " K" + keyword;
+    // Its mod-sequence, and the flags it went with, so that a rename by another program while no server
+    // runs is seen as a change (RFC 7162 section 3.1: mod-sequences survive a restart).
+    line += " M" + std::to_string(message.modseq);
+    if (std::string info = splitName(file.name).info; info.find(' ') == std::string::npos)
+        line += " F" + info;
     return line + " :" + file.base + "\n";
 }
 
@@ -1027,6 +1274,16 @@ bool MaildirSync::appendToUidlist(const std::string& user, const std::string& ma
     if (!message || folder == m_folders.end() || file == m_files.end()) return writeUidlist(user, mailbox);
     std::string line = uidlistLine(*message, file->second);
     if (line == file->second.listed) return true;
+    if (!appendLine(user, mailbox, line)) return false;
+    // A rewrite (appendLine's or an earlier one) listed it as it is now.
+    file->second.listed = std::move(line);
+    return true;
+}
+
+bool MaildirSync::appendLine(const std::string& user, const std::string& mailbox, const std::string& line)
+{
+    auto folder = m_folders.find({user, mailbox});
+    if (folder == m_folders.end()) return writeUidlist(user, mailbox);
     Folder& f = folder->second;
     // Only after a list of ours (not Dovecot's, not none), and rewritten whole once it has doubled.
     if (f.uidlist.empty() || f.uidlist.size() + line.size() > 2 * f.compactSize + 4096)
@@ -1043,7 +1300,6 @@ bool MaildirSync::appendToUidlist(const std::string& user, const std::string& ma
         return false;
     }
     f.uidlist += line;
-    file->second.listed = std::move(line);
     return true;
 }
 
@@ -1063,6 +1319,18 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
         if (fd.get() < 0) {
             problem(errnoText("create", tmp, errno));
             return false;
+        }
+        if (m_grouped) {
+            // Written, not yet synced: sync() fsyncs it with the round's others and moves it into cur/.
+            std::string error = writeAll(fd, tmp, message.bytes(), message.internalDate.epochSeconds);
+            if (!error.empty()) {
+                ::unlink(tmp.c_str());
+                problem(error);
+                return false;
+            }
+            m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
+            m_pendingMessages.push_back({{user, mailbox, message.uid}, tmp, fd.release()});
+            return true;
         }
         std::string error = finishFile(fd, tmp, message.bytes(), message.internalDate.epochSeconds);
         if (error.empty() && ::rename(tmp.c_str(), cur.c_str()) != 0) error = errnoText("rename", tmp, errno);
@@ -1146,6 +1414,12 @@ std::string MaildirSync::onEvent(const StoreEvent& event)
     const bool untouched = folder != m_folders.end() &&
                            folder->second.curStamp == changeStamp(folder->second.dir / "cur") &&
                            folder->second.newStamp == changeStamp(folder->second.dir / "new");
+    // A new message's file waits in tmp/ for sync(): any other change to its folder moves it first.
+    if (event.kind != StoreEvent::Kind::MessageAdded && event.kind != StoreEvent::Kind::LockChanged &&
+        event.kind != StoreEvent::Kind::SubscriptionsChanged && !m_pendingMessages.empty() &&
+        ((event.kind != StoreEvent::Kind::FlagsChanged && event.kind != StoreEvent::Kind::MessageExpunged) ||
+         pendingIn(event.user, event.mailbox)))
+        finishPendingMessages();
     bool ok = false;
     try {
         switch (event.kind) {
@@ -1204,7 +1478,13 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
     // Without its UID in the list the file would come back under a new UID: the message goes again.
     auto file = m_files.find({event.user, event.mailbox, event.uid});
     if (file != m_files.end()) {
-        ::unlink((folderDir(event.user, event.mailbox) / "cur" / file->second.name).c_str());
+        if (!m_pendingMessages.empty() && m_pendingMessages.back().key == file->first) { // still in tmp/
+            ::close(m_pendingMessages.back().fd);
+            ::unlink(m_pendingMessages.back().tmp.c_str());
+            m_pendingMessages.pop_back();
+        } else {
+            ::unlink((folderDir(event.user, event.mailbox) / "cur" / file->second.name).c_str());
+        }
         m_files.erase(file);
     }
     return false;
@@ -1236,12 +1516,16 @@ bool MaildirSync::onMessageExpunged(const StoreEvent& event)
 {
     const FileKey key{event.user, event.mailbox, event.uid};
     if (m_unremovable.erase(key) > 0) return false; // its unlink failed in the first report
-    if (!m_files.count(key)) return true;           // done with an earlier report
     const Mailbox* box = m_store.mailbox(event.user, event.mailbox);
+    // Its UID and mod-sequence (the Store noted them first), for VANISHED (EARLIER) after a restart.
+    std::string expunged;
+    if (box && !box->vanished.empty() && box->vanished.back().first == event.uid)
+        expunged =
+            "X" + std::to_string(event.uid) + " M" + std::to_string(box->vanished.back().second) + "\n";
+    if (!m_files.count(key)) return expunged.empty() || appendLine(event.user, event.mailbox, expunged);
     fs::path cur = folderDir(event.user, event.mailbox) / "cur";
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
-    bool failed = false;
     while (it != end) {
         if (box && box->find(std::get<2>(it->first))) {
             ++it;
@@ -1250,17 +1534,16 @@ bool MaildirSync::onMessageExpunged(const StoreEvent& event)
         if (::unlink((cur / it->second.name).c_str()) != 0 && errno != ENOENT) {
             problem(errnoText("unlink", cur / it->second.name, errno) + "; the message stays");
             m_unremovable.insert(it->first);
-            failed = true;
             ++it;
             continue;
         }
         it = m_files.erase(it);
     }
     syncSoon(cur);
-    // With a message that stays, the uidlist as it is still names it (the entries of removed files are
-    // ignored when loading); the next write lists it again from the Store, where it is back by then.
-    const bool listed = failed || writeUidlist(event.user, event.mailbox);
-    return m_unremovable.erase(key) == 0 && listed;
+    if (m_unremovable.erase(key) > 0) return false;
+    // The lines of removed files stay in the list (ignored when loading, gone at the next rewrite): no
+    // rewrite of the whole list for each expunge, only its X line.
+    return expunged.empty() || appendLine(event.user, event.mailbox, expunged);
 }
 
 // Called before the Store forgets the mailbox: a folder that cannot be taken away keeps its mailbox.
@@ -1332,6 +1615,7 @@ bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
 void MaildirSync::rescan()
 {
     if (m_lockFd < 0) return;
+    finishPendingMessages(); // what is in cur/ is then all this process knows
     const std::vector<std::string> users(m_users.begin(), m_users.end());
     for (const std::string& user : users) {
         try {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -59,10 +60,13 @@ public:
     // Grouped syncs (serve): the directory syncs of new, renamed and removed files and folders, the fsync
     // of lines appended to a uidlist and the subscriptions file wait for sync(), so that the changes of one
     // round of the server's loop share them; the server sends that round's replies only after sync(). A
-    // message's own bytes are still synced before it is renamed into cur/, so a crash never leaves half a
-    // message there.
+    // new message's file waits in tmp/ too: sync() fsyncs all of them at once (on a few threads, so the
+    // disk takes them together instead of one after another), then renames them into cur/, then syncs the
+    // directories and lists, again at once; a crash never leaves half a message in cur/.
     void setGroupedSync(bool grouped);
     void sync();
+
+    class SyncPool; // fsyncs many files at once (maildir.cpp)
 
 private:
     // One message file in a folder's cur/.
@@ -108,8 +112,13 @@ private:
     // One message's line at the end of the uidlist (a new message, changed keywords), or the whole list
     // rewritten when appended lines have doubled it.
     bool appendToUidlist(const std::string& user, const std::string& mailbox, uint32_t uid);
+    bool appendLine(const std::string& user, const std::string& mailbox, const std::string& line);
     std::string uidlistText(const std::string& user, const Mailbox& box) const;
     void syncSoon(const std::filesystem::path& dir); // now, or at sync() when grouped
+    // Grouped: the new messages still in tmp/ are fsynced and moved into cur/ (before anything else
+    // touches their files, and by sync()).
+    void finishPendingMessages();
+    bool pendingIn(const std::string& user, const std::string& mailbox) const;
     std::string uidlistLine(const StoredMessage& message, const FileOnDisk& file) const;
     std::filesystem::path folderDir(const std::string& user, const std::string& mailbox) const;
     std::filesystem::path moveAside(const std::filesystem::path& dir);
@@ -144,6 +153,13 @@ private:
     std::set<std::filesystem::path> m_unsyncedDirs;
     std::set<FolderKey> m_unsyncedUidlists;
     std::set<std::string> m_unsyncedSubscriptions; // users whose subscriptions file waits for sync()
+    struct PendingMessage {
+        FileKey key;
+        std::filesystem::path tmp; // its file in tmp/, whole but not yet synced
+        int fd = -1;               // open, for the fsync
+    };
+    std::vector<PendingMessage> m_pendingMessages;
+    std::unique_ptr<SyncPool> m_pool;
 };
 
 } // namespace maillab::store

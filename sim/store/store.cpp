@@ -191,6 +191,21 @@ bool Store::validMailboxName(std::string_view canonical)
            canonical.find("//") == std::string_view::npos;
 }
 
+Store::Result Store::mailboxNameFits(std::string_view canonical) const
+{
+    size_t levels = 1, levelBytes = 0;
+    for (char c : canonical) {
+        if (c != '/') {
+            if (++levelBytes > kMaxMailboxLevelBytes) return Result::NameTooLong;
+            continue;
+        }
+        if (++levels > kMaxMailboxLevels) return Result::TooDeep;
+        levelBytes = 0;
+    }
+    if (m_nameFits && !m_nameFits(canonical)) return Result::NameTooLong;
+    return Result::Ok;
+}
+
 Store::Result Store::createMailbox(std::string_view user, std::string_view name, std::string specialUse,
                                    bool subscribe)
 {
@@ -201,6 +216,8 @@ Store::Result Store::createMailbox(std::string_view user, std::string_view name,
         canonical.pop_back(); // RFC 3501 section 6.3.3
     if (!validMailboxName(canonical)) return Result::Invalid;
     if (a->mailboxes.count(canonical)) return Result::AlreadyExists;
+    // Its superiors are shorter and shallower: checking the name checks them all.
+    if (Result fits = mailboxNameFits(canonical); fits != Result::Ok) return fits;
     // Create missing superiors too, as RFC 3501 section 6.3.3 suggests: outermost first, each once (not by
     // recursion, which looked at every superior of every superior: cubic in the depth). Each is written to
     // durable storage before anyone hears of it; a write that fails stops there.
@@ -257,6 +274,13 @@ Store::Result Store::renameMailbox(std::string_view user, std::string_view from,
     // The new name must be one CREATE would make (F5: "/x", "a//b" or "x/" were accepted, and with a
     // Maildir the mail was gone after a restart), and not inside the mailbox itself.
     if (!validMailboxName(target) || target.rfind(source + "/", 0) == 0) return Result::Invalid;
+    // Inferiors move along (RFC 3501 section 6.3.5, not INBOX's): each new name must fit, not only the
+    // target.
+    if (Result fits = mailboxNameFits(target); fits != Result::Ok) return fits;
+    for (const auto& [name, box] : a->mailboxes)
+        if (source != "INBOX" && name.rfind(source + "/", 0) == 0)
+            if (Result fits = mailboxNameFits(target + name.substr(source.size())); fits != Result::Ok)
+                return fits;
     if (source == "INBOX") {
         // Renaming INBOX moves its messages to the new mailbox and leaves INBOX empty (RFC 3501
         // section 6.3.5).
@@ -385,12 +409,14 @@ size_t Store::expunge(std::string_view user, std::string_view mailboxName, const
     size_t count = 0;
     for (StoredMessage& m : removed) {
         StoreEvent event{StoreEvent::Kind::MessageExpunged, std::string(user), box->name, m.uid, {}, origin};
+        // Its mod-sequence first, so that durable storage keeps it with the expunge (RFC 7162 3.2.5.1).
+        Mailbox* from = mailbox(user, mailboxName);
+        if (from) from->vanished.emplace_back(m.uid, ++from->highestModseq);
         if (!persist(event)) {
+            if ((from = mailbox(user, mailboxName))) from->vanished.pop_back();
             stayed.push_back(std::move(m));
             continue;
         }
-        if (Mailbox* from = mailbox(user, mailboxName))
-            from->vanished.emplace_back(m.uid, ++from->highestModseq);
         event.message = &m;
         emit(event);
         ++count;
@@ -430,7 +456,8 @@ void Store::resetUidValidity(std::string_view user, std::string_view mailboxName
 }
 
 bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity,
-                           uint32_t uidNext, std::vector<StoredMessage> messages, uint64_t modseqFloor)
+                           uint32_t uidNext, std::vector<StoredMessage> messages, uint64_t modseqFloor,
+                           const KeptModseqs* kept)
 {
     Mailbox* box = mailbox(user, name);
     if (!box || uidValidity == 0) return false;
@@ -444,13 +471,27 @@ bool Store::restoreMailbox(std::string_view user, std::string_view name, uint32_
     box->uidValidity = uidValidity;
     box->uidNext = std::max(uidNext, messages.empty() ? 1u : messages.back().uid + 1);
     box->messages = std::move(messages);
-    box->highestModseq = std::max(box->highestModseq, modseqFloor);
-    for (StoredMessage& m : box->messages) {
-        m.modseq = std::max(m.modseq, modseqFloor);
-        box->highestModseq = std::max(box->highestModseq, m.modseq);
-    }
     box->vanished.clear();
-    box->restoredAt = box->highestModseq;
+    if (kept) {
+        uint64_t& highest = box->highestModseq;
+        highest = std::max(highest, kept->highest);
+        for (const StoredMessage& m : box->messages)
+            highest = std::max(highest, m.modseq);
+        for (const auto& [uid, modseq] : kept->vanished)
+            highest = std::max(highest, modseq);
+        for (StoredMessage& m : box->messages)
+            if (m.modseq == 0) m.modseq = ++highest;
+        for (const auto& [uid, modseq] : kept->vanished)
+            box->vanished.emplace_back(uid, modseq != 0 ? modseq : ++highest);
+        box->restoredAt = 0;
+    } else {
+        box->highestModseq = std::max(box->highestModseq, modseqFloor);
+        for (StoredMessage& m : box->messages) {
+            m.modseq = std::max(m.modseq, modseqFloor);
+            box->highestModseq = std::max(box->highestModseq, m.modseq);
+        }
+        box->restoredAt = box->highestModseq;
+    }
     if (uidValidity != UINT32_MAX) m_nextUidValidity = std::max(m_nextUidValidity, uidValidity + 1);
     return true;
 }

@@ -76,8 +76,9 @@ struct Mailbox {
     // (EARLIER) (RFC 7162 section 3.2.5.1).
     uint64_t highestModseq = 1;
     std::vector<std::pair<uint32_t, uint64_t>> vanished;
-    // The mod-sequence it was read back from disk at (0: never): mod-sequences are not on disk, so what was
-    // expunged before is not known one by one, and every missing UID counts as gone since then.
+    // The mod-sequence it was read back from disk at when the disk kept no mod-sequences (0: never, or they
+    // were kept): what was expunged before is then not known one by one, and every missing UID counts as
+    // gone since then.
     uint64_t restoredAt = 0;
 
     const StoredMessage* find(uint32_t uid) const;
@@ -161,10 +162,29 @@ public:
     Mailbox* mailbox(std::string_view user, std::string_view name);
     const Mailbox* mailbox(std::string_view user, std::string_view name) const;
 
-    enum class Result { Ok, NoSuchAccount, NoSuchMailbox, AlreadyExists, HasChildren, Invalid, WriteFailed };
+    enum class Result {
+        Ok,
+        NoSuchAccount,
+        NoSuchMailbox,
+        AlreadyExists,
+        HasChildren,
+        Invalid,
+        WriteFailed,
+        NameTooLong, // a level over kMaxMailboxLevelBytes, or more than durable storage can name
+        TooDeep      // more than kMaxMailboxLevels levels
+    };
     // A name CREATE and RENAME accept (after a trailing '/' is dropped for CREATE, RFC 3501 6.3.3): not
     // empty, no empty level ("/x", "a//b", "x/").
     static bool validMailboxName(std::string_view canonical);
+    // Dovecot's limits (mailbox-list.c: 20 levels of at most 200 bytes, which fit PATH_MAX), so that no
+    // client can make a name the disk cannot hold, or a chain of renames that ends there.
+    static constexpr size_t kMaxMailboxLevels = 20;
+    static constexpr size_t kMaxMailboxLevelBytes = 200;
+    // Ok, NameTooLong or TooDeep for a valid canonical name; also asks durable storage (see below).
+    Result mailboxNameFits(std::string_view canonical) const;
+    // Durable storage may hold fewer bytes than the limits above allow (a Maildir++ folder is one directory
+    // name: at most 255 bytes once encoded): it says whether a name fits.
+    void setNameFits(std::function<bool(std::string_view canonical)> fits) { m_nameFits = std::move(fits); }
     // `subscribe`: whether the new mailbox and the superiors made for it join the subscriptions (the
     // standard folders do; IMAP's CREATE does not, RFC 3501 section 6.3.3 and 6.3.6).
     Result createMailbox(std::string_view user, std::string_view name, std::string specialUse = {},
@@ -201,8 +221,16 @@ public:
     // section 2.3.1.1).
     // `modseqFloor`: a mod-sequence above any handed out before the restart (RFC 7162 section 3.1.2: they
     // never go back); every restored message gets it.
+    // `kept`: the mod-sequences durable storage kept (RFC 7162 sections 3.1, 3.2.5.1), used instead of the
+    // floor: the mailbox's highest, and the UIDs expunged with theirs; a message with modseq 0 (another
+    // program changed it meanwhile) and a vanished UID with 0 (its file went) get new ones above the highest.
+    struct KeptModseqs {
+        uint64_t highest = 0;
+        std::vector<std::pair<uint32_t, uint64_t>> vanished;
+    };
     bool restoreMailbox(std::string_view user, std::string_view name, uint32_t uidValidity, uint32_t uidNext,
-                        std::vector<StoredMessage> messages, uint64_t modseqFloor = 1);
+                        std::vector<StoredMessage> messages, uint64_t modseqFloor = 1,
+                        const KeptModseqs* kept = nullptr);
 
     // SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7): the name must name a mailbox to subscribe; any
     // subscribed name may be unsubscribed.
@@ -236,6 +264,7 @@ private:
     std::map<std::string, Account> m_accounts;
     std::map<int, Listener> m_listeners;
     Persister m_persister;
+    std::function<bool(std::string_view)> m_nameFits;
     LoginGuard m_loginGuard;
     std::string m_lastWriteError;
     int m_nextListener = 1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `maillab serve --maildir` sharing its Maildir with other programs while it runs (issue 14): a message a
 # delivery agent drops into new/ reaches an IDLE imaplib client without a restart, a file removed behind
-# serve's back is expunged, a write that fails answers NO and is logged, subscriptions survive a restart;
+# serve's back is expunged, a name too long for the disk is refused, a write that fails answers NO and is logged, subscriptions survive a restart;
 # and --bind on another loopback address gets no "other machines can reach" warning.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/serve_lib.bash"
@@ -53,9 +53,17 @@ for _ in range(30):
         expunged = True
         break
 print("removed-expunged", expunged)
-# A write that fails: a folder name too long for the file system.
+# A folder name too long for the file system is refused before any write (issue 15, RFC 5530 section 3).
 typ, data = m.create("n" * 300)
 print("create-long", typ, data[0].decode(errors="replace")[:40])
+# A write that fails: the folder's tmp/ went away, so an APPEND cannot write its file.
+m.create("Work")
+os.rmdir(os.path.join(root, "bob", ".Work", "tmp"))
+try:
+    typ, data = m.append("Work", None, None, b"Subject: lost\r\n\r\nx\r\n")
+except imaplib.IMAP4.error as e:
+    typ, data = "NO", [str(e).encode()]
+print("append-failed", typ, data[0].decode(errors="replace")[:40])
 typ, data = m.unsubscribe("Drafts")
 print("unsubscribe", typ)
 m.logout()
@@ -65,7 +73,9 @@ echo "$result"
 expect_contains "a message delivered into new/ while serve runs is seen without a restart" "$result" "delivered-seen True"
 expect_contains "its bytes are served" "$result" "subject-ok True"
 expect_contains "a file removed behind serve's back is answered as expunged" "$result" "removed-expunged True"
-expect_contains "a failed disk write answers NO" "$result" "create-long NO [SERVERBUG]"
+expect_contains "a name the disk cannot hold is refused" "$result" "create-long NO [CANNOT] mailbox name too long"
+expect_contains "a failed disk write answers NO" "$result" "append-failed NO"
+expect_contains "... with SERVERBUG" "$result" "SERVERBUG"
 expect_contains "the failed write is logged" "$(cat "$tmp/serve.log")" "maillab: maildir:"
 stop_serve
 
