@@ -18,6 +18,7 @@
 
 #include "store/maildir.hpp"
 
+#include "mail/message.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -810,6 +811,7 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         StoredMessage message;
     };
     std::vector<Loaded> listed, unlisted;
+    const auto cur = std::make_shared<const fs::path>(dir / "cur");
     std::set<std::string> bases;
     std::set<uint32_t> uids;
     for (const std::string& name : listFiles(dir / "cur", problems)) {
@@ -823,33 +825,48 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
             problems.push_back(path.string() + ": a second file named " + parts.base + "; ignored");
             continue;
         }
-        std::string error;
-        std::optional<FileContent> content = readWholeFile(path, error);
-        if (!content) {
-            problems.push_back(error);
+        // Only the name and the inode are read here, so a start is quick whatever the mailbox holds; a file
+        // is read when a client asks for it, except another program's files, to learn their line ends.
+        struct stat st = {};
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            problems.push_back(errnoText("stat", path, errno));
             continue;
         }
-        Loaded loaded;
-        loaded.file = {parts.base, name, false, {}};
-        loaded.message.flags = flagsFromInfo(parts.info);
-        if (recent.count(parts.base)) loaded.message.flags |= kRecent;
-        loaded.message.internalDate.epochSeconds = content->mtime;
         auto entry = uidlist.byBase.find(parts.base);
         bool known = entry != uidlist.byBase.end() && uids.insert(entry->second.uid).second;
-        if (known && uidlist.ours) {
-            loaded.file.lf = entry->second.lf;
-        } else {
+        Loaded loaded;
+        loaded.file = {parts.base, name, known && uidlist.ours && entry->second.lf, {}, nullptr};
+        loaded.message.flags = flagsFromInfo(parts.info);
+        if (recent.count(parts.base)) loaded.message.flags |= kRecent;
+        loaded.message.internalDate.epochSeconds = st.st_mtim.tv_sec;
+        uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+        size_t size = static_cast<size_t>(st.st_size);
+        std::string header;
+        if (!(known && uidlist.ours) || loaded.file.lf) {
+            std::string error;
+            std::optional<FileContent> content = readWholeFile(path, error);
+            if (!content) {
+                problems.push_back(error);
+                continue;
+            }
             // IMAP and POP3 count CRLF octets; a file with only LF line ends comes from a Unix program.
-            loaded.file.lf = content->bytes.find('\r') == std::string::npos &&
-                             content->bytes.find('\n') != std::string::npos;
+            if (!(known && uidlist.ours))
+                loaded.file.lf = content->bytes.find('\r') == std::string::npos &&
+                                 content->bytes.find('\n') != std::string::npos;
+            fileSize = content->bytes.size();
+            std::string bytes = loaded.file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
+            size = bytes.size();
+            bytes.resize(mail::findBodyOffset(bytes));
+            header = std::move(bytes);
         }
         if (known) {
             loaded.message.uid = entry->second.uid;
             loaded.message.keywords = entry->second.keywords;
             loaded.message.internalDate.zoneMinutes = entry->second.zone;
         }
-        std::string bytes = loaded.file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
-        loaded.message.data = std::make_shared<const MessageData>(std::move(bytes));
+        loaded.file.source = std::make_shared<MessageFile>(cur, name, fileSize, loaded.file.lf);
+        loaded.message.data =
+            std::make_shared<const MessageData>(loaded.file.source, size, std::move(header));
         (known ? listed : unlisted).push_back(std::move(loaded));
     }
 
@@ -883,6 +900,7 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
         box->specialUse = uidlist.specialUse;
     m_folders[{user, mailbox}] = {dir, uidlist.ours ? uidlist.text : std::string()};
+    m_folders[{user, mailbox}].cur = cur;
     writeUidlist(user, mailbox); // only when what was read differs: new UIDs, a Dovecot list, expunged files
 }
 
@@ -906,7 +924,9 @@ void MaildirSync::writeOutFolder(const std::string& user, const std::string& mai
     if (!box) return;
     for (const StoredMessage& message : box->messages)
         writeMessage(user, mailbox, message);
-    writeUidlist(user, mailbox);
+    if (writeUidlist(user, mailbox))
+        for (size_t i = 0; i < box->messages.size(); ++i)
+            keepOnDisk(user, mailbox, box->messages[i].uid);
 }
 
 // [SECTION] writing
@@ -1049,19 +1069,50 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
             problem(errnoText("create", tmp, errno));
             return false;
         }
-        std::string error = finishFile(fd, tmp, message.bytes(), message.internalDate.epochSeconds);
+        const std::shared_ptr<const MessageBody> body = message.data->body();
+        if (!body) { // a copy of a message whose file another program removed
+            ::unlink(tmp.c_str());
+            problem(dir.string() + ": UID " + std::to_string(message.uid) +
+                    " not written: its bytes are gone");
+            return false;
+        }
+        std::string error = finishFile(fd, tmp, body->bytes(), message.internalDate.epochSeconds);
         if (error.empty() && ::rename(tmp.c_str(), cur.c_str()) != 0) error = errnoText("rename", tmp, errno);
         if (!error.empty()) {
             ::unlink(tmp.c_str());
             problem(error);
             return false;
         }
-        m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
+        m_files[{user, mailbox, message.uid}] = {
+            base,
+            name,
+            false,
+            {},
+            std::make_shared<MessageFile>(curOf(user, mailbox), name, message.size(), false)};
         syncSoon(dir / "cur"); // the file is in place; a failed sync puts only its durability in doubt
         return true;
     }
     problem(dir.string() + ": no unique file name found");
     return false;
+}
+
+void MaildirSync::keepOnDisk(const std::string& user, const std::string& mailbox, uint32_t uid)
+{
+    Mailbox* box = m_store.mailbox(user, mailbox);
+    StoredMessage* message = box ? box->find(uid) : nullptr;
+    auto file = m_files.find({user, mailbox, uid});
+    if (message && file != m_files.end() && file->second.source)
+        message->data = message->data->keptIn(file->second.source);
+}
+
+std::shared_ptr<const fs::path> MaildirSync::curOf(const std::string& user, const std::string& mailbox)
+{
+    const fs::path cur = folderDir(user, mailbox) / "cur";
+    auto folder = m_folders.find({user, mailbox});
+    if (folder == m_folders.end()) return std::make_shared<const fs::path>(cur);
+    if (!folder->second.cur || *folder->second.cur != cur)
+        folder->second.cur = std::make_shared<const fs::path>(cur);
+    return folder->second.cur;
 }
 
 // The folder is built under a scratch name and renamed into place, so a half-made folder is never loaded.
@@ -1185,7 +1236,10 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
         return false;
     }
     if (!writeMessage(event.user, event.mailbox, *message)) return false;
-    if (appendToUidlist(event.user, event.mailbox, event.uid)) return true;
+    if (appendToUidlist(event.user, event.mailbox, event.uid)) {
+        keepOnDisk(event.user, event.mailbox, event.uid);
+        return true;
+    }
     // Without its UID in the list the file would come back under a new UID: the message goes again.
     auto file = m_files.find({event.user, event.mailbox, event.uid});
     if (file != m_files.end()) {
@@ -1209,6 +1263,7 @@ bool MaildirSync::onFlagsChanged(const StoreEvent& event)
             return false;
         }
         file->second.name = name;
+        if (file->second.source) file->second.source->setName(name);
         syncSoon(cur);
     }
     return appendToUidlist(event.user, event.mailbox, event.uid); // only when the keywords changed
@@ -1295,15 +1350,19 @@ bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
     if (!folder.empty()) {
         folder.key() = {event.user, event.newName};
         folder.mapped().dir = to;
+        folder.mapped().cur = nullptr;
         m_folders.insert(std::move(folder));
     }
+    const std::shared_ptr<const fs::path> movedCur = curOf(event.user, event.newName);
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
     std::vector<std::pair<uint32_t, FileOnDisk>> moved;
     for (; it != end; it = m_files.erase(it))
         moved.emplace_back(std::get<2>(it->first), std::move(it->second));
-    for (auto& [uid, file] : moved)
+    for (auto& [uid, file] : moved) {
+        if (file.source) file.source->setFolder(movedCur);
         m_files[{event.user, event.newName, uid}] = std::move(file);
+    }
     return true;
 }
 
@@ -1432,6 +1491,7 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
             gone.push_back(uid);
         } else if (found->second != it->second.name) {
             it->second.name = found->second;
+            if (it->second.source) it->second.source->setName(found->second);
             flagged.emplace_back(uid, flagsFromInfo(splitName(found->second).info));
         }
     }
@@ -1463,12 +1523,19 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
                         name,
                         content->bytes.find('\r') == std::string::npos &&
                             content->bytes.find('\n') != std::string::npos,
-                        {}};
+                        {},
+                        nullptr};
+        file.source =
+            std::make_shared<MessageFile>(curOf(user, mailbox), name, content->bytes.size(), file.lf);
         std::string bytes = file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
+        const size_t size = bytes.size();
+        bytes.resize(mail::findBodyOffset(bytes));
         uint8_t flags = flagsFromInfo(splitName(name).info);
         if (recent.count(base)) flags |= kRecent;
         m_adopting = file;
-        const uint32_t uid = m_store.deliver(user, mailbox, std::move(bytes), {content->mtime, 0}, flags);
+        const uint32_t uid = m_store.deliverShared(
+            user, mailbox, std::make_shared<const MessageData>(file.source, size, std::move(bytes)),
+            {content->mtime, 0}, flags, {});
         m_adopting.reset();
         if (uid == 0) problems.push_back(path.string() + ": could not be added");
     }
