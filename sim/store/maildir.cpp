@@ -312,10 +312,12 @@ std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>
         std::string name = it->path().filename().string();
         std::error_code typeError;
         if (name.empty() || name.front() == '.') continue;
-        const fs::file_type type = it->symlink_status(typeError).type();
-        if (type == fs::file_type::symlink)
+        // The type readdir gave, without a stat of each file: listing 10,000 messages is most of a start.
+        if (it->is_symlink(typeError)) {
             problems.push_back(it->path().string() + ": a symbolic link, not followed; ignored");
-        if (type != fs::file_type::regular) continue;
+            continue;
+        }
+        if (!it->is_regular_file(typeError)) continue;
         names.push_back(std::move(name));
     }
     if (ec) problems.push_back(dir.string() + ": cannot list: " + ec.message());
@@ -791,6 +793,9 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         }
     }
 
+    // Read before cur/ is listed, as rescan() does: the first rescan then lists the folder only if another
+    // program changed it since, or (rescanAgain) in the same clock tick.
+    const int64_t newStamp = changeStamp(dir / "new"), curStamp = changeStamp(dir / "cur");
     Uidlist uidlist = readUidlist(dir, problems);
     const Mailbox* box = m_store.mailbox(user, mailbox);
     uint32_t uidValidity = box ? box->uidValidity : 1;
@@ -814,8 +819,10 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     const auto cur = std::make_shared<const fs::path>(dir / "cur");
     std::set<std::string> bases;
     std::set<uint32_t> uids;
+    // Names relative to cur/ itself: no walk of the whole path for each of thousands of files.
+    Fd curFd(::open((dir / "cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
     for (const std::string& name : listFiles(dir / "cur", problems)) {
-        fs::path path = dir / "cur" / name;
+        const fs::path path = dir / "cur" / name;
         if (name.find('\n') != std::string::npos) {
             problems.push_back(path.string() + ": a line break in the name; ignored");
             continue;
@@ -828,7 +835,7 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         // Only the name and the inode are read here, so a start is quick whatever the mailbox holds; a file
         // is read when a client asks for it, except another program's files, to learn their line ends.
         struct stat st = {};
-        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (::fstatat(curFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
             problems.push_back(errnoText("stat", path, errno));
             continue;
         }
@@ -900,7 +907,11 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.specialUse.empty())
         box->specialUse = uidlist.specialUse;
     m_folders[{user, mailbox}] = {dir, uidlist.ours ? uidlist.text : std::string()};
-    m_folders[{user, mailbox}].cur = cur;
+    Folder& folder = m_folders[{user, mailbox}];
+    folder.cur = cur;
+    folder.newStamp = newStamp;
+    folder.curStamp = curStamp;
+    folder.rescanAgain = true;
     writeUidlist(user, mailbox); // only when what was read differs: new UIDs, a Dovecot list, expunged files
 }
 

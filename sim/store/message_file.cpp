@@ -26,8 +26,8 @@ bool endsHeader(std::string_view bytes, size_t from)
 
 } // namespace
 
-MessageFile::MessageFile(std::shared_ptr<const std::filesystem::path> cur, std::string name, uint64_t fileSize,
-                         bool lf)
+MessageFile::MessageFile(std::shared_ptr<const std::filesystem::path> cur, std::string name,
+                         uint64_t fileSize, bool lf)
     : m_cur(std::move(cur)), m_name(std::move(name)), m_fileSize(fileSize), m_lf(lf)
 {
     m_name.shrink_to_fit();

@@ -11,15 +11,16 @@
 
 namespace maillab::store {
 
-// The file <cur>/<name>. Its name changes with its flags and its folder with a RENAME: MaildirSync, which does
-// both, tells it. A read finds the file gone or of another size when another program removed or rewrote it
-// (Maildir files never change in place), and fails: the message is then answered as expunged, and the next
+// The file <cur>/<name>. Its name changes with its flags and its folder with a RENAME: MaildirSync, which
+// does both, tells it. A read finds the file gone or of another size when another program removed or rewrote
+// it (Maildir files never change in place), and fails: the message is then answered as expunged, and the next
 // rescan expunges it for every session.
 class MessageFile final : public MessageSource {
 public:
     // `fileSize`: its size on disk when listed. `lf`: another program's file with LF line ends, served as
     // CRLF (IMAP and POP3 count CRLF octets).
-    MessageFile(std::shared_ptr<const std::filesystem::path> cur, std::string name, uint64_t fileSize, bool lf);
+    MessageFile(std::shared_ptr<const std::filesystem::path> cur, std::string name, uint64_t fileSize,
+                bool lf);
 
     void setName(std::string name) { m_name = std::move(name); }
     void setFolder(std::shared_ptr<const std::filesystem::path> cur) { m_cur = std::move(cur); }
