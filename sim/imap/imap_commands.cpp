@@ -412,9 +412,16 @@ Reply ImapSession::cmdAppend(const Command& c)
     std::string bad;
     if (!parseFlagNames(c.flags, bits, keywords, bad)) return tagged(c, "BAD", "unknown flag " + bad);
     mail::DateTime date = c.internalDate.value_or(mail::DateTime{m_clock.nowSeconds(), 0});
+    auto data = std::make_shared<const store::MessageData>(c.message);
+    // BODY and BODYSTRUCTURE are made while the bytes are at hand: with --maildir they leave memory as soon
+    // as the file is written, and the first FETCH of them would read every file back.
+    if (const std::shared_ptr<const store::MessageBody> body = data->body()) {
+        keptStructure(*data, body.get(), false);
+        keptStructure(*data, body.get(), true);
+    }
     // An appended message is \Recent for whoever selects it next (RFC 3501 section 6.3.11).
-    uint32_t uid =
-        m_store.deliver(m_user, box->name, c.message, date, bits | store::kRecent, keywords, m_sessionId);
+    uint32_t uid = m_store.deliverShared(m_user, box->name, std::move(data), date, bits | store::kRecent,
+                                         keywords, m_sessionId);
     if (uid == 0) return tagged(c, "NO", storeProblem(store::Store::Result::WriteFailed, c.mailbox));
     const uint32_t validity = m_store.mailbox(m_user, c.mailbox)->uidValidity;
     {

@@ -149,23 +149,20 @@ bool needsHeader(const FetchItem& item)
            item.attribute == FetchAttribute::BodySection;
 }
 
-// BODY and BODYSTRUCTURE, kept with the message once made (derived slots 0 and 1), as Dovecot keeps them in
-// its cache: the next FETCH of them reads no file.
+// BODY and BODYSTRUCTURE need the bytes only until they are kept (keptStructure).
 bool needsStructure(const FetchItem& item, const store::MessageData& data)
 {
     const bool extensible = item.attribute == FetchAttribute::BodyStructure;
-    return (extensible || item.attribute == FetchAttribute::Body) && !data.derived(extensible ? 1 : 0);
+    return (extensible || item.attribute == FetchAttribute::Body) &&
+           !keptStructure(data, nullptr, extensible);
 }
 
 const std::string& structureOf(const store::MessageData& data, const store::MessageBody* body,
                                bool extensible)
 {
-    const size_t slot = extensible ? 1 : 0;
-    if (const std::string* kept = data.derived(slot)) return *kept;
     static const std::string unreadable = "NIL";
-    if (!body) return unreadable; // fetchSome read the body first, so never here
-    data.keepDerived(slot, bodyStructure(body->bytes(), body->mime(), extensible));
-    return *data.derived(slot);
+    const std::string* kept = keptStructure(data, body, extensible);
+    return kept ? *kept : unreadable; // fetchSome read the body first, so never NIL
 }
 
 // The bytes a section names (RFC 3501 section 6.4.5), or nullopt when the message has no such part. Views
@@ -511,6 +508,16 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
         ++job.next;
     }
     return true;
+}
+
+const std::string* keptStructure(const store::MessageData& data, const store::MessageBody* body,
+                                 bool extensible)
+{
+    const size_t slot = extensible ? 1 : 0; // the store's derived slots for BODY and BODYSTRUCTURE
+    if (const std::string* kept = data.derived(slot)) return kept;
+    if (!body) return nullptr;
+    data.keepDerived(slot, bodyStructure(body->bytes(), body->mime(), extensible));
+    return data.derived(slot);
 }
 
 bool ImapSession::readForFetch(const store::StoredMessage& m, const std::vector<FetchItem>& items)
