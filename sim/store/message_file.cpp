@@ -45,9 +45,13 @@ std::optional<std::string> MessageFile::readHeader() const
 
 std::optional<std::string> MessageFile::read(bool headerOnly) const
 {
-    const std::filesystem::path path = *m_cur / m_name;
-    // A symbolic link is never followed: it could point into another account (F10).
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // Joined as text: path's operator/ parses both sides, and every RETR and BODY[] comes through here.
+    std::string path = m_cur->native();
+    path += '/';
+    path += m_name;
+    // A symbolic link is never followed: it could point into another account (F10). O_NONBLOCK: a FIFO put in
+    // the file's place must not hang the server in open(); it is then refused as not a regular file.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) return std::nullopt;
     struct stat st = {};
     std::string bytes;
