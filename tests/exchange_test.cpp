@@ -395,7 +395,7 @@ TEST(ImapStreaming, ARepeatedItemIsAnsweredOnce_Rfc3501_6_4_5)
     items += "BODY[]";
     c.send("a3 FETCH 1 (" + items + ")");
     const std::string& reply = c.last();
-    const std::string& message = w.store.mailbox("alice", "INBOX")->messages[0].bytes();
+    const std::string& message = w.store.mailbox("alice", "INBOX")->messages[0].copyBytes();
     EXPECT_LT(reply.size(), message.size() + 200);
     // BODY[] without PEEK was asked for too: the one answer sets \Seen.
     EXPECT_NE(reply.find("FLAGS (\\Seen"), std::string::npos) << reply.substr(0, 200);

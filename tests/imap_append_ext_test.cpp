@@ -47,9 +47,9 @@ TEST(ImapMultiappend, SeveralMessagesInOneAppendGetAUidSet_Rfc3502_6_3_11_Rfc431
     const uint32_t validity = w.inbox().uidValidity;
     EXPECT_EQ(reply, "a OK [APPENDUID " + std::to_string(validity) + " 1:3] APPEND completed\r\n");
     ASSERT_EQ(w.inbox().messages.size(), 3u);
-    EXPECT_EQ(w.inbox().messages[0].bytes(), kFirst);
+    EXPECT_EQ(w.inbox().messages[0].copyBytes(), kFirst);
     EXPECT_TRUE(w.inbox().messages[0].has(store::kSeen));
-    EXPECT_EQ(w.inbox().messages[1].bytes(), kSecond);
+    EXPECT_EQ(w.inbox().messages[1].copyBytes(), kSecond);
     // Each message has its own flags and date (RFC 3502 section 6.3.11, append-message).
     EXPECT_TRUE(w.inbox().messages[1].has(store::kFlagged));
     EXPECT_FALSE(w.inbox().messages[1].has(store::kSeen));
@@ -104,7 +104,7 @@ TEST(ImapMultiappend, MaildirHoldsEveryMessageBeforeTheOk_Rfc3502_6_3_11)
     DaveWorld again;
     store::MaildirSync sync(again.store, again.clock, root);
     ASSERT_EQ(again.inbox().messages.size(), 3u);
-    EXPECT_EQ(again.inbox().messages[1].bytes(), kSecond);
+    EXPECT_EQ(again.inbox().messages[1].copyBytes(), kSecond);
 }
 
 TEST(ImapMultiappend, SwitchedOffMeansOneMessageOnly_Rfc3502_3)
@@ -159,9 +159,9 @@ protected:
         c.send("a APPEND INBOX " + lit(kSecond));
     }
     std::string validity() const { return std::to_string(w.inbox().uidValidity); }
-    const std::string& last(std::string_view mailbox = "Saved") const
+    std::string last(std::string_view mailbox = "Saved") const
     {
-        return w.store.mailbox("dave", mailbox)->messages.back().bytes();
+        return w.store.mailbox("dave", mailbox)->messages.back().copyBytes();
     }
     DaveWorld w;
     DaveClient c{w};
@@ -252,10 +252,10 @@ TEST_F(Catenate, WithMultiappend_Rfc4469_5_Rfc3502)
     EXPECT_EQ(reply, "a OK [APPENDUID " + saved + " 1:3] APPEND completed\r\n");
     const auto& messages = w.store.mailbox("dave", "Saved")->messages;
     ASSERT_EQ(messages.size(), 3u);
-    EXPECT_EQ(messages[0].bytes(), kFirst);
-    EXPECT_EQ(messages[1].bytes(), kSecond);
+    EXPECT_EQ(messages[0].copyBytes(), kFirst);
+    EXPECT_EQ(messages[1].copyBytes(), kSecond);
     EXPECT_TRUE(messages[1].has(store::kAnswered));
-    EXPECT_EQ(messages[2].bytes(), "Subject: t\r\n\r\nsecond body\r\n");
+    EXPECT_EQ(messages[2].copyBytes(), "Subject: t\r\n\r\nsecond body\r\n");
 }
 
 TEST(ImapCatenateParse, SyntaxErrorsAreBad_Rfc4469_5)

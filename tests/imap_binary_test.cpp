@@ -156,7 +156,7 @@ TEST(ImapBinary, AppendLiteral8KeepsNulForBinary_Rfc3516_4_3)
     std::string reply =
         c.raw("a APPEND INBOX ~{" + std::to_string(message.size()) + "+}\r\n" + message + "\r\n");
     EXPECT_NE(reply.find("a OK [APPENDUID "), std::string::npos) << reply;
-    const std::string& stored = w.inbox().messages.at(0).bytes();
+    const std::string stored = w.inbox().messages.at(0).copyBytes();
     EXPECT_EQ(stored.find('\0'), std::string::npos);
     EXPECT_NE(stored.find("Content-Transfer-Encoding: base64\r\n"), std::string::npos) << stored;
     EXPECT_EQ(stored.find("binary"), std::string::npos) << stored;

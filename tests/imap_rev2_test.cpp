@@ -333,7 +333,7 @@ TEST(ImapRev2, AppendUtf8LiteralOnlyAfterEnable_Rfc6855_4)
     c.send("e ENABLE UTF8=ACCEPT");
     EXPECT_TRUE(std::string_view(c.send(append)).starts_with("a OK [APPENDUID ")) << append;
     ASSERT_EQ(w.store.mailbox("carol", "Work")->messages.size(), 1u);
-    EXPECT_EQ(w.store.mailbox("carol", "Work")->messages[0].bytes(), message);
+    EXPECT_EQ(w.store.mailbox("carol", "Work")->messages[0].copyBytes(), message);
     EXPECT_TRUE(std::string_view(c.send("b APPEND Work UTF8 (~{3+}\r\nabc"))
                     .starts_with("b BAD APPEND UTF8 (~{n}...) is missing"));
 }

@@ -872,7 +872,8 @@ TEST(ImapSession, RenameOfInboxMovesItsMessagesAndLeavesItEmpty_Rfc3501_6_3_5)
               "* LIST (\\HasNoChildren) \"/\" INBOX\r\na4 OK LIST completed\r\n");
     EXPECT_EQ(deliver(w, "after the rename"), 18u);
     // The moved messages are whole: the same bytes.
-    EXPECT_EQ(w.store.mailbox("alice", "Old")->messages[16].bytes(), demo("alice/INBOX/17-borrow-cable.eml"));
+    EXPECT_EQ(w.store.mailbox("alice", "Old")->messages[16].copyBytes(),
+              demo("alice/INBOX/17-borrow-cable.eml"));
 }
 
 TEST(ImapSession, RenameFailures_Rfc3501_6_3_5)
@@ -1059,7 +1060,7 @@ TEST(ImapSession, AppendWithSyncLiteralWaitsForContinuation_Rfc3501_7_5)
               "a1 OK [APPENDUID " + std::to_string(kInboxValidity) + " 18] APPEND completed\r\n");
     const store::StoredMessage& m = w.store.mailbox("alice", "INBOX")->messages.back();
     EXPECT_EQ(m.uid, 18u);
-    EXPECT_EQ(m.bytes(), kAppended);
+    EXPECT_EQ(m.copyBytes(), kAppended);
     EXPECT_TRUE(m.has(store::kSeen));
     EXPECT_TRUE(m.has(store::kRecent));
     // Without a date-time the internal date is now (the virtual clock).
@@ -1079,7 +1080,7 @@ TEST(ImapSession, AppendSplitAnywhereGivesTheSameMessage_Rfc3501_4_3)
         reply += c.raw(command.substr(split));
         EXPECT_EQ(reply, "a1 OK [APPENDUID " + std::to_string(kDraftsValidity) + " 1] APPEND completed\r\n");
         ASSERT_EQ(w.store.mailbox("alice", "Drafts")->messages.size(), 1u);
-        EXPECT_EQ(w.store.mailbox("alice", "Drafts")->messages[0].bytes(), kAppended);
+        EXPECT_EQ(w.store.mailbox("alice", "Drafts")->messages[0].copyBytes(), kAppended);
     }
 }
 
@@ -1894,7 +1895,7 @@ TEST(ImapSession, CopyAndMoveIntoTheSelectedMailboxItselfCopyEveryMessage_Rfc350
     const store::Mailbox& inbox = *w.store.mailbox("alice", "INBOX");
     std::vector<std::string> sourceBytes;
     for (const store::StoredMessage& m : inbox.messages)
-        sourceBytes.push_back(m.bytes());
+        sourceBytes.push_back(m.copyBytes());
 
     std::string reply = c.send("a1 COPY 1:* INBOX");
     EXPECT_TRUE(startsWith(lastLine(reply), "a1 OK [COPYUID " + std::to_string(kInboxValidity) + " 1:" +
@@ -1903,7 +1904,7 @@ TEST(ImapSession, CopyAndMoveIntoTheSelectedMailboxItselfCopyEveryMessage_Rfc350
         << lastLine(reply);
     ASSERT_EQ(inbox.messages.size(), 2 * before);
     for (size_t i = 0; i < before; ++i)
-        ASSERT_EQ(inbox.messages[before + i].bytes(), sourceBytes[i]) << i;
+        ASSERT_EQ(inbox.messages[before + i].copyBytes(), sourceBytes[i]) << i;
 
     // MOVE to the same mailbox is allowed where COPY is (RFC 6851 section 3.3): new UIDs, the old ones go.
     reply = c.send("a2 UID MOVE 1:" + std::to_string(before) + " INBOX");
@@ -1911,7 +1912,7 @@ TEST(ImapSession, CopyAndMoveIntoTheSelectedMailboxItselfCopyEveryMessage_Rfc350
     ASSERT_EQ(inbox.messages.size(), 2 * before);
     EXPECT_EQ(inbox.messages.front().uid, before + 1);
     for (size_t i = 0; i < before; ++i)
-        ASSERT_EQ(inbox.messages[before + i].bytes(), sourceBytes[i]) << i;
+        ASSERT_EQ(inbox.messages[before + i].copyBytes(), sourceBytes[i]) << i;
     EXPECT_EQ(c.session().uids().size(), 2 * before);
 }
 
@@ -2128,7 +2129,7 @@ TEST(ImapSession, AMessageExpungedElsewhereIsStillFetchedUntilTheClientIsTold_Rf
     Conn a(w, 1), b(w, 2);
     a.open();
     b.open();
-    const std::string second = w.store.mailbox("alice", "INBOX")->messages[1].bytes();
+    const std::string second = w.store.mailbox("alice", "INBOX")->messages[1].copyBytes();
     a.send("a1 STORE 2 +FLAGS.SILENT (\\Deleted)");
     a.send("a2 EXPUNGE");
     EXPECT_EQ(w.store.mailbox("alice", "INBOX")->find(2), nullptr);

@@ -161,7 +161,8 @@ std::map<std::string, MailboxState> stateOf(const Store& store)
         state.specialUse = box.specialUse;
         for (const StoredMessage& m : box.messages)
             state.messages.emplace_back(m.uid, static_cast<uint8_t>(m.flags & ~store::kRecent), m.keywords,
-                                        m.internalDate.epochSeconds, m.internalDate.zoneMinutes, m.bytes());
+                                        m.internalDate.epochSeconds, m.internalDate.zoneMinutes,
+                                        m.copyBytes());
     }
     return out;
 }
@@ -449,8 +450,8 @@ TEST_F(MaildirTest, FoldersAreCreatedRenamedAndDeletedWithDotsInNamesRoundTrippi
                                                    "INBOX"}));
         const store::Mailbox& q1 = restarted.box("Archive/Old/2024.Q1");
         ASSERT_EQ(q1.messages.size(), 2u);
-        EXPECT_EQ(q1.messages[0].bytes(), kMsg1);
-        EXPECT_EQ(q1.messages[1].bytes(), kMsg2);
+        EXPECT_EQ(q1.messages[0].copyBytes(), kMsg1);
+        EXPECT_EQ(q1.messages[1].copyBytes(), kMsg2);
 
         ASSERT_EQ(restarted.store.deleteMailbox("carol", "Archive/Old/2024.Q1"), Store::Result::Ok);
         EXPECT_FALSE(fs::exists(inbox() / ".Archive.Old.2024%2EQ1"));
@@ -480,7 +481,7 @@ TEST_F(MaildirTest, RenamingInboxMovesItsFiles_Rfc3501_6_3_5)
     Server restarted(root());
     EXPECT_TRUE(restarted.box().messages.empty());
     ASSERT_EQ(restarted.box("Old mail").messages.size(), 2u);
-    EXPECT_EQ(restarted.box("Old mail").messages[1].bytes(), kMsg2);
+    EXPECT_EQ(restarted.box("Old mail").messages[1].copyBytes(), kMsg2);
     EXPECT_TRUE(restarted.box("Old mail").messages[1].has(store::kSeen));
 }
 
@@ -501,9 +502,9 @@ TEST_F(MaildirTest, UidValidityResetRenumbersTheUidlist_Rfc3501_2_3_1_1)
     EXPECT_EQ(restarted.box().uidValidity, validity);
     ASSERT_EQ(restarted.box().messages.size(), 2u);
     EXPECT_EQ(restarted.box().messages[0].uid, 1u);
-    EXPECT_EQ(restarted.box().messages[0].bytes(), kMsg2);
+    EXPECT_EQ(restarted.box().messages[0].copyBytes(), kMsg2);
     EXPECT_EQ(restarted.box().messages[1].uid, 2u);
-    EXPECT_EQ(restarted.box().messages[1].bytes(), kMsg3);
+    EXPECT_EQ(restarted.box().messages[1].copyBytes(), kMsg3);
     EXPECT_EQ(restarted.box().uidNext, 3u);
 }
 
@@ -555,10 +556,10 @@ TEST_F(MaildirTest, ForeignMaildirGetsNewUidsRecentForNewAndCrlf)
         const store::Mailbox& box = server.box();
         ASSERT_EQ(box.messages.size(), 4u);
         // Base-name order: "1000.A.host" < "1001.B.host" < "998.D.host" < "999.C.host".
-        EXPECT_EQ(box.messages[0].bytes(), "Subject: a\r\n\r\nfrom new\r\n");
-        EXPECT_EQ(box.messages[1].bytes(), "Subject: b\r\n\r\nfrom new\r\n");
-        EXPECT_EQ(box.messages[2].bytes(), "Subject: d\r\n\r\nalready CRLF\r\n");
-        EXPECT_EQ(box.messages[3].bytes(), "Subject: c\r\n\r\nseen\r\n");
+        EXPECT_EQ(box.messages[0].copyBytes(), "Subject: a\r\n\r\nfrom new\r\n");
+        EXPECT_EQ(box.messages[1].copyBytes(), "Subject: b\r\n\r\nfrom new\r\n");
+        EXPECT_EQ(box.messages[2].copyBytes(), "Subject: d\r\n\r\nalready CRLF\r\n");
+        EXPECT_EQ(box.messages[3].copyBytes(), "Subject: c\r\n\r\nseen\r\n");
         for (uint32_t i = 0; i < 4; ++i)
             EXPECT_EQ(box.messages[i].uid, i + 1);
         EXPECT_EQ(box.uidNext, 5u);
@@ -601,7 +602,7 @@ TEST_F(MaildirTest, DovecotUidlistIsHonoured)
         EXPECT_EQ(box.uidValidity, 1234u);
         ASSERT_EQ(box.messages.size(), 3u);
         EXPECT_EQ(box.messages[0].uid, 5u);
-        EXPECT_EQ(box.messages[0].bytes(), "Subject: a\r\n\r\n");
+        EXPECT_EQ(box.messages[0].copyBytes(), "Subject: a\r\n\r\n");
         EXPECT_EQ(box.messages[1].uid, 9u);
         EXPECT_EQ(box.messages[2].uid, 20u); // not listed: after UIDNEXT
         EXPECT_EQ(box.uidNext, 21u);
@@ -611,7 +612,7 @@ TEST_F(MaildirTest, DovecotUidlistIsHonoured)
     EXPECT_EQ(restarted.box().uidValidity, 1234u);
     EXPECT_EQ(restarted.box().uidNext, 21u);
     EXPECT_EQ(restarted.box().messages[2].uid, 20u);
-    EXPECT_EQ(restarted.box().messages[2].bytes(), "Subject: c\r\n\r\n");
+    EXPECT_EQ(restarted.box().messages[2].copyBytes(), "Subject: c\r\n\r\n");
 }
 
 TEST_F(MaildirTest, FilesLeftInTmpAreIgnoredAndOldOnesCleanedUp)
@@ -629,7 +630,7 @@ TEST_F(MaildirTest, FilesLeftInTmpAreIgnoredAndOldOnesCleanedUp)
     Server restarted(root());
     EXPECT_EQ(problemsOf(*restarted.sync), "");
     ASSERT_EQ(restarted.box().messages.size(), 1u);
-    EXPECT_EQ(restarted.box().messages[0].bytes(), kMsg1);
+    EXPECT_EQ(restarted.box().messages[0].copyBytes(), kMsg1);
     EXPECT_EQ(filesIn(inbox() / "tmp"), std::vector<std::string>{"1700000000.M1P1.host"});
 }
 
@@ -666,7 +667,7 @@ TEST_F(MaildirTest, GarbageUidlistIsReportedAndUidsAreGivenAnewUnderANewUidValid
         std::multiset<std::string> bytes;
         for (uint32_t i = 0; i < 3; ++i) {
             EXPECT_EQ(box.messages[i].uid, i + 1);
-            bytes.insert(box.messages[i].bytes());
+            bytes.insert(box.messages[i].copyBytes());
         }
         EXPECT_EQ(bytes,
                   (std::multiset<std::string>{std::string(kMsg1), std::string(kMsg2), std::string(kMsg3)}));
@@ -699,10 +700,10 @@ TEST_F(MaildirTest, TruncatedUidlistKeepsTheUidsItStillNames)
     ASSERT_EQ(box.messages.size(), 3u);
     EXPECT_EQ(box.uidValidity, 1u);
     EXPECT_EQ(box.messages[0].uid, 1u);
-    EXPECT_EQ(box.messages[0].bytes(), kMsg1);
+    EXPECT_EQ(box.messages[0].copyBytes(), kMsg1);
     EXPECT_EQ(box.messages[1].uid, 2u);
     EXPECT_EQ(box.messages[2].uid, 4u); // lost its line: a new UID after UIDNEXT, never a reused one
-    EXPECT_EQ(box.messages[2].bytes(), kMsg3);
+    EXPECT_EQ(box.messages[2].copyBytes(), kMsg3);
     EXPECT_EQ(box.uidNext, 5u);
 }
 
@@ -1085,7 +1086,7 @@ TEST_F(MaildirTest, MailAnotherProgramDeliversWhileRunningIsSeenAndRemovedFilesA
     fs::rename(inbox() / "tmp" / "1800000000.P1.mda", inbox() / "new" / "1800000000.P1.mda");
     server.sync->rescan();
     ASSERT_EQ(server.box().messages.size(), 2u);
-    EXPECT_EQ(server.box().messages[1].bytes(), kMsg2);
+    EXPECT_EQ(server.box().messages[1].copyBytes(), kMsg2);
     EXPECT_TRUE(server.box().messages[1].has(store::kRecent));
     EXPECT_TRUE(filesIn(inbox() / "new").empty());
     std::string noop = session.receive("c NOOP\r\n");
@@ -1171,9 +1172,10 @@ TEST_F(MaildirTest, KillDuringDeliveryNeverLeavesAPartialMessage)
         EXPECT_EQ(filesIn(inbox() / "cur").size(), box.messages.size());
         std::set<std::pair<int, int>> seen;
         for (const StoredMessage& m : box.messages) {
-            std::optional<std::pair<int, int>> id = crashMessageId(m.bytes());
-            ASSERT_TRUE(id) << "UID " << m.uid << ": " << util::escapeForDisplay(m.bytes().substr(0, 200));
-            EXPECT_EQ(m.bytes(), crashMessage(id->first, id->second)) << "UID " << m.uid << " is partial";
+            std::optional<std::pair<int, int>> id = crashMessageId(m.copyBytes());
+            ASSERT_TRUE(id) << "UID " << m.uid << ": "
+                            << util::escapeForDisplay(m.copyBytes().substr(0, 200));
+            EXPECT_EQ(m.copyBytes(), crashMessage(id->first, id->second)) << "UID " << m.uid << " is partial";
             EXPECT_EQ(m.internalDate.epochSeconds, 1700000000 + id->second);
             EXPECT_EQ(m.has(store::kSeen), id->second % 3 == 0);
             EXPECT_TRUE(seen.insert(*id).second) << "UID " << m.uid << " is a second copy";

@@ -70,7 +70,7 @@ std::vector<std::string> inboxBytes(Simulation& simulation)
 {
     std::vector<std::string> out;
     for (const store::StoredMessage& m : inbox(simulation).messages)
-        out.push_back(m.bytes());
+        out.push_back(m.copyBytes());
     return out;
 }
 
@@ -152,7 +152,7 @@ TEST(Pop3Client, KeepModeDownloadsEachMessageOnce_Rfc1939_7_Uidl)
     for (size_t i = 0; i < local.size(); ++i) {
         const store::StoredMessage& onServer = inbox(*sim).messages[i];
         EXPECT_EQ(local[i].serverId, pop3::Pop3Session::uniqueId(validity, onServer.uid));
-        EXPECT_EQ(local[i].bytes, onServer.bytes());
+        EXPECT_EQ(local[i].bytes, onServer.copyBytes());
     }
     EXPECT_EQ(verbsSent(*sim, 1),
               (std::vector<std::string>{"USER", "PASS", "STAT", "UIDL", "RETR", "RETR", "RETR", "QUIT"}));
@@ -184,7 +184,7 @@ TEST(Pop3Client, KeepModeRemoveAfterDaysDeletesOnlyOldMessages)
     EXPECT_EQ(verbsSent(*sim, 3),
               (std::vector<std::string>{"USER", "PASS", "STAT", "UIDL", "DELE", "DELE", "DELE", "QUIT"}));
     ASSERT_EQ(inbox(*sim).messages.size(), 1u);
-    EXPECT_NE(inbox(*sim).messages[0].bytes().find("Subject: Quiz 2"), std::string::npos);
+    EXPECT_NE(inbox(*sim).messages[0].copyBytes().find("Subject: Quiz 2"), std::string::npos);
     EXPECT_EQ(sim->device("laptop")->local.messages().size(), 4u);
     EXPECT_EQ(clientOf(*sim, "laptop").lastCheck().messagesDeleted, 3);
 }

@@ -75,7 +75,7 @@ StoreSnapshot snapshot(const store::Store& store)
         for (const auto& [name, box] : account->mailboxes) {
             s.mailboxes.emplace_back(user, name, box.uidValidity, box.uidNext);
             for (const store::StoredMessage& m : box.messages)
-                s.messages.emplace_back(user + "/" + name, m.uid, m.size(), m.flags, m.bytes());
+                s.messages.emplace_back(user + "/" + name, m.uid, m.size(), m.flags, m.copyBytes());
         }
     }
     return s;
@@ -537,7 +537,7 @@ TEST_F(Pop3Transaction, RetrUnstuffedEqualsListSize_Rfc1939_11)
         std::string body = pop3::dotUnstuff(std::string_view(reply).substr(first, reply.size() - first - 3));
         std::string listing = session.receive("LIST " + std::to_string(n) + "\r\n");
         EXPECT_EQ(listing, "+OK " + std::to_string(n) + " " + std::to_string(body.size()) + "\r\n");
-        EXPECT_EQ(body, world.store.mailbox("alice", "INBOX")->messages[size_t(n - 1)].bytes());
+        EXPECT_EQ(body, world.store.mailbox("alice", "INBOX")->messages[size_t(n - 1)].copyBytes());
     }
 }
 
@@ -612,8 +612,8 @@ TEST_F(Pop3Transaction, DeleMarksButOnlyQuitRemoves_Rfc1939_6)
     EXPECT_TRUE(session.closed());
     const auto& messages = world.store.mailbox("alice", "INBOX")->messages;
     ASSERT_EQ(messages.size(), 2u);
-    EXPECT_EQ(messages[0].bytes(), kMsg2);
-    EXPECT_EQ(messages[1].bytes(), kMsg3);
+    EXPECT_EQ(messages[0].copyBytes(), kMsg2);
+    EXPECT_EQ(messages[1].copyBytes(), kMsg3);
     EXPECT_EQ(world.lockHolder("alice"), 0);
 }
 

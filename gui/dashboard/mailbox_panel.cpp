@@ -101,7 +101,7 @@ const MailboxPanel::Summary& MailboxPanel::summary(const store::StoredMessage& m
     if (it != m_summaries.end() && it->second.data.lock().get() == key) return it->second;
     // A long session can leave summaries of messages that are gone: start over now and then.
     if (m_summaries.size() > 50000) m_summaries.clear();
-    mail::Summary s = mail::summarize(message.bytes());
+    mail::Summary s = mail::summarize(message.headerOrEmpty());
     ++m_summariesMade;
     Summary out;
     out.data = message.data;

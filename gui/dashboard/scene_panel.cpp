@@ -567,7 +567,7 @@ const std::string& ScenePanel::subjectOf(Context& c, const std::string& user, co
     if (mouse.x < min.x || mouse.x >= max.x || mouse.y < min.y || mouse.y >= max.y) return none;
     const store::Mailbox* box = c.store->mailbox(user, mailbox);
     const store::StoredMessage* m = box ? box->find(uid) : nullptr;
-    m_subject = m ? mail::summarize(m->bytes()).subject : std::string();
+    m_subject = m ? mail::summarize(m->headerOrEmpty()).subject : std::string();
     if (m_subject.empty()) m_subject = "(no subject)";
     return m_subject;
 }

@@ -402,7 +402,7 @@ std::vector<AccountState> serverState(const store::Store& store)
                 for (const std::string& keyword : message.keywords)
                     row.flags += (row.flags.empty() ? "" : " ") + keyword;
                 row.size = message.size();
-                mail::Summary summary = mail::summarize(message.bytes());
+                mail::Summary summary = mail::summarize(message.headerOrEmpty());
                 row.from = summary.from;
                 row.subject = summary.subject;
                 box.messages.push_back(std::move(row));

@@ -121,6 +121,18 @@ std::string badUrl(std::string_view url, std::string_view why)
     return "[BADURL " + echo + "] " + std::string(why);
 }
 
+// BODY and BODYSTRUCTURE are made while the bytes are at hand: with --maildir they leave memory as soon as
+// the file is written, and the first FETCH of them would read every file back.
+std::shared_ptr<const store::MessageData> withStructure(std::string bytes)
+{
+    auto data = std::make_shared<const store::MessageData>(std::move(bytes));
+    if (const std::shared_ptr<const store::MessageBody> body = data->body()) {
+        keptStructure(*data, body.get(), false);
+        keptStructure(*data, body.get(), true);
+    }
+    return data;
+}
+
 } // namespace
 
 // [SECTION] APPEND
@@ -198,8 +210,8 @@ Reply ImapSession::cmdAppend(const Command& c)
     std::vector<uint32_t> uids;
     for (Ready& r : ready) {
         const size_t size = r.bytes.size();
-        uint32_t uid =
-            m_store.deliver(m_user, mailbox, std::move(r.bytes), r.date, r.flags, r.keywords, m_sessionId);
+        uint32_t uid = m_store.deliverShared(m_user, mailbox, withStructure(std::move(r.bytes)), r.date,
+                                             r.flags, r.keywords, m_sessionId);
         if (uid == 0) {
             // The disk refused one: those already added go again, so that none of them stays.
             m_store.expunge(m_user, mailbox, uids, m_sessionId);

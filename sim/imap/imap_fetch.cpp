@@ -126,14 +126,63 @@ std::string sectionName(const Section& s)
     return out;
 }
 
-} // namespace
-
-std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
-                                             std::string& scratch)
+// The message's own header sections (HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT) need only its header block,
+// which the store keeps; everything else needs the whole message, which may have to be read from disk.
+bool needsWholeMessage(const FetchItem& item)
 {
-    std::string_view bytes = m.bytes();
+    switch (item.attribute) {
+    case FetchAttribute::Rfc822:
+    case FetchAttribute::Rfc822Text:
+    case FetchAttribute::Binary:
+    case FetchAttribute::BinarySize: return true;
+    case FetchAttribute::BodySection: {
+        const SectionText text = item.section.text;
+        return !item.section.part.empty() ||
+               (text != SectionText::Header && text != SectionText::HeaderFields &&
+                text != SectionText::HeaderFieldsNot);
+    }
+    default: return false;
+    }
+}
+
+bool needsHeader(const FetchItem& item)
+{
+    return item.attribute == FetchAttribute::Envelope || item.attribute == FetchAttribute::Rfc822Header ||
+           item.attribute == FetchAttribute::BodySection;
+}
+
+// BODY and BODYSTRUCTURE need the bytes only until they are kept (keptStructure).
+bool needsStructure(const FetchItem& item, const store::MessageData& data)
+{
+    const bool extensible = item.attribute == FetchAttribute::BodyStructure;
+    return (extensible || item.attribute == FetchAttribute::Body) &&
+           !keptStructure(data, nullptr, extensible);
+}
+
+const std::string& structureOf(const store::MessageData& data, const store::MessageBody* body,
+                               bool extensible)
+{
+    static const std::string unreadable = "NIL";
+    const std::string* kept = keptStructure(data, body, extensible);
+    return kept ? *kept : unreadable; // fetchSome read the body first, so never NIL
+}
+
+// The bytes a section names (RFC 3501 section 6.4.5), or nullopt when the message has no such part. Views
+// into the stored bytes where it can; HEADER.FIELDS builds its answer in `scratch`. `body` may be null only
+// for the message's own header sections (needsWholeMessage).
+std::optional<std::string_view> sectionBytes(std::string_view messageHeader, const store::MessageBody* body,
+                                             const Section& s, std::string& scratch)
+{
+    if (s.part.empty() && s.text != SectionText::None && s.text != SectionText::Text &&
+        s.text != SectionText::Mime) {
+        if (s.text == SectionText::Header) return messageHeader;
+        scratch = filterHeader(messageHeader, s.fields, s.text == SectionText::HeaderFieldsNot);
+        return scratch;
+    }
+    if (!body) return std::nullopt;
+    std::string_view bytes = body->bytes();
     if (s.part.empty() && s.text == SectionText::None) return bytes;
-    const mail::MimePart& root = m.data->mime();
+    const mail::MimePart& root = body->mime();
     const mail::MimePart* part = s.part.empty() ? &root : mail::findPart(root, s.part);
     if (!part) return std::nullopt;
     if (s.text == SectionText::None) return bytes.substr(part->bodyOffset, part->bodySize);
@@ -154,20 +203,19 @@ std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, cons
     }
 }
 
-namespace {
-
 // The bytes BINARY[part] stands for (RFC 3516 section 4.2): the part with its Content-Transfer-Encoding
 // undone. The whole message, a multipart and a message/rfc822 go as they are: their CTE can only be 7bit,
 // 8bit or binary, which need no decoding (RFC 2045 section 6.4). nullopt when there is no such part; `why`
 // says what could not be decoded (NO [UNKNOWN-CTE], RFC 3516 section 4.4.2), and is empty otherwise.
-std::optional<std::string_view> binarySection(const store::StoredMessage& m,
+std::optional<std::string_view> binarySection(const store::MessageBody* whole,
                                               const std::vector<unsigned>& path, std::string& scratch,
                                               std::string& why)
 {
     why.clear();
-    std::string_view bytes = m.bytes();
+    if (!whole) return std::nullopt; // the message can no longer be read
+    std::string_view bytes = whole->bytes();
     if (path.empty()) return bytes;
-    const mail::MimePart* part = mail::findPart(m.data->mime(), path);
+    const mail::MimePart* part = mail::findPart(whole->mime(), path);
     if (!part) return std::nullopt;
     std::string_view body = bytes.substr(part->bodyOffset, part->bodySize);
     const std::string& cte = part->encoding;
@@ -197,9 +245,10 @@ bool fetchSetsSeen(const FetchItem& item)
            item.attribute == FetchAttribute::Rfc822 || item.attribute == FetchAttribute::Rfc822Text;
 }
 
+// The header block, or nothing when the message can no longer be read (a search then finds nothing in it).
 std::string_view headerOf(const store::StoredMessage& m)
 {
-    return std::string_view(m.bytes()).substr(0, mail::findBodyOffset(m.bytes()));
+    return m.headerOrEmpty();
 }
 
 bool headerContains(const store::StoredMessage& m, std::string_view field, std::string_view text)
@@ -245,10 +294,13 @@ bool anyHeaderContains(const store::StoredMessage& m, std::string_view text)
 
 bool encodedBodyContains(const store::StoredMessage& m, std::string_view text);
 
-// Text in the body, raw or with base64 / quoted-printable undone.
+// Text in the body, raw or with base64 / quoted-printable undone. A message that can no longer be read
+// holds no text.
 bool bodyContains(const store::StoredMessage& m, std::string_view text)
 {
-    std::string_view bytes = m.bytes();
+    const std::shared_ptr<const store::MessageBody> whole = m.data->body();
+    if (!whole) return false;
+    std::string_view bytes = whole->bytes();
     std::string_view body = bytes.substr(mail::findBodyOffset(bytes));
     if (icontains(body, text)) return true;
     return encodedBodyContains(m, text);
@@ -257,9 +309,10 @@ bool bodyContains(const store::StoredMessage& m, std::string_view text)
 // Text in a base64 or quoted-printable text part, once decoded.
 bool encodedBodyContains(const store::StoredMessage& m, std::string_view text)
 {
-    if (!m.data->hasEncodedParts()) return false;
-    std::string_view bytes = m.bytes();
-    std::vector<const mail::MimePart*> stack{&m.data->mime()};
+    const std::shared_ptr<const store::MessageBody> body = m.data->body();
+    if (!body || !body->hasEncodedParts()) return false;
+    std::string_view bytes = body->bytes();
+    std::vector<const mail::MimePart*> stack{&body->mime()};
     while (!stack.empty()) {
         const mail::MimePart* part = stack.back();
         stack.pop_back();
@@ -302,6 +355,12 @@ bool readsText(SearchKey::Kind kind)
     }
 }
 
+bool readsBody(const SearchKey& key)
+{
+    return key.kind == SearchKey::Kind::Body || key.kind == SearchKey::Kind::Text ||
+           std::any_of(key.children.begin(), key.children.end(), readsBody);
+}
+
 size_t textKeys(const SearchKey& key)
 {
     size_t n = readsText(key.kind) ? 1 : 0;
@@ -312,8 +371,24 @@ size_t textKeys(const SearchKey& key)
 
 } // namespace
 
+std::optional<std::string_view> sectionBytes(const store::StoredMessage& m, const Section& s,
+                                             std::string& scratch)
+{
+    // The body lives only as long as its handle, so what it names is copied into the caller's scratch.
+    const std::shared_ptr<const store::MessageBody> body = m.data->body();
+    const std::optional<std::string_view> header = m.data->header();
+    if (!header) return std::nullopt;
+    std::string local;
+    std::optional<std::string_view> bytes = sectionBytes(*header, body.get(), s, local);
+    if (!bytes) return std::nullopt;
+    scratch.assign(bytes->data(), bytes->size());
+    return std::string_view(scratch);
+}
+
 void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out)
 {
+    // What fetchSome read for this message, when an item needs the whole of it.
+    const store::MessageBody* body = m_fetch->body.get();
     auto sent = [&](wire::Effect::Extent extent, uint64_t bytes, std::string part = {}) {
         {
             wire::Effect& e = addEffect(wire::Effect::Kind::Sent, m_selected, m.uid,
@@ -348,12 +423,16 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
         sent(Extent::Headers, header.size());
         break;
     }
-    case FetchAttribute::Body: out += "BODY " + bodyStructure(m.bytes(), m.data->mime(), false); break;
+    case FetchAttribute::Body:
+        out += "BODY ";
+        out += structureOf(*m.data, body, false);
+        break;
     case FetchAttribute::BodyStructure:
-        out += "BODYSTRUCTURE " + bodyStructure(m.bytes(), m.data->mime(), true);
+        out += "BODYSTRUCTURE ";
+        out += structureOf(*m.data, body, true);
         break;
     case FetchAttribute::Rfc822:
-        literal("RFC822", m.bytes());
+        literal("RFC822", body ? std::string_view(body->bytes()) : std::string_view());
         sent(Extent::Whole, m.size());
         break;
     case FetchAttribute::Rfc822Header:
@@ -361,7 +440,8 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
         sent(Extent::Headers, headerOf(m).size());
         break;
     case FetchAttribute::Rfc822Text: {
-        std::string_view text = std::string_view(m.bytes()).substr(mail::findBodyOffset(m.bytes()));
+        std::string_view whole = body ? std::string_view(body->bytes()) : std::string_view();
+        std::string_view text = whole.substr(mail::findBodyOffset(whole));
         literal("RFC822.TEXT", text);
         sent(Extent::Text, text.size());
         break;
@@ -369,7 +449,7 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
     case FetchAttribute::Binary:
     case FetchAttribute::BinarySize: {
         std::string scratch, why;
-        std::optional<std::string_view> data = binarySection(m, item.section.part, scratch, why);
+        std::optional<std::string_view> data = binarySection(body, item.section.part, scratch, why);
         const std::string section = sectionName(item.section);
         if (item.attribute == FetchAttribute::BinarySize) {
             out += "BINARY.SIZE[" + section + "] " + std::to_string(data ? data->size() : 0);
@@ -396,7 +476,7 @@ void ImapSession::fetchItem(const store::StoredMessage& m, const FetchItem& item
     }
     case FetchAttribute::BodySection: {
         std::string scratch;
-        std::optional<std::string_view> data = sectionBytes(m, item.section, scratch);
+        std::optional<std::string_view> data = sectionBytes(headerOf(m), body, item.section, scratch);
         std::string name = "BODY[" + sectionName(item.section) + "]";
         if (item.partialOffset) {
             // Only the origin is echoed back (RFC 3501 section 7.4.2, BODY[<section>]<<origin octet>>).
@@ -447,11 +527,18 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
         const store::StoredMessage* m = c.uid ? messageAt(index) : readableAt(index);
         const bool gone = m && messageAt(index) == nullptr;
         if (gone) job.expungeIssued = true;
+        if (job.item == 0 && m && !readForFetch(*m, c.fetchItems)) {
+            // Its file is gone or changed behind the server's back (serve --maildir): as if expunged, until
+            // the next rescan expunges it for every session.
+            job.unreadable = true;
+            m = nullptr;
+        }
         if (!m) {
             // Expunged by another session, maybe while its answer was being made: that answer is closed.
             if (job.item > 0) out += ")\r\n";
             job.item = 0;
             job.missing = true;
+            job.body.reset();
             ++job.next;
             continue;
         }
@@ -499,9 +586,34 @@ bool ImapSession::fetchSome(std::string& out, size_t budget)
                 }));
         out += ")\r\n";
         job.item = 0;
+        job.body.reset(); // the bytes of a message on disk leave memory with its answer
         ++job.next;
     }
     return true;
+}
+
+const std::string* keptStructure(const store::MessageData& data, const store::MessageBody* body,
+                                 bool extensible)
+{
+    const size_t slot = extensible ? 1 : 0; // the store's derived slots for BODY and BODYSTRUCTURE
+    if (const std::string* kept = data.derived(slot)) return kept;
+    if (!body) return nullptr;
+    data.keepDerived(slot, bodyStructure(body->bytes(), body->mime(), extensible));
+    return data.derived(slot);
+}
+
+bool ImapSession::readForFetch(const store::StoredMessage& m, const std::vector<FetchItem>& items)
+{
+    FetchJob& job = *m_fetch;
+    job.body.reset();
+    const bool whole = std::any_of(items.begin(), items.end(), [&](const FetchItem& item) {
+        return needsWholeMessage(item) || needsStructure(item, *m.data);
+    });
+    if (whole) {
+        job.body = m.data->body();
+        return job.body != nullptr;
+    }
+    return std::none_of(items.begin(), items.end(), needsHeader) || m.data->header().has_value();
 }
 
 Reply ImapSession::fetchDone(const FetchJob& job)
@@ -509,6 +621,10 @@ Reply ImapSession::fetchDone(const FetchJob& job)
     const Command& c = job.command;
     // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
     // still holds for a message that could not be read is (RFC 3501 section 7.4.1).
+    if (job.unreadable) // RFC 5530 section 3
+        return tagged(
+            c, "NO",
+            "[EXPUNGEISSUED] some of the messages are gone from the server's disk and were left out");
     if (job.missing && !c.uid)
         return tagged(
             c, "NO",
@@ -545,7 +661,8 @@ Reply ImapSession::cmdFetch(const Command& c)
         for (size_t index : resolve(c.sequence, c.uid)) {
             const store::StoredMessage* m = readableAt(index);
             std::string scratch, why;
-            if (m && !binarySection(*m, item.section.part, scratch, why) && !why.empty())
+            const std::shared_ptr<const store::MessageBody> whole = m ? m->data->body() : nullptr;
+            if (whole && !binarySection(whole.get(), item.section.part, scratch, why) && !why.empty())
                 return tagged(c, "NO", "[UNKNOWN-CTE] " + why + " (RFC 3516 section 4.4.2)");
         }
     }
@@ -726,10 +843,12 @@ bool ImapSession::matches(const SearchKey& key, size_t index, const store::Store
     case Kind::Subject: return headerContains(m, "Subject", key.text);
     case Kind::Header: return headerContains(m, key.header, key.text);
     case Kind::Body: return bodyContains(m, key.text);
-    case Kind::Text:
+    case Kind::Text: {
         // One pass over the stored bytes finds most matches; decoding is only for what is encoded.
-        return icontains(m.bytes(), key.text) || anyHeaderContains(m, key.text) ||
-               encodedBodyContains(m, key.text);
+        const std::shared_ptr<const store::MessageBody> body = m.data->body();
+        return body && (icontains(body->bytes(), key.text) || anyHeaderContains(m, key.text) ||
+                        encodedBodyContains(m, key.text));
+    }
     case Kind::Uid: return key.set.contains(m.uid, m_uids.empty() ? 0 : m_uids.back());
     case Kind::SequenceSet:
         return key.set.contains(static_cast<uint32_t>(index + 1), static_cast<uint32_t>(m_uids.size()));
@@ -803,6 +922,7 @@ Reply ImapSession::cmdSearch(const Command& c)
     }
     m_search = SearchJob{c};
     m_search->modseq = modseq;
+    m_search->readsBody = readsBody(c.search);
     m_search->untagged = modseq ? enableCondstore() : std::string();
     // serve answers a piece at a time (replyChunkBytes): the search goes on in continueOutput() too.
     const bool sliced = m_options.replyChunkBytes != SIZE_MAX;
@@ -822,6 +942,9 @@ bool ImapSession::searchSome(size_t budget)
         const size_t i = job.next;
         const store::StoredMessage* m = messageAt(i);
         m_searchWork += 64; // the keys that read no text still cost something per message
+        // Held while its keys are tested, so that a message on disk is read once however many keys read it.
+        const std::shared_ptr<const store::MessageBody> body =
+            m && job.readsBody ? m->data->body() : std::shared_ptr<const store::MessageBody>();
         if (!m || !matches(job.command.search, i, *m)) continue;
         job.found.push_back(job.command.uid ? m->uid : static_cast<uint32_t>(i + 1));
         job.modseqs.push_back(m->modseq);

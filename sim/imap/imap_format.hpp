@@ -3,6 +3,7 @@
 
 #include "imap/imap_types.hpp"
 #include "mail/message.hpp"
+#include "store/store.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -34,6 +35,11 @@ std::string envelope(const mail::Headers& headers);
 // BODYSTRUCTURE (extensible = true) or BODY (extensible = false) of an entity (RFC 3501 section 7.4.2).
 // `message` holds the bytes the part's offsets point into.
 std::string bodyStructure(std::string_view message, const mail::MimePart& part, bool extensible);
+// BODY and BODYSTRUCTURE of a whole message, made once and kept with it (store::MessageData::derived, as
+// Dovecot keeps them in its cache file): `body` is its bytes, read by the caller; nullptr when they could not
+// be read and nothing is kept yet.
+const std::string* keptStructure(const store::MessageData& data, const store::MessageBody* body,
+                                 bool extensible);
 
 // "1:3,5" from ascending numbers, as COPYUID, APPENDUID (RFC 4315 section 3), VANISHED and ESEARCH's ALL
 // write sets; the client sends known UIDs the same way (RFC 7162 section 3.2.5).

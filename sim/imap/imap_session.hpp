@@ -202,18 +202,25 @@ private:
         bool missing = false;       // a message was expunged meanwhile and could not be read (RFC 3501 7.4.1)
         bool expungeIssued = false; // a message another session expunged was answered from its copy
         bool sentFlags = false, flagsChanged = false;
+        bool unreadable = false; // a message's file could not be read (serve --maildir): left out
+        // The whole message being answered, when its items need it: held until its answer is written.
+        std::shared_ptr<const store::MessageBody> body;
     };
     // Appends FETCH data until the job is done or `budget` bytes are written; true when it is done.
     bool fetchSome(std::string& out, size_t budget);
     Reply fetchDone(const FetchJob& job); // the tagged status that ends it
     void fetchItem(const store::StoredMessage& m, const FetchItem& item, std::string& out);
+    // Reads what the items need of a message (the whole of it into m_fetch->body, or its header block);
+    // false when it can no longer be read.
+    bool readForFetch(const store::StoredMessage& m, const std::vector<FetchItem>& items);
     // One SEARCH in progress (serve): messages are tested a slice of work at a time, so one costly search
     // cannot hold the server's only thread (issue 14 F4).
     struct SearchJob {
         Command command;
-        size_t next = 0;      // index into m_uids of the next message to test
-        bool modseq = false;  // a MODSEQ search: the answer names the highest mod-sequence
-        std::string untagged; // what goes before the answer (HIGHESTMODSEQ when CONDSTORE starts here)
+        size_t next = 0;        // index into m_uids of the next message to test
+        bool modseq = false;    // a MODSEQ search: the answer names the highest mod-sequence
+        bool readsBody = false; // BODY or TEXT: each message is read whole
+        std::string untagged;   // what goes before the answer (HIGHESTMODSEQ when CONDSTORE starts here)
         std::vector<uint32_t> found;
         std::vector<uint64_t> modseqs; // of the messages found
         std::vector<uint32_t> uids;    // of the messages found, for SAVE and UPDATE

@@ -136,7 +136,7 @@ namespace {
 
 const mail::Headers& headersOf(const SortMessage& m)
 {
-    return m.message->data->mime().headers;
+    return m.headers;
 }
 
 // The sent date (RFC 5256 section 2.2): the Date field, or the internal date when it is missing or cannot
@@ -578,7 +578,8 @@ std::vector<SortMessage> ImapSession::foundMessages(const SearchJob& job,
     for (size_t k = 0; k < job.indices.size(); ++k) {
         const store::StoredMessage* m = messageAt(job.indices[k]);
         if (!m) continue;
-        messages.push_back(SortMessage{m, static_cast<uint32_t>(job.indices[k] + 1), job.found[k]});
+        messages.push_back(SortMessage{m, static_cast<uint32_t>(job.indices[k] + 1), job.found[k],
+                                       mail::parseHeaders(m->headerOrEmpty())});
         if (positions) positions->push_back(k);
     }
     return messages;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "imap/imap_types.hpp"
+#include "mail/message.hpp"
 #include "store/store.hpp"
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct SortMessage {
     const store::StoredMessage* message = nullptr;
     uint32_t sequence = 0;
     uint32_t number = 0;
+    mail::Headers headers; // parsed once from the kept header block (a message on disk is not read whole)
 };
 
 // The base subject of RFC 5256 section 2.1: encoded-words decoded, "Re:", "Fwd:", "[blob]" leaders,

@@ -441,9 +441,11 @@ std::string Pop3Session::cmdRetr(const Command& c)
     const MaildropEntry* entry = messageArg(c.args[0], error);
     if (!entry) return error;
     const store::StoredMessage* message = storedMessage(*entry);
-    if (!message) return err("message " + c.args[0] + " is no longer on the server");
+    // A Maildir file another program removed or changed (serve --maildir) is gone as well.
+    const std::shared_ptr<const store::MessageBody> body = message ? message->data->body() : nullptr;
+    if (!body) return err("message " + c.args[0] + " is no longer on the server");
     std::string out = ok(std::to_string(entry->size) + " octets");
-    appendDotStuffed(out, message->bytes());
+    appendDotStuffed(out, body->bytes());
     addEffect(wire::Effect::Kind::Sent, *entry).bytes = message->size();
     return out;
 }
@@ -482,8 +484,15 @@ std::string Pop3Session::cmdTop(const Command& c)
     auto lines = util::parseNumber(c.args[1]);
     if (!lines) return err("\"" + util::escapeForDisplay(c.args[1]) + "\" is not a line count (0, 1, ...)");
     const store::StoredMessage* message = storedMessage(*entry);
-    if (!message) return err("message " + c.args[0] + " is no longer on the server");
-    std::string_view bytes = message->bytes();
+    // TOP n 0 needs only the header block, which the store keeps; a message on disk is read for more.
+    std::shared_ptr<const store::MessageBody> body;
+    std::optional<std::string_view> header;
+    if (message && *lines > 0)
+        body = message->data->body();
+    else if (message)
+        header = message->data->header();
+    if (!body && !header) return err("message " + c.args[0] + " is no longer on the server");
+    std::string_view bytes = body ? std::string_view(body->bytes()) : *header;
     size_t end = mail::findBodyOffset(bytes);
     for (uint64_t n = 0; n < *lines && end < bytes.size(); ++n) {
         size_t lf = bytes.find('\n', end);

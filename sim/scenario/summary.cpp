@@ -52,7 +52,7 @@ std::vector<Survivor> survivors(const Simulation& simulation)
         if (!account) continue;
         for (const auto& [name, mailbox] : account->mailboxes)
             for (const store::StoredMessage& message : mailbox.messages)
-                addPlace(places, order, mail::summarize(message.bytes()).subject, "server " + name);
+                addPlace(places, order, mail::summarize(message.headerOrEmpty()).subject, "server " + name);
     }
     for (const auto& device : simulation.devices()) {
         if (std::find(users.begin(), users.end(), device->spec.user) == users.end()) continue;

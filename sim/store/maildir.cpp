@@ -18,6 +18,7 @@
 
 #include "store/maildir.hpp"
 
+#include "mail/message.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
@@ -323,10 +324,12 @@ std::vector<std::string> listFiles(const fs::path& dir, std::vector<std::string>
         std::string name = it->path().filename().string();
         std::error_code typeError;
         if (name.empty() || name.front() == '.') continue;
-        const fs::file_type type = it->symlink_status(typeError).type();
-        if (type == fs::file_type::symlink)
+        // The type readdir gave, without a stat of each file: listing 10,000 messages is most of a start.
+        if (it->is_symlink(typeError)) {
             problems.push_back(it->path().string() + ": a symbolic link, not followed; ignored");
-        if (type != fs::file_type::regular) continue;
+            continue;
+        }
+        if (!it->is_regular_file(typeError)) continue;
         names.push_back(std::move(name));
     }
     if (ec) problems.push_back(dir.string() + ": cannot list: " + ec.message());
@@ -931,6 +934,9 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         }
     }
 
+    // Read before cur/ is listed, as rescan() does: the first rescan then lists the folder only if another
+    // program changed it since, or (rescanAgain) in the same clock tick.
+    const int64_t newStamp = changeStamp(dir / "new"), curStamp = changeStamp(dir / "cur");
     Uidlist uidlist = readUidlist(dir, problems);
     const Mailbox* box = m_store.mailbox(user, mailbox);
     uint32_t uidValidity = box ? box->uidValidity : 1;
@@ -951,10 +957,13 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
         StoredMessage message;
     };
     std::vector<Loaded> listed, unlisted;
+    const auto cur = std::make_shared<const fs::path>(dir / "cur");
     std::set<std::string> bases;
     std::set<uint32_t> uids;
+    // Names relative to cur/ itself: no walk of the whole path for each of thousands of files.
+    Fd curFd(::open((dir / "cur").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
     for (const std::string& name : listFiles(dir / "cur", problems)) {
-        fs::path path = dir / "cur" / name;
+        const fs::path path = dir / "cur" / name;
         if (name.find('\n') != std::string::npos) {
             problems.push_back(path.string() + ": a line break in the name; ignored");
             continue;
@@ -964,25 +973,39 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
             problems.push_back(path.string() + ": a second file named " + parts.base + "; ignored");
             continue;
         }
-        std::string error;
-        std::optional<FileContent> content = readWholeFile(path, error);
-        if (!content) {
-            problems.push_back(error);
+        // Only the name and the inode are read here, so a start is quick whatever the mailbox holds; a file
+        // is read when a client asks for it, except another program's files, to learn their line ends.
+        struct stat st = {};
+        if (::fstatat(curFd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+            problems.push_back(errnoText("stat", path, errno));
             continue;
         }
-        Loaded loaded;
-        loaded.file = {parts.base, name, false, {}};
-        loaded.message.flags = flagsFromInfo(parts.info);
-        if (recent.count(parts.base)) loaded.message.flags |= kRecent;
-        loaded.message.internalDate.epochSeconds = content->mtime;
         auto entry = uidlist.byBase.find(parts.base);
         bool known = entry != uidlist.byBase.end() && uids.insert(entry->second.uid).second;
-        if (known && uidlist.ours) {
-            loaded.file.lf = entry->second.lf;
-        } else {
+        Loaded loaded;
+        loaded.file = {parts.base, name, known && uidlist.ours && entry->second.lf, {}, nullptr};
+        loaded.message.flags = flagsFromInfo(parts.info);
+        if (recent.count(parts.base)) loaded.message.flags |= kRecent;
+        loaded.message.internalDate.epochSeconds = st.st_mtim.tv_sec;
+        uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+        size_t size = static_cast<size_t>(st.st_size);
+        std::string header;
+        if (!(known && uidlist.ours) || loaded.file.lf) {
+            std::string error;
+            std::optional<FileContent> content = readWholeFile(path, error);
+            if (!content) {
+                problems.push_back(error);
+                continue;
+            }
             // IMAP and POP3 count CRLF octets; a file with only LF line ends comes from a Unix program.
-            loaded.file.lf = content->bytes.find('\r') == std::string::npos &&
-                             content->bytes.find('\n') != std::string::npos;
+            if (!(known && uidlist.ours))
+                loaded.file.lf = content->bytes.find('\r') == std::string::npos &&
+                                 content->bytes.find('\n') != std::string::npos;
+            fileSize = content->bytes.size();
+            std::string bytes = loaded.file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
+            size = bytes.size();
+            bytes.resize(mail::findBodyOffset(bytes));
+            header = std::move(bytes);
         }
         loaded.message.modseq = 0; // a new one, unless the list kept it
         if (known) {
@@ -992,8 +1015,9 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
             // Renamed by another program while no server ran: its flags changed, so its mod-sequence does.
             if (entry->second.info == parts.info) loaded.message.modseq = entry->second.modseq;
         }
-        std::string bytes = loaded.file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
-        loaded.message.data = std::make_shared<const MessageData>(std::move(bytes));
+        loaded.file.source = std::make_shared<MessageFile>(cur, name, fileSize, loaded.file.lf);
+        loaded.message.data =
+            std::make_shared<const MessageData>(loaded.file.source, size, std::move(header));
         (known ? listed : unlisted).push_back(std::move(loaded));
     }
 
@@ -1046,6 +1070,11 @@ void MaildirSync::loadFolder(const std::string& user, const std::string& mailbox
     if (Mailbox* box = m_store.mailbox(user, mailbox); box && uidlist.ours && !uidlist.mailboxId.empty())
         box->mailboxId = uidlist.mailboxId; // kept across restarts (RFC 8474 section 4)
     m_folders[{user, mailbox}] = {dir, uidlist.ours ? uidlist.text : std::string()};
+    Folder& folder = m_folders[{user, mailbox}];
+    folder.cur = cur;
+    folder.newStamp = newStamp;
+    folder.curStamp = curStamp;
+    folder.rescanAgain = true;
     writeUidlist(user, mailbox); // only when what was read differs: new UIDs, a Dovecot list, expunged files
 }
 
@@ -1069,7 +1098,9 @@ void MaildirSync::writeOutFolder(const std::string& user, const std::string& mai
     if (!box) return;
     for (const StoredMessage& message : box->messages)
         writeMessage(user, mailbox, message);
-    writeUidlist(user, mailbox);
+    if (writeUidlist(user, mailbox))
+        for (size_t i = 0; i < box->messages.size(); ++i)
+            keepOnDisk(user, mailbox, box->messages[i].uid);
 }
 
 // [SECTION] writing
@@ -1320,9 +1351,16 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
             problem(errnoText("create", tmp, errno));
             return false;
         }
+        const std::shared_ptr<const MessageBody> body = message.data->body();
+        if (!body) { // a copy of a message whose file another program removed
+            ::unlink(tmp.c_str());
+            problem(dir.string() + ": UID " + std::to_string(message.uid) +
+                    " not written: its bytes are gone");
+            return false;
+        }
         if (m_grouped) {
             // Written, not yet synced: sync() fsyncs it with the round's others and moves it into cur/.
-            std::string error = writeAll(fd, tmp, message.bytes(), message.internalDate.epochSeconds);
+            std::string error = writeAll(fd, tmp, body->bytes(), message.internalDate.epochSeconds);
             if (!error.empty()) {
                 ::unlink(tmp.c_str());
                 problem(error);
@@ -1332,19 +1370,43 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
             m_pendingMessages.push_back({{user, mailbox, message.uid}, tmp, fd.release()});
             return true;
         }
-        std::string error = finishFile(fd, tmp, message.bytes(), message.internalDate.epochSeconds);
+        std::string error = finishFile(fd, tmp, body->bytes(), message.internalDate.epochSeconds);
         if (error.empty() && ::rename(tmp.c_str(), cur.c_str()) != 0) error = errnoText("rename", tmp, errno);
         if (!error.empty()) {
             ::unlink(tmp.c_str());
             problem(error);
             return false;
         }
-        m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
+        m_files[{user, mailbox, message.uid}] = {
+            base,
+            name,
+            false,
+            {},
+            std::make_shared<MessageFile>(curOf(user, mailbox), name, message.size(), false)};
         syncSoon(dir / "cur"); // the file is in place; a failed sync puts only its durability in doubt
         return true;
     }
     problem(dir.string() + ": no unique file name found");
     return false;
+}
+
+void MaildirSync::keepOnDisk(const std::string& user, const std::string& mailbox, uint32_t uid)
+{
+    Mailbox* box = m_store.mailbox(user, mailbox);
+    StoredMessage* message = box ? box->find(uid) : nullptr;
+    auto file = m_files.find({user, mailbox, uid});
+    if (message && file != m_files.end() && file->second.source)
+        message->data = message->data->keptIn(file->second.source);
+}
+
+std::shared_ptr<const fs::path> MaildirSync::curOf(const std::string& user, const std::string& mailbox)
+{
+    const fs::path cur = folderDir(user, mailbox) / "cur";
+    auto folder = m_folders.find({user, mailbox});
+    if (folder == m_folders.end()) return std::make_shared<const fs::path>(cur);
+    if (!folder->second.cur || *folder->second.cur != cur)
+        folder->second.cur = std::make_shared<const fs::path>(cur);
+    return folder->second.cur;
 }
 
 // The folder is built under a scratch name and renamed into place, so a half-made folder is never loaded.
@@ -1474,7 +1536,10 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
         return false;
     }
     if (!writeMessage(event.user, event.mailbox, *message)) return false;
-    if (appendToUidlist(event.user, event.mailbox, event.uid)) return true;
+    if (appendToUidlist(event.user, event.mailbox, event.uid)) {
+        keepOnDisk(event.user, event.mailbox, event.uid);
+        return true;
+    }
     // Without its UID in the list the file would come back under a new UID: the message goes again.
     auto file = m_files.find({event.user, event.mailbox, event.uid});
     if (file != m_files.end()) {
@@ -1504,6 +1569,7 @@ bool MaildirSync::onFlagsChanged(const StoreEvent& event)
             return false;
         }
         file->second.name = name;
+        if (file->second.source) file->second.source->setName(name);
         syncSoon(cur);
     }
     return appendToUidlist(event.user, event.mailbox, event.uid); // only when the keywords changed
@@ -1593,15 +1659,19 @@ bool MaildirSync::onMailboxRenamed(const StoreEvent& event)
     if (!folder.empty()) {
         folder.key() = {event.user, event.newName};
         folder.mapped().dir = to;
+        folder.mapped().cur = nullptr;
         m_folders.insert(std::move(folder));
     }
+    const std::shared_ptr<const fs::path> movedCur = curOf(event.user, event.newName);
     auto it = m_files.lower_bound({event.user, event.mailbox, 0});
     auto end = m_files.upper_bound({event.user, event.mailbox, UINT32_MAX});
     std::vector<std::pair<uint32_t, FileOnDisk>> moved;
     for (; it != end; it = m_files.erase(it))
         moved.emplace_back(std::get<2>(it->first), std::move(it->second));
-    for (auto& [uid, file] : moved)
+    for (auto& [uid, file] : moved) {
+        if (file.source) file.source->setFolder(movedCur);
         m_files[{event.user, event.newName, uid}] = std::move(file);
+    }
     return true;
 }
 
@@ -1731,6 +1801,7 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
             gone.push_back(uid);
         } else if (found->second != it->second.name) {
             it->second.name = found->second;
+            if (it->second.source) it->second.source->setName(found->second);
             flagged.emplace_back(uid, flagsFromInfo(splitName(found->second).info));
         }
     }
@@ -1762,12 +1833,19 @@ void MaildirSync::rescanFolder(const std::string& user, const std::string& mailb
                         name,
                         content->bytes.find('\r') == std::string::npos &&
                             content->bytes.find('\n') != std::string::npos,
-                        {}};
+                        {},
+                        nullptr};
+        file.source =
+            std::make_shared<MessageFile>(curOf(user, mailbox), name, content->bytes.size(), file.lf);
         std::string bytes = file.lf ? util::toCrlf(content->bytes) : std::move(content->bytes);
+        const size_t size = bytes.size();
+        bytes.resize(mail::findBodyOffset(bytes));
         uint8_t flags = flagsFromInfo(splitName(name).info);
         if (recent.count(base)) flags |= kRecent;
         m_adopting = file;
-        const uint32_t uid = m_store.deliver(user, mailbox, std::move(bytes), {content->mtime, 0}, flags);
+        const uint32_t uid = m_store.deliverShared(
+            user, mailbox, std::make_shared<const MessageData>(file.source, size, std::move(bytes)),
+            {content->mtime, 0}, flags, {});
         m_adopting.reset();
         if (uid == 0) problems.push_back(path.string() + ": could not be added");
     }

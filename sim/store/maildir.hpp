@@ -1,6 +1,7 @@
 // Mail that lasts: a Store's accounts kept as real Maildirs on disk, written through on every change.
 #pragma once
 
+#include "store/message_file.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -75,6 +76,8 @@ private:
         std::string name; // the whole name now, flags included
         bool lf = false;  // another program's file with LF line ends: served as CRLF, left as it is on disk
         std::string listed; // its line in the maillab-uidlist as last written, so an unchanged one is not
+        // What the message's data reads its bytes from; told of renames (the data may outlive this entry).
+        std::shared_ptr<MessageFile> source;
     };
     struct Folder {
         std::filesystem::path dir; // <root>/<user> for INBOX, <root>/<user>/.<Name> for the rest
@@ -83,6 +86,7 @@ private:
         int64_t newStamp = -1;     // new/ and cur/ modification times at the last rescan (ns)
         int64_t curStamp = -1;
         bool rescanAgain = false; // the last rescan found a change: look once more (same-tick changes)
+        std::shared_ptr<const std::filesystem::path> cur; // dir/cur, shared by its files' sources
     };
     using FolderKey = std::pair<std::string, std::string>; // (user, mailbox)
     using FileKey = std::tuple<std::string, std::string, uint32_t>;
@@ -108,6 +112,9 @@ private:
     void writeOutFolder(const std::string& user, const std::string& mailbox);
     bool createFolder(const std::string& user, const std::string& mailbox);
     bool writeMessage(const std::string& user, const std::string& mailbox, const StoredMessage& message);
+    // The message's bytes leave memory once its file is written: its data reads them from that file.
+    void keepOnDisk(const std::string& user, const std::string& mailbox, uint32_t uid);
+    std::shared_ptr<const std::filesystem::path> curOf(const std::string& user, const std::string& mailbox);
     bool writeUidlist(const std::string& user, const std::string& mailbox);
     // One message's line at the end of the uidlist (a new message, changed keywords), or the whole list
     // rewritten when appended lines have doubled it.

@@ -27,7 +27,7 @@ std::optional<Flag> flagFromName(std::string_view name)
     return std::nullopt;
 }
 
-const mail::MimePart& MessageData::mime() const
+const mail::MimePart& MessageBody::mime() const
 {
     if (!m_mime) m_mime = std::make_unique<mail::MimePart>(mail::parseMime(m_bytes));
     return *m_mime;
@@ -36,12 +36,15 @@ const mail::MimePart& MessageData::mime() const
 const std::string& MessageData::emailId() const
 {
     // MD5 is no defence against someone who crafts a collision, which would only make two of their own
-    // messages share an id; 96 bits of it keep ids short for the screen.
-    if (m_emailId.empty()) m_emailId = "E" + util::md5Hex(m_bytes).substr(0, 24);
+    // messages share an id; 96 bits of it keep ids short for the screen. A message on disk is read once.
+    if (m_emailId.empty()) {
+        const std::shared_ptr<const MessageBody> whole = body();
+        m_emailId = "E" + util::md5Hex(whole ? whole->bytes() : std::string_view()).substr(0, 24);
+    }
     return m_emailId;
 }
 
-bool MessageData::hasEncodedParts() const
+bool MessageBody::hasEncodedParts() const
 {
     if (m_encodedParts < 0) {
         // A cheap pre-check: without a Content-Transfer-Encoding field nothing is encoded (RFC 2045 6.1).
@@ -64,6 +67,85 @@ bool MessageData::hasEncodedParts() const
         m_encodedParts = encoded ? 1 : 0;
     }
     return m_encodedParts == 1;
+}
+
+MessageData::MessageData(std::string bytes)
+    : m_size(bytes.size()), m_held(std::make_shared<const MessageBody>(std::move(bytes)))
+{
+}
+
+MessageData::MessageData(std::shared_ptr<const MessageSource> source, size_t size, std::string header)
+    : m_size(size), m_source(std::move(source)), m_header(std::move(header))
+{
+    m_header.shrink_to_fit();
+}
+
+std::optional<std::string_view> MessageData::header() const
+{
+    if (m_held) {
+        std::string_view bytes = m_held->bytes();
+        return bytes.substr(0, mail::findBodyOffset(bytes));
+    }
+    if (m_header.empty()) {
+        std::optional<std::string> read;
+        if (std::shared_ptr<const MessageBody> held = m_read.lock())
+            read = held->bytes();
+        else
+            read = m_source->readHeader();
+        if (!read) return std::nullopt;
+        read->resize(mail::findBodyOffset(*read));
+        read->shrink_to_fit();
+        m_header = std::move(*read);
+    }
+    return std::string_view(m_header);
+}
+
+std::shared_ptr<const MessageBody> MessageData::body() const
+{
+    if (m_held) return m_held;
+    if (std::shared_ptr<const MessageBody> held = m_read.lock()) return held;
+    std::optional<std::string> bytes = m_source->readAll();
+    if (!bytes || bytes->size() != m_size) return nullptr;
+    auto body = std::make_shared<const MessageBody>(std::move(*bytes));
+    if (m_header.empty()) {
+        std::string_view all = body->bytes();
+        m_header = std::string(all.substr(0, mail::findBodyOffset(all)));
+    }
+    m_read = body;
+    return body;
+}
+
+std::shared_ptr<const MessageData> MessageData::keptIn(std::shared_ptr<const MessageSource> source) const
+{
+    std::string block;
+    if (m_held || !m_header.empty()) block = std::string(header().value_or(std::string_view()));
+    auto kept = std::make_shared<const MessageData>(std::move(source), m_size, std::move(block));
+    if (m_derived) kept->m_derived = std::make_unique<std::array<std::string, kDerivedSlots>>(*m_derived);
+    return kept;
+}
+
+const std::string* MessageData::derived(size_t slot) const
+{
+    if (!m_derived || slot >= kDerivedSlots || (*m_derived)[slot].empty()) return nullptr;
+    return &(*m_derived)[slot];
+}
+
+void MessageData::keepDerived(size_t slot, std::string text) const
+{
+    if (slot >= kDerivedSlots) return;
+    if (!m_derived) m_derived = std::make_unique<std::array<std::string, kDerivedSlots>>();
+    text.shrink_to_fit();
+    (*m_derived)[slot] = std::move(text);
+}
+
+size_t MessageData::heldBytes() const
+{
+    size_t total = sizeof(MessageData) + (m_held ? m_held->bytes().capacity() : m_header.capacity());
+    if (m_source) total += m_source->heldBytes();
+    if (m_derived)
+        for (const std::string& text : *m_derived)
+            total += text.capacity();
+    return total;
 }
 
 const StoredMessage* Mailbox::find(uint32_t uid) const
@@ -580,6 +662,17 @@ size_t Store::messageBytes() const
         for (const auto& [name, box] : account.mailboxes)
             for (const StoredMessage& m : box.messages)
                 total += m.size();
+    return total;
+}
+
+size_t Store::heldBytes() const
+{
+    std::set<const MessageData*> counted;
+    size_t total = 0;
+    for (const auto& [user, account] : m_accounts)
+        for (const auto& [name, box] : account.mailboxes)
+            for (const StoredMessage& m : box.messages)
+                if (counted.insert(m.data.get()).second) total += m.data->heldBytes();
     return total;
 }
 

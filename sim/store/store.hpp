@@ -4,6 +4,7 @@
 #include "mail/date.hpp"
 #include "mail/message.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,25 +30,78 @@ const char* flagName(Flag flag); // "\\Seen"
 std::optional<Flag> flagFromName(std::string_view name);
 inline constexpr Flag kAllFlags[] = {kSeen, kAnswered, kFlagged, kDeleted, kDraft, kRecent};
 
-// The immutable bytes of one message and its MIME tree, parsed on first use and shared by every copy.
-class MessageData {
+// The whole bytes of one message and its MIME tree (parsed on first use), held for as long as a handle to it
+// lives.
+class MessageBody {
 public:
-    explicit MessageData(std::string bytes) : m_bytes(std::move(bytes)) {}
+    explicit MessageBody(std::string bytes) : m_bytes(std::move(bytes)) {}
     const std::string& bytes() const { return m_bytes; }
     const mail::MimePart& mime() const;
     // Whether any part is base64 or quoted-printable, so a text search must decode before it compares;
     // found once, then remembered (most mail is plain and is searched as it is stored).
     bool hasEncodedParts() const;
-    // OBJECTID's EMAILID (RFC 8474 section 5.1): named after the content, so a COPY or MOVE (which share
-    // this data) keeps it, identical content shares it (allowed there) and it needs no room on disk to
-    // survive a restart. Made on first use.
-    const std::string& emailId() const;
 
 private:
     std::string m_bytes;
-    mutable std::string m_emailId;
     mutable std::unique_ptr<mail::MimePart> m_mime;
     mutable int8_t m_encodedParts = -1; // -1: not looked at yet
+};
+
+// Where the bytes of a message live when the Store does not hold them (MaildirSync: a file in cur/). Another
+// program may remove or change that file at any time, so every read may fail; the engines then answer as for
+// a message that was expunged (RFC 2180 section 4.1.2, RFC 5530 EXPUNGEISSUED).
+class MessageSource {
+public:
+    virtual ~MessageSource() = default;
+    // The whole message as it was when the source was made, or nullopt (gone, another size).
+    virtual std::optional<std::string> readAll() const = 0;
+    // At least the header block and the empty line that ends it (all of a message without one), or nullopt.
+    virtual std::optional<std::string> readHeader() const = 0;
+    // What the source itself keeps in memory (its path), for Store::heldBytes.
+    virtual size_t heldBytes() const = 0;
+};
+
+// One message's bytes, shared by every copy: held in memory (lessons, the default), or on disk behind a
+// MessageSource and read when asked for, keeping only what is small and asked for often (the header block,
+// the texts a protocol derived from the bytes).
+class MessageData {
+public:
+    explicit MessageData(std::string bytes);
+    // `header`: the header block when the caller has it already (the bytes it just wrote), so no read is due.
+    MessageData(std::shared_ptr<const MessageSource> source, size_t size, std::string header = {});
+
+    size_t size() const { return m_size; }
+    bool onDisk() const { return m_source != nullptr; }
+    // The header block with the empty line that ends it (the whole message when it has none), read once and
+    // then kept; nullopt when the message can no longer be read.
+    std::optional<std::string_view> header() const;
+    // The whole message, held for as long as the handle lives; null when it can no longer be read. The
+    // handle, not the MessageData, owns the bytes: a caller keeps it for as long as it uses them.
+    std::shared_ptr<const MessageBody> body() const;
+    // Texts computed from the bytes, which never change, kept so that the next ask reads no file (IMAP keeps
+    // BODY and BODYSTRUCTURE here, as Dovecot keeps them in its cache file). nullptr until kept.
+    static constexpr size_t kDerivedSlots = 2;
+    const std::string* derived(size_t slot) const;
+    void keepDerived(size_t slot, std::string text) const;
+    // The same message kept in a file from now on: what was read of it goes along, its bytes stay behind.
+    std::shared_ptr<const MessageData> keptIn(std::shared_ptr<const MessageSource> source) const;
+    // The bytes this holds in memory: all of them when held, else the header, the derived texts and the
+    // source's own.
+    size_t heldBytes() const;
+    // OBJECTID's EMAILID (RFC 8474 section 5.1): named after the content, so a COPY or MOVE (which share
+    // this data) keeps it, identical content shares it (allowed there) and it needs no room on disk to
+    // survive a restart. Made on first use (a message on disk is
+    // read once for it).
+    const std::string& emailId() const;
+
+private:
+    size_t m_size = 0;
+    std::shared_ptr<const MessageBody> m_held;       // in memory
+    std::shared_ptr<const MessageSource> m_source;   // on disk
+    mutable std::string m_header;                    // on disk, once read (a header block is never empty)
+    mutable std::weak_ptr<const MessageBody> m_read; // the last body read, reused while a handle holds it
+    mutable std::unique_ptr<std::array<std::string, kDerivedSlots>> m_derived;
+    mutable std::string m_emailId;
 };
 
 struct StoredMessage {
@@ -58,8 +112,16 @@ struct StoredMessage {
     std::shared_ptr<const MessageData> data;
     uint64_t modseq = 1; // raised by every change of its flags (RFC 7162 section 3.1, CONDSTORE)
 
-    const std::string& bytes() const { return data->bytes(); }
-    size_t size() const { return data->bytes().size(); }
+    size_t size() const { return data->size(); }
+    // The header block, empty when the message can no longer be read (for summaries and displays).
+    std::string_view headerOrEmpty() const { return data->header().value_or(std::string_view()); }
+    // A copy of the whole message, empty when it can no longer be read: for tests and one-off exports. The
+    // engines hold data->body() instead, which copies nothing.
+    std::string copyBytes() const
+    {
+        const std::shared_ptr<const MessageBody> body = data->body();
+        return body ? body->bytes() : std::string();
+    }
     bool has(Flag flag) const { return (flags & flag) != 0; }
 };
 
@@ -254,8 +316,11 @@ public:
     };
     Usage usage(std::string_view user) const;
 
-    // Bytes held by message data, counted once per shared copy (for the memory budget).
+    // The size of every stored message added up (what the mailboxes hold, wherever it is).
     size_t messageBytes() const;
+    // The bytes the message data keeps in memory, each shared copy once (for the memory budget): the
+    // messages themselves in memory, only their header blocks and derived texts for a Maildir's files.
+    size_t heldBytes() const;
 
 private:
     void emit(const StoreEvent& event);
