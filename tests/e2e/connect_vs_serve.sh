@@ -67,7 +67,9 @@ expect_contains "imap: headers only for the list" "$out" "UID FETCH 1:* (UID FLA
 expect_contains "imap: --open 1 fetches the text part" "$out" "UID FETCH 1 (BODY.PEEK[1])"
 expect_contains "imap: the text arrives" "$out" "S: Welcome to Networks 101! I am looking forward"
 expect_contains "imap: --search asks the server" "$out" 'UID SEARCH TEXT "invoice"'
-expect_contains "imap: the server finds the invoice" "$out" "S: * SEARCH 13"
+expect_contains "imap: the client enables IMAP4rev2, which serve offers" "$out" "C: A2 ENABLE IMAP4rev2"
+# ... so the answer is ESEARCH, UID 13 (RFC 9051 section 7.3.4)
+expect_contains "imap: the server finds the invoice" "$out" " UID ALL 13"
 expect_contains "imap: logs out" "$out" "S: * BYE"
 same_exchange "imap" "$out" 3
 seen=$(python3 - "$IMAP_PORT" <<'EOF'
