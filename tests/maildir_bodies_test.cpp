@@ -88,6 +88,26 @@ TEST(MaildirBodies, DeliveredAndLoadedMessagesKeepOnlyTheirHeadersInMemory)
     EXPECT_LT(restarted.store.heldBytes(), total / 5) << restarted.store.heldBytes() << " of " << total;
 }
 
+// Under serve the new files of a loop round are synced together (setGroupedSync): until then they wait in
+// tmp/ and their bytes in memory; once in cur/, the bodies leave memory as with one write at a time.
+TEST(MaildirBodies, GroupedWritesLetTheBodiesGoOnceTheRoundIsSynced)
+{
+    ScratchDir dir("maildir-bodies-grouped");
+    MaildirWorld world(dir.path);
+    world.sync->setGroupedSync(true);
+    size_t total = 0;
+    for (int i = 0; i < 200; ++i) {
+        const std::string message = benchLikeMessage(i);
+        total += message.size();
+        ASSERT_NE(world.store.deliver("carol", "INBOX", message, {1700000000, 0}), 0u);
+    }
+    EXPECT_GE(world.store.heldBytes(), total); // not on disk for sure yet: kept
+    world.sync->sync();
+    EXPECT_EQ(curFiles(dir.path).size(), 200u);
+    EXPECT_LT(world.store.heldBytes(), total / 5) << world.store.heldBytes() << " of " << total;
+    EXPECT_EQ(world.inbox().messages[7].copyBytes(), benchLikeMessage(7)); // read back from its file
+}
+
 // RFC 2180 section 4.1.2 lets a server answer NO to a FETCH of a message it can no longer read; RFC 5530
 // names the case EXPUNGEISSUED. Another program removed the file, and serve has not rescanned yet.
 TEST(MaildirBodies, AFileRemovedBehindTheServersBackIsAnsweredAsExpunged_Rfc2180_4_1_2)

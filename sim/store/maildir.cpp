@@ -1162,6 +1162,14 @@ void MaildirSync::finishPendingMessages()
             continue;
         }
         syncSoon(cur);
+        // In cur/ at last: from now on its bytes are read from there and leave memory (bodies on disk).
+        const auto& [user, mailbox, uid] = p.key;
+        if (const StoredMessage* message =
+                m_store.mailbox(user, mailbox) ? m_store.mailbox(user, mailbox)->find(uid) : nullptr) {
+            file->second.source = std::make_shared<MessageFile>(curOf(user, mailbox), file->second.name,
+                                                                message->size(), false);
+            keepOnDisk(user, mailbox, uid);
+        }
     }
     for (const FolderKey& key : untouched)
         if (auto folder = m_folders.find(key); folder != m_folders.end())
