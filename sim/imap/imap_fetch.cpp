@@ -621,10 +621,11 @@ Reply ImapSession::fetchDone(const FetchJob& job)
     const Command& c = job.command;
     // A UID that is gone is no error for UID FETCH (RFC 3501 section 6.4.8); a sequence number the client
     // still holds for a message that could not be read is (RFC 3501 section 7.4.1).
+    // Dovecot's words too, which clients and imaptest know for this case (RFC 2180 section 4.1.2 allows NO).
     if (job.unreadable) // RFC 5530 section 3
         return tagged(
             c, "NO",
-            "[EXPUNGEISSUED] some of the messages are gone from the server's disk and were left out");
+            "[EXPUNGEISSUED] some of the messages no longer exist on the server's disk and were left out");
     if (job.missing && !c.uid)
         return tagged(
             c, "NO",
