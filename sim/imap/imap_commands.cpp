@@ -81,18 +81,6 @@ std::string compactSet(const std::vector<uint32_t>& numbers)
     return out;
 }
 
-std::string listAttributes(const store::Account& account, const std::string& name)
-{
-    bool children = false;
-    for (const auto& [other, unused] : account.mailboxes)
-        children = children || other.rfind(name + "/", 0) == 0;
-    std::string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
-    auto box = account.mailboxes.find(name);
-    if (box != account.mailboxes.end() && !box->second.specialUse.empty())
-        attributes += " " + box->second.specialUse; // RFC 6154 section 2
-    return attributes;
-}
-
 Reply ImapSession::cmdCapability(const Command& c)
 {
     return "* CAPABILITY " + currentCapabilities() + "\r\n" + done(c);

@@ -71,6 +71,17 @@ std::vector<std::string> inboxFirst(const std::set<std::string>& names)
 
 } // namespace
 
+// CHILDREN's attributes (RFC 3348) and the special use (RFC 6154 section 2) of an existing mailbox, as LSUB
+// and IMAP4rev2's SELECT give them.
+std::string listAttributes(const store::Account& account, const std::string& name)
+{
+    std::string attributes = hasChildren(account, name) ? "\\HasChildren" : "\\HasNoChildren";
+    auto box = account.mailboxes.find(name);
+    if (box != account.mailboxes.end() && !box->second.specialUse.empty())
+        attributes += " " + box->second.specialUse;
+    return attributes;
+}
+
 Reply ImapSession::cmdList(const Command& c)
 {
     if (c.name == CommandName::Lsub) return lsubReply(c);
@@ -189,8 +200,7 @@ Reply ImapSession::lsubReply(const Command& c)
         if (box == account.mailboxes.end() || unsubscribedParents.count(name)) {
             attributes = "\\Noselect"; // a subscription whose mailbox is gone, or a level above one
         } else {
-            attributes = hasChildren(account, name) ? "\\HasChildren" : "\\HasNoChildren";
-            if (!box->second.specialUse.empty()) attributes += " " + box->second.specialUse; // RFC 6154 2
+            attributes = listAttributes(account, name);
         }
         out += "* LSUB (" + attributes + ") \"/\" " + mailboxString(name) + "\r\n";
     }
