@@ -317,7 +317,7 @@ int runServe(const Args& args)
         options.onTick = [m = maildir.get()] { m->rescan(); };
         // The changes of one round of the loop share their fsyncs; its replies go out after them.
         maildir->setGroupedSync(true);
-        options.beforeReplies = [m = maildir.get()] { m->sync(); };
+        options.beforeReplies = [m = maildir.get()] { return m->sync(); };
     } else if (!o.get("--accounts")) {
         std::vector<std::string> problems;
         for (const store::DemoAccount& demo : store::kDemoAccounts)

@@ -328,6 +328,34 @@ TEST_F(MaildirTest, GroupedSyncsKeepEveryChangeOnceSyncedAndARestartReproducesTh
               (std::set<std::string>{"INBOX", "Lists", "Lists/rust", "Lists/rust/async"}));
 }
 
+// Issue 14: a directory that may not be synced puts the whole round in doubt (a crash could lose the
+// renames into cur/): every session that changed something is named, and the messages they added go.
+TEST_F(MaildirTest, AFailedGroupedDirectorySyncNamesTheRoundsSessionsAndTakesTheirMessagesBack)
+{
+    Server server(root());
+    server.sync->setGroupedSync(true);
+    ASSERT_NE(server.store.deliver("carol", "INBOX", std::string(kMsg1), kDate1, store::kRecent, {}, 7), 0u);
+    ASSERT_NE(server.store.deliver("carol", "INBOX", std::string(kMsg2), kDate2, store::kRecent, {}, 8), 0u);
+    server.sync->setFsyncFault([](const fs::path& path) { return path.filename() == "cur" ? EIO : 0; });
+    EXPECT_EQ(server.sync->sync(), (std::set<int>{7, 8}));
+    EXPECT_TRUE(server.box().messages.empty());
+    EXPECT_TRUE(filesIn(inbox() / "cur").empty());
+    EXPECT_TRUE(filesIn(inbox() / "tmp").empty());
+    EXPECT_NE(problemsOf(*server.sync).find("fsync directory"), std::string::npos)
+        << problemsOf(*server.sync);
+    // The disk is well again: the next round keeps what it is given, and a restart agrees.
+    server.sync->setFsyncFault({});
+    const uint32_t uid =
+        server.store.deliver("carol", "INBOX", std::string(kMsg3), kDate3, store::kRecent, {}, 7);
+    EXPECT_EQ(server.sync->sync(), std::set<int>{});
+    ASSERT_EQ(server.box().messages.size(), 1u);
+    EXPECT_EQ(server.box().messages[0].uid, uid);
+    const auto before = stateOf(server.store);
+    server.sync.reset();
+    Server restarted(root());
+    EXPECT_EQ(stateOf(restarted.store), before);
+}
+
 TEST_F(MaildirTest, AnAppendedUidAboveTheHeadersUidNextIsNeverGivenAgain_Rfc3501_2_3_1_1)
 {
     {

@@ -1,12 +1,17 @@
 // The network adapter with real loopback sockets: the event loop, limits and timers (a virtual clock
 // drives the timers, so no test sleeps).
 #include "net/server.hpp"
+#include "store/maildir.hpp"
 #include "test_support.hpp"
 
 #include <arpa/inet.h>
+#include <cerrno>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <optional>
 #include <poll.h>
+#include <set>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,6 +111,7 @@ TEST(NetServer, WithGroupCommitTheRoundsRepliesWaitUntilItsChangesAreDurable)
         ++commits;
         // serve --maildir syncs here: no reply of this round may have left yet.
         if (watched && watched->hasBytesWaiting()) sentEarly = true;
+        return std::set<int>{};
     };
     Served s(options);
     Client imap(s.server->imapPort());
@@ -199,6 +205,141 @@ TEST(NetServer, ShutdownSaysByeToImapAndDropsPop3WithoutUpdate)
     std::string bye = imap.read(*s.server, "BYE", 3);
     EXPECT_NE(bye.find("* BYE maillab is shutting down"), std::string::npos);
     EXPECT_EQ(s.world.store.mailbox("alice", "INBOX")->messages.size(), 17u);
+}
+
+// [SECTION] group commit on a failing disk
+
+// serve --maildir: a new message's file is fsynced with the round's others after its APPEND was answered
+// (the reply waits in the server). A disk that fails that fsync (EIO) must not leave an OK behind.
+struct OnDisk {
+    ScratchDir dir{"net-grouped-fsync"};
+    DemoWorld world;
+    wire::Transcript transcript;
+    std::optional<store::MaildirSync> maildir;
+    std::unique_ptr<net::Server> server;
+    std::string failOn; // the fsync of a file whose bytes hold this fails, as a dying disk's would
+    OnDisk()
+    {
+        maildir.emplace(world.store, world.clock, dir.path);
+        maildir->setGroupedSync(true);
+        maildir->setFsyncFault([this](const std::filesystem::path& file) {
+            return !failOn.empty() && readFile(file).find(failOn) != std::string::npos ? EIO : 0;
+        });
+        net::ServerOptions options;
+        options.pop3Port = 0;
+        options.imapPort = 0;
+        options.beforeReplies = [this] { return maildir->sync(); };
+        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
+        std::string error;
+        EXPECT_TRUE(server->start(error)) << error;
+    }
+    std::string problems() const
+    {
+        std::string all;
+        for (const std::string& p : maildir->problems())
+            all += p + "\n";
+        return all;
+    }
+    // Every file of the account's folder (its cur/ and tmp/) whose bytes hold `text`.
+    size_t filesHolding(const std::string& folder, const std::string& text) const
+    {
+        size_t n = 0;
+        for (const char* sub : {"cur", "tmp", "new"})
+            for (const auto& entry : std::filesystem::directory_iterator(dir.path / "alice" / folder / sub))
+                n += readFile(entry.path()).find(text) != std::string::npos;
+        return n;
+    }
+};
+
+std::string appendCommand(Client& c, net::Server& server, const std::string& tag, const std::string& message)
+{
+    c.send(tag + " APPEND INBOX {" + std::to_string(message.size()) + "}\r\n");
+    EXPECT_NE(c.read(server, "+ ").find("+ "), std::string::npos);
+    return message + "\r\n";
+}
+
+TEST(NetServer, AFailedGroupedFsyncSendsNoOkTakesTheMessageBackAndSaysWhy_Rfc5530_3)
+{
+    OnDisk s;
+    const std::string kept = "From: a@example.org\r\nSubject: kept\r\n\r\nstays\r\n";
+    const std::string doomed = "From: a@example.org\r\nSubject: doomed\r\n\r\nthe disk refuses it\r\n";
+    Client imap(s.server->imapPort()), bystander(s.server->imapPort());
+    imap.read(*s.server, "\r\n");
+    bystander.read(*s.server, "\r\n");
+    imap.send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\n");
+    const std::string selected = imap.read(*s.server, "b OK");
+    ASSERT_NE(selected.find("* 17 EXISTS"), std::string::npos) << selected;
+    bystander.send("n LOGIN bob builder\r\n");
+    bystander.read(*s.server, "n OK");
+    imap.send(appendCommand(imap, *s.server, "c", kept));
+    EXPECT_NE(imap.read(*s.server, "c OK").find("c OK [APPENDUID"), std::string::npos);
+
+    s.failOn = "Subject: doomed";
+    // The last bytes of the APPEND and another client's command come in the same round of the loop.
+    const std::string last = appendCommand(imap, *s.server, "d", doomed);
+    bystander.send("n2 NOOP\r\n");
+    imap.send(last);
+    const std::string refused = imap.read(*s.server, "never", 50);
+    EXPECT_EQ(refused.find("d OK"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("* BYE [UNAVAILABLE] the server's disk failed"), std::string::npos) << refused;
+    EXPECT_TRUE(imap.closed());
+    // The other client's reply of that round is sent, and its connection lives on.
+    EXPECT_NE(bystander.read(*s.server, "n2 OK").find("n2 OK"), std::string::npos);
+    EXPECT_FALSE(bystander.closed());
+
+    // Taken back: not in the store, no file anywhere; the failure is logged and noted in the transcript.
+    const store::Mailbox* inbox = s.world.store.mailbox("alice", "INBOX");
+    ASSERT_EQ(inbox->messages.size(), 18u);
+    EXPECT_NE(inbox->messages.back().copyBytes().find("Subject: kept"), std::string::npos);
+    EXPECT_EQ(s.filesHolding("", "Subject: doomed"), 0u);
+    EXPECT_EQ(s.filesHolding("", "Subject: kept"), 1u);
+    EXPECT_NE(s.problems().find("fsync"), std::string::npos) << s.problems();
+    EXPECT_NE(s.problems().find("Input/output error"), std::string::npos) << s.problems();
+    bool noted = false;
+    for (const auto& e : s.transcript.entries())
+        noted = noted || (e.kind == wire::TranscriptEntry::Kind::Note &&
+                          e.bytes.find("were not sent") != std::string::npos);
+    EXPECT_TRUE(noted);
+
+    // A new connection sees what the disk holds, and so does a restart.
+    s.failOn.clear();
+    Client again(s.server->imapPort());
+    again.read(*s.server, "\r\n");
+    again.send("e LOGIN alice wonderland\r\nf SELECT INBOX\r\n");
+    EXPECT_NE(again.read(*s.server, "f OK").find("* 18 EXISTS"), std::string::npos);
+    s.server->shutdown();
+    s.server.reset();
+    s.maildir.reset();
+    store::Store restarted(1);
+    restarted.addAccount("alice", "wonderland");
+    store::MaildirSync reload(restarted, s.world.clock, s.dir.path);
+    ASSERT_NE(restarted.mailbox("alice", "INBOX"), nullptr);
+    EXPECT_EQ(restarted.mailbox("alice", "INBOX")->messages.size(), 18u);
+}
+
+// A MOVE removes its source at once, while the copy's fsync waits for the round's end: were the copy then
+// refused, the message would be in neither mailbox. The source stays until the copy is on disk.
+TEST(NetServer, AMoveWhoseCopyCannotBeSyncedKeepsTheSource_Rfc6851_3_3)
+{
+    OnDisk s;
+    const std::string first = s.world.store.mailbox("alice", "INBOX")->messages[0].copyBytes();
+    const size_t idAt = first.find("Message-ID:");
+    ASSERT_NE(idAt, std::string::npos);
+    const std::string messageId = first.substr(idAt, first.find('\r', idAt) - idAt);
+    Client imap(s.server->imapPort());
+    imap.read(*s.server, "\r\n");
+    imap.send("a LOGIN alice wonderland\r\nb CREATE Kept\r\nc SELECT INBOX\r\n");
+    imap.read(*s.server, "c OK");
+    s.failOn = messageId;
+    imap.send("d MOVE 1 Kept\r\n");
+    const std::string refused = imap.read(*s.server, "never", 50);
+    EXPECT_NE(refused.find("* BYE [UNAVAILABLE]"), std::string::npos) << refused;
+    EXPECT_EQ(refused.find("d OK"), std::string::npos) << refused;
+    EXPECT_TRUE(imap.closed());
+    EXPECT_EQ(s.world.store.mailbox("alice", "INBOX")->messages.size(), 17u);
+    EXPECT_TRUE(s.world.store.mailbox("alice", "Kept")->messages.empty());
+    EXPECT_EQ(s.filesHolding("", messageId), 1u);
+    EXPECT_EQ(s.filesHolding(".Kept", messageId), 0u);
 }
 
 } // namespace

@@ -27,6 +27,10 @@ struct Server::Connection {
     std::unique_ptr<wire::ServerSession> session;
     std::string output;
     size_t outputSent = 0;
+    // Group commit: what the session said in a round that is not yet durable, in plain text. It is recorded,
+    // encrypted and queued only once the round's changes are on disk, or dropped unsent if they are not.
+    std::string held;
+    bool closeNotifyHeld = false; // the TLS close_notify that follows the held bytes
     // Bytes read but not yet given to the session: fed a line at a time, and only while the output queue is
     // below its limit and no login delay holds the connection, so pipelined commands cannot make the server
     // build more output than the limit (or check more passwords than the delay allows) in one go.
@@ -48,7 +52,8 @@ struct Server::Connection {
     int64_t handshakeStartedMs = 0;
     std::string partialRecord; // client ciphertext that is not yet a whole record, for the transcript
     size_t keyLogLinesSent = 0;
-    size_t queued() const { return output.size() - outputSent; }
+    size_t unsent() const { return output.size() - outputSent; }
+    size_t queued() const { return unsent() + held.size(); }
     size_t pending() const { return input.size() - inputUsed; }
 };
 
@@ -429,6 +434,7 @@ void Server::afterTls(Connection& c)
 
 void Server::startTls(Connection& c)
 {
+    releaseHeld(c); // the STARTTLS reply goes in plain text
     // Bytes after the STLS/STARTTLS line were sent before the client could have seen the answer: a client
     // that follows the RFC sends none, so they are an attacker's (CVE-2011-0411) and are dropped unread.
     const size_t dropped = c.pending();
@@ -447,6 +453,10 @@ void Server::startTls(Connection& c)
 void Server::queue(Connection& c, std::string bytes)
 {
     if (bytes.empty()) return;
+    if (m_holdReplies) {
+        c.held += bytes;
+        return;
+    }
     if (!c.tls) {
         record(c, wire::TranscriptEntry::Kind::Data, wire::Direction::ServerToClient, bytes);
         c.output += bytes;
@@ -461,18 +471,53 @@ void Server::queue(Connection& c, std::string bytes)
     }
 }
 
-// A last word before the server hangs up (autologout, shutdown): queued and sent at once, best effort.
+void Server::closeNotify(Connection& c)
+{
+    if (!c.tls || c.tls->state() != tls::Endpoint::State::Established) return;
+    if (m_holdReplies) {
+        c.closeNotifyHeld = true; // after the held replies, once they may go
+        return;
+    }
+    c.tls->shutdown(); // close_notify (RFC 8314 section 3.4)
+    std::string alert = c.tls->takeCiphertext();
+    record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, alert);
+    c.output += alert;
+}
+
+void Server::releaseHeld(Connection& c)
+{
+    const bool hold = std::exchange(m_holdReplies, false);
+    queue(c, std::exchange(c.held, {}));
+    if (std::exchange(c.closeNotifyHeld, false)) closeNotify(c);
+    m_holdReplies = hold;
+}
+
+// The disk did not keep what the connection changed this round (MaildirSync::sync): the replies that
+// acknowledged it are dropped unsent, and the client is told why as the connection closes, so that it
+// neither believes its mail stored nor goes on in a session whose state the server took back.
+void Server::refuseRound(Connection& c)
+{
+    const size_t dropped = c.held.size();
+    c.held.clear();
+    c.closeNotifyHeld = false;
+    const std::string why = "the server's disk failed to store what this connection changed";
+    record(c, wire::TranscriptEntry::Kind::Note, wire::Direction::ServerToClient,
+           why + ": the " + std::to_string(dropped) +
+               " bytes of replies that acknowledged it were not sent, and what it added is taken back");
+    sendBye(c, c.protocol == wire::Protocol::Imap
+                   ? "* BYE [UNAVAILABLE] " + why + "; it is not kept, try again later\r\n"   // RFC 5530
+                   : "-ERR [SYS/TEMP] " + why + "; it may not be kept, try again later\r\n"); // RFC 3206
+    close(c, why);
+}
+
+// A last word before the server hangs up (autologout, shutdown, a failed disk): queued and sent at once,
+// best effort. Never inside a held round (it would go before what the round holds).
 void Server::sendBye(Connection& c, const std::string& bye)
 {
     if (c.handshaking) return; // nothing can be said inside a handshake that has not finished
     queue(c, bye);
-    if (c.tls && c.tls->state() == tls::Endpoint::State::Established) {
-        c.tls->shutdown(); // close_notify (RFC 8314 section 3.4)
-        std::string alert = c.tls->takeCiphertext();
-        record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, alert);
-        c.output += alert;
-    }
-    [[maybe_unused]] ssize_t ignored = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
+    closeNotify(c);
+    [[maybe_unused]] ssize_t ignored = ::send(c.fd, c.output.data() + c.outputSent, c.unsent(), MSG_NOSIGNAL);
 }
 
 size_t Server::queueLimit(const Connection& c) const
@@ -520,12 +565,7 @@ void Server::pump(Connection& c)
         }
         if (c.session->closed()) {
             c.closing = true;
-            if (c.tls && c.tls->state() == tls::Endpoint::State::Established) {
-                c.tls->shutdown(); // close_notify after the last reply (RFC 8314 section 3.4)
-                std::string alert = c.tls->takeCiphertext();
-                record(c, wire::TranscriptEntry::Kind::TlsRecord, wire::Direction::ServerToClient, alert);
-                c.output += alert;
-            }
+            closeNotify(c); // after the last reply
         }
     }
     if (c.pending() == 0 || c.closing) {
@@ -541,8 +581,8 @@ void Server::pump(Connection& c)
 void Server::flush(Connection& c)
 {
     if (c.dead || m_holdReplies || m_clock.nowMs() < c.holdUntilMs) return;
-    while (c.queued() > 0) {
-        ssize_t n = ::send(c.fd, c.output.data() + c.outputSent, c.queued(), MSG_NOSIGNAL);
+    while (c.unsent() > 0) {
+        ssize_t n = ::send(c.fd, c.output.data() + c.outputSent, c.unsent(), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
             close(c, std::string("connection error: ") + std::strerror(errno));
@@ -551,7 +591,7 @@ void Server::flush(Connection& c)
         c.outputSent += static_cast<size_t>(n);
         c.lastActivityMs = m_clock.nowMs(); // a client still taking a long reply is not idle
     }
-    if (c.queued() == 0) {
+    if (c.unsent() == 0) {
         c.output.clear();
         c.outputSent = 0;
         if (c.output.capacity() > (1u << 18)) c.output.shrink_to_fit(); // a long reply is not kept around
@@ -635,10 +675,18 @@ void Server::poll(int timeoutMs)
         m_options.onTick();
     }
     if (m_holdReplies) {
-        m_options.beforeReplies(); // what the round changed is durable now: its replies may go
+        // What the round changed is durable now, except for these sessions' changes: their replies go unsent.
+        const std::set<int> failed = m_options.beforeReplies();
         m_holdReplies = false;
-        for (auto& c : m_connections)
+        for (auto& c : m_connections) {
+            if (c->dead) continue;
+            if (failed.count(c->sessionId)) {
+                refuseRound(*c);
+                continue;
+            }
+            releaseHeld(*c);
             flush(*c); // also closes those that were only waiting for their last reply to go
+        }
     }
     for (auto& c : m_connections) {
         if (c->dead) continue;

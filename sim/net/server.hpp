@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,8 +63,10 @@ struct ServerOptions {
     int tickMs = 1000;
     // Group commit (serve --maildir): when set, the replies a poll() round made are sent only after this
     // has run once, after every connection's commands of the round, so their changes share the fsyncs
-    // that make them durable, and nothing is acknowledged before they are done.
-    std::function<void()> beforeReplies;
+    // that make them durable, and nothing is acknowledged before they are done. It returns the sessions
+    // whose changes the disk did not keep (MaildirSync::sync): their replies are dropped unsent, and their
+    // connections are closed with a BYE [UNAVAILABLE] / -ERR [SYS/TEMP] that says why.
+    std::function<std::set<int>()> beforeReplies;
 };
 
 class Server {
@@ -116,6 +119,9 @@ private:
     // Server bytes for the client: recorded, encrypted on a TLS connection, and queued.
     void queue(Connection& c, std::string bytes);
     void sendBye(Connection& c, const std::string& bye);
+    void closeNotify(Connection& c); // TLS close_notify, now or after the round's held replies
+    void releaseHeld(Connection& c);
+    void refuseRound(Connection& c);
     void flush(Connection& c);
     void close(Connection& c, const std::string& why);
     void record(Connection& c, wire::TranscriptEntry::Kind kind, wire::Direction direction, std::string bytes,

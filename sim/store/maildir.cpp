@@ -685,7 +685,7 @@ MaildirSync::MaildirSync(Store& store, const wire::Clock& clock, fs::path root, 
 MaildirSync::~MaildirSync()
 {
     if (m_lockFd >= 0) {
-        sync();
+        syncWaiting(); // nothing is taken back at the end: no session is left to hear of it
         m_store.setPersister(nullptr);
         m_store.setNameFits(nullptr);
         ::close(m_lockFd); // and with it the lock
@@ -1129,22 +1129,46 @@ bool MaildirSync::pendingIn(const std::string& user, const std::string& mailbox)
     });
 }
 
+std::vector<int> MaildirSync::fsyncFiles(const std::vector<int>& fds, const std::vector<fs::path>& paths)
+{
+    std::vector<int> errors(fds.size(), 0);
+    std::vector<int> real;
+    std::vector<size_t> realAt;
+    for (size_t i = 0; i < fds.size(); ++i) {
+        if (m_fsyncFault) errors[i] = m_fsyncFault(paths[i]);
+        if (errors[i] != 0) continue;
+        real.push_back(fds[i]);
+        realAt.push_back(i);
+    }
+    std::vector<int> synced(real.size(), 0);
+    if (m_pool)
+        synced = m_pool->fsyncAll(real);
+    else
+        for (size_t i = 0; i < real.size(); ++i)
+            synced[i] = ::fsync(real[i]) == 0 ? 0 : errno;
+    for (size_t i = 0; i < real.size(); ++i)
+        errors[realAt[i]] = synced[i];
+    return errors;
+}
+
 // Their bytes first, all at once, then the renames: cur/ never holds a file whose bytes may not be on disk.
-// A failed fsync (the disk's error, EIO) is logged, as a failed directory sync is: the message was taken
-// when its bytes were written, and stays.
+// A message whose fsync (the disk's error, EIO) or rename fails is not kept: its file goes, and sync() takes
+// it back from the Store and names its session, whose reply then never leaves (an earlier version only
+// logged it and acknowledged mail the disk had refused).
 void MaildirSync::finishPendingMessages()
 {
     if (m_pendingMessages.empty()) return;
     std::vector<PendingMessage> pending = std::exchange(m_pendingMessages, {});
     std::vector<int> fds;
-    for (const PendingMessage& p : pending)
+    std::vector<fs::path> paths;
+    for (const PendingMessage& p : pending) {
         fds.push_back(p.fd);
-    std::vector<int> errors = m_pool ? m_pool->fsyncAll(fds) : std::vector<int>(fds.size(), 0);
+        paths.push_back(p.tmp);
+    }
+    const std::vector<int> errors = fsyncFiles(fds, paths);
     std::set<FolderKey> untouched; // folders no other program changed: their stamps follow these renames
     for (size_t i = 0; i < pending.size(); ++i) {
         const PendingMessage& p = pending[i];
-        if (!m_pool && ::fsync(p.fd) != 0) errors[i] = errno;
-        if (errors[i] != 0) problem(errnoText("fsync", p.tmp, errors[i]));
         ::close(p.fd);
         const FolderKey folderKey{std::get<0>(p.key), std::get<1>(p.key)};
         auto file = m_files.find(p.key);
@@ -1157,8 +1181,14 @@ void MaildirSync::finishPendingMessages()
         if (!untouched.count(folderKey) && folder->second.curStamp == changeStamp(cur) &&
             folder->second.newStamp == changeStamp(folder->second.dir / "new"))
             untouched.insert(folderKey);
-        if (::rename(p.tmp.c_str(), (cur / file->second.name).c_str()) != 0) {
-            problem(errnoText("rename", p.tmp, errno) + "; the message is lost at the next start");
+        std::string error = errors[i] != 0 ? errnoText("fsync", p.tmp, errors[i]) : std::string();
+        if (error.empty() && ::rename(p.tmp.c_str(), (cur / file->second.name).c_str()) != 0)
+            error = errnoText("rename", p.tmp, errno);
+        if (!error.empty()) {
+            problem(error + "; UID " + std::to_string(std::get<2>(p.key)) + " is taken back, unacknowledged");
+            ::unlink(p.tmp.c_str());
+            m_files.erase(file);
+            m_failedOrigins.insert(p.origin);
             continue;
         }
         syncSoon(cur);
@@ -1176,55 +1206,99 @@ void MaildirSync::finishPendingMessages()
             folder->second.curStamp = changeStamp(folder->second.dir / "cur");
 }
 
-void MaildirSync::sync()
+std::set<int> MaildirSync::sync()
+{
+    syncWaiting();
+    std::set<int> failed = std::exchange(m_failedOrigins, {});
+    // A directory or list that may not be on disk puts every change since the last sync() in doubt: nobody
+    // who made one is told OK, and their new messages go.
+    if (std::exchange(m_roundInDoubt, false)) failed.insert(m_roundOrigins.begin(), m_roundOrigins.end());
+    takeBack(failed);
+    syncWaiting(); // what the taking back changed
+    m_roundInDoubt = false;
+    m_roundOrigins.clear();
+    m_roundAdded.clear();
+    return failed;
+}
+
+void MaildirSync::syncWaiting()
 {
     finishPendingMessages();
     if (!m_unsyncedSubscriptions.empty()) {
         const bool grouped = std::exchange(m_grouped, false);
         for (const std::string& user : std::exchange(m_unsyncedSubscriptions, {}))
-            writeSubscriptions(user); // a failure is logged; the next change tries again
+            if (!writeSubscriptions(user)) m_roundInDoubt = true; // logged; the next change tries again
         m_grouped = grouped;
     }
+    if (!syncListsAndDirs()) m_roundInDoubt = true;
+}
+
+void MaildirSync::takeBack(const std::set<int>& failed)
+{
+    if (failed.empty()) return;
+    std::map<FolderKey, std::vector<uint32_t>> doomed;
+    for (auto& [key, origin] : std::exchange(m_roundAdded, {})) {
+        if (!failed.count(origin)) {
+            m_roundAdded.push_back({key, origin});
+            continue;
+        }
+        const auto& [user, mailbox, uid] = key;
+        const Mailbox* box = m_store.mailbox(user, mailbox);
+        if (box && box->find(uid)) doomed[{user, mailbox}].push_back(uid);
+    }
+    for (const auto& [folder, uids] : doomed)
+        m_store.expunge(folder.first, folder.second, uids);
+}
+
+bool MaildirSync::syncListsAndDirs()
+{
     // The lists and directories, all at once.
     struct Syncing {
         fs::path path;
         int fd;
         std::optional<FolderKey> uidlistOf;
+        int openError = 0;
     };
     std::vector<Syncing> syncing;
     for (const FolderKey& key : std::exchange(m_unsyncedUidlists, {})) {
         auto folder = m_folders.find(key);
         if (folder == m_folders.end()) continue; // deleted or renamed since: written whole then
         const fs::path path = folder->second.dir / kUidlist;
-        syncing.push_back({path, ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW), key});
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        syncing.push_back({path, fd, key, fd < 0 ? errno : 0});
     }
-    for (const fs::path& dir : std::exchange(m_unsyncedDirs, {}))
-        syncing.push_back({dir, ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), std::nullopt});
-    std::vector<int> fds, errors;
-    for (Syncing& s : syncing) {
-        if (s.fd >= 0)
-            fds.push_back(s.fd);
-        else
-            errors.push_back(errno);
+    for (const fs::path& dir : std::exchange(m_unsyncedDirs, {})) {
+        const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        syncing.push_back({dir, fd, std::nullopt, fd < 0 ? errno : 0});
     }
-    std::vector<int> synced = m_pool ? m_pool->fsyncAll(fds) : std::vector<int>();
-    for (size_t i = 0, next = 0, failedOpen = 0; i < syncing.size(); ++i) {
+    std::vector<int> fds;
+    std::vector<fs::path> paths;
+    for (const Syncing& s : syncing) {
+        if (s.fd < 0) continue;
+        fds.push_back(s.fd);
+        paths.push_back(s.path);
+    }
+    const std::vector<int> synced = fsyncFiles(fds, paths);
+    bool ok = true;
+    for (size_t i = 0, next = 0; i < syncing.size(); ++i) {
         const Syncing& s = syncing[i];
         int error = 0;
         std::string what = "fsync";
         if (s.fd < 0) {
-            error = errors[failedOpen++];
+            error = s.openError;
             what = "open";
         } else {
-            error = m_pool ? synced[next++] : (::fsync(s.fd) == 0 ? 0 : errno);
+            error = synced[next++];
             ::close(s.fd);
         }
         if (error == 0) continue;
+        ok = false;
         problem(errnoText(s.uidlistOf ? what : what + " directory", s.path, error));
         if (!s.uidlistOf) continue;
         if (auto folder = m_folders.find(*s.uidlistOf); folder != m_folders.end())
             folder->second.uidlist.clear(); // the next change writes it whole, synced
     }
+    return ok;
 }
 
 std::string MaildirSync::uidlistText(const std::string& user, const Mailbox& box) const
@@ -1344,7 +1418,7 @@ bool MaildirSync::appendLine(const std::string& user, const std::string& mailbox
 
 // tmp/, fsync, mtime, rename into cur/, fsync cur/: a reader sees the whole message or nothing.
 bool MaildirSync::writeMessage(const std::string& user, const std::string& mailbox,
-                               const StoredMessage& message)
+                               const StoredMessage& message, int origin)
 {
     fs::path dir = folderDir(user, mailbox);
     std::string info = infoFor(message.flags, {});
@@ -1375,7 +1449,8 @@ bool MaildirSync::writeMessage(const std::string& user, const std::string& mailb
                 return false;
             }
             m_files[{user, mailbox, message.uid}] = {base, name, false, {}};
-            m_pendingMessages.push_back({{user, mailbox, message.uid}, tmp, fd.release()});
+            m_pendingMessages.push_back({{user, mailbox, message.uid}, tmp, fd.release(), origin});
+            m_roundAdded.push_back({{user, mailbox, message.uid}, origin});
             return true;
         }
         std::string error = finishFile(fd, tmp, body->bytes(), message.internalDate.epochSeconds);
@@ -1490,6 +1565,20 @@ std::string MaildirSync::onEvent(const StoreEvent& event)
         ((event.kind != StoreEvent::Kind::FlagsChanged && event.kind != StoreEvent::Kind::MessageExpunged) ||
          pendingIn(event.user, event.mailbox)))
         finishPendingMessages();
+    if (m_grouped && event.kind == StoreEvent::Kind::MessageExpunged && event.originSession != 0) {
+        // A MOVE's source leaves only once its copies are on disk: were they left for sync() and failed
+        // there, the message would be in neither mailbox.
+        if (std::any_of(m_pendingMessages.begin(), m_pendingMessages.end(),
+                        [&](const PendingMessage& p) { return p.origin == event.originSession; }))
+            finishPendingMessages();
+        if (m_failedOrigins.count(event.originSession)) {
+            problem(event.user + "/" + event.mailbox + ": UID " + std::to_string(event.uid) +
+                    " stays: a message the same session just added could not be written");
+            return m_lastProblem;
+        }
+    }
+    if (m_grouped && event.originSession != 0 && event.kind != StoreEvent::Kind::LockChanged)
+        m_roundOrigins.insert(event.originSession);
     bool ok = false;
     try {
         switch (event.kind) {
@@ -1543,7 +1632,7 @@ bool MaildirSync::onMessageAdded(const StoreEvent& event)
                 " not written");
         return false;
     }
-    if (!writeMessage(event.user, event.mailbox, *message)) return false;
+    if (!writeMessage(event.user, event.mailbox, *message, event.originSession)) return false;
     if (appendToUidlist(event.user, event.mailbox, event.uid)) {
         keepOnDisk(event.user, event.mailbox, event.uid);
         return true;
@@ -1623,7 +1712,7 @@ bool MaildirSync::onMessageExpunged(const StoreEvent& event)
 // Called before the Store forgets the mailbox: a folder that cannot be taken away keeps its mailbox.
 bool MaildirSync::onMailboxDeleted(const StoreEvent& event)
 {
-    sync(); // what waits for a sync names paths that are about to go
+    syncWaiting(); // what waits for a sync names paths that are about to go
     fs::path dir = folderDir(event.user, event.mailbox);
     if (event.mailbox != "INBOX" && entryExists(dir)) {
         // One rename takes the folder away at once; removing its files can then be slow or interrupted.

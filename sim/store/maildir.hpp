@@ -65,7 +65,15 @@ public:
     // disk takes them together instead of one after another), then renames them into cur/, then syncs the
     // directories and lists, again at once; a crash never leaves half a message in cur/.
     void setGroupedSync(bool grouped);
-    void sync();
+    // Returns the sessions (StoreEvent::originSession; 0: no session's) whose changes since the last sync()
+    // did not all reach the disk (a failed fsync, EIO): the messages they added since then are taken back
+    // (expunged; a MOVE's source stays, see onEvent), and their replies must not be sent (serve closes their
+    // connections), so nobody is told OK for mail the disk may not hold. Each failure is logged too.
+    std::set<int> sync();
+
+    // Tests: pretends the disk failed to fsync a file (returns the errno to report, 0 for a real fsync).
+    using FsyncFault = std::function<int(const std::filesystem::path&)>;
+    void setFsyncFault(FsyncFault fault) { m_fsyncFault = std::move(fault); }
 
     class SyncPool; // fsyncs many files at once (maildir.cpp)
 
@@ -111,7 +119,8 @@ private:
     void loadFolder(const std::string& user, const std::string& mailbox, const std::filesystem::path& dir);
     void writeOutFolder(const std::string& user, const std::string& mailbox);
     bool createFolder(const std::string& user, const std::string& mailbox);
-    bool writeMessage(const std::string& user, const std::string& mailbox, const StoredMessage& message);
+    bool writeMessage(const std::string& user, const std::string& mailbox, const StoredMessage& message,
+                      int origin = 0);
     // The message's bytes leave memory once its file is written: its data reads them from that file.
     void keepOnDisk(const std::string& user, const std::string& mailbox, uint32_t uid);
     std::shared_ptr<const std::filesystem::path> curOf(const std::string& user, const std::string& mailbox);
@@ -125,6 +134,14 @@ private:
     // Grouped: the new messages still in tmp/ are fsynced and moved into cur/ (before anything else
     // touches their files, and by sync()).
     void finishPendingMessages();
+    // fsyncs the files, all at once when grouped; the errno of each (0: synced).
+    std::vector<int> fsyncFiles(const std::vector<int>& fds, const std::vector<std::filesystem::path>& paths);
+    // The directories and lists written since the last sync(); false when one of them failed.
+    bool syncListsAndDirs();
+    // All that waits for a sync: the new messages, the subscriptions, the lists and directories.
+    void syncWaiting();
+    // Expunges what the sessions in `failed` added since the last sync() (their files with it).
+    void takeBack(const std::set<int>& failed);
     bool pendingIn(const std::string& user, const std::string& mailbox) const;
     std::string uidlistLine(const StoredMessage& message, const FileOnDisk& file) const;
     std::filesystem::path folderDir(const std::string& user, const std::string& mailbox) const;
@@ -164,8 +181,16 @@ private:
         FileKey key;
         std::filesystem::path tmp; // its file in tmp/, whole but not yet synced
         int fd = -1;               // open, for the fsync
+        int origin = 0;            // the session that added it
     };
     std::vector<PendingMessage> m_pendingMessages;
+    // Since the last sync(): who changed anything, the messages added (with who added them), and the
+    // sessions one of whose new messages could not be synced.
+    std::set<int> m_roundOrigins;
+    std::vector<std::pair<FileKey, int>> m_roundAdded;
+    std::set<int> m_failedOrigins;
+    bool m_roundInDoubt = false; // a directory, list or subscriptions file failed to sync
+    FsyncFault m_fsyncFault;
     std::unique_ptr<SyncPool> m_pool;
 };
 
