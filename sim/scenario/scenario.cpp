@@ -412,6 +412,7 @@ std::variant<Scenario, LoadError> parseScenario(std::string_view text, const std
         requireObject(document, "top level");
         Scenario scenario;
         scenario.title = stringField(document, "title", "top level", true);
+        scenario.setting = stringField(document, "setting", "top level", false);
         scenario.description = stringField(document, "description", "top level", false);
         auto accounts = document.find("accounts");
         if (accounts == document.end()) {

@@ -149,6 +149,10 @@ struct Action {
 
 struct Scenario {
     std::string title;
+    // The situation the student starts from, without its outcome: shown before anything happens, so it must
+    // not give away an answer (`maillab lint` checks). Without it the student sees only the title.
+    std::string setting;
+    // What the lesson shows, for the instructor; a student sees it only once the lesson is over.
     std::string description;
     std::filesystem::path source;
     std::vector<AccountSpec> accounts;
