@@ -45,7 +45,8 @@ void LoopbackClient::sendRaw(const std::string& bytes)
         ssize_t n = ::send(m_fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) {
             if (!m_options.hangupsExpected)
-                ADD_FAILURE() << "send: " << std::strerror(errno) << " after " << sent << " of " << bytes.size();
+                ADD_FAILURE() << "send: " << std::strerror(errno) << " after " << sent << " of "
+                              << bytes.size();
             return;
         }
         sent += static_cast<size_t>(n);

@@ -19,8 +19,8 @@ namespace maillab::test {
 
 // The suites differ in how long they wait and in whether a hangup is part of what they test.
 struct LoopbackOptions {
-    int rounds = 200; // read()'s rounds when the test names none
-    int pollMs = 5;   // how long each round lets the server's loop wait
+    int rounds = 200;             // read()'s rounds when the test names none
+    int pollMs = 5;               // how long each round lets the server's loop wait
     bool hangupsExpected = false; // then a send() to a server that hung up is no failure: read() tells
 };
 
@@ -46,7 +46,10 @@ public:
 
     // What arrived (decrypted when TLS is on) until `until` appears, the connection closes, or the rounds
     // run out.
-    std::string read(net::Server& server, const std::string& until) { return read(server, until, m_options.rounds); }
+    std::string read(net::Server& server, const std::string& until)
+    {
+        return read(server, until, m_options.rounds);
+    }
     std::string read(net::Server& server, const std::string& until, int rounds);
 
 private:
