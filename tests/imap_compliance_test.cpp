@@ -2,9 +2,7 @@
 // wrong, each behaviour read again against the RFC section that decides it: section numbers of a message
 // whose own type is message/rfc822, source routes in ENVELOPE, SEARCH over addresses, and subscriptions.
 // The messages here are written for these tests; none is taken from imaptest.
-#include "imap/imap_session.hpp"
-#include "store/store.hpp"
-#include "wire/clock.hpp"
+#include "imap_dave.hpp"
 
 #include <gtest/gtest.h>
 #include <string>
@@ -15,42 +13,13 @@ namespace {
 
 using namespace std::string_literals;
 
-// An empty account, so each test's messages get sequence numbers 1, 2, ... in the order delivered.
-struct EmptyWorld {
-    wire::VirtualClock clock;
-    store::Store store{100};
-    EmptyWorld() { store.addAccount("dave", "pw"); }
-    void deliver(const std::string& bytes, const std::string& mailbox = "INBOX")
-    {
-        ASSERT_NE(store.deliver("dave", mailbox, bytes, mail::DateTime{clock.nowSeconds(), 0}), 0u);
-    }
-};
-
-class Client {
-public:
-    explicit Client(EmptyWorld& world, int id = 1) : m_session(world.store, world.clock, id)
-    {
-        m_session.greeting();
-        EXPECT_NE(send("l LOGIN dave pw").find("l OK "), std::string::npos);
-    }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    void select(const std::string& mailbox = "INBOX")
-    {
-        std::string reply = send("s SELECT " + mailbox);
-        EXPECT_NE(reply.find("s OK "), std::string::npos) << reply;
-    }
-
-private:
-    imap::ImapSession m_session;
-};
-
 std::string lit(std::string_view bytes)
 {
     return "{" + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes);
 }
 
 // "* 1 FETCH (BODY[section] {n}...)" and the tagged OK, for FETCH 1 (BODY.PEEK[section]).
-std::string bodyOfFirst(Client& c, const std::string& section)
+std::string bodyOfFirst(DaveClient& c, const std::string& section)
 {
     return c.send("f FETCH 1 (BODY.PEEK[" + section + "])");
 }
@@ -75,9 +44,9 @@ const std::string kInner = kInnerHeader + kInnerBody;
 // which here is the whole encapsulated message. Only the numbers after that 1 reach inside it.
 TEST(ImapCompliance, TopLevelMessageRfc822IsPartOneWhole_Rfc3501_6_4_5)
 {
-    EmptyWorld w;
+    DaveWorld w;
     w.deliver(kOuterHeader + kInner);
-    Client c(w);
+    DaveClient c(w);
     c.select();
     EXPECT_EQ(bodyOfFirst(c, "TEXT"), expectedBody("TEXT", kInner));
     EXPECT_EQ(bodyOfFirst(c, "1"), expectedBody("1", kInner));
@@ -95,13 +64,13 @@ TEST(ImapCompliance, TopLevelMessageRfc822IsPartOneWhole_Rfc3501_6_4_5)
 // The same section numbers one level down, inside a multipart, were right before and must stay so.
 TEST(ImapCompliance, MessageRfc822InsideMultipartKeepsItsNumbers_Rfc3501_6_4_5)
 {
-    EmptyWorld w;
+    DaveWorld w;
     const std::string attached = "Content-Type: message/rfc822\r\n\r\n";
     w.deliver(
         "From: outer@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"o\"\r\n"
         "\r\n--o\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--o\r\n" +
         attached + kInner + "\r\n--o--\r\n");
-    Client c(w);
+    DaveClient c(w);
     c.select();
     EXPECT_EQ(bodyOfFirst(c, "2"), expectedBody("2", kInner));
     EXPECT_EQ(bodyOfFirst(c, "2.HEADER"), expectedBody("2.HEADER", kInnerHeader));
@@ -114,10 +83,10 @@ TEST(ImapCompliance, MessageRfc822InsideMultipartKeepsItsNumbers_Rfc3501_6_4_5)
 // RFC 5322 section 4.4, obs-route): it is carried, not dropped.
 TEST(ImapCompliance, EnvelopeCarriesSourceRouteAsAdl_Rfc3501_7_4_2)
 {
-    EmptyWorld w;
+    DaveWorld w;
     w.deliver("From: <@relay.example:user@example.org>\r\nTo: Pat <@a.example,@b.example:pat@example.net>\r\n"
               "\r\nhi\r\n");
-    Client c(w);
+    DaveClient c(w);
     c.select();
     const std::string reply = c.send("e FETCH 1 (ENVELOPE)");
     EXPECT_NE(reply.find("((NIL \"@relay.example\" \"user\" \"example.org\"))"), std::string::npos) << reply;
@@ -127,7 +96,7 @@ TEST(ImapCompliance, EnvelopeCarriesSourceRouteAsAdl_Rfc3501_7_4_2)
 
 // [SECTION] SEARCH over addresses (RFC 3501 section 6.4.4)
 
-std::string searchFor(Client& c, const std::string& keys)
+std::string searchFor(DaveClient& c, const std::string& keys)
 {
     const std::string reply = c.send("q SEARCH " + keys);
     const std::string tail = "\r\nq OK SEARCH completed\r\n";
@@ -141,12 +110,12 @@ std::string searchFor(Client& c, const std::string& keys)
 // an address neither hide it nor match as if they were part of it.
 TEST(ImapCompliance, SearchAddressMatchesTheEnvelopesAddresses_Rfc3501_6_4_4)
 {
-    EmptyWorld w;
+    DaveWorld w;
     w.deliver("From: <ann (the boss) @ (at home) example.org>\r\nTo: bob@example.org\r\n\r\n1\r\n");
     w.deliver("From: ann@example.org (Annie)\r\nCc: Team: bob@example.org, cy@example.org;\r\n\r\n2\r\n");
     w.deliver("From: \"Ann Other\" <other@example.com>\r\nBcc: undisclosed:;\r\n\r\n3\r\n");
     w.deliver("From: =?UTF-8?Q?Ren=C3=A9e?= <renee@example.com>\r\n\r\n4\r\n");
-    Client c(w);
+    DaveClient c(w);
     c.select();
     EXPECT_EQ(searchFor(c, "FROM ann@example.org"), "1 2"); // a comment inside the address is not text
     EXPECT_EQ(searchFor(c, "FROM \"the boss\""), "");       // ... and is not matched either
@@ -169,8 +138,8 @@ TEST(ImapCompliance, SearchAddressMatchesTheEnvelopesAddresses_Rfc3501_6_4_4)
 // not subscribe the superiors it makes either.
 TEST(ImapCompliance, CreateDoesNotSubscribe_Rfc3501_6_3_6)
 {
-    EmptyWorld w;
-    Client c(w);
+    DaveWorld w;
+    DaveClient c(w);
     EXPECT_EQ(c.send("a CREATE Projects/2026").rfind("a OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("b LSUB \"\" *"), "* LSUB (\\HasNoChildren) \"/\" INBOX\r\nb OK LSUB completed\r\n");
     EXPECT_EQ(c.send("c LIST \"\" *"), "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
@@ -183,8 +152,8 @@ TEST(ImapCompliance, CreateDoesNotSubscribe_Rfc3501_6_3_6)
 // flagged with the \Noselect attribute" (section 6.3.9), whether or not the mailbox foo exists.
 TEST(ImapCompliance, LsubPercentAnswersUnsubscribedParentAsNoselect_Rfc3501_6_3_9)
 {
-    EmptyWorld w;
-    Client c(w);
+    DaveWorld w;
+    DaveClient c(w);
     for (const char* name : {"Work", "Work/Plans", "Play/Games/Chess", "Solo"})
         EXPECT_EQ(c.send("a CREATE "s + name).rfind("a OK [MAILBOXID (M", 0), 0u);
     for (const char* name : {"Work/Plans", "Play/Games/Chess", "Solo"})
@@ -208,8 +177,8 @@ TEST(ImapCompliance, LsubPercentAnswersUnsubscribedParentAsNoselect_Rfc3501_6_3_
 // exists is refused.
 TEST(ImapCompliance, UnsubscribeOfADeletedMailboxSucceeds_Rfc3501_6_3_7)
 {
-    EmptyWorld w;
-    Client c(w);
+    DaveWorld w;
+    DaveClient c(w);
     EXPECT_EQ(c.send("a CREATE Old").rfind("a OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("b SUBSCRIBE Old"), "b OK SUBSCRIBE completed\r\n");
     EXPECT_EQ(c.send("c DELETE Old"), "c OK DELETE completed\r\n");
@@ -225,8 +194,8 @@ TEST(ImapCompliance, UnsubscribeOfADeletedMailboxSucceeds_Rfc3501_6_3_7)
 // an attribute section 2 does not define, or more than the one this server keeps, is NO [USE].
 TEST(ImapCompliance, CreateWithUseGivesASpecialUse_Rfc6154_3)
 {
-    EmptyWorld w;
-    Client c(w);
+    DaveWorld w;
+    DaveClient c(w);
     EXPECT_EQ(c.send("a CREATE Rubbish (USE (\\Trash))").rfind("a OK [MAILBOXID (M", 0), 0u);
     EXPECT_EQ(c.send("b LIST \"\" Rubbish"),
               "* LIST (\\HasNoChildren \\Trash) \"/\" Rubbish\r\nb OK LIST completed\r\n");
@@ -243,11 +212,11 @@ TEST(ImapCompliance, CreateWithUseGivesASpecialUse_Rfc6154_3)
 // STATUS (SIZE) is the mailbox's size in octets, the sum of its messages' RFC822.SIZE (RFC 8438 section 3).
 TEST(ImapCompliance, StatusSizeIsTheSumOfTheMessages_Rfc8438_3)
 {
-    EmptyWorld w;
+    DaveWorld w;
     const std::string one = "Subject: one\r\n\r\nhi\r\n", two = "Subject: two\r\n\r\nhello\r\n";
     w.deliver(one);
     w.deliver(two);
-    Client c(w);
+    DaveClient c(w);
     EXPECT_EQ(c.send("a STATUS INBOX (SIZE MESSAGES)"), "* STATUS INBOX (SIZE " +
                                                             std::to_string(one.size() + two.size()) +
                                                             " MESSAGES 2)\r\na OK STATUS completed\r\n");

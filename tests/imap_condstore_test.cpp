@@ -2,7 +2,7 @@
 // per mailbox, FETCH CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ, STATUS HIGHESTMODSEQ, ENABLE, SELECT
 // with QRESYNC, VANISHED, CLOSED, SEARCH RETURN; the error cases each RFC names; and a lesson's capability
 // toggle that takes an extension away.
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -28,27 +28,11 @@ struct ModseqWorld {
     }
 };
 
-class Client {
-public:
+struct Client : ImapTestClient {
     explicit Client(ModseqWorld& world, int id = 1, imap::SessionOptions options = {})
-        : m_session(world.store, world.clock, id, std::move(options))
+        : ImapTestClient(world.store, world.clock, "dave", id, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN dave pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    std::string select(const std::string& args = "INBOX")
-    {
-        std::string reply = send("s SELECT " + args);
-        EXPECT_NE(reply.find("s OK "), std::string::npos) << reply;
-        return reply;
-    }
-    const std::string& greeting() const { return m_greeting; }
-    imap::ImapSession& session() { return m_session; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 bool has(const std::string& reply, std::string_view line)

@@ -1,7 +1,7 @@
 // LIST-EXTENDED (RFC 5258) with SPECIAL-USE's options (RFC 6154 section 5.1) and LIST-STATUS (RFC 5819) in
 // the IMAP session: several patterns, selection and return options, \Subscribed and \NonExistent, CHILDINFO,
 // STATUS after each selectable mailbox, and the errors each RFC names.
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -32,20 +32,11 @@ struct ListWorld {
     }
 };
 
-class Client {
-public:
+struct Client : ImapTestClient {
     explicit Client(ListWorld& world, imap::SessionOptions options = {})
-        : m_session(world.store, world.clock, 1, std::move(options))
+        : ImapTestClient(world.store, world.clock, "erin", 1, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN erin pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    const std::string& greeting() const { return m_greeting; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 TEST(ImapListExtended, AdvertisedAndSwitchedOffByTheToggle_Rfc5258_1)

@@ -1,6 +1,6 @@
 // OBJECTID (RFC 8474) in the IMAP session and on disk: MAILBOXID in CREATE, SELECT and STATUS, kept by RENAME
 // and across restarts with a Maildir; EMAILID and THREADID in FETCH.
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "store/maildir.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
@@ -15,20 +15,11 @@
 namespace maillab::test {
 namespace {
 
-class Client {
-public:
+struct Client : ImapTestClient {
     Client(store::Store& store, const wire::Clock& clock, imap::SessionOptions options = {})
-        : m_session(store, clock, 1, std::move(options))
+        : ImapTestClient(store, clock, "hana", 1, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN hana pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    const std::string& greeting() const { return m_greeting; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 // The id in "MAILBOXID (id)" or "EMAILID (id)" of a reply, or "".

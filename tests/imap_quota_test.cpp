@@ -1,6 +1,6 @@
 // QUOTA (RFC 9208) in the IMAP session: GETQUOTA, GETQUOTAROOT and SETQUOTA, the STORAGE and MESSAGE
 // resources, OVERQUOTA on APPEND and COPY, STATUS DELETED and DELETED-STORAGE, and the error cases.
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -28,27 +28,11 @@ struct QuotaWorld {
     }
 };
 
-class Client {
-public:
+struct Client : ImapTestClient {
     Client(QuotaWorld& world, const std::string& user, imap::SessionOptions options = {})
-        : m_session(world.store, world.clock, 1, std::move(options))
+        : ImapTestClient(world.store, world.clock, user, 1, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN " + user + " pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    // APPEND with a synchronizing literal: the continuation, then the message.
-    std::string append(const std::string& mailbox, const std::string& message)
-    {
-        std::string go = send("a APPEND " + mailbox + " {" + std::to_string(message.size()) + "}");
-        if (go.rfind("+ ", 0) != 0) return go;
-        return m_session.receive(message + "\r\n");
-    }
-    const std::string& greeting() const { return m_greeting; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 TEST(ImapQuota, AdvertisedWithItsResourcesAndSwitchedOffTogether_Rfc9208_3_1)

@@ -7,7 +7,7 @@
 //   MAILLAB_UPDATE_GOLDEN=1 build/maillab_tests --gtest_filter='ImapRev2.*Golden*'
 // and read the diff against RFC 3501 and RFC 9051 before keeping it.
 #include "imap/imap_names.hpp"
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/simulation.hpp"
 #include "store/store.hpp"
@@ -54,16 +54,11 @@ imap::SessionOptions withRev2()
 }
 
 // One connection of carol's, logged in.
-struct Client {
-    imap::ImapSession session;
-    std::string greeting;
-
+struct Client : ImapTestClient {
     explicit Client(Rev2World& world, int id = 1, imap::SessionOptions options = withRev2())
-        : session(world.store, world.clock, id, std::move(options)), greeting(session.greeting())
+        : ImapTestClient(world.store, world.clock, "carol", id, std::move(options))
     {
-        EXPECT_NE(send("l LOGIN carol pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return session.receive(std::string(line) + "\r\n"); }
     void enableRev2()
     {
         EXPECT_EQ(send("e ENABLE IMAP4rev2"), "* ENABLED IMAP4rev2\r\ne OK ENABLE completed\r\n");
@@ -108,26 +103,26 @@ TEST(ImapRev2, OfferedOnlyWhenSwitchedOnUntilTheRestOfRev2IsHere_Rfc9051_Appendi
     imap::SessionOptions notOffered;
     notOffered.capabilitiesOff = {"IMAP4rev2", "UTF8=ACCEPT"}; // as a server without them
     Client plain(w, 1, notOffered);
-    EXPECT_FALSE(has(plain.greeting, "IMAP4rev2"));
-    EXPECT_FALSE(has(plain.greeting, "UTF8=ACCEPT"));
+    EXPECT_FALSE(has(plain.greeting(), "IMAP4rev2"));
+    EXPECT_FALSE(has(plain.greeting(), "UTF8=ACCEPT"));
     // Not offered: ENABLE leaves it out and nothing changes (RFC 5161 section 3.1).
     EXPECT_EQ(plain.send("e ENABLE IMAP4rev2 UTF8=ACCEPT"), "* ENABLED\r\ne OK ENABLE completed\r\n");
-    EXPECT_FALSE(plain.session.rev2Enabled());
+    EXPECT_FALSE(plain.session().rev2Enabled());
     EXPECT_TRUE(has(plain.send("s SELECT INBOX"), "* 1 RECENT\r\n"));
 
     Client both(w, 2);
     // Both revisions advertised: the server answers as IMAP4rev1 until ENABLE (RFC 9051 section 6.1.1).
-    EXPECT_TRUE(has(both.greeting, "[CAPABILITY IMAP4rev1 "));
-    EXPECT_TRUE(has(both.greeting, " IMAP4rev2 UTF8=ACCEPT "));
-    EXPECT_FALSE(both.session.rev2Enabled());
+    EXPECT_TRUE(has(both.greeting(), "[CAPABILITY IMAP4rev1 "));
+    EXPECT_TRUE(has(both.greeting(), " IMAP4rev2 UTF8=ACCEPT "));
+    EXPECT_FALSE(both.session().rev2Enabled());
     both.enableRev2();
-    EXPECT_TRUE(both.session.rev2Enabled());
-    EXPECT_TRUE(both.session.utf8Enabled());
+    EXPECT_TRUE(both.session().rev2Enabled());
+    EXPECT_TRUE(both.session().utf8Enabled());
     // The lesson toggle still wins over the switch.
     imap::SessionOptions off = withRev2();
     off.capabilitiesOff = {"IMAP4rev2"};
     Client refused(w, 3, off);
-    EXPECT_FALSE(has(refused.greeting, "IMAP4rev2"));
+    EXPECT_FALSE(has(refused.greeting(), "IMAP4rev2"));
     EXPECT_EQ(refused.send("e ENABLE IMAP4rev2"), "* ENABLED\r\ne OK ENABLE completed\r\n");
 }
 
@@ -310,7 +305,7 @@ TEST(ImapRev2, Utf8AcceptSwitchesNamesAndRefusesCharset_Rfc6855_3)
     Rev2World w;
     Client c(w);
     EXPECT_EQ(c.send("e ENABLE UTF8=ACCEPT"), "* ENABLED UTF8=ACCEPT\r\ne OK ENABLE completed\r\n");
-    EXPECT_FALSE(c.session.rev2Enabled());
+    EXPECT_FALSE(c.session().rev2Enabled());
     EXPECT_TRUE(has(c.send("a LIST \"\" \"%\""), "\"\xC3\x89t\xC3\xA9\"\r\n"));
     const std::string selected = c.send("s SELECT \"\xC3\x89t\xC3\xA9\"");
     EXPECT_TRUE(has(selected, "s OK [READ-WRITE]")) << selected;

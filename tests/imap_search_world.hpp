@@ -1,7 +1,7 @@
 // A small mailbox and IMAP sessions on it, for the SEARCHRES (RFC 5182) and CONTEXT=SEARCH (RFC 5267) tests.
 #pragma once
 
-#include "imap/imap_session.hpp"
+#include "imap_test_client.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -32,26 +32,11 @@ struct SearchWorld {
     }
 };
 
-class SearchClient {
-public:
+struct SearchClient : ImapTestClient {
     explicit SearchClient(SearchWorld& world, int id = 1, imap::SessionOptions options = {})
-        : m_session(world.store, world.clock, id, std::move(options))
+        : ImapTestClient(world.store, world.clock, "erin", id, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN erin pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    void select(const std::string& command = "SELECT INBOX")
-    {
-        std::string reply = send("s " + command);
-        EXPECT_NE(reply.find("s OK "), std::string::npos) << reply;
-    }
-    const std::string& greeting() const { return m_greeting; }
-    imap::ImapSession& session() { return m_session; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 inline bool has(const std::string& reply, std::string_view text)

@@ -199,7 +199,7 @@ TEST(ImapSearchres, ResetBySelectExamineCloseAndUnselect_Rfc5182_2_1)
         c.select();
         c.send("a SEARCH RETURN (SAVE) ALL");
         if (std::string_view(leave).starts_with("SELECT") || std::string_view(leave).starts_with("EXAMINE"))
-            c.select(leave);
+            c.open(leave);
         else {
             EXPECT_TRUE(has(c.send(std::string("b ") + leave), "b OK")) << leave;
             c.select();

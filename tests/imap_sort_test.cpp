@@ -2,8 +2,8 @@
 // subject, the sent date, addresses as sort keys, REVERSE, ties, UID forms, THREAD=ORDEREDSUBJECT and
 // THREAD=REFERENCES with dummies, duplicates, loops and subject merging; and the errors each RFC names.
 // The messages are written for these tests.
-#include "imap/imap_session.hpp"
 #include "imap/imap_sort.hpp"
+#include "imap_test_client.hpp"
 #include "store/store.hpp"
 #include "wire/clock.hpp"
 
@@ -30,25 +30,11 @@ struct SortWorld {
     }
 };
 
-class Client {
-public:
+struct Client : ImapTestClient {
     explicit Client(SortWorld& world, imap::SessionOptions options = {})
-        : m_session(world.store, world.clock, 1, std::move(options))
+        : ImapTestClient(world.store, world.clock, "dave", 1, std::move(options))
     {
-        m_greeting = m_session.greeting();
-        EXPECT_NE(send("l LOGIN dave pw").find("l OK "), std::string::npos);
     }
-    std::string send(std::string_view line) { return m_session.receive(std::string(line) + "\r\n"); }
-    void select()
-    {
-        std::string reply = send("s SELECT INBOX");
-        EXPECT_NE(reply.find("s OK "), std::string::npos) << reply;
-    }
-    const std::string& greeting() const { return m_greeting; }
-
-private:
-    imap::ImapSession m_session;
-    std::string m_greeting;
 };
 
 std::string sorted(const std::string& numbers, const std::string& tag = "t", const std::string& name = "SORT")

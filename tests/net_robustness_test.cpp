@@ -1,18 +1,15 @@
 // maillab serve under hostile clients (issue 14): memory budgets before login, login throttling across
 // connections, pre-login timers and cap, running out of file descriptors, AUTHENTICATE and long lines.
 // Real loopback sockets; a virtual clock drives the timers, so no test sleeps.
+#include "loopback_client.hpp"
 #include "net/login_throttle.hpp"
 #include "net/server.hpp"
 #include "test_support.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -21,73 +18,13 @@ namespace {
 
 using net::LoginThrottle;
 
-class Client {
+// Hostile clients: the server hangs up on them by design, and short rounds keep the timer tests quick.
+class Client : public LoopbackClient {
 public:
     explicit Client(uint16_t port)
+        : LoopbackClient(port, {.rounds = 100, .pollMs = 2, .hangupsExpected = true})
     {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-        m_connected = m_fd >= 0 && ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     }
-    ~Client()
-    {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    Client(const Client&) = delete;
-    Client& operator=(const Client&) = delete;
-    bool connected() const { return m_connected; }
-    void send(const std::string& bytes)
-    {
-        size_t sent = 0;
-        while (sent < bytes.size()) {
-            ssize_t n = ::send(m_fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) return; // the server hung up; read() tells
-            sent += static_cast<size_t>(n);
-        }
-    }
-    // Reads what has arrived, serving the loop in between, until `until` appears or the rounds run out.
-    std::string read(net::Server& server, const std::string& until, int rounds = 100)
-    {
-        for (int i = 0; i < rounds && m_buffer.find(until) == std::string::npos && !m_closed; ++i) {
-            server.poll(2);
-            pollfd p{m_fd, POLLIN, 0};
-            while (!m_closed && ::poll(&p, 1, 0) > 0) {
-                char buffer[65536];
-                ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-                if (n <= 0)
-                    m_closed = true;
-                else
-                    m_buffer.append(buffer, static_cast<size_t>(n));
-            }
-        }
-        return std::exchange(m_buffer, {});
-    }
-    bool closed() const { return m_closed; }
-
-private:
-    int m_fd = -1;
-    bool m_connected = false;
-    bool m_closed = false;
-    std::string m_buffer;
-};
-
-struct Served {
-    DemoWorld world;
-    wire::Transcript transcript;
-    std::unique_ptr<net::Server> server;
-    explicit Served(net::ServerOptions options = {})
-    {
-        options.pop3Port = 0;
-        options.imapPort = 0;
-        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
-        std::string error;
-        EXPECT_TRUE(server->start(error)) << error;
-    }
-    uint16_t imap() const { return server->imapPort(); }
-    uint16_t pop3() const { return server->pop3Port(); }
 };
 
 bool has(const std::string& text, const std::string& part)
@@ -176,7 +113,7 @@ TEST(NetRobustness, WrongPasswordsOnNewConnectionsAreThrottledPerAddress_F8)
     net::ServerOptions options;
     options.loginFailuresBeforeDelay = 3;
     options.loginDelayMs = 5000;
-    Served s(options);
+    DemoServer s(options);
     // One new connection per guess, as the issue's attacker did: the count follows the address.
     for (int guess = 0; guess < 2; ++guess) {
         Client c(s.imap());
@@ -205,7 +142,7 @@ TEST(NetRobustness, Pop3GuessesCountTowardsTheSameAccountAsImap_F8)
     net::ServerOptions options;
     options.loginFailuresBeforeDelay = 3;
     options.loginDelayMs = 5000;
-    Served s(options);
+    DemoServer s(options);
     {
         Client c(s.pop3());
         c.read(*s.server, "\r\n");
@@ -231,7 +168,7 @@ TEST(NetRobustness, Pop3GuessesCountTowardsTheSameAccountAsImap_F8)
 
 TEST(NetRobustness, BeforeLoginLiteralsAndLinesAreSmall_F3)
 {
-    Served s; // --max-literal 32 MiB, --max-line 64 KiB: after login
+    DemoServer s; // --max-literal 32 MiB, --max-line 64 KiB: after login
     Client c(s.imap());
     c.read(*s.server, "\r\n");
     c.send("a LOGIN {20000}\r\n");
@@ -245,7 +182,7 @@ TEST(NetRobustness, BeforeLoginLiteralsAndLinesAreSmall_F3)
 
 TEST(NetRobustness, AfterLoginTheConfiguredLimitsApply_F3)
 {
-    Served s;
+    DemoServer s;
     Client c(s.imap());
     c.read(*s.server, "\r\n");
     c.send("a LOGIN alice wonderland\r\n");
@@ -258,7 +195,7 @@ TEST(NetRobustness, AfterLoginTheConfiguredLimitsApply_F3)
 
 TEST(NetRobustness, BeforeLoginALiteralWithinTheBudgetStillWorks_F3_Rfc3501_4_3)
 {
-    Served s;
+    DemoServer s;
     Client c(s.imap());
     c.read(*s.server, "\r\n");
     c.send("a LOGIN alice {10}\r\n");
@@ -273,7 +210,7 @@ TEST(NetRobustness, SilentConnectionsBeforeLoginTimeOutQuicklyAndBytesDoNotReset
 {
     net::ServerOptions options;
     options.preAuthIdleSeconds = 60;
-    Served s(options);
+    DemoServer s(options);
     Client trickler(s.imap()), user(s.imap());
     trickler.read(*s.server, "\r\n");
     user.read(*s.server, "\r\n");
@@ -294,7 +231,7 @@ TEST(NetRobustness, SilentConnectionsCannotLockOutARealClient_F9)
 {
     net::ServerOptions options;
     options.maxConnections = 4; // three of them for connections that have not logged in
-    Served s(options);
+    DemoServer s(options);
     std::vector<std::unique_ptr<Client>> silent;
     for (int i = 0; i < 4; ++i) {
         silent.push_back(std::make_unique<Client>(s.imap()));
@@ -313,7 +250,7 @@ TEST(NetRobustness, ANewcomerIsNotReadAsTheConnectionItReplaced_F9)
 {
     net::ServerOptions options;
     options.maxPreAuthConnections = 2;
-    Served s(options);
+    DemoServer s(options);
     Client quiet1(s.imap()), quiet2(s.imap());
     quiet1.read(*s.server, "\r\n");
     quiet2.read(*s.server, "\r\n");
@@ -337,7 +274,7 @@ TEST(NetRobustness, ANewcomerIsNotReadAsTheConnectionItReplaced_F9)
 
 TEST(NetRobustness, OutOfFileDescriptorsTheWaitingClientIsToldAndTheLoopRests_F11)
 {
-    Served s;
+    DemoServer s;
     rlimit old{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
     // Use up every descriptor but one, which the client's socket takes: the server's accept() then fails.
@@ -380,7 +317,7 @@ TEST(NetRobustness, OutOfFileDescriptorsTheWaitingClientIsToldAndTheLoopRests_F1
 
 TEST(NetRobustness, ATooLongAuthenticateResponseDoesNotEatTheNextCommand_F12_Rfc3501_6_2_2)
 {
-    Served s;
+    DemoServer s;
     Client c(s.imap());
     c.read(*s.server, "\r\n");
     c.send("a AUTHENTICATE PLAIN\r\n");
@@ -409,7 +346,7 @@ void fillWithBigMail(store::Store& store, wire::VirtualClock& clock)
 
 TEST(NetRobustness, ACostlySearchGoesInSlicesAndOthersAreAnsweredMeanwhile_F4)
 {
-    Served s;
+    DemoServer s;
     fillWithBigMail(s.world.store, s.world.clock);
     Client searcher(s.imap()), other(s.imap());
     for (Client* c : {&searcher, &other}) {
@@ -441,7 +378,7 @@ TEST(NetRobustness, ACostlySearchGoesInSlicesAndOthersAreAnsweredMeanwhile_F4)
 
 TEST(NetRobustness, TooManyTextKeysForTheLargestMessageAreRefusedWithLimit_F4_Rfc5530)
 {
-    Served s;
+    DemoServer s;
     s.world.store.deliver("alice", "INBOX", "Subject: huge\r\n\r\n" + std::string(8u << 20, 'x'),
                           {s.world.clock.nowSeconds(), 0}, 0);
     Client c(s.imap());

@@ -1,92 +1,24 @@
 // The network adapter with real loopback sockets: the event loop, limits and timers (a virtual clock
 // drives the timers, so no test sleeps).
+#include "loopback_client.hpp"
 #include "net/server.hpp"
 #include "store/maildir.hpp"
 #include "test_support.hpp"
 
-#include <arpa/inet.h>
 #include <cerrno>
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <optional>
-#include <poll.h>
 #include <set>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace maillab::test {
 namespace {
 
-class Client {
-public:
-    explicit Client(uint16_t port)
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-        m_connected = ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    }
-    ~Client() { ::close(m_fd); }
-    bool connected() const { return m_connected; }
-    void send(const std::string& bytes)
-    {
-        ASSERT_EQ(::send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), ssize_t(bytes.size()));
-    }
-    // Reads what has arrived, serving the loop in between, until `until` appears or the rounds run out.
-    std::string read(net::Server& server, const std::string& until, int rounds = 200)
-    {
-        for (int i = 0; i < rounds && m_buffer.find(until) == std::string::npos; ++i) {
-            server.poll(5);
-            pollfd p{m_fd, POLLIN, 0};
-            while (::poll(&p, 1, 0) > 0) {
-                char buffer[65536];
-                ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-                if (n <= 0) {
-                    m_closed = true;
-                    return std::exchange(m_buffer, {});
-                }
-                m_buffer.append(buffer, static_cast<size_t>(n));
-            }
-        }
-        return std::exchange(m_buffer, {});
-    }
-    bool closed() const { return m_closed; }
-    // Whether bytes from the server are waiting to be read, without reading them.
-    bool hasBytesWaiting() const
-    {
-        pollfd p{m_fd, POLLIN, 0};
-        return ::poll(&p, 1, 0) > 0;
-    }
-
-private:
-    int m_fd = -1;
-    bool m_connected = false;
-    bool m_closed = false;
-    std::string m_buffer;
-};
-
-struct Served {
-    DemoWorld world;
-    wire::Transcript transcript;
-    std::unique_ptr<net::Server> server;
-    explicit Served(net::ServerOptions options = {})
-    {
-        options.pop3Port = 0;
-        options.imapPort = 0;
-        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
-        std::string error;
-        EXPECT_TRUE(server->start(error)) << error;
-    }
-};
-
 TEST(NetServer, ServesPop3AndImapOnLoopbackWithGreetings)
 {
-    Served s;
-    Client pop3(s.server->pop3Port());
-    Client imap(s.server->imapPort());
+    DemoServer s;
+    LoopbackClient pop3(s.server->pop3Port());
+    LoopbackClient imap(s.server->imapPort());
     ASSERT_TRUE(pop3.connected() && imap.connected());
     EXPECT_EQ(pop3.read(*s.server, "\r\n").substr(0, 4), "+OK ");
     EXPECT_EQ(imap.read(*s.server, "\r\n").substr(0, 5), "* OK ");
@@ -105,7 +37,7 @@ TEST(NetServer, WithGroupCommitTheRoundsRepliesWaitUntilItsChangesAreDurable)
 {
     net::ServerOptions options;
     int commits = 0;
-    Client* watched = nullptr;
+    LoopbackClient* watched = nullptr;
     bool sentEarly = false;
     options.beforeReplies = [&] {
         ++commits;
@@ -113,8 +45,8 @@ TEST(NetServer, WithGroupCommitTheRoundsRepliesWaitUntilItsChangesAreDurable)
         if (watched && watched->hasBytesWaiting()) sentEarly = true;
         return std::set<int>{};
     };
-    Served s(options);
-    Client imap(s.server->imapPort());
+    DemoServer s(options);
+    LoopbackClient imap(s.server->imapPort());
     imap.read(*s.server, "\r\n");
     watched = &imap;
     imap.send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Flagged)\r\n");
@@ -126,8 +58,8 @@ TEST(NetServer, WithGroupCommitTheRoundsRepliesWaitUntilItsChangesAreDurable)
 
 TEST(NetServer, IdleSessionHearsAnotherSessionsChangeAtOnce_Rfc2177)
 {
-    Served s;
-    Client watcher(s.server->imapPort()), actor(s.server->imapPort());
+    DemoServer s;
+    LoopbackClient watcher(s.server->imapPort()), actor(s.server->imapPort());
     watcher.read(*s.server, "\r\n");
     actor.read(*s.server, "\r\n");
     watcher.send("w1 LOGIN alice wonderland\r\nw2 SELECT INBOX\r\nw3 IDLE\r\n");
@@ -142,11 +74,11 @@ TEST(NetServer, ConnectionsPastTheLimitAreToldWhyAndClosed)
     net::ServerOptions options;
     options.maxConnections = 2;
     options.maxPreAuthConnections = 2; // both may be new (the pre-login cap is tested in net_robustness)
-    Served s(options);
-    Client a(s.server->pop3Port()), b(s.server->imapPort());
+    DemoServer s(options);
+    LoopbackClient a(s.server->pop3Port()), b(s.server->imapPort());
     a.read(*s.server, "\r\n");
     b.read(*s.server, "\r\n");
-    Client c(s.server->pop3Port());
+    LoopbackClient c(s.server->pop3Port());
     std::string refusal = c.read(*s.server, "\r\n");
     EXPECT_EQ(refusal, "-ERR [SYS/TEMP] too many connections, try again later\r\n");
     EXPECT_EQ(s.server->connectionCount(), 2u);
@@ -157,8 +89,8 @@ TEST(NetServer, ConnectionsPastTheLimitAreToldWhyAndClosed)
 
 TEST(NetServer, IdleConnectionsAreLoggedOutAndPop3DeletesNothing_Rfc1939_3)
 {
-    Served s;
-    Client pop3(s.server->pop3Port()), imap(s.server->imapPort());
+    DemoServer s;
+    LoopbackClient pop3(s.server->pop3Port()), imap(s.server->imapPort());
     pop3.read(*s.server, "\r\n");
     imap.read(*s.server, "\r\n");
     pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\n");
@@ -181,8 +113,8 @@ TEST(NetServer, RepeatedFailedLoginsSlowDownTheAnswers)
     net::ServerOptions options;
     options.loginFailuresBeforeDelay = 2;
     options.loginDelayMs = 5000;
-    Served s(options);
-    Client c(s.server->pop3Port());
+    DemoServer s(options);
+    LoopbackClient c(s.server->pop3Port());
     c.read(*s.server, "\r\n");
     c.send("USER alice\r\nPASS wrong\r\n");
     EXPECT_NE(c.read(*s.server, "-ERR").find("-ERR [AUTH]"), std::string::npos);
@@ -195,8 +127,8 @@ TEST(NetServer, RepeatedFailedLoginsSlowDownTheAnswers)
 
 TEST(NetServer, ShutdownSaysByeToImapAndDropsPop3WithoutUpdate)
 {
-    Served s;
-    Client pop3(s.server->pop3Port()), imap(s.server->imapPort());
+    DemoServer s;
+    LoopbackClient pop3(s.server->pop3Port()), imap(s.server->imapPort());
     pop3.read(*s.server, "\r\n");
     imap.read(*s.server, "\r\n");
     pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\nDELE 2\r\n");
@@ -226,12 +158,8 @@ struct OnDisk {
             return !failOn.empty() && readFile(file).find(failOn) != std::string::npos ? EIO : 0;
         });
         net::ServerOptions options;
-        options.pop3Port = 0;
-        options.imapPort = 0;
         options.beforeReplies = [this] { return maildir->sync(); };
-        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
-        std::string error;
-        EXPECT_TRUE(server->start(error)) << error;
+        server = serveOnLoopback(world.store, world.clock, transcript, std::move(options));
     }
     std::string problems() const
     {
@@ -251,7 +179,8 @@ struct OnDisk {
     }
 };
 
-std::string appendCommand(Client& c, net::Server& server, const std::string& tag, const std::string& message)
+std::string appendCommand(LoopbackClient& c, net::Server& server, const std::string& tag,
+                          const std::string& message)
 {
     c.send(tag + " APPEND INBOX {" + std::to_string(message.size()) + "}\r\n");
     EXPECT_NE(c.read(server, "+ ").find("+ "), std::string::npos);
@@ -263,7 +192,7 @@ TEST(NetServer, AFailedGroupedFsyncSendsNoOkTakesTheMessageBackAndSaysWhy_Rfc553
     OnDisk s;
     const std::string kept = "From: a@example.org\r\nSubject: kept\r\n\r\nstays\r\n";
     const std::string doomed = "From: a@example.org\r\nSubject: doomed\r\n\r\nthe disk refuses it\r\n";
-    Client imap(s.server->imapPort()), bystander(s.server->imapPort());
+    LoopbackClient imap(s.server->imapPort()), bystander(s.server->imapPort());
     imap.read(*s.server, "\r\n");
     bystander.read(*s.server, "\r\n");
     imap.send("a LOGIN alice wonderland\r\nb SELECT INBOX\r\n");
@@ -303,7 +232,7 @@ TEST(NetServer, AFailedGroupedFsyncSendsNoOkTakesTheMessageBackAndSaysWhy_Rfc553
 
     // A new connection sees what the disk holds, and so does a restart.
     s.failOn.clear();
-    Client again(s.server->imapPort());
+    LoopbackClient again(s.server->imapPort());
     again.read(*s.server, "\r\n");
     again.send("e LOGIN alice wonderland\r\nf SELECT INBOX\r\n");
     EXPECT_NE(again.read(*s.server, "f OK").find("* 18 EXISTS"), std::string::npos);
@@ -326,7 +255,7 @@ TEST(NetServer, AMoveWhoseCopyCannotBeSyncedKeepsTheSource_Rfc6851_3_3)
     const size_t idAt = first.find("Message-ID:");
     ASSERT_NE(idAt, std::string::npos);
     const std::string messageId = first.substr(idAt, first.find('\r', idAt) - idAt);
-    Client imap(s.server->imapPort());
+    LoopbackClient imap(s.server->imapPort());
     imap.read(*s.server, "\r\n");
     imap.send("a LOGIN alice wonderland\r\nb CREATE Kept\r\nc SELECT INBOX\r\n");
     imap.read(*s.server, "c OK");

@@ -1,17 +1,13 @@
 // TLS in the network adapter, with real loopback sockets and a real TLS client (the memory-BIO endpoint on
 // the test's side): implicit TLS, STLS/STARTTLS, what the transcript keeps, and handshakes that fail or
 // stall (a virtual clock drives the timers, so no test sleeps).
+#include "loopback_client.hpp"
 #include "net/server.hpp"
 #include "test_support.hpp"
 #include "tls/tls_endpoint.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace maillab::test {
 namespace {
@@ -24,73 +20,10 @@ const std::shared_ptr<const tls::Identity>& identity()
     return id;
 }
 
-// A TCP client that can switch to TLS; read() serves the loop in between.
-class Client {
+// The handshakes take rounds of their own.
+class Client : public LoopbackClient {
 public:
-    explicit Client(uint16_t port)
-    {
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-        m_connected = ::connect(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    }
-    ~Client() { ::close(m_fd); }
-    bool connected() const { return m_connected; }
-    bool closed() const { return m_closed; }
-    tls::Endpoint* tls() { return m_tls.get(); }
-
-    void sendRaw(const std::string& bytes)
-    {
-        ASSERT_EQ(::send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), ssize_t(bytes.size()));
-    }
-    // Plain text, or through TLS once it is on.
-    void send(const std::string& bytes)
-    {
-        if (!m_tls) return sendRaw(bytes);
-        m_tls->writePlain(bytes);
-        sendRaw(m_tls->takeCiphertext());
-    }
-    void startTls()
-    {
-        m_tls = tls::Endpoint::client("localhost");
-        m_tls->startHandshake();
-        sendRaw(m_tls->takeCiphertext());
-    }
-    // What arrived (decrypted when TLS is on) until `until` appears, the connection closes, or the rounds
-    // run out.
-    std::string read(net::Server& server, const std::string& until, int rounds = 300)
-    {
-        for (int i = 0; i < rounds && m_buffer.find(until) == std::string::npos && !m_closed; ++i) {
-            server.poll(5);
-            pollfd p{m_fd, POLLIN, 0};
-            while (!m_closed && ::poll(&p, 1, 0) > 0) {
-                char buffer[65536];
-                ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
-                if (n <= 0) {
-                    m_closed = true;
-                    break;
-                }
-                if (!m_tls) {
-                    m_buffer.append(buffer, static_cast<size_t>(n));
-                    continue;
-                }
-                m_tls->feedCiphertext(std::string_view(buffer, static_cast<size_t>(n)));
-                std::string out = m_tls->takeCiphertext();
-                if (!out.empty()) sendRaw(out);
-                m_buffer += m_tls->takePlain();
-            }
-        }
-        return std::exchange(m_buffer, {});
-    }
-
-private:
-    int m_fd = -1;
-    bool m_connected = false;
-    bool m_closed = false;
-    std::string m_buffer;
-    std::unique_ptr<tls::Endpoint> m_tls;
+    explicit Client(uint16_t port) : LoopbackClient(port, {.rounds = 300}) {}
 };
 
 struct Served {
@@ -100,12 +33,9 @@ struct Served {
     std::unique_ptr<net::Server> server;
     explicit Served(net::ServerOptions options = {}, bool withTls = true)
     {
-        options.pop3Port = options.imapPort = options.pop3sPort = options.imapsPort = 0;
         if (withTls) options.tlsIdentity = identity();
         options.onKeyLogLine = [this](const std::string& line) { keyLog.push_back(line); };
-        server = std::make_unique<net::Server>(world.store, world.clock, transcript, options);
-        std::string error;
-        EXPECT_TRUE(server->start(error)) << error;
+        server = serveOnLoopback(world.store, world.clock, transcript, std::move(options));
     }
     // The entries of one session of a kind.
     std::vector<wire::TranscriptEntry> entries(int sessionId, Kind kind) const
