@@ -149,12 +149,14 @@ struct OnDisk {
     wire::Transcript transcript;
     std::optional<store::MaildirSync> maildir;
     std::unique_ptr<net::Server> server;
-    std::string failOn; // the fsync of a file whose bytes hold this fails, as a dying disk's would
+    std::string failOn;       // the fsync of a file whose bytes hold this fails, as a dying disk's would
+    bool failCurDirs = false; // and so does the fsync of every cur/ directory
     OnDisk()
     {
         maildir.emplace(world.store, world.clock, dir.path);
         maildir->setGroupedSync(true);
         maildir->setFsyncFault([this](const std::filesystem::path& file) {
+            if (failCurDirs && file.filename() == "cur") return EIO;
             return !failOn.empty() && readFile(file).find(failOn) != std::string::npos ? EIO : 0;
         });
         net::ServerOptions options;
@@ -269,6 +271,29 @@ TEST(NetServer, AMoveWhoseCopyCannotBeSyncedKeepsTheSource_Rfc6851_3_3)
     EXPECT_TRUE(s.world.store.mailbox("alice", "Kept")->messages.empty());
     EXPECT_EQ(s.filesHolding("", messageId), 1u);
     EXPECT_EQ(s.filesHolding(".Kept", messageId), 0u);
+}
+
+// POP3 changes the disk only in the UPDATE state: a QUIT whose removals the disk may not keep gets -ERR, as
+// RFC 1939 section 6 allows ("some deleted messages not removed"), and the maildrop lock is free again.
+TEST(NetServer, APop3QuitWhoseRemovalsCannotBeSyncedAnswersErr_Rfc1939_6_Rfc3206)
+{
+    OnDisk s;
+    LoopbackClient pop3(s.server->pop3Port());
+    pop3.read(*s.server, "\r\n");
+    pop3.send("USER alice\r\nPASS wonderland\r\nDELE 1\r\n");
+    pop3.read(*s.server, "marked for deletion");
+    s.failCurDirs = true;
+    pop3.send("QUIT\r\n");
+    const std::string refused = pop3.read(*s.server, "never", 50);
+    EXPECT_EQ(refused.rfind("-ERR [SYS/TEMP] the server's disk failed", 0), 0u) << refused;
+    EXPECT_EQ(refused.find("+OK"), std::string::npos) << refused;
+    EXPECT_TRUE(pop3.closed());
+    EXPECT_NE(s.problems().find("fsync directory"), std::string::npos) << s.problems();
+    s.failCurDirs = false;
+    LoopbackClient again(s.server->pop3Port());
+    again.read(*s.server, "\r\n");
+    again.send("USER alice\r\nPASS wonderland\r\n");
+    EXPECT_NE(again.read(*s.server, "maildrop").find("+OK"), std::string::npos);
 }
 
 } // namespace
