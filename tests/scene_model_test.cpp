@@ -7,9 +7,11 @@
 #include "scene_panel.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <gtest/gtest.h>
+#include <map>
 
 namespace maillab::test {
 namespace {
@@ -61,60 +63,103 @@ bool hasFlight(const gui::scene::Scene& scene, Flight::Kind kind, Extent extent)
     return false;
 }
 
+// Every shipped lesson's file name.
+std::vector<std::string> shippedLessons()
+{
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().stem() != "lesson.schema")
+            names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
 {
     size_t lessons = 0, steps = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
-        if (entry.path().extension() != ".json" || entry.path().stem() == "lesson.schema") continue;
+    for (const std::string& lesson : shippedLessons()) {
         ++lessons;
-        play(entry.path().filename().string(),
-             [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
-                 ++steps;
-                 const std::string where =
-                     entry.path().filename().string() + " step " + std::to_string(sim.stepNumber());
-                 for (const std::string& user : sim.store().users()) {
-                     const store::Account& account = *sim.store().account(user);
-                     const gui::scene::Account* shown = scene.account(user);
-                     EXPECT_NE(shown, nullptr) << where;
-                     if (!shown) continue;
-                     const store::Mailbox& inbox = account.mailboxes.at("INBOX");
-                     const gui::scene::Tray* tray = scene.tray(user, "INBOX");
-                     EXPECT_NE(tray, nullptr) << where;
-                     if (!tray) continue;
-                     EXPECT_EQ(tray->count, inbox.messages.size()) << where;
-                     for (size_t i = 0; i < tray->envelopes.size(); ++i) {
-                         EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
-                         // The stickers are the stored flags (RFC 3501 section 2.3.2).
-                         EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
-                     }
-                     std::string holder;
-                     for (const auto& device : sim.devices())
-                         if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
-                             device->session)
-                             holder = device->spec.name;
-                     EXPECT_EQ(shown->lockHolder, holder) << where;
-                     for (const auto& [name, mailbox] : account.mailboxes)
-                         if (const gui::scene::Tray* t = scene.tray(user, name)) {
-                             EXPECT_EQ(t->count, mailbox.messages.size()) << where;
-                         } else {
-                             EXPECT_TRUE(mailbox.messages.empty())
-                                 << where << ": " << name << " holds mail, not shown";
-                         }
-                 }
-                 for (const auto& device : sim.devices()) {
-                     const gui::scene::DeviceView* view = scene.device(device->spec.name);
-                     EXPECT_NE(view, nullptr) << where;
-                     if (!view) continue;
-                     EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
-                     EXPECT_EQ(view->lost, device->lost) << where;
-                     EXPECT_EQ(view->connected, device->session != nullptr) << where;
-                     if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
-                 }
-                 return false;
-             });
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            ++steps;
+            const std::string where = lesson + " step " + std::to_string(sim.stepNumber());
+            for (const std::string& user : sim.store().users()) {
+                const store::Account& account = *sim.store().account(user);
+                const gui::scene::Account* shown = scene.account(user);
+                EXPECT_NE(shown, nullptr) << where;
+                if (!shown) continue;
+                const store::Mailbox& inbox = account.mailboxes.at("INBOX");
+                const gui::scene::Tray* tray = scene.tray(user, "INBOX");
+                EXPECT_NE(tray, nullptr) << where;
+                if (!tray) continue;
+                EXPECT_EQ(tray->count, inbox.messages.size()) << where;
+                for (size_t i = 0; i < tray->envelopes.size(); ++i) {
+                    EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                    // The stickers are the stored flags (RFC 3501 section 2.3.2).
+                    EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
+                }
+                std::string holder;
+                for (const auto& device : sim.devices())
+                    if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
+                        device->session)
+                        holder = device->spec.name;
+                EXPECT_EQ(shown->lockHolder, holder) << where;
+                for (const auto& [name, mailbox] : account.mailboxes)
+                    if (const gui::scene::Tray* t = scene.tray(user, name)) {
+                        EXPECT_EQ(t->count, mailbox.messages.size()) << where;
+                    } else {
+                        EXPECT_TRUE(mailbox.messages.empty())
+                            << where << ": " << name << " holds mail, not shown";
+                    }
+            }
+            for (const auto& device : sim.devices()) {
+                const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                EXPECT_NE(view, nullptr) << where;
+                if (!view) continue;
+                EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
+                EXPECT_EQ(view->lost, device->lost) << where;
+                EXPECT_EQ(view->connected, device->session != nullptr) << where;
+                if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
+            }
+            return false;
+        });
     }
     EXPECT_GT(lessons, 10u);
     EXPECT_GT(steps, 300u);
+}
+
+// A student trusts every envelope a device shows: at every exchange of every lesson, once the step's flights
+// have landed the device holds what the Devices panel lists, and while they travel it holds what it held
+// before the step (each copy is drawn once: on the wire, then on the device). Keep mode included, where one
+// RETR follows another with nothing in between.
+TEST(SceneModel, DevicesShowTheirOwnCopyAtEveryExchangeOfEveryLesson)
+{
+    size_t checked = 0;
+    for (const std::string& lesson : shippedLessons()) {
+        std::map<std::string, std::vector<int>> before; // device -> the local ids it held after the last step
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            for (const auto& device : sim.devices()) {
+                const std::string where =
+                    lesson + " exchange " + std::to_string(sim.stepNumber()) + " " + device->spec.name;
+                std::vector<int> now;
+                for (const store::LocalMessage& m : device->local.messages())
+                    now.push_back(m.localId);
+                const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                EXPECT_NE(view, nullptr) << where;
+                if (view) {
+                    EXPECT_EQ(view->shownCount(true), now.size()) << where << ": landed";
+                    // Only when the step added copies and removed none is "before" a count to compare with.
+                    const std::vector<int>& was = before[device->spec.name];
+                    if (now.size() >= was.size() && std::equal(was.begin(), was.end(), now.begin())) {
+                        EXPECT_EQ(view->shownCount(false), was.size()) << where << ": in flight";
+                    }
+                    ++checked;
+                }
+                before[device->spec.name] = std::move(now);
+            }
+            return false;
+        });
+    }
+    EXPECT_GT(checked, 500u);
 }
 
 // Delete mode (RFC 1939 sections 5 and 6): RETR sends whole envelopes, DELE strikes the server's copy, QUIT

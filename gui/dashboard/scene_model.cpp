@@ -121,7 +121,6 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] the last step's entries
     std::vector<const Entry*> last;
-    int64_t stepStartMs = 0;
     if (in.transcript && !in.transcript->entries().empty()) {
         const auto& entries = in.transcript->entries();
         scene.step = entries.back().step;
@@ -130,16 +129,21 @@ Scene buildScene(const SceneInput& in)
             last.push_back(&entries[i - 1]);
         }
         std::reverse(last.begin(), last.end());
-        stepStartMs = last.front()->timeMs;
         scene.actor = actorOf(*in.transcript);
     }
 
     // [SECTION] what the last step's exchanges did
     std::set<std::string> bounced, bouncedByRightPassword;
     std::set<std::tuple<std::string, std::string, uint32_t>> changedByEffect;
+    std::map<std::string, int64_t>
+        firstDownloadMs; // device -> when this step's first reply sending mail left
     for (const Entry* e : last) {
         if (e->kind != Entry::Kind::Data || e->direction != wire::Direction::ServerToClient) continue;
         const std::string& device = e->device;
+        for (const wire::Exchange& exchange : e->exchanges)
+            for (const wire::Effect& effect : exchange.effects)
+                if (effect.kind == wire::Effect::Kind::Sent && !firstDownloadMs.contains(device))
+                    firstDownloadMs[device] = e->timeMs;
         const std::string user = userOfSession.count(e->sessionId) ? userOfSession[e->sessionId] : "";
         for (const wire::Exchange& exchange : e->exchanges) {
             if (!exchange.user.empty() && wire::refused(exchange.status)) {
@@ -296,14 +300,14 @@ Scene buildScene(const SceneInput& in)
         if (d->session) view.state = d->session->stateName();
         const auto& messages = d->local.messages();
         view.localCount = messages.size();
-        // Downloaded since the step began (the device's clock stamps each copy), by a download of this step.
-        const bool downloading =
-            std::any_of(scene.flights.begin(), scene.flights.end(), [&](const Flight& f) {
-                return f.device == view.name && f.kind == Flight::Kind::Download;
-            });
+        // A copy made from a reply of this step (the device's clock stamps each copy when the reply has
+        // come). Not "since the step began": a client stores the last step's copy and sends its next command
+        // in the same instant, so in keep mode, RETR after RETR, that copy carries this step's first
+        // timestamp.
+        const auto download = firstDownloadMs.find(view.name);
         for (size_t i = 0; i < messages.size(); ++i) {
             const store::LocalMessage& m = messages[i];
-            const bool arriving = downloading && m.downloadedAtMs >= stepStartMs;
+            const bool arriving = download != firstDownloadMs.end() && m.downloadedAtMs >= download->second;
             view.arrivingCount += arriving ? 1 : 0;
             if (i < in.maxEnvelopes)
                 view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving});

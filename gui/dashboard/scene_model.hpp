@@ -72,6 +72,10 @@ struct DeviceView {
     size_t localCount = 0;
     size_t arrivingCount = 0;     // of them, downloaded in the last step (arrivingNow)
     std::vector<LocalItem> local; // at most SceneInput::maxEnvelopes
+
+    // How many copies the picture shows: all once the step's flights have landed; before, the ones that were
+    // already there (what is on its way is drawn on the wire, not twice).
+    size_t shownCount(bool landed) const { return landed ? localCount : localCount - arrivingCount; }
 };
 
 // Something that crossed the wire, or moved on the server, in the last step.

@@ -639,7 +639,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
         // What arrived in this step shows once its flight has landed.
         const size_t arriving = m_progress < 1.0f ? d.arrivingCount : 0;
-        const size_t shownCount = d.localCount - arriving;
+        const size_t shownCount = d.shownCount(arriving == 0);
         std::vector<const scene::LocalItem*> items;
         for (const scene::LocalItem& m : d.local)
             if (!(m.arrivingNow && arriving > 0)) items.push_back(&m);
