@@ -2,10 +2,12 @@
 // the padlock, what is in flight) is checked against the store, the device stores and the sessions.
 #include "diagram_panels.hpp"
 #include "gui_harness.hpp"
+#include "imap/imap_session.hpp"
 #include "mailbox_panel.hpp"
 #include "scene_model.hpp"
 #include "scene_panel.hpp"
 #include "test_support.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -37,6 +39,7 @@ gui::scene::Scene sceneOf(const scenario::Simulation& sim)
             in.sessions.push_back({device->sessionId, device->spec.name, device->session.get()});
     }
     in.checkpoints = &sim.checkpointResults();
+    in.nowMs = sim.clock().nowMs();
     return gui::scene::buildScene(in);
 }
 
@@ -347,6 +350,47 @@ TEST(SceneModel, ABigTrayKeepsOnlyItsFirstEnvelopes)
     const gui::scene::Scene scene = gui::scene::buildScene(in);
     EXPECT_EQ(scene.tray("alice", "INBOX")->count, 10000u);
     EXPECT_EQ(scene.tray("alice", "INBOX")->envelopes.size(), in.maxEnvelopes);
+}
+
+// IDLE (RFC 2177): the badge is the session's own state, at every exchange, not the lesson's words.
+TEST(SceneModel, IdleIsTheSessionsState)
+{
+    scenario::Simulation sim(lessonFile("17-imap-two-devices.json"));
+    size_t idleExchanges = 0;
+    while (sim.step()) {
+        const gui::scene::Scene scene = sceneOf(sim);
+        for (const auto& device : sim.devices()) {
+            const auto* imap = dynamic_cast<const imap::ImapSession*>(device->session.get());
+            const bool idling = imap && imap->idling();
+            EXPECT_EQ(scene.device(device->spec.name)->idle, idling)
+                << device->spec.name << " exchange " << sim.stepNumber();
+            idleExchanges += idling ? 1 : 0;
+        }
+    }
+    EXPECT_GT(idleExchanges, 3u) << "the laptop idles while the phone acts";
+}
+
+// Lesson 08: after "8 day(s) pass" the server is on day 9, as the transcript's clock says; the keep-mode
+// laptop's delay is its setting from the start.
+TEST(SceneModel, DaysPassOnTheServerAndTheKeepDelayIsShown)
+{
+    scenario::Simulation sim(lessonFile("08-pop3-delete-vs-keep.json"));
+    EXPECT_EQ(sceneOf(sim).day, 1);
+    EXPECT_EQ(sceneOf(sim).device("laptop")->removeAfterDays, 7);
+    EXPECT_EQ(sceneOf(sim).device("phone")->removeAfterDays, 0) << "delete mode has no delay";
+    int64_t lastDay = 1;
+    while (sim.step()) {
+        const int64_t day = sceneOf(sim).day;
+        EXPECT_GE(day, lastDay);
+        lastDay = day;
+        const std::string clock = wire::clockText(sim.clock().nowMs());
+        EXPECT_EQ(clock.substr(0, clock.find(' ', 4)), "day " + std::to_string(day));
+    }
+    EXPECT_EQ(lastDay, 9);
+    gui::scene::SceneInput live; // no clock: no day
+    store::Store store;
+    live.store = &store;
+    EXPECT_EQ(gui::scene::buildScene(live).day, 0);
 }
 
 // Focus follows the action: after a step by bob's laptop the mailboxes panel shows bob's folder and Session

@@ -3,6 +3,7 @@
 
 #include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,7 +38,7 @@ std::string hexOf(const std::string& bytes, size_t count)
     return out;
 }
 
-// The line's start, short enough to read in a bubble beside a device: the command and its first words.
+// The line's start: the panel shortens it to the room beside the device, the whole line is its hover.
 std::string firstLine(const std::string& bytes, size_t limit)
 {
     const size_t end = std::min(bytes.find_first_of("\r\n"), bytes.size());
@@ -100,6 +101,7 @@ Scene buildScene(const SceneInput& in)
 {
     Scene scene;
     if (!in.store) return scene;
+    if (in.nowMs >= 0) scene.day = wire::dayNumber(in.nowMs, in.originMs);
 
     // [SECTION] who is who: sessions to devices and users
     std::map<int, std::string> deviceOfSession, userOfSession;
@@ -198,25 +200,35 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] what an eavesdropper on each connection saw in the last step
     struct Heard {
-        std::string tls, client, server;
+        std::string tls, client, server, command;
     };
     std::map<std::string, Heard> heard;
     for (const Entry* e : last) {
         if (e->kind == Entry::Kind::TlsRecord) {
             if (heard[e->device].tls.empty()) heard[e->device].tls = hexOf(e->bytes, 8);
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
-            std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
-                                                                                : heard[e->device].server;
-            if (line.empty()) line = firstLine(e->bytes, 30);
+            Heard& h = heard[e->device];
+            const bool fromClient = e->direction == wire::Direction::ClientToServer;
+            std::string& line = fromClient ? h.client : h.server;
+            if (line.empty()) line = firstLine(e->bytes, 120);
+            // The answer to the client's first line names its command (the session's own word for it).
+            if (!fromClient && h.command.empty())
+                for (const wire::Exchange& exchange : e->exchanges)
+                    if (!exchange.command.empty()) {
+                        h.command = exchange.command;
+                        break;
+                    }
         }
     }
     // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else
     // the client's words first: a password or a command says more than the reply's first line.
     for (const auto& [device, h] : heard) {
         if (!h.tls.empty())
-            scene.overheard.push_back({device, true, h.tls});
-        else if (!h.client.empty() || !h.server.empty())
-            scene.overheard.push_back({device, false, h.client.empty() ? h.server : h.client});
+            scene.overheard.push_back({device, true, h.tls, {}});
+        else if (!h.client.empty())
+            scene.overheard.push_back({device, false, h.client, h.command});
+        else if (!h.server.empty())
+            scene.overheard.push_back({device, false, h.server, {}});
     }
 
     // [SECTION] the server's accounts and trays
@@ -298,6 +310,10 @@ Scene buildScene(const SceneInput& in)
                 a && !a->lockHolder.empty() && a->lockHolder != view.name)
                 view.bouncedOffLock = true;
         if (d->session) view.state = d->session->stateName();
+        if (const auto* imap = dynamic_cast<const imap::ImapSession*>(d->session.get()))
+            view.idle = imap->idling();
+        if (d->spec.protocol == wire::Protocol::Pop3 && d->spec.mode == "keep")
+            view.removeAfterDays = d->spec.removeAfterDays;
         const auto& messages = d->local.messages();
         view.localCount = messages.size();
         // A copy made from a reply of this step (the device's clock stamps each copy when the reply has
