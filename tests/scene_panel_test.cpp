@@ -60,7 +60,8 @@ TEST(SceneText, MiddleElisionKeepsBothEndsAndWholeCharacters)
     EXPECT_EQ(shortened.substr(0, 5), "new-d");
     EXPECT_EQ(shortened.substr(shortened.size() - 3), "top");
     // "é" is two bytes: never cut between them.
-    const std::string accented = gui::scene_text::elideMiddle("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, bytes);
+    const std::string accented =
+        gui::scene_text::elideMiddle("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, bytes);
     EXPECT_NE(accented.find(kEllipsis), std::string::npos);
     for (size_t i = 0; i < accented.size(); ++i)
         if (static_cast<unsigned char>(accented[i]) == 0xc3) { EXPECT_EQ(accented.substr(i, 2), "\xc3\xa9"); }

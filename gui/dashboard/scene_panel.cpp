@@ -764,7 +764,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
                            : "\nNot connected."));
 
     // Under the icon across the whole cell: the name, what it runs, its keep setting, IDLE and what an
-    // eavesdropper heard. A short cell keeps the name and this step's news, and drops what it runs first.
+    // eavesdropper heard. The name and what was heard always show; a short cell drops what it runs first.
     ImFont* heading = c.fonts.heading ? c.fonts.heading : font;
     const scene::Overheard* overheard = nullptr;
     for (const scene::Overheard& o : m_scene.overheard)
@@ -772,11 +772,12 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     enum Line { Name, Subtitle, Setting, Idle, Heard };
     const float lineH[] = {em * 1.2f, em * 1.15f, em * 1.15f, em * 1.45f, em * 1.3f};
     bool lineShown[5] = {};
-    float roomLeft = max.y - (iconMax.y + pad * 0.5f);
+    // The last line needs no space under it (the next cell starts with its own padding).
+    float roomLeft = max.y - (iconMax.y + pad * 0.5f) + em * 0.3f;
     for (Line line : {Name, Heard, Idle, Setting, Subtitle}) {
         const bool wanted = line == Name || line == Subtitle || (line == Setting && !setting.empty()) ||
                             (line == Idle && d.idle && !d.lost) || (line == Heard && overheard);
-        if (wanted && (line == Name || lineH[line] <= roomLeft)) {
+        if (wanted && (line == Name || line == Heard || lineH[line] <= roomLeft)) {
             lineShown[line] = true;
             roomLeft -= lineH[line];
         }
