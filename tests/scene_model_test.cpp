@@ -2,14 +2,18 @@
 // the padlock, what is in flight) is checked against the store, the device stores and the sessions.
 #include "diagram_panels.hpp"
 #include "gui_harness.hpp"
+#include "imap/imap_session.hpp"
 #include "mailbox_panel.hpp"
 #include "scene_model.hpp"
 #include "scene_panel.hpp"
 #include "test_support.hpp"
+#include "wire/clock_text.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <gtest/gtest.h>
+#include <map>
 
 namespace maillab::test {
 namespace {
@@ -35,6 +39,7 @@ gui::scene::Scene sceneOf(const scenario::Simulation& sim)
             in.sessions.push_back({device->sessionId, device->spec.name, device->session.get()});
     }
     in.checkpoints = &sim.checkpointResults();
+    in.nowMs = sim.clock().nowMs();
     return gui::scene::buildScene(in);
 }
 
@@ -61,60 +66,103 @@ bool hasFlight(const gui::scene::Scene& scene, Flight::Kind kind, Extent extent)
     return false;
 }
 
+// Every shipped lesson's file name.
+std::vector<std::string> shippedLessons()
+{
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons"))
+        if (entry.path().extension() == ".json" && entry.path().stem() != "lesson.schema")
+            names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 TEST(SceneModel, AgreesWithTheStoresAtEveryStepOfEveryLesson)
 {
     size_t lessons = 0, steps = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
-        if (entry.path().extension() != ".json" || entry.path().stem() == "lesson.schema") continue;
+    for (const std::string& lesson : shippedLessons()) {
         ++lessons;
-        play(entry.path().filename().string(),
-             [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
-                 ++steps;
-                 const std::string where =
-                     entry.path().filename().string() + " step " + std::to_string(sim.stepNumber());
-                 for (const std::string& user : sim.store().users()) {
-                     const store::Account& account = *sim.store().account(user);
-                     const gui::scene::Account* shown = scene.account(user);
-                     EXPECT_NE(shown, nullptr) << where;
-                     if (!shown) continue;
-                     const store::Mailbox& inbox = account.mailboxes.at("INBOX");
-                     const gui::scene::Tray* tray = scene.tray(user, "INBOX");
-                     EXPECT_NE(tray, nullptr) << where;
-                     if (!tray) continue;
-                     EXPECT_EQ(tray->count, inbox.messages.size()) << where;
-                     for (size_t i = 0; i < tray->envelopes.size(); ++i) {
-                         EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
-                         // The stickers are the stored flags (RFC 3501 section 2.3.2).
-                         EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
-                     }
-                     std::string holder;
-                     for (const auto& device : sim.devices())
-                         if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
-                             device->session)
-                             holder = device->spec.name;
-                     EXPECT_EQ(shown->lockHolder, holder) << where;
-                     for (const auto& [name, mailbox] : account.mailboxes)
-                         if (const gui::scene::Tray* t = scene.tray(user, name)) {
-                             EXPECT_EQ(t->count, mailbox.messages.size()) << where;
-                         } else {
-                             EXPECT_TRUE(mailbox.messages.empty())
-                                 << where << ": " << name << " holds mail, not shown";
-                         }
-                 }
-                 for (const auto& device : sim.devices()) {
-                     const gui::scene::DeviceView* view = scene.device(device->spec.name);
-                     EXPECT_NE(view, nullptr) << where;
-                     if (!view) continue;
-                     EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
-                     EXPECT_EQ(view->lost, device->lost) << where;
-                     EXPECT_EQ(view->connected, device->session != nullptr) << where;
-                     if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
-                 }
-                 return false;
-             });
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            ++steps;
+            const std::string where = lesson + " step " + std::to_string(sim.stepNumber());
+            for (const std::string& user : sim.store().users()) {
+                const store::Account& account = *sim.store().account(user);
+                const gui::scene::Account* shown = scene.account(user);
+                EXPECT_NE(shown, nullptr) << where;
+                if (!shown) continue;
+                const store::Mailbox& inbox = account.mailboxes.at("INBOX");
+                const gui::scene::Tray* tray = scene.tray(user, "INBOX");
+                EXPECT_NE(tray, nullptr) << where;
+                if (!tray) continue;
+                EXPECT_EQ(tray->count, inbox.messages.size()) << where;
+                for (size_t i = 0; i < tray->envelopes.size(); ++i) {
+                    EXPECT_EQ(tray->envelopes[i].uid, inbox.messages[i].uid) << where;
+                    // The stickers are the stored flags (RFC 3501 section 2.3.2).
+                    EXPECT_EQ(tray->envelopes[i].flags, inbox.messages[i].flags) << where;
+                }
+                std::string holder;
+                for (const auto& device : sim.devices())
+                    if (account.pop3LockHolder && device->sessionId == account.pop3LockHolder &&
+                        device->session)
+                        holder = device->spec.name;
+                EXPECT_EQ(shown->lockHolder, holder) << where;
+                for (const auto& [name, mailbox] : account.mailboxes)
+                    if (const gui::scene::Tray* t = scene.tray(user, name)) {
+                        EXPECT_EQ(t->count, mailbox.messages.size()) << where;
+                    } else {
+                        EXPECT_TRUE(mailbox.messages.empty())
+                            << where << ": " << name << " holds mail, not shown";
+                    }
+            }
+            for (const auto& device : sim.devices()) {
+                const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                EXPECT_NE(view, nullptr) << where;
+                if (!view) continue;
+                EXPECT_EQ(view->localCount, device->local.messages().size()) << where;
+                EXPECT_EQ(view->lost, device->lost) << where;
+                EXPECT_EQ(view->connected, device->session != nullptr) << where;
+                if (view->lost) { EXPECT_EQ(view->localCount, 0u) << where; }
+            }
+            return false;
+        });
     }
     EXPECT_GT(lessons, 10u);
     EXPECT_GT(steps, 300u);
+}
+
+// A student trusts every envelope a device shows: at every exchange of every lesson, once the step's flights
+// have landed the device holds what the Devices panel lists, and while they travel it holds what it held
+// before the step (each copy is drawn once: on the wire, then on the device). Keep mode included, where one
+// RETR follows another with nothing in between.
+TEST(SceneModel, DevicesShowTheirOwnCopyAtEveryExchangeOfEveryLesson)
+{
+    size_t checked = 0;
+    for (const std::string& lesson : shippedLessons()) {
+        std::map<std::string, std::vector<int>> before; // device -> the local ids it held after the last step
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            for (const auto& device : sim.devices()) {
+                const std::string where =
+                    lesson + " exchange " + std::to_string(sim.stepNumber()) + " " + device->spec.name;
+                std::vector<int> now;
+                for (const store::LocalMessage& m : device->local.messages())
+                    now.push_back(m.localId);
+                const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                EXPECT_NE(view, nullptr) << where;
+                if (view) {
+                    EXPECT_EQ(view->shownCount(true), now.size()) << where << ": landed";
+                    // Only when the step added copies and removed none is "before" a count to compare with.
+                    const std::vector<int>& was = before[device->spec.name];
+                    if (now.size() >= was.size() && std::equal(was.begin(), was.end(), now.begin())) {
+                        EXPECT_EQ(view->shownCount(false), was.size()) << where << ": in flight";
+                    }
+                    ++checked;
+                }
+                before[device->spec.name] = std::move(now);
+            }
+            return false;
+        });
+    }
+    EXPECT_GT(checked, 500u);
 }
 
 // Delete mode (RFC 1939 sections 5 and 6): RETR sends whole envelopes, DELE strikes the server's copy, QUIT
@@ -302,6 +350,47 @@ TEST(SceneModel, ABigTrayKeepsOnlyItsFirstEnvelopes)
     const gui::scene::Scene scene = gui::scene::buildScene(in);
     EXPECT_EQ(scene.tray("alice", "INBOX")->count, 10000u);
     EXPECT_EQ(scene.tray("alice", "INBOX")->envelopes.size(), in.maxEnvelopes);
+}
+
+// IDLE (RFC 2177): the badge is the session's own state, at every exchange, not the lesson's words.
+TEST(SceneModel, IdleIsTheSessionsState)
+{
+    scenario::Simulation sim(lessonFile("17-imap-two-devices.json"));
+    size_t idleExchanges = 0;
+    while (sim.step()) {
+        const gui::scene::Scene scene = sceneOf(sim);
+        for (const auto& device : sim.devices()) {
+            const auto* imap = dynamic_cast<const imap::ImapSession*>(device->session.get());
+            const bool idling = imap && imap->idling();
+            EXPECT_EQ(scene.device(device->spec.name)->idle, idling)
+                << device->spec.name << " exchange " << sim.stepNumber();
+            idleExchanges += idling ? 1 : 0;
+        }
+    }
+    EXPECT_GT(idleExchanges, 3u) << "the laptop idles while the phone acts";
+}
+
+// Lesson 08: after "8 day(s) pass" the server is on day 9, as the transcript's clock says; the keep-mode
+// laptop's delay is its setting from the start.
+TEST(SceneModel, DaysPassOnTheServerAndTheKeepDelayIsShown)
+{
+    scenario::Simulation sim(lessonFile("08-pop3-delete-vs-keep.json"));
+    EXPECT_EQ(sceneOf(sim).day, 1);
+    EXPECT_EQ(sceneOf(sim).device("laptop")->removeAfterDays, 7);
+    EXPECT_EQ(sceneOf(sim).device("phone")->removeAfterDays, 0) << "delete mode has no delay";
+    int64_t lastDay = 1;
+    while (sim.step()) {
+        const int64_t day = sceneOf(sim).day;
+        EXPECT_GE(day, lastDay);
+        lastDay = day;
+        const std::string clock = wire::clockText(sim.clock().nowMs());
+        EXPECT_EQ(clock.substr(0, clock.find(' ', 4)), "day " + std::to_string(day));
+    }
+    EXPECT_EQ(lastDay, 9);
+    gui::scene::SceneInput live; // no clock: no day
+    store::Store store;
+    live.store = &store;
+    EXPECT_EQ(gui::scene::buildScene(live).day, 0);
 }
 
 // Focus follows the action: after a step by bob's laptop the mailboxes panel shows bob's folder and Session

@@ -3,6 +3,7 @@
 
 #include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
+#include "wire/clock_text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,7 +38,7 @@ std::string hexOf(const std::string& bytes, size_t count)
     return out;
 }
 
-// The line's start, short enough to read in a bubble beside a device: the command and its first words.
+// The line's start: the panel shortens it to the room beside the device, the whole line is its hover.
 std::string firstLine(const std::string& bytes, size_t limit)
 {
     const size_t end = std::min(bytes.find_first_of("\r\n"), bytes.size());
@@ -100,6 +101,7 @@ Scene buildScene(const SceneInput& in)
 {
     Scene scene;
     if (!in.store) return scene;
+    if (in.nowMs >= 0) scene.day = wire::dayNumber(in.nowMs, in.originMs);
 
     // [SECTION] who is who: sessions to devices and users
     std::map<int, std::string> deviceOfSession, userOfSession;
@@ -121,7 +123,6 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] the last step's entries
     std::vector<const Entry*> last;
-    int64_t stepStartMs = 0;
     if (in.transcript && !in.transcript->entries().empty()) {
         const auto& entries = in.transcript->entries();
         scene.step = entries.back().step;
@@ -130,16 +131,21 @@ Scene buildScene(const SceneInput& in)
             last.push_back(&entries[i - 1]);
         }
         std::reverse(last.begin(), last.end());
-        stepStartMs = last.front()->timeMs;
         scene.actor = actorOf(*in.transcript);
     }
 
     // [SECTION] what the last step's exchanges did
     std::set<std::string> bounced, bouncedByRightPassword;
     std::set<std::tuple<std::string, std::string, uint32_t>> changedByEffect;
+    std::map<std::string, int64_t>
+        firstDownloadMs; // device -> when this step's first reply sending mail left
     for (const Entry* e : last) {
         if (e->kind != Entry::Kind::Data || e->direction != wire::Direction::ServerToClient) continue;
         const std::string& device = e->device;
+        for (const wire::Exchange& exchange : e->exchanges)
+            for (const wire::Effect& effect : exchange.effects)
+                if (effect.kind == wire::Effect::Kind::Sent && !firstDownloadMs.contains(device))
+                    firstDownloadMs[device] = e->timeMs;
         const std::string user = userOfSession.count(e->sessionId) ? userOfSession[e->sessionId] : "";
         for (const wire::Exchange& exchange : e->exchanges) {
             if (!exchange.user.empty() && wire::refused(exchange.status)) {
@@ -194,25 +200,35 @@ Scene buildScene(const SceneInput& in)
 
     // [SECTION] what an eavesdropper on each connection saw in the last step
     struct Heard {
-        std::string tls, client, server;
+        std::string tls, client, server, command;
     };
     std::map<std::string, Heard> heard;
     for (const Entry* e : last) {
         if (e->kind == Entry::Kind::TlsRecord) {
             if (heard[e->device].tls.empty()) heard[e->device].tls = hexOf(e->bytes, 8);
         } else if (e->kind == Entry::Kind::Data && !e->encrypted) {
-            std::string& line = e->direction == wire::Direction::ClientToServer ? heard[e->device].client
-                                                                                : heard[e->device].server;
-            if (line.empty()) line = firstLine(e->bytes, 30);
+            Heard& h = heard[e->device];
+            const bool fromClient = e->direction == wire::Direction::ClientToServer;
+            std::string& line = fromClient ? h.client : h.server;
+            if (line.empty()) line = firstLine(e->bytes, 120);
+            // The answer to the client's first line names its command (the session's own word for it).
+            if (!fromClient && h.command.empty())
+                for (const wire::Exchange& exchange : e->exchanges)
+                    if (!exchange.command.empty()) {
+                        h.command = exchange.command;
+                        break;
+                    }
         }
     }
     // Records, once there are any: the plain lines before them (STLS) say nothing of what TLS carries. Else
     // the client's words first: a password or a command says more than the reply's first line.
     for (const auto& [device, h] : heard) {
         if (!h.tls.empty())
-            scene.overheard.push_back({device, true, h.tls});
-        else if (!h.client.empty() || !h.server.empty())
-            scene.overheard.push_back({device, false, h.client.empty() ? h.server : h.client});
+            scene.overheard.push_back({device, true, h.tls, {}});
+        else if (!h.client.empty())
+            scene.overheard.push_back({device, false, h.client, h.command});
+        else if (!h.server.empty())
+            scene.overheard.push_back({device, false, h.server, {}});
     }
 
     // [SECTION] the server's accounts and trays
@@ -294,16 +310,20 @@ Scene buildScene(const SceneInput& in)
                 a && !a->lockHolder.empty() && a->lockHolder != view.name)
                 view.bouncedOffLock = true;
         if (d->session) view.state = d->session->stateName();
+        if (const auto* imap = dynamic_cast<const imap::ImapSession*>(d->session.get()))
+            view.idle = imap->idling();
+        if (d->spec.protocol == wire::Protocol::Pop3 && d->spec.mode == "keep")
+            view.removeAfterDays = d->spec.removeAfterDays;
         const auto& messages = d->local.messages();
         view.localCount = messages.size();
-        // Downloaded since the step began (the device's clock stamps each copy), by a download of this step.
-        const bool downloading =
-            std::any_of(scene.flights.begin(), scene.flights.end(), [&](const Flight& f) {
-                return f.device == view.name && f.kind == Flight::Kind::Download;
-            });
+        // A copy made from a reply of this step (the device's clock stamps each copy when the reply has
+        // come). Not "since the step began": a client stores the last step's copy and sends its next command
+        // in the same instant, so in keep mode, RETR after RETR, that copy carries this step's first
+        // timestamp.
+        const auto download = firstDownloadMs.find(view.name);
         for (size_t i = 0; i < messages.size(); ++i) {
             const store::LocalMessage& m = messages[i];
-            const bool arriving = downloading && m.downloadedAtMs >= stepStartMs;
+            const bool arriving = download != firstDownloadMs.end() && m.downloadedAtMs >= download->second;
             view.arrivingCount += arriving ? 1 : 0;
             if (i < in.maxEnvelopes)
                 view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving});

@@ -8,6 +8,7 @@
 #include "scenario/checkpoint.hpp"
 #include "scenario/simulation.hpp"
 #include "store/store.hpp"
+#include "wire/clock.hpp"
 #include "wire/exchange.hpp"
 #include "wire/session.hpp"
 #include "wire/transcript.hpp"
@@ -69,9 +70,15 @@ struct DeviceView {
     bool bounced = false;        // its login was refused in the last step
     bool bouncedOffLock = false; // ... while another session held the account's POP3 maildrop lock
     std::string state;           // the open session's state as the RFC names it
+    bool idle = false;           // its IMAP session is in IDLE: the server tells it of changes at once
+    int removeAfterDays = 0;     // POP3 keep mode: the server's copy is deleted this many days after download
     size_t localCount = 0;
     size_t arrivingCount = 0;     // of them, downloaded in the last step (arrivingNow)
     std::vector<LocalItem> local; // at most SceneInput::maxEnvelopes
+
+    // How many copies the picture shows: all once the step's flights have landed; before, the ones that were
+    // already there (what is on its way is drawn on the wire, not twice).
+    size_t shownCount(bool landed) const { return landed ? localCount : localCount - arrivingCount; }
 };
 
 // Something that crossed the wire, or moved on the server, in the last step.
@@ -98,7 +105,8 @@ struct Removal {
 struct Overheard {
     std::string device;
     bool encrypted = false; // only TLS records: scrambled bytes
-    std::string text;       // plain: the first client line; TLS: the first record bytes in hex
+    std::string text;       // plain: the first client line (or else the server's); TLS: record bytes in hex
+    std::string command;    // the command the line sent, as the server named it ("UID FETCH"); may be empty
 };
 
 struct Badge {
@@ -108,6 +116,7 @@ struct Badge {
 
 struct Scene {
     int step = 0;      // the simulation step the flights belong to
+    int64_t day = 0;   // the simulated day, 1 on the lesson's first; 0 without a clock (live mode)
     std::string actor; // the device of the last step, empty when the server acted alone
     std::vector<Account> accounts;
     std::vector<DeviceView> devices;
@@ -137,6 +146,9 @@ struct SceneInput {
     const std::vector<scenario::CheckpointResult>* checkpoints = nullptr;
     // What the store's events said changed in the last step (StepChanges::messages): user, mailbox, UID.
     const std::set<std::tuple<std::string, std::string, uint32_t>>* changed = nullptr;
+    // The simulated clock and its day 1 (Scene::day); no clock: nowMs < 0.
+    int64_t nowMs = -1;
+    int64_t originMs = wire::VirtualClock::kDefaultStartMs;
     size_t maxEnvelopes = 24;
     size_t maxFlights = 64;
 };

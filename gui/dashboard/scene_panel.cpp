@@ -6,12 +6,15 @@
 #include "lesson_player.hpp"
 #include "mail/message.hpp"
 #include "panels.hpp"
+#include "ui_probe.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace maillab::gui {
 namespace {
@@ -29,22 +32,6 @@ ImU32 colour(ImVec4 c, float alpha = 1.0f)
 ImVec2 lerp(ImVec2 a, ImVec2 b, float t)
 {
     return ImVec2(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t);
-}
-
-// Text at the largest size up to `size` that fits `width`: names are shown whole, never cut.
-float fittedSize(ImFont* font, float size, float width, const std::string& text)
-{
-    const float w = font->CalcTextSizeA(size, FLT_MAX, 0.0f, text.c_str()).x;
-    return w > width && w > 0 ? std::max(size * 0.55f, size * width / w) : size;
-}
-
-void fitText(ImDrawList* draw, ImFont* font, float size, ImVec2 pos, float width, ImU32 col,
-             const std::string& text, bool centre)
-{
-    size = fittedSize(font, size, width, text);
-    const float w = font->CalcTextSizeA(size, FLT_MAX, 0.0f, text.c_str()).x;
-    if (centre) pos.x += (width - w) * 0.5f;
-    draw->AddText(font, size, pos, col, text.c_str());
 }
 
 // The largest envelope (1.45 wide for 1 high) from `largest` down to `smallest` of which `count` fit in the
@@ -191,11 +178,20 @@ const char* kindName(DeviceKind kind)
     return "";
 }
 
+// What the device runs, under its name. A keep-mode device that removes the server's copies after some days
+// says its mode on a line of its own, with the delay (settingLine).
 std::string deviceSubtitle(const scene::DeviceView& d)
 {
-    std::string text = d.protocol == wire::Protocol::Pop3 ? "POP3 " + d.mode : "IMAP";
+    std::string text = d.protocol == wire::Protocol::Imap ? "IMAP"
+                       : d.removeAfterDays > 0            ? "POP3"
+                                                          : "POP3 " + d.mode;
     text += " \xc2\xb7 " + d.user;
     return text;
+}
+
+std::string settingLine(const scene::DeviceView& d)
+{
+    return d.removeAfterDays > 0 ? "keep, remove after " + std::to_string(d.removeAfterDays) + " d" : "";
 }
 
 std::string flagWords(uint8_t flags)
@@ -241,6 +237,140 @@ SceneColours coloursOf(const Palette& p)
 
 } // namespace
 
+// [SECTION] labels: never below the floor, said shorter rather than shrunk
+
+namespace scene_text {
+namespace {
+
+constexpr const char* kEllipsis = "\xe2\x80\xa6"; // "…"
+
+bool continuationByte(char c)
+{
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// Words split at spaces, but a quoted string ("Term 1") is one word: a name is kept whole or not at all.
+std::vector<std::string> wordsOf(const std::string& text)
+{
+    std::vector<std::string> words;
+    std::string word;
+    bool quoted = false;
+    for (char ch : text) {
+        if (ch == ' ' && !quoted) {
+            if (!word.empty()) words.push_back(std::exchange(word, {}));
+            continue;
+        }
+        quoted = ch == '"' ? !quoted : quoted;
+        word += ch;
+    }
+    if (!word.empty()) words.push_back(word);
+    return words;
+}
+
+std::string joined(const std::vector<std::string>& words, size_t count)
+{
+    std::string out;
+    for (size_t i = 0; i < count; ++i)
+        out += (i ? " " : "") + words[i];
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> shorterForms(const std::string& text, Shorten how, const std::string& keep)
+{
+    std::vector<std::string> forms{text};
+    switch (how) {
+    case Shorten::Middle: break;
+    case Shorten::Words: {
+        // Down to the words that end with `keep` ("A4 UID FETCH"), or to the first word without it; then
+        // `keep` alone, which says more than the tag before it: "UID FETCH …".
+        const std::vector<std::string> words = wordsOf(text), kept = wordsOf(keep);
+        size_t at = words.size(); // where `keep` starts among the words
+        for (size_t i = 0; !kept.empty() && i + kept.size() <= words.size() && at == words.size(); ++i)
+            if (std::equal(kept.begin(), kept.end(), words.begin() + static_cast<std::ptrdiff_t>(i),
+                           [](const std::string& a, const std::string& b) { return util::iequals(a, b); }))
+                at = i;
+        const size_t least = at < words.size() ? at + kept.size() : 1;
+        for (size_t count = words.size(); count-- > least;)
+            forms.push_back(joined(words, count) + " " + kEllipsis);
+        if (at > 0 && at < words.size()) forms.push_back(keep + " " + kEllipsis);
+        break;
+    }
+    case Shorten::Folder: {
+        const size_t slash = text.rfind('/');
+        if (slash == std::string::npos || slash + 1 >= text.size()) break;
+        forms.push_back(kEllipsis + text.substr(slash));
+        forms.push_back(text.substr(slash + 1));
+        break;
+    }
+    }
+    return forms;
+}
+
+std::string elideMiddle(const std::string& text, float width,
+                        const std::function<float(const std::string&)>& widthOf)
+{
+    if (widthOf(text) <= width) return text;
+    // The start weighs a little more: it says what the text is.
+    for (size_t keep = text.size(); keep-- > 1;) {
+        size_t head = (keep * 3 + 4) / 5, tail = text.size() - (keep - head);
+        while (head > 0 && continuationByte(text[head]))
+            --head;
+        while (tail < text.size() && continuationByte(text[tail]))
+            ++tail;
+        const std::string candidate = text.substr(0, head) + kEllipsis + text.substr(tail);
+        if (widthOf(candidate) <= width) return candidate;
+    }
+    return kEllipsis;
+}
+
+} // namespace scene_text
+
+ScenePanel::Label ScenePanel::fit(ImFont* font, float size, float width,
+                                  const std::vector<std::string>& forms) const
+{
+    auto widthAt = [font](float px) {
+        return [font, px](const std::string& text) {
+            return font->CalcTextSizeA(px, FLT_MAX, 0, text.c_str()).x;
+        };
+    };
+    const float floor = std::min(size, m_textFloor);
+    Label label;
+    label.text = forms.front();
+    const float whole = widthAt(size)(label.text);
+    label.size = whole > width && whole > 0 ? std::max(floor, size * width / whole) : size;
+    label.width = widthAt(label.size)(label.text);
+    if (label.width <= width + 0.5f) return label;
+    label.size = floor;
+    label.shortened = true;
+    const auto measure = widthAt(floor);
+    for (size_t i = 1; i < forms.size(); ++i)
+        if (measure(forms[i]) <= width) {
+            label.text = forms[i];
+            label.width = measure(label.text);
+            return label;
+        }
+    label.text = scene_text::elideMiddle(forms.back(), width, measure);
+    label.width = measure(label.text);
+    return label;
+}
+
+float ScenePanel::drawLabel(ImDrawList* draw, ImFont* font, float size, ImVec2 pos, float width, ImU32 col,
+                            const std::string& text, bool centre, const HoverFn& hover,
+                            scene_text::Shorten how)
+{
+    const Label label = fit(font, size, width, scene_text::shorterForms(text, how));
+    if (centre) pos.x += (width - label.width) * 0.5f;
+    draw->AddText(font, label.size, pos, col, label.text.c_str());
+    noteDrawn(label.size);
+    if (label.shortened) {
+        probe::noteElided(text, false);
+        hover(pos, ImVec2(pos.x + label.width, pos.y + label.size), text);
+    }
+    return label.width;
+}
+
 // [SECTION] the panel
 
 void ScenePanel::draw(Context& c)
@@ -258,6 +388,10 @@ void ScenePanel::draw(Context& c)
         input.sessions.push_back({s.id, s.device, s.session});
     if (c.player && c.player->simulation()) input.checkpoints = &c.player->simulation()->checkpointResults();
     if (c.changes) input.changed = &c.changes->messages;
+    if (c.player && c.player->simulation()) {
+        input.nowMs = c.player->simulation()->clock().nowMs();
+        input.originMs = clockOrigin(c);
+    }
     m_scene = scene::buildScene(input);
 
     // The clock of the last step's animation: it restarts whenever a step is taken or replayed.
@@ -299,6 +433,8 @@ void ScenePanel::drawScene(Context& c)
     const float footer = footerHeight(avail.x);
     // On a large screen the picture grows with the panel (a little: the font is drawn from its atlas).
     const float font0 = ImGui::GetFontSize();
+    m_textFloor = font0 * scene_text::kSmallest;
+    m_smallestText = FLT_MAX;
     const float em =
         font0 * std::clamp(std::min(avail.x / (font0 * 52), (avail.y - footer) / (font0 * 26)), 1.0f, 1.4f);
     const float height = std::max(em * 8, avail.y - footer);
@@ -363,8 +499,28 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
     draw->AddRect(min, max, col.frame, em * 0.5f, 0, 2.0f);
     const float pad = em * 0.5f;
     const float innerW = max.x - min.x - pad * 2;
-    fitText(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f,
-            ImVec2(min.x + pad, min.y + pad * 0.6f), innerW, col.text, "mail server", true);
+    // Once the lesson lets days pass, the server's corner says which day it is (the transcript's "day N").
+    float dayW = 0;
+    if (m_scene.day > 1) {
+        const std::string day = "day " + std::to_string(m_scene.day);
+        const float size = em * 0.9f;
+        dayW = font->CalcTextSizeA(size, FLT_MAX, 0, day.c_str()).x + em * 0.8f;
+        const ImVec2 dMin(max.x - pad - dayW, min.y + pad * 0.7f), dMax(max.x - pad, dMin.y + em * 1.3f);
+        draw->AddRectFilled(dMin, dMax, colour(c.palette.note, 0.2f), em * 0.3f);
+        draw->AddRect(dMin, dMax, col.note, em * 0.3f, 0, 1.5f);
+        draw->AddText(font, size, ImVec2(dMin.x + em * 0.4f, (dMin.y + dMax.y - size) * 0.5f), col.text,
+                      day.c_str());
+        noteDrawn(size);
+        hover(dMin, dMax,
+              "The simulated clock: day " + std::to_string(m_scene.day) + ", " +
+                  std::to_string(m_scene.day - 1) +
+                  " day(s) after the lesson began. Time passes only when the lesson says so.");
+        dayW += pad;
+    }
+    // The title stays centred on the server while it clears the day.
+    drawLabel(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f,
+              ImVec2(min.x + pad + dayW, min.y + pad * 0.6f), innerW - dayW * 2, col.text, "mail server",
+              true, hover);
     float y = min.y + pad + em * 1.5f;
     if (m_scene.accounts.empty()) return;
 
@@ -432,8 +588,8 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
             drawPadlock(draw, lock, em * 0.9f, col.note, col.ink);
             const std::string held = "held by " + account.lockHolder;
             const float room = max.x - pad - (lock.x + em * 0.7f);
-            fitText(draw, font, em * 0.9f, ImVec2(lock.x + em * 0.7f, y + em * 0.05f), room, col.note, held,
-                    false);
+            drawLabel(draw, font, em * 0.9f, ImVec2(lock.x + em * 0.7f, y + em * 0.05f), room, col.note, held,
+                      false, hover);
             hover(ImVec2(lock.x - em * 0.5f, y), ImVec2(max.x, y + em * 1.2f),
                   "The POP3 maildrop lock: " + account.lockHolder +
                       "'s session has logged in, so until it ends no other POP3 login to " + account.user +
@@ -472,12 +628,12 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
     const float pad = em * 0.3f;
     // A short tray has its name and count on the left and the envelopes beside them; a tall one, above them.
     const bool flat = max.y - min.y < em * 3.2f;
-    const float nameW =
-        fittedSize(font, small, (max.x - min.x) * (flat && tray.count > 0 ? 0.45f : 1.0f) - countW - pad * 3,
-                   tray.mailbox) /
-        small * font->CalcTextSizeA(small, FLT_MAX, 0, tray.mailbox.c_str()).x;
     const float labelY = flat ? (min.y + max.y - small) * 0.5f : min.y + pad * 0.5f;
-    fitText(draw, font, small, ImVec2(min.x + pad, labelY), nameW, col.text, tray.mailbox, false);
+    // A nested folder too long for its tray goes by its own name ("…/Networks"), the whole path on hover.
+    const float nameW =
+        drawLabel(draw, font, small, ImVec2(min.x + pad, labelY),
+                  (max.x - min.x) * (flat && tray.count > 0 ? 0.45f : 1.0f) - countW - pad * 3, col.text,
+                  tray.mailbox, false, hover, scene_text::Shorten::Folder);
     const float countX = flat ? min.x + pad * 2 + nameW : max.x - pad - countW;
     draw->AddText(font, small, ImVec2(countX, labelY), col.dim, count.c_str());
     const float left = flat ? countX + countW + pad * 2 : min.x + pad;
@@ -507,8 +663,8 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
         }
         const std::string label = "\xc3\x97 " + count;
         const float labelX = base.x + sw + off * 4 + pad * 2;
-        fitText(draw, font, em, ImVec2(labelX, base.y + (sh + off * 4 - em) * 0.5f), max.x - labelX - pad,
-                col.text, label, false);
+        drawLabel(draw, font, em, ImVec2(labelX, base.y + (sh + off * 4 - em) * 0.5f), max.x - labelX - pad,
+                  col.text, label, false, hover);
         hover(min, max, tray.mailbox + ": " + count + " messages, too many to draw one by one.");
         return;
     }
@@ -580,12 +736,14 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const float pad = em * 0.35f;
     const float alpha = d.lost ? 0.3f : 1.0f;
     // The icon on the side of the wire, the device's own store on the outer side.
-    // Room under the icon for the name, what it runs and what an eavesdropper heard.
-    const float iconH = std::clamp(h - em * 4.2f, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
+    // Room under the icon for the name, what it runs (and its keep setting) and what an eavesdropper heard.
+    const std::string setting = settingLine(d);
+    const float lines = 4.2f + (setting.empty() ? 0.0f : 1.15f);
+    const float iconH = std::clamp(h - em * lines, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
     // In a tall cell the device sits in its middle, and so does its wire.
-    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * 3.6f)) * 0.5f);
+    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * (lines - 0.6f))) * 0.5f);
     const ImVec2 iconMin(iconX, top), iconMax(iconX + iconW, top + iconH);
     if (d.acting && !d.lost)
         draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
@@ -600,36 +758,54 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     }
     hover(iconMin, iconMax,
           d.name + ": a " + kindName(d.kind) + ", " + deviceSubtitle(d) +
+              (setting.empty() ? "" : ", " + setting) +
               (d.lost ? "\nLost: everything stored on it is gone." : "") +
               (d.connected ? "\nConnected; the server's session is in state " + d.state + "."
                            : "\nNot connected."));
 
-    // Name and what it runs, under the icon across the whole cell, never cut.
+    // Under the icon across the whole cell: the name, what it runs, its keep setting, IDLE and what an
+    // eavesdropper heard. The name and what was heard always show; a short cell drops what it runs first.
     ImFont* heading = c.fonts.heading ? c.fonts.heading : font;
-    float y = iconMax.y + pad * 0.5f;
-    fitText(draw, heading, em * 1.15f, ImVec2(min.x + pad, y), w - pad * 2,
-            d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
-            d.name + (d.lost ? " (lost)" : ""), true);
-    y += em * 1.2f;
     const scene::Overheard* overheard = nullptr;
     for (const scene::Overheard& o : m_scene.overheard)
         if (o.device == d.name) overheard = &o;
-    // In a short cell what the eavesdropper read takes the place of the settings line for this step.
-    const bool roomForBoth = y + em * 2.4f <= max.y;
-    if (!overheard || roomForBoth) {
-        fitText(draw, font, em * 0.85f, ImVec2(min.x + pad, y), w - pad * 2, col.dim, deviceSubtitle(d),
-                true);
-        y += em * 1.15f;
+    enum Line { Name, Subtitle, Setting, Idle, Heard };
+    const float lineH[] = {em * 1.2f, em * 1.15f, em * 1.15f, em * 1.45f, em * 1.3f};
+    bool lineShown[5] = {};
+    // The last line needs no space under it (the next cell starts with its own padding).
+    float roomLeft = max.y - (iconMax.y + pad * 0.5f) + em * 0.3f;
+    for (Line line : {Name, Heard, Idle, Setting, Subtitle}) {
+        const bool wanted = line == Name || line == Subtitle || (line == Setting && !setting.empty()) ||
+                            (line == Idle && d.idle && !d.lost) || (line == Heard && overheard);
+        if (wanted && (line == Name || line == Heard || lineH[line] <= roomLeft)) {
+            lineShown[line] = true;
+            roomLeft -= lineH[line];
+        }
     }
-    if (overheard) {
-        const scene::Overheard& o = *overheard;
-        drawOverheard(c, draw, col, em, o, ImVec2(min.x + pad, y), w - pad * 2);
-        hover(ImVec2(min.x, y), ImVec2(max.x, y + em * 1.2f),
-              o.encrypted ? "What an eavesdropper on this connection saw in the last step: TLS records, "
-                            "scrambled. Without the keys nobody on the way can read them."
-                          : "What an eavesdropper on this connection saw in the last step: the words "
-                            "themselves. Without TLS anyone on the way can read them.");
+    const float textX = min.x + pad, textW = w - pad * 2;
+    float y = iconMax.y + pad * 0.5f;
+    drawLabel(draw, heading, em * 1.15f, ImVec2(textX, y), textW,
+              d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
+              d.name + (d.lost ? " (lost)" : ""), true, hover);
+    y += lineH[Name];
+    if (lineShown[Subtitle]) {
+        drawLabel(draw, font, em * 0.85f, ImVec2(textX, y), textW, col.dim, deviceSubtitle(d), true, hover);
+        y += lineH[Subtitle];
     }
+    if (lineShown[Setting]) {
+        const float drawn =
+            drawLabel(draw, font, em * 0.85f, ImVec2(textX, y), textW, col.dim, setting, true, hover);
+        hover(ImVec2(textX + (textW - drawn) * 0.5f, y), ImVec2(textX + (textW + drawn) * 0.5f, y + em),
+              "Keep mode: " + d.name + " leaves its copies on the server and deletes each there (DELE) " +
+                  std::to_string(d.removeAfterDays) +
+                  " days after downloading it, at its next check for mail.");
+        y += lineH[Setting];
+    }
+    if (lineShown[Idle]) {
+        drawIdleBadge(c, draw, col, font, em, ImVec2(textX, y), textW, hover);
+        y += lineH[Idle];
+    }
+    if (lineShown[Heard]) drawOverheard(c, draw, col, em, *overheard, ImVec2(textX, y), textW, hover);
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
     const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
@@ -639,7 +815,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
         // What arrived in this step shows once its flight has landed.
         const size_t arriving = m_progress < 1.0f ? d.arrivingCount : 0;
-        const size_t shownCount = d.localCount - arriving;
+        const size_t shownCount = d.shownCount(arriving == 0);
         std::vector<const scene::LocalItem*> items;
         for (const scene::LocalItem& m : d.local)
             if (!(m.arrivingNow && arriving > 0)) items.push_back(&m);
@@ -651,14 +827,14 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         const ImVec2 glyph(gw > 0 ? gw : em, (gw > 0 ? gw : em) / 1.45f);
         const size_t room = gw > 0 ? shown : 0;
         if (shownCount == 0) {
-            fitText(draw, font, em * 0.8f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.8f) * 0.5f),
-                    sMax.x - sMin.x, col.dim, "empty", true);
+            drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.85f) * 0.5f),
+                      sMax.x - sMin.x, col.dim, "empty", true, hover);
         } else if (shownCount > room || shownCount > shown) {
             drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
                          ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
             const std::string count = "\xc3\x97 " + util::withThousands(shownCount);
-            fitText(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
-                    sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false);
+            drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
+                      sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false, hover);
         } else {
             for (size_t i = 0; i < shown; ++i) {
                 const scene::LocalItem& m = *items[i];
@@ -782,7 +958,7 @@ void ScenePanel::drawFlights(Context&, ImDrawList* draw, const SceneColours& col
 }
 
 void ScenePanel::drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
-                               const scene::Overheard& o, ImVec2 at, float width)
+                               const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover)
 {
     // An eye, and what it read on this device's wire in the last step: the words in plain text, noise in TLS.
     const ImVec2 eye(at.x + em * 0.75f, at.y + em * 0.5f);
@@ -792,14 +968,51 @@ void ScenePanel::drawOverheard(Context& c, ImDrawList* draw, const SceneColours&
                              ImVec2(eye.x + em * 0.7f, eye.y), col.dim, 1.5f);
     draw->AddCircleFilled(eye, em * 0.17f, col.dim);
     ImFont* mono = c.fonts.mono ? c.fonts.mono : ImGui::GetFont();
-    const std::string text = o.encrypted ? o.text + " \xe2\x80\xa6" : "\"" + o.text + "\"";
-    const float room = width - em * 1.8f;
-    const float size = fittedSize(mono, em * 0.85f, room - 8, text);
-    const ImVec2 ts = mono->CalcTextSizeA(size, FLT_MAX, 0, text.c_str());
+    // Too long for the room: its first words down to the command ("A4 UID FETCH …"), never smaller type.
+    std::vector<std::string> forms =
+        scene_text::shorterForms(o.text, scene_text::Shorten::Words, o.encrypted ? "" : o.command);
+    for (std::string& form : forms)
+        form = o.encrypted ? form + (form == o.text ? " \xe2\x80\xa6" : "") : "\"" + form + "\"";
+    const Label label = fit(mono, em * 0.85f, width - em * 1.8f - 8, forms);
+    noteDrawn(label.size);
+    if (label.shortened) probe::noteElided(forms.front(), false);
+    const ImVec2 ts(label.width, label.size);
     const ImVec2 box(at.x + em * 1.7f + 4, at.y + (em - ts.y) * 0.5f);
     const ImU32 ink = o.encrypted ? col.tls : col.bad;
     draw->AddRect(ImVec2(box.x - 4, box.y - 2), ImVec2(box.x + ts.x + 4, box.y + ts.y + 2), ink, 4.0f);
-    draw->AddText(mono, size, box, ink, text.c_str());
+    draw->AddText(mono, label.size, box, ink, label.text.c_str());
+    hover(ImVec2(at.x, at.y), ImVec2(at.x + width, at.y + em * 1.2f),
+          (o.encrypted
+               ? "What an eavesdropper on this connection saw in the last step: TLS records, scrambled. "
+                 "Without the keys nobody on the way can read them."
+               : "What an eavesdropper on this connection saw in the last step: the words themselves. "
+                 "Without TLS anyone on the way can read them.") +
+              (label.shortened ? "\n" + forms.front() : ""));
+}
+
+void ScenePanel::drawIdleBadge(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
+                               ImVec2 at, float width, const HoverFn& hover)
+{
+    // A pill in the client's colour with three arcs, a device listening for news on its open connection.
+    const std::string text = "IDLE: listening";
+    const float size = std::max(em * 0.85f, m_textFloor);
+    const Label label = fit(font, size, width - em * 1.6f, {text, "IDLE"});
+    noteDrawn(label.size);
+    const float pillW = label.width + em * 1.6f, pillH = em * 1.25f;
+    const ImVec2 pMin(at.x + (width - pillW) * 0.5f, at.y), pMax(pMin.x + pillW, at.y + pillH);
+    draw->AddRectFilled(pMin, pMax, colour(c.palette.client, 0.22f), pillH * 0.5f);
+    draw->AddRect(pMin, pMax, col.client, pillH * 0.5f, 0, 1.5f);
+    const ImVec2 source(pMin.x + em * 0.45f, (pMin.y + pMax.y) * 0.5f);
+    draw->AddCircleFilled(source, em * 0.1f, col.client);
+    for (int i = 1; i <= 2; ++i) {
+        draw->PathArcTo(source, em * 0.22f * static_cast<float>(i), -0.8f, 0.8f, 8);
+        draw->PathStroke(col.client, 0, 1.5f);
+    }
+    draw->AddText(font, label.size, ImVec2(pMin.x + em * 1.1f, (pMin.y + pMax.y - label.size) * 0.5f),
+                  col.text, label.text.c_str());
+    hover(pMin, pMax,
+          "IDLE (RFC 2177): the session waits with its connection open, and the server tells it at once when "
+          "something changes (new mail, flags, a message removed), without being asked. DONE ends it.");
 }
 
 float ScenePanel::footerHeight(float width) const

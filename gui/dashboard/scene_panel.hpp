@@ -5,16 +5,42 @@
 #include "panel.hpp"
 #include "scene_model.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace maillab::gui {
 
 struct SceneColours;
+
+// Scene labels are never drawn smaller than a share of the body font (legible from the back of a room); a
+// label that does not fit at that size is said shorter instead, the whole of it on hover.
+namespace scene_text {
+
+// The smallest scene text, as a share of the body font.
+constexpr float kSmallest = 0.85f;
+
+enum class Shorten {
+    Middle, // keep the start and the end: a device's name
+    Words,  // keep the first words down to `keep` (a line's command, "UID FETCH"), then `keep` alone
+    Folder, // a nested folder's last name: "Term 1/Networks" -> "…/Networks" -> "Networks"
+};
+
+// The ways to say `text` in less room, longest first, the text itself first. When even the last does not
+// fit, the panel keeps that one's start and end.
+std::vector<std::string> shorterForms(const std::string& text, Shorten how, const std::string& keep = {});
+
+// `text` with its middle left out ("…") so that widthOf(result) <= width, keeping whole UTF-8 characters;
+// "…" alone when nothing else fits.
+std::string elideMiddle(const std::string& text, float width,
+                        const std::function<float(const std::string&)>& widthOf);
+
+} // namespace scene_text
 
 class ScenePanel : public Panel {
 public:
@@ -27,9 +53,26 @@ public:
     const scene::Scene& lastScene() const { return m_scene; }
     // How far the last step's flights are on their way: 0 at the server, 1 landed.
     float progress() const { return m_progress; }
+    // The smallest text size the last frame drew, and the floor it must not go below (pixels).
+    float smallestText() const { return m_smallestText; }
+    float textFloor() const { return m_textFloor; }
 
 private:
     using HoverFn = std::function<void(ImVec2, ImVec2, std::string)>;
+    struct Label {
+        std::string text; // what is drawn: the text, or a shorter form of it
+        float size = 0, width = 0;
+        bool shortened = false;
+    };
+    // The text at the largest size from `size` down to the floor that fits `width`, else its first shorter
+    // form that fits at the floor.
+    Label fit(ImFont* font, float size, float width, const std::vector<std::string>& forms) const;
+    // Draws fit()'s label at pos (centred in width); a shortened one shows the whole text on hover. Returns
+    // the width drawn.
+    float drawLabel(ImDrawList* draw, ImFont* font, float size, ImVec2 pos, float width, ImU32 col,
+                    const std::string& text, bool centre, const HoverFn& hover,
+                    scene_text::Shorten how = scene_text::Shorten::Middle);
+    void noteDrawn(float size) { m_smallestText = std::min(m_smallestText, size); }
     void drawScene(Context& c);
     void drawServer(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em, ImVec2 min,
                     ImVec2 max, const HoverFn& hover);
@@ -41,7 +84,9 @@ private:
                     ImVec2 serverMax, const HoverFn& hover);
     void drawFlights(Context& c, ImDrawList* draw, const SceneColours& col, float em);
     void drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
-                       const scene::Overheard& o, ImVec2 at, float width);
+                       const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover);
+    void drawIdleBadge(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
+                       ImVec2 at, float width, const HoverFn& hover);
     float footerHeight(float width) const;
     void drawFooter(Context& c, ImDrawList* draw, const SceneColours& col, float em);
     float flightProgress(size_t index, size_t count) const;
@@ -53,6 +98,7 @@ private:
     size_t m_animatedEntries = 0;
     double m_clock = 0;
     float m_progress = 1.0f;
+    float m_textFloor = 0, m_smallestText = 0;
     std::string m_hoverText, m_subject;
     std::map<std::pair<std::string, std::string>, ImVec4> m_trayRects; // (user, mailbox) -> min.xy, max.xy
     std::map<std::string, std::pair<ImVec2, ImVec2>> m_devicePorts;    // device -> its end, the server's end
