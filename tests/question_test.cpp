@@ -124,6 +124,13 @@ TEST(Lint, EveryShippedLessonPasses)
             ADD_FAILURE() << finding.text();
 }
 
+// A student starts from the setting (the description tells the outcome), so every lesson needs one.
+TEST(Lint, EveryShippedLessonHasASetting)
+{
+    for (const auto& file : shippedLessons())
+        EXPECT_FALSE(load(file).setting.empty()) << file.filename().string();
+}
+
 TEST(Lint, FindsAnAnswerGivenAwayByNarrationWithItsPosition)
 {
     const auto findings = scenario::lintLesson(sourceDir() / "tests" / "lessons" / "spoils-its-answer.json");
@@ -132,6 +139,37 @@ TEST(Lint, FindsAnAnswerGivenAwayByNarrationWithItsPosition)
         << findings[0].text();
     EXPECT_EQ(findings[0].line, 13); // the narration's value
     EXPECT_EQ(findings[0].column, 20);
+}
+
+// The setting opens the lesson: a choice's text or number in it gives every question's answer away, even one
+// asked after the reveal of another.
+TEST(Lint, FindsAnAnswerGivenAwayByTheSetting)
+{
+    const std::string lesson = R"({
+  "title": "Keep mode",
+  "setting": "Alice's laptop uses POP3 keep mode and will download 2 messages.",
+  "accounts": [{"user": "alice", "password": "wonderland",
+                "mail": ["INBOX/01-welcome-networks-101.eml", "INBOX/17-borrow-cable.eml"]}],
+  "devices": [{"name": "laptop", "protocol": "pop3", "mode": "keep", "user": "alice", "password": "wonderland"}],
+  "steps": [
+    {"device": "laptop", "action": "check mail",
+     "question": {"prompt": "How many messages will the laptop download?", "choices": ["0", "1", "2"],
+                  "answer": 2, "explanation": "Keep mode downloads what it has not seen.",
+                  "reveal": {"after reply to": "QUIT", "device": "laptop"}}}
+  ]
+})";
+    auto findings = scenario::lintLessonText(lesson, "setting.json", mailDir());
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].text(), "setting.json:3:14: the setting gives away the answer \"2\" to step 1's "
+                                  "question: it is shown before every question");
+    // Written as a word, it gives the answer away just the same; without it, the lesson is clean.
+    std::string inWords = lesson;
+    inWords.replace(inWords.find("will download 2"), 15, "will download two");
+    EXPECT_EQ(scenario::lintLessonText(inWords, "setting.json", mailDir()).size(), 1u);
+    std::string clean = lesson;
+    clean.replace(clean.find(" and will download 2 messages"), 29, "");
+    findings = scenario::lintLessonText(clean, "setting.json", mailDir());
+    EXPECT_TRUE(findings.empty()) << (findings.empty() ? "" : findings[0].text());
 }
 
 TEST(Lint, FindsARevealPointThatNeverHappens)
