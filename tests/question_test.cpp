@@ -294,7 +294,7 @@ TEST(Summary, SaysWhatSurvivedWhereAfterALostDevice)
         EXPECT_EQ(std::find(places.begin(), places.end(), "server INBOX"), places.end()) << survivor.subject;
     }
     EXPECT_EQ(summary.answered(), 0u);
-    EXPECT_EQ(summary.predictions.size(), 4u);
+    EXPECT_EQ(summary.predictions.size(), 3u);
 }
 
 TEST(Summary, CountsPredictionsRightFirstTimeAndEndState)
