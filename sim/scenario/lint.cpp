@@ -355,6 +355,16 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
                            "\" to step " + std::to_string(reveal.action + 1) +
                            "'s question before its reveal point (" + describeRevealPoint(question) + ")");
         }
+        // A checkpoint is shown when its step has finished: those of the steps before the reveal point's.
+        for (size_t i = 0; i < lastShown && i < actions.size(); ++i) {
+            if (!actions[i].checkpoint ||
+                findAnswer(actions[i].checkpoint->description, answer, others) == std::string_view::npos)
+                continue;
+            report.add("steps[" + std::to_string(i) + "].checkpoint.description",
+                       "step " + std::to_string(i + 1) + "'s checkpoint gives away the answer \"" + answer +
+                           "\" to step " + std::to_string(reveal.action + 1) +
+                           "'s question before its reveal point (" + describeRevealPoint(question) + ")");
+        }
     }
     return std::move(report.findings());
 }
