@@ -133,7 +133,10 @@ int printScenario(const std::string& path, bool narrate, const HandInRequest& ha
     for (const std::string& problem : simulation.setupErrors())
         std::cerr << "maillab: warning: " << problem << "\n";
     const auto& actions = simulation.scenario().actions;
+    // The setting first; the description tells how the lesson ends, so it comes after the summary.
     if (narrate) std::cout << "# " << simulation.scenario().title << "\n";
+    if (narrate && !simulation.scenario().setting.empty())
+        std::cout << "# " << simulation.scenario().setting << "\n";
     // Answers handed in are the predictions; only without them does a terminal ask.
     const std::optional<exporter::StudentAnswers> handedIn =
         loadHandedInAnswers(handIn, simulation.scenario());
@@ -197,6 +200,8 @@ int printScenario(const std::string& path, bool narrate, const HandInRequest& ha
         std::cout << "\n";
         for (const std::string& line : scenario::summaryLines(scenario::summarize(simulation, predictions)))
             std::cout << "# " << line << "\n";
+        if (!simulation.scenario().description.empty())
+            std::cout << "# What this lesson showed: " << simulation.scenario().description << "\n";
     }
     int failed = 0;
     for (const scenario::CheckpointResult& result : simulation.checkpointResults())

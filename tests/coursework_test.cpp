@@ -80,6 +80,46 @@ TEST(Worksheet, MarksNoChoiceCorrectAndHoldsNoExplanation)
     }
 }
 
+// A student reads the worksheet and the handout's top before the steps: they open with the setting, never the
+// description, which tells how the lesson ends; the handout keeps that for its last section.
+TEST(Worksheet, OpensWithTheSettingNotTheDescription)
+{
+    for (const std::filesystem::path& file : shippedLessons()) {
+        SCOPED_TRACE(file.filename().string());
+        auto simulation = runLessonFile(file);
+        ASSERT_TRUE(simulation);
+        const scenario::Scenario& lesson = simulation->scenario();
+        const std::string setting = plainFragment(lesson.setting);
+        // A part of the description that the setting does not share (both may name the same devices).
+        std::string description = plainFragment(lesson.description);
+        for (std::string rest = lesson.description;
+             !description.empty() && lesson.setting.find(description) != std::string::npos;) {
+            rest = rest.substr(rest.find(description) + description.size());
+            description = plainFragment(rest);
+        }
+        ASSERT_FALSE(setting.empty());
+        ASSERT_FALSE(description.empty());
+        const std::string handoutMd = exporter::exportMarkdown(*simulation);
+        const std::string handoutHtml = exporter::exportHtml(*simulation);
+        for (const std::string& page :
+             {exporter::exportWorksheetHtml(lesson), exporter::exportWorksheetMarkdown(lesson)}) {
+            EXPECT_NE(page.find(setting), std::string::npos);
+            EXPECT_EQ(page.find(description), std::string::npos) << description;
+        }
+        EXPECT_LT(handoutMd.find(setting), handoutMd.find("## Devices"));
+        EXPECT_LT(handoutHtml.find(setting), handoutHtml.find("<h2>Devices</h2>"));
+        const size_t showedMd = handoutMd.find("\n## What this lesson showed\n");
+        const size_t showedHtml = handoutHtml.find("<h2>What this lesson showed</h2>");
+        ASSERT_NE(showedMd, std::string::npos);
+        ASSERT_NE(showedHtml, std::string::npos);
+        EXPECT_GT(showedMd, handoutMd.rfind("\n## ", showedMd - 1)) << "not the last section";
+        EXPECT_EQ(handoutMd.find("\n## ", showedMd + 1), std::string::npos) << "not the last section";
+        EXPECT_EQ(handoutHtml.find("<h2>", showedHtml + 1), std::string::npos) << "not the last section";
+        EXPECT_GT(handoutMd.find(description), showedMd);
+        EXPECT_GT(handoutHtml.find(description), showedHtml);
+    }
+}
+
 TEST(AnswerKey, HoldsEveryAnswerAndExplanation)
 {
     for (const std::filesystem::path& file : shippedLessons()) {

@@ -238,7 +238,11 @@ TEST(ExportText, NarrationComesBeforeTheLinesOfItsStep)
     ASSERT_TRUE(simulation);
     const std::string text = exporter::exportText(*simulation);
     EXPECT_EQ(
-        text.rfind("Lesson: POP3 delete mode: download and remove\nSource: 14-pop3-delete-mode.json\n", 0),
+        text.rfind(
+            "Lesson: POP3 delete mode: download and remove\nSetting: Alice's laptop reads her mail with "
+            "POP3 in delete mode, on port 110. It checks mail twice, a few hours apart.\n"
+            "Source: 14-pop3-delete-mode.json\n",
+            0),
         0u);
     EXPECT_NE(text.find("  laptop: POP3, delete mode, user alice"), std::string::npos);
     EXPECT_NE(text.find("Virtual start (day 1): 2026-11-26 09:00:00.000 UTC\n"), std::string::npos);

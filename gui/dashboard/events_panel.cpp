@@ -1,6 +1,7 @@
-// The event list (Packet Tracer's Event List, Wireshark's packet list): every lesson step, and under the ones
+// The event list (Packet Tracer's Event List, Wireshark's packet list): the lesson steps, and under the ones
 // already played every exchange; a click moves the simulation there. Steps not played yet show only their
-// titles, so the list never tells what the server will answer before it has.
+// titles, so the list never tells what the server will answer before it has; in the student layout they are
+// not listed at all ("+N more steps"), since "7. phone: move" after an open question hints at its answer.
 #include "dashboard.hpp"
 #include "panels.hpp"
 #include "text_fit.hpp"
@@ -43,9 +44,15 @@ public:
         int seekTo = -1;
         size_t event = 0;
         const auto& events = timeline.events();
+        const bool onlyPlayed = m_dashboard.layout() == Layout::Student;
+        size_t ahead = 0;
         for (size_t action = 0; action < lesson.actions.size(); ++action) {
             const int start = timeline.actionStart(action);
             const bool played = start < at;
+            if (onlyPlayed && !played) {
+                ++ahead;
+                continue;
+            }
             ImGui::PushID(static_cast<int>(action));
             ImGui::PushStyleColor(ImGuiCol_Text,
                                   played ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : c.palette.dim);
@@ -66,6 +73,14 @@ public:
             }
             ImGui::Unindent();
             ImGui::PopID();
+        }
+        if (ahead > 0) {
+            const std::string steps = ahead == 1 ? " step" : " steps";
+            const std::string text = ahead == lesson.actions.size()
+                                         ? std::to_string(ahead) + steps + " ahead"
+                                         : "+" + std::to_string(ahead) + " more" + steps;
+            ImGui::TextColored(c.palette.dim, "%s", text.c_str());
+            probe::track("Event steps ahead");
         }
         if (seekTo >= 0) player.seek(seekTo);
     }

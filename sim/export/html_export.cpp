@@ -242,6 +242,17 @@ void appendDeviceState(std::string& out, const scenario::Simulation& simulation)
     out += "</section>\n";
 }
 
+std::string paragraphs(std::string_view text, const char* cssClass)
+{
+    std::string out = std::string("<p class=\"") + cssClass + "\">";
+    bool firstLine = true;
+    for (std::string_view line : wireLines(text)) {
+        out += (firstLine ? "" : "<br>") + esc(line);
+        firstLine = false;
+    }
+    return out + "</p>\n";
+}
+
 } // namespace
 
 std::string exportHtml(const scenario::Simulation& simulation)
@@ -254,15 +265,9 @@ std::string exportHtml(const scenario::Simulation& simulation)
     out += "<title>" + escLine(header.title) + " — maillab</title>\n<style>" + kStyle +
            "</style>\n</head>\n<body>\n";
     out += "<header>\n<h1>" + escLine(header.title) + "</h1>\n";
-    if (!header.description.empty()) {
-        out += "<p class=\"description\">";
-        bool firstLine = true;
-        for (std::string_view line : wireLines(header.description)) {
-            out += (firstLine ? "" : "<br>") + esc(line);
-            firstLine = false;
-        }
-        out += "</p>\n";
-    }
+    // The setting, not the description: a student reads this before the steps, and the description tells
+    // how they end.
+    if (!header.setting.empty()) out += paragraphs(header.setting, "setting");
     out += "<table>\n<tr><th>File</th><td><code>" + escLine(header.sourceName) + "</code></td></tr>\n";
     out += "<tr><th>Virtual start (day 1)</th><td>" + readableTime(header.startMs) + "</td></tr>\n";
     out += "<tr><th>Octets sent</th><td>client " +
@@ -289,6 +294,9 @@ std::string exportHtml(const scenario::Simulation& simulation)
                std::to_string(view.steps.size() + 1) + ".</p>\n";
     appendServerState(out, simulation.store());
     appendDeviceState(out, simulation);
+    if (!header.description.empty())
+        out += "<section class=\"showed\">\n<h2>What this lesson showed</h2>\n" +
+               paragraphs(header.description, "description") + "</section>\n";
     out += "<footer>Exported by maillab from " + escLine(header.sourceName) +
            ". All times are the simulation's virtual clock.</footer>\n</body>\n</html>\n";
     return out;
@@ -332,24 +340,13 @@ std::string page(const std::string& title, const std::string& body)
            "</style>\n</head>\n<body>\n" + body + "</body>\n</html>\n";
 }
 
-std::string paragraphs(std::string_view text, const char* cssClass)
-{
-    std::string out = std::string("<p class=\"") + cssClass + "\">";
-    bool firstLine = true;
-    for (std::string_view line : wireLines(text)) {
-        out += (firstLine ? "" : "<br>") + esc(line);
-        firstLine = false;
-    }
-    return out + "</p>\n";
-}
-
 } // namespace
 
 std::string exportWorksheetHtml(const scenario::Scenario& lesson)
 {
     std::string body = "<header>\n<h1>Worksheet: " + escLine(lesson.title) + "</h1>\n";
     body += "<div class=\"who\"><label>Name<span></span></label><label>Date<span></span></label></div>\n";
-    if (!lesson.description.empty()) body += paragraphs(lesson.description, "description");
+    if (!lesson.setting.empty()) body += paragraphs(lesson.setting, "setting");
     body += "<p>Before each step runs, circle your prediction and say why. After watching it, write what "
             "happened and which line of the transcript shows it.</p>\n</header>\n";
     // Only the steps that ask: a later step's narration may tell an earlier answer.

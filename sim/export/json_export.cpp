@@ -111,6 +111,7 @@ std::string exportJson(const scenario::Simulation& simulation)
                           {"source", text(header.sourceName)},
                           {"start_ms", header.startMs},
                           {"start", isoTime(header.startMs)}};
+    if (!header.setting.empty()) document["lesson"]["setting"] = text(header.setting);
     Json devices = Json::array();
     for (const DeviceInfo& d : header.devices) {
         Json device = {

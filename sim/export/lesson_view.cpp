@@ -151,6 +151,7 @@ LessonHeader lessonHeader(const scenario::Simulation& simulation)
     const scenario::Scenario& lesson = simulation.scenario();
     LessonHeader header;
     header.title = lesson.title;
+    header.setting = lesson.setting;
     header.description = lesson.description;
     header.sourceName = lesson.source.filename().string();
     // Simulation starts its VirtualClock at the default moment; the clock has moved on since.

@@ -50,9 +50,10 @@ std::string securityText(const DeviceInfo& device);
 
 struct LessonHeader {
     std::string title;
-    std::string description;
-    std::string sourceName; // the lesson file's name, without folders (exports must not depend on the cwd)
-    int64_t startMs = 0;    // the virtual clock's start
+    std::string setting;     // where a handout starts: the situation, not its outcome
+    std::string description; // what the lesson showed: a handout's last words
+    std::string sourceName;  // the lesson file's name, without folders (exports must not depend on the cwd)
+    int64_t startMs = 0;     // the virtual clock's start
     std::vector<DeviceInfo> devices;
     bool tagged = false; // several sessions: lines carry "[device#session]" as in Transcript::toText
 };

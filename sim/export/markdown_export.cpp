@@ -1,5 +1,6 @@
 // md: the lesson as a handout (CommonMark with GitHub tables): narration, each exchange with its command
-// explained from the command table, long replies in a block of their own, and the final state as tables.
+// explained from the command table, long replies in a block of their own, and the final state as tables;
+// it opens with the lesson's setting and ends with its description ("What this lesson showed").
 #include "export/export.hpp"
 #include "export/lesson_view.hpp"
 #include "util/text.hpp"
@@ -223,6 +224,15 @@ void appendDeviceState(std::string& out, const scenario::Simulation& simulation)
     }
 }
 
+// Its lines as one paragraph; nothing for an empty text.
+void appendParagraph(std::string& out, std::string_view text)
+{
+    if (text.empty()) return;
+    for (std::string_view line : wireLines(text))
+        out += mdInline(line) + "\n";
+    out += "\n";
+}
+
 } // namespace
 
 std::string exportMarkdown(const scenario::Simulation& simulation)
@@ -230,11 +240,9 @@ std::string exportMarkdown(const scenario::Simulation& simulation)
     const LessonView view = lessonView(simulation);
     const LessonHeader& header = view.header;
     std::string out = "# " + mdInline(header.title) + "\n\n";
-    if (!header.description.empty()) {
-        for (std::string_view line : wireLines(header.description))
-            out += mdInline(line) + "\n";
-        out += "\n";
-    }
+    // The setting, not the description: a student reads this before the steps, and the description tells
+    // how they end.
+    appendParagraph(out, header.setting);
     out += "| Lesson | |\n|---|---|\n";
     std::string file = mdCode(header.sourceName);
     // GFM tables split cells at '|' even inside a code span, unless it is escaped.
@@ -261,6 +269,10 @@ std::string exportMarkdown(const scenario::Simulation& simulation)
         out += "*The simulation stopped before step " + std::to_string(view.steps.size() + 1) + ".*\n\n";
     appendServerState(out, simulation.store());
     appendDeviceState(out, simulation);
+    if (!header.description.empty()) {
+        out += "## What this lesson showed\n\n";
+        appendParagraph(out, header.description);
+    }
     return out;
 }
 
@@ -285,7 +297,7 @@ std::string exportWorksheetMarkdown(const scenario::Scenario& lesson)
 {
     std::string out = "# Worksheet: " + mdInline(lesson.title) + "\n\n";
     out += "**Name:** ______________________________ **Date:** ______________\n\n";
-    if (!lesson.description.empty()) appendQuoted(out, lesson.description);
+    if (!lesson.setting.empty()) appendQuoted(out, lesson.setting);
     out += "Before each step runs, mark your prediction and say why. After watching it, write what happened "
            "and which line of the transcript shows it.\n\n";
     // Only the steps that ask: a later step's narration may tell an earlier answer.

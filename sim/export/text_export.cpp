@@ -34,6 +34,7 @@ std::string exportText(const scenario::Simulation& simulation)
     const LessonHeader header = lessonHeader(simulation);
     std::string out;
     out += "Lesson: " + header.title + "\n";
+    if (!header.setting.empty()) out += "Setting: " + header.setting + "\n";
     out += "Source: " + header.sourceName + "\n";
     appendDevices(out, header);
     out += "Virtual start (day 1): " + readableTime(header.startMs) + "\n";

@@ -164,7 +164,7 @@ private:
 const std::map<std::string, std::set<std::string>>& knownFields()
 {
     static const std::map<std::string, std::set<std::string>> fields = {
-        {"top", {"$schema", "title", "description", "accounts", "devices", "server", "steps"}},
+        {"top", {"$schema", "title", "setting", "description", "accounts", "devices", "server", "steps"}},
         {"account", {"user", "password", "mail"}},
         {"device",
          {"name", "kind", "protocol", "mode", "user", "password", "auth", "remove_after_days", "security"}},
@@ -324,6 +324,7 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
         return std::move(report.findings());
     }
     const std::vector<Action> actions = lesson.actions;
+    const std::string setting = lesson.setting;
     Simulation simulation(std::move(lesson), mail);
     simulation.run();
     for (const Reveal& reveal : reveals(simulation)) {
@@ -342,10 +343,25 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
         for (size_t i = 0; i < question.choices.size(); ++i)
             if (i != question.answer) others.push_back(question.choices[i]);
         const std::string& answer = question.choices[question.answer];
+        // The setting opens the lesson, so every question is asked after it.
+        if (findAnswer(setting, answer, others) != std::string_view::npos)
+            report.add("setting", "the setting gives away the answer \"" + answer + "\" to step " +
+                                      std::to_string(reveal.action + 1) +
+                                      "'s question: it is shown before every question");
         for (size_t i = 0; i <= lastShown && i < actions.size(); ++i) {
             if (findAnswer(actions[i].narration, answer, others) == std::string_view::npos) continue;
             report.add("steps[" + std::to_string(i) + "].narration",
                        "step " + std::to_string(i + 1) + "'s narration gives away the answer \"" + answer +
+                           "\" to step " + std::to_string(reveal.action + 1) +
+                           "'s question before its reveal point (" + describeRevealPoint(question) + ")");
+        }
+        // A checkpoint is shown when its step has finished: those of the steps before the reveal point's.
+        for (size_t i = 0; i < lastShown && i < actions.size(); ++i) {
+            if (!actions[i].checkpoint ||
+                findAnswer(actions[i].checkpoint->description, answer, others) == std::string_view::npos)
+                continue;
+            report.add("steps[" + std::to_string(i) + "].checkpoint.description",
+                       "step " + std::to_string(i + 1) + "'s checkpoint gives away the answer \"" + answer +
                            "\" to step " + std::to_string(reveal.action + 1) +
                            "'s question before its reveal point (" + describeRevealPoint(question) + ")");
         }

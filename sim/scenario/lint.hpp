@@ -1,6 +1,6 @@
-// `maillab lint`: what makes a lesson teach badly or not load. A question's answer given away by narration
-// shown before its reveal point, a reveal point that never happens, and what the loader and the schema
-// reject (unknown field names too), each with the file and line:column.
+// `maillab lint`: what makes a lesson teach badly or not load. A question's answer given away by the setting,
+// or by narration or a checkpoint shown before its reveal point, a reveal point that never happens, and what
+// the loader and the schema reject (unknown field names too), each with the file and line:column.
 #pragma once
 
 #include <filesystem>

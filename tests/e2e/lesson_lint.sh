@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # maillab lint on the shipped lessons (CI runs this) and on fixtures that break its rules; maillab run asks each
-# question before its step and answers it only after the line that settles it, then prints the summary.
+# question before its step and answers it only after the line that settles it, then prints the summary; the
+# setting opens the run and the description closes it.
 source "$(dirname "$0")/lib.bash"
 
 lessons=()
@@ -41,6 +42,24 @@ else
 fi
 expect_contains "the summary gives the end state" "$out" "#   server, alice: INBOX 4"
 expect_contains "the summary counts predictions" "$out" "# Predictions: 0 of 1 right first time (0 answered)"
+
+# The setting opens the run (second line, after the title); the description tells the outcome, so it comes only
+# after the summary.
+expect_contains "the setting follows the title" "$(sed -n 2p <<<"$out")" "# Alice's laptop reads her mail with POP3 in keep mode"
+summary=$(grep -n "^# Summary:" <<<"$out" | cut -d: -f1)
+showed=$(grep -n "^# What this lesson showed: The laptop checks mail twice" <<<"$out" | cut -d: -f1)
+if [[ -n $summary && -n $showed ]] && ((summary < showed)); then
+    echo "ok: the description comes after the summary"
+else
+    echo "FAIL: summary=$summary description=$showed"
+    failures=$((failures + 1))
+fi
+expect_not_contains "nor anywhere before it" "$(head -n "${summary:-1}" <<<"$out")" "remembers the unique ids"
+printf '{"title": "t", "setting": "The laptop will download 2 messages.",\n "devices": [{"name": "laptop", "protocol": "pop3", "mode": "keep", "user": "alice", "password": "wonderland"}],\n "steps": [{"device": "laptop", "action": "check mail", "question": {"prompt": "How many?", "choices": ["0", "2"], "answer": 1, "explanation": "e"}}]}\n' >"$tmp/setting.json"
+status=0
+out=$("$MAILLAB" lint "$tmp/setting.json" 2>&1) || status=$?
+[[ $status -eq 1 ]] && echo "ok: a setting that gives an answer away fails the lint" || { echo "FAIL: exit $status: $out"; failures=$((failures + 1)); }
+expect_contains "the finding names the file and the field" "$out" "setting.json:1:27: the setting gives away the answer \"2\" to step 1's question"
 
 # On a terminal the student commits to a prediction first (script(1) gives the run a terminal).
 if command -v script >/dev/null; then

@@ -1,0 +1,53 @@
+// The event list in the student layout lists no lesson step ahead of the one played: a step title such as
+// "7. phone: move" under an open question hints at its answer. The presenter and analyst layouts keep the
+// whole list.
+#include "gui_harness.hpp"
+#include "test_support.hpp"
+#include "ui_probe.hpp"
+
+#include <gtest/gtest.h>
+
+namespace maillab::test {
+namespace {
+
+bool drawn(const std::string& probeName)
+{
+    ImVec2 centre;
+    return gui::probe::find(probeName, centre);
+}
+
+TEST(EventsPanel, StudentLayoutListsOnlyTheStepsPlayedThenHowManyAreLeft)
+{
+    gui::DashboardOptions options;
+    options.lesson = sourceDir() / "lessons" / "01-pop3-inbox-imap-folders.json";
+    options.layout = gui::Layout::Student;
+    options.layoutGiven = true;
+    GuiHarness gui(options);
+    gui::LessonPlayer& player = gui.dashboard().player();
+    ASSERT_TRUE(player.loaded());
+    ASSERT_TRUE(gui.dashboard().panel("events")->open) << "the student layout shows the event list";
+    gui.frame();
+    EXPECT_FALSE(drawn("Event step 1")) << "nothing has been played yet";
+    EXPECT_TRUE(drawn("Event steps ahead"));
+
+    // Into lesson step 4: the next step asks a question, and steps 5 to 9 are still to come.
+    const int fourth = player.timeline()->actionStart(3);
+    player.seek(fourth + 1);
+    gui.frame();
+    gui.frame();
+    EXPECT_TRUE(drawn("Event step 1"));
+    EXPECT_TRUE(drawn("Event step 4"));
+    EXPECT_FALSE(drawn("Event step 5"));
+    EXPECT_FALSE(drawn("Event step 7"));
+    EXPECT_TRUE(drawn("Event steps ahead"));
+
+    gui.dashboard().setLayout(gui::Layout::Analyst);
+    gui.dashboard().panel("events")->open = true;
+    gui.frame();
+    gui.frame();
+    EXPECT_TRUE(drawn("Event step 7")) << "the analyst layout lists every step";
+    EXPECT_FALSE(drawn("Event steps ahead"));
+}
+
+} // namespace
+} // namespace maillab::test
