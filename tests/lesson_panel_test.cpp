@@ -111,7 +111,8 @@ TEST_P(LessonPanelRoom, QuestionAndControlsAreWholeAt1280x720)
             player.replayTo(step);
             for (int i = 0; i < 3; ++i)
                 gui.frame();
-            const std::string where = std::string(GetParam().name) + " " + name + " step " + std::to_string(step);
+            const std::string where =
+                std::string(GetParam().name) + " " + name + " step " + std::to_string(step);
             ImVec2 lockIn;
             if (gui::probe::find("Lock in", lockIn)) {
                 ++questionsSeen;
@@ -126,7 +127,8 @@ TEST_P(LessonPanelRoom, QuestionAndControlsAreWholeAt1280x720)
             }
             const gui::probe::ClipReport report = gui.clipReport();
             for (const auto& item : report.clipped)
-                if (item.window == "lesson") ADD_FAILURE() << where << ": lesson cuts \"" << item.text << "\"";
+                if (item.window == "lesson")
+                    ADD_FAILURE() << where << ": lesson cuts \"" << item.text << "\"";
             for (const auto& item : report.cutAtBottom) {
                 if (item.window == "lesson")
                     ADD_FAILURE() << where << ": lesson's bottom cuts \"" << item.text << "\"";

@@ -193,10 +193,9 @@ private:
         for (size_t a = 1; a < lessonSteps && total > 0; ++a) {
             const float x =
                 min.x + width * static_cast<float>(timeline.actionStart(a)) / static_cast<float>(total);
-            // Along the bar's bottom edge, below the label's letters: ticks through a label make it hard to
-            // read.
-            const float pad = ImGui::GetStyle().FramePadding.y;
-            draw->AddLine(ImVec2(x, max.y - pad * 0.6f), ImVec2(x, max.y + pad), tick, 2.0f);
+            // Under the bar, like a ruler's marks: ticks through the label make it hard to read.
+            draw->AddLine(ImVec2(x, max.y - 1.0f), ImVec2(x, max.y + ImGui::GetStyle().ItemSpacing.y - 1.0f),
+                          tick, 2.0f);
         }
         if (total > 0 && ImGui::IsItemHovered()) {
             const int at = std::clamp(static_cast<int>(std::lround((ImGui::GetIO().MousePos.x - min.x) /
