@@ -73,6 +73,33 @@ TEST(LessonPanel, APredictionCannotBeLockedOnceItsStepHasBegunAndBackOpensItAgai
     EXPECT_FALSE(gui::probe::find("Too late", at)) << "a locked prediction is not too late";
 }
 
+// The description tells the outcome ("the message becomes \\Seen"): before anything happens the student
+// reads the setting, and the description only in the summary at the end.
+TEST(LessonPanel, TheStartShowsTheSettingAndTheEndTheDescription)
+{
+    auto loaded = scenario::loadScenario(sourceDir() / "lessons" / "17-imap-two-devices.json");
+    ASSERT_TRUE(std::holds_alternative<scenario::Scenario>(loaded));
+    scenario::Scenario lesson = std::get<scenario::Scenario>(std::move(loaded));
+    ASSERT_FALSE(lesson.description.empty());
+    lesson.setting = "Alice reads her mail on a laptop and a phone, both with IMAP.";
+    for (gui::Layout layout : {gui::Layout::Student, gui::Layout::Presenter, gui::Layout::Analyst}) {
+        gui::DashboardOptions options;
+        options.layout = layout;
+        options.layoutGiven = true;
+        GuiHarness gui(options, ImVec2(1280, 720));
+        gui::LessonPlayer& player = gui.dashboard().player();
+        player.load(lesson);
+        gui.frame();
+        ImVec2 at;
+        EXPECT_TRUE(gui::probe::find("Setting", at)) << gui::layoutName(layout);
+        EXPECT_FALSE(gui::probe::find("Description", at)) << gui::layoutName(layout);
+        player.seek(player.totalSteps());
+        gui.frame();
+        EXPECT_FALSE(gui::probe::find("Setting", at)) << gui::layoutName(layout);
+        EXPECT_TRUE(gui::probe::find("Description", at)) << gui::layoutName(layout) << ": in the summary";
+    }
+}
+
 // The lesson panel's rectangle on screen (its window's visible inside).
 ImRect lessonPanelRect()
 {
@@ -88,7 +115,8 @@ struct LayoutCase {
 class LessonPanelRoom : public ::testing::TestWithParam<LayoutCase> {};
 
 // Presenter and analyst once sliced the Lock in button in half and hid a choice: the panel must get the
-// room its question needs, and nothing in it may be cut at its bottom or its sides.
+// room its question needs, and nothing in it may be cut at its bottom or its sides. Every lesson at its
+// start, each question's start and first exchange, and its end.
 TEST_P(LessonPanelRoom, QuestionAndControlsAreWholeAt1280x720)
 {
     gui::DashboardOptions options;
@@ -97,10 +125,10 @@ TEST_P(LessonPanelRoom, QuestionAndControlsAreWholeAt1280x720)
     GuiHarness gui(options, ImVec2(1280, 720));
     std::map<std::string, int> othersAtBottom;
     int questionsSeen = 0;
-    for (const char* name : {"01-pop3-inbox-imap-folders.json", "08-pop3-delete-vs-keep.json",
-                             "14-pop3-delete-mode.json", "17-imap-two-devices.json"}) {
+    for (const std::filesystem::path& file : shippedLessons()) {
+        const std::string name = file.filename().string();
         gui::LessonPlayer& player = gui.dashboard().player();
-        ASSERT_TRUE(player.load(sourceDir() / "lessons" / name));
+        ASSERT_TRUE(player.load(file));
         std::set<int> steps = {0, player.totalSteps()};
         for (size_t a = 0; a < player.scenario().actions.size(); ++a)
             if (player.scenario().actions[a].question) {
@@ -137,7 +165,7 @@ TEST_P(LessonPanelRoom, QuestionAndControlsAreWholeAt1280x720)
             }
         }
     }
-    EXPECT_GT(questionsSeen, 4) << "the questions were on screen";
+    EXPECT_GT(questionsSeen, 20) << "the questions were on screen";
     std::cout << "[ bottom   ] " << GetParam().name << " 1280x720, other panels cut at the bottom:";
     for (const auto& [window, count] : othersAtBottom)
         std::cout << " " << window << "=" << count;

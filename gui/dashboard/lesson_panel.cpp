@@ -236,7 +236,10 @@ private:
         if (last == SIZE_MAX) {
             // The setting: the situation without its outcome. The description tells the outcome, so it waits
             // for the end of the lesson (drawSummary).
-            if (!lesson.setting.empty()) ImGui::TextWrapped("%s", lesson.setting.c_str());
+            if (!lesson.setting.empty()) {
+                ImGui::TextWrapped("%s", lesson.setting.c_str());
+                probe::track("Setting");
+            }
         } else {
             // An action without words of its own (a QUIT at the end) keeps the last narration on screen.
             size_t told = last;
@@ -317,6 +320,7 @@ private:
         if (!lesson.description.empty()) {
             ImGui::TextColored(c.palette.dim, "What this lesson showed:");
             ImGui::TextWrapped("%s", lesson.description.c_str());
+            probe::track("Description");
         }
         if (!summary.predictions.empty() && summary.answered() == 0)
             ImGui::TextWrapped("You locked in no predictions. The answers:");
