@@ -100,6 +100,31 @@ TEST(LessonPanel, TheStartShowsTheSettingAndTheEndTheDescription)
     }
 }
 
+// The end-of-lesson summary is longer than the panel: a line under it says there is more, and clicking it
+// scrolls there until the end is in view and the line goes.
+TEST(LessonPanel, ALongSummarySaysThereIsMoreBelowUntilItsEndIsInView)
+{
+    gui::DashboardOptions options = lessonOptions("01-pop3-inbox-imap-folders.json");
+    options.layout = gui::Layout::Presenter;
+    options.layoutGiven = true;
+    GuiHarness gui(options, ImVec2(1280, 720));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    player.seek(player.totalSteps());
+    for (int i = 0; i < 3; ++i)
+        gui.frame();
+    ImVec2 at;
+    ASSERT_TRUE(gui::probe::find("More below", at)) << "the summary does not fit a 1280x720 projector";
+    int clicks = 0;
+    while (gui::probe::find("More below", at) && clicks < 20) {
+        ASSERT_TRUE(gui.click("More below"));
+        gui.frame();
+        ++clicks;
+    }
+    EXPECT_FALSE(gui::probe::find("More below", at))
+        << "the end came into view after " << clicks << " clicks";
+    EXPECT_TRUE(gui::probe::find("Description", at));
+}
+
 // The lesson panel's rectangle on screen (its window's visible inside).
 ImRect lessonPanelRect()
 {

@@ -255,12 +255,15 @@ private:
             drawAnswer(c, player, asked, *lesson.actions[asked].question);
         }
         if (player.finished()) drawSummary(c, player);
+        if (m_pageDown) ImGui::SetScrollY(ImGui::GetScrollY() + ImGui::GetWindowHeight() * 0.8f);
+        m_pageDown = false;
         m_narrationMore =
             ImGui::GetScrollMaxY() > 0.0f && ImGui::GetScrollY() < ImGui::GetScrollMaxY() - 1.0f;
         ImGui::EndChild();
         if (m_narrationMore) {
             ImGui::TextColored(c.palette.note, "\xe2\x96\xbc more below: scroll down");
             probe::track("More below");
+            m_pageDown = ImGui::IsItemClicked(); // a click on the hint turns a page too
         }
     }
 
@@ -492,6 +495,7 @@ private:
 
     Dashboard& m_dashboard;
     bool m_narrationMore = false; // the narration scrolls and its end is not in view
+    bool m_pageDown = false;      // the hint was clicked: scroll the narration by most of its height
     float m_controlsBottom = 0;   // under the buttons and the timeline, in the panel
     int m_generation = -1;
     std::filesystem::path m_answersFor;
