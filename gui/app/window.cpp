@@ -297,9 +297,11 @@ int runScreenshot(const cli::Args& args)
         window.render(dashboard, 1.0 / 60);
         clip = probe.read();
     }
-    std::cout << "clipped: " << clip.clipped.size() << "\n";
+    std::cout << "clipped: " << clip.clipped.size() + clip.cutAtBottom.size() << "\n";
     for (const auto& item : clip.clipped)
         std::cout << "  " << item.window << ": " << item.text << "\n";
+    for (const auto& item : clip.cutAtBottom)
+        std::cout << "  " << item.window << ": " << item.text << " (cut at the panel's bottom)\n";
     int elided = 0;
     for (const auto& [window, count] : clip.elidedByWindow)
         elided += count;

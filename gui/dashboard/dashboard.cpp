@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <imgui_internal.h>
+#include <utility>
 
 namespace maillab::gui {
 namespace {
@@ -198,6 +199,7 @@ void Dashboard::setLayout(Layout layout)
 void Dashboard::applyLayout()
 {
     m_options.presenter = m_options.layout == Layout::Presenter;
+    m_lessonHeight = 0; // other fonts, other widths: the lesson panel measures itself again
     m_styleDirty = true;
     m_resetLayout = true;
     for (auto& panel : m_panels) {
@@ -208,27 +210,55 @@ void Dashboard::applyLayout()
     }
 }
 
-std::optional<ImVec4> Dashboard::layoutRect(Layout layout, const Panel& panel)
+void Dashboard::fitLessonPanel(float height)
+{
+    if (m_player.file() != m_lessonHeightFor) {
+        m_lessonHeightFor = m_player.file();
+        m_lessonHeight = 0;
+    }
+    if (height <= m_lessonHeight + 0.5f) return;
+    m_lessonHeight = height;
+    m_lessonHeightChanged = true;
+}
+
+float Dashboard::lessonShare(float share, float most) const
+{
+    if (m_areaHeight <= 0) return share;
+    return std::clamp(m_lessonHeight / m_areaHeight, share, most);
+}
+
+std::optional<ImVec4> Dashboard::layoutRect(Layout layout, const Panel& panel) const
 {
     const std::string_view id = panel.id();
     switch (layout) {
-    case Layout::Student:
+    case Layout::Student: {
         // The picture, the wire beneath it, the lesson with its questions beside both.
+        const float lesson = lessonShare(0.66f, 0.80f);
         if (id == "scene") return ImVec4(0.0f, 0.0f, 0.64f, 0.60f);
         if (id == "transcript") return ImVec4(0.0f, 0.60f, 0.64f, 0.40f);
-        if (id == "lesson") return ImVec4(0.64f, 0.0f, 0.36f, 0.66f);
-        if (id == "events") return ImVec4(0.64f, 0.66f, 0.36f, 0.34f);
+        if (id == "lesson") return ImVec4(0.64f, 0.0f, 0.36f, lesson);
+        if (id == "events") return ImVec4(0.64f, lesson, 0.36f, 1.0f - lesson);
         return std::nullopt;
-    case Layout::Presenter:
-        // For the back of the room: the picture large, the narration and the question under it.
-        if (id == "scene") return ImVec4(0.0f, 0.0f, 1.0f, 0.64f);
-        if (id == "lesson") return ImVec4(0.0f, 0.64f, 1.0f, 0.36f);
+    }
+    case Layout::Presenter: {
+        // For the back of the room: the picture large, the narration and the question under it. The
+        // question is whole even when the picture gives up some room for it.
+        const float lesson = lessonShare(0.36f, 0.52f);
+        if (id == "scene") return ImVec4(0.0f, 0.0f, 1.0f, 1.0f - lesson);
+        if (id == "lesson") return ImVec4(0.0f, 1.0f - lesson, 1.0f, lesson);
         return std::nullopt;
-    case Layout::Analyst:
+    }
+    case Layout::Analyst: {
         // Every protocol panel, as the dashboard was before the scene; the scene (View) floats over them.
         if (id == "console" || id == "compare" || id == "live" || id == "scene" || id == "events")
             return std::nullopt;
-        return panel.defaultRect();
+        // The lesson's column: the lesson on top, the server's mailboxes under it.
+        const ImVec4 lessonRect = panel.defaultRect();
+        const float lesson = lessonShare(0.36f, 0.60f);
+        if (id == "lesson") return ImVec4(0.0f, 0.0f, 0.30f, lesson);
+        if (id == "mailboxes") return ImVec4(0.0f, lesson, 0.30f, 1.0f - lesson);
+        return lessonRect;
+    }
     }
     return std::nullopt;
 }
@@ -376,6 +406,8 @@ void Dashboard::frame(double seconds)
     m_player.tick(seconds);
     m_live.poll();
     if (m_options.onlyPanel.empty()) drawMenuBar();
+    // What the lesson panel asked for in the frame before (it measures itself while it is drawn).
+    m_placeLessonColumn = std::exchange(m_lessonHeightChanged, false);
     drawPanels();
     m_resetLayout = false;
 }
@@ -465,8 +497,14 @@ void Dashboard::drawPanels()
             const float top = ImGui::GetFrameHeight();
             const ImVec2 origin(viewport->Pos.x, viewport->Pos.y + top);
             const ImVec2 area(viewport->Size.x, viewport->Size.y - top);
-            ImVec4 r = layoutRect(m_options.layout, *panel).value_or(panel->defaultRect());
-            ImGuiCond cond = m_resetLayout ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+            m_areaHeight = area.y;
+            const std::optional<ImVec4> placed = layoutRect(m_options.layout, *panel);
+            const ImVec4 r = placed.value_or(panel->defaultRect());
+            const std::string_view id = panel->id();
+            const bool besideLesson =
+                placed && (id == "lesson" || id == "scene" || id == "events" || id == "mailboxes");
+            ImGuiCond cond = m_resetLayout || (m_placeLessonColumn && besideLesson) ? ImGuiCond_Always
+                                                                                    : ImGuiCond_FirstUseEver;
             ImGui::SetNextWindowPos(ImVec2(origin.x + r.x * area.x, origin.y + r.y * area.y), cond);
             ImGui::SetNextWindowSize(ImVec2(r.z * area.x, r.w * area.y), cond);
         }

@@ -76,6 +76,10 @@ public:
     const std::vector<std::filesystem::path>& lessonFiles() const { return m_lessonFiles; }
     // The lesson's own title ("POP3 delete mode: download and remove"), or its file name.
     std::string lessonTitle(const std::filesystem::path& file) const;
+    // The lesson panel's height (pixels) that shows its controls and its largest question whole. The layout
+    // gives it that much, within limits, taken from the panel beside it; it only grows for one lesson, so
+    // the panels do not jump at every question.
+    void fitLessonPanel(float height);
 
 private:
     void refreshContext();
@@ -84,7 +88,9 @@ private:
     void handleShortcuts();
     void applyLayout();
     // Where a panel goes in a layout, as fractions of the screen; nullopt: the layout leaves it closed.
-    static std::optional<ImVec4> layoutRect(Layout layout, const Panel& panel);
+    std::optional<ImVec4> layoutRect(Layout layout, const Panel& panel) const;
+    // The share of the screen's height the lesson panel gets in a layout where its default is `share`.
+    float lessonShare(float share, float most) const;
 
     DashboardOptions m_options;
     LessonPlayer m_player;
@@ -102,6 +108,11 @@ private:
     int m_presenterKey = -1;
     bool m_settingsRegistered = false;
     Layout m_layoutBeforePresenter = Layout::Student;
+    float m_lessonHeight = 0;           // what the lesson panel asked for (fitLessonPanel)
+    float m_areaHeight = 0;             // the screen under the menu bar, last frame
+    bool m_lessonHeightChanged = false; // since the last frame
+    bool m_placeLessonColumn = false;   // this frame: the lesson panel and its neighbour go where it asked
+    std::filesystem::path m_lessonHeightFor;
 };
 
 } // namespace maillab::gui

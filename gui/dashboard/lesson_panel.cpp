@@ -53,10 +53,47 @@ public:
         }
         drawControls(c, player);
         ImGui::Separator();
+        // A question cut at the panel's bottom, its Lock in button out of sight, cannot be answered: the
+        // layout gives the panel the height its largest question needs.
+        m_dashboard.fitLessonPanel(m_controlsBottom + questionRoom(player.scenario()) + narrationRoom() +
+                                   ImGui::GetStyle().WindowPadding.y);
         drawNarration(c, player);
     }
 
 private:
+    static float wrappedHeight(const std::string& text, float width)
+    {
+        return ImGui::CalcTextSize(text.c_str(), nullptr, false, width).y;
+    }
+
+    // The height of the largest question as drawQuestion draws it, with the separator under it.
+    static float questionRoom(const scenario::Scenario& lesson)
+    {
+        const ImGuiStyle& style = ImGui::GetStyle();
+        const float width = ImGui::GetContentRegionAvail().x;
+        const float row = ImGui::GetFrameHeight();
+        const float choiceWidth = width - row - style.ItemSpacing.x;
+        const float hintWidth = width - buttonWidth(kLockIn) - style.ItemSpacing.x;
+        float most = 0;
+        for (const scenario::Action& action : lesson.actions) {
+            if (!action.question) continue;
+            const scenario::Question& question = *action.question;
+            float height = wrappedHeight(kPredict + question.prompt, width) + style.ItemSpacing.y;
+            for (const std::string& choice : question.choices)
+                height += std::max(row, wrappedHeight(choice, choiceWidth)) + style.ItemSpacing.y;
+            height += std::max(row, wrappedHeight(kLockInHint, hintWidth)) + style.ItemSpacing.y;
+            most = std::max(most, height + style.ItemSpacing.y + 1.0f);
+        }
+        return most;
+    }
+
+    // Enough of the narration under a question to say what is happening: two lines, and the line that says
+    // there is more.
+    static float narrationRoom()
+    {
+        return ImGui::GetTextLineHeightWithSpacing() * 3 + ImGui::GetStyle().ItemSpacing.y;
+    }
+
     void drawChooser(LessonPlayer& player)
     {
         std::string current =
@@ -117,6 +154,8 @@ private:
             probe::track("Speed");
         }
         drawProgress(c, player);
+        // The hand-in form at the end has the room a question had: no more room is asked for it.
+        m_controlsBottom = ImGui::GetCursorPosY() + ImGui::GetStyle().ItemSpacing.y + 1.0f;
         // At the end the hand-in form sits under the timeline, where no scrolling can hide it.
         if (player.finished()) drawHandIn(player);
         if (!player.breakMessage().empty()) {
@@ -154,7 +193,9 @@ private:
         for (size_t a = 1; a < lessonSteps && total > 0; ++a) {
             const float x =
                 min.x + width * static_cast<float>(timeline.actionStart(a)) / static_cast<float>(total);
-            draw->AddLine(ImVec2(x, min.y), ImVec2(x, min.y + (max.y - min.y) * 0.3f), tick, 2.0f);
+            // Under the bar, like a ruler's marks: ticks through the label make it hard to read.
+            draw->AddLine(ImVec2(x, max.y - 1.0f), ImVec2(x, max.y + ImGui::GetStyle().ItemSpacing.y - 1.0f),
+                          tick, 2.0f);
         }
         if (total > 0 && ImGui::IsItemHovered()) {
             const int at = std::clamp(static_cast<int>(std::lround((ImGui::GetIO().MousePos.x - min.x) /
@@ -175,19 +216,30 @@ private:
         const size_t asked = askedQuestion(player);
         const bool answered = asked != SIZE_MAX && revealed(player, asked);
         if (asked != SIZE_MAX && !answered) {
-            drawQuestion(c, asked, *lesson.actions[asked].question);
+            // Once the step's first exchange has happened its evidence is on screen: too late to predict.
+            const bool begun = player.stepNumber() > player.timeline()->actionStart(asked);
+            drawQuestion(c, asked, *lesson.actions[asked].question, begun);
             ImGui::Separator();
         }
-        ImGui::BeginChild("narration", ImVec2(0, 0), false);
-        if (!c.presenter) { // in presenter mode the menu bar carries the title and the narration gets the
-                            // room
+        // When the narration (or the summary at the end) is longer than its room, a line under it says so: a
+        // thin scrollbar is easy to miss from the back of a room.
+        const float hint = m_narrationMore ? ImGui::GetTextLineHeightWithSpacing() : 0.0f;
+        ImGui::BeginChild("narration", ImVec2(0, -hint), false);
+        size_t last = sim.actionOfStep(player.stepNumber());
+        // The title once, at the start, whole: later the chooser and the menu bar carry it and the narration
+        // gets the room (in presenter mode the menu bar always does).
+        if (!c.presenter && last == SIZE_MAX) {
             ImGui::PushFont(c.fonts.heading);
             ImGui::TextWrapped("%s", lesson.title.c_str());
             ImGui::PopFont();
         }
-        size_t last = sim.actionOfStep(player.stepNumber());
         if (last == SIZE_MAX) {
-            ImGui::TextWrapped("%s", lesson.description.c_str());
+            // The setting: the situation without its outcome. The description tells the outcome, so it waits
+            // for the end of the lesson (drawSummary).
+            if (!lesson.setting.empty()) {
+                ImGui::TextWrapped("%s", lesson.setting.c_str());
+                probe::track("Setting");
+            }
         } else {
             // An action without words of its own (a QUIT at the end) keeps the last narration on screen.
             size_t told = last;
@@ -203,7 +255,16 @@ private:
             drawAnswer(c, player, asked, *lesson.actions[asked].question);
         }
         if (player.finished()) drawSummary(c, player);
+        if (m_pageDown) ImGui::SetScrollY(ImGui::GetScrollY() + ImGui::GetWindowHeight() * 0.8f);
+        m_pageDown = false;
+        m_narrationMore =
+            ImGui::GetScrollMaxY() > 0.0f && ImGui::GetScrollY() < ImGui::GetScrollMaxY() - 1.0f;
         ImGui::EndChild();
+        if (m_narrationMore) {
+            ImGui::TextColored(c.palette.note, "\xe2\x96\xbc more below: scroll down");
+            probe::track("More below");
+            m_pageDown = ImGui::IsItemClicked(); // a click on the hint turns a page too
+        }
     }
 
     // The lesson step whose question is on screen: the one about to begin, or in progress, or just ended.
@@ -259,6 +320,11 @@ private:
         ImGui::PopFont();
         ImGui::TextColored(held == total ? c.palette.good : c.palette.bad, "%zu of %zu checks held.", held,
                            total);
+        if (!lesson.description.empty()) {
+            ImGui::TextColored(c.palette.dim, "What this lesson showed:");
+            ImGui::TextWrapped("%s", lesson.description.c_str());
+            probe::track("Description");
+        }
         if (!summary.predictions.empty() && summary.answered() == 0)
             ImGui::TextWrapped("You locked in no predictions. The answers:");
         else if (!summary.predictions.empty())
@@ -340,13 +406,15 @@ private:
         return "Written to " + std::get<std::filesystem::path>(written).string();
     }
 
-    void drawQuestion(Context& c, size_t action, const scenario::Question& question)
+    void drawQuestion(Context& c, size_t action, const scenario::Question& question, bool stepBegun)
     {
         ImGui::PushStyleColor(ImGuiCol_Text, c.palette.note);
-        ImGui::TextWrapped("Predict: %s", question.prompt.c_str());
+        ImGui::TextWrapped("%s%s", kPredict, question.prompt.c_str());
         ImGui::PopStyleColor();
         Prediction& prediction = m_predictions[action];
-        ImGui::BeginDisabled(prediction.locked);
+        // Not stored: Back to before the step opens an unlocked prediction again.
+        const bool frozen = prediction.locked || stepBegun;
+        ImGui::BeginDisabled(frozen);
         for (size_t i = 0; i < question.choices.size(); ++i) {
             ImGui::PushID(static_cast<int>(i));
             // The choice's words wrap beside its button (a radio button's own label never does); clicking
@@ -355,7 +423,7 @@ private:
             probe::track("Choice " + std::to_string(i));
             ImGui::SameLine();
             ImGui::TextWrapped("%s", question.choices[i].c_str());
-            if (!prediction.locked && ImGui::IsItemClicked()) prediction.choice = static_cast<int>(i);
+            if (!frozen && ImGui::IsItemClicked()) prediction.choice = static_cast<int>(i);
             ImGui::PopID();
         }
         ImGui::EndDisabled();
@@ -363,12 +431,19 @@ private:
             ImGui::TextColored(c.palette.dim, "Locked in. Press Step and watch.");
             return;
         }
+        if (frozen) {
+            ImGui::TextColored(c.palette.note, "Too late to predict: watch, then explain.");
+            probe::track("Too late");
+            return;
+        }
         ImGui::BeginDisabled(prediction.choice < 0);
-        if (ImGui::Button("Lock in")) prediction.locked = true;
+        if (ImGui::Button(kLockIn)) prediction.locked = true;
         probe::track("Lock in");
         ImGui::EndDisabled();
         ImGui::SameLine();
-        ImGui::TextColored(c.palette.dim, "Pick one and lock it in, then press Step.");
+        ImGui::PushStyleColor(ImGuiCol_Text, c.palette.dim);
+        ImGui::TextWrapped("%s", kLockInHint);
+        ImGui::PopStyleColor();
     }
 
     void drawAnswer(Context& c, LessonPlayer& player, size_t action, const scenario::Question& question)
@@ -382,7 +457,9 @@ private:
             ImGui::TextColored(correct ? c.palette.good : c.palette.bad, "%s",
                                correct ? "Your prediction was right." : "Not what you predicted.");
         }
-        ImGui::TextColored(c.palette.good, "Answer: %s", right.c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, c.palette.good);
+        ImGui::TextWrapped("Answer: %s", right.c_str());
+        ImGui::PopStyleColor();
         if (!question.explanation.empty()) ImGui::TextWrapped("%s", question.explanation.c_str());
         // The explain line points at the reply that proves the answer.
         auto reveal = scenario::revealOf(*player.simulation(), action);
@@ -412,7 +489,14 @@ private:
         ImGui::PopStyleColor();
     }
 
+    static constexpr const char* kPredict = "Predict: ";
+    static constexpr const char* kLockIn = "Lock in";
+    static constexpr const char* kLockInHint = "Pick one and lock it in, then press Step.";
+
     Dashboard& m_dashboard;
+    bool m_narrationMore = false; // the narration scrolls and its end is not in view
+    bool m_pageDown = false;      // the hint was clicked: scroll the narration by most of its height
+    float m_controlsBottom = 0;   // under the buttons and the timeline, in the panel
     int m_generation = -1;
     std::filesystem::path m_answersFor;
     std::map<size_t, Prediction> m_predictions; // by action index: kept across Back and jumps

@@ -42,7 +42,23 @@ struct Glyph {
     ImVec2 min, max;
     unsigned codePoint = 0;
     bool trimmedX = false;
+    bool trimmedBottom = false;
 };
+
+// The bottom of the panel (the top-level window) that `window` belongs to, where nothing drawn should be
+// cut: a scroll area inside a panel ends above it, so a line cut there is one that scrolling brings back.
+float panelBottom(const ImGuiWindow* window)
+{
+    const ImGuiWindow* root = window ? window->RootWindow : nullptr;
+    return root ? root->InnerClipRect.Max.y : 1e30f;
+}
+
+// Cut by the panel's bottom edge: the line starts above the clip rectangle's bottom and ends below it,
+// and that bottom is the panel's own.
+bool cutAtPanelBottom(float top, float bottom, float clipBottom, float panelEdge)
+{
+    return clipBottom >= panelEdge - 1.5f && top < clipBottom && bottom > clipBottom + 1.0f;
+}
 
 // The glyph quad ImFont::RenderText writes (indices i, i+1, i+2, i, i+2, i+3) with a probe V, or false.
 bool glyphAt(const ImDrawIdx* idx, const ImDrawVert* vtx, Glyph& glyph)
@@ -56,6 +72,7 @@ bool glyphAt(const ImDrawIdx* idx, const ImDrawVert* vtx, Glyph& glyph)
     glyph.max = c.pos;
     glyph.codePoint = static_cast<unsigned>(std::floor(a.uv.y));
     glyph.trimmedX = a.uv.x > 0.001f || c.uv.x < 0.999f;
+    glyph.trimmedBottom = c.uv.y < std::floor(a.uv.y) + 0.499f;
     return true;
 }
 
@@ -70,6 +87,13 @@ void track(const std::string& name)
 {
     ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
     rects()[name] = ImVec4(min.x, min.y, max.x, max.y);
+    // A widget sliced by its panel's bottom edge (a button half shown) has no glyph to say so when its
+    // label happens to fit: the widget's own rectangle does.
+    const ImGuiWindow* window = ImGui::GetCurrentWindowRead();
+    if (g_report && window && cutAtPanelBottom(min.y, max.y, window->ClipRect.Max.y, panelBottom(window))) {
+        g_report->cutAtBottom.push_back({currentWindowId(), name + " (widget)", false});
+        ++g_report->cutAtBottomByWindow[currentWindowId()];
+    }
 }
 
 bool find(const std::string& name, ImVec2& centre)
@@ -98,6 +122,12 @@ int ClipReport::clippedIn(const std::string& window) const
 {
     auto it = clippedByWindow.find(window);
     return it == clippedByWindow.end() ? 0 : it->second;
+}
+
+int ClipReport::cutAtBottomIn(const std::string& window) const
+{
+    auto it = cutAtBottomByWindow.find(window);
+    return it == cutAtBottomByWindow.end() ? 0 : it->second;
 }
 
 ClipProbe::ClipProbe()
@@ -145,6 +175,7 @@ ClipReport ClipProbe::read() const
     for (int l = 0; l < data->CmdListsCount; ++l) {
         const ImDrawList* list = data->CmdLists[l];
         const std::string window = windowId(list->_OwnerName);
+        const float edge = panelBottom(ImGui::FindWindowByName(list->_OwnerName));
         for (const ImDrawCmd& cmd : list->CmdBuffer) {
             if (cmd.UserCallback) continue;
             const ImDrawIdx* idx = list->IdxBuffer.Data + cmd.IdxOffset;
@@ -152,7 +183,7 @@ ClipReport ClipProbe::read() const
             const ImVec4& clip = cmd.ClipRect;
             // One text item: glyphs that touch on one line. Closes it into the report.
             std::string text;
-            bool cut = false, byImGui = false, open = false;
+            bool cut = false, cutBottom = false, byImGui = false, open = false;
             Glyph last;
             auto close = [&] {
                 if (!open) return;
@@ -160,9 +191,12 @@ ClipReport ClipProbe::read() const
                 if (cut) {
                     report.clipped.push_back({window, text, byImGui});
                     ++report.clippedByWindow[window];
+                } else if (cutBottom) {
+                    report.cutAtBottom.push_back({window, text, false});
+                    ++report.cutAtBottomByWindow[window];
                 }
                 text.clear();
-                cut = byImGui = open = false;
+                cut = cutBottom = byImGui = open = false;
             };
             for (unsigned p = 0; p + 6 <= cmd.ElemCount;) {
                 Glyph glyph;
@@ -183,6 +217,8 @@ ClipReport ClipProbe::read() const
                 byImGui = byImGui || mark;
                 cut = cut || mark || glyph.trimmedX || glyph.min.x < clip.x - kEdgeTolerance ||
                       glyph.max.x > clip.z + kEdgeTolerance;
+                cutBottom = cutBottom || (glyph.trimmedBottom && clip.w >= edge - 1.5f) ||
+                            cutAtPanelBottom(glyph.min.y, glyph.max.y, clip.w, edge);
                 last = glyph;
             }
             close();

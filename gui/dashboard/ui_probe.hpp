@@ -35,7 +35,10 @@ void clear();
 // between). Layout only reads advances, so the frame is laid out exactly as the one before. After
 // Render() the draw lists are read back.
 //
-// Limits: lines cut at the top or bottom of a window are not counted (that is what scrolling is for);
+//  - cut by the bottom edge of its panel (half a line, half a button): a panel's last line must be whole.
+//    A scroll area inside a panel (a child window that ends above the panel's edge) may cut its last line:
+//    its scrollbar says there is more.
+// Limits: lines cut at the top of a window are not counted (that is what scrolling is for);
 // an item wholly outside its window or column is not drawn at all, so it is not seen; the probe frame's
 // pixels are nonsense, so it must not be shown (screenshot reads its pixels from the frame before);
 // an image whose texture V coordinates exceeded 31 would be taken for glyphs (atlas and images use 0..1).
@@ -46,11 +49,16 @@ struct ClippedText {
 };
 
 struct ClipReport {
-    std::vector<ClippedText> clipped;
+    std::vector<ClippedText> clipped; // cut left or right, or elided at the end
     std::map<std::string, int> clippedByWindow;
+    // Lines and tracked widgets (probe::track) cut by their panel's bottom edge, apart from `clipped` so a
+    // test can hold panels to it one by one.
+    std::vector<ClippedText> cutAtBottom;
+    std::map<std::string, int> cutAtBottomByWindow;
     std::map<std::string, int> elidedByWindow;    // middle elisions with the full text on hover
     std::map<std::string, int> textItemsByWindow; // all text items seen, clipped or not
     int clippedIn(const std::string& window) const;
+    int cutAtBottomIn(const std::string& window) const;
 };
 
 // Construct before ImGui::NewFrame() of the probe frame, call read() after ImGui::Render(); the
