@@ -15,7 +15,7 @@ class BreakpointsPanel : public Panel {
 public:
     const char* id() const override { return "breakpoints"; }
     const char* title() const override { return "Breakpoints"; }
-    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.70f, 0.28f, 0.30f); }
+    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.76f, 0.28f, 0.24f); }
 
     void draw(Context& c) override
     {

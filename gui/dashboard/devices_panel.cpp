@@ -42,7 +42,7 @@ class DevicesPanel : public Panel {
 public:
     const char* id() const override { return "devices"; }
     const char* title() const override { return "Devices"; }
-    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.0f, 0.28f, 0.40f); }
+    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.0f, 0.28f, 0.34f); }
 
     void draw(Context& c) override
     {

@@ -135,7 +135,7 @@ class StatePanel : public Panel {
 public:
     const char* id() const override { return "state"; }
     const char* title() const override { return "Session state"; }
-    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.40f, 0.28f, 0.30f); }
+    ImVec4 defaultRect() const override { return ImVec4(0.72f, 0.34f, 0.28f, 0.42f); }
 
     void draw(Context& c) override
     {
