@@ -86,11 +86,13 @@ public:
     }
 
 private:
-    // A row that fits the panel: a long command keeps its start and its end, whole on hover.
+    // A row that fits the panel: a long command keeps its start and its end, whole on hover. The start gets
+    // most of the room: who acted and the command's name ("phone  A4 UID FETCH 1:*") say what the row is,
+    // where an even split cut "UID FETCH" in half.
     static bool fittedSelectable(const std::string& text, bool selected)
     {
         const Fitted fitted =
-            elideMiddle(text, ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x);
+            elideMiddle(text, ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x, 0.3f, 0.6f);
         const bool clicked = ImGui::Selectable((fitted.text + "##row").c_str(), selected);
         if (fitted.elided && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text.c_str());
         return clicked;

@@ -79,12 +79,13 @@ size_t Fitted::shownAt(size_t at) const
     return std::string_view::npos;
 }
 
-Fitted elideMiddle(std::string_view text, float width, float tailShare)
+Fitted elideMiddle(std::string_view text, float width, float tailShare, float headShare)
 {
     if (widthOf(text) <= width) return {std::string(text), text.size(), text.size(), false};
     const float room = width - widthOf(kGap);
     // The end may take more than its share to stay whole, as long as a few letters of the start remain.
-    const float keepHead = widthOf(text.substr(0, std::min<size_t>(text.size(), 4)));
+    const float keepHead =
+        std::max(widthOf(text.substr(0, std::min<size_t>(text.size(), 4))), room * headShare);
     size_t tail = wholeEnd(text, tailThatFits(text, room * tailShare), room - keepHead);
     size_t head = headThatFits(text, room - widthOf(text.substr(tail)));
     while (head > 0 && text[head - 1] == ' ')

@@ -18,8 +18,9 @@ struct Fitted {
     size_t shownAt(size_t at) const;
 };
 
-// In the current font. tailShare: the part of the width given to the end.
-Fitted elideMiddle(std::string_view text, float width, float tailShare = 0.5f);
+// In the current font. tailShare: the part of the width given to the end, which may take more to stay
+// whole (a closing parenthesis) but never the part headShare keeps for the start.
+Fitted elideMiddle(std::string_view text, float width, float tailShare = 0.5f, float headShare = 0.0f);
 
 // Draws text as one line within width (the rest of the line when width <= 0) in colour, its middle
 // elided when it does not fit; hovering shows the whole text. True when it was elided.
