@@ -3,6 +3,7 @@
 // whole list.
 #include "gui_harness.hpp"
 #include "test_support.hpp"
+#include "text_fit.hpp"
 #include "ui_probe.hpp"
 
 #include <gtest/gtest.h>
@@ -47,6 +48,20 @@ TEST(EventsPanel, StudentLayoutListsOnlyTheStepsPlayedThenHowManyAreLeft)
     gui.frame();
     EXPECT_TRUE(drawn("Event step 7")) << "the analyst layout lists every step";
     EXPECT_FALSE(drawn("Event steps ahead"));
+}
+
+// An event row that does not fit keeps who acted and the command's name: an even split of the room cut
+// "UID FETCH" to "UID FE" to keep the whole argument list.
+TEST(EventsPanel, ALongCommandKeepsItsSenderAndName)
+{
+    GuiHarness gui(gui::DashboardOptions{});
+    const std::string row = "phone  A4 UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)";
+    const float width = ImGui::CalcTextSize(row.c_str()).x * 0.75f;
+    const gui::Fitted even = gui::elideMiddle(row, width);
+    EXPECT_EQ(even.text.find("UID FETCH"), std::string::npos) << even.text;
+    const gui::Fitted event = gui::elideMiddle(row, width, 0.3f, 0.6f);
+    EXPECT_EQ(event.text.rfind("phone  A4 UID FETCH 1:*", 0), 0u) << event.text;
+    EXPECT_LE(ImGui::CalcTextSize(event.text.c_str()).x, width);
 }
 
 } // namespace
