@@ -149,8 +149,11 @@ private:
         if (room > ImGui::GetFontSize() * 9) ImGui::SameLine();
         if (!c.presenter) {
             ImGui::SetNextItemWidth(-1);
+            // A thin grab: the default one sat on the speed's first digit at the usual 2.0 exchanges/s.
+            ImGui::PushStyleVar(ImGuiStyleVar_GrabMinSize, std::max(3.0f, ImGui::GetFontSize() * 0.25f));
             ImGui::SliderFloat("##speed", &player.stepsPerSecond, 0.5f, 20.0f, "%.1f exchanges/s",
                                ImGuiSliderFlags_Logarithmic);
+            ImGui::PopStyleVar();
             probe::track("Speed");
         }
         drawProgress(c, player);
