@@ -73,6 +73,42 @@ TEST(LessonPanel, APredictionCannotBeLockedOnceItsStepHasBegunAndBackOpensItAgai
     EXPECT_FALSE(gui::probe::find("Too late", at)) << "a locked prediction is not too late";
 }
 
+// Every question is asked open at its step's start, also right after another question: the step just
+// ended once kept the panel at the boundary, so the next question first appeared "too late" (lessons 02,
+// 09, 12 and 17 each had one that could never be predicted). The answer before it stays on screen too.
+TEST(LessonPanel, EveryQuestionCanBePredictedAtItsStepsStart)
+{
+    GuiHarness gui(gui::DashboardOptions{});
+    gui::LessonPlayer& player = gui.dashboard().player();
+    int asked = 0, afterAnother = 0;
+    for (const std::filesystem::path& file : shippedLessons()) {
+        ASSERT_TRUE(player.load(file));
+        const auto& actions = player.scenario().actions;
+        for (size_t a = 0; a < actions.size(); ++a) {
+            if (!actions[a].question) continue;
+            const int start = player.timeline()->actionStart(a);
+            player.seek(start);
+            gui.frame();
+            gui.frame();
+            const std::string where = file.filename().string() + " step " + std::to_string(a + 1);
+            ImVec2 at;
+            EXPECT_TRUE(gui::probe::find("Lock in", at)) << where << ": not open at its start";
+            EXPECT_FALSE(gui::probe::find("Too late", at)) << where;
+            ++asked;
+            // The question of the step just ended, if any, still shows its answer beside the new one.
+            for (size_t before = 0; before < a; ++before)
+                if (actions[before].question &&
+                    player.timeline()->nextBoundary(player.timeline()->actionStart(before)) == start &&
+                    player.timeline()->actionStart(before) < start) {
+                    ++afterAnother;
+                    EXPECT_TRUE(gui::probe::find("See proof", at)) << where << ": the answer before it went";
+                }
+        }
+    }
+    EXPECT_GT(asked, 30);
+    EXPECT_GT(afterAnother, 0) << "some lessons ask two questions in a row";
+}
+
 // The description tells the outcome ("the message becomes \\Seen"): before anything happens the student
 // reads the setting, and the description only in the summary at the end.
 TEST(LessonPanel, TheStartShowsTheSettingAndTheEndTheDescription)

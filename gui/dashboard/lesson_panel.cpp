@@ -215,9 +215,11 @@ private:
         const scenario::Scenario& lesson = player.scenario();
         // The question of the lesson step in progress or about to begin. Until the exchange that settles it
         // has happened it is asked above the narration, where no scrolling hides it; then it is answered
-        // below the narration.
+        // below the narration. At a boundary the step just finished keeps its answer there while the next
+        // step's question is already asked above: two questions in a row are both predicted.
         const size_t asked = askedQuestion(player);
         const bool answered = asked != SIZE_MAX && revealed(player, asked);
+        const size_t finished = finishedQuestion(player, asked);
         if (asked != SIZE_MAX && !answered) {
             // Once the step's first exchange has happened its evidence is on screen: too late to predict.
             const bool begun = player.stepNumber() > player.timeline()->actionStart(asked);
@@ -256,6 +258,9 @@ private:
         if (answered) {
             ImGui::Separator();
             drawAnswer(c, player, asked, *lesson.actions[asked].question);
+        } else if (finished != SIZE_MAX) {
+            ImGui::Separator();
+            drawAnswer(c, player, finished, *lesson.actions[finished].question);
         }
         if (player.finished()) drawSummary(c, player);
         if (m_pageDown) ImGui::SetScrollY(ImGui::GetScrollY() + ImGui::GetWindowHeight() * 0.8f);
@@ -271,18 +276,26 @@ private:
     }
 
     // The lesson step whose question is on screen: the one about to begin, or in progress, or just ended.
+    // The question of the lesson step in progress, or of the one about to begin at a boundary.
     static size_t askedQuestion(const LessonPlayer& player)
     {
         const scenario::Scenario& lesson = player.scenario();
-        const scenario::Timeline& timeline = *player.timeline();
         const size_t next = player.lessonStep();
+        if (next < lesson.actions.size() && lesson.actions[next].question) return next;
+        return SIZE_MAX;
+    }
+
+    // The question of a lesson step that has just ended (the boundary after it is where the simulation
+    // stands), other than `asked`, whose answer stays on screen until the next step's first exchange.
+    static size_t finishedQuestion(const LessonPlayer& player, size_t asked)
+    {
+        const scenario::Scenario& lesson = player.scenario();
+        const scenario::Timeline& timeline = *player.timeline();
         const int at = player.stepNumber();
-        // A step just finished keeps its answer on screen until the next one begins.
         for (size_t a = 0; a < lesson.actions.size(); ++a) {
-            if (!lesson.actions[a].question) continue;
+            if (a == asked || !lesson.actions[a].question) continue;
             const int start = timeline.actionStart(a);
-            const int end = timeline.nextBoundary(start);
-            if (at >= start && at <= end && (a == next || at == end)) return a;
+            if (start < at && timeline.nextBoundary(start) == at && revealed(player, a)) return a;
         }
         return SIZE_MAX;
     }
