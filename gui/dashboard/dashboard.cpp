@@ -212,6 +212,12 @@ void Dashboard::applyLayout()
 
 void Dashboard::fitLessonPanel(float height)
 {
+    // At the end the summary ("What this lesson showed", where the mail is now) gets the most room the
+    // layout allows; the panels beside the lesson have nothing new to say then.
+    if (m_player.finished() != m_lessonPlacedFinished) {
+        m_lessonPlacedFinished = m_player.finished();
+        m_lessonHeightChanged = true;
+    }
     if (m_player.file() != m_lessonHeightFor) {
         m_lessonHeightFor = m_player.file();
         m_lessonHeight = 0;
@@ -224,6 +230,7 @@ void Dashboard::fitLessonPanel(float height)
 float Dashboard::lessonShare(float share, float most) const
 {
     if (m_areaHeight <= 0) return share;
+    if (m_lessonPlacedFinished) return most;
     return std::clamp(m_lessonHeight / m_areaHeight, share, most);
 }
 

@@ -113,6 +113,7 @@ private:
     bool m_lessonHeightChanged = false; // since the last frame
     bool m_placeLessonColumn = false;   // this frame: the lesson panel and its neighbour go where it asked
     std::filesystem::path m_lessonHeightFor;
+    bool m_lessonPlacedFinished = false; // the lesson column was last placed for the end of a lesson
 };
 
 } // namespace maillab::gui
