@@ -168,6 +168,30 @@ ImRect lessonPanelRect()
     return window ? window->InnerClipRect : ImRect();
 }
 
+// At the end the summary gets the most room the layout allows ("What this lesson showed" was below the
+// fold in the student layout), and a replay from the start gives the panel beside it its room back.
+TEST(LessonPanel, AtTheEndTheSummaryGetsTheMostRoom)
+{
+    gui::DashboardOptions options = lessonOptions("14-pop3-delete-mode.json");
+    options.layout = gui::Layout::Student;
+    options.layoutGiven = true;
+    GuiHarness gui(options, ImVec2(1280, 720));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    for (int i = 0; i < 3; ++i)
+        gui.frame();
+    const float during = lessonPanelRect().GetHeight();
+    player.seek(player.totalSteps());
+    for (int i = 0; i < 3; ++i)
+        gui.frame();
+    const float atTheEnd = lessonPanelRect().GetHeight();
+    EXPECT_GT(atTheEnd, during + 20.0f);
+    EXPECT_GT(atTheEnd, 0.7f * 720.0f);
+    player.seek(0);
+    for (int i = 0; i < 3; ++i)
+        gui.frame();
+    EXPECT_NEAR(lessonPanelRect().GetHeight(), during, 1.0f);
+}
+
 struct LayoutCase {
     const char* name;
     gui::Layout layout;
