@@ -117,6 +117,7 @@ TEST(Questions, RevealAfterAReplyWaitsForThatReply)
     EXPECT_TRUE(scenario::revealOf(again, 0)->revealed());
 }
 
+// Warnings too: a shipped lesson has none, so a new one shows up here.
 TEST(Lint, EveryShippedLessonPasses)
 {
     for (const auto& file : shippedLessons())
@@ -182,6 +183,43 @@ TEST(Lint, FindsAnAnswerGivenAwayByTheSetting)
     std::string clean = lesson;
     clean.replace(clean.find(" and will download 2 messages"), 29, "");
     findings = scenario::lintLessonText(clean, "setting.json", mailDir());
+    EXPECT_TRUE(findings.empty()) << (findings.empty() ? "" : findings[0].text());
+}
+
+// The title stays on screen (menu bar, lesson chooser) through every question, so it is checked like the
+// setting.
+TEST(Lint, FindsAnAnswerGivenAwayByTheTitle)
+{
+    std::string lesson = downloadLesson("", "");
+    lesson.replace(lesson.find("\"Keep mode\""), 11, "\"Keep mode downloads 2\"");
+    auto findings = scenario::lintLessonText(lesson, "title.json", mailDir());
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].text(), "title.json:2:12: the title gives away the answer \"2\" to step 1's "
+                                  "question: it is shown before every question");
+    EXPECT_FALSE(findings[0].warning);
+}
+
+// The one long, careful choice among short ones is the right one: a warning, which fails no lint run.
+TEST(Lint, WarnsWhenTheCorrectChoiceIsMuchTheLongest)
+{
+    std::string lesson = downloadLesson("", "");
+    const std::string choices = R"("choices": ["0", "1", "2"])";
+    const std::string longest =
+        R"("choices": ["0: it has them", "1: the newest", "2: both, as neither was seen"])";
+    lesson.replace(lesson.find(choices), choices.size(), longest);
+    auto findings = scenario::lintLessonText(lesson, "long.json", mailDir());
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_TRUE(findings[0].warning);
+    EXPECT_EQ(
+        findings[0].text().rfind("long.json:8:123: warning: step 1: the correct choice (28 characters) is "
+                                 "over 1.5 times as long as any other (14)",
+                                 0),
+        0u)
+        << findings[0].text();
+    // As long as the next one but a half: no warning.
+    std::string even = lesson;
+    even.replace(even.find("1: the newest"), 13, "1: only the newest one");
+    findings = scenario::lintLessonText(even, "long.json", mailDir());
     EXPECT_TRUE(findings.empty()) << (findings.empty() ? "" : findings[0].text());
 }
 

@@ -219,5 +219,26 @@ TEST(Simulation, ImapDeviceCachesHeadersAndOnlyTheOpenedPart)
     EXPECT_EQ(simulation.store().mailbox("alice", "Term 1/Networks")->messages.size(), 1u);
 }
 
+// A wait reads as the narration says it: lesson 13's "Ten minutes later" is "10 minutes pass" in the
+// transcript and Events, not "600 second(s) pass".
+TEST(Simulation, AWaitIsSaidInTheLargestUnits)
+{
+    EXPECT_EQ(scenario::describeWait(600000), "10 minutes pass");
+    EXPECT_EQ(scenario::describeWait(3600000), "1 hour passes");
+    EXPECT_EQ(scenario::describeWait(2 * 3600000), "2 hours pass");
+    EXPECT_EQ(scenario::describeWait(7 * 86400000LL), "7 days pass");
+    EXPECT_EQ(scenario::describeWait(86400000LL + 12 * 3600000), "1 day 12 hours pass");
+    EXPECT_EQ(scenario::describeWait(90000), "1 minute 30 seconds pass");
+    EXPECT_EQ(scenario::describeWait(1000), "1 second passes");
+
+    auto simulation = runLessonFile(sourceDir() / "lessons" / "13-pop3-interrupted-and-restored.json");
+    std::vector<std::string> waits;
+    for (const wire::TranscriptEntry& entry : simulation->transcript().entries())
+        if (entry.kind == wire::TranscriptEntry::Kind::Note && entry.bytes.ends_with(" pass"))
+            waits.push_back(entry.bytes);
+    ASSERT_FALSE(waits.empty());
+    EXPECT_EQ(waits.front(), "10 minutes pass");
+}
+
 } // namespace
 } // namespace maillab::test

@@ -54,15 +54,6 @@ bool comparable(ActionKind kind)
     }
 }
 
-std::string waitText(int64_t ms)
-{
-    const int64_t hours = ms / 3600000;
-    if (hours >= 24) return std::to_string(hours / 24) + (hours / 24 == 1 ? " day" : " days");
-    if (hours > 0) return std::to_string(hours) + (hours == 1 ? " hour" : " hours");
-    if (ms >= 60000) return std::to_string(ms / 60000) + " min";
-    return std::to_string(ms / 1000) + " s";
-}
-
 } // namespace
 
 Lane::Lane(LaneSpec spec, const Scenario& base)
@@ -200,10 +191,7 @@ std::string Comparison::describeAction(size_t n) const
     case ActionKind::LoseDevice: return a.device + " is lost";
     case ActionKind::Deliver:
         return "new mail for " + a.to + (a.subject.empty() ? std::string() : ": \"" + a.subject + "\"");
-    case ActionKind::Wait: {
-        const std::string span = waitText(a.waitMs);
-        return span + (span.starts_with("1 ") ? " passes" : " pass");
-    }
+    case ActionKind::Wait: return describeWait(a.waitMs);
     case ActionKind::ResetUidValidity: return "the server restores " + a.to + "'s " + a.folder;
     case ActionKind::Note: return a.narration;
     default: return actionName(a.kind);

@@ -120,7 +120,9 @@ public:
     }
     // path: the loader's way ("step 3.question") or the locator's ("steps[2].question"); the longest part
     // of it that the locator knows gives the position.
-    void add(std::string path, const std::string& message)
+    void add(std::string path, const std::string& message) { add(std::move(path), message, false); }
+    void warn(std::string path, const std::string& message) { add(std::move(path), message, true); }
+    void add(std::string path, const std::string& message, bool warning)
     {
         if (path.starts_with("step ")) {
             size_t end = path.find_first_not_of("0123456789", 5);
@@ -134,12 +136,12 @@ public:
              at = at.substr(0, at.find_last_of(".[") == std::string::npos ? 0 : at.find_last_of(".["))) {
             if (auto it = offsets.find(at); it != offsets.end()) {
                 Position p = positionOf(m_text, it->second);
-                m_findings.push_back({m_source, p.line, p.column, message});
+                m_findings.push_back({m_source, p.line, p.column, message, warning});
                 return;
             }
             if (at.empty()) break;
         }
-        m_findings.push_back({m_source, 0, 0, message});
+        m_findings.push_back({m_source, 0, 0, message, warning});
     }
     // At the field's name rather than its value (an unknown field).
     void addAtKey(const std::string& path, const std::string& message)
@@ -266,8 +268,9 @@ const char* numberWord(const std::string& digits)
 
 std::string LintFinding::text() const
 {
-    if (line == 0) return file + ": " + message;
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+    const std::string what = (warning ? "warning: " : "") + message;
+    if (line == 0) return file + ": " + what;
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what;
 }
 
 size_t findAnswer(std::string_view text, std::string_view answer,
@@ -324,6 +327,7 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
         return std::move(report.findings());
     }
     const std::vector<Action> actions = lesson.actions;
+    const std::string title = lesson.title;
     const std::string setting = lesson.setting;
     Simulation simulation(std::move(lesson), mail);
     simulation.run();
@@ -343,11 +347,25 @@ std::vector<LintFinding> lintLessonText(std::string_view text, const std::string
         for (size_t i = 0; i < question.choices.size(); ++i)
             if (i != question.answer) others.push_back(question.choices[i]);
         const std::string& answer = question.choices[question.answer];
-        // The setting opens the lesson, so every question is asked after it.
-        if (findAnswer(setting, answer, others) != std::string_view::npos)
-            report.add("setting", "the setting gives away the answer \"" + answer + "\" to step " +
-                                      std::to_string(reveal.action + 1) +
+        // The setting opens the lesson, so every question is asked after it; the title stays on screen (menu
+        // bar, lesson chooser) through every question.
+        for (const auto& [field, text] : {std::pair{"title", &title}, std::pair{"setting", &setting}})
+            if (findAnswer(*text, answer, others) != std::string_view::npos)
+                report.add(field, std::string("the ") + field + " gives away the answer \"" + answer +
+                                      "\" to step " + std::to_string(reveal.action + 1) +
                                       "'s question: it is shown before every question");
+        // The one long, careful choice among short ones is the right one: a student can tell without
+        // thinking about the protocol.
+        size_t nextLongest = 0;
+        for (const std::string& other : others)
+            nextLongest = std::max(nextLongest, other.size());
+        if (!others.empty() && answer.size() * 2 > nextLongest * 3)
+            report.warn(at + ".question.choices[" + std::to_string(question.answer) + "]",
+                        "step " + std::to_string(reveal.action + 1) + ": the correct choice (" +
+                            std::to_string(answer.size()) +
+                            " characters) is over 1.5 times as long as any "
+                            "other (" +
+                            std::to_string(nextLongest) + "): its length gives it away");
         for (size_t i = 0; i <= lastShown && i < actions.size(); ++i) {
             if (findAnswer(actions[i].narration, answer, others) == std::string_view::npos) continue;
             report.add("steps[" + std::to_string(i) + "].narration",

@@ -1,6 +1,7 @@
-// `maillab lint`: what makes a lesson teach badly or not load. A question's answer given away by the setting,
-// or by narration or a checkpoint shown before its reveal point, a reveal point that never happens, and what
-// the loader and the schema reject (unknown field names too), each with the file and line:column.
+// `maillab lint`: what makes a lesson teach badly or not load. A question's answer given away by the title or
+// the setting, or by narration or a checkpoint shown before its reveal point, a reveal point that never
+// happens, and what the loader and the schema reject (unknown field names too), each with the file and
+// line:column. A warning (a correct choice much longer than the others) is worth a look but fails nothing.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +16,8 @@ struct LintFinding {
     int line = 0; // 1-based; 0 when the place is not known
     int column = 0;
     std::string message;
-    std::string text() const; // "file:line:column: message"
+    bool warning = false;
+    std::string text() const; // "file:line:column: message", or "file:line:column: warning: message"
 };
 
 // mailDir: where a lesson's message files live (empty: assets/mail).

@@ -290,11 +290,7 @@ void Simulation::startAction(const Action& action)
     }
     case ActionKind::Wait: {
         m_clock.advance(action.waitMs);
-        int64_t hours = action.waitMs / 3600000;
-        std::string span = hours >= 24 ? std::to_string(hours / 24) + " day(s)"
-                           : hours > 0 ? std::to_string(hours) + " hour(s)"
-                                       : std::to_string(action.waitMs / 1000) + " second(s)";
-        note(span + " pass");
+        note(describeWait(action.waitMs));
         return;
     }
     case ActionKind::ResetUidValidity:
@@ -343,6 +339,26 @@ std::string Simulation::composeMessage(const Action& action)
     std::string bytes = deliveredMessage(action, m_mailDir, m_clock.nowSeconds(), serial, error);
     if (!error.empty()) note("delivery failed: " + error);
     return bytes;
+}
+
+std::string describeWait(int64_t ms)
+{
+    // The two largest units that are not zero, so that a lesson's "ten minutes" reads as 10 minutes, not
+    // 600 seconds, and "a day and a half" as 1 day 12 hours.
+    static constexpr std::pair<int64_t, const char*> units[] = {
+        {86400000, "day"}, {3600000, "hour"}, {60000, "minute"}, {1000, "second"}};
+    std::string span;
+    int parts = 0;
+    int64_t last = 0;
+    for (const auto& [size, name] : units) {
+        if (parts == 2 || ms < size) continue;
+        last = ms / size;
+        span += (span.empty() ? "" : " ") + std::to_string(last) + " " + name + (last == 1 ? "" : "s");
+        ms %= size;
+        ++parts;
+    }
+    if (span.empty()) return "a moment passes";
+    return span + (parts == 1 && last == 1 ? " passes" : " pass");
 }
 
 } // namespace maillab::scenario

@@ -28,6 +28,9 @@ constexpr uint16_t kImapsPort = 993;
 // The port a device connects to for its protocol and security.
 uint16_t serverPortFor(wire::Protocol protocol, wire::Security security);
 
+// A wait as the narration would say it: "10 minutes pass", "1 day passes", "2 hours 30 minutes pass".
+std::string describeWait(int64_t ms);
+
 struct Device {
     Device(DeviceSpec spec, Link::Acceptor accept, wire::Transcript& transcript, wire::VirtualClock& clock,
            const int& step);

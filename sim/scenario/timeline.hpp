@@ -24,7 +24,7 @@ struct TimelineEvent {
     size_t action = 0; // the lesson step it belongs to (index into Scenario::actions)
     bool opensAction = false;
     std::string device;    // who acted; "server" for world events
-    std::string summary;   // what the device sent ("RETR 1"), or what happened ("2 day(s) pass")
+    std::string summary;   // what the device sent ("RETR 1"), or what happened ("2 days pass")
     std::string outcome;   // the reply's status line ("+OK 1200 octets"), empty when there was none
     bool failed = false;   // the reply refused (-ERR, NO, BAD) or a checkpoint failed
     size_t firstEntry = 0; // index of the step's first transcript entry
