@@ -97,5 +97,27 @@ TEST(ScenePanel, NoTextBelowTheFloorAtAnyExchangeOfAnyLesson)
     EXPECT_GT(frames, 600u);
 }
 
+// Lesson 18: the phone's IMAP cache holds 17 headers, too many to draw one by one; its summary draws a
+// postcard (headers only, as the legend says), not a whole envelope.
+TEST(ScenePanel, AStoreSummaryDrawsWhatIsHeld)
+{
+    gui::DashboardOptions options;
+    options.lesson = sourceDir() / "lessons" / "18-phone-catches-up.json";
+    options.layout = gui::Layout::Student;
+    GuiHarness gui(options, ImVec2(1280, 720));
+    auto& scene = dynamic_cast<gui::ScenePanel&>(*gui.dashboard().panel("scene"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    bool summarised = false;
+    do {
+        gui.frame(0.01);
+        const std::vector<gui::scene::Held> glyphs = scene.summaryGlyphs("phone");
+        if (glyphs.empty()) continue;
+        summarised = true;
+        EXPECT_EQ(glyphs, std::vector<gui::scene::Held>{gui::scene::Held::Headers})
+            << "exchange " << player.simulation()->stepNumber();
+    } while (player.step());
+    EXPECT_TRUE(summarised);
+}
+
 } // namespace
 } // namespace maillab::test

@@ -235,6 +235,36 @@ SceneColours coloursOf(const Palette& p)
     return c;
 }
 
+// Stickers, the same on the server's envelopes and on a device's copies: unread (a blue dot), flagged (an
+// orange flag corner), answered (a green dot); struck when marked for deletion (POP3 DELE until QUIT, IMAP
+// \Deleted until EXPUNGE). A small glyph gets smaller stickers, so they do not cover it.
+void drawHeld(ImDrawList* draw, const SceneColours& col, scene::Held held, ImVec2 min, ImVec2 max)
+{
+    switch (held) {
+    case scene::Held::Whole: drawEnvelope(draw, min, max, col.paper, col.ink); break;
+    case scene::Held::Headers: drawPostcard(draw, min, max, col.paper, col.ink); break;
+    case scene::Held::Part:
+        drawPiece(draw, ImVec2((min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f), (max.y - min.y) * 0.6f,
+                  col.paper, col.ink);
+        break;
+    }
+}
+
+void drawStickers(ImDrawList* draw, const SceneColours& col, ImVec2 min, ImVec2 max, float em, uint8_t flags,
+                  bool struck)
+{
+    const float unit = std::min(em, (max.y - min.y) * 0.9f);
+    if (!(flags & store::kSeen)) draw->AddCircleFilled(min, unit * 0.16f, col.client);
+    if (flags & store::kFlagged)
+        draw->AddTriangleFilled(ImVec2(max.x - unit * 0.45f, min.y), ImVec2(max.x, min.y),
+                                ImVec2(max.x, min.y + unit * 0.45f), IM_COL32(240, 140, 30, 255));
+    if (flags & store::kAnswered) draw->AddCircleFilled(max, unit * 0.15f, col.good);
+    if (struck) {
+        draw->AddLine(ImVec2(min.x - 2, max.y + 1), ImVec2(max.x + 2, min.y - 1), col.deleted, 2.5f);
+        draw->AddLine(ImVec2(min.x - 2, min.y - 1), ImVec2(max.x + 2, max.y + 1), col.deleted, 2.5f);
+    }
+}
+
 } // namespace
 
 // [SECTION] labels: never below the floor, said shorter rather than shrunk
@@ -464,6 +494,7 @@ void ScenePanel::drawScene(Context& c)
 
     // [SECTION] the devices and their connections
     m_devicePorts.clear();
+    m_summaryGlyphs.clear();
     auto drawSide = [&](const std::vector<size_t>& indices, bool onLeft) {
         if (indices.empty()) return;
         const float cellH = height / static_cast<float>(indices.size());
@@ -496,7 +527,11 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
                             ImVec2 min, ImVec2 max, const HoverFn& hover)
 {
     draw->AddRectFilled(min, max, col.panel, em * 0.5f);
-    draw->AddRect(min, max, col.frame, em * 0.5f, 0, 2.0f);
+    // A step of the server's alone (a delivery, time passing) lights the server, as a device's step lights
+    // it.
+    if (m_scene.serverActing) draw->AddRectFilled(min, max, colour(c.palette.stateLit, 0.18f), em * 0.5f);
+    draw->AddRect(min, max, m_scene.serverActing ? col.actor : col.frame, em * 0.5f, 0,
+                  m_scene.serverActing ? 3.0f : 2.0f);
     const float pad = em * 0.5f;
     const float innerW = max.x - min.x - pad * 2;
     // Once the lesson lets days pass, the server's corner says which day it is (the transcript's "day N").
@@ -678,17 +713,7 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
             draw->AddRectFilled(ImVec2(eMin.x - 3, eMin.y - 3), ImVec2(eMax.x + 3, eMax.y + 3), col.changed,
                                 3.0f);
         drawEnvelope(draw, eMin, eMax, col.paper, col.ink);
-        // Stickers: unread (a blue dot), flagged (an orange flag corner), answered (a green dot).
-        if (!(e.flags & store::kSeen)) draw->AddCircleFilled(ImVec2(eMin.x, eMin.y), em * 0.16f, col.client);
-        if (e.flags & store::kFlagged)
-            draw->AddTriangleFilled(ImVec2(eMax.x - em * 0.45f, eMin.y), ImVec2(eMax.x, eMin.y),
-                                    ImVec2(eMax.x, eMin.y + em * 0.45f), IM_COL32(240, 140, 30, 255));
-        if (e.flags & store::kAnswered) draw->AddCircleFilled(ImVec2(eMax.x, eMax.y), em * 0.15f, col.good);
-        if (going) {
-            // Struck: marked for deletion (POP3 DELE until QUIT, IMAP \Deleted until EXPUNGE).
-            draw->AddLine(ImVec2(eMin.x - 2, eMax.y + 1), ImVec2(eMax.x + 2, eMin.y - 1), col.deleted, 2.5f);
-            draw->AddLine(ImVec2(eMin.x - 2, eMin.y - 1), ImVec2(eMax.x + 2, eMax.y + 1), col.deleted, 2.5f);
-        }
+        drawStickers(draw, col, eMin, eMax, em, e.flags, going);
         std::string text = subjectOf(c, user, tray.mailbox, e.uid, eMin, eMax) + "\nUID " +
                            std::to_string(e.uid) + ", " + flagWords(e.flags);
         if (!e.markedBy.empty())
@@ -830,11 +855,27 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
             drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.85f) * 0.5f),
                       sMax.x - sMin.x, col.dim, "empty", true, hover);
         } else if (shownCount > room || shownCount > shown) {
-            drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
-                         ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
+            // Too many to draw one by one: the glyph of each kind held (headers only is a postcard, not an
+            // envelope), then the count.
+            std::vector<scene::Held>& kinds = m_summaryGlyphs[d.name];
+            for (const scene::LocalItem* m : items)
+                if (std::find(kinds.begin(), kinds.end(), m->held()) == kinds.end())
+                    kinds.push_back(m->held());
+            std::sort(kinds.begin(), kinds.end());
+            // One under the other, so the count beside them keeps its room in a narrow store.
+            float x = sMin.x + gx, y = sMin.y + gx;
+            for (scene::Held kind : kinds) {
+                if (y > sMin.y + gx && y + glyph.y > sMax.y - gx) {
+                    x += glyph.x + gx;
+                    y = sMin.y + gx;
+                }
+                drawHeld(draw, col, kind, ImVec2(x, y), ImVec2(x + glyph.x, y + glyph.y));
+                y += glyph.y + gx;
+            }
+            x += glyph.x + gx;
             const std::string count = "\xc3\x97 " + util::withThousands(shownCount);
-            drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
-                      sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false, hover);
+            drawLabel(draw, font, em * 0.85f, ImVec2(x + gx * 2, sMin.y + gx), sMax.x - x - gx * 3, col.text,
+                      count, false, hover);
         } else {
             for (size_t i = 0; i < shown; ++i) {
                 const scene::LocalItem& m = *items[i];
@@ -842,19 +883,19 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
                     sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
                     sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
                 const ImVec2 gMax(gMin.x + glyph.x, gMin.y + glyph.y);
-                if (m.whole)
-                    drawEnvelope(draw, gMin, gMax, col.paper, col.ink);
-                else if (m.partsHeld.empty())
-                    drawPostcard(draw, gMin, gMax, col.paper, col.ink);
-                else
-                    drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f),
-                              glyph.y * 0.6f, col.paper, col.ink);
+                drawHeld(draw, col, m.held(), gMin, gMax);
+                // The device's own copy: read here or not, the flags it last heard of.
+                drawStickers(draw, col, gMin, gMax, em, m.flags, (m.flags & store::kDeleted) != 0);
                 hover(gMin, gMax,
                       (m.subject.empty() ? std::string("(no subject)") : m.subject) + "\n" + m.folder +
                           " on " + d.name + ": " +
                           (m.whole               ? "the whole message"
                            : m.partsHeld.empty() ? "headers only"
-                                                 : "headers and part " + m.partsHeld));
+                                                 : "headers and part " + m.partsHeld) +
+                          "\nOn this device: " + (m.flags & store::kSeen ? "read" : "unread") +
+                          (m.flags & ~store::kSeen
+                               ? ", " + flagWords(static_cast<uint8_t>(m.flags & ~store::kSeen))
+                               : ""));
             }
         }
     }

@@ -56,6 +56,12 @@ public:
     // The smallest text size the last frame drew, and the floor it must not go below (pixels).
     float smallestText() const { return m_smallestText; }
     float textFloor() const { return m_textFloor; }
+    // The glyphs a device's "× N" summary drew (one per kind of copy it holds); empty when none was drawn.
+    std::vector<scene::Held> summaryGlyphs(const std::string& device) const
+    {
+        auto it = m_summaryGlyphs.find(device);
+        return it == m_summaryGlyphs.end() ? std::vector<scene::Held>{} : it->second;
+    }
 
 private:
     using HoverFn = std::function<void(ImVec2, ImVec2, std::string)>;
@@ -102,6 +108,7 @@ private:
     std::string m_hoverText, m_subject;
     std::map<std::pair<std::string, std::string>, ImVec4> m_trayRects; // (user, mailbox) -> min.xy, max.xy
     std::map<std::string, std::pair<ImVec2, ImVec2>> m_devicePorts;    // device -> its end, the server's end
+    std::map<std::string, std::vector<scene::Held>> m_summaryGlyphs;
 };
 
 // The scene the panel drew in its last frame, or null when the panel is not the scene.
