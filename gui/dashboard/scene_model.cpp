@@ -62,7 +62,8 @@ std::string contentParts(const std::set<std::string>& held)
     return parts;
 }
 
-// A POP3 copy has no flags but "read on this device"; an IMAP copy also has those it last heard.
+} // namespace
+
 uint8_t localFlags(const store::LocalMessage& m)
 {
     uint8_t flags = m.seen ? store::kSeen : 0;
@@ -70,8 +71,6 @@ uint8_t localFlags(const store::LocalMessage& m)
         if (const auto flag = store::flagFromName(word); flag && *flag != store::kSeen) flags |= *flag;
     return flags;
 }
-
-} // namespace
 
 const Account* Scene::account(const std::string& user) const
 {

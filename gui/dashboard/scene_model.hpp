@@ -164,6 +164,10 @@ struct SceneInput {
 
 Scene buildScene(const SceneInput& input);
 
+// A device's copy's state as store::Flag bits: a POP3 copy has only "read on this device"; an IMAP copy also
+// the flags it last heard from the server.
+uint8_t localFlags(const store::LocalMessage& message);
+
 // The device that acted last: the newest transcript entry a device or client sent, looked for among the
 // newest entries only (a live server's transcript is long) and within the newest step: empty when that step
 // was the server's alone (a delivery, days passing), or when none.
