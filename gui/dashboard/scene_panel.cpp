@@ -845,13 +845,21 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     // A short cell (five or six devices on a projector) keeps at least the name's line under the icon: the
     // icon shrinks rather than the name spilling into the next cell.
     const float nameH = em * 1.2f;
-    const float iconFloor = std::clamp(h - pad * 2 - nameH, em * 0.8f, em * 1.6f);
-    const float iconH = std::clamp(h - em * lines, iconFloor, std::min(em * 6.0f, w * 0.42f));
+    // Too short for a fair icon over the name: the icon takes the cell's whole height on the wire's side, the
+    // store and the name under it share the rest.
+    const float rowH = h - pad * 2.5f - nameH;
+    const bool compact = rowH < em * 1.6f;
+    const float iconH = compact ? std::min(h - pad * 2, em * 3.0f)
+                                : std::clamp(h - em * lines, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
     // In a tall cell the device sits in its middle, and so does its wire.
-    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * (lines - 0.6f))) * 0.5f);
+    const float top =
+        compact ? min.y + pad
+                : min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * (lines - 0.6f))) * 0.5f);
     const ImVec2 iconMin(iconX, top), iconMax(iconX + iconW, top + iconH);
+    // The bottom of the row of icon and store, where the lines under them start.
+    const float rowBottom = compact ? top + std::max(rowH, em * 0.8f) : iconMax.y;
     if (d.acting && !d.lost)
         draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
                             colour(c.palette.stateLit, 0.18f), em * 0.4f);
@@ -882,7 +890,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     bool lineShown[5] = {};
     // The last line needs no space under it (the next cell starts with its own padding); what is drawn on it
     // is shorter than its line.
-    float roomLeft = max.y - (iconMax.y + pad * 0.5f) + em * 0.15f;
+    float roomLeft = max.y - (rowBottom + pad * 0.5f) + em * 0.15f;
     for (Line line : {Name, Heard, Idle, Setting, Subtitle}) {
         const bool wanted = line == Name || line == Subtitle || (line == Setting && !setting.empty()) ||
                             (line == Idle && d.idle && !d.lost) || (line == Heard && overheard);
@@ -893,8 +901,10 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     }
     // No line of its own for what was heard: it shares the name's line, the name on the wire's side.
     const bool heardBeside = overheard && !lineShown[Heard];
-    const float textX = min.x + pad, textW = w - pad * 2;
-    float y = iconMax.y + pad * 0.5f;
+    const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
+    const float storeX1 = onLeft ? iconMin.x - pad : max.x - pad;
+    const float textX = compact ? storeX0 : min.x + pad, textW = compact ? storeX1 - storeX0 : w - pad * 2;
+    float y = rowBottom + pad * 0.5f;
     const std::string name = d.name + (d.lost ? " (lost)" : "");
     const float nameSize = em * 1.15f;
     float nameX = textX, nameW = textW;
@@ -940,9 +950,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     if (lineShown[Heard]) drawOverheard(c, draw, col, em, *overheard, ImVec2(textX, y), textW, hover, d.name);
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
-    const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
-    const float storeX1 = onLeft ? iconMin.x - pad : max.x - pad;
-    const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, iconMax.y);
+    const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, rowBottom);
     if (sMax.x - sMin.x > em * 2) {
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
         place(d.name + " store", false, sMin, sMax);
