@@ -393,6 +393,109 @@ TEST(SceneModel, DaysPassOnTheServerAndTheKeepDelayIsShown)
     EXPECT_EQ(gui::scene::buildScene(live).day, 0);
 }
 
+// A device's copies show its own state, not the server's: read on the device, and the IMAP flags it last
+// heard (RFC 3501 section 7.4.2: a FETCH response tells a client of a flag another session changed).
+TEST(SceneModel, DeviceCopiesShowTheirOwnReadAndFlaggedState)
+{
+    size_t checked = 0;
+    for (const std::string& lesson : shippedLessons())
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            for (const auto& device : sim.devices()) {
+                const gui::scene::DeviceView* view = scene.device(device->spec.name);
+                const auto& messages = device->local.messages();
+                for (size_t i = 0; i < view->local.size(); ++i, ++checked) {
+                    const uint8_t flags = view->local[i].flags;
+                    EXPECT_EQ((flags & store::kSeen) != 0, messages[i].seen)
+                        << lesson << " " << device->spec.name;
+                    EXPECT_EQ((flags & store::kFlagged) != 0,
+                              messages[i].flags.find("\\Flagged") != std::string::npos)
+                        << lesson << " " << device->spec.name;
+                }
+            }
+            return false;
+        });
+    EXPECT_GT(checked, 1000u);
+}
+
+// The copy of message `uid` on `device` as the scene shows it, and the server's envelope of it in INBOX.
+struct CopyAndOriginal {
+    const gui::scene::LocalItem* copy = nullptr;
+    const gui::scene::Envelope* original = nullptr;
+};
+
+CopyAndOriginal copyAndOriginal(const scenario::Simulation& sim, const gui::scene::Scene& scene,
+                                const std::string& device, const std::string& user, uint32_t uid)
+{
+    CopyAndOriginal found;
+    const auto& messages = deviceNamed(sim, device)->local.messages();
+    const gui::scene::DeviceView* view = scene.device(device);
+    for (size_t i = 0; i < view->local.size(); ++i)
+        if (messages[i].folder == "INBOX" && messages[i].serverId.ends_with(":" + std::to_string(uid)))
+            found.copy = &view->local[i];
+    if (const gui::scene::Tray* inbox = scene.tray(user, "INBOX"))
+        for (const gui::scene::Envelope& e : inbox->envelopes)
+            if (e.uid == uid) found.original = &e;
+    return found;
+}
+
+// Lesson 10: the phone flags message 3; the server's envelope has the flag at once, the laptop's copy only
+// once the laptop's next command brings the news ("the flag reached the laptop").
+TEST(SceneModel, TheFlagReachesTheLaptopsCopyAfterTheServers)
+{
+    bool serverAhead = false, caughtUp = false;
+    play("10-changes-in-sync.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        const CopyAndOriginal m = copyAndOriginal(sim, scene, "laptop", "alice", 3);
+        if (!m.copy || !m.original) return false;
+        const bool onServer = m.original->flags & store::kFlagged, onLaptop = m.copy->flags & store::kFlagged;
+        serverAhead |= onServer && !onLaptop;
+        caughtUp |= serverAhead && onLaptop;
+        return caughtUp;
+    });
+    EXPECT_TRUE(serverAhead);
+    EXPECT_TRUE(caughtUp);
+}
+
+// Lesson 17: the laptop waits in IDLE (RFC 2177) while the phone reads message 2; the laptop's copy turns
+// read in the very step the phone's STORE makes the server's envelope read, and not before.
+TEST(SceneModel, SeenReachesTheIdleLaptopsCopyInTheSameStep)
+{
+    bool unreadBefore = false, readWithTheServer = false;
+    play("17-imap-two-devices.json", [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+        const CopyAndOriginal m = copyAndOriginal(sim, scene, "laptop", "alice", 2);
+        if (!m.copy || !m.original) return false;
+        const bool onServer = m.original->flags & store::kSeen, onLaptop = m.copy->flags & store::kSeen;
+        if (!onLaptop) unreadBefore = true;
+        if (onServer && onLaptop) {
+            readWithTheServer = unreadBefore && scene.actor == "phone";
+            return true;
+        }
+        EXPECT_FALSE(onLaptop) << "the laptop's copy read before the server's, step " << sim.stepNumber();
+        return false;
+    });
+    EXPECT_TRUE(unreadBefore);
+    EXPECT_TRUE(readWithTheServer);
+}
+
+// A delivery or days passing is the server's step alone: no device is lit for it, the server is.
+TEST(SceneModel, TheServerActsAloneWhenMailArrivesOrTimePasses)
+{
+    size_t serverSteps = 0;
+    for (const std::string& lesson : shippedLessons())
+        play(lesson, [&](const scenario::Simulation& sim, const gui::scene::Scene& scene) {
+            const size_t action = sim.actionOfStep(sim.stepNumber());
+            if (action >= sim.scenario().actions.size()) return false;
+            const scenario::ActionKind kind = sim.scenario().actions[action].kind;
+            if (kind != scenario::ActionKind::Deliver && kind != scenario::ActionKind::Wait) return false;
+            ++serverSteps;
+            EXPECT_EQ(scene.actor, "") << lesson << " step " << sim.stepNumber();
+            EXPECT_TRUE(scene.serverActing) << lesson << " step " << sim.stepNumber();
+            for (const gui::scene::DeviceView& d : scene.devices)
+                EXPECT_FALSE(d.acting) << lesson << " " << d.name;
+            return false;
+        });
+    EXPECT_GT(serverSteps, 10u);
+}
+
 // Focus follows the action: after a step by bob's laptop the mailboxes panel shows bob's folder and Session
 // state puts bob's session first.
 TEST(SceneFocus, PanelsTurnToTheDeviceActingNow)

@@ -6,7 +6,9 @@
 
 #include <cfloat>
 #include <filesystem>
+#include <functional>
 #include <gtest/gtest.h>
+#include <map>
 
 namespace maillab::test {
 namespace {
@@ -67,9 +69,9 @@ TEST(SceneText, MiddleElisionKeepsBothEndsAndWholeCharacters)
         if (static_cast<unsigned char>(accented[i]) == 0xc3) { EXPECT_EQ(accented.substr(i, 2), "\xc3\xa9"); }
 }
 
-// Every lesson, every exchange, in the student layout at 1280x720 and the presenter layout: no scene text is
-// drawn below the floor (what used to shrink to 6 px is now said shorter).
-TEST(ScenePanel, NoTextBelowTheFloorAtAnyExchangeOfAnyLesson)
+// Calls check after a frame at every exchange of every lesson, in the student and presenter layouts at
+// 1280x720; `where` names the lesson, layout and exchange. Returns how many frames it checked.
+size_t everyExchange(const std::function<void(const std::string& where, const gui::ScenePanel&)>& check)
 {
     size_t frames = 0;
     for (const auto& entry : std::filesystem::directory_iterator(sourceDir() / "lessons")) {
@@ -84,17 +86,85 @@ TEST(ScenePanel, NoTextBelowTheFloorAtAnyExchangeOfAnyLesson)
             do {
                 gui.frame(0.01);
                 ++frames;
-                // 0.85 of the body font: 13.6 px in the student layout, more on a projector.
-                ASSERT_GE(scene.textFloor(), 13.0f);
-                if (scene.smallestText() < FLT_MAX) {
-                    EXPECT_GE(scene.smallestText(), scene.textFloor() - 0.01f)
-                        << entry.path().filename() << " " << gui::layoutName(layout) << " exchange "
-                        << player.simulation()->stepNumber();
-                }
+                check(entry.path().filename().string() + " " + gui::layoutName(layout) + " exchange " +
+                          std::to_string(player.simulation()->stepNumber()),
+                      scene);
             } while (player.step());
         }
     }
+    return frames;
+}
+
+// No scene text is drawn below the floor (what used to shrink to 6 px is now said shorter).
+TEST(ScenePanel, NoTextBelowTheFloorAtAnyExchangeOfAnyLesson)
+{
+    const size_t frames = everyExchange([](const std::string& where, const gui::ScenePanel& scene) {
+        // 0.85 of the body font: 13.6 px in the student layout, more on a projector.
+        EXPECT_GE(scene.textFloor(), 13.0f) << where;
+        if (scene.smallestText() < FLT_MAX) {
+            EXPECT_GE(scene.smallestText(), scene.textFloor() - 0.01f) << where;
+        }
+    });
     EXPECT_GT(frames, 600u);
+}
+
+bool overlap(const gui::ScenePanel::Placed& a, const gui::ScenePanel::Placed& b)
+{
+    // Half a pixel of grace: neighbours that share an edge do not overlap.
+    return a.min.x < b.max.x - 0.5f && b.min.x < a.max.x - 0.5f && a.min.y < b.max.y - 0.5f &&
+           b.min.y < a.max.y - 0.5f;
+}
+
+// Five or six devices on a projector crowd the scene: what the server holds stays inside its box, and no two
+// labels or boxes overlap (an eavesdropper's line over a device's store, a chip out of the server, an
+// account's name below it).
+TEST(ScenePanel, NothingOverlapsAndTheServerHoldsItsOwnAtAnyExchangeOfAnyLesson)
+{
+    std::map<std::string, std::string> problems; // what is wrong, in which lesson and layout -> where first
+    const size_t frames = everyExchange([&](const std::string& where, const gui::ScenePanel& scene) {
+        const std::string lessonAndLayout = where.substr(0, where.find(" exchange"));
+        const auto& placed = scene.placed();
+        const auto [serverMin, serverMax] = scene.serverBox();
+        const gui::ScenePanel::Placed server{"server", false, serverMin, serverMax};
+        for (const auto& p : placed) {
+            const bool inside = p.min.x >= serverMin.x - 0.5f && p.max.x <= serverMax.x + 0.5f &&
+                                p.min.y >= serverMin.y - 0.5f && p.max.y <= serverMax.y + 0.5f;
+            if (p.inServer ? !inside : overlap(p, server))
+                problems.emplace(lessonAndLayout + ": " + p.what + (p.inServer ? " leaves" : " overlaps") +
+                                     " the server",
+                                 where);
+        }
+        for (size_t i = 0; i < placed.size(); ++i)
+            for (size_t j = i + 1; j < placed.size(); ++j)
+                if (overlap(placed[i], placed[j]))
+                    problems.emplace(lessonAndLayout + ": " + placed[i].what + " overlaps " + placed[j].what,
+                                     where);
+    });
+    for (const auto& [problem, first] : problems)
+        ADD_FAILURE() << problem << " (first at " << first << ")";
+    EXPECT_GT(frames, 600u);
+}
+
+// Lesson 18: the phone's IMAP cache holds 17 headers, too many to draw one by one; its summary draws a
+// postcard (headers only, as the legend says), not a whole envelope.
+TEST(ScenePanel, AStoreSummaryDrawsWhatIsHeld)
+{
+    gui::DashboardOptions options;
+    options.lesson = sourceDir() / "lessons" / "18-phone-catches-up.json";
+    options.layout = gui::Layout::Student;
+    GuiHarness gui(options, ImVec2(1280, 720));
+    auto& scene = dynamic_cast<gui::ScenePanel&>(*gui.dashboard().panel("scene"));
+    gui::LessonPlayer& player = gui.dashboard().player();
+    bool summarised = false;
+    do {
+        gui.frame(0.01);
+        const std::vector<gui::scene::Held> glyphs = scene.summaryGlyphs("phone");
+        if (glyphs.empty()) continue;
+        summarised = true;
+        EXPECT_EQ(glyphs, std::vector<gui::scene::Held>{gui::scene::Held::Headers})
+            << "exchange " << player.simulation()->stepNumber();
+    } while (player.step());
+    EXPECT_TRUE(summarised);
 }
 
 } // namespace

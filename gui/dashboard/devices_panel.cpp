@@ -1,6 +1,7 @@
 // Each device's own copy of the mail: what it downloaded, whole or only the header, and what it has read.
 #include "dashboard.hpp"
 #include "panels.hpp"
+#include "scene_model.hpp"
 #include "text_fit.hpp"
 #include "ui_probe.hpp"
 
@@ -144,7 +145,12 @@ private:
                     if (ImGui::IsItemHovered())
                         ImGui::SetTooltip("%zu of %zu bytes on the device", m.bytes.size(), m.serverSize);
                     ImGui::TableNextColumn();
-                    ImGui::TextUnformatted(m.seen ? "read" : "unread");
+                    // The same state the scene's stickers show on this device's copy.
+                    const uint8_t flags = scene::localFlags(m);
+                    ImGui::TextUnformatted((std::string(flags & store::kSeen ? "read" : "unread") +
+                                            (flags & store::kFlagged ? ", flagged" : "") +
+                                            (flags & store::kDeleted ? ", deleted" : ""))
+                                               .c_str());
                 }
             ImGui::EndTable();
         }

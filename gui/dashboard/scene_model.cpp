@@ -3,6 +3,7 @@
 
 #include "imap/imap_session.hpp"
 #include "pop3/pop3_session.hpp"
+#include "util/text.hpp"
 #include "wire/clock_text.hpp"
 
 #include <algorithm>
@@ -63,6 +64,14 @@ std::string contentParts(const std::set<std::string>& held)
 
 } // namespace
 
+uint8_t localFlags(const store::LocalMessage& m)
+{
+    uint8_t flags = m.seen ? store::kSeen : 0;
+    for (const std::string_view word : util::splitSpaces(m.flags))
+        if (const auto flag = store::flagFromName(word); flag && *flag != store::kSeen) flags |= *flag;
+    return flags;
+}
+
 const Account* Scene::account(const std::string& user) const
 {
     for (const Account& a : accounts)
@@ -88,10 +97,18 @@ const DeviceView* Scene::device(const std::string& name) const
 std::string actorOf(const wire::Transcript& transcript)
 {
     const auto& entries = transcript.entries();
+    if (entries.empty()) return {};
+    const int step = entries.back().step;
     for (size_t i = entries.size(), seen = 0; i > 0 && seen < kStepLookBack; --i, ++seen) {
         const Entry& e = entries[i - 1];
+        if (e.step != step) break; // an earlier step's device did not act in this one
         // The simulator's own remarks name "server"; a device's remark (it is lost, it gave up) names it.
         if (e.kind == Entry::Kind::Note && e.device == "server") continue;
+        // What the server sent: an answer follows its device's own words in the same step, and news pushed
+        // to a device in IDLE (new mail arrived) is not that device acting.
+        if ((e.kind == Entry::Kind::Data || e.kind == Entry::Kind::TlsRecord) &&
+            e.direction == wire::Direction::ServerToClient)
+            continue;
         if (!e.device.empty()) return e.device;
     }
     return {};
@@ -132,6 +149,7 @@ Scene buildScene(const SceneInput& in)
         }
         std::reverse(last.begin(), last.end());
         scene.actor = actorOf(*in.transcript);
+        scene.serverActing = scene.actor.empty() && scene.step > 0;
     }
 
     // [SECTION] what the last step's exchanges did
@@ -326,7 +344,8 @@ Scene buildScene(const SceneInput& in)
             const bool arriving = download != firstDownloadMs.end() && m.downloadedAtMs >= download->second;
             view.arrivingCount += arriving ? 1 : 0;
             if (i < in.maxEnvelopes)
-                view.local.push_back({m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving});
+                view.local.push_back(
+                    {m.folder, m.subject, m.complete, contentParts(m.partsHeld), arriving, localFlags(m)});
         }
         scene.devices.push_back(std::move(view));
     }

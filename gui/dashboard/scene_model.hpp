@@ -48,12 +48,20 @@ struct Account {
     std::vector<Tray> trays; // INBOX first
 };
 
+// How much of a message a device holds, as drawn: an envelope, a postcard (headers), a torn-off part.
+enum class Held { Whole, Headers, Part };
+
 struct LocalItem {
     std::string folder;
     std::string subject;
     bool whole = false;       // the whole message is on the device
     std::string partsHeld;    // IMAP sections beyond the header ("1.2"), comma-separated; empty: header only
     bool arrivingNow = false; // downloaded in the last step: still on its way while its flight is drawn
+    // The device's own copy's state (store::Flag bits): read on the device, and the IMAP flags it last heard
+    // from the server; not the server's, which the device may not have heard of yet.
+    uint8_t flags = 0;
+
+    Held held() const { return whole ? Held::Whole : partsHeld.empty() ? Held::Headers : Held::Part; }
 };
 
 struct DeviceView {
@@ -115,9 +123,10 @@ struct Badge {
 };
 
 struct Scene {
-    int step = 0;      // the simulation step the flights belong to
-    int64_t day = 0;   // the simulated day, 1 on the lesson's first; 0 without a clock (live mode)
-    std::string actor; // the device of the last step, empty when the server acted alone
+    int step = 0;              // the simulation step the flights belong to
+    int64_t day = 0;           // the simulated day, 1 on the lesson's first; 0 without a clock (live mode)
+    std::string actor;         // the device of the last step, empty when the server acted alone
+    bool serverActing = false; // the last step was the server's alone (a delivery, time passing)
     std::vector<Account> accounts;
     std::vector<DeviceView> devices;
     std::vector<Flight> flights;
@@ -155,8 +164,13 @@ struct SceneInput {
 
 Scene buildScene(const SceneInput& input);
 
-// The device that acted last: the newest transcript entry from a device or client, looked for among the
-// newest entries only (a live server's transcript is long). Empty when none.
+// A device's copy's state as store::Flag bits: a POP3 copy has only "read on this device"; an IMAP copy also
+// the flags it last heard from the server.
+uint8_t localFlags(const store::LocalMessage& message);
+
+// The device that acted last: the newest transcript entry a device or client sent, looked for among the
+// newest entries only (a live server's transcript is long) and within the newest step: empty when that step
+// was the server's alone (a delivery, days passing), or when none.
 std::string actorOf(const wire::Transcript& transcript);
 
 } // namespace maillab::gui::scene

@@ -235,6 +235,36 @@ SceneColours coloursOf(const Palette& p)
     return c;
 }
 
+// Stickers, the same on the server's envelopes and on a device's copies: unread (a blue dot), flagged (an
+// orange flag corner), answered (a green dot); struck when marked for deletion (POP3 DELE until QUIT, IMAP
+// \Deleted until EXPUNGE). A small glyph gets smaller stickers, so they do not cover it.
+void drawHeld(ImDrawList* draw, const SceneColours& col, scene::Held held, ImVec2 min, ImVec2 max)
+{
+    switch (held) {
+    case scene::Held::Whole: drawEnvelope(draw, min, max, col.paper, col.ink); break;
+    case scene::Held::Headers: drawPostcard(draw, min, max, col.paper, col.ink); break;
+    case scene::Held::Part:
+        drawPiece(draw, ImVec2((min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f), (max.y - min.y) * 0.6f,
+                  col.paper, col.ink);
+        break;
+    }
+}
+
+void drawStickers(ImDrawList* draw, const SceneColours& col, ImVec2 min, ImVec2 max, float em, uint8_t flags,
+                  bool struck)
+{
+    const float unit = std::min(em, (max.y - min.y) * 0.9f);
+    if (!(flags & store::kSeen)) draw->AddCircleFilled(min, unit * 0.16f, col.client);
+    if (flags & store::kFlagged)
+        draw->AddTriangleFilled(ImVec2(max.x - unit * 0.45f, min.y), ImVec2(max.x, min.y),
+                                ImVec2(max.x, min.y + unit * 0.45f), IM_COL32(240, 140, 30, 255));
+    if (flags & store::kAnswered) draw->AddCircleFilled(max, unit * 0.15f, col.good);
+    if (struck) {
+        draw->AddLine(ImVec2(min.x - 2, max.y + 1), ImVec2(max.x + 2, min.y - 1), col.deleted, 2.5f);
+        draw->AddLine(ImVec2(min.x - 2, min.y - 1), ImVec2(max.x + 2, max.y + 1), col.deleted, 2.5f);
+    }
+}
+
 } // namespace
 
 // [SECTION] labels: never below the floor, said shorter rather than shrunk
@@ -460,10 +490,13 @@ void ScenePanel::drawScene(Context& c)
 
     // [SECTION] the server: accounts, padlocks, trays
     m_trayRects.clear();
+    m_placed.clear();
+    m_serverBox = {serverMin, serverMax};
     drawServer(c, draw, col, font, em, serverMin, serverMax, hover);
 
     // [SECTION] the devices and their connections
     m_devicePorts.clear();
+    m_summaryGlyphs.clear();
     auto drawSide = [&](const std::vector<size_t>& indices, bool onLeft) {
         if (indices.empty()) return;
         const float cellH = height / static_cast<float>(indices.size());
@@ -496,7 +529,11 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
                             ImVec2 min, ImVec2 max, const HoverFn& hover)
 {
     draw->AddRectFilled(min, max, col.panel, em * 0.5f);
-    draw->AddRect(min, max, col.frame, em * 0.5f, 0, 2.0f);
+    // A step of the server's alone (a delivery, time passing) lights the server, as a device's step lights
+    // it.
+    if (m_scene.serverActing) draw->AddRectFilled(min, max, colour(c.palette.stateLit, 0.18f), em * 0.5f);
+    draw->AddRect(min, max, m_scene.serverActing ? col.actor : col.frame, em * 0.5f, 0,
+                  m_scene.serverActing ? 3.0f : 2.0f);
     const float pad = em * 0.5f;
     const float innerW = max.x - min.x - pad * 2;
     // Once the lesson lets days pass, the server's corner says which day it is (the transcript's "day N").
@@ -517,12 +554,19 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
                   " day(s) after the lesson began. Time passes only when the lesson says so.");
         dayW += pad;
     }
-    // The title stays centred on the server while it clears the day.
-    drawLabel(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f,
-              ImVec2(min.x + pad + dayW, min.y + pad * 0.6f), innerW - dayW * 2, col.text, "mail server",
-              true, hover);
-    float y = min.y + pad + em * 1.5f;
-    if (m_scene.accounts.empty()) return;
+    // The title stays centred on the server while it clears the day; a crowded server says it smaller (the
+    // packing below decides).
+    auto heading = [&](float scale) {
+        drawLabel(draw, c.fonts.heading ? c.fonts.heading : font, em * 1.3f * scale,
+                  ImVec2(min.x + pad + dayW, min.y + pad * 0.6f * scale), innerW - dayW * 2, col.text,
+                  "mail server", true, hover);
+        return min.y + (pad + em * 1.5f) * scale;
+    };
+    if (m_scene.accounts.empty()) {
+        heading(1.0f);
+        return;
+    }
+    float y = 0;
 
     // Trays with mail (and INBOX, and those the last step touched) get room for their envelopes; empty
     // folders are small labelled boxes in a row, ready to receive a move.
@@ -531,48 +575,92 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
         touched.insert({r.user, r.mailbox});
     for (const Flight& f : m_scene.flights)
         touched.insert({f.user, f.target.empty() ? f.mailbox : f.target});
-    const float small = em * 0.85f, chipH = em * 1.45f, titleH = em * 1.35f;
+    const float small = em * 0.85f;
     const float minTrayW = em * 6.5f;
-    auto chipWidth = [&](const scene::Tray& tray) {
-        return font->CalcTextSizeA(small, FLT_MAX, 0, (tray.mailbox + "  0").c_str()).x + em * 1.0f;
-    };
     struct Plan {
         std::vector<const scene::Tray*> full, empty;
         std::vector<ImVec2> chipPos; // from the chips' top left
-        float chipsH = 0;
+        float chipsH = 0; // under the trays; beside the title: how far below the title's top they end
+        bool besideTitle = false;
+        bool folded = false; // the empty folders as one chip, "5 empty folders", their names on hover
         size_t columns = 1, rows = 0;
+    };
+    // A crowded server (two accounts, many folders, a projector's large type) packs tighter, a step at a
+    // time, until it all fits inside its box: empty folders' chips without their "0" (a chip is an empty
+    // folder), then flatter trays, then tighter rows, then the chips beside the account's name, then the
+    // empty folders as one chip and a smaller heading.
+    struct Packing {
+        bool chipCounts;
+        float trayMin, chipH, titleH;
+        bool besideTitle = false;
+        bool foldChips = false;
+        float headingScale = 1.0f;
+    };
+    const Packing packings[] = {{true, em * 2.0f, em * 1.45f, em * 1.35f},
+                                {false, em * 2.0f, em * 1.45f, em * 1.35f},
+                                {false, em * 1.5f, em * 1.45f, em * 1.35f},
+                                {false, em * 1.5f, em * 1.2f, em * 1.15f},
+                                {false, em * 1.5f, em * 1.2f, em * 1.15f, true},
+                                {false, em * 1.25f, em * 1.2f, em * 1.05f, true},
+                                {false, em * 1.25f, em * 1.2f, em * 1.05f, true, true, 0.8f}};
+    Packing packing = packings[0];
+    auto foldedText = [](size_t count) { return std::to_string(count) + " empty folders"; };
+    auto foldedWidth = [&](size_t count) {
+        return font->CalcTextSizeA(small, FLT_MAX, 0, foldedText(count).c_str()).x + em * 1.0f;
+    };
+    auto titleWidth = [&](const scene::Account& account) {
+        return font->CalcTextSizeA(em, FLT_MAX, 0, ("account " + account.user).c_str()).x;
+    };
+    auto chipWidth = [&](const scene::Tray& tray) {
+        const std::string text = packing.chipCounts ? tray.mailbox + "  0" : tray.mailbox;
+        return font->CalcTextSizeA(small, FLT_MAX, 0, text.c_str()).x + em * 1.0f;
     };
     std::vector<Plan> plans;
     float fixed = 0;
     size_t fullRows = 0;
-    for (const scene::Account& account : m_scene.accounts) {
-        Plan plan;
-        for (const scene::Tray& tray : account.trays) {
-            const bool roomy =
-                tray.count > 0 || tray.mailbox == "INBOX" || touched.contains({account.user, tray.mailbox});
-            (roomy ? plan.full : plan.empty).push_back(&tray);
-        }
-        float x = 0, rowY = 0;
-        for (const scene::Tray* tray : plan.empty) {
-            const float w = chipWidth(*tray);
-            if (x > 0 && x + w > innerW) {
-                x = 0;
-                rowY += chipH + pad * 0.5f;
+    for (const Packing& tried : packings) {
+        packing = tried;
+        y = min.y + (pad + em * 1.5f) * packing.headingScale;
+        plans.clear();
+        fixed = 0;
+        fullRows = 0;
+        for (const scene::Account& account : m_scene.accounts) {
+            Plan plan;
+            for (const scene::Tray& tray : account.trays) {
+                const bool roomy = tray.count > 0 || tray.mailbox == "INBOX" ||
+                                   touched.contains({account.user, tray.mailbox});
+                (roomy ? plan.full : plan.empty).push_back(&tray);
             }
-            plan.chipPos.push_back(ImVec2(x, rowY));
-            x += w + pad * 0.5f;
+            // Beside the title only where no padlock's "held by" needs that room.
+            plan.besideTitle = packing.besideTitle && account.lockHolder.empty() && !plan.empty.empty();
+            float x = plan.besideTitle ? titleWidth(account) + em : 0, rowY = 0;
+            plan.folded = packing.foldChips && plan.empty.size() > 1;
+            for (const scene::Tray* tray : plan.empty) {
+                if (plan.folded && !plan.chipPos.empty()) break;
+                const float w = plan.folded ? foldedWidth(plan.empty.size()) : chipWidth(*tray);
+                if (x > 0 && x + w > innerW) {
+                    x = 0;
+                    rowY += packing.chipH + pad * 0.5f;
+                }
+                plan.chipPos.push_back(ImVec2(x, rowY));
+                x += w + pad * 0.5f;
+            }
+            plan.chipsH = plan.empty.empty() ? 0 : rowY + packing.chipH + pad * 0.5f;
+            const float head = plan.besideTitle ? std::max(packing.titleH, plan.chipsH) : packing.titleH;
+            plan.columns =
+                std::max<size_t>(1, std::min(plan.full.size(), static_cast<size_t>(innerW / minTrayW)));
+            plan.rows = (plan.full.size() + plan.columns - 1) / plan.columns;
+            fixed += head + (plan.besideTitle ? 0 : plan.chipsH) + pad * static_cast<float>(plan.rows);
+            fullRows += plan.rows;
+            plans.push_back(std::move(plan));
         }
-        plan.chipsH = plan.empty.empty() ? 0 : rowY + chipH + pad * 0.5f;
-        plan.columns =
-            std::max<size_t>(1, std::min(plan.full.size(), static_cast<size_t>(innerW / minTrayW)));
-        plan.rows = (plan.full.size() + plan.columns - 1) / plan.columns;
-        fixed += titleH + plan.chipsH + pad * static_cast<float>(plan.rows);
-        fullRows += plan.rows;
-        plans.push_back(std::move(plan));
+        if (max.y - y - pad - fixed >= packing.trayMin * static_cast<float>(fullRows)) break;
     }
-    const float trayH =
-        fullRows ? std::clamp((max.y - y - pad - fixed) / static_cast<float>(fullRows), em * 2.0f, em * 9.0f)
-                 : 0;
+    y = heading(packing.headingScale);
+    const float titleH = packing.titleH, chipH = packing.chipH;
+    const float trayH = fullRows ? std::clamp((max.y - y - pad - fixed) / static_cast<float>(fullRows),
+                                              packing.trayMin, em * 9.0f)
+                                 : 0;
 
     for (size_t a = 0; a < m_scene.accounts.size(); ++a) {
         const scene::Account& account = m_scene.accounts[a];
@@ -583,6 +671,7 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
         std::string title = "account " + account.user;
         draw->AddText(font, em, ImVec2(min.x + pad, y), actorsAccount ? col.actor : col.text, title.c_str());
         float titleW = font->CalcTextSizeA(em, FLT_MAX, 0, title.c_str()).x;
+        place(title, true, ImVec2(min.x + pad, y), ImVec2(min.x + pad + titleW, y + em));
         if (!account.lockHolder.empty()) {
             const ImVec2 lock(min.x + pad + titleW + em * 0.9f, y + em * 0.4f);
             drawPadlock(draw, lock, em * 0.9f, col.note, col.ink);
@@ -595,7 +684,8 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
                       "'s session has logged in, so until it ends no other POP3 login to " + account.user +
                       " gets in (RFC 1939 section 4).");
         }
-        y += titleH;
+        const float titleY = y;
+        y += plan.besideTitle ? std::max(titleH, plan.chipsH) : titleH;
         const float trayW =
             (innerW - pad * static_cast<float>(plan.columns - 1)) / static_cast<float>(plan.columns);
         for (size_t i = 0; i < plan.full.size(); ++i) {
@@ -606,34 +696,56 @@ void ScenePanel::drawServer(Context& c, ImDrawList* draw, const SceneColours& co
         }
         y += (trayH + pad) * static_cast<float>(plan.rows);
         for (size_t i = 0; i < plan.empty.size(); ++i) {
-            const ImVec2 cMin(min.x + pad + plan.chipPos[i].x, y + plan.chipPos[i].y);
+            const ImVec2 cMin(min.x + pad + plan.chipPos[i].x,
+                              (plan.besideTitle ? titleY - em * 0.1f : y) + plan.chipPos[i].y);
+            if (plan.folded) {
+                const ImVec2 cMax(cMin.x + foldedWidth(plan.empty.size()), cMin.y + chipH);
+                draw->AddRectFilled(cMin, cMax, colour(ImGui::GetStyleColorVec4(ImGuiCol_WindowBg)),
+                                    em * 0.3f);
+                draw->AddRect(cMin, cMax, col.frame, em * 0.3f);
+                drawLabel(draw, font, small, ImVec2(cMin.x + em * 0.5f, (cMin.y + cMax.y - small) * 0.5f),
+                          cMax.x - cMin.x - em, col.text, foldedText(plan.empty.size()), false, hover);
+                place("empty folders of " + account.user, true, cMin, cMax);
+                std::string names;
+                for (const scene::Tray* tray : plan.empty)
+                    names += "\n" + tray->mailbox;
+                hover(cMin, cMax, "Folders of " + account.user + " with no mail:" + names);
+                break;
+            }
             drawTray(c, draw, col, font, em, account.user, *plan.empty[i], cMin,
-                     ImVec2(cMin.x + chipWidth(*plan.empty[i]), cMin.y + chipH), hover);
+                     ImVec2(cMin.x + chipWidth(*plan.empty[i]), cMin.y + chipH), hover, packing.chipCounts);
         }
-        y += plan.chipsH;
+        if (!plan.besideTitle) y += plan.chipsH;
     }
 }
 
 void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
                           const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max,
-                          const HoverFn& hover)
+                          const HoverFn& hover, bool showCount)
 {
     m_trayRects[{user, tray.mailbox}] = ImVec4(min.x, min.y, max.x, max.y);
+    place("tray " + user + "/" + tray.mailbox, true, min, max);
     const bool changed = c.changes && c.changes->mailboxes.contains({user, tray.mailbox});
     draw->AddRectFilled(min, max, colour(ImGui::GetStyleColorVec4(ImGuiCol_WindowBg)), em * 0.3f);
     draw->AddRect(min, max, changed ? col.note : col.frame, em * 0.3f, 0, changed ? 2.5f : 1.0f);
     const float small = em * 0.85f;
-    const std::string count = util::withThousands(tray.count);
-    const float countW = font->CalcTextSizeA(small, FLT_MAX, 0, count.c_str()).x;
+    const std::string count = showCount ? util::withThousands(tray.count) : std::string();
+    const float countW = showCount ? font->CalcTextSizeA(small, FLT_MAX, 0, count.c_str()).x : 0.0f;
     const float pad = em * 0.3f;
     // A short tray has its name and count on the left and the envelopes beside them; a tall one, above them.
     const bool flat = max.y - min.y < em * 3.2f;
     const float labelY = flat ? (min.y + max.y - small) * 0.5f : min.y + pad * 0.5f;
     // A nested folder too long for its tray goes by its own name ("…/Networks"), the whole path on hover.
-    const float nameW =
-        drawLabel(draw, font, small, ImVec2(min.x + pad, labelY),
-                  (max.x - min.x) * (flat && tray.count > 0 ? 0.45f : 1.0f) - countW - pad * 3, col.text,
-                  tray.mailbox, false, hover, scene_text::Shorten::Folder);
+    // In a flat tray the name is whole when that leaves the envelopes room for a stack (its count is the
+    // tray's, beside the name).
+    const float nameRoom = max.x - min.x - countW - pad * 3;
+    const float flatNameRoom =
+        std::max(std::min(font->CalcTextSizeA(small, FLT_MAX, 0, tray.mailbox.c_str()).x,
+                          nameRoom - pad * 2 - em * 1.8f),
+                 (max.x - min.x) * 0.45f - countW - pad * 3);
+    const float nameW = drawLabel(draw, font, small, ImVec2(min.x + pad, labelY),
+                                  flat && tray.count > 0 ? flatNameRoom : nameRoom, col.text, tray.mailbox,
+                                  false, hover, scene_text::Shorten::Folder);
     const float countX = flat ? min.x + pad * 2 + nameW : max.x - pad - countW;
     draw->AddText(font, small, ImVec2(countX, labelY), col.dim, count.c_str());
     const float left = flat ? countX + countW + pad * 2 : min.x + pad;
@@ -663,8 +775,9 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
         }
         const std::string label = "\xc3\x97 " + count;
         const float labelX = base.x + sw + off * 4 + pad * 2;
-        drawLabel(draw, font, em, ImVec2(labelX, base.y + (sh + off * 4 - em) * 0.5f), max.x - labelX - pad,
-                  col.text, label, false, hover);
+        if (!flat || font->CalcTextSizeA(em, FLT_MAX, 0, label.c_str()).x <= max.x - labelX - pad)
+            drawLabel(draw, font, em, ImVec2(labelX, base.y + (sh + off * 4 - em) * 0.5f),
+                      max.x - labelX - pad, col.text, label, false, hover);
         hover(min, max, tray.mailbox + ": " + count + " messages, too many to draw one by one.");
         return;
     }
@@ -678,17 +791,7 @@ void ScenePanel::drawTray(Context& c, ImDrawList* draw, const SceneColours& col,
             draw->AddRectFilled(ImVec2(eMin.x - 3, eMin.y - 3), ImVec2(eMax.x + 3, eMax.y + 3), col.changed,
                                 3.0f);
         drawEnvelope(draw, eMin, eMax, col.paper, col.ink);
-        // Stickers: unread (a blue dot), flagged (an orange flag corner), answered (a green dot).
-        if (!(e.flags & store::kSeen)) draw->AddCircleFilled(ImVec2(eMin.x, eMin.y), em * 0.16f, col.client);
-        if (e.flags & store::kFlagged)
-            draw->AddTriangleFilled(ImVec2(eMax.x - em * 0.45f, eMin.y), ImVec2(eMax.x, eMin.y),
-                                    ImVec2(eMax.x, eMin.y + em * 0.45f), IM_COL32(240, 140, 30, 255));
-        if (e.flags & store::kAnswered) draw->AddCircleFilled(ImVec2(eMax.x, eMax.y), em * 0.15f, col.good);
-        if (going) {
-            // Struck: marked for deletion (POP3 DELE until QUIT, IMAP \Deleted until EXPUNGE).
-            draw->AddLine(ImVec2(eMin.x - 2, eMax.y + 1), ImVec2(eMax.x + 2, eMin.y - 1), col.deleted, 2.5f);
-            draw->AddLine(ImVec2(eMin.x - 2, eMin.y - 1), ImVec2(eMax.x + 2, eMax.y + 1), col.deleted, 2.5f);
-        }
+        drawStickers(draw, col, eMin, eMax, em, e.flags, going);
         std::string text = subjectOf(c, user, tray.mailbox, e.uid, eMin, eMax) + "\nUID " +
                            std::to_string(e.uid) + ", " + flagWords(e.flags);
         if (!e.markedBy.empty())
@@ -739,12 +842,24 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     // Room under the icon for the name, what it runs (and its keep setting) and what an eavesdropper heard.
     const std::string setting = settingLine(d);
     const float lines = 4.2f + (setting.empty() ? 0.0f : 1.15f);
-    const float iconH = std::clamp(h - em * lines, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
+    // A short cell (five or six devices on a projector) keeps at least the name's line under the icon: the
+    // icon shrinks rather than the name spilling into the next cell.
+    const float nameH = em * 1.2f;
+    // Too short for a fair icon over the name: the icon takes the cell's whole height on the wire's side, the
+    // store and the name under it share the rest.
+    const float rowH = h - pad * 2.5f - nameH;
+    const bool compact = rowH < em * 1.6f;
+    const float iconH = compact ? std::min(h - pad * 2, em * 3.0f)
+                                : std::clamp(h - em * lines, em * 1.6f, std::min(em * 6.0f, w * 0.42f));
     const float iconW = iconH * 1.3f;
     const float iconX = onLeft ? max.x - iconW - pad : min.x + pad;
     // In a tall cell the device sits in its middle, and so does its wire.
-    const float top = min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * (lines - 0.6f))) * 0.5f);
+    const float top =
+        compact ? min.y + pad
+                : min.y + pad + std::max(0.0f, (h - (pad * 2 + iconH + em * (lines - 0.6f))) * 0.5f);
     const ImVec2 iconMin(iconX, top), iconMax(iconX + iconW, top + iconH);
+    // The bottom of the row of icon and store, where the lines under them start.
+    const float rowBottom = compact ? top + std::max(rowH, em * 0.8f) : iconMax.y;
     if (d.acting && !d.lost)
         draw->AddRectFilled(ImVec2(min.x + 2, min.y + 2), ImVec2(max.x - 2, max.y - 2),
                             colour(c.palette.stateLit, 0.18f), em * 0.4f);
@@ -752,6 +867,7 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     const ImU32 screen =
         d.connected ? colour(c.palette.client, 0.8f) : colour(ImVec4(0.16f, 0.18f, 0.22f, 1.0f), alpha);
     drawDeviceIcon(draw, d.kind, iconMin, iconMax, body, screen, col.ink);
+    place(d.name + " icon", false, iconMin, iconMax);
     if (d.lost) {
         draw->AddLine(iconMin, iconMax, col.bad, 3.0f);
         draw->AddLine(ImVec2(iconMax.x, iconMin.y), ImVec2(iconMin.x, iconMax.y), col.bad, 3.0f);
@@ -770,31 +886,57 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
     for (const scene::Overheard& o : m_scene.overheard)
         if (o.device == d.name) overheard = &o;
     enum Line { Name, Subtitle, Setting, Idle, Heard };
-    const float lineH[] = {em * 1.2f, em * 1.15f, em * 1.15f, em * 1.45f, em * 1.3f};
+    const float lineH[] = {nameH, em * 1.15f, em * 1.15f, em * 1.45f, em * 1.3f};
     bool lineShown[5] = {};
-    // The last line needs no space under it (the next cell starts with its own padding).
-    float roomLeft = max.y - (iconMax.y + pad * 0.5f) + em * 0.3f;
+    // The last line needs no space under it (the next cell starts with its own padding); what is drawn on it
+    // is shorter than its line.
+    float roomLeft = max.y - (rowBottom + pad * 0.5f) + em * 0.15f;
     for (Line line : {Name, Heard, Idle, Setting, Subtitle}) {
         const bool wanted = line == Name || line == Subtitle || (line == Setting && !setting.empty()) ||
                             (line == Idle && d.idle && !d.lost) || (line == Heard && overheard);
-        if (wanted && (line == Name || line == Heard || lineH[line] <= roomLeft)) {
+        if (wanted && (line == Name || lineH[line] <= roomLeft)) {
             lineShown[line] = true;
             roomLeft -= lineH[line];
         }
     }
-    const float textX = min.x + pad, textW = w - pad * 2;
-    float y = iconMax.y + pad * 0.5f;
-    drawLabel(draw, heading, em * 1.15f, ImVec2(textX, y), textW,
-              d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha),
-              d.name + (d.lost ? " (lost)" : ""), true, hover);
+    // No line of its own for what was heard: it shares the name's line, the name on the wire's side.
+    const bool heardBeside = overheard && !lineShown[Heard];
+    const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
+    const float storeX1 = onLeft ? iconMin.x - pad : max.x - pad;
+    const float textX = compact ? storeX0 : min.x + pad, textW = compact ? storeX1 - storeX0 : w - pad * 2;
+    float y = rowBottom + pad * 0.5f;
+    const std::string name = d.name + (d.lost ? " (lost)" : "");
+    const float nameSize = em * 1.15f;
+    float nameX = textX, nameW = textW;
+    if (heardBeside) {
+        nameW = std::min(textW * 0.45f, heading->CalcTextSizeA(nameSize, FLT_MAX, 0, name.c_str()).x + pad);
+        nameX = onLeft ? textX + textW - nameW : textX;
+    }
+    const float nameDrawn = drawLabel(
+        draw, heading, nameSize, ImVec2(nameX, y), nameW,
+        d.acting ? col.actor : colour(ImGui::GetStyleColorVec4(ImGuiCol_Text), alpha), name, true, hover);
+    place(d.name + " name", false, ImVec2(nameX + (nameW - nameDrawn) * 0.5f, y),
+          ImVec2(nameX + (nameW + nameDrawn) * 0.5f, y + nameSize));
+    if (heardBeside) {
+        const float heardX = onLeft ? textX : textX + nameW + pad;
+        drawOverheard(c, draw, col, em, *overheard, ImVec2(heardX, y), textW - nameW - pad, hover, d.name);
+    }
     y += lineH[Name];
+    // What it runs and its setting, at the body size when the cell is wide enough.
+    const float detail = std::max(em * 0.85f, ImGui::GetFontSize());
+    auto detailLine = [&](const std::string& text, const std::string& what) {
+        const float drawn =
+            drawLabel(draw, font, detail, ImVec2(textX, y), textW, col.dim, text, true, hover);
+        place(d.name + " " + what, false, ImVec2(textX + (textW - drawn) * 0.5f, y),
+              ImVec2(textX + (textW + drawn) * 0.5f, y + std::min(detail, lineH[Subtitle])));
+        return drawn;
+    };
     if (lineShown[Subtitle]) {
-        drawLabel(draw, font, em * 0.85f, ImVec2(textX, y), textW, col.dim, deviceSubtitle(d), true, hover);
+        detailLine(deviceSubtitle(d), "subtitle");
         y += lineH[Subtitle];
     }
     if (lineShown[Setting]) {
-        const float drawn =
-            drawLabel(draw, font, em * 0.85f, ImVec2(textX, y), textW, col.dim, setting, true, hover);
+        const float drawn = detailLine(setting, "setting");
         hover(ImVec2(textX + (textW - drawn) * 0.5f, y), ImVec2(textX + (textW + drawn) * 0.5f, y + em),
               "Keep mode: " + d.name + " leaves its copies on the server and deletes each there (DELE) " +
                   std::to_string(d.removeAfterDays) +
@@ -805,14 +947,13 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         drawIdleBadge(c, draw, col, font, em, ImVec2(textX, y), textW, hover);
         y += lineH[Idle];
     }
-    if (lineShown[Heard]) drawOverheard(c, draw, col, em, *overheard, ImVec2(textX, y), textW, hover);
+    if (lineShown[Heard]) drawOverheard(c, draw, col, em, *overheard, ImVec2(textX, y), textW, hover, d.name);
 
     // The device's own store: one glyph per message it holds, whole or headers or a part.
-    const float storeX0 = onLeft ? min.x + pad : iconMax.x + pad;
-    const float storeX1 = onLeft ? iconMin.x - pad : max.x - pad;
-    const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, iconMax.y);
+    const ImVec2 sMin(storeX0, iconMin.y), sMax(storeX1, rowBottom);
     if (sMax.x - sMin.x > em * 2) {
         draw->AddRect(sMin, sMax, colour(c.palette.dim, 0.6f * alpha), em * 0.2f);
+        place(d.name + " store", false, sMin, sMax);
         // What arrived in this step shows once its flight has landed.
         const size_t arriving = m_progress < 1.0f ? d.arrivingCount : 0;
         const size_t shownCount = d.shownCount(arriving == 0);
@@ -827,14 +968,32 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
         const ImVec2 glyph(gw > 0 ? gw : em, (gw > 0 ? gw : em) / 1.45f);
         const size_t room = gw > 0 ? shown : 0;
         if (shownCount == 0) {
-            drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x, (sMin.y + sMax.y - em * 0.85f) * 0.5f),
-                      sMax.x - sMin.x, col.dim, "empty", true, hover);
+            const float size =
+                std::max(m_textFloor, std::min(std::max(em * 0.85f, ImGui::GetFontSize()), sMax.y - sMin.y));
+            drawLabel(draw, font, size, ImVec2(sMin.x, (sMin.y + sMax.y - size) * 0.5f), sMax.x - sMin.x,
+                      col.dim, "empty", true, hover);
         } else if (shownCount > room || shownCount > shown) {
-            drawEnvelope(draw, ImVec2(sMin.x + gx, sMin.y + gx),
-                         ImVec2(sMin.x + gx + glyph.x, sMin.y + gx + glyph.y), col.paper, col.ink);
+            // Too many to draw one by one: the glyph of each kind held (headers only is a postcard, not an
+            // envelope), then the count.
+            std::vector<scene::Held>& kinds = m_summaryGlyphs[d.name];
+            for (const scene::LocalItem* m : items)
+                if (std::find(kinds.begin(), kinds.end(), m->held()) == kinds.end())
+                    kinds.push_back(m->held());
+            std::sort(kinds.begin(), kinds.end());
+            // One under the other, so the count beside them keeps its room in a narrow store.
+            float x = sMin.x + gx, y = sMin.y + gx;
+            for (scene::Held kind : kinds) {
+                if (y > sMin.y + gx && y + glyph.y > sMax.y - gx) {
+                    x += glyph.x + gx;
+                    y = sMin.y + gx;
+                }
+                drawHeld(draw, col, kind, ImVec2(x, y), ImVec2(x + glyph.x, y + glyph.y));
+                y += glyph.y + gx;
+            }
+            x += glyph.x + gx;
             const std::string count = "\xc3\x97 " + util::withThousands(shownCount);
-            drawLabel(draw, font, em * 0.85f, ImVec2(sMin.x + glyph.x + gx * 3, sMin.y + gx),
-                      sMax.x - sMin.x - glyph.x - gx * 4, col.text, count, false, hover);
+            drawLabel(draw, font, em * 0.85f, ImVec2(x + gx * 2, sMin.y + gx), sMax.x - x - gx * 3, col.text,
+                      count, false, hover);
         } else {
             for (size_t i = 0; i < shown; ++i) {
                 const scene::LocalItem& m = *items[i];
@@ -842,19 +1001,19 @@ void ScenePanel::drawDevice(Context& c, ImDrawList* draw, const SceneColours& co
                     sMin.x + gx + (glyph.x + gx) * static_cast<float>(i % static_cast<size_t>(columns)),
                     sMin.y + gx + (glyph.y + gx) * static_cast<float>(i / static_cast<size_t>(columns)));
                 const ImVec2 gMax(gMin.x + glyph.x, gMin.y + glyph.y);
-                if (m.whole)
-                    drawEnvelope(draw, gMin, gMax, col.paper, col.ink);
-                else if (m.partsHeld.empty())
-                    drawPostcard(draw, gMin, gMax, col.paper, col.ink);
-                else
-                    drawPiece(draw, ImVec2((gMin.x + gMax.x) * 0.5f, (gMin.y + gMax.y) * 0.5f),
-                              glyph.y * 0.6f, col.paper, col.ink);
+                drawHeld(draw, col, m.held(), gMin, gMax);
+                // The device's own copy: read here or not, the flags it last heard of.
+                drawStickers(draw, col, gMin, gMax, em, m.flags, (m.flags & store::kDeleted) != 0);
                 hover(gMin, gMax,
                       (m.subject.empty() ? std::string("(no subject)") : m.subject) + "\n" + m.folder +
                           " on " + d.name + ": " +
                           (m.whole               ? "the whole message"
                            : m.partsHeld.empty() ? "headers only"
-                                                 : "headers and part " + m.partsHeld));
+                                                 : "headers and part " + m.partsHeld) +
+                          "\nOn this device: " + (m.flags & store::kSeen ? "read" : "unread") +
+                          (m.flags & ~store::kSeen
+                               ? ", " + flagWords(static_cast<uint8_t>(m.flags & ~store::kSeen))
+                               : ""));
             }
         }
     }
@@ -958,7 +1117,8 @@ void ScenePanel::drawFlights(Context&, ImDrawList* draw, const SceneColours& col
 }
 
 void ScenePanel::drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
-                               const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover)
+                               const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover,
+                               const std::string& device)
 {
     // An eye, and what it read on this device's wire in the last step: the words in plain text, noise in TLS.
     const ImVec2 eye(at.x + em * 0.75f, at.y + em * 0.5f);
@@ -973,13 +1133,14 @@ void ScenePanel::drawOverheard(Context& c, ImDrawList* draw, const SceneColours&
         scene_text::shorterForms(o.text, scene_text::Shorten::Words, o.encrypted ? "" : o.command);
     for (std::string& form : forms)
         form = o.encrypted ? form + (form == o.text ? " \xe2\x80\xa6" : "") : "\"" + form + "\"";
-    const Label label = fit(mono, em * 0.85f, width - em * 1.8f - 8, forms);
+    const Label label = fit(mono, std::max(em * 0.85f, ImGui::GetFontSize()), width - em * 1.8f - 8, forms);
     noteDrawn(label.size);
     if (label.shortened) probe::noteElided(forms.front(), false);
     const ImVec2 ts(label.width, label.size);
-    const ImVec2 box(at.x + em * 1.7f + 4, at.y + (em - ts.y) * 0.5f);
+    const ImVec2 box(at.x + em * 1.7f + 4, at.y + std::max(2.0f, (em - ts.y) * 0.5f));
     const ImU32 ink = o.encrypted ? col.tls : col.bad;
     draw->AddRect(ImVec2(box.x - 4, box.y - 2), ImVec2(box.x + ts.x + 4, box.y + ts.y + 2), ink, 4.0f);
+    place(device + " heard", false, ImVec2(at.x, box.y - 2), ImVec2(box.x + ts.x + 4, box.y + ts.y + 2));
     draw->AddText(mono, label.size, box, ink, label.text.c_str());
     hover(ImVec2(at.x, at.y), ImVec2(at.x + width, at.y + em * 1.2f),
           (o.encrypted

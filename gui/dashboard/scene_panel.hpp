@@ -56,6 +56,21 @@ public:
     // The smallest text size the last frame drew, and the floor it must not go below (pixels).
     float smallestText() const { return m_smallestText; }
     float textFloor() const { return m_textFloor; }
+    // What the last frame placed, for the layout's tests: the server's box, and each box or label inside it
+    // (an account's name, a tray, a folder chip) or of a device (its icon, store, name, lines under it).
+    struct Placed {
+        std::string what; // "tray alice/INBOX", "laptop name", ...
+        bool inServer = false;
+        ImVec2 min, max;
+    };
+    const std::vector<Placed>& placed() const { return m_placed; }
+    std::pair<ImVec2, ImVec2> serverBox() const { return m_serverBox; }
+    // The glyphs a device's "× N" summary drew (one per kind of copy it holds); empty when none was drawn.
+    std::vector<scene::Held> summaryGlyphs(const std::string& device) const
+    {
+        auto it = m_summaryGlyphs.find(device);
+        return it == m_summaryGlyphs.end() ? std::vector<scene::Held>{} : it->second;
+    }
 
 private:
     using HoverFn = std::function<void(ImVec2, ImVec2, std::string)>;
@@ -78,13 +93,14 @@ private:
                     ImVec2 max, const HoverFn& hover);
     void drawTray(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
                   const std::string& user, const scene::Tray& tray, ImVec2 min, ImVec2 max,
-                  const HoverFn& hover);
+                  const HoverFn& hover, bool showCount = true);
     void drawDevice(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
                     const scene::DeviceView& device, ImVec2 min, ImVec2 max, bool onLeft, ImVec2 serverMin,
                     ImVec2 serverMax, const HoverFn& hover);
     void drawFlights(Context& c, ImDrawList* draw, const SceneColours& col, float em);
     void drawOverheard(Context& c, ImDrawList* draw, const SceneColours& col, float em,
-                       const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover);
+                       const scene::Overheard& o, ImVec2 at, float width, const HoverFn& hover,
+                       const std::string& device);
     void drawIdleBadge(Context& c, ImDrawList* draw, const SceneColours& col, ImFont* font, float em,
                        ImVec2 at, float width, const HoverFn& hover);
     float footerHeight(float width) const;
@@ -102,6 +118,13 @@ private:
     std::string m_hoverText, m_subject;
     std::map<std::pair<std::string, std::string>, ImVec4> m_trayRects; // (user, mailbox) -> min.xy, max.xy
     std::map<std::string, std::pair<ImVec2, ImVec2>> m_devicePorts;    // device -> its end, the server's end
+    std::map<std::string, std::vector<scene::Held>> m_summaryGlyphs;
+    std::vector<Placed> m_placed;
+    std::pair<ImVec2, ImVec2> m_serverBox;
+    void place(std::string what, bool inServer, ImVec2 min, ImVec2 max)
+    {
+        m_placed.push_back({std::move(what), inServer, min, max});
+    }
 };
 
 // The scene the panel drew in its last frame, or null when the panel is not the scene.
