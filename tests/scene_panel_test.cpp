@@ -4,6 +4,7 @@
 #include "scene_panel.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <filesystem>
 #include <functional>
@@ -61,6 +62,16 @@ TEST(SceneText, MiddleElisionKeepsBothEndsAndWholeCharacters)
     EXPECT_LE(shortened.size(), 12u);
     EXPECT_EQ(shortened.substr(0, 5), "new-d");
     EXPECT_EQ(shortened.substr(shortened.size() - 3), "top");
+    // A form that already ends in an ellipsis ("LOGOUT …" in quotes) gets no second one beside it.
+    // (Measured in characters, as a font would: "…" is one.)
+    const auto characters = [](const std::string& text) {
+        return static_cast<float>(std::count_if(text.begin(), text.end(), [](char ch) {
+            return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+        }));
+    };
+    const std::string quoted = gui::scene_text::elideMiddle("\"LOGOUT " + kEllipsis + "\"", 9, characters);
+    EXPECT_EQ(quoted.find(kEllipsis + kEllipsis), std::string::npos) << quoted;
+    EXPECT_EQ(quoted.substr(0, 2), "\"L");
     // "é" is two bytes: never cut between them.
     const std::string accented =
         gui::scene_text::elideMiddle("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7, bytes);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <set>
 #include <string>
 #include <utility>
@@ -349,7 +350,12 @@ std::string elideMiddle(const std::string& text, float width,
             --head;
         while (tail < text.size() && continuationByte(text[tail]))
             ++tail;
-        const std::string candidate = text.substr(0, head) + kEllipsis + text.substr(tail);
+        // A shortened form already ends "… (LOGOUT …)": its own ellipsis marks the cut, not a second one.
+        std::string rest = text.substr(tail);
+        const size_t own = rest.find_first_not_of(' ');
+        if (own != std::string::npos && rest.compare(own, std::strlen(kEllipsis), kEllipsis) == 0)
+            rest.erase(0, own + std::strlen(kEllipsis));
+        const std::string candidate = text.substr(0, head) + kEllipsis + rest;
         if (widthOf(candidate) <= width) return candidate;
     }
     return kEllipsis;
