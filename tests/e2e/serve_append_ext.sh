@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/serve_lib.bash"
 
-tmp=$(mktemp -d)
-trap 'stop_all_serves; rm -rf "$tmp"' EXIT
+serve_scratch # sets $tmp
 maildir="$tmp/maildir"
 start_serve "$tmp/serve.log" --no-tls --maildir "$maildir"
 

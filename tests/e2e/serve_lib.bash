@@ -5,6 +5,12 @@
 # never to the real ~/.config.
 SERVE_PIDS=()
 
+# A scratch folder, $tmp, removed at exit once every server started with start_serve has stopped.
+serve_scratch() {
+    tmp=$(mktemp -d)
+    trap 'stop_all_serves; rm -rf "$tmp"' EXIT
+}
+
 start_serve() { # log file, then extra options for `maillab serve`
     local log=$1
     shift

@@ -5,8 +5,7 @@
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/serve_lib.bash"
 
-tmp=$(mktemp -d)
-trap 'stop_all_serves; rm -rf "$tmp"' EXIT
+serve_scratch # sets $tmp
 cat >"$tmp/accounts.json" <<'JSON'
 [{"user": "carol", "password": "secret", "quota": {"storage": 1, "messages": 10}}]
 JSON

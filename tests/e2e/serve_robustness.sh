@@ -7,8 +7,7 @@ source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/serve_lib.bash"
 
 here=$(dirname "$0")
-tmp=$(mktemp -d)
-trap 'stop_all_serves; rm -rf "$tmp"' EXIT
+serve_scratch # sets $tmp
 
 run_case() { # case name [arguments]
     local status=0

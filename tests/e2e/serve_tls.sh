@@ -6,8 +6,7 @@
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/serve_lib.bash"
 
-tmp=$(mktemp -d)
-trap 'stop_all_serves; rm -rf "$tmp"' EXIT
+serve_scratch # sets $tmp
 run_py() { # name, case
     local status=0
     POP3_PORT=$POP3_PORT IMAP_PORT=$IMAP_PORT POP3S_PORT=$POP3S_PORT IMAPS_PORT=$IMAPS_PORT CERT_FILE=$CERT_FILE \
